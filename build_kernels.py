@@ -1,0 +1,107 @@
+"""Build the fnx CPU kernels (cffi, API mode) into ``fnx/_fnx_kernels*.so``.
+
+Usage (from anywhere):
+    python build_kernels.py               # compile and place fnx/_fnx_kernels.<abi>.so
+    python build_kernels.py --check-cuda  # nvcc-compile kernels/cuda/*.cu (no CPU build)
+
+setuptools imports ``ffibuilder`` from this module (``cffi_modules=["build_kernels.py:ffibuilder"]``),
+so every path handed to cffi is relative to the repository root, which is where setuptools runs.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import cffi
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+HEADER = os.path.join("kernels", "cpu", "fnx_kernels.h")
+
+# -std=gnu99: C99 plus lgamma_r / posix_memalign.  No -ffast-math: NaN/inf semantics must match
+# numpy.  -fno-math-errno only stops libm calls from setting errno (lets sqrt/floor/rint inline
+# and vectorize); -ffp-contract=off stops gcc from fusing a*b+c behind our back (gnu99 would
+# allow it), so results do not depend on the compiler's whim; matmul calls fma() explicitly.
+EXTRA_COMPILE_ARGS = ["-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno",
+                      "-ffp-contract=off"]
+
+
+def _cdef_source():
+    with open(os.path.join(ROOT, HEADER)) as f:
+        return "\n".join(line for line in f.read().splitlines() if not line.lstrip().startswith("#"))
+
+
+def _sources():
+    return sorted(os.path.relpath(p, ROOT).replace(os.sep, "/")
+                  for p in glob.glob(os.path.join(ROOT, "kernels", "cpu", "*.c")))
+
+
+def make_ffibuilder(absolute=False):
+    """The cffi builder.  setuptools needs paths relative to the repository root; ffi.compile()
+    runs the compiler inside its tmpdir, so the in-place build uses absolute paths instead."""
+    fix = (lambda p: os.path.join(ROOT, p)) if absolute else (lambda p: p)
+    ffi = cffi.FFI()
+    ffi.cdef(_cdef_source())
+    ffi.set_source(
+        "fnx._fnx_kernels",
+        '#include "fnx_kernels.h"',
+        sources=[fix(p) for p in _sources()],
+        include_dirs=[fix("kernels/cpu")],
+        extra_compile_args=EXTRA_COMPILE_ARGS,
+        extra_link_args=["-fopenmp"],
+        libraries=["m"],
+    )
+    return ffi
+
+
+ffibuilder = make_ffibuilder()
+
+
+def build():
+    os.chdir(ROOT)
+    tmpdir = os.path.join("build", "cffi")
+    so_path = make_ffibuilder(absolute=True).compile(tmpdir=tmpdir, verbose=False)
+    dest_dir = os.path.join(ROOT, "fnx")
+    dest = os.path.join(dest_dir, os.path.basename(so_path))
+    # copy under a temporary name, then rename: a process importing fnx meanwhile sees either
+    # the old or the new library, never a half-written one
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_fnx_kernels", suffix=".so", dir=dest_dir)
+    os.close(fd)
+    try:
+        shutil.copyfile(so_path, tmp)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    print(f"built {os.path.relpath(dest, ROOT)} from {len(_sources())} C files")
+
+
+def check_cuda():
+    os.chdir(ROOT)
+    sources = sorted(glob.glob(os.path.join("kernels", "cuda", "*.cu")))
+    if not sources:
+        print("no CUDA kernels to check")
+        return 0
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        print("nvcc not found; skipping CUDA compile check")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sources:
+            out = os.path.join(tmp, os.path.basename(src) + ".o")
+            cmd = [nvcc, "-arch=sm_90", "-c", "-o", out, src]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                print(f"nvcc failed on {src}:\n{res.stdout}{res.stderr}", file=sys.stderr)
+                return res.returncode or 1
+    print(f"checked {len(sources)} CUDA file(s) with nvcc")
+    return 0
+
+
+if __name__ == "__main__":
+    if "--check-cuda" in sys.argv[1:]:
+        sys.exit(check_cuda())
+    build()

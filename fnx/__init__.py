@@ -1,0 +1,33 @@
+"""fnx: numpy-style programs over immutable arrays, with composable transformations.
+
+>>> import fnx, fnx.numpy as fnp
+>>> x = fnp.arange(3.0)
+>>> fnp.sin(x) * 2 + 1
+>>> print(fnx.make_jaxpr(lambda x: fnp.tanh(x).sum())(x))
+
+Transformations (grad, vmap, jit, ...) arrive in later versions; the core already has the
+interpreter stack they plug into.
+"""
+from . import dtypes, errors, tree
+from .config import config
+from .core import Array, ShapedArray
+from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
+from . import lax
+from . import numpy
+from .backends import devices
+
+__version__ = "0.1.0"
+
+
+def asarray(x, dtype=None) -> Array:
+    """Convert host data (numpy arrays, Python scalars, nested lists) into an fnx Array."""
+    return numpy.asarray(x, dtype=dtype)
+
+
+def device_get(x):
+    """A numpy copy of every array leaf of a pytree."""
+    return tree.map(lambda leaf: leaf.to_numpy() if isinstance(leaf, Array) else leaf, x)
+
+
+__all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "config", "device_get",
+           "devices", "dtypes", "errors", "lax", "make_jaxpr", "numpy", "tree"]

@@ -1,0 +1,672 @@
+"""The CPU backend: every primitive runs a hand-written C kernel (kernels/cpu) through cffi.
+
+This is the only module that touches cffi.  numpy owns the buffers (``Array._value``) and
+computes *views* -- layout-only results such as transpose, broadcast, slice and rev are strided
+views of their operand's buffer, and the C kernels take byte strides, so they cost no copy.
+Everything that computes values calls C.
+
+Kernels validate nothing: each impl checks shapes/dtypes before the call (cheaply on the hot
+path; via the primitive's abstract-eval rule, which raises fnx's clear errors, otherwise).
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+import numpy as np
+
+from .. import dtypes
+from ..config import config
+from ..core import Array, missing_kernel
+from ..errors import FnxError
+from ..lax import elementwise as ew
+from ..lax import indexing as ix
+from ..lax import linalg as la
+from ..lax import reduction as rd
+from ..lax import shape as sh
+from ..lax.shape import clamp_start_indices
+
+
+def _load_kernels():
+    try:
+        from .. import _fnx_kernels
+    except ImportError:
+        _fnx_kernels = _build_in_place()
+    return _fnx_kernels.ffi, _fnx_kernels.lib
+
+
+def _build_in_place():
+    """A source checkout without a built extension: build it once (python build_kernels.py)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = os.path.join(root, "build_kernels.py")
+    if not os.path.exists(script):
+        raise ImportError("fnx's C kernels are not built and build_kernels.py is not available; "
+                          "reinstall fnx with `pip install .`")
+    print("fnx: building the C kernels (python build_kernels.py) ...", file=sys.stderr)
+    import subprocess
+    subprocess.run([sys.executable, script], check=True, cwd=root)
+    import importlib
+    return importlib.import_module("fnx._fnx_kernels")
+
+
+ffi, lib = _load_kernels()
+
+IMPLS: dict = {}
+
+_DTYPE_CODE = {
+    dtypes.bool_: lib.FNX_BOOL, dtypes.int8: lib.FNX_INT8, dtypes.uint8: lib.FNX_UINT8,
+    dtypes.int32: lib.FNX_INT32, dtypes.int64: lib.FNX_INT64,
+    dtypes.float32: lib.FNX_FLOAT32, dtypes.float64: lib.FNX_FLOAT64,
+}
+_BOOL = dtypes.bool_
+
+
+def _apply_threads(n):
+    if n is not None:
+        lib.fnx_set_num_threads(int(n))
+
+
+_apply_threads(config.num_threads)
+config.on_change("num_threads", _apply_threads)
+
+# ---------------------------------------------------------------------------------------------
+# Buffers, pointers and strides
+# ---------------------------------------------------------------------------------------------
+
+
+def _ptr(v: np.ndarray):
+    """A ``char *`` to the first element of ``v`` (any strides)."""
+    if v.flags.c_contiguous:
+        return ffi.from_buffer(v)
+    return ffi.cast("char *", v.__array_interface__["data"][0])
+
+
+def _array_ptr(x: Array):
+    """Cached pointer of an Array: its buffer never changes (arrays are immutable)."""
+    p = x._ptr
+    if p is None:
+        p = x._ptr = _ptr(x._value)
+    return p
+
+
+def _i64(seq):
+    return ffi.new("int64_t[]", tuple(seq))
+
+
+def _check(rc: int, op: str, *operands):
+    if rc != 0:
+        if rc == lib.FNX_ERR_UNSUPPORTED:
+            raise missing_kernel(op, "cpu", ", ".join(f"{o.dtype}{list(o.shape)}"
+                                                       for o in operands))
+        raise FnxError(f"{op}: C kernel failed with status {rc}")
+
+
+def _contiguous(v: np.ndarray) -> np.ndarray:
+    """``v`` itself if C-contiguous, else a C-contiguous copy made by the strided-copy kernel."""
+    if v.flags.c_contiguous:
+        return v
+    out = np.empty(v.shape, v.dtype)
+    _copy_into(out, v)
+    return out
+
+
+def _copy_into(dst: np.ndarray, src: np.ndarray) -> None:
+    """dst[...] = src for equal shapes and dtypes, any strides (dst may be a strided view)."""
+    if dst.size == 0:
+        return
+    rc = lib.fnx_copy(src.dtype.itemsize, src.ndim, _i64(src.shape), _ptr(src),
+                      _i64(src.strides), _ptr(dst), _i64(dst.strides))
+    _check(rc, "copy", src)
+
+
+def _wrap(out: np.ndarray, weak: bool = False) -> Array:
+    return Array(out, weak)
+
+
+def _broadcast_view(v: np.ndarray, shape) -> np.ndarray:
+    """A stride-0 broadcast view of ``v`` (same rank or a scalar) to ``shape``."""
+    if v.shape == tuple(shape):
+        return v
+    return np.broadcast_to(v, shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise
+# ---------------------------------------------------------------------------------------------
+
+_UNARY_CODES = {
+    "neg": lib.FNX_NEG, "exp": lib.FNX_EXP, "exp2": lib.FNX_EXP2, "log": lib.FNX_LOG,
+    "log1p": lib.FNX_LOG1P, "expm1": lib.FNX_EXPM1, "sin": lib.FNX_SIN, "cos": lib.FNX_COS,
+    "tan": lib.FNX_TAN, "asin": lib.FNX_ASIN, "acos": lib.FNX_ACOS, "atan": lib.FNX_ATAN,
+    "sinh": lib.FNX_SINH, "cosh": lib.FNX_COSH, "tanh": lib.FNX_TANH, "asinh": lib.FNX_ASINH,
+    "acosh": lib.FNX_ACOSH, "atanh": lib.FNX_ATANH, "logistic": lib.FNX_LOGISTIC,
+    "sqrt": lib.FNX_SQRT, "rsqrt": lib.FNX_RSQRT, "cbrt": lib.FNX_CBRT, "abs": lib.FNX_ABS,
+    "sign": lib.FNX_SIGN, "floor": lib.FNX_FLOOR, "ceil": lib.FNX_CEIL, "erf": lib.FNX_ERF,
+    "erf_inv": lib.FNX_ERF_INV, "lgamma": lib.FNX_LGAMMA, "digamma": lib.FNX_DIGAMMA,
+    "is_finite": lib.FNX_IS_FINITE, "not": lib.FNX_NOT,
+}
+
+
+def _run_unary(prim, code: int, x: Array, out_dtype, param: float, weak: bool) -> Array:
+    v = x._value
+    out = np.empty(v.shape, out_dtype)
+    dt = _DTYPE_CODE[v.dtype]
+    if v.flags.c_contiguous:
+        rc = lib.fnx_unary_contig(code, dt, v.size, _array_ptr(x), ffi.from_buffer(out), param)
+    else:
+        rc = lib.fnx_unary(code, dt, v.ndim, _i64(v.shape), _array_ptr(x), _i64(v.strides),
+                           ffi.from_buffer(out), _i64(out.strides), param)
+    if rc:
+        prim.abstract_eval(x)  # raises the precise dtype error when there is one
+        _check(rc, prim.name, x)
+    return Array(out, weak)
+
+
+def _unary_impl(prim, code: int):
+    bool_out = prim.name == "is_finite"
+
+    def impl(x):
+        v = x._value
+        return _run_unary(prim, code, x, _BOOL if bool_out else v.dtype, 0.0,
+                          x.weak_type and not bool_out)
+    return impl
+
+
+for _name, _code in _UNARY_CODES.items():
+    IMPLS[_name] = _unary_impl(ew.UNARY_PRIMITIVES[_name], _code)
+
+
+def _round_impl(x, *, rounding_method):
+    code = lib.FNX_ROUND_EVEN if rounding_method == 1 else lib.FNX_ROUND_AWAY
+    return _run_unary(ew.round_p, code, x, x._value.dtype, 0.0, x.weak_type)
+
+
+def _integer_pow_impl(x, *, y):
+    return _run_unary(ew.integer_pow_p, lib.FNX_INTEGER_POW, x, x._value.dtype, float(y),
+                      x.weak_type)
+
+
+IMPLS["round"] = _round_impl
+IMPLS["integer_pow"] = _integer_pow_impl
+
+_BINARY_CODES = {
+    "add": lib.FNX_ADD, "sub": lib.FNX_SUB, "mul": lib.FNX_MUL, "div": lib.FNX_DIV,
+    "rem": lib.FNX_REM, "pow": lib.FNX_POW, "max": lib.FNX_MAX, "min": lib.FNX_MIN,
+    "atan2": lib.FNX_ATAN2, "nextafter": lib.FNX_NEXTAFTER, "eq": lib.FNX_EQ, "ne": lib.FNX_NE,
+    "lt": lib.FNX_LT, "le": lib.FNX_LE, "gt": lib.FNX_GT, "ge": lib.FNX_GE, "and": lib.FNX_AND,
+    "or": lib.FNX_OR, "xor": lib.FNX_XOR, "shift_left": lib.FNX_SHIFT_LEFT,
+    "shift_right_logical": lib.FNX_SHIFT_RIGHT_LOGICAL,
+    "shift_right_arithmetic": lib.FNX_SHIFT_RIGHT_ARITHMETIC,
+}
+_COMPARISONS = frozenset(("eq", "ne", "lt", "le", "gt", "ge"))
+
+
+def _binary_strided(code, dt, a: np.ndarray, b: np.ndarray, pa, pb, out: np.ndarray) -> int:
+    return lib.fnx_binary(code, dt, out.ndim, _i64(out.shape), pa, _i64(a.strides), pb,
+                          _i64(b.strides), ffi.from_buffer(out), _i64(out.strides))
+
+
+def _binary_impl(prim, code: int):
+    bool_out = prim.name in _COMPARISONS
+
+    def impl(x, y):
+        xv, yv = x._value, y._value
+        if xv.dtype != yv.dtype or xv.shape != yv.shape:
+            aval = prim.abstract_eval(x, y)  # raises the shape/dtype error if there is one
+            xv, yv = _broadcast_view(xv, aval.shape), _broadcast_view(yv, aval.shape)
+        out = np.empty(xv.shape, _BOOL if bool_out else xv.dtype)
+        dt = _DTYPE_CODE[xv.dtype]
+        if xv.flags.c_contiguous and yv.flags.c_contiguous:
+            rc = lib.fnx_binary_contig(code, dt, xv.size, _array_ptr(x), _array_ptr(y),
+                                       ffi.from_buffer(out))
+        else:
+            rc = _binary_strided(code, dt, xv, yv, _array_ptr(x), _array_ptr(y), out)
+        if rc:
+            prim.abstract_eval(x, y)
+            _check(rc, prim.name, x, y)
+        return Array(out, x.weak_type and y.weak_type and not bool_out)
+    return impl
+
+
+for _name, _code in _BINARY_CODES.items():
+    IMPLS[_name] = _binary_impl(ew.BINARY_PRIMITIVES[_name], _code)
+
+
+def _select_bool(pred: np.ndarray, on_false: np.ndarray, on_true: np.ndarray) -> np.ndarray:
+    out = np.empty(on_true.shape, on_true.dtype)
+    if out.size:
+        pred = _broadcast_view(pred, out.shape)
+        rc = lib.fnx_select(out.dtype.itemsize, out.ndim, _i64(out.shape), _ptr(pred),
+                            _i64(pred.strides), _ptr(on_false), _i64(on_false.strides),
+                            _ptr(on_true), _i64(on_true.strides), ffi.from_buffer(out),
+                            _i64(out.strides))
+        _check(rc, "select_n", on_true)
+    return out
+
+
+def _compare_scalar(code, v: np.ndarray, scalar) -> np.ndarray:
+    """v (op) scalar -> bool array, with the scalar broadcast by a 0 stride."""
+    s = np.array(scalar, dtype=v.dtype)
+    out = np.empty(v.shape, _BOOL)
+    if out.size:
+        rc = lib.fnx_binary(code, _DTYPE_CODE[v.dtype], v.ndim, _i64(v.shape), _ptr(v),
+                            _i64(v.strides), ffi.from_buffer(s), _i64((0,) * v.ndim),
+                            ffi.from_buffer(out), _i64(out.strides))
+        _check(rc, "compare", v)
+    return out
+
+
+def _select_n_impl(which, *cases):
+    aval = ew.select_n_p.abstract_eval(which, *cases)
+    vals = [c._value for c in cases]
+    w = which._value
+    if w.dtype == _BOOL:
+        return _wrap(_select_bool(w, vals[0], vals[1]), aval.weak_type)
+    # int32 `which`: out-of-range values are clamped (case 0 below, the last case above).
+    result = vals[0]
+    w = _broadcast_view(w, result.shape)
+    for k in range(1, len(vals)):
+        result = _select_bool(_compare_scalar(lib.FNX_GE, w, k), result, vals[k])
+    return _wrap(result, aval.weak_type)
+
+
+IMPLS["select_n"] = _select_n_impl
+
+
+def _clamp_impl(lo, x, hi):
+    aval = ew.clamp_p.abstract_eval(lo, x, hi)
+    xv = x._value
+    lv, hv = _broadcast_view(lo._value, xv.shape), _broadcast_view(hi._value, xv.shape)
+    out = np.empty(xv.shape, xv.dtype)
+    if out.size:
+        rc = lib.fnx_clamp(_DTYPE_CODE[xv.dtype], xv.ndim, _i64(xv.shape), _ptr(lv),
+                           _i64(lv.strides), _ptr(xv), _i64(xv.strides), _ptr(hv),
+                           _i64(hv.strides), ffi.from_buffer(out), _i64(out.strides))
+        _check(rc, "clamp", lo, x, hi)
+    return _wrap(out, aval.weak_type)
+
+
+IMPLS["clamp"] = _clamp_impl
+
+
+def _convert(v: np.ndarray, new_dtype) -> np.ndarray:
+    out = np.empty(v.shape, new_dtype)
+    if out.size:
+        rc = lib.fnx_convert(_DTYPE_CODE[v.dtype], _DTYPE_CODE[out.dtype], v.ndim, _i64(v.shape),
+                             _ptr(v), _i64(v.strides), ffi.from_buffer(out), _i64(out.strides))
+        _check(rc, "convert_element_type", v)
+    return out
+
+
+def _convert_element_type_impl(x, *, new_dtype, weak_type):
+    return _wrap(_convert(x._value, new_dtype), weak_type)
+
+
+IMPLS["convert_element_type"] = _convert_element_type_impl
+
+# ---------------------------------------------------------------------------------------------
+# Shape primitives: views where possible
+# ---------------------------------------------------------------------------------------------
+
+
+def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
+    sh.broadcast_in_dim_p.abstract_eval(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
+    v = x._value
+    expanded = [1] * len(shape)
+    for d, od in zip(v.shape, broadcast_dimensions):
+        expanded[od] = d
+    return _wrap(np.broadcast_to(v.reshape(expanded), shape), x.weak_type)
+
+
+def _reshape_impl(x, *, new_sizes):
+    sh.reshape_p.abstract_eval(x, new_sizes=new_sizes)
+    return _wrap(_contiguous(x._value).reshape(new_sizes), x.weak_type)
+
+
+def _transpose_impl(x, *, permutation):
+    sh.transpose_p.abstract_eval(x, permutation=permutation)
+    return _wrap(x._value.transpose(permutation), x.weak_type)
+
+
+def _squeeze_impl(x, *, dimensions):
+    aval = sh.squeeze_p.abstract_eval(x, dimensions=dimensions)
+    return _wrap(x._value.reshape(aval.shape), x.weak_type)  # dropping 1-dims is always a view
+
+
+def _expand_dims_impl(x, *, dimensions):
+    aval = sh.expand_dims_p.abstract_eval(x, dimensions=dimensions)
+    return _wrap(x._value.reshape(aval.shape), x.weak_type)  # adding 1-dims is always a view
+
+
+def _rev_impl(x, *, dimensions):
+    index = tuple(slice(None, None, -1) if i in dimensions else slice(None)
+                  for i in range(x.ndim))
+    return _wrap(x._value[index], x.weak_type)
+
+
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    sh.slice_p.abstract_eval(x, start_indices=start_indices, limit_indices=limit_indices,
+                             strides=strides)
+    index = tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))
+    return _wrap(x._value[index], x.weak_type)
+
+
+def _start_values(starts) -> list[int]:
+    return [int(s._value) for s in starts]
+
+
+def _dynamic_slice_impl(x, *starts, slice_sizes):
+    sh.dynamic_slice_p.abstract_eval(x, *starts, slice_sizes=slice_sizes)
+    begin = clamp_start_indices(_start_values(starts), x.shape, slice_sizes)
+    index = tuple(slice(b, b + n) for b, n in zip(begin, slice_sizes))
+    return _wrap(x._value[index], x.weak_type)
+
+
+def _dynamic_update_slice_impl(x, update, *starts):
+    aval = sh.dynamic_update_slice_p.abstract_eval(x, update, *starts)
+    out = _contiguous_copy(x._value)
+    begin = clamp_start_indices(_start_values(starts), x.shape, update.shape)
+    index = tuple(slice(b, b + n) for b, n in zip(begin, update.shape))
+    _copy_into(out[index], update._value)
+    return _wrap(out, aval.weak_type)
+
+
+def _contiguous_copy(v: np.ndarray) -> np.ndarray:
+    """A fresh, writable C-contiguous copy of ``v`` (made in C)."""
+    out = np.empty(v.shape, v.dtype)
+    _copy_into(out, v)
+    return out
+
+
+def _concatenate_impl(*xs, dimension):
+    aval = sh.concatenate_p.abstract_eval(*xs, dimension=dimension)
+    out = np.empty(aval.shape, aval.dtype)
+    offset = 0
+    lead = (slice(None),) * dimension
+    for x in xs:
+        n = x.shape[dimension]
+        _copy_into(out[lead + (slice(offset, offset + n),)], x._value)
+        offset += n
+    return _wrap(out, aval.weak_type)
+
+
+def _fill(out: np.ndarray, value: np.ndarray) -> None:
+    if out.size:
+        value = np.ascontiguousarray(value, dtype=out.dtype)
+        rc = lib.fnx_fill(out.dtype.itemsize, out.size, ffi.from_buffer(value),
+                          ffi.from_buffer(out))
+        _check(rc, "fill", value)
+
+
+def _pad_placement(n: int, lo: int, interior: int, out_len: int):
+    """Which input elements survive padding, and where they land.
+
+    Input element j sits at ``lo + j*(interior+1)`` of the output; negative low/high padding
+    crops.  Returns (first_j, stop_j, first_out, step)."""
+    step = interior + 1
+    first = 0 if lo >= 0 else min(n, (-lo + step - 1) // step)
+    stop = max(first, min(n, (out_len - 1 - lo) // step + 1))
+    return first, stop, lo + first * step, step
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    aval = sh.pad_p.abstract_eval(x, padding_value, padding_config=padding_config)
+    out = np.empty(aval.shape, aval.dtype)
+    _fill(out, padding_value._value)
+    src_index, dst_index = [], []
+    for d, (lo, hi, interior), out_len in zip(x.shape, padding_config, aval.shape):
+        first, stop, out_start, step = _pad_placement(d, lo, interior, out_len)
+        src_index.append(slice(first, stop))
+        dst_index.append(slice(out_start, out_start + (stop - first - 1) * step + 1, step)
+                         if stop > first else slice(0, 0))
+    src = x._value[tuple(src_index)]
+    if src.size:
+        _copy_into(out[tuple(dst_index)], src)
+    return _wrap(out, aval.weak_type)
+
+
+def _iota_impl(*, dtype, shape, dimension):
+    sh.iota_p.abstract_eval(dtype=dtype, shape=shape, dimension=dimension)
+    line = np.empty(shape[dimension], dtype)
+    rc = lib.fnx_iota(_DTYPE_CODE[dtype], line.size, ffi.from_buffer(line))
+    _check(rc, "iota", line)
+    expanded = [1] * len(shape)
+    expanded[dimension] = shape[dimension]
+    return _wrap(np.broadcast_to(line.reshape(expanded), shape))
+
+
+IMPLS.update({
+    "broadcast_in_dim": _broadcast_in_dim_impl, "reshape": _reshape_impl,
+    "transpose": _transpose_impl, "squeeze": _squeeze_impl, "expand_dims": _expand_dims_impl,
+    "rev": _rev_impl, "slice": _slice_impl, "dynamic_slice": _dynamic_slice_impl,
+    "dynamic_update_slice": _dynamic_update_slice_impl, "concatenate": _concatenate_impl,
+    "pad": _pad_impl, "iota": _iota_impl,
+})
+
+# ---------------------------------------------------------------------------------------------
+# Reductions, scans and sort over an (outer, n, inner) view
+# ---------------------------------------------------------------------------------------------
+
+_REDUCE_CODES = {
+    "reduce_sum": lib.FNX_RED_SUM, "reduce_prod": lib.FNX_RED_PROD,
+    "reduce_max": lib.FNX_RED_MAX, "reduce_min": lib.FNX_RED_MIN,
+    "reduce_and": lib.FNX_RED_AND, "reduce_or": lib.FNX_RED_OR,
+    "argmax": lib.FNX_RED_ARGMAX, "argmin": lib.FNX_RED_ARGMIN,
+}
+
+
+def _as_outer_n_inner(v: np.ndarray, axes: tuple):
+    """A C-contiguous array and (outer, n, inner) such that reducing ``axes`` of ``v`` is
+    reducing the middle axis.  Copies (in C) only when the reduced axes are not one block."""
+    shape = v.shape
+    if axes == tuple(range(axes[0], axes[-1] + 1)):
+        c = _contiguous(v)
+        outer = math.prod(shape[:axes[0]])
+        n = math.prod(shape[axes[0]:axes[-1] + 1])
+        return c, outer, n, math.prod(shape[axes[-1] + 1:])
+    kept = [i for i in range(v.ndim) if i not in axes]
+    moved = _contiguous(v.transpose(kept + list(axes)))
+    return moved, math.prod(shape[i] for i in kept), math.prod(shape[i] for i in axes), 1
+
+
+def _reduce_impl(prim, code: int):
+    def impl(x, *, axes):
+        aval = prim.abstract_eval(x, axes=axes)
+        c, outer, n, inner = _as_outer_n_inner(x._value, axes)
+        out = np.empty(aval.shape, aval.dtype)
+        if out.size:
+            rc = lib.fnx_reduce(code, _DTYPE_CODE[c.dtype], lib.FNX_INT32, outer, n, inner,
+                                ffi.from_buffer(c), ffi.from_buffer(out))
+            _check(rc, prim.name, x)
+        return _wrap(out, aval.weak_type)
+    return impl
+
+
+for _name, _prim in rd.REDUCE_PRIMITIVES.items():
+    IMPLS[_name] = _reduce_impl(_prim, _REDUCE_CODES[_name])
+
+
+def _argreduce_impl(prim, code: int):
+    def impl(x, *, axes, index_dtype):
+        aval = prim.abstract_eval(x, axes=axes, index_dtype=index_dtype)
+        c, outer, n, inner = _as_outer_n_inner(x._value, axes)
+        out = np.empty(aval.shape, aval.dtype)
+        if out.size:
+            rc = lib.fnx_reduce(code, _DTYPE_CODE[c.dtype], _DTYPE_CODE[index_dtype], outer, n,
+                                inner, ffi.from_buffer(c), ffi.from_buffer(out))
+            _check(rc, prim.name, x)
+        return _wrap(out)
+    return impl
+
+
+IMPLS["argmax"] = _argreduce_impl(rd.argmax_p, lib.FNX_RED_ARGMAX)
+IMPLS["argmin"] = _argreduce_impl(rd.argmin_p, lib.FNX_RED_ARGMIN)
+
+_CUMULATIVE_CODES = {"cumsum": lib.FNX_CUM_SUM, "cumprod": lib.FNX_CUM_PROD,
+                     "cummax": lib.FNX_CUM_MAX, "cummin": lib.FNX_CUM_MIN}
+
+
+def _cumulative_impl(prim, code: int):
+    def impl(x, *, axis, reverse):
+        aval = prim.abstract_eval(x, axis=axis, reverse=reverse)
+        c, outer, n, inner = _as_outer_n_inner(x._value, (axis,))
+        out = np.empty(aval.shape, aval.dtype)
+        if out.size:
+            rc = lib.fnx_cumulative(code, _DTYPE_CODE[c.dtype], int(reverse), outer, n, inner,
+                                    ffi.from_buffer(c), ffi.from_buffer(out))
+            _check(rc, prim.name, x)
+        return _wrap(out, aval.weak_type)
+    return impl
+
+
+for _name, _prim in rd.CUMULATIVE_PRIMITIVES.items():
+    IMPLS[_name] = _cumulative_impl(_prim, _CUMULATIVE_CODES[_name])
+
+
+def _argsort_rows(keys: np.ndarray) -> np.ndarray:
+    """Stable ascending argsort (NaN last) of each row of a C-contiguous (outer, n) array."""
+    perm = np.empty(keys.shape, np.int64)
+    if perm.size:
+        rc = lib.fnx_argsort(_DTYPE_CODE[keys.dtype], keys.shape[0], keys.shape[1],
+                             ffi.from_buffer(keys), ffi.cast("int64_t *", ffi.from_buffer(perm)))
+        _check(rc, "sort", keys)
+    return perm
+
+
+def _take_rows(v: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """out[o, j] = v[o, perm[o, j]] for C-contiguous (outer, n) arrays."""
+    out = np.empty(v.shape, v.dtype)
+    if out.size:
+        outer, n = v.shape
+        rc = lib.fnx_gather(v.dtype.itemsize, lib.FNX_INT64, outer, n, 1, ffi.from_buffer(v), n,
+                            ffi.from_buffer(perm), ffi.from_buffer(out))
+        _check(rc, "sort", v)
+    return out
+
+
+def _sort_impl(*operands, dimension, is_stable, num_keys):
+    avals = rd.sort_p.abstract_eval(*operands, dimension=dimension, is_stable=is_stable,
+                                    num_keys=num_keys)
+    ndim = operands[0].ndim
+    order = [i for i in range(ndim) if i != dimension] + [dimension]
+    inverse = list(np.argsort(order))
+    moved_shape = [operands[0].shape[i] for i in order]
+    n = moved_shape[-1]
+    rows = [_contiguous(o._value.transpose(order)).reshape(-1, n) for o in operands]
+    # Lexicographic order over several keys: stable sorts from the last key to the first.
+    perm = _argsort_rows(rows[num_keys - 1])
+    for k in range(num_keys - 2, -1, -1):
+        perm = _take_rows(perm, _argsort_rows(_take_rows(rows[k], perm)))
+    outs = []
+    for row, aval in zip(rows, avals):
+        sorted_rows = _take_rows(row, perm).reshape(moved_shape).transpose(inverse)
+        outs.append(_wrap(sorted_rows, aval.weak_type))
+    return outs
+
+
+IMPLS["sort"] = _sort_impl
+
+# ---------------------------------------------------------------------------------------------
+# dot_general
+# ---------------------------------------------------------------------------------------------
+
+
+def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
+    aval = la.dot_general_p.abstract_eval(lhs, rhs, dimension_numbers=dimension_numbers,
+                                          preferred_element_type=preferred_element_type)
+    (lc, rc), (lb, rb) = dimension_numbers
+    lv, rv = lhs._value, rhs._value
+    lfree = [i for i in range(lv.ndim) if i not in lc and i not in lb]
+    rfree = [i for i in range(rv.ndim) if i not in rc and i not in rb]
+    batch = math.prod(lv.shape[i] for i in lb)
+    m = math.prod(lv.shape[i] for i in lfree)
+    k = math.prod(lv.shape[i] for i in lc)
+    n = math.prod(rv.shape[i] for i in rfree)
+    a = _contiguous(lv.transpose(list(lb) + lfree + list(lc))).reshape(batch, m, k)
+    b = _contiguous(rv.transpose(list(rb) + list(rc) + rfree)).reshape(batch, k, n)
+    out = np.empty((batch, m, n), aval.dtype)
+    if out.size:
+        status = lib.fnx_matmul(_DTYPE_CODE[aval.dtype], batch, m, n, k, ffi.from_buffer(a),
+                                ffi.from_buffer(b), ffi.from_buffer(out))
+        _check(status, "dot_general", lhs, rhs)
+    return _wrap(out.reshape(aval.shape), aval.weak_type)
+
+
+IMPLS["dot_general"] = _dot_general_impl
+
+# ---------------------------------------------------------------------------------------------
+# gather / scatter
+# ---------------------------------------------------------------------------------------------
+
+_INDEX_CODES = {dtypes.int32: lib.FNX_INT32, dtypes.int64: lib.FNX_INT64}
+_SCATTER_CODES = {"scatter": lib.FNX_SCATTER_SET, "scatter-add": lib.FNX_SCATTER_ADD,
+                  "scatter-mul": lib.FNX_SCATTER_MUL, "scatter-min": lib.FNX_SCATTER_MIN,
+                  "scatter-max": lib.FNX_SCATTER_MAX}
+
+
+def _index_rows(indices: Array, nb: int) -> np.ndarray:
+    """Indices as a C-contiguous (nb, ni) int32/int64 array (narrow ints converted in C)."""
+    v = indices._value
+    if v.dtype not in _INDEX_CODES:
+        v = _convert(v, dtypes.int64)
+    v = _contiguous(v)
+    return v.reshape(nb, -1) if nb else v.reshape(0, 0)
+
+
+def _gather_impl(operand, indices, *, batch_dims):
+    aval = ix.gather_p.abstract_eval(operand, indices, batch_dims=batch_dims)
+    ov = _contiguous(operand._value)
+    nb = math.prod(ov.shape[:batch_dims])
+    d = ov.shape[batch_dims]
+    nr = math.prod(ov.shape[batch_dims + 1:])
+    idx = _index_rows(indices, nb)
+    out = np.empty(aval.shape, aval.dtype)
+    if out.size:
+        rc = lib.fnx_gather(ov.dtype.itemsize, _INDEX_CODES[idx.dtype], nb, d, nr,
+                            ffi.from_buffer(ov), idx.shape[1], ffi.from_buffer(idx),
+                            ffi.from_buffer(out))
+        _check(rc, "gather", operand, indices)
+    return _wrap(out, aval.weak_type)
+
+
+def _scatter_impl(prim, code: int):
+    def impl(operand, indices, updates, *, batch_dims):
+        aval = prim.abstract_eval(operand, indices, updates, batch_dims=batch_dims)
+        out = _contiguous_copy(operand._value)
+        nb = math.prod(out.shape[:batch_dims])
+        d = out.shape[batch_dims]
+        nr = math.prod(out.shape[batch_dims + 1:])
+        idx = _index_rows(indices, nb)
+        upd = _contiguous(updates._value)
+        if upd.size:
+            rc = lib.fnx_scatter(code, _DTYPE_CODE[out.dtype], _INDEX_CODES[idx.dtype], nb, d,
+                                 nr, ffi.from_buffer(out), idx.shape[1], ffi.from_buffer(idx),
+                                 ffi.from_buffer(upd))
+            _check(rc, prim.name, operand, indices, updates)
+        return _wrap(out, aval.weak_type)
+    return impl
+
+
+IMPLS["gather"] = _gather_impl
+for _name, _prim in ix.SCATTER_PRIMITIVES.items():
+    IMPLS[_name] = _scatter_impl(_prim, _SCATTER_CODES[_name])
+
+
+# ---------------------------------------------------------------------------------------------
+# Host helpers used by fnx.numpy on concrete arrays
+# ---------------------------------------------------------------------------------------------
+
+def flatnonzero(mask: np.ndarray) -> np.ndarray:
+    """Positions of the true elements of a bool array (row-major), computed in C."""
+    m = _contiguous(np.asarray(mask, dtype=_BOOL) if mask.dtype != _BOOL else mask)
+    count = lib.fnx_count_nonzero(m.size, ffi.from_buffer(m))
+    out = np.empty(count, np.int64)
+    if count:
+        rc = lib.fnx_flatnonzero(m.size, ffi.from_buffer(m), ffi.cast("int64_t *",
+                                                                      ffi.from_buffer(out)))
+        _check(rc, "nonzero", m)
+    return out
+
+
+del _name, _code, _prim

@@ -1,0 +1,736 @@
+"""The core of fnx: arrays, abstract values, primitives, traces and the jaxpr IR.
+
+The design follows autodidax (JAX's "build JAX from scratch"):
+
+* ``Array`` is an immutable, concrete n-d array (a read-only numpy buffer that the C kernels read).
+* ``ShapedArray`` is the abstract value of an array: shape, dtype and whether the dtype is *weak*
+  (it came from a Python scalar and yields to the other operand's dtype, see ``fnx.dtypes``).
+* ``Primitive.bind`` is the single entry point of every operation.  It finds the innermost
+  transformation (``Trace``) that any argument belongs to, lifts the other arguments into it and
+  lets it process the primitive.  With no transformation active, the primitive runs eagerly on
+  the backend (``EvalTrace``).
+* ``Jaxpr`` / ``Var`` / ``Literal`` / ``Eqn`` are the IR that ``make_jaxpr`` and ``jit`` produce.
+
+Operators and numpy-style methods of ``Array`` and ``Tracer`` live in ``fnx.numpy`` and are
+installed onto the shared base class ``ArrayBase`` when that module is imported (core must not
+import the layers above it).
+"""
+from __future__ import annotations
+
+import itertools
+import operator
+from contextlib import contextmanager
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from . import dtypes
+from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
+                     UnexpectedTracerError)
+
+# ---------------------------------------------------------------------------------------------
+# Abstract values
+# ---------------------------------------------------------------------------------------------
+
+_SHORT_DTYPE = {"bool": "bool", "int8": "i8", "uint8": "u8", "int32": "i32", "int64": "i64",
+                "float32": "f32", "float64": "f64"}
+
+
+class ShapedArray:
+    """The abstract value of an array: ``shape``, ``dtype`` and ``weak_type``."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+    array_abstraction_level = 1
+
+    def __init__(self, shape, dtype, weak_type: bool = False):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.weak_type = weak_type
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    def update(self, shape=None, dtype=None, weak_type=None) -> "ShapedArray":
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype,
+                           self.weak_type if weak_type is None else weak_type)
+
+    def strip_weak_type(self) -> "ShapedArray":
+        return ShapedArray(self.shape, self.dtype, False) if self.weak_type else self
+
+    def __eq__(self, other):
+        return (type(other) is ShapedArray and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def str_short(self) -> str:
+        name = _SHORT_DTYPE.get(self.dtype.name, self.dtype.name)
+        return f"{name}[{','.join(str(d) for d in self.shape)}]"
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.dtype.name}{list(self.shape)}{weak})"
+
+
+def get_aval(x) -> ShapedArray:
+    """The abstract value of an Array, Tracer, numpy array or Python scalar."""
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, Array):
+        return x.aval
+    dtype, weak = dtypes.dtype_and_weak(x)
+    return ShapedArray(np.shape(x), dtype, weak)
+
+
+def raise_to_shaped(aval) -> ShapedArray:
+    return ShapedArray(aval.shape, aval.dtype, aval.weak_type)
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrays
+# ---------------------------------------------------------------------------------------------
+
+class ArrayBase:
+    """What ``Array`` and ``Tracer`` share: numpy-style operators and methods.
+
+    They are installed by ``fnx.numpy`` (see ``install_array_methods``) so that ``x + y`` on
+    concrete arrays and on tracers goes through the same code.
+    """
+
+    __slots__ = ()
+    __array_priority__ = 100
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object (a 0-d array)")
+        return self.shape[0]
+
+    __hash__ = None  # arrays are unhashable, as in numpy and JAX
+
+
+def install_array_methods(methods: dict[str, Any]) -> None:
+    """Attach operators/methods (``__add__``, ``sum``, ``at``…) to every array type."""
+    for name, fn in methods.items():
+        setattr(ArrayBase, name, fn)
+
+
+class Array(ArrayBase):
+    """An immutable n-d array living on the CPU.
+
+    Create arrays with ``fnx.numpy.asarray`` / ``fnx.numpy.array`` (or ``fnx.asarray``); update
+    them functionally with ``x.at[idx].set(v)``.  ``np.asarray(x)`` gives a read-only view.
+    """
+
+    __slots__ = ("_value", "weak_type", "_ptr", "__weakref__")
+
+    def __init__(self, value: np.ndarray, weak_type: bool = False):
+        # Trusting constructor: `value` is a numpy array of a supported dtype that nobody else
+        # will write to.  Marking it read-only turns accidental mutation into an error.
+        value.flags.writeable = False
+        self._value = value
+        self.weak_type = weak_type
+        self._ptr = None
+
+    # -- shape and dtype ------------------------------------------------------------------
+    shape = property(lambda self: self._value.shape)
+    dtype = property(lambda self: self._value.dtype)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def size(self):
+        return self._value.size
+
+    @property
+    def aval(self) -> ShapedArray:
+        return ShapedArray(self._value.shape, self._value.dtype, self.weak_type)
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def devices(self):
+        return {"cpu"}
+
+    def block_until_ready(self):
+        return self
+
+    # -- host conversion --------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        v = self._value
+        if dtype is not None and np.dtype(dtype) != v.dtype:
+            return v.astype(dtype)
+        if copy:
+            return v.copy()
+        return v
+
+    def to_numpy(self) -> np.ndarray:
+        """A writable numpy copy."""
+        return np.array(self._value)
+
+    def __bool__(self):
+        return bool(self._scalar("bool"))
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __index__(self):
+        if not dtypes.is_integer(self.dtype) and not dtypes.is_bool(self.dtype):
+            raise TypeError(f"only integer arrays can be used as an index, got {self.dtype}")
+        return operator.index(self._scalar("index").item())
+
+    def __complex__(self):
+        return complex(self._scalar("complex"))
+
+    def _scalar(self, what):
+        if self._value.size != 1:
+            raise TypeError(f"{what}() of an array needs exactly one element; "
+                            f"got shape {self.shape}")
+        return self._value.reshape(()).item()
+
+    def item(self, *args):
+        return self._value.item(*args)
+
+    def tolist(self):
+        return self._value.tolist()
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        body = np.array2string(self._value, separator=", ", prefix="Array(")
+        dt = self.dtype
+        default = dt in (dtypes.float32, dtypes.int32, dtypes.bool_) and self._value.size > 0
+        suffix = "" if default else f", dtype={dt.name}"
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"Array({body}{suffix}{weak})"
+
+    def __str__(self):
+        return str(self._value)
+
+    def __format__(self, spec):
+        if self._value.ndim == 0:
+            return format(self._value.item(), spec)
+        return format(str(self), spec)
+
+    def __reduce__(self):
+        return (_rebuild_array, (np.array(self._value), self.weak_type))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __setitem__(self, key, value):
+        raise TypeError("fnx arrays are immutable; use x = x.at[idx].set(value) "
+                        "(see Array.at) instead of x[idx] = value")
+
+
+def _rebuild_array(value, weak_type):
+    return Array(value, weak_type)
+
+
+def _python_scalar_array(x) -> Array:
+    dtype, weak = dtypes.dtype_and_weak(x)
+    if isinstance(x, int) and not isinstance(x, bool):
+        info = np.iinfo(dtype)
+        if not info.min <= x <= info.max:
+            raise OverflowError(f"Python int {x} does not fit the default integer dtype {dtype}; "
+                                "pass dtype=fnx.numpy.int64 explicitly")
+    return Array(np.array(x, dtype=dtype), weak)
+
+
+def _default_dtype_for(value: np.ndarray, source) -> np.dtype:
+    """Dtype of a new array built from host data (see fnx.dtypes for the defaults)."""
+    kind = value.dtype.kind
+    # Data typed by the user (a numpy array or numpy scalar) keeps its dtype; data that came
+    # from Python lists/scalars gets fnx's defaults (float32, int32).
+    explicit = isinstance(source, (np.ndarray, np.generic))
+    if kind == "f" and not explicit:
+        return dtypes.default_float
+    if kind in "iu" and not explicit:
+        return dtypes.default_int
+    if kind == "f" and value.dtype == np.float16:
+        return dtypes.float32
+    return dtypes.canonicalize(value.dtype, "asarray")
+
+
+def asarray_concrete(x, dtype=None) -> Array:
+    """Convert host data (Python scalars, nested lists, numpy arrays) into a new Array."""
+    if isinstance(x, Array):
+        if dtype is None or np.dtype(dtype) == x.dtype:
+            return x
+        x = x._value
+    if isinstance(x, Tracer):
+        raise ConcretizationTypeError(
+            f"asarray: cannot convert the traced value {x.aval.str_short()} into a concrete array")
+    if dtype is None and isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        return _python_scalar_array(x)
+    value = np.asarray(x)
+    if value.dtype == object:
+        raise DTypeError(f"asarray: cannot convert {type(x).__name__} to an array "
+                         "(elements must be numbers, arrays or nested sequences of them)")
+    if value.dtype.kind == "c":
+        raise DTypeError("asarray: complex numbers are not supported by fnx")
+    target = dtypes.canonicalize(dtype, "asarray") if dtype is not None else \
+        _default_dtype_for(value, x)
+    if target.kind in "iu" and value.dtype.kind in "iu" and value.size and dtype is None \
+            and not isinstance(x, (np.ndarray, np.generic)):
+        info = np.iinfo(target)
+        if value.min() < info.min or value.max() > info.max:
+            raise OverflowError(f"asarray: integer values out of range for the default dtype "
+                                f"{target}; pass dtype=fnx.numpy.int64")
+    # Always copy: the caller may mutate its numpy array later, and fnx arrays are immutable.
+    return Array(np.array(value, dtype=target, copy=True, order="C"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Primitives
+# ---------------------------------------------------------------------------------------------
+
+ALL_PRIMITIVES: list["Primitive"] = []
+
+
+class Primitive:
+    """A primitive operation: the unit that traces record and backends execute.
+
+    Rules are attached with ``def_abstract_eval`` here and registered in the interpreters'
+    tables (jvp, transpose, batching) by the block in ``fnx.lax`` that defines the primitive.
+    """
+
+    multiple_results = False
+
+    def __init__(self, name: str, *, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self._abstract_eval: Callable | None = None
+        self.impl = self._first_impl  # replaced by the backend's function on first use
+        ALL_PRIMITIVES.append(self)
+
+    def __repr__(self):
+        return self.name
+
+    def bind(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def def_abstract_eval(self, rule: Callable):
+        """``rule(*avals, **params)`` returns the output aval (or a list of them)."""
+        self._abstract_eval = rule
+        return rule
+
+    def abstract_eval(self, *avals, **params):
+        if self._abstract_eval is None:
+            raise NotImplementedError(f"primitive {self.name} has no abstract evaluation rule")
+        return self._abstract_eval(*avals, **params)
+
+    def reset_impl(self):
+        """Forget the cached backend function (after the backend or strict flag changes)."""
+        self.impl = self._first_impl
+
+    def _first_impl(self, *args, **params):
+        from .backends import lookup_impl  # backends are reached only through the registry
+        self.impl = lookup_impl(self)
+        return self.impl(*args, **params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Traces and the interpreter stack
+# ---------------------------------------------------------------------------------------------
+
+class MainTrace(NamedTuple):
+    level: int
+    trace_type: type
+    global_data: Any
+
+
+class Trace:
+    """One transformation in progress; its tracers box the values it sees."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main: MainTrace):
+        self.main = main
+
+    def pure(self, val):
+        raise NotImplementedError
+
+    def lift(self, val):
+        raise NotImplementedError
+
+    def process_primitive(self, primitive, tracers, params):
+        raise NotImplementedError
+
+
+class Tracer(ArrayBase):
+    """A value seen by a transformation.  Supports the same operators as ``Array``."""
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    weak_type = property(lambda self: self.aval.weak_type)
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    def full_lower(self):
+        return self
+
+    @property
+    def _value(self):
+        # Reached when a tracer gets to a backend outside its transformation: it leaked.
+        raise UnexpectedTracerError(
+            f"a traced value {self.aval.str_short()} escaped the transformation that created "
+            "it (e.g. it was stored in a global or returned through a side channel) and was "
+            "used after that transformation finished")
+
+    def _concretization_error(self, what: str):
+        raise ConcretizationTypeError(
+            f"{what} needs a concrete value, but got a traced array {self.aval.str_short()}. "
+            "Under jit/vmap/grad, Python control flow and conversions cannot depend on array "
+            "values: use fnx.numpy.where / fnx.lax.cond, or mark the argument static "
+            "(static_argnums) so it stays a Python value.")
+
+    def __bool__(self):
+        self._concretization_error("bool()")
+
+    def __int__(self):
+        self._concretization_error("int()")
+
+    def __float__(self):
+        self._concretization_error("float()")
+
+    def __index__(self):
+        self._concretization_error("using an array as a Python index")
+
+    def __complex__(self):
+        self._concretization_error("complex()")
+
+    def item(self, *args):
+        self._concretization_error("item()")
+
+    def tolist(self):
+        self._concretization_error("tolist()")
+
+    def __array__(self, dtype=None, copy=None):
+        self._concretization_error("np.asarray()")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+
+    def __setitem__(self, key, value):
+        raise TypeError("fnx arrays are immutable; use x = x.at[idx].set(value) instead")
+
+
+class EvalTrace(Trace):
+    """The bottom of the stack: primitives run on the backend."""
+
+    __slots__ = ()
+
+    def pure(self, val):
+        return asarray_concrete(val)
+
+    lift = pure
+
+    def process_primitive(self, primitive, tracers, params):
+        return primitive.impl(*tracers, **params)
+
+
+_trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
+_dynamic_trace: MainTrace | None = None
+# True while no transformation is active: bind then goes straight to the backend.
+_eager = [True]
+
+
+def _update_eager_flag():
+    _eager[0] = len(_trace_stack) == 1 and _dynamic_trace is None
+
+
+@contextmanager
+def new_main(trace_type: type, global_data=None):
+    """Push a new transformation onto the interpreter stack for the duration of the block."""
+    main = MainTrace(len(_trace_stack), trace_type, global_data)
+    _trace_stack.append(main)
+    _update_eager_flag()
+    try:
+        yield main
+    finally:
+        _trace_stack.pop()
+        _update_eager_flag()
+
+
+@contextmanager
+def new_dynamic(main: MainTrace):
+    """Make ``main`` process every primitive, even those whose operands it never saw
+    (used by make_jaxpr/jit so constants are staged out instead of run eagerly)."""
+    global _dynamic_trace
+    prev, _dynamic_trace = _dynamic_trace, main
+    _update_eager_flag()
+    try:
+        yield
+    finally:
+        _dynamic_trace = prev
+        _update_eager_flag()
+
+
+def _is_live(main: MainTrace) -> bool:
+    return main.level < len(_trace_stack) and _trace_stack[main.level] is main
+
+
+def find_top_trace(xs) -> Trace:
+    top = _trace_stack[0]
+    for x in xs:
+        if isinstance(x, Tracer):
+            m = x._trace.main
+            if m.level > top.level:
+                top = m
+    if _dynamic_trace is not None and _dynamic_trace.level > top.level:
+        top = _dynamic_trace
+    return top.trace_type(top)
+
+
+def full_raise(trace: Trace, val):
+    if not isinstance(val, Tracer):
+        return trace.pure(val)
+    main = val._trace.main
+    if not _is_live(main):
+        val._value  # raises UnexpectedTracerError with the explanation
+    if main is trace.main:
+        return val
+    if main.level < trace.main.level:
+        return trace.lift(val)
+    if main.level > trace.main.level:
+        raise UnexpectedTracerError(
+            f"cannot lift a tracer of level {main.level} into trace level {trace.main.level}")
+    raise UnexpectedTracerError("two different transformations share one interpreter level")
+
+
+def full_lower(val):
+    return val.full_lower() if isinstance(val, Tracer) else val
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply ``prim`` to ``args`` under whatever transformations are active."""
+    if _eager[0]:
+        for a in args:
+            if type(a) is not Array:
+                break
+        else:
+            return prim.impl(*args, **params)
+    trace = find_top_trace(args)
+    tracers = [full_raise(trace, a) for a in args]
+    outs = trace.process_primitive(prim, tracers, params)
+    if prim.multiple_results:
+        return [full_lower(o) for o in outs]
+    return full_lower(outs)
+
+
+def is_concrete(x) -> bool:
+    return not isinstance(x, Tracer)
+
+
+def concrete_or_error(x, what: str):
+    """A concrete numpy value of ``x``, or a ConcretizationTypeError explaining ``what``."""
+    if isinstance(x, Tracer):
+        x._concretization_error(what)
+    if isinstance(x, Array):
+        return x._value
+    return np.asarray(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# The jaxpr IR
+# ---------------------------------------------------------------------------------------------
+
+class Var:
+    """A variable of a jaxpr (binds the output of one equation, or an input)."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+
+class Literal:
+    """A constant scalar written inline in a jaxpr."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val):
+        self.val = val
+        self.aval = get_aval(val)
+
+    def __repr__(self):
+        v = self.val._value if isinstance(self.val, Array) else self.val
+        v = np.asarray(v).item()
+        return repr(v)
+
+
+class Eqn(NamedTuple):
+    primitive: Primitive
+    inputs: list  # Var | Literal
+    params: dict
+    out_binders: list  # Var
+
+
+class Jaxpr:
+    """A typed, first-order program: ``in_binders -> eqns -> outs``."""
+
+    def __init__(self, in_binders: list[Var], eqns: list[Eqn], outs: list):
+        self.in_binders = in_binders
+        self.eqns = eqns
+        self.outs = outs
+
+    def __str__(self):
+        return JaxprPrinter().jaxpr(self)
+
+    __repr__ = __str__
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
+class ClosedJaxpr:
+    """A jaxpr plus the values of its constant inputs (``constvars`` come first)."""
+
+    def __init__(self, jaxpr: Jaxpr, consts: list, num_consts: int | None = None):
+        self.jaxpr = jaxpr
+        self.consts = list(consts)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.jaxpr.in_binders[len(self.consts):]]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.jaxpr.outs]
+
+    @property
+    def eqns(self):
+        return self.jaxpr.eqns
+
+    def __str__(self):
+        return JaxprPrinter().jaxpr(self.jaxpr, num_consts=len(self.consts))
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def _var_names():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for size in itertools.count(1):
+        for combo in itertools.product(letters, repeat=size):
+            yield "".join(combo)
+
+
+class JaxprPrinter:
+    """Renders a jaxpr in JAX's textual style::
+
+        { lambda a:f32[3]; b:f32[3]. let
+            c:f32[3] = add a b
+            d:f32[] = reduce_sum[axes=(0,)] c
+          in (d,) }
+    """
+
+    def __init__(self):
+        self.names: dict[int, str] = {}
+        self._fresh = _var_names()
+
+    def name(self, v) -> str:
+        if isinstance(v, Literal):
+            return repr(v)
+        key = id(v)
+        if key not in self.names:
+            self.names[key] = next(self._fresh)
+        return self.names[key]
+
+    def binder(self, v: Var) -> str:
+        return f"{self.name(v)}:{v.aval.str_short()}"
+
+    def param(self, value, indent: int) -> str:
+        if isinstance(value, Jaxpr):
+            return "\n" + self.jaxpr(value, indent=indent + 4)
+        if isinstance(value, ClosedJaxpr):
+            return "\n" + self.jaxpr(value.jaxpr, indent=indent + 4, num_consts=len(value.consts))
+        if isinstance(value, np.dtype):
+            return value.name
+        return repr(value)
+
+    def eqn(self, e: Eqn, indent: int) -> str:
+        outs = " ".join(self.binder(v) for v in e.out_binders) or "_"
+        params = ""
+        if e.params:
+            params = "[" + " ".join(f"{k}={self.param(v, indent)}"
+                                    for k, v in e.params.items()) + "]"
+        ins = " ".join(self.name(x) for x in e.inputs)
+        return f"{' ' * indent}{outs} = {e.primitive.name}{params} {ins}".rstrip()
+
+    def jaxpr(self, jaxpr: Jaxpr, indent: int = 0, num_consts: int = 0) -> str:
+        consts = [self.binder(v) for v in jaxpr.in_binders[:num_consts]]
+        args = [self.binder(v) for v in jaxpr.in_binders[num_consts:]]
+        head = f"{' ' * indent}{{ lambda {' '.join(consts)}; {' '.join(args)}. let"
+        body = [self.eqn(e, indent + 4) for e in jaxpr.eqns]
+        outs = ", ".join(self.name(v) for v in jaxpr.outs)
+        if len(jaxpr.outs) == 1:
+            outs += ","
+        tail = f"{' ' * (indent + 2)}in ({outs}) }}"
+        return "\n".join([head, *body, tail])
+
+
+def eval_jaxpr(jaxpr: Jaxpr, args: Sequence) -> list:
+    """Run a jaxpr by binding each equation (so it works under any transformation)."""
+    env: dict[int, Any] = {}
+
+    def read(x):
+        return x.val if isinstance(x, Literal) else env[id(x)]
+
+    if len(args) != len(jaxpr.in_binders):
+        raise FnxError(f"eval_jaxpr: expected {len(jaxpr.in_binders)} arguments, got {len(args)}")
+    for v, a in zip(jaxpr.in_binders, args):
+        env[id(v)] = a
+    for e in jaxpr.eqns:
+        outs = bind(e.primitive, *[read(x) for x in e.inputs], **e.params)
+        if not e.primitive.multiple_results:
+            outs = [outs]
+        for v, o in zip(e.out_binders, outs):
+            env[id(v)] = o
+    return [read(x) for x in jaxpr.outs]
+
+
+def missing_kernel(op: str, backend: str, detail: str = "") -> MissingKernelError:
+    extra = f" ({detail})" if detail else ""
+    return MissingKernelError(f"{op}: the {backend} backend has no kernel for this input{extra}")

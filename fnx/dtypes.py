@@ -1,0 +1,179 @@
+"""dtypes of fnx and type promotion.
+
+Supported: bool, int8, uint8, int32, int64, float32, float64.
+
+Promotion follows JAX's lattice (NEP 50 in spirit): Python scalars are *weak* -- they adopt the
+dtype of the array they meet (``x_f32 * 2.0`` stays float32, ``x_i32 + 1`` stays int32) unless they
+are of a higher kind (``x_i32 * 0.5`` becomes float32, the default float).  Between two arrays,
+the higher kind wins (bool < int < float) and, within a kind, the wider type; integer + float
+takes the float operand's type (JAX, not numpy: ``int32 + float32 -> float32``).  int8 + uint8
+needs int16, which fnx does not have, so it becomes int32.
+
+Defaults: float32 for Python floats and creation functions, int32 for Python ints and indices
+(as JAX).  An explicitly float64/int64 input stays float64/int64.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DTypeError
+
+bool_ = np.dtype(np.bool_)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+
+SUPPORTED = (bool_, int8, uint8, int32, int64, float32, float64)
+_SUPPORTED_SET = frozenset(SUPPORTED)
+FLOATING = (float32, float64)
+INTEGER = (int8, uint8, int32, int64)
+NUMERIC = INTEGER + FLOATING
+
+default_float = float32
+default_int = int32
+
+# kind rank: bool < int < float
+_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2}
+_DEFAULT_OF_RANK = {0: bool_, 1: default_int, 2: default_float}
+
+_canonical_cache: dict = {}
+
+
+def canonicalize(dtype, op: str = "dtype") -> np.dtype:
+    """The fnx dtype for anything numpy accepts as a dtype; raises DTypeError if unsupported."""
+    try:
+        return _canonical_cache[dtype]
+    except (KeyError, TypeError):
+        pass
+    if dtype is float:
+        result = default_float
+    elif dtype is int:
+        result = default_int
+    elif dtype is bool:
+        result = bool_
+    else:
+        try:
+            result = np.dtype(dtype)
+        except TypeError as e:
+            raise DTypeError(f"{op}: {dtype!r} is not a dtype") from e
+        if result not in _SUPPORTED_SET:
+            raise DTypeError(
+                f"{op}: dtype {result} is not supported by fnx; supported: "
+                + ", ".join(str(d) for d in SUPPORTED))
+    try:
+        _canonical_cache[dtype] = result
+    except TypeError:
+        pass
+    return result
+
+
+def is_supported(dtype) -> bool:
+    return np.dtype(dtype) in _SUPPORTED_SET
+
+
+def is_floating(dtype) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+def is_integer(dtype) -> bool:
+    return np.dtype(dtype).kind in "iu"
+
+
+def is_signed(dtype) -> bool:
+    return np.dtype(dtype).kind in "if"
+
+
+def is_bool(dtype) -> bool:
+    return np.dtype(dtype).kind == "b"
+
+
+def kind_rank(dtype) -> int:
+    return _KIND_RANK[np.dtype(dtype).kind]
+
+
+def finfo(dtype):
+    return np.finfo(canonicalize(dtype))
+
+
+def iinfo(dtype):
+    return np.iinfo(canonicalize(dtype))
+
+
+def issubdtype(a, b) -> bool:
+    return np.issubdtype(a, b)
+
+
+def _promote_ints(a: np.dtype, b: np.dtype) -> np.dtype:
+    if a.kind == b.kind:  # both signed or both unsigned
+        return a if a.itemsize >= b.itemsize else b
+    signed, unsigned = (a, b) if a.kind == "i" else (b, a)
+    if signed.itemsize > unsigned.itemsize:
+        return signed
+    # a signed type that holds every value of both; int16 does not exist in fnx
+    return int32 if unsigned.itemsize < 4 else int64
+
+
+def promote_types(a, b) -> np.dtype:
+    """The dtype two strong (non-weak) dtypes promote to."""
+    a, b = np.dtype(a), np.dtype(b)
+    if a == b:
+        return a
+    ra, rb = _KIND_RANK[a.kind], _KIND_RANK[b.kind]
+    if ra != rb:
+        return a if ra > rb else b
+    if ra == 2:
+        return a if a.itemsize >= b.itemsize else b
+    return _promote_ints(a, b)
+
+
+def dtype_and_weak(x):
+    """(dtype, weak_type) of an fnx array, tracer, numpy value or Python scalar."""
+    if isinstance(x, bool):
+        return bool_, True
+    if isinstance(x, int):
+        return default_int, True
+    if isinstance(x, float):
+        return default_float, True
+    if isinstance(x, complex):
+        raise DTypeError("complex numbers are not supported by fnx")
+    aval = getattr(x, "aval", None)
+    if aval is not None:
+        return aval.dtype, aval.weak_type
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return canonicalize(dt), False
+    arr = np.asarray(x)
+    return canonicalize(arr.dtype), False
+
+
+def result_type(*args, return_weak_type: bool = False):
+    """Promoted dtype of ``args`` (arrays, tracers, dtypes or Python scalars).
+
+    Returns the dtype, or ``(dtype, weak_type)`` when ``return_weak_type``.
+    """
+    strong = None
+    weak_rank = -1
+    weak_dtype = None
+    for a in args:
+        if isinstance(a, (np.dtype, type)) or (isinstance(a, str)):
+            dt, weak = canonicalize(a), False
+        else:
+            dt, weak = dtype_and_weak(a)
+        if weak:
+            r = _KIND_RANK[dt.kind]
+            if r > weak_rank:
+                weak_rank, weak_dtype = r, dt
+        else:
+            strong = dt if strong is None else promote_types(strong, dt)
+    if strong is None:
+        if weak_dtype is None:
+            raise DTypeError("result_type: at least one argument is required")
+        result, weak = weak_dtype, True
+    elif weak_rank > _KIND_RANK[strong.kind]:
+        result, weak = _DEFAULT_OF_RANK[weak_rank], False
+    else:
+        result, weak = strong, False
+    return (result, weak) if return_weak_type else result

@@ -1,0 +1,58 @@
+"""The exception types of fnx.
+
+Every error raised for bad user input is an ``FnxError``; the shape and dtype errors are also
+``ValueError`` / ``TypeError`` so code written against numpy's exceptions keeps working.
+Messages name the operation and the offending shapes/dtypes.
+"""
+from __future__ import annotations
+
+
+class FnxError(Exception):
+    """Base class of all fnx errors."""
+
+
+class ShapeError(FnxError, ValueError):
+    """Operand shapes are incompatible with an operation."""
+
+
+class DTypeError(FnxError, TypeError):
+    """Operand dtypes are incompatible with an operation (or unsupported by fnx)."""
+
+
+class FnxIndexError(FnxError, IndexError):
+    """A static index is out of range."""
+
+
+class ConcretizationTypeError(FnxError, TypeError):
+    """A traced (abstract) value was used where a concrete Python value is needed."""
+
+
+class UnexpectedTracerError(FnxError):
+    """A tracer escaped the transformation that created it."""
+
+
+class MissingKernelError(FnxError, NotImplementedError):
+    """A backend has no kernel for a primitive/dtype (raised when fnx.config.strict is on)."""
+
+
+def _fmt(v) -> str:
+    shape = getattr(v, "shape", None)
+    dtype = getattr(v, "dtype", None)
+    if shape is not None and dtype is not None:
+        return f"{dtype}{list(shape)}"
+    return repr(v)
+
+
+def describe(*operands) -> str:
+    """A compact 'float32[3, 4], int32[]' description of operands for error messages."""
+    return ", ".join(_fmt(o) for o in operands)
+
+
+def shape_error(op: str, message: str, *operands) -> ShapeError:
+    detail = f" (operands: {describe(*operands)})" if operands else ""
+    return ShapeError(f"{op}: {message}{detail}")
+
+
+def dtype_error(op: str, message: str, *operands) -> DTypeError:
+    detail = f" (operands: {describe(*operands)})" if operands else ""
+    return DTypeError(f"{op}: {message}{detail}")

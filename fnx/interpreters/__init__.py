@@ -1,0 +1,1 @@
+"""Interpreters: the transformations of fnx (tracing to jaxprs; autodiff and batching follow)."""

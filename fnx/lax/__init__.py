@@ -1,0 +1,11 @@
+"""fnx.lax: the primitives of fnx and thin wrappers over them (names as in jax.lax)."""
+from .elementwise import *  # noqa: F401,F403
+from .elementwise import (BINARY_PRIMITIVES, UNARY_PRIMITIVES, RoundingMethod, abs, add, and_,
+                          max, min, not_, or_, pow, round, xor)
+from .indexing import *  # noqa: F401,F403
+from .indexing import SCATTER_PRIMITIVES
+from .linalg import *  # noqa: F401,F403
+from .reduction import *  # noqa: F401,F403
+from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
+from .shape import *  # noqa: F401,F403
+from .shape import slice  # noqa: F401

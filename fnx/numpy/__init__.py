@@ -1,0 +1,123 @@
+"""fnx.numpy: numpy's API on fnx arrays, written on fnx.lax (so it works under tracing).
+
+Same names, signatures and semantics as ``jax.numpy``: a JAX program ports by changing
+``import jax.numpy as jnp`` to ``import fnx.numpy as jnp``.
+
+>>> import fnx.numpy as fnp
+>>> x = fnp.arange(6.0).reshape(2, 3)
+>>> (x @ x.T).sum(), x.at[0, 1].set(10.0)[0]
+
+Rules worth knowing (documented deviations from numpy, shared with jax.numpy):
+
+* promotion follows fnx's lattice (``fnx.dtypes``): Python scalars are weak, ``int32 + float32
+  -> float32``, ``int8 + uint8 -> int32``; defaults are float32/int32;
+* integer inputs of float functions (``sqrt``, ``sin``, ``true_divide``...) give float32;
+* arrays are immutable: ``x.at[idx].set(v)`` instead of ``x[idx] = v``;
+* out-of-range indices: gathers clamp, scatters drop, negatives wrap once (see ``_indexing``);
+* ``take`` defaults to ``mode="clip"`` (jax.numpy's default is "fill"); ``float_power``
+  computes in float64 (numpy's rule); ``isclose`` on integers compares in floating point
+  (numpy's rule); ``signbit`` cannot see the sign of a NaN;
+* functions whose output shape depends on values (``nonzero``, ``unique``, boolean masks...)
+  need concrete inputs.
+"""
+from __future__ import annotations
+
+import math as _math
+
+import numpy as _np
+
+from .. import dtypes as _dtypes
+from ..core import Array as _Array
+from ..core import ArrayBase as _ArrayBase
+from . import _array_methods
+from ._creation import *  # noqa: F401,F403
+from ._indexing import _IndexUpdateHelper, _IndexUpdateRef  # noqa: F401
+from ._linalg_ops import *  # noqa: F401,F403
+from ._manipulation import *  # noqa: F401,F403
+from ._reductions import *  # noqa: F401,F403
+from ._selection import *  # noqa: F401,F403
+from ._ufuncs import *  # noqa: F401,F403
+from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
+from ._reductions import all, any, max, min, sum  # noqa: F401
+
+# -- dtypes and constants -----------------------------------------------------------------------
+bool_ = _dtypes.bool_
+int8 = _dtypes.int8
+uint8 = _dtypes.uint8
+int32 = _dtypes.int32
+int64 = _dtypes.int64
+float32 = _dtypes.float32
+float64 = _dtypes.float64
+float_ = float64
+int_ = int64
+
+# abstract scalar types for issubdtype (numpy's)
+generic = _np.generic
+number = _np.number
+integer = _np.integer
+signedinteger = _np.signedinteger
+unsignedinteger = _np.unsignedinteger
+inexact = _np.inexact
+floating = _np.floating
+
+ndarray = _ArrayBase  # isinstance(x, fnp.ndarray) holds for Arrays and tracers
+Array = _Array
+
+pi = _math.pi
+e = _math.e
+inf = float("inf")
+nan = float("nan")
+euler_gamma = 0.5772156649015329
+newaxis = None
+
+
+def dtype(x):
+    """The fnx dtype of a dtype-like or of an array/scalar."""
+    if hasattr(x, "dtype") and not isinstance(x, type):
+        return x.dtype
+    return _dtypes.canonicalize(x, "dtype")
+
+
+def result_type(*args):
+    """The dtype fnx.numpy gives an operation on ``args`` (weak Python scalars, JAX lattice):
+    ``result_type(int32, float32) -> float32``; ``result_type(int8, uint8) -> int32``."""
+    return _dtypes.result_type(*args)
+
+
+def promote_types(a, b):
+    return _dtypes.promote_types(_dtypes.canonicalize(a), _dtypes.canonicalize(b))
+
+
+def can_cast(from_, to, casting="safe"):
+    return _np.can_cast(_dtypes.canonicalize(from_), _dtypes.canonicalize(to), casting)
+
+
+finfo = _dtypes.finfo
+iinfo = _dtypes.iinfo
+
+
+def issubdtype(arg1, arg2):
+    return _np.issubdtype(arg1, arg2)
+
+
+def isscalar(element):
+    if isinstance(element, _ArrayBase):
+        return element.ndim == 0
+    return _np.isscalar(element)
+
+
+def iterable(y):
+    try:
+        iter(y)
+    except TypeError:
+        return False
+    return True
+
+
+def copy(a, order=None):
+    return asarray(a)  # noqa: F405  (immutable: no copy needed)
+
+
+_array_methods.install()
+
+__all__ = [n for n in dir() if not n.startswith("_")]

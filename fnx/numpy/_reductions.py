@@ -1,0 +1,481 @@
+"""Reductions, statistics and cumulative scans of fnx.numpy.
+
+``axis`` may be None (all axes), an int or a tuple (negative counts from the end); ``keepdims``
+keeps reduced axes with size 1.  Sums and products of bool / int8 / uint8 accumulate in int32
+(jax.numpy's rule); int64 stays int64; means of integers are float32.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .. import dtypes, lax
+from ..core import Array
+from ..errors import DTypeError, ShapeError
+from ._util import (asarray_arg, canonical_axes, canonical_axis, check_supported, full_scalar,
+                    keep_dims, promote, to_dtype)
+from ._ufuncs import isnan, where as _where
+
+
+def _sum_dtype(dt):
+    if dt.kind == "b" or (dt.kind in "iu" and dt.itemsize < 4):
+        return dtypes.default_int
+    return dt
+
+
+def _prep(name, a, axis, dtype, where, identity, acc_dtype_fn=None):
+    a = asarray_arg(name, a)
+    axes = canonical_axes(name, axis, a.ndim)
+    if dtype is not None:
+        dt = check_supported(name, dtype)
+    elif acc_dtype_fn is not None:
+        dt = acc_dtype_fn(a.dtype)
+    else:
+        dt = a.dtype
+    a = to_dtype(a, dt)
+    if where is not None:
+        a = _where(where, a, full_scalar(identity, dt))
+    return a, axes
+
+
+def _finish(r, axes, ndim, keepdims):
+    return keep_dims(r, axes, ndim) if keepdims else r
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+        promote_integers=True):
+    """Sum of elements over ``axis``.  ``fnp.sum(fnp.ones((2, 3)), axis=0) -> [2, 2, 2]``"""
+    _no_out("sum", out)
+    a, axes = _prep("sum", a, axis, dtype, where, 0,
+                    _sum_dtype if promote_integers else None)
+    ndim = a.ndim
+    if a.dtype == dtypes.bool_:
+        a = to_dtype(a, dtypes.default_int)
+    r = lax.reduce_sum(a, axes)
+    if initial is not None:
+        r = lax.add(r, full_scalar(initial, r.dtype))
+    return _finish(r, axes, ndim, keepdims)
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+         promote_integers=True):
+    """Product of elements over ``axis``."""
+    _no_out("prod", out)
+    a, axes = _prep("prod", a, axis, dtype, where, 1,
+                    _sum_dtype if promote_integers else None)
+    ndim = a.ndim
+    if a.dtype == dtypes.bool_:
+        a = to_dtype(a, dtypes.default_int)
+    r = lax.reduce_prod(a, axes)
+    if initial is not None:
+        r = lax.mul(r, full_scalar(initial, r.dtype))
+    return _finish(r, axes, ndim, keepdims)
+
+
+def _lowest(dt):
+    if dt.kind == "f":
+        return -np.inf
+    if dt.kind == "b":
+        return False
+    return np.iinfo(dt).min
+
+
+def _highest(dt):
+    if dt.kind == "f":
+        return np.inf
+    if dt.kind == "b":
+        return True
+    return np.iinfo(dt).max
+
+
+def _minmax(name, prim_fn, binop, ident_fn, a, axis, out, keepdims, initial, where):
+    _no_out(name, out)
+    a = asarray_arg(name, a)
+    axes = canonical_axes(name, axis, a.ndim)
+    if initial is None:
+        if where is not None:
+            raise ValueError(f"{name}: reduction with where= needs an initial value")
+        if any(a.shape[i] == 0 for i in axes):
+            raise ValueError(f"{name}: zero-size array to reduction operation {name} which has "
+                             "no identity (pass initial=)")
+    if where is not None:
+        a = _where(where, a, full_scalar(ident_fn(a.dtype), a.dtype))
+    r = prim_fn(a, axes)
+    if initial is not None:
+        r = binop(r, full_scalar(initial, r.dtype))
+    return _finish(r, axes, a.ndim, keepdims)
+
+
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Maximum over ``axis`` (NaN propagates)."""
+    return _minmax("max", lax.reduce_max, lax.max, _lowest, a, axis, out, keepdims, initial,
+                   where)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Minimum over ``axis`` (NaN propagates)."""
+    return _minmax("min", lax.reduce_min, lax.min, _highest, a, axis, out, keepdims, initial,
+                   where)
+
+
+amax, amin = max, min
+
+
+def all(a, axis=None, out=None, keepdims=False, *, where=None):
+    """True when every element along ``axis`` is nonzero."""
+    _no_out("all", out)
+    a = to_dtype(asarray_arg("all", a), dtypes.bool_)
+    axes = canonical_axes("all", axis, a.ndim)
+    if where is not None:
+        a = _where(where, a, True)
+    return _finish(lax.reduce_and(a, axes), axes, a.ndim, keepdims)
+
+
+def any(a, axis=None, out=None, keepdims=False, *, where=None):
+    """True when some element along ``axis`` is nonzero."""
+    _no_out("any", out)
+    a = to_dtype(asarray_arg("any", a), dtypes.bool_)
+    axes = canonical_axes("any", axis, a.ndim)
+    if where is not None:
+        a = _where(where, a, False)
+    return _finish(lax.reduce_or(a, axes), axes, a.ndim, keepdims)
+
+
+def _no_out(name, out):
+    if out is not None:
+        raise NotImplementedError(f"{name}: out= is not supported (fnx arrays are immutable)")
+
+
+def _float_dtype(name, a, dtype):
+    if dtype is not None:
+        return check_supported(name, dtype)
+    return a.dtype if a.dtype.kind == "f" else dtypes.default_float
+
+
+def _count(a, axes, where):
+    if where is None:
+        return math.prod(a.shape[i] for i in axes)
+    w = lax.broadcast_in_dim(to_dtype(asarray_arg("mean", where), dtypes.bool_), a.shape,
+                             tuple(range(a.ndim - asarray_arg("mean", where).ndim, a.ndim)))
+    return lax.reduce_sum(to_dtype(w, dtypes.default_int), axes)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """Arithmetic mean over ``axis``; integers give float32."""
+    _no_out("mean", out)
+    a = asarray_arg("mean", a)
+    dt = _float_dtype("mean", a, dtype)
+    axes = canonical_axes("mean", axis, a.ndim)
+    s = sum(a, axis=axes, dtype=dt, where=where)
+    n = _count(a, axes, where)
+    n = full_scalar(n, dt) if isinstance(n, int) else to_dtype(n, dt)
+    return _finish(lax.div(s, n), axes, a.ndim, keepdims)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        correction=None):
+    """Variance over ``axis`` with ``ddof`` (or ``correction``) degrees of freedom removed."""
+    _no_out("var", out)
+    if correction is not None:
+        ddof = correction
+    a = asarray_arg("var", a)
+    dt = _float_dtype("var", a, dtype)
+    a = to_dtype(a, dt)
+    axes = canonical_axes("var", axis, a.ndim)
+    m = mean(a, axis=axes, keepdims=True, where=where)
+    centered = lax.sub(a, lax.broadcast_in_dim(m, a.shape, tuple(range(a.ndim))))
+    sq = lax.integer_pow(centered, 2)
+    s = sum(sq, axis=axes, where=where)
+    n = _count(a, axes, where)
+    if isinstance(n, int):
+        denom = full_scalar(builtins.max(n - ddof, 0), dt)
+    else:
+        denom = lax.max(lax.sub(to_dtype(n, dt), full_scalar(ddof, dt)), full_scalar(0, dt))
+    return _finish(lax.div(s, denom), axes, a.ndim, keepdims)
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        correction=None):
+    """Standard deviation: sqrt(var)."""
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
+
+
+def _argreduce(name, prim_fn, a, axis, out, keepdims):
+    _no_out(name, out)
+    a = asarray_arg(name, a)
+    if axis is None:
+        ndim = a.ndim
+        flat = lax.reshape(a, (a.size,))
+        if a.size == 0:
+            raise ValueError(f"{name}: attempt to get {name} of an empty sequence")
+        r = prim_fn(flat, 0)
+        return keep_dims(r, tuple(range(ndim)), ndim) if keepdims else r
+    ax = canonical_axis(name, axis, a.ndim)
+    if a.shape[ax] == 0:
+        raise ValueError(f"{name}: attempt to get {name} of an empty sequence")
+    r = prim_fn(a, ax)
+    return keep_dims(r, (ax,), a.ndim) if keepdims else r
+
+
+def argmax(a, axis=None, out=None, keepdims=False):
+    """Index of the first maximum (NaN counts as the maximum); int32."""
+    return _argreduce("argmax", lax.argmax, a, axis, out, keepdims)
+
+
+def argmin(a, axis=None, out=None, keepdims=False):
+    """Index of the first minimum (NaN counts as the minimum); int32."""
+    return _argreduce("argmin", lax.argmin, a, axis, out, keepdims)
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """max - min along ``axis``."""
+    from ._ufuncs import subtract
+    return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
+
+
+def _cumulative(name, prim_fn, a, axis, dtype):
+    a = asarray_arg(name, a)
+    if axis is None:
+        a = lax.reshape(a, (a.size,))
+        axis = 0
+    ax = canonical_axis(name, axis, a.ndim)
+    dt = check_supported(name, dtype) if dtype is not None else _sum_dtype(a.dtype)
+    a = to_dtype(a, dt) if dt != dtypes.bool_ else to_dtype(a, dtypes.default_int)
+    return prim_fn(a, ax)
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Running sum along ``axis`` (axis=None flattens first)."""
+    _no_out("cumsum", out)
+    return _cumulative("cumsum", lax.cumsum, a, axis, dtype)
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Running product along ``axis`` (axis=None flattens first)."""
+    _no_out("cumprod", out)
+    return _cumulative("cumprod", lax.cumprod, a, axis, dtype)
+
+
+cumulative_sum = cumsum
+cumulative_prod = cumprod
+
+
+# -- NaN-ignoring variants ------------------------------------------------------------------
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Sum treating NaN as zero."""
+    a = asarray_arg("nansum", a)
+    if a.dtype.kind == "f":
+        a = _where(isnan(a), full_scalar(0, a.dtype), a)
+    return sum(a, axis, dtype, out, keepdims, initial, where)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product treating NaN as one."""
+    a = asarray_arg("nanprod", a)
+    if a.dtype.kind == "f":
+        a = _where(isnan(a), full_scalar(1, a.dtype), a)
+    return prod(a, axis, dtype, out, keepdims, initial, where)
+
+
+def _nanminmax(name, fn, fill, a, axis, out, keepdims, initial, where):
+    a = asarray_arg(name, a)
+    if a.dtype.kind != "f":
+        return fn(a, axis, out, keepdims, initial, where)
+    nan_mask = isnan(a)
+    r = fn(_where(nan_mask, full_scalar(fill, a.dtype), a), axis, out, keepdims, initial, where)
+    all_nan = all(nan_mask, axis=axis, keepdims=keepdims)
+    return _where(all_nan, full_scalar(np.nan, a.dtype), r)
+
+
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Maximum ignoring NaN (NaN where every element is NaN)."""
+    return _nanminmax("nanmax", max, -np.inf, a, axis, out, keepdims, initial, where)
+
+
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Minimum ignoring NaN (NaN where every element is NaN)."""
+    return _nanminmax("nanmin", min, np.inf, a, axis, out, keepdims, initial, where)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """Mean ignoring NaN."""
+    a = asarray_arg("nanmean", a)
+    if a.dtype.kind != "f":
+        return mean(a, axis, dtype, out, keepdims, where=where)
+    valid = lax.bitwise_not(isnan(a))
+    if where is not None:
+        valid = _where(where, valid, False)
+    dt = _float_dtype("nanmean", a, dtype)
+    s = sum(_where(valid, a, full_scalar(0, a.dtype)), axis, dt, keepdims=keepdims)
+    n = sum(valid, axis, dt, keepdims=keepdims)
+    return lax.div(s, n)
+
+
+def count_nonzero(a, axis=None, keepdims=False):
+    """Number of nonzero elements along ``axis`` (int32)."""
+    a = to_dtype(asarray_arg("count_nonzero", a), dtypes.bool_)
+    return sum(a, axis, dtypes.default_int, keepdims=keepdims)
+
+
+# -- logsumexp --------------------------------------------------------------------------------
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=None):
+    """log(sum(b * exp(a))) over ``axis``, stable: the maximum is shifted out first."""
+    if b is not None:
+        a, b = promote("logsumexp", a, b, inexact=True)
+    else:
+        (a,) = promote("logsumexp", a, inexact=True)
+    axes = canonical_axes("logsumexp", axis, a.ndim)
+    if where is not None:
+        a = _where(where, a, full_scalar(-np.inf, a.dtype))
+    amax = lax.reduce_max(a, axes) if axes else a
+    amax = lax.select(lax.is_finite(amax), amax, full_scalar(0, a.dtype, amax.shape))
+    amax_k = keep_dims(amax, axes, a.ndim)
+    shifted = lax.exp(lax.sub(a, lax.broadcast_in_dim(amax_k, a.shape, tuple(range(a.ndim)))))
+    if b is not None:
+        shifted = lax.mul(shifted, b)
+    s = lax.reduce_sum(shifted, axes)
+    sign = None
+    if return_sign:
+        sign = lax.sign(s)
+        s = lax.abs(s)
+    out = lax.add(lax.log(s), amax)
+    if keepdims:
+        out = keep_dims(out, axes, a.ndim)
+        sign = keep_dims(sign, axes, a.ndim) if sign is not None else None
+    return (out, sign) if return_sign else out
+
+
+# -- average / quantiles ----------------------------------------------------------------------
+
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """Weighted average along ``axis`` (``weights`` 1-d along the axis, or a's shape)."""
+    a = asarray_arg("average", a)
+    if weights is None:
+        avg = mean(a, axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        axes = canonical_axes("average", axis, a.ndim)
+        n = math.prod(a.shape[i] for i in axes)
+        return avg, full_scalar(n, avg.dtype, avg.shape)
+    w = asarray_arg("average", weights)
+    if tuple(w.shape) == tuple(a.shape):
+        a, w = promote("average", a, w, inexact=True)
+    else:
+        a, w = _weights_along_axis(a, w, axis)
+    axes = canonical_axes("average", axis, a.ndim)
+    wsum = sum(w, axes, keepdims=keepdims)
+    avg = lax.div(sum(lax.mul(a, w), axes, keepdims=keepdims), wsum)
+    if returned:
+        return avg, wsum
+    return avg
+
+
+def _weights_along_axis(a, w, axis):
+    if axis is None or w.ndim != 1:
+        raise ShapeError(f"average: weights of shape {tuple(w.shape)} must have a's shape "
+                         f"{tuple(a.shape)} or be 1-d along a single axis")
+    ax = canonical_axis("average", axis, a.ndim)
+    if w.shape[0] != a.shape[ax]:
+        raise ShapeError("average: length of weights differs from the size of the axis")
+    shape = tuple(a.shape[ax] if i == ax else 1 for i in range(a.ndim))
+    a, w = promote("average", a, lax.reshape(w, shape), inexact=True)
+    return a, w
+
+
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, interpolation=None):
+    """The q-th quantiles (q in [0, 1]) along ``axis``, by sorting.  ``q`` may be a scalar or a
+    1-d array; the quantile axis comes first in the result, as in numpy."""
+    _no_out("quantile", out)
+    if interpolation is not None:
+        method = interpolation
+    if method not in _QUANTILE_METHODS:
+        raise ValueError(f"quantile: method must be one of {_QUANTILE_METHODS}, got {method!r}")
+    a = asarray_arg("quantile", a)
+    q = asarray_arg("quantile", q)
+    if q.ndim > 1:
+        raise ValueError("quantile: q must be a scalar or 1-d")
+    dt = a.dtype if a.dtype.kind == "f" else dtypes.default_float
+    a = to_dtype(a, dt)
+    q = to_dtype(q, dtypes.float64)
+    ndim = a.ndim
+    axes = canonical_axes("quantile", axis, ndim)
+    rest = [i for i in range(ndim) if i not in axes]
+    # move the reduced axes to the front and flatten them: (n,) + rest
+    a_t = lax.transpose(a, tuple(axes) + tuple(rest))
+    n = math.prod(a.shape[i] for i in axes)
+    rest_shape = tuple(a.shape[i] for i in rest)
+    a_t = lax.reshape(a_t, (n,) + rest_shape)
+    if n == 0:
+        raise ValueError("quantile: cannot take a quantile of an empty axis")
+    s = lax.sort(a_t, dimension=0)
+    pos = lax.mul(q, full_scalar(n - 1, dtypes.float64))
+    lo = lax.floor(pos)
+    hi = lax.ceil(pos)
+    if method == "lower":
+        idx_lo = idx_hi = lo
+    elif method == "higher":
+        idx_lo = idx_hi = hi
+    elif method == "nearest":
+        idx_lo = idx_hi = lax.round(pos, lax.RoundingMethod.TO_NEAREST_EVEN)
+    else:
+        idx_lo, idx_hi = lo, hi
+    clamp = lambda i: lax.clamp(full_scalar(0, dtypes.int32),  # noqa: E731
+                                lax.convert_element_type(i, dtypes.int32),
+                                full_scalar(n - 1, dtypes.int32))
+    v_lo = lax.gather(s, clamp(idx_lo))
+    v_hi = lax.gather(s, clamp(idx_hi))
+    if method in ("lower", "higher", "nearest"):
+        r = v_lo
+    else:
+        if method == "midpoint":
+            t = full_scalar(0.5, dt, q.shape)
+            t = lax.select(lax.eq(lo, hi), full_scalar(0, dt, q.shape), t)
+        else:
+            t = lax.convert_element_type(lax.sub(pos, lo), dt)
+        t = lax.broadcast_in_dim(t, tuple(q.shape) + rest_shape, tuple(range(q.ndim)))
+        diff = lax.sub(v_hi, v_lo)
+        half = full_scalar(0.5, dt)
+        one = full_scalar(1, dt)
+        r = lax.select(lax.ge(t, half), lax.sub(v_hi, lax.mul(diff, lax.sub(one, t))),
+                       lax.add(v_lo, lax.mul(diff, t)))
+    # NaN anywhere along the axis gives NaN (sort puts NaN last; numpy propagates it)
+    has_nan = lax.ne(lax.slice_in_dim(s, n - 1, n, axis=0), lax.slice_in_dim(s, n - 1, n, axis=0))
+    has_nan = lax.broadcast_in_dim(lax.reshape(has_nan, rest_shape), r.shape,
+                                   tuple(range(q.ndim, q.ndim + len(rest_shape))))
+    r = lax.select(has_nan, full_scalar(np.nan, dt, r.shape), r)
+    if keepdims:
+        shape = list(q.shape) + [1 if i in axes else a.shape[i] for i in range(ndim)]
+        r = lax.reshape(r, tuple(shape))
+    return r
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, interpolation=None):
+    """The q-th percentiles (q in [0, 100]); see quantile."""
+    q = asarray_arg("percentile", q)
+    q = lax.div(to_dtype(q, dtypes.float64), full_scalar(100, dtypes.float64))
+    return quantile(a, q, axis, out, overwrite_input, method, keepdims,
+                    interpolation=interpolation)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """Median along ``axis`` (NaN propagates)."""
+    return quantile(a, 0.5, axis, out, overwrite_input, "linear", keepdims)
+
+
+def nanmedian(*args, **kwargs):  # pragma: no cover - documented gap
+    raise NotImplementedError("nanmedian is not implemented in fnx.numpy yet")
+
+
+__all__ = ["sum", "prod", "max", "min", "amax", "amin", "all", "any", "mean", "var", "std",
+           "argmax", "argmin", "ptp", "cumsum", "cumprod", "cumulative_sum", "cumulative_prod",
+           "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "count_nonzero", "logsumexp",
+           "average", "quantile", "percentile", "median"]

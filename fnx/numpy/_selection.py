@@ -1,0 +1,349 @@
+"""take / take_along_axis, diagonals, sorting, searching and the concrete-only nonzero family.
+
+``take`` and ``take_along_axis`` lower to one ``lax.gather`` in fnx's normalised form
+(operand ``B + (D,) + R``, indices ``B + I``).  Negative indices wrap once (numpy); then the
+gather clamps (``mode="clip"``, fnx's default) or ``mode="wrap"`` takes them modulo the size, or
+``mode="fill"`` returns ``fill_value`` for out-of-range positions (jax.numpy's default).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes, lax
+from ..core import Array, ArrayBase, Tracer
+from ..errors import ConcretizationTypeError
+from ._util import (asarray_arg, canonical_axis, full_scalar, static_int, to_dtype,
+                    broadcast_shapes_named, broadcast_to_shape)
+from ._manipulation import ravel
+
+
+def _index_operand(name, indices):
+    idx = asarray_arg(name, indices)
+    if idx.dtype.kind not in "iu":
+        if idx.dtype.kind == "b":
+            raise TypeError(f"{name}: indices must be integers, got bool")
+        raise TypeError(f"{name}: indices must be integers, got {idx.dtype}")
+    if idx.dtype != dtypes.int32 and idx.dtype != dtypes.int64:
+        idx = lax.convert_element_type(idx, dtypes.int32)
+    return idx
+
+
+def _normalise(idx, n, mode):
+    """Apply the index mode; returns (indices for the gather, in-range mask or None)."""
+    zero = full_scalar(0, idx.dtype, idx.shape)
+    nn = full_scalar(n, idx.dtype, idx.shape)
+    if mode == "wrap":
+        from ._ufuncs import remainder
+        return remainder(idx, nn) if n else idx, None
+    if mode == "clip":
+        return lax.clamp(full_scalar(0, idx.dtype), idx, full_scalar(max(n - 1, 0), idx.dtype)), None
+    # fill / promise_in_bounds: wrap negatives once
+    wrapped = lax.select(lax.lt(idx, zero), lax.add(idx, nn), idx)
+    if mode == "fill":
+        ok = lax.bitwise_and(lax.ge(wrapped, zero), lax.lt(wrapped, nn))
+        return wrapped, ok
+    return wrapped, None
+
+
+def _fill_default(dt):
+    if dt.kind == "f":
+        return np.nan
+    if dt.kind == "b":
+        return True
+    if dt.kind == "u":
+        return np.iinfo(dt).max
+    return np.iinfo(dt).min
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (flat when axis is None).
+
+    ``mode``: "clip" (default in fnx: out-of-range indices clamp, negatives clamp to 0 as in
+    numpy), "wrap" (modulo), "fill" (out of range -> ``fill_value``, NaN for floats; negative
+    indices in [-n, 0) wrap).  ``fnp.take(x, [0, 2])``"""
+    if out is not None:
+        raise NotImplementedError("take: out= is not supported")
+    a = asarray_arg("take", a)
+    idx = _index_operand("take", indices)
+    mode = mode or "clip"
+    if mode not in ("clip", "wrap", "fill", "promise_in_bounds"):
+        raise ValueError(f"take: mode must be 'clip', 'wrap' or 'fill', got {mode!r}")
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    ax = canonical_axis("take", axis, a.ndim)
+    n = a.shape[ax]
+    gidx, ok = _normalise(idx, n, mode)
+    perm = (ax,) + tuple(i for i in range(a.ndim) if i != ax)
+    moved = lax.transpose(a, perm)
+    if n == 0:
+        if idx.size:
+            raise IndexError("take: cannot do a non-empty take from an empty axis")
+        shape = tuple(idx.shape) + tuple(moved.shape[1:])
+        res = full_scalar(0, a.dtype, shape)
+    else:
+        res = lax.gather(moved, gidx)
+    if ok is not None:
+        fv = _fill_default(a.dtype) if fill_value is None else fill_value
+        mask = lax.broadcast_in_dim(ok, res.shape, tuple(range(idx.ndim)))
+        res = lax.select(mask, res, full_scalar(fv, a.dtype, res.shape))
+    # result layout: a.shape[:ax] + idx.shape + a.shape[ax+1:]
+    k = idx.ndim
+    rest_before = list(range(k, k + ax))
+    perm_out = rest_before + list(range(k)) + list(range(k + ax, res.ndim))
+    return lax.transpose(res, tuple(perm_out))
+
+
+def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+    """``out[..., i, ...] = arr[..., indices[..., i, ...], ...]`` along ``axis`` (numpy
+    broadcasting of the other axes).  Out-of-range indices clamp (mode "clip")."""
+    a = asarray_arg("take_along_axis", arr)
+    idx = _index_operand("take_along_axis", indices)
+    if axis is None:
+        a = ravel(a)
+        idx = ravel(idx)
+        axis = 0
+    if idx.ndim != a.ndim:
+        raise ValueError(f"take_along_axis: indices and arr must have the same number of "
+                         f"dimensions, got {idx.ndim} and {a.ndim}")
+    ax = canonical_axis("take_along_axis", axis, a.ndim)
+    n = a.shape[ax]
+    mode = mode or "clip"
+    if mode == "clip":
+        # numpy's take_along_axis wraps negatives; then clamp (the gather rule)
+        gidx, ok = _normalise(idx, n, "promise_in_bounds")
+    else:
+        gidx, ok = _normalise(idx, n, mode)
+    others = [i for i in range(a.ndim) if i != ax]
+    bshape = broadcast_shapes_named("take_along_axis", tuple(a.shape[i] for i in others),
+                                    tuple(idx.shape[i] for i in others))
+    a_m = lax.transpose(a, tuple(others) + (ax,))
+    i_m = lax.transpose(gidx, tuple(others) + (ax,))
+    a_m = broadcast_to_shape(a_m, bshape + (n,))
+    i_m = broadcast_to_shape(i_m, bshape + (idx.shape[ax],))
+    nb = len(bshape)
+    if n == 0:
+        if idx.shape[ax]:
+            raise IndexError("take_along_axis: cannot take from an empty axis")
+        res = full_scalar(0, a.dtype, tuple(i_m.shape))
+    else:
+        res = lax.gather(a_m, i_m, batch_dims=nb)
+    if ok is not None:
+        okm = broadcast_to_shape(lax.transpose(ok, tuple(others) + (ax,)), res.shape)
+        fv = _fill_default(a.dtype) if fill_value is None else fill_value
+        res = lax.select(okm, res, full_scalar(fv, a.dtype, res.shape))
+    inv = list(range(nb))
+    inv.insert(ax, nb)
+    return lax.transpose(res, tuple(inv))
+
+
+# -- diagonals --------------------------------------------------------------------------------
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The ``offset`` diagonal of the ``axis1``/``axis2`` planes, as the last axis (a strided
+    slice of the flattened plane, no gather)."""
+    a = asarray_arg("diagonal", a)
+    if a.ndim < 2:
+        raise ValueError("diagonal: input must be at least 2-d")
+    i = canonical_axis("diagonal", axis1, a.ndim)
+    j = canonical_axis("diagonal", axis2, a.ndim)
+    if i == j:
+        raise ValueError("diagonal: axis1 and axis2 cannot be the same")
+    offset = static_int("diagonal", offset, "offset")
+    rest = [d for d in range(a.ndim) if d not in (i, j)]
+    t = lax.transpose(a, tuple(rest) + (i, j))
+    n, m = a.shape[i], a.shape[j]
+    lead = tuple(a.shape[d] for d in rest)
+    if offset >= 0:
+        length = max(0, min(n, m - offset))
+        start = offset
+    else:
+        length = max(0, min(n + offset, m))
+        start = -offset * m
+    flat = lax.reshape(t, lead + (n * m,))
+    nd = len(lead)
+    if length == 0:
+        return full_scalar(0, a.dtype, lead + (0,))
+    starts = (0,) * nd + (start,)
+    limits = lead + (start + (length - 1) * (m + 1) + 1,)
+    strides = (1,) * nd + (m + 1,)
+    return lax.slice(flat, starts, limits, strides)
+
+
+def diag(v, k=0):
+    """Diagonal of a 2-d array, or a 2-d array with a 1-d ``v`` on its k-th diagonal."""
+    v = asarray_arg("diag", v)
+    k = static_int("diag", k, "k")
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise ValueError("diag: input must be 1-d or 2-d")
+    L = v.shape[0]
+    n = L + abs(k)
+    shape = (n, n)
+    i = lax.broadcasted_iota(dtypes.int32, shape, 0)
+    j = lax.broadcasted_iota(dtypes.int32, shape, 1)
+    on = lax.eq(lax.sub(j, i), full_scalar(k, dtypes.int32, shape))
+    vp = lax.pad(v, to_dtype(0, v.dtype), ((0, abs(k), 0),))
+    src = lax.broadcast_in_dim(vp, shape, (0,) if k >= 0 else (1,))
+    return lax.select(on, src, full_scalar(0, v.dtype, shape))
+
+
+def diagflat(v, k=0):
+    return diag(ravel(asarray_arg("diagflat", v)), k)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """Sum along a diagonal (integer sums accumulate in int32 as ``sum``)."""
+    from ._reductions import sum as _sum
+    d = diagonal(a, offset, axis1, axis2)
+    return _sum(d, axis=-1, dtype=dtype)
+
+
+# -- sorting and searching --------------------------------------------------------------------
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=True, descending=False):
+    """Sorted copy along ``axis`` (NaN last; axis=None flattens)."""
+    if order is not None:
+        raise NotImplementedError("sort: order= is not supported")
+    a = asarray_arg("sort", a)
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    if a.ndim == 0:
+        return a
+    ax = canonical_axis("sort", axis, a.ndim)
+    s = lax.sort(a, dimension=ax, is_stable=True)
+    return lax.rev(s, (ax,)) if descending else s
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=True, descending=False):
+    """Indices that sort ``a`` along ``axis`` (stable; int32)."""
+    if order is not None:
+        raise NotImplementedError("argsort: order= is not supported")
+    a = asarray_arg("argsort", a)
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    if a.ndim == 0:
+        return full_scalar(0, dtypes.int32)
+    ax = canonical_axis("argsort", axis, a.ndim)
+    n = a.shape[ax]
+    iota = lax.broadcasted_iota(dtypes.int32, a.shape, ax)
+    if descending:
+        # stable descending: sort the reversed array stably, then map back and reverse
+        _, idx = lax.sort((lax.rev(a, (ax,)), iota), dimension=ax, is_stable=True, num_keys=1)
+        idx = lax.sub(full_scalar(n - 1, dtypes.int32, a.shape), idx)
+        return lax.rev(idx, (ax,))
+    _, idx = lax.sort((a, iota), dimension=ax, is_stable=True, num_keys=1)
+    return idx
+
+
+def searchsorted(a, v, side="left", sorter=None, *, method=None):
+    """Insertion indices of ``v`` into the sorted 1-d ``a`` (by comparison and a sum)."""
+    a = asarray_arg("searchsorted", a)
+    if a.ndim != 1:
+        raise ValueError("searchsorted: a must be 1-d")
+    if sorter is not None:
+        a = take(a, sorter)
+    v = asarray_arg("searchsorted", v)
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    from ._util import promote_dtypes
+    _, dt, _ = promote_dtypes("searchsorted", a, v)
+    a, v = to_dtype(a, dt), to_dtype(v, dt)
+    shape = tuple(v.shape) + (a.shape[0],)
+    ab = lax.broadcast_in_dim(a, shape, (v.ndim,))
+    vb = lax.broadcast_in_dim(v, shape, tuple(range(v.ndim)))
+    cmp = lax.lt(ab, vb) if side == "left" else lax.le(ab, vb)
+    if dt.kind == "f":
+        # NaN sorts last: every non-NaN element is below a NaN query
+        vnan = lax.ne(vb, vb)
+        anan = lax.ne(ab, ab)
+        below = lax.bitwise_and(vnan, lax.bitwise_not(anan))
+        if side == "right":
+            below = lax.bitwise_or(below, lax.bitwise_and(vnan, anan))
+        cmp = lax.bitwise_or(cmp, below)
+    counts = lax.convert_element_type(cmp, dtypes.int32)
+    return lax.reduce_sum(counts, (v.ndim,))
+
+
+# -- concrete-only functions (output shape depends on values) --------------------------------
+
+def _concrete(name, x):
+    if isinstance(x, Tracer):
+        raise ConcretizationTypeError(
+            f"{name}: the size of the result depends on the values of a traced array "
+            f"{x.aval.str_short()}; fnx.numpy does not support the size= argument under "
+            "tracing yet, so call it outside jit/vmap/grad (on concrete arrays)")
+    if isinstance(x, Array):
+        return x._value
+    return np.asarray(asarray_arg(name, x)._value)
+
+
+def _pad_to(name, values: np.ndarray, size, fill_value):
+    if size is None:
+        return values
+    n = values.shape[0]
+    if n >= size:
+        return values[:size]
+    fill = 0 if fill_value is None else fill_value
+    pad = np.full((size - n,) + values.shape[1:], fill, dtype=values.dtype)
+    return np.concatenate([values, pad])
+
+
+def nonzero(a, *, size=None, fill_value=None):
+    """Indices of the nonzero elements, one int32 array per axis (concrete inputs only)."""
+    v = _concrete("nonzero", a)
+    if v.ndim == 0:
+        raise ValueError("nonzero: calling nonzero on 0-d arrays is not allowed; use "
+                         "atleast_1d(a).nonzero()")
+    out = np.nonzero(v)
+    return tuple(Array(_pad_to("nonzero", o.astype(np.int32), size, fill_value)) for o in out)
+
+
+def argwhere(a, *, size=None, fill_value=None):
+    """(N, ndim) indices of the nonzero elements (concrete inputs only)."""
+    v = _concrete("argwhere", a)
+    return Array(_pad_to("argwhere", np.argwhere(v).astype(np.int32), size, fill_value))
+
+
+def flatnonzero(a, *, size=None, fill_value=None):
+    v = _concrete("flatnonzero", a)
+    return Array(_pad_to("flatnonzero", np.flatnonzero(v).astype(np.int32), size, fill_value))
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
+           *, equal_nan=True, size=None, fill_value=None):
+    """Sorted unique elements (concrete inputs only)."""
+    v = _concrete("unique", ar)
+    res = np.unique(v, return_index=return_index, return_inverse=return_inverse,
+                    return_counts=return_counts, axis=axis, equal_nan=equal_nan)
+    if not isinstance(res, tuple):
+        return Array(_pad_to("unique", res, size, fill_value))
+    out = [Array(_pad_to("unique", res[0], size, fill_value))]
+    for r in res[1:]:
+        out.append(Array(np.asarray(r).astype(np.int32)))
+    return tuple(out)
+
+
+def extract(condition, arr):
+    """Elements of ``arr`` where ``condition`` is true (concrete only)."""
+    c = _concrete("extract", condition)
+    from ._indexing import getitem
+    return getitem(ravel(asarray_arg("extract", arr)), Array(np.flatnonzero(c).astype(np.int32)))
+
+
+def compress(condition, a, axis=None):
+    c = _concrete("compress", condition)
+    idx = Array(np.flatnonzero(c).astype(np.int32))
+    return take(a, idx, axis=axis)
+
+
+__all__ = ["take", "take_along_axis", "diagonal", "diag", "diagflat", "trace", "sort",
+           "argsort", "searchsorted", "nonzero", "argwhere", "flatnonzero", "unique", "extract",
+           "compress"]
+_ = (math, ArrayBase)

@@ -1,0 +1,700 @@
+"""Elementwise functions of fnx.numpy (numpy names, numpy broadcasting, JAX promotion).
+
+Python scalars are *weak*: they take the dtype of the array they meet (see ``fnx.dtypes``).
+Functions that numpy computes in floating point (sqrt, exp, sin, true_divide, ...) promote
+integer and bool inputs to the default float (float32), as jax.numpy does.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .. import dtypes, lax
+from ..core import Array, _eager
+from ..core import bind as _core_bind
+from ..errors import DTypeError
+from ._util import (arg, asarray_arg, check_kind, full_scalar, promote, promote_dtypes,
+                    to_dtype)
+
+
+_FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.int32, dtypes.int64,
+                          dtypes.float32, dtypes.float64))
+
+
+def _const(x, value):
+    """A scalar of ``x``'s dtype (weak, so it never changes the result type)."""
+    return Array(np.array(value, dtype=x.dtype), True)
+
+
+def _float_operand(name, x):
+    """``x`` as an array, ints/bools promoted to the default float (weakness kept)."""
+    x = asarray_arg(name, x)
+    if x.dtype.kind != "f":
+        return lax.convert_element_type(x, dtypes.default_float, weak_type=x.weak_type)
+    return x
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary arithmetic.  Each public function starts with a fast path for two concrete Arrays of
+# one numeric dtype and shape: it goes straight to the primitive (no promotion, no broadcast).
+# ---------------------------------------------------------------------------------------------
+
+def _fast_binary(prim, name, allow_bool=False, bool_prim=None):
+    def fn(x, y, /):
+        if type(x) is Array and type(y) is Array:
+            xv, yv = x._value, y._value
+            dt = xv.dtype
+            if dt is yv.dtype and xv.shape == yv.shape and dt in _FAST_DTYPES:
+                if _eager[0]:
+                    return prim.impl(x, y)
+                return _core_bind(prim, x, y)
+        x, y = promote(name, x, y)
+        if x.dtype == dtypes.bool_:
+            if bool_prim is None:
+                raise DTypeError(f"{name}: not supported for bool operands")
+            return _core_bind(bool_prim, x, y)
+        return _core_bind(prim, x, y)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+add = _fast_binary(lax.add_p, "add", bool_prim=lax.or_p)
+add.__doc__ = "x + y elementwise (bool: logical or).  ``fnp.add(fnp.ones(2), 1.0)``"
+subtract = _fast_binary(lax.sub_p, "subtract")
+subtract.__doc__ = "x - y elementwise."
+multiply = _fast_binary(lax.mul_p, "multiply", bool_prim=lax.and_p)
+multiply.__doc__ = "x * y elementwise (bool: logical and)."
+
+
+def true_divide(x, y, /):
+    """x / y; integer and bool inputs give float32 (as jax.numpy)."""
+    if type(x) is Array and type(y) is Array:
+        xv, yv = x._value, y._value
+        dt = xv.dtype
+        if dt is yv.dtype and xv.shape == yv.shape and dt.kind == "f":
+            return _core_bind(lax.div_p, x, y)
+    x, y = promote("true_divide", x, y, inexact=True)
+    return lax.div(x, y)
+
+
+divide = true_divide
+
+
+def _int_floor_divide(x, y):
+    q = lax.div(x, y)
+    if x.dtype.kind == "u":
+        return q
+    r = lax.rem(x, y)
+    zero = _const(x, 0)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+    return lax.select(fix, lax.sub(q, _const(x, 1)), q)
+
+
+def _signbit_float(x):
+    zero = _const(x, 0)
+    neg_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(_const(x, 1), x), zero))
+    return lax.bitwise_or(lax.lt(x, zero), neg_zero)
+
+
+def _copysign_zero(sign_src):
+    """+0.0 or -0.0 with the sign of ``sign_src``."""
+    zero = full_scalar(0.0, sign_src.dtype, sign_src.shape)
+    return lax.select(_signbit_float(sign_src), lax.neg(zero), zero)
+
+
+def _float_divmod(x, y):
+    """numpy's npy_divmod for floats: (floor quotient, remainder with the sign of y)."""
+    zero = _const(x, 0)
+    mod = lax.rem(x, y)
+    div = lax.div(lax.sub(x, mod), y)
+    fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(y, zero), lax.lt(mod, zero)))
+    mod = lax.select(fix, lax.add(mod, y), mod)
+    div = lax.select(fix, lax.sub(div, _const(x, 1)), div)
+    mod = lax.select(lax.eq(mod, zero), _copysign_zero(y), mod)
+    floordiv = lax.floor(div)
+    floordiv = lax.select(lax.gt(lax.sub(div, floordiv), _const(x, 0.5)),
+                          lax.add(floordiv, _const(x, 1)), floordiv)
+    quotient = lax.div(x, y)
+    floordiv = lax.select(lax.eq(div, zero), _copysign_zero(quotient), floordiv)
+    y_zero = lax.eq(y, zero)
+    floordiv = lax.select(y_zero, quotient, floordiv)
+    return floordiv, mod
+
+
+def floor_divide(x, y, /):
+    """x // y with numpy's floor semantics (integer x // 0 gives 0)."""
+    x, y = promote("floor_divide", x, y)
+    if x.dtype == dtypes.bool_:
+        raise DTypeError("floor_divide: not supported for bool operands")
+    if x.dtype.kind in "iu":
+        return _int_floor_divide(x, y)
+    return _float_divmod(x, y)[0]
+
+
+def remainder(x, y, /):
+    """x % y with the sign of y (Python/numpy semantics; integer x % 0 gives 0)."""
+    x, y = promote("remainder", x, y)
+    if x.dtype == dtypes.bool_:
+        raise DTypeError("remainder: not supported for bool operands")
+    if x.dtype.kind in "iu":
+        r = lax.rem(x, y)
+        if x.dtype.kind == "u":
+            return r
+        zero = _const(x, 0)
+        fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+        return lax.select(fix, lax.add(r, y), r)
+    return _float_divmod(x, y)[1]
+
+
+mod = remainder
+
+
+def divmod(x, y, /):
+    """(floor_divide(x, y), remainder(x, y))."""
+    return floor_divide(x, y), remainder(x, y)
+
+
+def fmod(x, y, /):
+    """C-style remainder with the sign of x."""
+    x, y = promote("fmod", x, y)
+    if x.dtype == dtypes.bool_:
+        raise DTypeError("fmod: not supported for bool operands")
+    return lax.rem(x, y)
+
+
+def power(x, y, /):
+    """x ** y.  A static Python int exponent uses repeated multiplication (lax.integer_pow)."""
+    if isinstance(y, int) and not isinstance(y, bool) and not isinstance(y, np.generic):
+        x = asarray_arg("power", x)
+        if x.dtype == dtypes.bool_:
+            x = lax.convert_element_type(x, dtypes.default_int, weak_type=x.weak_type)
+        if y < 0 and x.dtype.kind in "iu":
+            raise ValueError("power: integers to negative integer powers are not allowed")
+        return lax.integer_pow(x, y)
+    x, y = promote("power", x, y)
+    if x.dtype == dtypes.bool_:
+        raise DTypeError("power: not supported for bool operands")
+    return lax.pow(x, y)
+
+
+pow = power
+
+
+def float_power(x, y, /):
+    """x ** y computed in float64 (numpy's float_power)."""
+    x, y = promote("float_power", x, y, dtype=dtypes.float64)
+    return lax.pow(x, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unary arithmetic
+# ---------------------------------------------------------------------------------------------
+
+def negative(x, /):
+    x = asarray_arg("negative", x)
+    if x.dtype == dtypes.bool_:
+        raise DTypeError("negative: not supported for bool (use logical_not)")
+    return lax.neg(x)
+
+
+def positive(x, /):
+    return asarray_arg("positive", x)
+
+
+def absolute(x, /):
+    x = asarray_arg("absolute", x)
+    if x.dtype == dtypes.bool_ or x.dtype.kind == "u":
+        return x
+    return lax.abs(x)
+
+
+abs = absolute
+
+
+def fabs(x, /):
+    return lax.abs(_float_operand("fabs", x))
+
+
+def sign(x, /):
+    x = asarray_arg("sign", x)
+    if x.dtype == dtypes.bool_:
+        raise DTypeError("sign: not supported for bool")
+    return lax.sign(x)
+
+
+def _unary_float(name, fn, doc):
+    def f(x, /):
+        return fn(_float_operand(name, x))
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+exp = _unary_float("exp", lax.exp, "e**x elementwise.")
+exp2 = _unary_float("exp2", lax.exp2, "2**x elementwise.")
+expm1 = _unary_float("expm1", lax.expm1, "exp(x) - 1, accurate near 0.")
+log = _unary_float("log", lax.log, "Natural logarithm.")
+log1p = _unary_float("log1p", lax.log1p, "log(1 + x), accurate near 0.")
+sqrt = _unary_float("sqrt", lax.sqrt, "Square root.")
+cbrt = _unary_float("cbrt", lax.cbrt, "Cube root.")
+sin = _unary_float("sin", lax.sin, "Sine.")
+cos = _unary_float("cos", lax.cos, "Cosine.")
+tan = _unary_float("tan", lax.tan, "Tangent.")
+arcsin = _unary_float("arcsin", lax.asin, "Inverse sine.")
+arccos = _unary_float("arccos", lax.acos, "Inverse cosine.")
+arctan = _unary_float("arctan", lax.atan, "Inverse tangent.")
+sinh = _unary_float("sinh", lax.sinh, "Hyperbolic sine.")
+cosh = _unary_float("cosh", lax.cosh, "Hyperbolic cosine.")
+tanh = _unary_float("tanh", lax.tanh, "Hyperbolic tangent.")
+arcsinh = _unary_float("arcsinh", lax.asinh, "Inverse hyperbolic sine.")
+arccosh = _unary_float("arccosh", lax.acosh, "Inverse hyperbolic cosine.")
+arctanh = _unary_float("arctanh", lax.atanh, "Inverse hyperbolic tangent.")
+asin, acos, atan = arcsin, arccos, arctan
+asinh, acosh, atanh = arcsinh, arccosh, arctanh
+
+
+def log2(x, /):
+    x = _float_operand("log2", x)
+    return lax.div(lax.log(x), _const(x, math.log(2)))
+
+
+def log10(x, /):
+    x = _float_operand("log10", x)
+    return lax.div(lax.log(x), _const(x, math.log(10)))
+
+
+def square(x, /):
+    x = asarray_arg("square", x)
+    if x.dtype == dtypes.bool_:
+        x = lax.convert_element_type(x, dtypes.default_int, weak_type=x.weak_type)
+    return lax.integer_pow(x, 2)
+
+
+def reciprocal(x, /):
+    """1 / x; integer inputs give float32 (as jax.numpy)."""
+    return lax.integer_pow(_float_operand("reciprocal", x), -1)
+
+
+def deg2rad(x, /):
+    x = _float_operand("deg2rad", x)
+    return lax.mul(x, _const(x, math.pi / 180))
+
+
+def rad2deg(x, /):
+    x = _float_operand("rad2deg", x)
+    return lax.mul(x, _const(x, 180 / math.pi))
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def arctan2(x1, x2, /):
+    x1, x2 = promote("arctan2", x1, x2, inexact=True)
+    return lax.atan2(x1, x2)
+
+
+atan2 = arctan2
+
+
+def hypot(x1, x2, /):
+    """sqrt(x1**2 + x2**2) without intermediate overflow."""
+    x1, x2 = promote("hypot", x1, x2, inexact=True)
+    a, b = lax.abs(x1), lax.abs(x2)
+    hi, lo = lax.max(a, b), lax.min(a, b)
+    zero, one = _const(hi, 0), _const(hi, 1)
+    safe = lax.select(lax.eq(hi, zero), lax.broadcast_in_dim(one, hi.shape, ()), hi)
+    r = lax.mul(hi, lax.sqrt(lax.add(one, lax.integer_pow(lax.div(lo, safe), 2))))
+    r = lax.select(lax.eq(hi, zero), hi, r)
+    inf = lax.bitwise_or(isinf(x1), isinf(x2))
+    return lax.select(inf, full_scalar(np.inf, hi.dtype, hi.shape), r)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounding
+# ---------------------------------------------------------------------------------------------
+
+def _round_like(name, fn):
+    def f(x, /):
+        x = asarray_arg(name, x)
+        if x.dtype.kind != "f":
+            return x
+        return fn(x)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+floor = _round_like("floor", lax.floor)
+ceil = _round_like("ceil", lax.ceil)
+
+
+def _trunc(x):
+    return lax.select(lax.lt(x, _const(x, 0)), lax.ceil(x), lax.floor(x))
+
+
+trunc = _round_like("trunc", _trunc)
+fix = _round_like("fix", _trunc)
+rint = _round_like("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN))
+
+
+def round(a, decimals=0, out=None):
+    """Round to ``decimals`` places, halfway cases to even (numpy's around)."""
+    if out is not None:
+        raise NotImplementedError("round: out= is not supported (fnx arrays are immutable)")
+    a = asarray_arg("round", a)
+    decimals = int(decimals)
+    if a.dtype.kind in "iub":
+        if decimals >= 0 or a.dtype == dtypes.bool_:
+            return a
+        f = lax.convert_element_type(a, dtypes.float64)
+        return lax.convert_element_type(round(f, decimals), a.dtype, weak_type=a.weak_type)
+    even = lax.RoundingMethod.TO_NEAREST_EVEN
+    if decimals == 0:
+        return lax.round(a, even)
+    factor = _const(a, 10.0 ** builtins.abs(decimals))
+    if decimals > 0:
+        return lax.div(lax.round(lax.mul(a, factor), even), factor)
+    return lax.mul(lax.round(lax.div(a, factor), even), factor)
+
+
+around = round
+round_ = round
+
+
+# ---------------------------------------------------------------------------------------------
+# Maximum / minimum / clip / where
+# ---------------------------------------------------------------------------------------------
+
+def maximum(x, y, /):
+    """Elementwise maximum; NaN propagates."""
+    x, y = promote("maximum", x, y)
+    return lax.max(x, y)
+
+
+def minimum(x, y, /):
+    """Elementwise minimum; NaN propagates."""
+    x, y = promote("minimum", x, y)
+    return lax.min(x, y)
+
+
+def fmax(x, y, /):
+    """Elementwise maximum ignoring NaN (NaN only if both are NaN)."""
+    x, y = promote("fmax", x, y)
+    if x.dtype.kind != "f":
+        return lax.max(x, y)
+    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax.max(x, y)))
+
+
+def fmin(x, y, /):
+    """Elementwise minimum ignoring NaN (NaN only if both are NaN)."""
+    x, y = promote("fmin", x, y)
+    if x.dtype.kind != "f":
+        return lax.min(x, y)
+    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax.min(x, y)))
+
+
+_NO_VALUE = object()
+
+
+def clip(a=_NO_VALUE, a_min=None, a_max=None, *, min=None, max=None, arr=None):
+    """Limit values to [min, max] (either bound may be None).  ``a_min``/``a_max`` are the
+    older numpy spellings of ``min``/``max``."""
+    if a is _NO_VALUE:
+        a = arr
+    lo = min if min is not None else a_min
+    hi = max if max is not None else a_max
+    a = asarray_arg("clip", a)
+    if lo is not None:
+        a = maximum(lo, a)
+    if hi is not None:
+        a = minimum(hi, a)
+    return a
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """``x`` where ``condition`` else ``y`` (broadcast).  With one argument: ``nonzero``."""
+    if x is None and y is None:
+        from ._manipulation import nonzero
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y must be given")
+    c = asarray_arg("where", condition)
+    (xx, yy), dt, weak = promote_dtypes("where", x, y)
+    from ._util import broadcast_shapes_named, broadcast_to_shape, shape_of
+    shape = broadcast_shapes_named("where", c.shape, shape_of(xx), shape_of(yy))
+    c = broadcast_to_shape(to_dtype(c, dtypes.bool_), shape)
+    xx = broadcast_to_shape(to_dtype(xx, dt, weak), shape)
+    yy = broadcast_to_shape(to_dtype(yy, dt, weak), shape)
+    return lax.select_n(c, yy, xx)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons and logic
+# ---------------------------------------------------------------------------------------------
+
+def _compare(prim, name):
+    def fn(x, y, /):
+        if type(x) is Array and type(y) is Array:
+            xv, yv = x._value, y._value
+            if xv.dtype is yv.dtype and xv.shape == yv.shape:
+                return _core_bind(prim, x, y)
+        x, y = promote(name, x, y)
+        return _core_bind(prim, x, y)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} comparison (bool result)."
+    return fn
+
+
+equal = _compare(lax.eq_p, "equal")
+not_equal = _compare(lax.ne_p, "not_equal")
+less = _compare(lax.lt_p, "less")
+less_equal = _compare(lax.le_p, "less_equal")
+greater = _compare(lax.gt_p, "greater")
+greater_equal = _compare(lax.ge_p, "greater_equal")
+
+
+def _as_bool(name, x):
+    return to_dtype(asarray_arg(name, x), dtypes.bool_)
+
+
+def logical_not(x, /):
+    return lax.bitwise_not(_as_bool("logical_not", x))
+
+
+def _logical(prim, name):
+    def fn(x, y, /):
+        x, y = promote(name, _as_bool(name, x), _as_bool(name, y))
+        return _core_bind(prim, x, y)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} of the truth values."
+    return fn
+
+
+logical_and = _logical(lax.and_p, "logical_and")
+logical_or = _logical(lax.or_p, "logical_or")
+logical_xor = _logical(lax.xor_p, "logical_xor")
+
+
+def _bitwise(prim, name):
+    def fn(x, y, /):
+        x, y = promote(name, x, y)
+        check_kind(name, x, "biu", "bool or integer operands")
+        return _core_bind(prim, x, y)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} (bool or integer operands)."
+    return fn
+
+
+bitwise_and = _bitwise(lax.and_p, "bitwise_and")
+bitwise_or = _bitwise(lax.or_p, "bitwise_or")
+bitwise_xor = _bitwise(lax.xor_p, "bitwise_xor")
+
+
+def bitwise_not(x, /):
+    x = asarray_arg("bitwise_not", x)
+    check_kind("bitwise_not", x, "biu", "a bool or integer operand")
+    return lax.bitwise_not(x)
+
+
+invert = bitwise_not
+bitwise_invert = bitwise_not
+
+
+def left_shift(x, y, /):
+    x, y = promote("left_shift", x, y)
+    check_kind("left_shift", x, "iu", "integer operands")
+    return lax.shift_left(x, y)
+
+
+def right_shift(x, y, /):
+    x, y = promote("right_shift", x, y)
+    check_kind("right_shift", x, "iu", "integer operands")
+    if x.dtype.kind == "u":
+        return lax.shift_right_logical(x, y)
+    return lax.shift_right_arithmetic(x, y)
+
+
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
+
+
+# ---------------------------------------------------------------------------------------------
+# Floating-point classification and friends
+# ---------------------------------------------------------------------------------------------
+
+def isnan(x, /):
+    x = asarray_arg("isnan", x)
+    if x.dtype.kind != "f":
+        return full_scalar(False, dtypes.bool_, x.shape)
+    return lax.ne(x, x)
+
+
+def isinf(x, /):
+    x = asarray_arg("isinf", x)
+    if x.dtype.kind != "f":
+        return full_scalar(False, dtypes.bool_, x.shape)
+    return lax.eq(lax.abs(x), _const(x, np.inf))
+
+
+def isfinite(x, /):
+    x = asarray_arg("isfinite", x)
+    if x.dtype.kind != "f":
+        return full_scalar(True, dtypes.bool_, x.shape)
+    return lax.is_finite(x)
+
+
+def isposinf(x, /):
+    x = asarray_arg("isposinf", x)
+    if x.dtype.kind != "f":
+        return full_scalar(False, dtypes.bool_, x.shape)
+    return lax.eq(x, _const(x, np.inf))
+
+
+def isneginf(x, /):
+    x = asarray_arg("isneginf", x)
+    if x.dtype.kind != "f":
+        return full_scalar(False, dtypes.bool_, x.shape)
+    return lax.eq(x, _const(x, -np.inf))
+
+
+def signbit(x, /):
+    """True where the sign bit is set (-0.0 included; the sign of a NaN is not detected)."""
+    x = asarray_arg("signbit", x)
+    if x.dtype.kind == "f":
+        return _signbit_float(x)
+    if x.dtype.kind == "i":
+        return lax.lt(x, _const(x, 0))
+    return full_scalar(False, dtypes.bool_, x.shape)
+
+
+def copysign(x1, x2, /):
+    x1, x2 = promote("copysign", x1, x2, inexact=True)
+    a = lax.abs(x1)
+    return lax.select(_signbit_float(x2), lax.neg(a), a)
+
+
+def nextafter(x1, x2, /):
+    x1, x2 = promote("nextafter", x1, x2, inexact=True)
+    return lax.nextafter(x1, x2)
+
+
+def heaviside(x1, x2, /):
+    """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (NaN stays NaN)."""
+    x1, x2 = promote("heaviside", x1, x2, inexact=True)
+    zero = _const(x1, 0)
+    shape = x1.shape
+    r = lax.select(lax.gt(x1, zero), full_scalar(1, x1.dtype, shape), x2)
+    r = lax.select(lax.lt(x1, zero), full_scalar(0, x1.dtype, shape), r)
+    return lax.select(lax.ne(x1, x1), x1, r)
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """Replace NaN by ``nan``, +inf by ``posinf`` (default: the dtype's max), -inf by ``neginf``."""
+    x = asarray_arg("nan_to_num", x)
+    if x.dtype.kind != "f":
+        return x
+    info = np.finfo(x.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    shape = x.shape
+    x = lax.select(lax.ne(x, x), full_scalar(nan, x.dtype, shape), x)
+    x = lax.select(lax.eq(x, _const(x, np.inf)), full_scalar(posinf, x.dtype, shape), x)
+    return lax.select(lax.eq(x, _const(x, -np.inf)), full_scalar(neginf, x.dtype, shape), x)
+
+
+def logaddexp(x1, x2, /):
+    """log(exp(x1) + exp(x2)) computed stably."""
+    x1, x2 = promote("logaddexp", x1, x2, inexact=True)
+    amax = lax.max(x1, x2)
+    delta = lax.sub(x1, x2)
+    r = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
+    return lax.select(lax.ne(delta, delta), lax.add(x1, x2), r)
+
+
+def logaddexp2(x1, x2, /):
+    """log2(2**x1 + 2**x2) computed stably."""
+    x1, x2 = promote("logaddexp2", x1, x2, inexact=True)
+    amax = lax.max(x1, x2)
+    delta = lax.sub(x1, x2)
+    tail = lax.div(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))), _const(x1, math.log(2)))
+    r = lax.add(amax, tail)
+    return lax.select(lax.ne(delta, delta), lax.add(x1, x2), r)
+
+
+def sinc(x, /):
+    """sin(pi x) / (pi x), with sinc(0) = 1."""
+    x = _float_operand("sinc", x)
+    zero = lax.eq(x, _const(x, 0))
+    safe = lax.select(zero, full_scalar(1, x.dtype, x.shape), x)
+    px = lax.mul(safe, _const(x, math.pi))
+    return lax.select(zero, full_scalar(1, x.dtype, x.shape), lax.div(lax.sin(px), px))
+
+
+def conjugate(x, /):
+    return asarray_arg("conjugate", x)
+
+
+conj = conjugate
+
+
+def real(x, /):
+    return asarray_arg("real", x)
+
+
+def imag(x, /):
+    x = asarray_arg("imag", x)
+    return full_scalar(0, x.dtype, x.shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# Approximate equality
+# ---------------------------------------------------------------------------------------------
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b| elementwise (infinities must match exactly).
+
+    Integer inputs are compared in floating point, as numpy does."""
+    a, b = promote("isclose", a, b, inexact=True)
+    diff = lax.abs(lax.sub(a, b))
+    tol = lax.add(_const(a, atol), lax.mul(_const(a, rtol), lax.abs(b)))
+    close = lax.le(diff, tol)
+    finite = lax.bitwise_and(lax.is_finite(a), lax.is_finite(b))
+    r = lax.bitwise_or(lax.eq(a, b), lax.bitwise_and(finite, close))
+    if equal_nan:
+        r = lax.bitwise_or(r, lax.bitwise_and(lax.ne(a, a), lax.ne(b, b)))
+    return r
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element of a and b is close (see isclose); a 0-d bool Array."""
+    c = isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return lax.reduce_and(c, tuple(range(c.ndim)))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """True when a1 and a2 have the same shape and elements (a 0-d bool Array)."""
+    a1, a2 = asarray_arg("array_equal", a1), asarray_arg("array_equal", a2)
+    if tuple(a1.shape) != tuple(a2.shape):
+        return Array(np.array(False))
+    x, y = promote("array_equal", a1, a2)
+    eq = lax.eq(x, y)
+    if equal_nan and x.dtype.kind == "f":
+        eq = lax.bitwise_or(eq, lax.bitwise_and(lax.ne(x, x), lax.ne(y, y)))
+    return lax.reduce_and(eq, tuple(range(eq.ndim)))
+
+
+def array_equiv(a1, a2):
+    """True when a1 and a2 are broadcast-compatible and equal."""
+    a1, a2 = asarray_arg("array_equiv", a1), asarray_arg("array_equiv", a2)
+    try:
+        x, y = promote("array_equiv", a1, a2)
+    except ValueError:
+        return Array(np.array(False))
+    eq = lax.eq(x, y)
+    return lax.reduce_and(eq, tuple(range(eq.ndim)))
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in (
+    "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
+    "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype")]

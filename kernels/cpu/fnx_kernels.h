@@ -1,0 +1,131 @@
+/* fnx CPU kernels: the one header.
+ *
+ * This file is parsed twice: by the C compiler (the kernels/cpu C files include it) and by cffi's cdef
+ * (build_kernels.py strips the preprocessor lines first).  Keep it cffi-parsable: plain prototypes,
+ * enums with explicit values, no macros in the declarations.
+ *
+ * Conventions
+ *  - Buffers are `char *`; strides are in BYTES and may be 0 (broadcast) or negative (reversed views).
+ *  - Kernels validate nothing: the Python side checks shapes/dtypes once before the call.  A return
+ *    value of 0 means success; FNX_ERR_UNSUPPORTED means "this op has no kernel for this dtype"
+ *    (the Python side turns it into a clear error, never a silent fallback).
+ *  - Large loops are parallelised with OpenMP; fnx_set_num_threads controls the team size.
+ */
+#ifndef FNX_KERNELS_H
+#define FNX_KERNELS_H
+#include <stdint.h>
+
+enum fnx_status { FNX_OK = 0, FNX_ERR_UNSUPPORTED = -1, FNX_ERR_NDIM = -2, FNX_ERR_ALLOC = -3 };
+
+/* dtype codes; bool is stored as one byte holding 0 or 1 */
+enum fnx_dtype {
+  FNX_BOOL = 0, FNX_INT8 = 1, FNX_UINT8 = 2, FNX_INT32 = 3, FNX_INT64 = 4,
+  FNX_FLOAT32 = 5, FNX_FLOAT64 = 6
+};
+
+enum fnx_unary_op {
+  FNX_NEG = 0, FNX_EXP = 1, FNX_EXP2 = 2, FNX_LOG = 3, FNX_LOG1P = 4, FNX_EXPM1 = 5,
+  FNX_SIN = 6, FNX_COS = 7, FNX_TAN = 8, FNX_ASIN = 9, FNX_ACOS = 10, FNX_ATAN = 11,
+  FNX_SINH = 12, FNX_COSH = 13, FNX_TANH = 14, FNX_ASINH = 15, FNX_ACOSH = 16, FNX_ATANH = 17,
+  FNX_LOGISTIC = 18, FNX_SQRT = 19, FNX_RSQRT = 20, FNX_CBRT = 21, FNX_ABS = 22, FNX_SIGN = 23,
+  FNX_FLOOR = 24, FNX_CEIL = 25, FNX_ROUND_AWAY = 26, FNX_ROUND_EVEN = 27, FNX_ERF = 28,
+  FNX_ERF_INV = 29, FNX_LGAMMA = 30, FNX_DIGAMMA = 31, FNX_IS_FINITE = 32, FNX_NOT = 33,
+  FNX_INTEGER_POW = 34
+};
+
+enum fnx_binary_op {
+  FNX_ADD = 0, FNX_SUB = 1, FNX_MUL = 2, FNX_DIV = 3, FNX_REM = 4, FNX_POW = 5,
+  FNX_MAX = 6, FNX_MIN = 7, FNX_ATAN2 = 8, FNX_NEXTAFTER = 9,
+  FNX_EQ = 10, FNX_NE = 11, FNX_LT = 12, FNX_LE = 13, FNX_GT = 14, FNX_GE = 15,
+  FNX_AND = 16, FNX_OR = 17, FNX_XOR = 18,
+  FNX_SHIFT_LEFT = 19, FNX_SHIFT_RIGHT_LOGICAL = 20, FNX_SHIFT_RIGHT_ARITHMETIC = 21
+};
+
+enum fnx_reduce_op {
+  FNX_RED_SUM = 0, FNX_RED_PROD = 1, FNX_RED_MAX = 2, FNX_RED_MIN = 3,
+  FNX_RED_AND = 4, FNX_RED_OR = 5, FNX_RED_ARGMAX = 6, FNX_RED_ARGMIN = 7
+};
+
+enum fnx_cumulative_op { FNX_CUM_SUM = 0, FNX_CUM_PROD = 1, FNX_CUM_MAX = 2, FNX_CUM_MIN = 3 };
+
+enum fnx_scatter_op {
+  FNX_SCATTER_SET = 0, FNX_SCATTER_ADD = 1, FNX_SCATTER_MUL = 2,
+  FNX_SCATTER_MIN = 3, FNX_SCATTER_MAX = 4
+};
+
+/* ---- threads ---------------------------------------------------------------------------- */
+void fnx_set_num_threads(int n);
+int fnx_get_num_threads(void);
+
+/* ---- elementwise ------------------------------------------------------------------------ */
+/* y = op(x).  `dtype` is the input dtype; the output dtype is the same, except FNX_IS_FINITE
+ * (bool output).  `param` carries the exponent of FNX_INTEGER_POW. */
+int fnx_unary_contig(int op, int dtype, int64_t n, const char *x, char *y, double param);
+int fnx_unary(int op, int dtype, int ndim, const int64_t *shape,
+              const char *x, const int64_t *xstrides, char *y, const int64_t *ystrides,
+              double param);
+
+/* out = a op b; a and b share `dtype`; comparisons write bool. */
+int fnx_binary_contig(int op, int dtype, int64_t n, const char *a, const char *b, char *out);
+int fnx_binary(int op, int dtype, int ndim, const int64_t *shape,
+               const char *a, const int64_t *astrides, const char *b, const int64_t *bstrides,
+               char *out, const int64_t *ostrides);
+
+/* out = pred ? on_true : on_false, pred is bool; any dtype of `itemsize` bytes (1, 2, 4, 8). */
+int fnx_select(int itemsize, int ndim, const int64_t *shape,
+               const char *pred, const int64_t *pstrides,
+               const char *on_false, const int64_t *fstrides,
+               const char *on_true, const int64_t *tstrides,
+               char *out, const int64_t *ostrides);
+
+/* out = min(max(x, lo), hi) with NaN propagating from x. */
+int fnx_clamp(int dtype, int ndim, const int64_t *shape,
+              const char *lo, const int64_t *lstrides, const char *x, const int64_t *xstrides,
+              const char *hi, const int64_t *hstrides, char *out, const int64_t *ostrides);
+
+/* y = (dst_dtype) x for every pair of dtypes (same-dtype is a strided copy). */
+int fnx_convert(int src_dtype, int dst_dtype, int ndim, const int64_t *shape,
+                const char *x, const int64_t *xstrides, char *y, const int64_t *ystrides);
+
+/* strided copy of raw items of `itemsize` bytes */
+int fnx_copy(int itemsize, int ndim, const int64_t *shape,
+             const char *x, const int64_t *xstrides, char *y, const int64_t *ystrides);
+
+/* y[0:n] = value (one item of `itemsize` bytes) */
+int fnx_fill(int itemsize, int64_t n, const char *value, char *y);
+
+/* y[i] = i for i in [0, n) */
+int fnx_iota(int dtype, int64_t n, char *y);
+
+/* ---- reductions and scans over a contiguous (outer, n, inner) view ----------------------- */
+/* y has shape (outer, inner) and the input dtype, except ARGMAX/ARGMIN which write indices of
+ * `index_dtype` (FNX_INT32 or FNX_INT64). */
+int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int64_t inner,
+               const char *x, char *y);
+/* y has the shape and dtype of x; reverse != 0 scans from the end. */
+int fnx_cumulative(int op, int dtype, int reverse, int64_t outer, int64_t n, int64_t inner,
+                   const char *x, char *y);
+
+/* ---- linear algebra --------------------------------------------------------------------- */
+/* c[b] = a[b] @ b[b]; a: (batch, m, k), b: (batch, k, n), c: (batch, m, n), all contiguous. */
+int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
+               const char *a, const char *b, char *c);
+
+/* ---- indexing --------------------------------------------------------------------------- */
+/* x: (nb, d, nr) items of `itemsize` bytes, idx: (nb, ni) of idx_dtype (FNX_INT32/FNX_INT64),
+ * out: (nb, ni, nr).  out[b, i, :] = x[b, clamp(idx[b, i], 0, d - 1), :]. */
+int fnx_gather(int itemsize, int idx_dtype, int64_t nb, int64_t d, int64_t nr, const char *x,
+               int64_t ni, const char *idx, char *out);
+/* out: (nb, d, nr), already holding a copy of the operand; idx: (nb, ni); upd: (nb, ni, nr).
+ * out[b, idx[b, i], :] (op)= upd[b, i, :]; indices outside [0, d) are dropped. */
+int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t nr, char *out,
+                int64_t ni, const char *idx, const char *upd);
+
+/* perm[o, :] = stable ascending argsort of the row x[o, :] (NaN last); x: (outer, n). */
+int fnx_argsort(int dtype, int64_t outer, int64_t n, const char *x, int64_t *perm);
+
+/* number of nonzero bytes in mask[0:n], and their positions */
+int64_t fnx_count_nonzero(int64_t n, const char *mask);
+int fnx_flatnonzero(int64_t n, const char *mask, int64_t *out);
+
+#endif

@@ -1,0 +1,194 @@
+/* fnx CPU kernels: batched matmul.
+ *
+ * GotoBLAS-style blocking in plain C: C is computed in NC-column slabs; for each KC-deep slice
+ * B is packed into NR-wide panels (shared by the team) and A into MR-tall panels (per thread,
+ * per MC-row block); an MR x NR register-tile micro-kernel, written so that gcc unrolls and
+ * vectorizes the NR loop, does the flops.  Floats use fma (one rounding per multiply-add, like
+ * BLAS) and accumulate in their own precision; ints use unsigned arithmetic so overflow wraps
+ * like numpy without C UB. */
+#include <omp.h>
+#include "fnx_internal.h"
+
+#define MC 96
+#define KC 256
+#define NC 3072
+
+#define FMA_F32(a, b, c) fmaf(a, b, c)
+#define FMA_F64(a, b, c) fma(a, b, c)
+#define FMA_I32(a, b, c) ((int32_t)((uint32_t)(a) * (uint32_t)(b) + (uint32_t)(c)))
+#define FMA_I64(a, b, c) ((int64_t)((uint64_t)(a) * (uint64_t)(b) + (uint64_t)(c)))
+
+#define DEF_MATMUL(sfx, T, U, MR, NR, MADD)                                                        \
+  /* A block rows [0, mc) x cols [0, kc) -> panels of MR rows: ap[panel][p][r], zero padded */ \
+  static void pack_a_##sfx(const T *a, int64_t lda, int64_t mc, int64_t kc, T *ap) {           \
+    for (int64_t ir = 0; ir < mc; ir += MR) {                                                   \
+      const int64_t mr = fnx_min64(MR, mc - ir);                                                \
+      for (int64_t p = 0; p < kc; p++)                                                          \
+        for (int64_t r = 0; r < MR; r++) *ap++ = r < mr ? a[(ir + r) * lda + p] : (T)0;         \
+    }                                                                                           \
+  }                                                                                             \
+  /* one NR-wide panel of B: bp[p][c], zero padded */                                           \
+  static void pack_b_##sfx(const T *b, int64_t ldb, int64_t kc, int64_t nr, T *bp) {           \
+    for (int64_t p = 0; p < kc; p++) {                                                          \
+      const T *row = b + p * ldb;                                                               \
+      if (nr == NR) {                                                                           \
+        for (int64_t c = 0; c < NR; c++) bp[p * NR + c] = row[c];                               \
+      } else {                                                                                  \
+        for (int64_t c = 0; c < NR; c++) bp[p * NR + c] = c < nr ? row[c] : (T)0;               \
+      }                                                                                         \
+    }                                                                                           \
+  }                                                                                             \
+  static void micro_##sfx(int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc,             \
+                          int64_t mr, int64_t nr, int first) {                                  \
+    T acc[MR][NR];                                                                              \
+    for (int r = 0; r < MR; r++)                                                                \
+      for (int j = 0; j < NR; j++) acc[r][j] = 0;                                               \
+    for (int64_t p = 0; p < kc; p++) {                                                          \
+      const T *bq = bp + p * NR, *aq = ap + p * MR;                                             \
+      for (int r = 0; r < MR; r++) {                                                            \
+        const T av = aq[r];                                                                     \
+        /* omp simd pins vectorization to j (without it gcc may vectorize across r and         \
+         * shuffle the accumulators every step) */                                              \
+        _Pragma("omp simd")                                                                     \
+        for (int j = 0; j < NR; j++) acc[r][j] = MADD(av, bq[j], acc[r][j]);                    \
+      }                                                                                         \
+    }                                                                                           \
+    for (int64_t r = 0; r < mr; r++) {                                                          \
+      T *cr = c + r * ldc;                                                                      \
+      if (first)                                                                                \
+        for (int64_t j = 0; j < nr; j++) cr[j] = acc[r][j];                                     \
+      else                                                                                      \
+        for (int64_t j = 0; j < nr; j++) cr[j] = FNX_WADD(T, U, cr[j], acc[r][j]);              \
+    }                                                                                           \
+  }                                                                                             \
+  /* small problems and m == 1: i-k-j loops, the j loop vectorizes, no packing */              \
+  static void naive_##sfx(int64_t m, int64_t n, int64_t k, const T *a, const T *b, T *c,       \
+                          int nt) {                                                             \
+    _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")                   \
+    for (int64_t i = 0; i < m; i++) {                                                           \
+      T *cr = c + i * n;                                                                        \
+      for (int64_t j = 0; j < n; j++) cr[j] = 0;                                                \
+      for (int64_t p = 0; p < k; p++) {                                                         \
+        const T av = a[i * k + p];                                                              \
+        const T *br = b + p * n;                                                                \
+        for (int64_t j = 0; j < n; j++) cr[j] = MADD(av, br[j], cr[j]);                         \
+      }                                                                                         \
+    }                                                                                           \
+  }                                                                                             \
+  /* n == 1: one dot product per row */                                                        \
+  static void gemv_##sfx(int64_t m, int64_t k, const T *a, const T *b, T *c, int nt) {         \
+    _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")                   \
+    for (int64_t i = 0; i < m; i++) {                                                           \
+      T acc[16] = {0};                                                                          \
+      const T *ar = a + i * k;                                                                  \
+      int64_t p = 0;                                                                            \
+      for (; p + 16 <= k; p += 16)                                                              \
+        for (int j = 0; j < 16; j++) acc[j] = MADD(ar[p + j], b[p + j], acc[j]);               \
+      T s = 0;                                                                                  \
+      for (; p < k; p++) s = MADD(ar[p], b[p], s);                                              \
+      for (int j = 0; j < 16; j++) s = FNX_WADD(T, U, s, acc[j]);                               \
+      c[i] = s;                                                                                 \
+    }                                                                                           \
+  }                                                                                             \
+  static int gemm_##sfx(int64_t m, int64_t n, int64_t k, const T *a, const T *b, T *c,         \
+                        int nt) {                                                               \
+    const int64_t ncb = fnx_min64(NC, fnx_cdiv(n, NR) * NR);                                    \
+    const int64_t kcb = fnx_min64(KC, k);                                                       \
+    T *bpack = (T *)fnx_aligned_alloc((size_t)(fnx_cdiv(kcb * ncb * (int64_t)sizeof(T), 64) * 64)); \
+    const int64_t abytes = nt * fnx_cdiv(MC, MR) * MR * kcb * (int64_t)sizeof(T);              \
+    T *apack = (T *)fnx_aligned_alloc((size_t)(fnx_cdiv(abytes, 64) * 64));                     \
+    if (!bpack || !apack) {                                                                     \
+      free(bpack);                                                                              \
+      free(apack);                                                                              \
+      return FNX_ERR_ALLOC;                                                                     \
+    }                                                                                           \
+    /* few row blocks: split the NC slab into column groups too, so every thread has work */   \
+    const int64_t mblocks = fnx_cdiv(m, MC);                                                    \
+    int64_t ngw = ncb;                                                                          \
+    if (nt > 1 && mblocks < 4 * nt)                                                             \
+      ngw = fnx_max64(NR, fnx_cdiv(fnx_cdiv(ncb, fnx_cdiv(4 * nt, mblocks)), NR) * NR);         \
+    _Pragma("omp parallel num_threads(nt) if (nt > 1)")                                         \
+    {                                                                                           \
+      T *ap = apack + (size_t)omp_get_thread_num() * (size_t)(fnx_cdiv(MC, MR) * MR * kcb);     \
+      for (int64_t jc = 0; jc < n; jc += NC) {                                                  \
+        const int64_t nc = fnx_min64(NC, n - jc);                                               \
+        const int64_t npanels = fnx_cdiv(nc, NR), ngroups = fnx_cdiv(nc, ngw);                  \
+        for (int64_t pc = 0; pc < k; pc += KC) {                                                \
+          const int64_t kc = fnx_min64(KC, k - pc);                                             \
+          _Pragma("omp for schedule(static)")                                                   \
+          for (int64_t jp = 0; jp < npanels; jp++)                                              \
+            pack_b_##sfx(b + pc * n + jc + jp * NR, n, kc, fnx_min64(NR, nc - jp * NR),         \
+                         bpack + jp * NR * kc);                                                 \
+          int64_t packed_ic = -1;                                                               \
+          _Pragma("omp for schedule(static)")                                                   \
+          for (int64_t it = 0; it < mblocks * ngroups; it++) {                                  \
+            const int64_t ic = (it / ngroups) * MC, g0 = (it % ngroups) * ngw;                  \
+            const int64_t mc = fnx_min64(MC, m - ic), g1 = fnx_min64(nc, g0 + ngw);             \
+            if (ic != packed_ic) { /* consecutive items share the row block */                  \
+              pack_a_##sfx(a + ic * k + pc, k, mc, kc, ap);                                     \
+              packed_ic = ic;                                                                   \
+            }                                                                                   \
+            for (int64_t jr = g0; jr < g1; jr += NR)                                            \
+              for (int64_t ir = 0; ir < mc; ir += MR)                                           \
+                micro_##sfx(kc, ap + ir * kc, bpack + jr * kc, c + (ic + ir) * n + jc + jr, n,  \
+                            fnx_min64(MR, mc - ir), fnx_min64(NR, nc - jr), pc == 0);           \
+          }                                                                                     \
+        }                                                                                       \
+      }                                                                                         \
+    }                                                                                           \
+    free(bpack);                                                                                \
+    free(apack);                                                                                \
+    return FNX_OK;                                                                              \
+  }                                                                                             \
+  static int mm_##sfx(int64_t m, int64_t n, int64_t k, const T *a, const T *b, T *c, int nt) { \
+    if (m <= 0 || n <= 0) return FNX_OK;                                                        \
+    if (k <= 0) {                                                                               \
+      memset(c, 0, (size_t)(m * n) * sizeof(T));                                                \
+      return FNX_OK;                                                                            \
+    }                                                                                           \
+    if (n == 1) gemv_##sfx(m, k, a, b, c, nt);                                                  \
+    else if (m == 1 || m * n * k <= 32768 || n < NR / 2) naive_##sfx(m, n, k, a, b, c, nt);     \
+    else return gemm_##sfx(m, n, k, a, b, c, nt);                                               \
+    return FNX_OK;                                                                              \
+  }                                                                                             \
+  static int mmc_##sfx(int64_t m, int64_t n, int64_t k, const char *a, const char *b, char *c, \
+                       int nt) {                                                                \
+    return mm_##sfx(m, n, k, (const T *)a, (const T *)b, (T *)c, nt);                           \
+  }
+
+DEF_MATMUL(f32, float, float, 8, 32, FMA_F32)
+DEF_MATMUL(f64, double, double, 8, 16, FMA_F64)
+DEF_MATMUL(i32, int32_t, uint32_t, 8, 32, FMA_I32)
+DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
+
+int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
+               const char *b, char *c) {
+  const int64_t isz = fnx_itemsize(dtype);
+  int (*mm)(int64_t, int64_t, int64_t, const char *, const char *, char *, int);
+  switch (dtype) {
+    case FNX_FLOAT32: mm = mmc_f32; break;
+    case FNX_FLOAT64: mm = mmc_f64; break;
+    case FNX_INT32: mm = mmc_i32; break;
+    case FNX_INT64: mm = mmc_i64; break;
+    default: return FNX_ERR_UNSUPPORTED;
+  }
+  if (batch <= 0 || m <= 0 || n <= 0) return FNX_OK;
+  const int64_t work = m * n * (k > 0 ? k : 1); /* multiply-adds per batch item */
+  const int nt = fnx_team(batch * work, 65536);
+  /* many small products: one per thread; otherwise the team works inside each product */
+  if (nt > 1 && batch >= nt && work < (int64_t)128 * 128 * 128) {
+    int err = FNX_OK;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t t = 0; t < batch; t++) {
+      int e = mm(m, n, k, a + t * m * k * isz, b + t * k * n * isz, c + t * m * n * isz, 1);
+      if (e) err = e;
+    }
+    return err;
+  }
+  for (int64_t t = 0; t < batch; t++) {
+    int e = mm(m, n, k, a + t * m * k * isz, b + t * k * n * isz, c + t * m * n * isz,
+               fnx_team(work, 65536));
+    if (e) return e;
+  }
+  return FNX_OK;
+}

@@ -1,0 +1,38 @@
+"""Shared pytest configuration: strict kernels, hypothesis profiles, the gpu marker."""
+import os
+
+# Strict mode before fnx is imported: a primitive without a C kernel is an error, never a
+# silent fallback to the numpy reference implementation.
+os.environ["FNX_STRICT"] = "1"
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+import fnx  # noqa: E402
+
+fnx.config.update("strict", True)
+
+settings.register_profile(
+    "ci", max_examples=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "dev", max_examples=100, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def _have_gpu() -> bool:
+    try:
+        import cupy  # noqa: F401
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    if _have_gpu():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU and cupy")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)

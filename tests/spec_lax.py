@@ -1,0 +1,950 @@
+"""The spec table of the fnx.lax primitives: one ``LaxSpec`` row per primitive.
+
+A row names the primitive, the public ``fnx.lax`` function that binds it, a hypothesis strategy
+for primitive-level inputs (``LaxCase``: the positional operands as ``fnx.Array``s and the
+primitive's static params), the dtypes it accepts, tolerances per dtype, whether it is
+differentiable, and a few inputs its abstract evaluation must reject.
+
+The strategies cover every accepted dtype, 0-d and empty arrays, ranks 0-4, NaN / +-inf / -0.0
+and subnormals for floats, extreme integers, weak-typed operands, and non-contiguous inputs
+(transposed, step-sliced and reversed numpy views wrapped with ``fnx.core.Array``, so the C
+kernels see real strides).  Arrays stay at <= 64 elements so the suite is fast.
+
+Tests built on the table: ``tests/test_lax_backends.py`` (CPU backend vs the numpy reference
+backend, the public function, make_jaxpr, abstract-eval errors); later: gradients (``differentiable``),
+vmap, jit, CUDA.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import fnx
+from fnx import dtypes, lax
+from fnx.core import Array, Primitive, ShapedArray
+
+MAX_SIZE = 64  # elements per array
+MAX_SIDE = 4
+
+BOOL = (dtypes.bool_,)
+FLOATING = dtypes.FLOATING
+INTEGER = dtypes.INTEGER
+SIGNED_INTEGER = (dtypes.int8, dtypes.int32, dtypes.int64)
+NUMERIC = dtypes.NUMERIC
+BOOL_OR_INT = BOOL + INTEGER
+ALL = dtypes.SUPPORTED
+DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
+WEAKABLE = (dtypes.bool_, dtypes.int32, dtypes.float32)  # dtypes a Python scalar can have
+
+
+# ---------------------------------------------------------------------------------------------
+# Tolerances
+# ---------------------------------------------------------------------------------------------
+
+def ulps(n: float, atol_ulps: float | None = None) -> dict:
+    """rtol of ``n`` machine epsilons per float dtype (exact for ints/bool); atol of as many
+    smallest normals, so results that underflow to subnormals compare sensibly."""
+    out = {}
+    for dt in FLOATING:
+        fi = np.finfo(dt)
+        out[dt] = (n * float(fi.eps), (atol_ulps if atol_ulps is not None else n)
+                   * float(fi.smallest_normal))
+    return out
+
+
+EXACT: dict = {}
+TRANSCENDENTAL = ulps(4)   # libm vs numpy-in-float64: a few ulp
+SPECIAL = {dtypes.float32: (16 * float(np.finfo(np.float32).eps), 1e-6),
+           dtypes.float64: (64 * float(np.finfo(np.float64).eps), 1e-14)}  # erf_inv, lgamma, ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases and rows
+# ---------------------------------------------------------------------------------------------
+
+def _describe_operand(x) -> str:
+    v = x._value
+    layout = "C" if v.flags.c_contiguous else f"strides={v.strides}"
+    weak = ", weak" if x.weak_type else ""
+    body = np.array2string(v, separator=", ", threshold=100, floatmode="unique")
+    return f"{v.dtype}{list(v.shape)}[{layout}{weak}] {body}"
+
+
+@dataclass
+class LaxCase:
+    """Inputs of one primitive application: positional operands and static params."""
+    operands: tuple
+    params: dict
+
+    def __repr__(self):
+        ops = "\n    ".join(_describe_operand(o) for o in self.operands)
+        return f"LaxCase(params={self.params},\n    {ops})"
+
+
+def _default_call(fn, case: LaxCase):
+    return fn(*case.operands, **case.params)
+
+
+@dataclass
+class ErrorCase:
+    """Avals (and params) that the abstract eval must reject; ``needles`` must all appear in
+    the message (besides the primitive name)."""
+    avals: tuple
+    params: dict
+    needles: tuple
+    xfail: str | None = None  # a known lax gap: the rule does not validate this yet
+
+
+@dataclass
+class LaxSpec:
+    name: str                                   # the primitive's name
+    fn: Callable                                # the public fnx.lax function
+    cases: Callable[[np.dtype], st.SearchStrategy]  # dtype -> strategy of LaxCase
+    dtypes: tuple                               # the dtypes the primitive accepts
+    differentiable: bool
+    tol: dict = field(default_factory=dict)     # dtype -> (rtol, atol); missing: exact
+    # how the public function is called for a case (default: fn(*operands, **params))
+    call: Callable = _default_call
+    # False for cases where the public function legitimately returns its input without
+    # binding the primitive (an identity transpose, reduce over no axes, ...)
+    binds: Callable[[LaxCase], bool] = lambda case: True
+    errors: tuple = ()
+
+    def __repr__(self):
+        return f"LaxSpec({self.name!r})"
+
+    @property
+    def prim(self) -> Primitive:
+        return PRIMITIVES[self.name]
+
+    def strategy(self) -> st.SearchStrategy:
+        return st.sampled_from(self.dtypes).flatmap(self.cases)
+
+    def tolerance(self, dtype) -> tuple:
+        return self.tol.get(np.dtype(dtype), (0.0, 0.0))
+
+
+def lax_primitives() -> dict[str, Primitive]:
+    """Every primitive defined by an fnx.lax module (as registered in ALL_PRIMITIVES)."""
+    import sys
+    found = {}
+    for modname, module in list(sys.modules.items()):
+        if modname == "fnx.lax" or modname.startswith("fnx.lax."):
+            for value in vars(module).values():
+                if isinstance(value, Primitive):
+                    found[value.name] = value
+    return found
+
+
+PRIMITIVES = lax_primitives()
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategies: shapes, elements, layouts, arrays
+# ---------------------------------------------------------------------------------------------
+
+@st.composite
+def shapes(draw, min_rank=0, max_rank=4, min_side=0, max_side=MAX_SIDE, max_size=MAX_SIZE):
+    rank = draw(st.integers(min_rank, max_rank))
+    shape, size = [], 1
+    for _ in range(rank):
+        hi = max_side if size == 0 else max(min_side, min(max_side, max_size // size))
+        d = draw(st.integers(min_side, hi))
+        shape.append(d)
+        size *= d
+    return tuple(shape)
+
+
+_F32_HALF_BELOW = float(np.nextafter(np.float32(0.5), np.float32(0)))
+_F64_HALF_BELOW = float(np.nextafter(0.5, 0.0))
+
+
+def float_elements(dtype, kind: str = "general", specials: bool = True):
+    """Element strategy for a float dtype.
+
+    kind "general": anything (huge, tiny, subnormal), plus values in [-10, 10] and [-1, 1];
+    kind "dyadic": multiples of 1/8 in [-8, 8], which sum and multiply exactly in any order
+    (for reductions, scans, contractions, scatter-add); kind "unit": magnitudes in [1/2, 2]
+    (products of <= 64 of them neither overflow nor underflow float32).
+    ``specials`` adds NaN, +-inf, +-0.0 and rounding half-way points."""
+    width = 32 if np.dtype(dtype) == np.float32 else 64
+    half_below = _F32_HALF_BELOW if width == 32 else _F64_HALF_BELOW
+    if kind == "general":
+        base = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=width),
+                         st.floats(-10, 10, width=width), st.floats(-1, 1, width=width))
+        extra = [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 1.0, -1.0, half_below, -half_below]
+    elif kind == "dyadic":
+        base = st.integers(-64, 64).map(lambda k: k / 8)
+        extra = [-0.0]
+    elif kind == "unit":
+        base = st.sampled_from([0.5, 0.625, 0.75, 1.0, 1.25, 1.5, 2.0, -0.5, -1.0, -1.5, -2.0])
+        extra = [0.0, -0.0]
+    else:
+        raise ValueError(kind)
+    if specials:
+        extra = extra + [math.nan, math.inf, -math.inf]
+    return st.one_of(base, st.sampled_from(extra))
+
+
+def int_elements(dtype, small: tuple | None = None):
+    info = np.iinfo(dtype)
+    lo, hi = int(info.min), int(info.max)
+    edges = sorted({lo, lo + 1, hi - 1, hi, 0, 1} | ({-1} if lo < 0 else set()))
+    small_lo, small_hi = small if small is not None else (-8, 8)
+    return st.one_of(st.sampled_from(edges), st.integers(lo, hi),
+                     st.integers(max(lo, small_lo), min(hi, small_hi)))
+
+
+def elements_for(dtype, kind="general", specials=True):
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return st.booleans()
+    if dtype.kind == "f":
+        return float_elements(dtype, kind, specials)
+    return int_elements(dtype)
+
+
+@st.composite
+def strided_view(draw, value: np.ndarray) -> np.ndarray:
+    """``value`` itself, or an equal-valued non-contiguous view (transposed / step-sliced /
+    reversed) of a larger buffer."""
+    layout = draw(st.sampled_from(["contiguous", "transposed", "strided", "reversed"]))
+    nd = value.ndim
+    if nd == 0 or value.size == 0 or layout == "contiguous":
+        return value
+    if layout == "transposed" and nd >= 2:
+        perm = draw(st.permutations(range(nd)))
+        base = np.ascontiguousarray(np.transpose(value, perm))
+        return np.transpose(base, np.argsort(perm))
+    if layout == "reversed":
+        axis = draw(st.integers(0, nd - 1))
+        base = np.ascontiguousarray(np.flip(value, axis))
+        return np.flip(base, axis)
+    step = draw(st.integers(2, 3))
+    base = np.zeros(tuple(d * step for d in value.shape), value.dtype)
+    window = tuple(slice(None, None, step) for _ in range(nd))
+    base[window] = value
+    return base[window]
+
+
+@st.composite
+def arrays(draw, dtype, shape, kind="general", elements=None, weak=None):
+    """An fnx Array of ``dtype``/``shape`` (possibly a strided view, possibly weak)."""
+    dtype = np.dtype(dtype)
+    if elements is None:
+        specials = draw(st.booleans()) if dtype.kind == "f" else False
+        elements = elements_for(dtype, kind, specials)
+    value = draw(hnp.arrays(dtype, shape, elements=elements, fill=st.nothing()))
+    view = draw(strided_view(value))
+    if weak is None:
+        weak = dtype in WEAKABLE and draw(st.integers(0, 4)) == 0
+    return Array(view, bool(weak))
+
+
+def _scalar_index(dtype, lo, hi):
+    """A 0-d integer Array (a start index) with values around [lo, hi] plus the dtype edges."""
+    info = np.iinfo(dtype)
+    return st.one_of(st.integers(max(lo, info.min), min(hi, info.max)),
+                     st.sampled_from([int(info.min), int(info.max)])).map(
+        lambda v: Array(np.array(v, dtype)))
+
+
+def sub_axes(ndim, min_size=0):
+    return st.lists(st.integers(0, max(ndim - 1, 0)), min_size=min_size, max_size=ndim,
+                    unique=True).map(lambda a: tuple(sorted(a)) if ndim else ())
+
+
+# ---------------------------------------------------------------------------------------------
+# Case builders per family
+# ---------------------------------------------------------------------------------------------
+
+def unary_cases(kind="general", params=None):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            x = draw(arrays(dtype, draw(shapes()), kind))
+            p = draw(params(dtype)) if params is not None else {}
+            return LaxCase((x,), p)
+        return case()
+    return build
+
+
+def binary_cases(kind="general", rhs_elements=None):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            shape = draw(shapes())
+            x = draw(arrays(dtype, shape, kind))
+            rhs_el = rhs_elements(dtype) if rhs_elements is not None else None
+            y = draw(arrays(dtype, shape, kind, elements=rhs_el))
+            return LaxCase((x, y), {})
+        return case()
+    return build
+
+
+def shift_amounts(dtype):
+    bits = np.dtype(dtype).itemsize * 8
+    info = np.iinfo(dtype)
+    return st.one_of(st.integers(max(-2, int(info.min)), min(bits + 2, int(info.max))),
+                     int_elements(dtype))
+
+
+def int_exponents(dtype):
+    if np.dtype(dtype).kind == "f":
+        return None
+    info = np.iinfo(dtype)
+    return st.one_of(st.integers(max(-3, int(info.min)), 12),
+                     st.sampled_from([v for v in (31, 32, 63, 64, 100) if v <= info.max]),
+                     int_elements(dtype))
+
+
+def convert_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        new_dtype = draw(st.sampled_from(ALL))
+        return LaxCase((x,), {"new_dtype": new_dtype, "weak_type": draw(st.booleans())})
+    return case()
+
+
+def select_n_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = draw(shapes())
+        which_dtype = draw(st.sampled_from([dtypes.bool_, dtypes.int32]))
+        n = 2 if which_dtype == dtypes.bool_ else draw(st.integers(1, 4))
+        if which_dtype == dtypes.bool_ and draw(st.booleans()):
+            n = 1
+        which_shape = draw(st.sampled_from([(), shape]))
+        if which_dtype == dtypes.bool_:
+            which = draw(arrays(which_dtype, which_shape))
+        else:  # out-of-range selectors are clamped
+            which = draw(arrays(which_dtype, which_shape,
+                                elements=st.one_of(st.integers(-2, n + 1),
+                                                   int_elements(dtypes.int32))))
+        cases = [draw(arrays(dtype, shape)) for _ in range(n)]
+        return LaxCase((which, *cases), {})
+    return case()
+
+
+def clamp_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = draw(shapes())
+        lo = draw(arrays(dtype, draw(st.sampled_from([(), shape]))))
+        x = draw(arrays(dtype, shape))
+        hi = draw(arrays(dtype, draw(st.sampled_from([(), shape]))))
+        return LaxCase((lo, x, hi), {})
+    return case()
+
+
+@st.composite
+def _indexing_layout(draw, need_nonempty_axis=True):
+    """(batch shape, D, trailing shape R, index shape I) for gather/scatter."""
+    batch_dims = draw(st.integers(0, 2))
+    batch = draw(shapes(batch_dims, batch_dims, max_side=3))
+    d = draw(st.integers(0, 5))
+    rest = draw(shapes(0, 2, max_side=3))
+    index_shape = draw(shapes(0, 2, max_side=4))
+    if d == 0 and need_nonempty_axis and math.prod(batch + index_shape) > 0:
+        d = 1  # gathering from an empty axis is an error
+    return batch, d, rest, index_shape
+
+
+def _indices(dtype_strategy, shape, d):
+    @st.composite
+    def build(draw):
+        idt = draw(dtype_strategy)
+        info = np.iinfo(idt)
+        el = st.one_of(st.integers(max(-2, int(info.min)), min(d + 1, int(info.max))),
+                       st.integers(0, max(d - 1, 0)),
+                       st.sampled_from([int(info.min), int(info.max)]))
+        return draw(arrays(idt, shape, elements=el))
+    return build()
+
+
+def gather_cases(dtype):
+    @st.composite
+    def case(draw):
+        batch, d, rest, ishape = draw(_indexing_layout())
+        operand = draw(arrays(dtype, batch + (d,) + rest))
+        indices = draw(_indices(st.sampled_from(INTEGER), batch + ishape, d))
+        return LaxCase((operand, indices), {"batch_dims": len(batch)})
+    return case()
+
+
+def scatter_cases(kind="general"):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            batch, d, rest, ishape = draw(_indexing_layout(need_nonempty_axis=False))
+            operand = draw(arrays(dtype, batch + (d,) + rest, kind))
+            indices = draw(_indices(st.sampled_from(INTEGER), batch + ishape, d))
+            updates = draw(arrays(dtype, batch + ishape + rest, kind))
+            return LaxCase((operand, indices, updates), {"batch_dims": len(batch)})
+        return case()
+    return build
+
+
+def dot_general_cases(dtype):
+    @st.composite
+    def case(draw):
+        nb, nc = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+        nlf, nrf = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+        side = st.integers(0, 3)
+        batch = [draw(side) for _ in range(nb)]
+        contract = [draw(side) for _ in range(nc)]
+        lfree = [draw(side) for _ in range(nlf)]
+        rfree = [draw(side) for _ in range(nrf)]
+        # each operand: its axes (batch, contract, free) in a random order
+        lperm = draw(st.permutations(range(nb + nc + nlf)))
+        rperm = draw(st.permutations(range(nb + nc + nrf)))
+        lsizes = batch + contract + lfree
+        rsizes = batch + contract + rfree
+        lshape = tuple(lsizes[p] for p in lperm)
+        rshape = tuple(rsizes[p] for p in rperm)
+        lpos = {p: i for i, p in enumerate(lperm)}
+        rpos = {p: i for i, p in enumerate(rperm)}
+        dn = ((tuple(lpos[nb + i] for i in range(nc)), tuple(rpos[nb + i] for i in range(nc))),
+              (tuple(lpos[i] for i in range(nb)), tuple(rpos[i] for i in range(nb))))
+        lhs = draw(arrays(dtype, lshape, "dyadic"))
+        rhs = draw(arrays(dtype, rshape, "dyadic"))
+        return LaxCase((lhs, rhs), {"dimension_numbers": dn, "preferred_element_type": None})
+    return case()
+
+
+def reduce_cases(kind="general"):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            x = draw(arrays(dtype, draw(shapes()), kind))
+            return LaxCase((x,), {"axes": draw(sub_axes(x.ndim))})
+        return case()
+    return build
+
+
+def argreduce_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = list(draw(shapes(min_rank=1)))
+        axis = draw(st.integers(0, len(shape) - 1))
+        shape[axis] = max(shape[axis], 1)
+        x = draw(arrays(dtype, tuple(shape)))
+        return LaxCase((x,), {"axes": (axis,),
+                              "index_dtype": draw(st.sampled_from([dtypes.int32,
+                                                                   dtypes.int64]))})
+    return case()
+
+
+def cumulative_cases(kind="general"):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            x = draw(arrays(dtype, draw(shapes(min_rank=1)), kind))
+            return LaxCase((x,), {"axis": draw(st.integers(0, x.ndim - 1)),
+                                  "reverse": draw(st.booleans())})
+        return case()
+    return build
+
+
+def sort_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = draw(shapes(min_rank=1))
+        n = draw(st.integers(1, 3))
+        # the first operand has the row's dtype; the others any dtype
+        ops = [draw(arrays(dtype, shape))]
+        ops += [draw(arrays(draw(st.sampled_from(ALL)), shape)) for _ in range(n - 1)]
+        return LaxCase(tuple(ops), {"dimension": draw(st.integers(0, len(shape) - 1)),
+                                    "is_stable": True,
+                                    "num_keys": draw(st.integers(1, n))})
+    return case()
+
+
+def _sort_call(fn, case):
+    return list(fn(tuple(case.operands), **case.params))
+
+
+def broadcast_in_dim_cases(dtype):
+    @st.composite
+    def case(draw):
+        x_shape = draw(shapes(max_rank=3, max_side=3))
+        out_rank = draw(st.integers(len(x_shape), min(len(x_shape) + 2, 4)))
+        bdims = tuple(sorted(draw(st.permutations(range(out_rank)))[:len(x_shape)]))
+        out = [draw(st.integers(0, 3)) for _ in range(out_rank)]
+        for d, od in zip(x_shape, bdims):
+            if d != 1 or draw(st.booleans()):
+                out[od] = d
+        if math.prod(out) > MAX_SIZE:
+            out = [min(s, 2) if i not in bdims else s for i, s in enumerate(out)]
+        x = draw(arrays(dtype, x_shape))
+        return LaxCase((x,), {"shape": tuple(out), "broadcast_dimensions": bdims})
+    return case()
+
+
+@st.composite
+def _reshape_target(draw, size):
+    if size == 0:
+        rank = draw(st.integers(1, 3))
+        out = [draw(st.integers(0, 3)) for _ in range(rank)]
+        out[draw(st.integers(0, rank - 1))] = 0
+        return tuple(out)
+    out = []
+    rest = size
+    while rest > 1:
+        divisors = [k for k in range(2, rest + 1) if rest % k == 0]
+        k = draw(st.sampled_from(divisors))
+        out.append(k)
+        rest //= k
+    for _ in range(draw(st.integers(0, 2))):  # sprinkle size-1 axes
+        out.insert(draw(st.integers(0, len(out))), 1)
+    return tuple(draw(st.permutations(out)))
+
+
+def reshape_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        return LaxCase((x,), {"new_sizes": draw(_reshape_target(x.size))})
+    return case()
+
+
+def transpose_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        return LaxCase((x,), {"permutation": tuple(draw(st.permutations(range(x.ndim))))})
+    return case()
+
+
+def squeeze_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = list(draw(shapes(min_rank=1)))
+        ones = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+        for i in ones:
+            shape[i] = 1
+        x = draw(arrays(dtype, tuple(shape)))
+        dims = draw(st.lists(st.sampled_from(sorted(ones)), min_size=1, unique=True))
+        return LaxCase((x,), {"dimensions": tuple(sorted(dims))})
+    return case()
+
+
+def expand_dims_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes(max_rank=3))))
+        k = draw(st.integers(1, 2))
+        dims = draw(st.lists(st.integers(0, x.ndim + k - 1), min_size=k, max_size=k,
+                             unique=True))
+        return LaxCase((x,), {"dimensions": tuple(sorted(dims))})
+    return case()
+
+
+def rev_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        return LaxCase((x,), {"dimensions": draw(sub_axes(x.ndim))})
+    return case()
+
+
+def slice_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        starts, limits, strides = [], [], []
+        for d in x.shape:
+            lo = draw(st.integers(0, d))
+            starts.append(lo)
+            limits.append(draw(st.integers(lo, d)))
+            strides.append(draw(st.integers(1, 3)))
+        return LaxCase((x,), {"start_indices": tuple(starts), "limit_indices": tuple(limits),
+                              "strides": tuple(strides)})
+    return case()
+
+
+def dynamic_slice_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        sizes = tuple(draw(st.integers(0, d)) for d in x.shape)
+        idt = draw(st.sampled_from(INTEGER))
+        starts = [draw(_scalar_index(idt, -3, d + 3)) for d in x.shape]
+        return LaxCase((x, *starts), {"slice_sizes": sizes})
+    return case()
+
+
+def _dynamic_slice_call(fn, case):
+    x, *starts = case.operands
+    return fn(x, starts, **case.params)
+
+
+def dynamic_update_slice_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        update = draw(arrays(dtype, tuple(draw(st.integers(0, d)) for d in x.shape)))
+        idt = draw(st.sampled_from(INTEGER))
+        starts = [draw(_scalar_index(idt, -3, d + 3)) for d in x.shape]
+        return LaxCase((x, update, *starts), {})
+    return case()
+
+
+def _dynamic_update_slice_call(fn, case):
+    x, update, *starts = case.operands
+    return fn(x, update, starts)
+
+
+def concatenate_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = list(draw(shapes(min_rank=1, max_size=16)))
+        dim = draw(st.integers(0, len(shape) - 1))
+        ops = []
+        for _ in range(draw(st.integers(2, 3))):
+            s = list(shape)
+            s[dim] = draw(st.integers(0, 3))
+            ops.append(draw(arrays(dtype, tuple(s))))
+        return LaxCase(tuple(ops), {"dimension": dim})
+    return case()
+
+
+def _concatenate_call(fn, case):
+    return fn(list(case.operands), **case.params)
+
+
+def pad_cases(dtype):
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes(max_size=24, max_side=3))))
+        config = []
+        for d in x.shape:
+            interior = draw(st.integers(0, 2))
+            core = d + max(d - 1, 0) * interior
+            lo = draw(st.integers(-min(core, 2), 2))
+            hi = draw(st.integers(-min(core + lo, 2), 2))
+            config.append((lo, hi, interior))
+        value = draw(arrays(dtype, ()))
+        return LaxCase((x, value), {"padding_config": tuple(config)})
+    return case()
+
+
+def iota_cases(dtype):
+    @st.composite
+    def case(draw):
+        shape = draw(shapes(min_rank=1, max_side=6))
+        return LaxCase((), {"dtype": np.dtype(dtype), "shape": shape,
+                            "dimension": draw(st.integers(0, len(shape) - 1))})
+    return case()
+
+
+# ---------------------------------------------------------------------------------------------
+# Error cases (abstract-eval rejections)
+# ---------------------------------------------------------------------------------------------
+
+def A(dtype, *shape, weak=False):
+    return ShapedArray(shape, np.dtype(dtype), weak)
+
+
+def wrong_dtype_unary(accepted):
+    if dtypes.float32 not in accepted:
+        return (ErrorCase((A("float32", 2, 3),), {}, ("float32",)),)
+    bad = "int32" if dtypes.int32 not in accepted else "bool"
+    return (ErrorCase((A(bad, 2, 3),), {}, (bad,)),)
+
+
+def binary_errors(accepted):
+    good = "float32" if dtypes.float32 in accepted else "int32"
+    other = "float64" if good == "float32" else "int64"
+    errs = [ErrorCase((A(good, 2, 3), A(good, 3, 2)), {}, ("[2, 3]", "[3, 2]")),
+            ErrorCase((A(good, 2), A(other, 2)), {}, (good, other))]
+    bad = next((d for d in ("bool", "float32", "int32") if np.dtype(d) not in accepted), None)
+    if bad is not None:
+        errs.append(ErrorCase((A(bad, 2), A(bad, 2)), {}, (bad,)))
+    return tuple(errs)
+
+
+def reduce_errors(accepted):
+    good = "float32" if dtypes.float32 in accepted else "int32"
+    errs = [ErrorCase((A(good, 2, 3),), {"axes": (2,)}, ("(2,)", "[2, 3]"))]
+    if dtypes.bool_ not in accepted:
+        errs.append(ErrorCase((A("bool", 2, 3),), {"axes": (0,)}, ("bool",)))
+    if dtypes.float32 not in accepted:
+        errs.append(ErrorCase((A("float32", 2, 3),), {"axes": (0,)}, ("float32",)))
+    return tuple(errs)
+
+
+_NO_CHECK = "lax gap: the abstract-eval rule does not validate this"
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------
+
+def _unary_row(name, fn, accepted, differentiable, tol=EXACT, kind="general", params=None):
+    return LaxSpec(name, fn, unary_cases(kind, params), accepted, differentiable, tol,
+                   errors=wrong_dtype_unary(accepted))
+
+
+_T, _S = TRANSCENDENTAL, SPECIAL
+
+UNARY_ROWS = [
+    _unary_row("neg", lax.neg, NUMERIC, True),
+    _unary_row("exp", lax.exp, FLOATING, True, _T),
+    _unary_row("exp2", lax.exp2, FLOATING, True, _T),
+    _unary_row("log", lax.log, FLOATING, True, _T),
+    _unary_row("log1p", lax.log1p, FLOATING, True, _T),
+    _unary_row("expm1", lax.expm1, FLOATING, True, _T),
+    _unary_row("sin", lax.sin, FLOATING, True, _T),
+    _unary_row("cos", lax.cos, FLOATING, True, _T),
+    _unary_row("tan", lax.tan, FLOATING, True, _T),
+    _unary_row("asin", lax.asin, FLOATING, True, _T),
+    _unary_row("acos", lax.acos, FLOATING, True, _T),
+    _unary_row("atan", lax.atan, FLOATING, True, _T),
+    _unary_row("sinh", lax.sinh, FLOATING, True, _T),
+    _unary_row("cosh", lax.cosh, FLOATING, True, _T),
+    _unary_row("tanh", lax.tanh, FLOATING, True, _T),
+    _unary_row("asinh", lax.asinh, FLOATING, True, _T),
+    _unary_row("acosh", lax.acosh, FLOATING, True, _T),
+    _unary_row("atanh", lax.atanh, FLOATING, True, _T),
+    _unary_row("logistic", lax.logistic, FLOATING, True, _T),
+    _unary_row("sqrt", lax.sqrt, FLOATING, True),
+    _unary_row("rsqrt", lax.rsqrt, FLOATING, True, ulps(2)),
+    _unary_row("cbrt", lax.cbrt, FLOATING, True, _T),
+    _unary_row("abs", lax.abs, NUMERIC, True),
+    _unary_row("sign", lax.sign, NUMERIC, False),
+    _unary_row("floor", lax.floor, FLOATING, False),
+    _unary_row("ceil", lax.ceil, FLOATING, False),
+    _unary_row("erf", lax.erf, FLOATING, True, _S),
+    _unary_row("erf_inv", lax.erf_inv, FLOATING, True, _S),
+    _unary_row("lgamma", lax.lgamma, FLOATING, True, _S),
+    _unary_row("digamma", lax.digamma, FLOATING, True, _S),
+    _unary_row("is_finite", lax.is_finite, FLOATING, False),
+    _unary_row("not", lax.bitwise_not, BOOL_OR_INT, False),
+    LaxSpec("round", lax.round,
+            unary_cases(params=lambda dt: st.fixed_dictionaries(
+                {"rounding_method": st.sampled_from([0, 1])})),
+            FLOATING, False,
+            errors=(ErrorCase((A("int32", 2),), {"rounding_method": 0}, ("int32",)),)),
+    LaxSpec("integer_pow", lax.integer_pow,
+            unary_cases(params=lambda dt: st.fixed_dictionaries(
+                {"y": st.one_of(st.integers(-3, 6), st.sampled_from([7, 16, 31, 64, -8]))})),
+            NUMERIC, True, ulps(16),
+            errors=(ErrorCase((A("bool", 2),), {"y": 2}, ("bool",)),)),
+    LaxSpec("convert_element_type", lax.convert_element_type, convert_cases, ALL, True,
+            binds=lambda c: (c.operands[0].dtype != c.params["new_dtype"]
+                             or c.operands[0].weak_type != c.params["weak_type"]),
+            errors=(ErrorCase((A("float32", 2),), {"new_dtype": np.dtype("float16"),
+                                                   "weak_type": False},
+                              ("float16",), xfail=_NO_CHECK),)),
+]
+
+
+def _binary_row(name, fn, accepted, differentiable, tol=EXACT, kind="general",
+                rhs_elements=None):
+    return LaxSpec(name, fn, binary_cases(kind, rhs_elements), accepted, differentiable, tol,
+                   errors=binary_errors(accepted))
+
+
+BINARY_ROWS = [
+    _binary_row("add", lax.add, NUMERIC, True),
+    _binary_row("sub", lax.sub, NUMERIC, True),
+    _binary_row("mul", lax.mul, NUMERIC, True),
+    _binary_row("div", lax.div, NUMERIC, True),
+    _binary_row("rem", lax.rem, NUMERIC, True),
+    _binary_row("pow", lax.pow, NUMERIC, True, ulps(2), rhs_elements=int_exponents),
+    _binary_row("max", lax.max, ALL, True),
+    _binary_row("min", lax.min, ALL, True),
+    _binary_row("atan2", lax.atan2, FLOATING, True, _T),
+    _binary_row("nextafter", lax.nextafter, FLOATING, False),
+    _binary_row("eq", lax.eq, ALL, False),
+    _binary_row("ne", lax.ne, ALL, False),
+    _binary_row("lt", lax.lt, ALL, False),
+    _binary_row("le", lax.le, ALL, False),
+    _binary_row("gt", lax.gt, ALL, False),
+    _binary_row("ge", lax.ge, ALL, False),
+    _binary_row("and", lax.bitwise_and, BOOL_OR_INT, False),
+    _binary_row("or", lax.bitwise_or, BOOL_OR_INT, False),
+    _binary_row("xor", lax.bitwise_xor, BOOL_OR_INT, False),
+    _binary_row("shift_left", lax.shift_left, INTEGER, False, rhs_elements=shift_amounts),
+    _binary_row("shift_right_logical", lax.shift_right_logical, INTEGER, False,
+                rhs_elements=shift_amounts),
+    _binary_row("shift_right_arithmetic", lax.shift_right_arithmetic, INTEGER, False,
+                rhs_elements=shift_amounts),
+]
+
+OTHER_ELEMENTWISE_ROWS = [
+    LaxSpec("select_n", lax.select_n, select_n_cases, ALL, True,
+            binds=lambda c: len(c.operands) > 2,
+            errors=(ErrorCase((A("float32", 2), A("int32", 2), A("int32", 2)), {},
+                              ("float32[2]",)),
+                    ErrorCase((A("bool", 3), A("int32", 2), A("int32", 2)), {},
+                              ("bool[3]", "int32[2]")))),
+    LaxSpec("clamp", lax.clamp, clamp_cases, ALL, True,
+            errors=(ErrorCase((A("float32"), A("float64", 2), A("float32")), {},
+                              ("float32[]", "float64[2]")),
+                    ErrorCase((A("float32", 3), A("float32", 2), A("float32")), {},
+                              ("float32[3]", "float32[2]")))),
+]
+
+_GATHER_ERRORS = (ErrorCase((A("float32", 4, 2), A("float32", 3)), {"batch_dims": 0},
+                            ("float32[3]",)),
+                  ErrorCase((A("float32", 4, 2), A("int32", 3, 5)), {"batch_dims": 1},
+                            ("float32[4, 2]", "int32[3, 5]")))
+
+
+def _scatter_errors():
+    return (ErrorCase((A("float32", 4, 2), A("int32", 3), A("float32", 3)), {"batch_dims": 0},
+                      ("(3, 2)", "float32[3]")),
+            ErrorCase((A("float32", 4), A("int32", 3), A("float64", 3)), {"batch_dims": 0},
+                      ("float32", "float64")),
+            ErrorCase((A("float32", 4), A("float32", 3), A("float32", 3)), {"batch_dims": 0},
+                      ("float32[3]",)))
+
+
+INDEXING_ROWS = [
+    LaxSpec("gather", lax.gather, gather_cases, ALL, True, errors=_GATHER_ERRORS),
+    LaxSpec("scatter", lax.scatter, scatter_cases(), ALL, True, errors=_scatter_errors()),
+    LaxSpec("scatter-add", lax.scatter_add, scatter_cases("dyadic"), NUMERIC, True,
+            errors=_scatter_errors()),
+    LaxSpec("scatter-mul", lax.scatter_mul, scatter_cases("unit"), NUMERIC, True, ulps(64),
+            errors=_scatter_errors()),
+    LaxSpec("scatter-min", lax.scatter_min, scatter_cases(), ALL, True,
+            errors=_scatter_errors()),
+    LaxSpec("scatter-max", lax.scatter_max, scatter_cases(), ALL, True,
+            errors=_scatter_errors()),
+]
+
+LINALG_ROWS = [
+    LaxSpec("dot_general", lax.dot_general, dot_general_cases, DOT_DTYPES, True,
+            errors=(ErrorCase((A("float32", 2, 3), A("float32", 4, 5)),
+                              {"dimension_numbers": (((1,), (0,)), ((), ())),
+                               "preferred_element_type": None},
+                              ("float32[2, 3]", "float32[4, 5]")),
+                    ErrorCase((A("bool", 2, 3), A("bool", 3, 5)),
+                              {"dimension_numbers": (((1,), (0,)), ((), ())),
+                               "preferred_element_type": None}, ("bool[2, 3]",)))),
+]
+
+
+def _reduce_row(name, fn, accepted, differentiable, kind="general", tol=EXACT):
+    return LaxSpec(name, fn, reduce_cases(kind), accepted, differentiable, tol,
+                   binds=lambda c: len(c.params["axes"]) > 0,
+                   errors=reduce_errors(accepted))
+
+
+def _cumulative_row(name, fn, differentiable, kind="general", tol=EXACT):
+    return LaxSpec(name, fn, cumulative_cases(kind), NUMERIC, differentiable, tol,
+                   errors=(ErrorCase((A("bool", 3),), {"axis": 0, "reverse": False}, ("bool",)),
+                           ErrorCase((A("float32", 3),), {"axis": 1, "reverse": False},
+                                     ("float32[3]",))))
+
+
+def _argreduce_row(name, fn):
+    return LaxSpec(name, fn, argreduce_cases, ALL, False,
+                   call=lambda f, c: f(c.operands[0], c.params["axes"][0],
+                                       c.params["index_dtype"]),
+                   errors=(ErrorCase((A("float32", 0, 3),), {"axes": (0,),
+                                                            "index_dtype": dtypes.int32},
+                                     ("float32[0, 3]",)),
+                           ErrorCase((A("float32", 2, 3),), {"axes": (0,),
+                                                            "index_dtype": dtypes.int8},
+                                     ("int8",))))
+
+
+REDUCTION_ROWS = [
+    _reduce_row("reduce_sum", lax.reduce_sum, NUMERIC, True, "dyadic"),
+    _reduce_row("reduce_prod", lax.reduce_prod, NUMERIC, True, "unit", ulps(64)),
+    _reduce_row("reduce_max", lax.reduce_max, ALL, True),
+    _reduce_row("reduce_min", lax.reduce_min, ALL, True),
+    _reduce_row("reduce_and", lax.reduce_and, BOOL_OR_INT, False),
+    _reduce_row("reduce_or", lax.reduce_or, BOOL_OR_INT, False),
+    _argreduce_row("argmax", lax.argmax),
+    _argreduce_row("argmin", lax.argmin),
+    _cumulative_row("cumsum", lax.cumsum, True, "dyadic"),
+    _cumulative_row("cumprod", lax.cumprod, True, "unit", ulps(64)),
+    _cumulative_row("cummax", lax.cummax, True),
+    _cumulative_row("cummin", lax.cummin, True),
+    LaxSpec("sort", lax.sort, sort_cases, ALL, True, call=_sort_call,
+            errors=(ErrorCase((A("float32", 2), A("int32", 3)),
+                              {"dimension": 0, "is_stable": True, "num_keys": 1},
+                              ("float32[2]", "int32[3]")),
+                    ErrorCase((A("float32"),), {"dimension": 0, "is_stable": True,
+                                                "num_keys": 1}, ("float32[]",)))),
+]
+
+SHAPE_ROWS = [
+    LaxSpec("broadcast_in_dim", lax.broadcast_in_dim, broadcast_in_dim_cases, ALL, True,
+            binds=lambda c: not (c.operands[0].shape == c.params["shape"] and
+                                 c.params["broadcast_dimensions"]
+                                 == tuple(range(len(c.params["shape"])))),
+            errors=(ErrorCase((A("float32", 2),), {"shape": (3,), "broadcast_dimensions": (0,)},
+                              ("float32[2]", "(3,)")),)),
+    LaxSpec("reshape", lax.reshape, reshape_cases, ALL, True,
+            binds=lambda c: c.operands[0].shape != c.params["new_sizes"],
+            errors=(ErrorCase((A("float32", 2, 3),), {"new_sizes": (4,)},
+                              ("(2, 3)", "(4,)")),)),
+    LaxSpec("transpose", lax.transpose, transpose_cases, ALL, True,
+            binds=lambda c: c.params["permutation"] != tuple(range(c.operands[0].ndim)),
+            errors=(ErrorCase((A("float32", 2, 3),), {"permutation": (0, 0)},
+                              ("(0, 0)", "float32[2, 3]")),)),
+    LaxSpec("squeeze", lax.squeeze, squeeze_cases, ALL, True,
+            errors=(ErrorCase((A("float32", 2, 1),), {"dimensions": (0,)},
+                              ("float32[2, 1]",)),
+                    ErrorCase((A("float32", 1),), {"dimensions": (3,)},
+                              ("float32[1]",), xfail=_NO_CHECK + " (raw IndexError)"))),
+    LaxSpec("expand_dims", lax.expand_dims, expand_dims_cases, ALL, True,
+            errors=(ErrorCase((A("float32", 2),), {"dimensions": (5,)},
+                              ("float32[2]", "(5,)"), xfail=_NO_CHECK),)),
+    LaxSpec("rev", lax.rev, rev_cases, ALL, True,
+            binds=lambda c: len(c.params["dimensions"]) > 0,
+            errors=(ErrorCase((A("float32", 2),), {"dimensions": (3,)},
+                              ("float32[2]", "(3,)"), xfail=_NO_CHECK),)),
+    LaxSpec("slice", lax.slice, slice_cases, ALL, True,
+            binds=lambda c: not (c.params["start_indices"] == (0,) * c.operands[0].ndim and
+                                 c.params["limit_indices"] == c.operands[0].shape and
+                                 c.params["strides"] == (1,) * c.operands[0].ndim),
+            errors=(ErrorCase((A("float32", 2, 3),), {"start_indices": (0,),
+                                                      "limit_indices": (1,), "strides": (1,)},
+                              ("float32[2, 3]",)),)),
+    LaxSpec("dynamic_slice", lax.dynamic_slice, dynamic_slice_cases, ALL, True,
+            call=_dynamic_slice_call,
+            errors=(ErrorCase((A("float32", 4), A("float32")), {"slice_sizes": (2,)},
+                              ("float32[]",)),
+                    ErrorCase((A("float32", 4), A("int32")), {"slice_sizes": (5,)},
+                              ("(5,)", "float32[4]")))),
+    LaxSpec("dynamic_update_slice", lax.dynamic_update_slice, dynamic_update_slice_cases, ALL,
+            True, call=_dynamic_update_slice_call,
+            errors=(ErrorCase((A("float32", 4), A("float32", 5), A("int32")), {},
+                              ("float32[4]", "float32[5]")),
+                    ErrorCase((A("float32", 4), A("float64", 2), A("int32")), {},
+                              ("float64",)))),
+    LaxSpec("concatenate", lax.concatenate, concatenate_cases, ALL, True,
+            call=_concatenate_call,
+            errors=(ErrorCase((A("float32", 2, 3), A("float32", 2, 4)), {"dimension": 0},
+                              ("float32[2, 3]", "float32[2, 4]")),
+                    ErrorCase((A("float32", 2), A("int32", 2)), {"dimension": 0},
+                              ("float32[2]", "int32[2]")))),
+    LaxSpec("pad", lax.pad, pad_cases, ALL, True,
+            errors=(ErrorCase((A("float32", 2), A("float32", 2)),
+                              {"padding_config": ((0, 0, 0),)}, ("float32[2]",)),
+                    ErrorCase((A("float32", 2), A("float32")),
+                              {"padding_config": ((-3, 0, 0),)}, ("float32[2]",)))),
+    LaxSpec("iota", lax.broadcasted_iota, iota_cases, NUMERIC, False,
+            call=lambda f, c: f(c.params["dtype"], c.params["shape"], c.params["dimension"]),
+            errors=(ErrorCase((), {"dtype": dtypes.bool_, "shape": (3,), "dimension": 0},
+                              ("bool",)),
+                    ErrorCase((), {"dtype": dtypes.int32, "shape": (3,), "dimension": 1},
+                              ("(3,)",)))),
+]
+
+SPECS: list[LaxSpec] = (UNARY_ROWS + BINARY_ROWS + OTHER_ELEMENTWISE_ROWS + INDEXING_ROWS
+                        + LINALG_ROWS + REDUCTION_ROWS + SHAPE_ROWS)
+SPEC_BY_NAME: dict[str, LaxSpec] = {row.name: row for row in SPECS}
+assert len(SPEC_BY_NAME) == len(SPECS), "duplicate spec rows"
