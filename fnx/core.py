@@ -135,8 +135,8 @@ class Array(ArrayBase):
 
     def __init__(self, value: np.ndarray, weak_type: bool = False):
         # Trusting constructor: `value` is a numpy array of a supported dtype that nobody else
-        # will write to.  Marking it read-only turns accidental mutation into an error.
-        value.flags.writeable = False
+        # will write to.  (The buffer stays writable internally -- flipping the flag costs as
+        # much as a small kernel -- and the outside world only ever sees read-only views.)
         self._value = value
         self.weak_type = weak_type
         self._ptr = None
@@ -174,7 +174,9 @@ class Array(ArrayBase):
             return v.astype(dtype)
         if copy:
             return v.copy()
-        return v
+        view = v.view()
+        view.flags.writeable = False  # fnx arrays are immutable: no writes through numpy
+        return view
 
     def to_numpy(self) -> np.ndarray:
         """A writable numpy copy."""

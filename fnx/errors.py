@@ -19,6 +19,10 @@ class DTypeError(FnxError, TypeError):
     """Operand dtypes are incompatible with an operation (or unsupported by fnx)."""
 
 
+class InvalidArgumentError(FnxError, ValueError):
+    """A static parameter of an operation is invalid (e.g. a negative interior padding)."""
+
+
 class FnxIndexError(FnxError, IndexError):
     """A static index is out of range."""
 

@@ -83,11 +83,27 @@ def _ptr(v: np.ndarray):
 
 
 def _array_ptr(x: Array):
-    """Cached pointer of an Array: its buffer never changes (arrays are immutable)."""
+    """Pointer to an Array's first element (any strides)."""
+    p = x._ptr
+    return p if p is not None and p is not False else _ptr(x._value)
+
+
+def _contig_ptr(x: Array):
+    """The cached pointer of a C-contiguous Array's buffer, or False if it is not contiguous.
+
+    Arrays are immutable, so the answer never changes; caching it in ``Array._ptr`` saves the
+    hot path a contiguity check and a ``from_buffer`` per operand."""
     p = x._ptr
     if p is None:
-        p = x._ptr = _ptr(x._value)
+        v = x._value
+        p = x._ptr = ffi.from_buffer(v) if v.flags.c_contiguous else False
     return p
+
+
+def _result(out: np.ndarray, out_ptr, weak: bool) -> Array:
+    r = Array(out, weak)
+    r._ptr = out_ptr
+    return r
 
 
 def _i64(seq):
@@ -113,6 +129,11 @@ def _contiguous(v: np.ndarray) -> np.ndarray:
 
 def _copy_into(dst: np.ndarray, src: np.ndarray) -> None:
     """dst[...] = src for equal shapes and dtypes, any strides (dst may be a strided view)."""
+    # Guard the C call: a numpy *scalar* here (what `a[()]` gives for a 0-d array) would
+    # be written through, corrupting numpy's cached scalar objects.
+    if type(dst) is not np.ndarray or dst.shape != src.shape or dst.dtype != src.dtype:
+        raise AssertionError(f"internal error: copy into {type(dst).__name__} {dst.shape} "
+                             f"{dst.dtype} from {src.shape} {src.dtype}")
     if dst.size == 0:
         return
     rc = lib.fnx_copy(src.dtype.itemsize, src.ndim, _i64(src.shape), _ptr(src),
@@ -151,16 +172,19 @@ _UNARY_CODES = {
 def _run_unary(prim, code: int, x: Array, out_dtype, param: float, weak: bool) -> Array:
     v = x._value
     out = np.empty(v.shape, out_dtype)
-    dt = _DTYPE_CODE[v.dtype]
-    if v.flags.c_contiguous:
-        rc = lib.fnx_unary_contig(code, dt, v.size, _array_ptr(x), ffi.from_buffer(out), param)
+    po = ffi.from_buffer(out)
+    px = _contig_ptr(x)
+    if px is not False:
+        rc = lib.fnx_unary_contig(code, _DTYPE_CODE[v.dtype], v.size, px, po, param)
     else:
-        rc = lib.fnx_unary(code, dt, v.ndim, _i64(v.shape), _array_ptr(x), _i64(v.strides),
-                           ffi.from_buffer(out), _i64(out.strides), param)
+        nd = v.ndim
+        dims = _i64(v.shape + v.strides + out.strides)
+        rc = lib.fnx_unary(code, _DTYPE_CODE[v.dtype], nd, dims, _ptr(v), dims + nd, po,
+                           dims + 2 * nd, param)
     if rc:
         prim.abstract_eval(x)  # raises the precise dtype error when there is one
         _check(rc, prim.name, x)
-    return Array(out, weak)
+    return _result(out, po, weak)
 
 
 def _unary_impl(prim, code: int):
@@ -202,30 +226,34 @@ _BINARY_CODES = {
 _COMPARISONS = frozenset(("eq", "ne", "lt", "le", "gt", "ge"))
 
 
-def _binary_strided(code, dt, a: np.ndarray, b: np.ndarray, pa, pb, out: np.ndarray) -> int:
-    return lib.fnx_binary(code, dt, out.ndim, _i64(out.shape), pa, _i64(a.strides), pb,
-                          _i64(b.strides), ffi.from_buffer(out), _i64(out.strides))
+def _binary_general(prim, code: int, bool_out: bool, x: Array, y: Array) -> Array:
+    """Broadcast scalars, strided operands, and every error case."""
+    aval = prim.abstract_eval(x, y)  # raises the shape/dtype error if there is one
+    xv, yv = _broadcast_view(x._value, aval.shape), _broadcast_view(y._value, aval.shape)
+    out = np.empty(aval.shape, aval.dtype)
+    po = ffi.from_buffer(out)
+    nd = out.ndim
+    dims = _i64(out.shape + xv.strides + yv.strides + out.strides)  # one allocation for four
+    rc = lib.fnx_binary(code, _DTYPE_CODE[xv.dtype], nd, dims, _ptr(xv), dims + nd, _ptr(yv),
+                        dims + 2 * nd, po, dims + 3 * nd)
+    _check(rc, prim.name, x, y)
+    return _result(out, po, aval.weak_type)
 
 
 def _binary_impl(prim, code: int):
     bool_out = prim.name in _COMPARISONS
 
     def impl(x, y):
+        # The hot path: contiguous operands of one shape and dtype (no checks beyond these).
         xv, yv = x._value, y._value
-        if xv.dtype != yv.dtype or xv.shape != yv.shape:
-            aval = prim.abstract_eval(x, y)  # raises the shape/dtype error if there is one
-            xv, yv = _broadcast_view(xv, aval.shape), _broadcast_view(yv, aval.shape)
-        out = np.empty(xv.shape, _BOOL if bool_out else xv.dtype)
-        dt = _DTYPE_CODE[xv.dtype]
-        if xv.flags.c_contiguous and yv.flags.c_contiguous:
-            rc = lib.fnx_binary_contig(code, dt, xv.size, _array_ptr(x), _array_ptr(y),
-                                       ffi.from_buffer(out))
-        else:
-            rc = _binary_strided(code, dt, xv, yv, _array_ptr(x), _array_ptr(y), out)
-        if rc:
-            prim.abstract_eval(x, y)
-            _check(rc, prim.name, x, y)
-        return Array(out, x.weak_type and y.weak_type and not bool_out)
+        px, py = _contig_ptr(x), _contig_ptr(y)
+        if px is not False and py is not False and xv.shape == yv.shape and \
+                xv.dtype == yv.dtype:
+            out = np.empty(xv.shape, _BOOL if bool_out else xv.dtype)
+            po = ffi.from_buffer(out)
+            if lib.fnx_binary_contig(code, _DTYPE_CODE[xv.dtype], xv.size, px, py, po) == 0:
+                return _result(out, po, x.weak_type and y.weak_type and not bool_out)
+        return _binary_general(prim, code, bool_out, x, y)
     return impl
 
 
@@ -260,6 +288,8 @@ def _compare_scalar(code, v: np.ndarray, scalar) -> np.ndarray:
 def _select_n_impl(which, *cases):
     aval = ew.select_n_p.abstract_eval(which, *cases)
     vals = [c._value for c in cases]
+    if len(vals) == 1:
+        return _wrap(_contiguous_copy(vals[0]), aval.weak_type)
     w = which._value
     if w.dtype == _BOOL:
         return _wrap(_select_bool(w, vals[0], vals[1]), aval.weak_type)
@@ -310,13 +340,26 @@ IMPLS["convert_element_type"] = _convert_element_type_impl
 # ---------------------------------------------------------------------------------------------
 
 
+# Broadcasts up to this many elements are materialised: a small contiguous array takes the
+# kernels' fast path in every later op, while a large broadcast stays a zero-copy stride-0 view
+# (writing it out would cost more memory traffic than the strided kernels lose).
+_MATERIALIZE_BROADCAST_MAX = 1 << 14
+
+
+def _broadcast_to(v: np.ndarray, expanded, shape) -> np.ndarray:
+    view = np.broadcast_to(v.reshape(expanded), shape)
+    if view.size <= _MATERIALIZE_BROADCAST_MAX:
+        return _contiguous(view)
+    return view
+
+
 def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
     sh.broadcast_in_dim_p.abstract_eval(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
     v = x._value
     expanded = [1] * len(shape)
     for d, od in zip(v.shape, broadcast_dimensions):
         expanded[od] = d
-    return _wrap(np.broadcast_to(v.reshape(expanded), shape), x.weak_type)
+    return _wrap(_broadcast_to(v, expanded, shape), x.weak_type)
 
 
 def _reshape_impl(x, *, new_sizes):
@@ -342,14 +385,14 @@ def _expand_dims_impl(x, *, dimensions):
 def _rev_impl(x, *, dimensions):
     index = tuple(slice(None, None, -1) if i in dimensions else slice(None)
                   for i in range(x.ndim))
-    return _wrap(x._value[index], x.weak_type)
+    return _wrap(x._value[index + (Ellipsis,)], x.weak_type)  # `...` keeps 0-d an array
 
 
 def _slice_impl(x, *, start_indices, limit_indices, strides):
     sh.slice_p.abstract_eval(x, start_indices=start_indices, limit_indices=limit_indices,
                              strides=strides)
     index = tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))
-    return _wrap(x._value[index], x.weak_type)
+    return _wrap(x._value[index + (Ellipsis,)], x.weak_type)  # `...` keeps 0-d an array
 
 
 def _start_values(starts) -> list[int]:
@@ -360,7 +403,7 @@ def _dynamic_slice_impl(x, *starts, slice_sizes):
     sh.dynamic_slice_p.abstract_eval(x, *starts, slice_sizes=slice_sizes)
     begin = clamp_start_indices(_start_values(starts), x.shape, slice_sizes)
     index = tuple(slice(b, b + n) for b, n in zip(begin, slice_sizes))
-    return _wrap(x._value[index], x.weak_type)
+    return _wrap(x._value[index + (Ellipsis,)], x.weak_type)  # `...` keeps 0-d an array
 
 
 def _dynamic_update_slice_impl(x, update, *starts):
@@ -368,7 +411,7 @@ def _dynamic_update_slice_impl(x, update, *starts):
     out = _contiguous_copy(x._value)
     begin = clamp_start_indices(_start_values(starts), x.shape, update.shape)
     index = tuple(slice(b, b + n) for b, n in zip(begin, update.shape))
-    _copy_into(out[index], update._value)
+    _copy_into(out[index + (Ellipsis,)], update._value)
     return _wrap(out, aval.weak_type)
 
 
@@ -420,9 +463,9 @@ def _pad_impl(x, padding_value, *, padding_config):
         src_index.append(slice(first, stop))
         dst_index.append(slice(out_start, out_start + (stop - first - 1) * step + 1, step)
                          if stop > first else slice(0, 0))
-    src = x._value[tuple(src_index)]
+    src = x._value[tuple(src_index) + (Ellipsis,)]
     if src.size:
-        _copy_into(out[tuple(dst_index)], src)
+        _copy_into(out[tuple(dst_index) + (Ellipsis,)], src)
     return _wrap(out, aval.weak_type)
 
 
@@ -433,7 +476,7 @@ def _iota_impl(*, dtype, shape, dimension):
     _check(rc, "iota", line)
     expanded = [1] * len(shape)
     expanded[dimension] = shape[dimension]
-    return _wrap(np.broadcast_to(line.reshape(expanded), shape))
+    return _wrap(_broadcast_to(line, expanded, shape))
 
 
 IMPLS.update({
@@ -473,6 +516,8 @@ def _as_outer_n_inner(v: np.ndarray, axes: tuple):
 def _reduce_impl(prim, code: int):
     def impl(x, *, axes):
         aval = prim.abstract_eval(x, axes=axes)
+        if not axes:  # reducing over no axes is the identity
+            return _wrap(_contiguous_copy(x._value), aval.weak_type)
         c, outer, n, inner = _as_outer_n_inner(x._value, axes)
         out = np.empty(aval.shape, aval.dtype)
         if out.size:
@@ -548,6 +593,8 @@ def _take_rows(v: np.ndarray, perm: np.ndarray) -> np.ndarray:
 def _sort_impl(*operands, dimension, is_stable, num_keys):
     avals = rd.sort_p.abstract_eval(*operands, dimension=dimension, is_stable=is_stable,
                                     num_keys=num_keys)
+    if operands[0].size == 0:
+        return [_wrap(_contiguous_copy(o._value), a.weak_type) for o, a in zip(operands, avals)]
     ndim = operands[0].ndim
     order = [i for i in range(ndim) if i != dimension] + [dimension]
     inverse = list(np.argsort(order))

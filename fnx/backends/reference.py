@@ -128,106 +128,16 @@ def neg(x):
     return _wrapping_neg(x) if x.dtype.kind in "iu" else np.negative(x)
 
 
-@_register(lax.exp_p)
-@_in_f64
-def exp(x):
-    return np.exp(x)
-
-
-@_register(lax.exp2_p)
-@_in_f64
-def exp2(x):
-    return np.exp2(x)
-
-
-@_register(lax.log_p)
-@_in_f64
-def log(x):
-    return np.log(x)
-
-
-@_register(lax.log1p_p)
-@_in_f64
-def log1p(x):
-    return np.log1p(x)
-
-
-@_register(lax.expm1_p)
-@_in_f64
-def expm1(x):
-    return np.expm1(x)
-
-
-@_register(lax.sin_p)
-@_in_f64
-def sin(x):
-    return np.sin(x)
-
-
-@_register(lax.cos_p)
-@_in_f64
-def cos(x):
-    return np.cos(x)
-
-
-@_register(lax.tan_p)
-@_in_f64
-def tan(x):
-    return np.tan(x)
-
-
-@_register(lax.asin_p)
-@_in_f64
-def asin(x):
-    return np.arcsin(x)
-
-
-@_register(lax.acos_p)
-@_in_f64
-def acos(x):
-    return np.arccos(x)
-
-
-@_register(lax.atan_p)
-@_in_f64
-def atan(x):
-    return np.arctan(x)
-
-
-@_register(lax.sinh_p)
-@_in_f64
-def sinh(x):
-    return np.sinh(x)
-
-
-@_register(lax.cosh_p)
-@_in_f64
-def cosh(x):
-    return np.cosh(x)
-
-
-@_register(lax.tanh_p)
-@_in_f64
-def tanh(x):
-    return np.tanh(x)
-
-
-@_register(lax.asinh_p)
-@_in_f64
-def asinh(x):
-    return np.arcsinh(x)
-
-
-@_register(lax.acosh_p)
-@_in_f64
-def acosh(x):
-    return np.arccosh(x)
-
-
-@_register(lax.atanh_p)
-@_in_f64
-def atanh(x):
-    return np.arctanh(x)
+# Transcendental functions: numpy's float64 function, rounded once to the input dtype.
+_FLOAT64_UNARY = {
+    lax.exp_p: np.exp, lax.exp2_p: np.exp2, lax.log_p: np.log, lax.log1p_p: np.log1p,
+    lax.expm1_p: np.expm1, lax.sin_p: np.sin, lax.cos_p: np.cos, lax.tan_p: np.tan,
+    lax.asin_p: np.arcsin, lax.acos_p: np.arccos, lax.atan_p: np.arctan, lax.sinh_p: np.sinh,
+    lax.cosh_p: np.cosh, lax.tanh_p: np.tanh, lax.asinh_p: np.arcsinh,
+    lax.acosh_p: np.arccosh, lax.atanh_p: np.arctanh,
+}
+for _prim, _ufunc in _FLOAT64_UNARY.items():
+    _register(_prim)(_in_f64(_ufunc))
 
 
 @_register(lax.logistic_p)
@@ -509,34 +419,11 @@ def nextafter(x, y):
     return np.nextafter(x, y)
 
 
-@_register(lax.eq_p)
-def eq(x, y):
-    return x == y
-
-
-@_register(lax.ne_p)
-def ne(x, y):
-    return x != y
-
-
-@_register(lax.lt_p)
-def lt(x, y):
-    return x < y
-
-
-@_register(lax.le_p)
-def le(x, y):
-    return x <= y
-
-
-@_register(lax.gt_p)
-def gt(x, y):
-    return x > y
-
-
-@_register(lax.ge_p)
-def ge(x, y):
-    return x >= y
+# Comparisons: numpy's, which are IEEE (NaN compares unequal to everything).
+for _prim, _ufunc in {lax.eq_p: np.equal, lax.ne_p: np.not_equal, lax.lt_p: np.less,
+                      lax.le_p: np.less_equal, lax.gt_p: np.greater,
+                      lax.ge_p: np.greater_equal}.items():
+    _register(_prim)(_ufunc)
 
 
 @_register(lax.and_p)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Array, ShapedArray, Tracer, asarray_concrete
-from ..errors import FnxIndexError, dtype_error, shape_error
+from ..errors import FnxIndexError, InvalidArgumentError, dtype_error, shape_error
 
 
 def is_array(x) -> bool:
@@ -57,8 +57,14 @@ def canonical_axes(axes, ndim: int, op: str) -> tuple:
             raise FnxIndexError(f"{op}: axis {a} is out of bounds for an array of rank {ndim}")
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {tuple(axes)}")
+        raise InvalidArgumentError(f"{op}: repeated axis in {tuple(axes)}")
     return tuple(sorted(out))
+
+
+def check_axes_in_range(op: str, axes, ndim: int, x) -> None:
+    """Abstract-eval check for already-normalised axes (the public wrappers normalise them)."""
+    if len(set(axes)) != len(axes) or any(not 0 <= a < ndim for a in axes):
+        raise shape_error(op, f"axes {tuple(axes)} must be distinct and in [0, {ndim})", x)
 
 
 def check_dtype(op: str, x, allowed, what: str) -> None:

@@ -11,7 +11,7 @@ import operator
 
 from .. import dtypes
 from ..core import Primitive, ShapedArray, bind
-from ..errors import dtype_error, shape_error
+from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ._util import (ALL, BOOL_OR_INT, FLOATING, INTEGER, NUMERIC, all_weak, as_operand,
                     as_operands, check_dtype, check_same_dtypes, check_same_shapes)
 
@@ -111,7 +111,8 @@ ceil = _unary_fn(ceil_p, "Elementwise ceiling.")
 erf = _unary_fn(erf_p, "Elementwise error function.")
 erf_inv = _unary_fn(erf_inv_p, "Elementwise inverse error function.")
 lgamma = _unary_fn(lgamma_p, "Elementwise log|Gamma(x)|.")
-digamma = _unary_fn(digamma_p, "Elementwise digamma (d/dx lgamma); NaN at poles <= 0.")
+digamma = _unary_fn(digamma_p, "Elementwise digamma (d/dx lgamma); poles as scipy: -inf at +0, "
+                                "+inf at -0, NaN at negative integers.")
 is_finite = _unary_fn(is_finite_p, "Elementwise test for finite values (not inf, not NaN).")
 bitwise_not = _unary_fn(not_p, "Elementwise logical not (bool) or bitwise not (ints).")
 
@@ -160,6 +161,7 @@ convert_element_type_p = Primitive("convert_element_type")
 
 @convert_element_type_p.def_abstract_eval
 def _convert_abstract_eval(x, *, new_dtype, weak_type):
+    dtypes.canonicalize(new_dtype, "convert_element_type")  # rejects unsupported dtypes
     return ShapedArray(x.shape, new_dtype, weak_type)
 
 
@@ -263,7 +265,7 @@ select_n_p = Primitive("select_n")
 @select_n_p.def_abstract_eval
 def _select_n_abstract_eval(which, *cases):
     if not cases:
-        raise ValueError("select_n: needs at least one case")
+        raise InvalidArgumentError("select_n: needs at least one case")
     check_same_dtypes("select_n", *cases)
     check_same_shapes("select_n", *cases)
     if which.shape not in ((), cases[0].shape):

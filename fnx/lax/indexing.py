@@ -21,7 +21,7 @@ import operator
 
 from ..core import Primitive, ShapedArray, bind
 from ..errors import dtype_error, shape_error
-from ._util import INTEGER, as_operand, check_same_dtypes
+from ._util import ALL, INTEGER, NUMERIC, as_operand, check_same_dtypes
 
 
 def _check_indices(op, operand, indices, batch_dims):
@@ -58,12 +58,15 @@ def gather(operand, indices, batch_dims: int = 0):
 SCATTER_PRIMITIVES: dict[str, Primitive] = {}
 
 
-def _define_scatter(name: str) -> Primitive:
+def _define_scatter(name: str, allowed) -> Primitive:
     prim = Primitive(name)
 
     def abstract_eval(operand, indices, updates, *, batch_dims):
         _check_indices(name, operand, indices, batch_dims)
         check_same_dtypes(name, operand, updates)
+        if operand.dtype not in allowed:
+            raise dtype_error(name, "bool operands are not supported (use scatter-max/min for "
+                              "logical or/and)", operand)
         expected = (tuple(operand.shape[:batch_dims]) + tuple(indices.shape[batch_dims:])
                     + tuple(operand.shape[batch_dims + 1:]))
         if tuple(updates.shape) != expected:
@@ -76,11 +79,11 @@ def _define_scatter(name: str) -> Primitive:
     return prim
 
 
-scatter_p = _define_scatter("scatter")
-scatter_add_p = _define_scatter("scatter-add")
-scatter_mul_p = _define_scatter("scatter-mul")
-scatter_min_p = _define_scatter("scatter-min")
-scatter_max_p = _define_scatter("scatter-max")
+scatter_p = _define_scatter("scatter", ALL)
+scatter_add_p = _define_scatter("scatter-add", NUMERIC)
+scatter_mul_p = _define_scatter("scatter-mul", NUMERIC)
+scatter_min_p = _define_scatter("scatter-min", ALL)
+scatter_max_p = _define_scatter("scatter-max", ALL)
 
 
 def _scatter_fn(prim: Primitive, doc: str):

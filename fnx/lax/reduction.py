@@ -5,7 +5,7 @@ import operator
 
 from .. import dtypes
 from ..core import Primitive, ShapedArray, bind
-from ..errors import dtype_error, shape_error
+from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ._util import (ALL, BOOL_OR_INT, NUMERIC, as_operand, as_operands, canonical_axes,
                     canonical_axis, check_dtype, check_same_shapes)
 
@@ -144,7 +144,7 @@ sort_p = Primitive("sort", multiple_results=True)
 def _sort_abstract_eval(*operands, dimension, is_stable, num_keys):
     check_same_shapes("sort", *operands)
     if not 1 <= num_keys <= len(operands):
-        raise ValueError(f"sort: num_keys={num_keys} must be between 1 and the number of "
+        raise InvalidArgumentError(f"sort: num_keys={num_keys} must be between 1 and the number of "
                          f"operands ({len(operands)})")
     x = operands[0]
     if not 0 <= dimension < max(x.ndim, 1) or x.ndim == 0:

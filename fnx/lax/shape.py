@@ -13,9 +13,9 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Primitive, ShapedArray, bind
-from ..errors import FnxIndexError, dtype_error, shape_error
+from ..errors import FnxIndexError, InvalidArgumentError, dtype_error, shape_error
 from ._util import (INTEGER, as_int_tuple, as_operand, as_operands, canonical_axes,
-                    check_same_dtypes)
+                    check_axes_in_range, check_same_dtypes)
 
 
 def _prod(shape) -> int:
@@ -117,6 +117,7 @@ squeeze_p = Primitive("squeeze")
 
 @squeeze_p.def_abstract_eval
 def _squeeze_abstract_eval(x, *, dimensions):
+    check_axes_in_range("squeeze", dimensions, x.ndim, x)
     for d in dimensions:
         if x.shape[d] != 1:
             raise shape_error("squeeze", f"cannot squeeze axis {d} of size {x.shape[d]} "
@@ -139,6 +140,7 @@ expand_dims_p = Primitive("expand_dims")
 
 @expand_dims_p.def_abstract_eval
 def _expand_dims_abstract_eval(x, *, dimensions):
+    check_axes_in_range("expand_dims", dimensions, x.ndim + len(dimensions), x)
     shape = list(x.shape)
     for d in dimensions:
         shape.insert(d, 1)
@@ -160,6 +162,7 @@ rev_p = Primitive("rev")
 
 @rev_p.def_abstract_eval
 def _rev_abstract_eval(x, *, dimensions):
+    check_axes_in_range("rev", dimensions, x.ndim, x)
     return ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
@@ -295,7 +298,7 @@ def concatenate(operands, dimension):
     """Join arrays of equal dtype along ``dimension``."""
     xs = as_operands(*operands)
     if not xs:
-        raise ValueError("concatenate: needs at least one operand")
+        raise InvalidArgumentError("concatenate: needs at least one operand")
     if len(xs) == 1:
         return xs[0]
     return bind(concatenate_p, *xs, dimension=operator.index(dimension))
@@ -317,7 +320,7 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
     shape = []
     for d, (lo, hi, interior) in zip(x.shape, padding_config):
         if interior < 0:
-            raise ValueError(f"pad: interior padding must be >= 0, got {padding_config}")
+            raise InvalidArgumentError(f"pad: interior padding must be >= 0, got {padding_config}")
         n = lo + hi + d + max(d - 1, 0) * interior
         if n < 0:
             raise shape_error("pad", f"padding_config {padding_config} gives a negative size", x)
@@ -342,8 +345,8 @@ iota_p = Primitive("iota")
 def _iota_abstract_eval(*, dtype, shape, dimension):
     if not 0 <= dimension < len(shape):
         raise shape_error("iota", f"dimension {dimension} is out of range for shape {shape}")
-    if dtype == dtypes.bool_:
-        raise dtype_error("iota", "dtype must be numeric, got bool")
+    if dtype == dtypes.bool_ or not dtypes.is_supported(dtype):
+        raise dtype_error("iota", f"dtype must be a supported numeric dtype, got {dtype}")
     return ShapedArray(shape, dtype, False)
 
 

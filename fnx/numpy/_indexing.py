@@ -107,7 +107,7 @@ def _entry(e):
         if e.ndim == 0:
             if isinstance(e, Tracer):
                 return [("dyn", e)]
-            return [("int", int(e._value))]
+            return [("cint", int(e._value))]  # a concrete 0-d array: clamped like a gather
         return [("adv", e)]
     raise TypeError(f"indexing: unsupported index {e!r} of type {type(e).__name__}")
 
@@ -127,6 +127,11 @@ def _parse(shape, idx):
     if consumed > ndim:
         raise FnxIndexError(f"too many indices for array: array is {ndim}-dimensional, but "
                             f"{consumed} were indexed")
+    adv_kinds = ("adv", "int", "dyn", "cint")
+    pos = [i for i, e in enumerate(entries) if e[0] in adv_kinds]
+    # numpy: advanced entries (ints included) are adjacent only if nothing separates them in
+    # the index as written -- an Ellipsis separates them even when it expands to no dims
+    adjacent = pos == list(range(pos[0], pos[-1] + 1)) if pos else True
     fill = [("slice", slice(None))] * (ndim - consumed)
     if n_ell:
         k = next(i for i, e in enumerate(entries) if e[0] == "ellipsis")
@@ -146,13 +151,9 @@ def _parse(shape, idx):
             dim += 1
     has_adv = any(e[0] == "adv" for e, _ in out)
     if has_adv:  # numpy: with any advanced index, integer scalars are advanced too
-        out = [(("adv", e[1]), d) if e[0] in ("int", "dyn") else (e, d) for e, d in out]
-    return out, has_adv
-
-
-def _adjacent(entries) -> bool:
-    pos = [i for i, (e, _) in enumerate(entries) if e[0] == "adv"]
-    return pos == list(range(pos[0], pos[-1] + 1))
+        out = [(("adv", Array(np.array(e[1], np.int32)) if e[0] == "cint" else e[1]), d)
+               if e[0] in ("int", "dyn", "cint") else (e, d) for e, d in out]
+    return out, has_adv, adjacent
 
 
 def _check_static_int(i, n, dim):
@@ -210,8 +211,13 @@ def _basic(x, entries, has_adv):
                 first = start + (count - 1) * step
                 starts.append(first), limits.append(start + 1), strides.append(-step)
                 rev.append(d)
-        elif kind == "int":
-            i = _check_static_int(e[1], n, d)
+        elif kind in ("int", "cint"):
+            if kind == "int":
+                i = _check_static_int(e[1], n, d)
+            else:
+                if n == 0:
+                    raise FnxIndexError(f"index {e[1]} is out of bounds for axis {d} with size 0")
+                i = min(max(e[1] + n if e[1] < 0 else e[1], 0), n - 1)
             starts.append(i), limits.append(i + 1), strides.append(1)
             squeeze_dims.append(d)
         elif kind == "dyn":
@@ -245,7 +251,7 @@ def _basic(x, entries, has_adv):
         if d is None:
             new_shape.append(0 if e[1] else 1)
             layout.append(("none",))
-        elif e[0] in ("int", "dyn"):
+        elif e[0] in ("int", "dyn", "cint"):
             continue
         else:
             new_shape.append(y.shape[d])
@@ -264,7 +270,7 @@ def getitem(x, idx):
     x = asarray_arg("getitem", x)
     if isinstance(idx, slice) and idx == slice(None):
         return x
-    entries, has_adv = _parse(tuple(x.shape), idx)
+    entries, has_adv, adjacent = _parse(tuple(x.shape), idx)
     y, layout = _basic(x, entries, has_adv)
     if not has_adv:
         return y
@@ -299,7 +305,7 @@ def getitem(x, idx):
         moved = lax.reshape(moved, (total,) + rest_shape)
         res = lax.gather(moved, flat)
     nb = len(bshape)
-    if _adjacent(entries):
+    if adjacent:
         p = sum(1 for k in rest_pos if k < adv_pos[0])
         perm = list(range(nb, nb + p)) + list(range(nb)) + list(range(nb + p, res.ndim))
         res = lax.transpose(res, tuple(perm))
@@ -316,7 +322,7 @@ def _scatter(x, idx, values, prim_fn, name):
     if x.dtype != v.dtype:
         v = to_dtype(v, x.dtype)
     shape = tuple(x.shape)
-    entries, has_adv = _parse(shape, idx)
+    entries, has_adv, adjacent = _parse(shape, idx)
     entries_t = entries
     # classify consumed dims
     indexed = []      # (dim, component) component: int | array (adv/dyn) | ("iota", start, step, n)
@@ -325,7 +331,7 @@ def _scatter(x, idx, values, prim_fn, name):
     s_lens = []
     adv_components = []
     b_inserted = False
-    adjacent = has_adv and _adjacent(entries_t)
+    adjacent = has_adv and adjacent
     for e, d in entries_t:
         kind = e[0]
         if d is None:
@@ -342,7 +348,7 @@ def _scatter(x, idx, values, prim_fn, name):
                 indexed.append((d, ("iota", start, step, count, len(s_lens))))
                 view.append(("S", len(s_lens)))
                 s_lens.append(count)
-        elif kind in ("int", "dyn"):
+        elif kind in ("int", "dyn", "cint"):
             indexed.append((d, e[1]))
         else:
             indexed.append((d, e[1]))

@@ -97,7 +97,7 @@ def _minmax(name, prim_fn, binop, ident_fn, a, axis, out, keepdims, initial, whe
     if initial is None:
         if where is not None:
             raise ValueError(f"{name}: reduction with where= needs an initial value")
-        if any(a.shape[i] == 0 for i in axes):
+        if builtins.any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"{name}: zero-size array to reduction operation {name} which has "
                              "no identity (pass initial=)")
     if where is not None:

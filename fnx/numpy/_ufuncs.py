@@ -336,7 +336,11 @@ def _trunc(x):
 
 trunc = _round_like("trunc", _trunc)
 fix = _round_like("fix", _trunc)
-rint = _round_like("rint", lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN))
+
+
+def rint(x, /):
+    """Round to the nearest integer, halfway cases to even; integers give float32 (as jnp)."""
+    return lax.round(_float_operand("rint", x), lax.RoundingMethod.TO_NEAREST_EVEN)
 
 
 def round(a, decimals=0, out=None):
@@ -416,7 +420,7 @@ def clip(a=_NO_VALUE, a_min=None, a_max=None, *, min=None, max=None, arr=None):
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     """``x`` where ``condition`` else ``y`` (broadcast).  With one argument: ``nonzero``."""
     if x is None and y is None:
-        from ._manipulation import nonzero
+        from ._selection import nonzero
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y must be given")

@@ -1,21 +1,10 @@
 /* fnx CPU kernels: elementwise unary ops (fnx_unary, fnx_unary_contig). */
 #include "fnx_internal.h"
+#include "vmath.h"
 
 static const double FNX_PI = 3.14159265358979323846;
 
 /* ---- special functions -------------------------------------------------------------------- */
-
-/* 1 / (1 + exp(-x)) without overflow: for x < 0 exp(-x) could overflow, exp(x) cannot. */
-static inline double fnx_logistic(double x) {
-  if (x >= 0) return 1.0 / (1.0 + exp(-x));
-  double e = exp(x);
-  return e / (1.0 + e);
-}
-static inline float fnx_logisticf(float x) {
-  if (x >= 0) return 1.0f / (1.0f + expf(-x));
-  float e = expf(x);
-  return e / (1.0f + e);
-}
 
 static inline double fnx_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : x); }
 static inline float fnx_signf(float x) { return x > 0 ? 1.0f : (x < 0 ? -1.0f : x); }
@@ -54,11 +43,24 @@ static double fnx_erfinv(double x) {
     p = 2.83297682 + p * w;
   }
   double y = p * a;
-  for (int it = 0; it < 2; it++) {
-    double f = a <= 0.5 ? erf(y) - a : (1.0 - a) - erfc(y);
-    double fp = 1.1283791670955126 * exp(-y * y); /* d erf / dy = 2/sqrt(pi) exp(-y^2) */
-    double u = f / fp;
-    y -= u / (1.0 + y * u); /* Halley: f'' / f' = -2y */
+  if (a <= 0.5) {
+    for (int it = 0; it < 2; it++) {
+      double f = erf(y) - a;
+      double fp = 1.1283791670955126 * exp(-y * y); /* d erf / dy = 2/sqrt(pi) exp(-y^2) */
+      double u = f / fp;
+      y -= u / (1.0 + y * u); /* Halley: f'' / f' = -2y */
+    }
+  } else {
+    /* Tail: solve log(erfc(y)) = log(1 - a) by Newton.  1 - a is exact here (Sterbenz), and
+     * log(erfc) is smooth and nearly quadratic, so Newton converges quadratically even from
+     * the few-percent-off initial guess near |x| -> 1, where Halley on erfc itself overshoots. */
+    const double target = log(1.0 - a);
+    for (int it = 0; it < 6; it++) {
+      double ec = erfc(y);
+      double g = log(ec) - target;
+      double dg = -1.1283791670955126 * exp(-y * y) / ec;
+      y -= g / dg;
+    }
   }
   return copysign(y, x);
 }
@@ -78,12 +80,19 @@ static double fnx_digamma(double x) {
   if (x == -INFINITY) return NAN;
   double r = 0.0;
   if (x < 0) {
-    double fl = floor(x);
-    if (x == fl) return NAN;
-    /* psi(x) = psi(1 - x) - pi / tan(pi x); tan has period 1, so reduce x to [0, 1) first
-     * (exact in double) to keep pi * x accurate for large |x| */
-    r = -FNX_PI / tan(FNX_PI * (x - fl));
-    x = 1.0 - x;
+    double nearest = rint(x);
+    if (x == nearest) return NAN;
+    if (x > -0.5) {
+      /* psi(x) = psi(x + 1) - 1/x: exact enough, and keeps tiny |x| (even denormals) right,
+       * where the reflection's tan(pi x) would lose x entirely. */
+      r = -1.0 / x;
+      x += 1.0;
+    } else {
+      /* psi(x) = psi(1 - x) - pi / tan(pi x); tan has period 1, so reduce x by its nearest
+       * integer first (exact in double, |d| <= 1/2) to keep pi * d accurate for large |x| */
+      r = -FNX_PI / tan(FNX_PI * (x - nearest));
+      x = 1.0 - x;
+    }
   }
   while (x < 10.0) {
     r -= 1.0 / x;
@@ -129,11 +138,11 @@ typedef struct { int64_t e; } uctx;
 /* X(op, float64 expression, float32 expression, heavy) */
 #define FLOAT_UNARY_OPS(X)                                                    \
   X(NEG, -x, -x, 0)                                                           \
-  X(EXP, exp(x), expf(x), 1)                                                  \
+  X(EXP, fnx_vexp(x), fnx_vexpf(x), 1)                                                  \
   X(EXP2, exp2(x), exp2f(x), 1)                                               \
-  X(LOG, log(x), logf(x), 1)                                                  \
-  X(LOG1P, log1p(x), log1pf(x), 1)                                            \
-  X(EXPM1, expm1(x), expm1f(x), 1)                                            \
+  X(LOG, fnx_vlog(x), fnx_vlogf(x), 1)                                                  \
+  X(LOG1P, log1p(x), fnx_vlog1pf(x), 1)                                            \
+  X(EXPM1, expm1(x), fnx_vexpm1f(x), 1)                                            \
   X(SIN, sin(x), sinf(x), 1)                                                  \
   X(COS, cos(x), cosf(x), 1)                                                  \
   X(TAN, tan(x), tanf(x), 1)                                                  \
@@ -142,11 +151,11 @@ typedef struct { int64_t e; } uctx;
   X(ATAN, atan(x), atanf(x), 1)                                               \
   X(SINH, sinh(x), sinhf(x), 1)                                               \
   X(COSH, cosh(x), coshf(x), 1)                                               \
-  X(TANH, tanh(x), tanhf(x), 1)                                               \
+  X(TANH, fnx_vtanh(x), fnx_vtanhf(x), 1)                                               \
   X(ASINH, asinh(x), asinhf(x), 1)                                            \
   X(ACOSH, acosh(x), acoshf(x), 1)                                            \
   X(ATANH, atanh(x), atanhf(x), 1)                                            \
-  X(LOGISTIC, fnx_logistic(x), fnx_logisticf(x), 1)                           \
+  X(LOGISTIC, fnx_vlogistic(x), fnx_vlogisticf(x), 1)                           \
   X(SQRT, sqrt(x), sqrtf(x), 0)                                               \
   X(RSQRT, 1.0 / sqrt(x), 1.0f / sqrtf(x), 0)                                 \
   X(CBRT, cbrt(x), cbrtf(x), 1)                                               \
