@@ -244,14 +244,24 @@ def _binary_impl(prim, code: int):
     bool_out = prim.name in _COMPARISONS
 
     def impl(x, y):
-        # The hot path: contiguous operands of one shape and dtype (no checks beyond these).
+        # The hot paths: contiguous operands of one dtype, of one shape or one of them a
+        # scalar (``x * 2.0``).  No checks beyond these; anything else takes the general path.
         xv, yv = x._value, y._value
         px, py = _contig_ptr(x), _contig_ptr(y)
-        if px is not False and py is not False and xv.shape == yv.shape and \
-                xv.dtype == yv.dtype:
-            out = np.empty(xv.shape, _BOOL if bool_out else xv.dtype)
-            po = ffi.from_buffer(out)
-            if lib.fnx_binary_contig(code, _DTYPE_CODE[xv.dtype], xv.size, px, py, po) == 0:
+        if px is not False and py is not False and xv.dtype == yv.dtype:
+            xs, ys = xv.shape, yv.shape
+            if xs == ys:
+                out = np.empty(xs, _BOOL if bool_out else xv.dtype)
+                po = ffi.from_buffer(out)
+                rc = lib.fnx_binary_contig(code, _DTYPE_CODE[xv.dtype], xv.size, px, py, po)
+            elif not ys or not xs:
+                out = np.empty(xs or ys, _BOOL if bool_out else xv.dtype)
+                po = ffi.from_buffer(out)
+                rc = lib.fnx_binary_scalar(code, _DTYPE_CODE[xv.dtype], out.size, px, py, po,
+                                           0 if not xs else 1)
+            else:
+                rc = 1
+            if rc == 0:
                 return _result(out, po, x.weak_type and y.weak_type and not bool_out)
         return _binary_general(prim, code, bool_out, x, y)
     return impl

@@ -41,6 +41,36 @@ def _float_operand(name, x):
 # one numeric dtype and shape: it goes straight to the primitive (no promotion, no broadcast).
 # ---------------------------------------------------------------------------------------------
 
+_weak_scalars: dict = {}
+
+
+def _weak_scalar(value, dtype) -> Array:
+    """A cached weak scalar Array (arrays are immutable, so ``x * 2.0`` can reuse its 2.0)."""
+    key = (type(value), value, dtype)
+    a = _weak_scalars.get(key)
+    if a is None:
+        if len(_weak_scalars) > 512:  # bounded: NaN keys never hit, and values vary freely
+            _weak_scalars.clear()
+        a = _weak_scalars[key] = Array(np.array(value, dtype=dtype), True)
+    return a
+
+
+def _scalar_fast_operands(x, y):
+    """(x, y) as Arrays when one is a float Array and the other a Python float/int, else None.
+
+    A weak Python scalar takes a float array's dtype, so no promotion logic is needed."""
+    tx, ty = type(x), type(y)
+    if tx is Array and (ty is float or ty is int):
+        dt = x._value.dtype
+        if dt.kind == "f":
+            return x, _weak_scalar(y, dt)
+    elif ty is Array and (tx is float or tx is int):
+        dt = y._value.dtype
+        if dt.kind == "f":
+            return _weak_scalar(x, dt), y
+    return None
+
+
 def _fast_binary(prim, name, allow_bool=False, bool_prim=None):
     def fn(x, y, /):
         if type(x) is Array and type(y) is Array:
@@ -50,7 +80,11 @@ def _fast_binary(prim, name, allow_bool=False, bool_prim=None):
                 if _eager[0]:
                     return prim.impl(x, y)
                 return _core_bind(prim, x, y)
-        x, y = promote(name, x, y)
+        elif _eager[0]:
+            pair = _scalar_fast_operands(x, y)
+            if pair is not None:
+                return prim.impl(*pair)
+        x, y = promote(name, x, y, scalars_ok=True)
         if x.dtype == dtypes.bool_:
             if bool_prim is None:
                 raise DTypeError(f"{name}: not supported for bool operands")
@@ -76,7 +110,7 @@ def true_divide(x, y, /):
         dt = xv.dtype
         if dt is yv.dtype and xv.shape == yv.shape and dt.kind == "f":
             return _core_bind(lax.div_p, x, y)
-    x, y = promote("true_divide", x, y, inexact=True)
+    x, y = promote("true_divide", x, y, inexact=True, scalars_ok=True)
     return lax.div(x, y)
 
 
@@ -292,7 +326,7 @@ radians, degrees = deg2rad, rad2deg
 
 
 def arctan2(x1, x2, /):
-    x1, x2 = promote("arctan2", x1, x2, inexact=True)
+    x1, x2 = promote("arctan2", x1, x2, inexact=True, scalars_ok=True)
     return lax.atan2(x1, x2)
 
 
@@ -373,13 +407,13 @@ round_ = round
 
 def maximum(x, y, /):
     """Elementwise maximum; NaN propagates."""
-    x, y = promote("maximum", x, y)
+    x, y = promote("maximum", x, y, scalars_ok=True)
     return lax.max(x, y)
 
 
 def minimum(x, y, /):
     """Elementwise minimum; NaN propagates."""
-    x, y = promote("minimum", x, y)
+    x, y = promote("minimum", x, y, scalars_ok=True)
     return lax.min(x, y)
 
 
@@ -444,7 +478,7 @@ def _compare(prim, name):
             xv, yv = x._value, y._value
             if xv.dtype is yv.dtype and xv.shape == yv.shape:
                 return _core_bind(prim, x, y)
-        x, y = promote(name, x, y)
+        x, y = promote(name, x, y, scalars_ok=True)
         return _core_bind(prim, x, y)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name} comparison (bool result)."
@@ -483,7 +517,7 @@ logical_xor = _logical(lax.xor_p, "logical_xor")
 
 def _bitwise(prim, name):
     def fn(x, y, /):
-        x, y = promote(name, x, y)
+        x, y = promote(name, x, y, scalars_ok=True)
         check_kind(name, x, "biu", "bool or integer operands")
         return _core_bind(prim, x, y)
     fn.__name__ = fn.__qualname__ = name
@@ -507,13 +541,13 @@ bitwise_invert = bitwise_not
 
 
 def left_shift(x, y, /):
-    x, y = promote("left_shift", x, y)
+    x, y = promote("left_shift", x, y, scalars_ok=True)
     check_kind("left_shift", x, "iu", "integer operands")
     return lax.shift_left(x, y)
 
 
 def right_shift(x, y, /):
-    x, y = promote("right_shift", x, y)
+    x, y = promote("right_shift", x, y, scalars_ok=True)
     check_kind("right_shift", x, "iu", "integer operands")
     if x.dtype.kind == "u":
         return lax.shift_right_logical(x, y)
@@ -579,7 +613,7 @@ def copysign(x1, x2, /):
 
 
 def nextafter(x1, x2, /):
-    x1, x2 = promote("nextafter", x1, x2, inexact=True)
+    x1, x2 = promote("nextafter", x1, x2, inexact=True, scalars_ok=True)
     return lax.nextafter(x1, x2)
 
 

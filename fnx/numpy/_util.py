@@ -140,10 +140,12 @@ def promote_dtypes(name: str, *args):
     return args, dtype, weak
 
 
-def promote(name: str, *args, inexact: bool = False, dtype=None):
+def promote(name: str, *args, inexact: bool = False, dtype=None, scalars_ok: bool = False):
     """Promote ``args`` to one dtype and broadcast them to one shape.
 
     ``inexact``: integer/bool results are promoted to the default float (as jnp.sin(int)).
+    ``scalars_ok``: leave rank-0 operands unbroadcast -- for results fed straight to a binary
+    primitive, which broadcasts scalars itself (so ``x * 2.0`` stages no broadcast_in_dim).
     """
     args, dt, weak = promote_dtypes(name, *args)
     if dtype is not None:
@@ -152,6 +154,9 @@ def promote(name: str, *args, inexact: bool = False, dtype=None):
     elif inexact and dt.kind != "f":
         dt = dtypes.default_float
     shape = broadcast_shapes_named(name, *(shape_of(a) for a in args))
+    if scalars_ok:
+        return [to_dtype(a, dt, weak) if not shape_of(a) else
+                broadcast_to_shape(to_dtype(a, dt, weak), shape) for a in args]
     return [broadcast_to_shape(to_dtype(a, dt, weak), shape) for a in args]
 
 

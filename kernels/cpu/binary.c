@@ -144,3 +144,12 @@ int fnx_binary_contig(int op, int dtype, int64_t n, const char *a, const char *b
   int64_t os[1] = {op >= FNX_EQ && op <= FNX_GE ? 1 : fnx_itemsize(dtype)};
   return fnx_binary(op, dtype, 1, shape, a, is, b, is, out, os);
 }
+
+int fnx_binary_scalar(int op, int dtype, int64_t n, const char *a, const char *b, char *out,
+                      int scalar_operand) {
+  int64_t shape[1] = {n};
+  int64_t vs[1] = {fnx_itemsize(dtype)}, zero[1] = {0};
+  int64_t os[1] = {op >= FNX_EQ && op <= FNX_GE ? 1 : fnx_itemsize(dtype)};
+  return fnx_binary(op, dtype, 1, shape, a, scalar_operand == 0 ? zero : vs, b,
+                    scalar_operand == 0 ? vs : zero, out, os);
+}

@@ -71,6 +71,11 @@ int fnx_binary(int op, int dtype, int ndim, const int64_t *shape,
                const char *a, const int64_t *astrides, const char *b, const int64_t *bstrides,
                char *out, const int64_t *ostrides);
 
+/* Like fnx_binary_contig, but one operand is a single element broadcast over n
+ * (scalar_operand 0: `a` is the scalar, 1: `b` is). */
+int fnx_binary_scalar(int op, int dtype, int64_t n, const char *a, const char *b, char *out,
+                      int scalar_operand);
+
 /* out = pred ? on_true : on_false, pred is bool; any dtype of `itemsize` bytes (1, 2, 4, 8). */
 int fnx_select(int itemsize, int ndim, const int64_t *shape,
                const char *pred, const int64_t *pstrides,
