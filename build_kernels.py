@@ -51,6 +51,9 @@ def make_ffibuilder(absolute=False):
         extra_compile_args=EXTRA_COMPILE_ARGS,
         extra_link_args=["-fopenmp"],
         libraries=["m"],
+        # One file name for both build routes (pip's setuptools and `python build_kernels.py`):
+        # the version-tagged one, so a rebuild replaces rather than shadows the other.
+        py_limited_api=False,
     )
     return ffi
 
@@ -76,6 +79,11 @@ def build():
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    # An older build under another ABI tag (pip's setuptools build names it .abi3.so) would
+    # shadow or be shadowed by this one depending on import order: keep exactly one.
+    for other in glob.glob(os.path.join(dest_dir, "_fnx_kernels*.so")):
+        if os.path.abspath(other) != os.path.abspath(dest):
+            os.unlink(other)
     print(f"built {os.path.relpath(dest, ROOT)} from {len(_sources())} C files")
 
 

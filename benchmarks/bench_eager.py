@@ -9,6 +9,7 @@ same run.  Usage:  python benchmarks/bench_eager.py [--repeats 15] [--out benchm
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -80,6 +81,14 @@ def _torch_setup(a_np, b_np):
             torch.ones(4), torch.ones(4), lambda r: r)
 
 
+def _version(name: str) -> str:
+    import importlib
+    try:
+        return importlib.import_module(name).__version__
+    except (ImportError, AttributeError):
+        return "?"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -106,7 +115,10 @@ def main():
     names = list(results)
     header = f"{'workload':46s}" + "".join(f"{n:>12s}" for n in names) + \
         "".join(f"{n + '/np':>10s}" for n in names if n != "numpy")
-    lines = ["median time (ms; dispatch row: us per op) and ratio to numpy (<1 is faster)", header,
+    versions = ", ".join(f"{n} {_version(n)}" for n in names)
+    lines = [f"{time.strftime('%Y-%m-%d %H:%M')}  {os.cpu_count()} cores  {versions}  "
+             f"(python benchmarks/bench_eager.py --repeats {args.repeats})",
+             "median time (ms; dispatch row: us per op) and ratio to numpy (<1 is faster)", header,
              "-" * len(header)]
     for wname in results["numpy"]:
         per_op = wname.startswith("dispatch")

@@ -106,6 +106,39 @@ def _result(out: np.ndarray, out_ptr, weak: bool) -> Array:
     return r
 
 
+# Outputs of at least this many bytes come from the kernels' caching allocator
+# (kernels/cpu/buffers.c) instead of numpy's, which would page-fault on every fresh block.
+_POOL_MIN_BYTES = 1 << 20
+
+
+def _pooled_empty(shape, dtype) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    raw = lib.fnx_buffer_alloc(nbytes)
+    if raw == ffi.NULL:
+        raise MemoryError(f"fnx: cannot allocate {nbytes} bytes for an array of shape {shape}")
+    # the cffi buffer keeps `raw` alive; when the last numpy view of it dies, the block goes
+    # back to the cache
+    raw = ffi.gc(raw, lib.fnx_buffer_free, size=nbytes)
+    return np.frombuffer(ffi.buffer(raw, nbytes), dtype=dtype).reshape(shape)
+
+
+def _empty(shape, dtype) -> np.ndarray:
+    """An uninitialised output array (pooled when large)."""
+    if math.prod(shape) * np.dtype(dtype).itemsize >= _POOL_MIN_BYTES:
+        return _pooled_empty(shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def buffer_cache_bytes() -> int:
+    """Bytes held by the large-buffer cache (for tests and diagnostics)."""
+    return lib.fnx_buffer_cache_bytes()
+
+
+def clear_buffer_cache() -> None:
+    lib.fnx_buffer_cache_clear()
+
+
 def _i64(seq):
     return ffi.new("int64_t[]", tuple(seq))
 
@@ -122,7 +155,7 @@ def _contiguous(v: np.ndarray) -> np.ndarray:
     """``v`` itself if C-contiguous, else a C-contiguous copy made by the strided-copy kernel."""
     if v.flags.c_contiguous:
         return v
-    out = np.empty(v.shape, v.dtype)
+    out = _empty(v.shape, v.dtype)
     _copy_into(out, v)
     return out
 
@@ -171,7 +204,7 @@ _UNARY_CODES = {
 
 def _run_unary(prim, code: int, x: Array, out_dtype, param: float, weak: bool) -> Array:
     v = x._value
-    out = np.empty(v.shape, out_dtype)
+    out = (np.empty if v.nbytes < _POOL_MIN_BYTES else _pooled_empty)(v.shape, out_dtype)
     po = ffi.from_buffer(out)
     px = _contig_ptr(x)
     if px is not False:
@@ -230,7 +263,7 @@ def _binary_general(prim, code: int, bool_out: bool, x: Array, y: Array) -> Arra
     """Broadcast scalars, strided operands, and every error case."""
     aval = prim.abstract_eval(x, y)  # raises the shape/dtype error if there is one
     xv, yv = _broadcast_view(x._value, aval.shape), _broadcast_view(y._value, aval.shape)
-    out = np.empty(aval.shape, aval.dtype)
+    out = _empty(aval.shape, aval.dtype)
     po = ffi.from_buffer(out)
     nd = out.ndim
     dims = _i64(out.shape + xv.strides + yv.strides + out.strides)  # one allocation for four
@@ -251,11 +284,12 @@ def _binary_impl(prim, code: int):
         if px is not False and py is not False and xv.dtype == yv.dtype:
             xs, ys = xv.shape, yv.shape
             if xs == ys:
-                out = np.empty(xs, _BOOL if bool_out else xv.dtype)
+                out = (np.empty if xv.nbytes < _POOL_MIN_BYTES else _pooled_empty)(
+                    xs, _BOOL if bool_out else xv.dtype)
                 po = ffi.from_buffer(out)
                 rc = lib.fnx_binary_contig(code, _DTYPE_CODE[xv.dtype], xv.size, px, py, po)
             elif not ys or not xs:
-                out = np.empty(xs or ys, _BOOL if bool_out else xv.dtype)
+                out = _empty(xs or ys, _BOOL if bool_out else xv.dtype)
                 po = ffi.from_buffer(out)
                 rc = lib.fnx_binary_scalar(code, _DTYPE_CODE[xv.dtype], out.size, px, py, po,
                                            0 if not xs else 1)
@@ -272,7 +306,7 @@ for _name, _code in _BINARY_CODES.items():
 
 
 def _select_bool(pred: np.ndarray, on_false: np.ndarray, on_true: np.ndarray) -> np.ndarray:
-    out = np.empty(on_true.shape, on_true.dtype)
+    out = _empty(on_true.shape, on_true.dtype)
     if out.size:
         pred = _broadcast_view(pred, out.shape)
         rc = lib.fnx_select(out.dtype.itemsize, out.ndim, _i64(out.shape), _ptr(pred),
@@ -286,7 +320,7 @@ def _select_bool(pred: np.ndarray, on_false: np.ndarray, on_true: np.ndarray) ->
 def _compare_scalar(code, v: np.ndarray, scalar) -> np.ndarray:
     """v (op) scalar -> bool array, with the scalar broadcast by a 0 stride."""
     s = np.array(scalar, dtype=v.dtype)
-    out = np.empty(v.shape, _BOOL)
+    out = _empty(v.shape, _BOOL)
     if out.size:
         rc = lib.fnx_binary(code, _DTYPE_CODE[v.dtype], v.ndim, _i64(v.shape), _ptr(v),
                             _i64(v.strides), ffi.from_buffer(s), _i64((0,) * v.ndim),
@@ -318,7 +352,7 @@ def _clamp_impl(lo, x, hi):
     aval = ew.clamp_p.abstract_eval(lo, x, hi)
     xv = x._value
     lv, hv = _broadcast_view(lo._value, xv.shape), _broadcast_view(hi._value, xv.shape)
-    out = np.empty(xv.shape, xv.dtype)
+    out = _empty(xv.shape, xv.dtype)
     if out.size:
         rc = lib.fnx_clamp(_DTYPE_CODE[xv.dtype], xv.ndim, _i64(xv.shape), _ptr(lv),
                            _i64(lv.strides), _ptr(xv), _i64(xv.strides), _ptr(hv),
@@ -331,7 +365,7 @@ IMPLS["clamp"] = _clamp_impl
 
 
 def _convert(v: np.ndarray, new_dtype) -> np.ndarray:
-    out = np.empty(v.shape, new_dtype)
+    out = _empty(v.shape, new_dtype)
     if out.size:
         rc = lib.fnx_convert(_DTYPE_CODE[v.dtype], _DTYPE_CODE[out.dtype], v.ndim, _i64(v.shape),
                              _ptr(v), _i64(v.strides), ffi.from_buffer(out), _i64(out.strides))
@@ -427,14 +461,14 @@ def _dynamic_update_slice_impl(x, update, *starts):
 
 def _contiguous_copy(v: np.ndarray) -> np.ndarray:
     """A fresh, writable C-contiguous copy of ``v`` (made in C)."""
-    out = np.empty(v.shape, v.dtype)
+    out = _empty(v.shape, v.dtype)
     _copy_into(out, v)
     return out
 
 
 def _concatenate_impl(*xs, dimension):
     aval = sh.concatenate_p.abstract_eval(*xs, dimension=dimension)
-    out = np.empty(aval.shape, aval.dtype)
+    out = _empty(aval.shape, aval.dtype)
     offset = 0
     lead = (slice(None),) * dimension
     for x in xs:
@@ -465,7 +499,7 @@ def _pad_placement(n: int, lo: int, interior: int, out_len: int):
 
 def _pad_impl(x, padding_value, *, padding_config):
     aval = sh.pad_p.abstract_eval(x, padding_value, padding_config=padding_config)
-    out = np.empty(aval.shape, aval.dtype)
+    out = _empty(aval.shape, aval.dtype)
     _fill(out, padding_value._value)
     src_index, dst_index = [], []
     for d, (lo, hi, interior), out_len in zip(x.shape, padding_config, aval.shape):
@@ -481,7 +515,7 @@ def _pad_impl(x, padding_value, *, padding_config):
 
 def _iota_impl(*, dtype, shape, dimension):
     sh.iota_p.abstract_eval(dtype=dtype, shape=shape, dimension=dimension)
-    line = np.empty(shape[dimension], dtype)
+    line = _empty((shape[dimension],), dtype)
     rc = lib.fnx_iota(_DTYPE_CODE[dtype], line.size, ffi.from_buffer(line))
     _check(rc, "iota", line)
     expanded = [1] * len(shape)
@@ -524,14 +558,16 @@ def _as_outer_n_inner(v: np.ndarray, axes: tuple):
 
 
 def _reduce_impl(prim, code: int):
-    def impl(x, *, axes):
-        aval = prim.abstract_eval(x, axes=axes)
+    """Reductions and argmax/argmin (whose extra param ``index_dtype`` picks the output type)."""
+    def impl(x, *, axes, **params):
+        aval = prim.abstract_eval(x, axes=axes, **params)
         if not axes:  # reducing over no axes is the identity
             return _wrap(_contiguous_copy(x._value), aval.weak_type)
         c, outer, n, inner = _as_outer_n_inner(x._value, axes)
-        out = np.empty(aval.shape, aval.dtype)
+        out = _empty(aval.shape, aval.dtype)
         if out.size:
-            rc = lib.fnx_reduce(code, _DTYPE_CODE[c.dtype], lib.FNX_INT32, outer, n, inner,
+            index_code = _DTYPE_CODE[params.get("index_dtype", dtypes.int32)]
+            rc = lib.fnx_reduce(code, _DTYPE_CODE[c.dtype], index_code, outer, n, inner,
                                 ffi.from_buffer(c), ffi.from_buffer(out))
             _check(rc, prim.name, x)
         return _wrap(out, aval.weak_type)
@@ -540,23 +576,8 @@ def _reduce_impl(prim, code: int):
 
 for _name, _prim in rd.REDUCE_PRIMITIVES.items():
     IMPLS[_name] = _reduce_impl(_prim, _REDUCE_CODES[_name])
-
-
-def _argreduce_impl(prim, code: int):
-    def impl(x, *, axes, index_dtype):
-        aval = prim.abstract_eval(x, axes=axes, index_dtype=index_dtype)
-        c, outer, n, inner = _as_outer_n_inner(x._value, axes)
-        out = np.empty(aval.shape, aval.dtype)
-        if out.size:
-            rc = lib.fnx_reduce(code, _DTYPE_CODE[c.dtype], _DTYPE_CODE[index_dtype], outer, n,
-                                inner, ffi.from_buffer(c), ffi.from_buffer(out))
-            _check(rc, prim.name, x)
-        return _wrap(out)
-    return impl
-
-
-IMPLS["argmax"] = _argreduce_impl(rd.argmax_p, lib.FNX_RED_ARGMAX)
-IMPLS["argmin"] = _argreduce_impl(rd.argmin_p, lib.FNX_RED_ARGMIN)
+IMPLS["argmax"] = _reduce_impl(rd.argmax_p, lib.FNX_RED_ARGMAX)
+IMPLS["argmin"] = _reduce_impl(rd.argmin_p, lib.FNX_RED_ARGMIN)
 
 _CUMULATIVE_CODES = {"cumsum": lib.FNX_CUM_SUM, "cumprod": lib.FNX_CUM_PROD,
                      "cummax": lib.FNX_CUM_MAX, "cummin": lib.FNX_CUM_MIN}
@@ -566,7 +587,7 @@ def _cumulative_impl(prim, code: int):
     def impl(x, *, axis, reverse):
         aval = prim.abstract_eval(x, axis=axis, reverse=reverse)
         c, outer, n, inner = _as_outer_n_inner(x._value, (axis,))
-        out = np.empty(aval.shape, aval.dtype)
+        out = _empty(aval.shape, aval.dtype)
         if out.size:
             rc = lib.fnx_cumulative(code, _DTYPE_CODE[c.dtype], int(reverse), outer, n, inner,
                                     ffi.from_buffer(c), ffi.from_buffer(out))
@@ -581,7 +602,7 @@ for _name, _prim in rd.CUMULATIVE_PRIMITIVES.items():
 
 def _argsort_rows(keys: np.ndarray) -> np.ndarray:
     """Stable ascending argsort (NaN last) of each row of a C-contiguous (outer, n) array."""
-    perm = np.empty(keys.shape, np.int64)
+    perm = _empty(keys.shape, np.int64)
     if perm.size:
         rc = lib.fnx_argsort(_DTYPE_CODE[keys.dtype], keys.shape[0], keys.shape[1],
                              ffi.from_buffer(keys), ffi.cast("int64_t *", ffi.from_buffer(perm)))
@@ -591,7 +612,7 @@ def _argsort_rows(keys: np.ndarray) -> np.ndarray:
 
 def _take_rows(v: np.ndarray, perm: np.ndarray) -> np.ndarray:
     """out[o, j] = v[o, perm[o, j]] for C-contiguous (outer, n) arrays."""
-    out = np.empty(v.shape, v.dtype)
+    out = _empty(v.shape, v.dtype)
     if out.size:
         outer, n = v.shape
         rc = lib.fnx_gather(v.dtype.itemsize, lib.FNX_INT64, outer, n, 1, ffi.from_buffer(v), n,
@@ -642,7 +663,7 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
     n = math.prod(rv.shape[i] for i in rfree)
     a = _contiguous(lv.transpose(list(lb) + lfree + list(lc))).reshape(batch, m, k)
     b = _contiguous(rv.transpose(list(rb) + list(rc) + rfree)).reshape(batch, k, n)
-    out = np.empty((batch, m, n), aval.dtype)
+    out = _empty((batch, m, n), aval.dtype)
     if out.size:
         status = lib.fnx_matmul(_DTYPE_CODE[aval.dtype], batch, m, n, k, ffi.from_buffer(a),
                                 ffi.from_buffer(b), ffi.from_buffer(out))
@@ -678,7 +699,7 @@ def _gather_impl(operand, indices, *, batch_dims):
     d = ov.shape[batch_dims]
     nr = math.prod(ov.shape[batch_dims + 1:])
     idx = _index_rows(indices, nb)
-    out = np.empty(aval.shape, aval.dtype)
+    out = _empty(aval.shape, aval.dtype)
     if out.size:
         rc = lib.fnx_gather(ov.dtype.itemsize, _INDEX_CODES[idx.dtype], nb, d, nr,
                             ffi.from_buffer(ov), idx.shape[1], ffi.from_buffer(idx),
@@ -718,7 +739,7 @@ def flatnonzero(mask: np.ndarray) -> np.ndarray:
     """Positions of the true elements of a bool array (row-major), computed in C."""
     m = _contiguous(np.asarray(mask, dtype=_BOOL) if mask.dtype != _BOOL else mask)
     count = lib.fnx_count_nonzero(m.size, ffi.from_buffer(m))
-    out = np.empty(count, np.int64)
+    out = _empty((count,), np.int64)
     if count:
         rc = lib.fnx_flatnonzero(m.size, ffi.from_buffer(m), ffi.cast("int64_t *",
                                                                       ffi.from_buffer(out)))

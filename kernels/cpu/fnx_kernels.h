@@ -133,4 +133,12 @@ int fnx_argsort(int dtype, int64_t outer, int64_t n, const char *x, int64_t *per
 int64_t fnx_count_nonzero(int64_t n, const char *mask);
 int fnx_flatnonzero(int64_t n, const char *mask, int64_t *out);
 
+/* ---- large buffers ---------------------------------------------------------------------- */
+/* A 64-byte-aligned buffer of nbytes (NULL when out of memory), from a bounded cache of
+ * recently freed blocks of the same size; fnx_buffer_free returns it to the cache. */
+char *fnx_buffer_alloc(int64_t nbytes);
+void fnx_buffer_free(char *data);
+void fnx_buffer_cache_clear(void);
+int64_t fnx_buffer_cache_bytes(void);
+
 #endif
