@@ -14,7 +14,10 @@ from .core import Array, ShapedArray
 from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from . import lax
 from . import numpy
+from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp
 from .backends import devices
+from .interpreters.custom import custom_jvp, custom_vjp
+from .lax import stop_gradient
 
 __version__ = "0.1.0"
 
@@ -29,5 +32,7 @@ def device_get(x):
     return tree.map(lambda leaf: leaf.to_numpy() if isinstance(leaf, Array) else leaf, x)
 
 
-__all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "config", "device_get",
-           "devices", "dtypes", "errors", "lax", "make_jaxpr", "numpy", "tree"]
+__all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "config", "custom_jvp",
+           "custom_vjp", "device_get", "devices", "dtypes", "errors", "grad", "hessian", "jacfwd",
+           "jacrev", "jvp", "lax", "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree",
+           "value_and_grad", "vjp"]

@@ -324,6 +324,7 @@ class Primitive:
         self.name = name
         self.multiple_results = multiple_results
         self._abstract_eval: Callable | None = None
+        self._generic_impl: Callable | None = None
         self.impl = self._first_impl  # replaced by the backend's function on first use
         ALL_PRIMITIVES.append(self)
 
@@ -343,9 +344,16 @@ class Primitive:
             raise NotImplementedError(f"primitive {self.name} has no abstract evaluation rule")
         return self._abstract_eval(*avals, **params)
 
+    def def_impl(self, impl: Callable):
+        """A backend-independent implementation, for primitives that need no kernel (identity
+        like ``stop_gradient``, or ones that only raise, like forward-mode ``custom_lin``)."""
+        self._generic_impl = impl
+        self.impl = impl
+        return impl
+
     def reset_impl(self):
         """Forget the cached backend function (after the backend or strict flag changes)."""
-        self.impl = self._first_impl
+        self.impl = self._generic_impl or self._first_impl
 
     def _first_impl(self, *args, **params):
         from .backends import lookup_impl  # backends are reached only through the registry
@@ -417,29 +425,43 @@ class Tracer(ArrayBase):
             "values: use fnx.numpy.where / fnx.lax.cond, or mark the argument static "
             "(static_argnums) so it stays a Python value.")
 
+    def concrete_value(self):
+        """The concrete Array behind this tracer, or None.
+
+        Autodiff tracers wrap concrete primals in eager mode, so Python control flow on them
+        works (``if x > 0`` inside ``grad``, as in HIPS autograd); staging tracers (jit,
+        make_jaxpr) have none."""
+        return None
+
+    def _concrete(self, what: str):
+        value = self.concrete_value()
+        if value is None:
+            self._concretization_error(what)
+        return value
+
     def __bool__(self):
-        self._concretization_error("bool()")
+        return bool(self._concrete("bool()"))
 
     def __int__(self):
-        self._concretization_error("int()")
+        return int(self._concrete("int()"))
 
     def __float__(self):
-        self._concretization_error("float()")
+        return float(self._concrete("float()"))
 
     def __index__(self):
-        self._concretization_error("using an array as a Python index")
+        return operator.index(self._concrete("using an array as a Python index"))
 
     def __complex__(self):
-        self._concretization_error("complex()")
+        return complex(self._concrete("complex()"))
 
     def item(self, *args):
-        self._concretization_error("item()")
+        return self._concrete("item()").item(*args)
 
     def tolist(self):
-        self._concretization_error("tolist()")
+        return self._concrete("tolist()").tolist()
 
     def __array__(self, dtype=None, copy=None):
-        self._concretization_error("np.asarray()")
+        return self._concrete("np.asarray()").__array__(dtype, copy)
 
     def __iter__(self):
         if not self.shape:
@@ -556,6 +578,19 @@ def bind(prim: Primitive, *args, **params):
     return full_lower(outs)
 
 
+def bind_custom(method: str, args, fun, *rules):
+    """Dispatch a custom-derivative call (custom_jvp / custom_vjp) to the innermost trace.
+
+    ``method`` names the Trace hook (``process_custom_jvp_call``...), called as
+    ``hook(fun, *rules, tracers)``; traces without one (eval, staging, partial eval) just run
+    ``fun`` on their tracers, inlining it."""
+    trace = find_top_trace(args)
+    tracers = [full_raise(trace, a) for a in args]
+    process = getattr(trace, method, None)
+    outs = fun(*tracers) if process is None else process(fun, *rules, tracers)
+    return [full_lower(o) for o in outs]
+
+
 def is_concrete(x) -> bool:
     return not isinstance(x, Tracer)
 
@@ -563,7 +598,7 @@ def is_concrete(x) -> bool:
 def concrete_or_error(x, what: str):
     """A concrete numpy value of ``x``, or a ConcretizationTypeError explaining ``what``."""
     if isinstance(x, Tracer):
-        x._concretization_error(what)
+        x = x._concrete(what)
     if isinstance(x, Array):
         return x._value
     return np.asarray(x)

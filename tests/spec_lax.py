@@ -702,6 +702,8 @@ _T, _S = TRANSCENDENTAL, SPECIAL
 
 UNARY_ROWS = [
     _unary_row("neg", lax.neg, NUMERIC, True),
+    LaxSpec("stop_gradient", lax.stop_gradient, unary_cases("general", None), ALL, False, EXACT,
+            errors=()),
     _unary_row("exp", lax.exp, FLOATING, True, _T),
     _unary_row("exp2", lax.exp2, FLOATING, True, _T),
     _unary_row("log", lax.log, FLOATING, True, _T),

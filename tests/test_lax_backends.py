@@ -195,4 +195,5 @@ def test_abstract_eval_rejects_bad_input(row, err):
 
 
 def test_every_row_has_an_error_case():
-    assert [row.name for row in SPECS if not row.errors] == []
+    accepts_everything = {"stop_gradient"}  # any array is a valid operand
+    assert [row.name for row in SPECS if not row.errors and row.name not in accepts_everything] == []

@@ -378,6 +378,7 @@ def _convert_element_type_impl(x, *, new_dtype, weak_type):
 
 
 IMPLS["convert_element_type"] = _convert_element_type_impl
+IMPLS["stop_gradient"] = lambda x: x  # the identity (arrays are immutable: no copy needed)
 
 # ---------------------------------------------------------------------------------------------
 # Shape primitives: views where possible

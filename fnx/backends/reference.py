@@ -335,6 +335,11 @@ def _float_to_int(x, new_dtype):
     return as64.astype(new_dtype)  # int64 -> int8/uint8 keeps the low bits (wraps)
 
 
+@_register(lax.stop_gradient_p)
+def stop_gradient(x):
+    return x.copy()
+
+
 @_register(lax.convert_element_type_p)
 def convert_element_type(x, *, new_dtype, weak_type):
     new_dtype = np.dtype(new_dtype)

@@ -13,7 +13,9 @@ import numpy as np
 
 from .. import tree as tree_util
 from ..core import (Array, ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Trace, Tracer, Var,
-                    asarray_concrete, get_aval, new_dynamic, new_main, raise_to_shaped)
+                    asarray_concrete, full_lower, full_raise, get_aval, new_dynamic, new_main,
+                    raise_to_shaped)
+from ..errors import UnexpectedTracerError
 
 
 class JaxprTracer(Tracer):
@@ -222,3 +224,169 @@ class ShapeDtypeStruct:
 
     def __hash__(self):
         return hash((self.shape, self.dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial evaluation: run what is known, stage out what is not (linearize's engine)
+# ---------------------------------------------------------------------------------------------
+
+class PartialVal:
+    """A value that is either known (``const``) or only abstractly known (``aval``)."""
+
+    __slots__ = ("aval", "const")
+
+    def __init__(self, aval, const):
+        self.aval = aval
+        self.const = const
+
+    @classmethod
+    def known(cls, val) -> "PartialVal":
+        return cls(get_aval(val), val)
+
+    @classmethod
+    def unknown(cls, aval) -> "PartialVal":
+        return cls(aval, None)
+
+    is_known = property(lambda self: self.const is not None)
+
+
+class _LambdaBinding:
+    __slots__ = ()
+
+
+class _ConstRecipe:
+    __slots__ = ("val",)
+
+    def __init__(self, val):
+        self.val = val
+
+
+class _EqnRecipe:
+    __slots__ = ("prim", "tracers_in", "params", "tracers_out")
+
+    def __init__(self, prim, tracers_in, params, tracers_out):
+        self.prim = prim
+        self.tracers_in = tracers_in
+        self.params = params
+        self.tracers_out = tracers_out
+
+
+class PartialEvalTracer(Tracer):
+    __slots__ = ("pval", "recipe")
+
+    def __init__(self, trace, pval: PartialVal, recipe):
+        self._trace = trace
+        self.pval = pval
+        self.recipe = recipe
+
+    @property
+    def aval(self):
+        return self.pval.aval
+
+    def concrete_value(self):
+        if not self.pval.is_known:
+            return None
+        c = self.pval.const
+        return c.concrete_value() if isinstance(c, Tracer) else c
+
+    def full_lower(self):
+        if self.pval.is_known:
+            return full_lower(self.pval.const)
+        return self
+
+
+class PartialEvalTrace(Trace):
+    __slots__ = ()
+
+    def new_arg(self, pval: PartialVal) -> PartialEvalTracer:
+        return PartialEvalTracer(self, pval, _LambdaBinding())
+
+    def lift(self, val):
+        return PartialEvalTracer(self, PartialVal.known(val), None)
+
+    pure = lift
+
+    def instantiate_const(self, tracer: PartialEvalTracer) -> PartialEvalTracer:
+        if not tracer.pval.is_known:
+            return tracer
+        pval = PartialVal.unknown(raise_to_shaped(tracer.aval))
+        return PartialEvalTracer(self, pval, _ConstRecipe(tracer.pval.const))
+
+    def process_primitive(self, primitive, tracers, params):
+        if all(t.pval.is_known for t in tracers):
+            return primitive.bind(*[full_lower(t) for t in tracers], **params)
+        tracers_in = [self.instantiate_const(t) for t in tracers]
+        avals_out = primitive.abstract_eval(*[t.aval for t in tracers_in], **params)
+        if not primitive.multiple_results:
+            avals_out = [avals_out]
+        tracers_out = [PartialEvalTracer(self, PartialVal.unknown(a), None) for a in avals_out]
+        recipe = _EqnRecipe(primitive, tracers_in, params, tracers_out)
+        for t in tracers_out:
+            t.recipe = recipe
+        return tracers_out if primitive.multiple_results else tracers_out[0]
+
+
+def _toposort(out_tracers):
+    """Tracers reachable from ``out_tracers``, parents before children (iterative DFS)."""
+    order, seen = [], set()
+    stack = [(t, False) for t in reversed(out_tracers)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if isinstance(t.recipe, _EqnRecipe):
+            stack.extend((p, False) for p in reversed(t.recipe.tracers_in)
+                         if id(p) not in seen)
+    return order
+
+
+def tracers_to_jaxpr(tracers_in, tracers_out):
+    """The jaxpr computing the unknown ``tracers_out`` from ``tracers_in`` (+ constants)."""
+    tracer_to_var = {id(t): Var(raise_to_shaped(t.aval)) for t in tracers_in}
+    const_vars, const_vals, const_ids = [], [], {}
+    done_recipes, eqns = set(), []
+    for t in _toposort(tracers_out):
+        recipe = t.recipe
+        if isinstance(recipe, _LambdaBinding):
+            if id(t) not in tracer_to_var:
+                raise UnexpectedTracerError("a tracer from another linearize leaked in")
+        elif isinstance(recipe, _ConstRecipe):
+            var = const_ids.get(id(recipe.val))
+            if var is None:
+                var = const_ids[id(recipe.val)] = Var(raise_to_shaped(get_aval(recipe.val)))
+                const_vars.append(var)
+                const_vals.append(recipe.val)
+            tracer_to_var[id(t)] = var
+        elif isinstance(recipe, _EqnRecipe):
+            if id(recipe) not in done_recipes:
+                done_recipes.add(id(recipe))
+                outs = [Var(o.aval) for o in recipe.tracers_out]
+                for o, v in zip(recipe.tracers_out, outs):
+                    tracer_to_var[id(o)] = v
+                eqns.append(Eqn(recipe.prim, [tracer_to_var[id(x)] for x in recipe.tracers_in],
+                                recipe.params, outs))
+        else:
+            raise TypeError(f"internal error: unknown recipe {recipe!r}")
+    in_binders = const_vars + [tracer_to_var[id(t)] for t in tracers_in]
+    outs = [tracer_to_var[id(t)] for t in tracers_out]
+    return Jaxpr(in_binders, eqns, outs), const_vals
+
+
+def partial_eval_flat(fun, pvals_in):
+    """Run ``fun`` on partially known inputs.  Returns (jaxpr, pvals_out, consts): the jaxpr
+    computes the unknown outputs from ``consts + unknown inputs``."""
+    with new_main(PartialEvalTrace) as main:
+        trace = PartialEvalTrace(main)
+        tracers_in = [trace.new_arg(p) for p in pvals_in]
+        outs = fun(*tracers_in)
+        tracers_out = [full_raise(trace, o) for o in outs]
+        pvals_out = [t.pval for t in tracers_out]
+        unknown_in = [t for t in tracers_in if not t.pval.is_known]
+        unknown_out = [t for t in tracers_out if not t.pval.is_known]
+        jaxpr, consts = tracers_to_jaxpr(unknown_in, unknown_out)
+    return jaxpr, pvals_out, consts

@@ -11,6 +11,7 @@ import operator
 
 from .. import dtypes
 from ..core import Primitive, ShapedArray, bind
+from ..interpreters import ad
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ._util import (ALL, BOOL_OR_INT, FLOATING, INTEGER, NUMERIC, all_weak, as_operand,
                     as_operands, check_dtype, check_same_dtypes, check_same_shapes)
@@ -329,3 +330,16 @@ def square(x):
 
 def reciprocal(x):
     return integer_pow(x, -1)
+
+
+# -- stop_gradient ----------------------------------------------------------------------------
+
+stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p.def_abstract_eval(lambda x: ShapedArray(x.shape, x.dtype, x.weak_type))
+ad.defjvp_zero(stop_gradient_p)
+
+
+def stop_gradient(x):
+    """``x``, with zero derivative (applies to every array leaf of a pytree)."""
+    from .. import tree as tree_util
+    return tree_util.map(lambda leaf: bind(stop_gradient_p, as_operand(leaf)), x)
