@@ -61,27 +61,41 @@ def jvp(fun, primals, tangents, has_aux: bool = False):
     flat_p = [_as_operand(p) for p in flat_p]
     flat_t = [_tangent_in(p, t, "jvp") for p, t in zip(flat_p, flat_t)]
     out_tree = []
-    f = _aux_split(fun, has_aux)
+    f, rebuild_aux = _aux_split(fun, has_aux)
     primals_out, tangents_out = jvp_flat(_flatten_fun(f, in_tree, out_tree), flat_p, flat_t)
     tangents_out = [instantiate_zeros(t) for t in tangents_out]
     out = tree_util.unflatten(out_tree[0], primals_out)
     tout = tree_util.unflatten(out_tree[0], tangents_out)
     if has_aux:
         (out, aux), (tout, _) = out, tout
-        return out, tout, aux
+        return out, tout, rebuild_aux(aux)
     return out, tout
 
 
 def _aux_split(fun, has_aux):
+    """With ``has_aux``: ``fun`` returning ``(out, aux)`` -> a function returning
+    ``(out, array leaves of aux)`` and ``rebuild(array leaves) -> aux``.  Leaves of ``aux``
+    that are not arrays (strings, Python numbers, None...) bypass the transformation and come
+    back as they are (JAX's behaviour)."""
     if not has_aux:
-        return fun
+        return fun, None
+    box = {}
 
     def f(*args):
         out = fun(*args)
         if not (isinstance(out, tuple) and len(out) == 2):
             raise AutodiffError("has_aux=True needs the function to return a pair (out, aux)")
-        return out
-    return f
+        main, aux = out
+        leaves, box["tree"] = tree_util.flatten(aux)
+        box["mask"] = [isinstance(x, (Array, Tracer)) for x in leaves]
+        box["static"] = [None if m else x for x, m in zip(leaves, box["mask"])]
+        return main, [x for x, m in zip(leaves, box["mask"]) if m]
+
+    def rebuild(array_leaves):
+        it = iter(array_leaves)
+        leaves = [next(it) if m else x for x, m in zip(box["static"], box["mask"])]
+        return tree_util.unflatten(box["tree"], leaves)
+    return f, rebuild
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,14 +136,14 @@ def vjp(fun, *primals, has_aux: bool = False):
     flat_p, in_tree = tree_util.flatten(tuple(primals))
     flat_p = [_as_operand(p) for p in flat_p]
     out_tree = []
-    f = _aux_split(fun, has_aux)
+    f, rebuild_aux = _aux_split(fun, has_aux)
     primals_out, jaxpr, consts, tangent_pvals_out, tangent_pvals_in = _linearize_flat(
         _flatten_fun(f, in_tree, out_tree), flat_p)
     tree_out = out_tree[0]
     if has_aux:
         tree_out, aux_tree = tree_out.children()
         n_main = tree_out.num_leaves
-        aux = tree_util.unflatten(aux_tree, primals_out[n_main:])
+        aux = rebuild_aux(tree_util.unflatten(aux_tree, primals_out[n_main:]))
         primals_out = primals_out[:n_main]
         tangent_pvals_out = tangent_pvals_out[:n_main]
     out_avals = [raise_to_shaped(get_aval(p)).strip_weak_type() for p in primals_out]
@@ -146,7 +160,7 @@ def vjp(fun, *primals, has_aux: bool = False):
                 raise AutodiffError(
                     f"vjp function: cotangent of shape {tuple(c.shape)} given for an output of "
                     f"shape {aval.shape} ({aval.str_short()})")
-            if c.dtype != aval.dtype:
+            if c.dtype != aval.dtype or get_aval(c).weak_type:  # cotangents are never weak
                 from .lax import convert_element_type
                 c = convert_element_type(c, aval.dtype)
             cts.append(c)

@@ -7,10 +7,13 @@ array's dtype).  Broadcasting and promotion are fnx.numpy's job, as in JAX.
 from __future__ import annotations
 
 import enum
+import math
 import operator
 
+import numpy as np
+
 from .. import dtypes
-from ..core import Primitive, ShapedArray, bind
+from ..core import Array, Primitive, ShapedArray, bind
 from ..interpreters import ad
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ._util import (ALL, BOOL_OR_INT, FLOATING, INTEGER, NUMERIC, all_weak, as_operand,
@@ -118,6 +121,119 @@ is_finite = _unary_fn(is_finite_p, "Elementwise test for finite values (not inf,
 bitwise_not = _unary_fn(not_p, "Elementwise logical not (bool) or bitwise not (ints).")
 
 
+# -- helpers for the autodiff rules -----------------------------------------------------------
+# The rules are written with fnx.lax functions, so they are differentiable themselves and
+# higher-order derivatives (grad(grad(f))) come for free.
+
+def _full_like(x, value):
+    """An array of ``x``'s shape and dtype (not weak) filled with ``value``."""
+    from .shape import broadcast_in_dim
+    return broadcast_in_dim(Array(np.array(value, x.dtype)), tuple(x.shape), ())
+
+
+def _bcast(x, shape):
+    """Broadcast a rank-0 operand of a binary primitive to the output ``shape``."""
+    if tuple(x.shape) == tuple(shape):
+        return x
+    from .shape import broadcast_in_dim
+    return broadcast_in_dim(x, tuple(shape), ())
+
+
+def _out_shape(*xs):
+    """The output shape of a scalar-broadcasting elementwise primitive."""
+    return next((tuple(x.shape) for x in xs if x.shape != ()), ())
+
+
+def _ct_for(ct, operand):
+    """``ct`` made into a cotangent for ``operand``: summed to shape () for a scalar operand that
+    was broadcast, with the operand's dtype and never weak."""
+    aval = operand.aval
+    if tuple(ct.shape) != tuple(aval.shape):
+        from .reduction import reduce_sum
+        ct = reduce_sum(ct, tuple(range(len(ct.shape))))
+    return convert_element_type(ct, aval.dtype, weak_type=False)
+
+
+def _zero_cts(operands):
+    return [ad.Zero(x.aval.strip_weak_type()) if ad.is_undefined(x) else None for x in operands]
+
+
+def _replace_zero(x):
+    """``x`` with its zeros replaced by ones (keeps log / division in unused branches finite)."""
+    return select(eq(x, 0), _full_like(x, 1), x)
+
+
+def _trigamma(x):
+    """polygamma(1, x) = d digamma / dx, by reflection, recurrence and the asymptotic series.
+
+    x < 1/2 reflects: psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x).  For z >= 1/2 the recurrence
+    psi1(z) = psi1(z + 1) + 1/z^2 shifts z by 10 and the Bernoulli series (to 1/z^15) finishes:
+    about 1e-15 relative error.  Built from lax ops, so it is differentiable too."""
+    reflect = lt(x, 0.5)
+    z = select(reflect, sub(1.0, x), x)
+    acc = _full_like(z, 0.0)
+    for k in range(10):
+        acc = add(acc, integer_pow(add(z, float(k)), -2))
+    z = add(z, 10.0)
+    r = integer_pow(z, -1)
+    r2 = mul(r, r)
+    # 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1)
+    series = 7.0 / 6.0
+    for c in (-691.0 / 2730.0, 5.0 / 66.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0, 1.0 / 6.0):
+        series = add(mul(series, r2), c)
+    series = add(add(r, mul(0.5, r2)), mul(mul(series, r2), r))
+    pos = add(acc, series)
+    s = sin(mul(math.pi, x))
+    refl = sub(div(math.pi ** 2, mul(s, s)), pos)
+    return select(reflect, refl, pos)
+
+
+# -- unary JVP rules (d f = g * f'(x), with the primal output ``ans`` where it helps) ---------
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
+_LN2 = math.log(2.0)
+
+
+def _neg_transpose_rule(ct, x):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x])
+    return [_ct_for(neg(ct), x)]
+
+
+ad.deflinear(neg_p, _neg_transpose_rule)
+ad.defjvp2(exp_p, lambda g, ans, x: mul(g, ans))
+ad.defjvp2(exp2_p, lambda g, ans, x: mul(g, mul(ans, _LN2)))
+ad.defjvp(log_p, lambda g, x: div(g, x))
+ad.defjvp(log1p_p, lambda g, x: div(g, add(x, 1.0)))
+ad.defjvp2(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
+ad.defjvp(sin_p, lambda g, x: mul(g, cos(x)))
+ad.defjvp(cos_p, lambda g, x: neg(mul(g, sin(x))))
+ad.defjvp2(tan_p, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+ad.defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(1.0, mul(x, x)))))
+ad.defjvp(acos_p, lambda g, x: neg(mul(g, rsqrt(sub(1.0, mul(x, x))))))
+ad.defjvp(atan_p, lambda g, x: div(g, add(1.0, mul(x, x))))
+ad.defjvp(sinh_p, lambda g, x: mul(g, cosh(x)))
+ad.defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
+# 1 - tanh^2 as (1 + ans)(1 - ans): no cancellation when |ans| is near 1
+ad.defjvp2(tanh_p, lambda g, ans, x: mul(mul(g, add(1.0, ans)), sub(1.0, ans)))
+ad.defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
+ad.defjvp(acosh_p, lambda g, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+ad.defjvp(atanh_p, lambda g, x: div(div(g, add(1.0, x)), sub(1.0, x)))
+ad.defjvp2(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
+# at x = 0 this is g * inf = inf, as numpy's 0.5 / sqrt(0)
+ad.defjvp2(sqrt_p, lambda g, ans, x: mul(g, div(0.5, ans)))
+ad.defjvp2(rsqrt_p, lambda g, ans, x: mul(g, mul(-0.5, div(ans, x))))
+ad.defjvp2(cbrt_p, lambda g, ans, x: mul(g, mul(1.0 / 3.0, integer_pow(ans, -2))))
+ad.defjvp(abs_p, lambda g, x: mul(g, sign(x)))
+ad.defjvp(erf_p, lambda g, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))))
+ad.defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(_SQRT_PI_OVER_TWO, exp(mul(ans, ans)))))
+ad.defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
+ad.defjvp(digamma_p, lambda g, x: mul(g, _trigamma(x)))
+for _p in (sign_p, floor_p, ceil_p, is_finite_p, not_p):
+    ad.defjvp_zero(_p)
+
+
 # -- round ------------------------------------------------------------------------------------
 
 class RoundingMethod(enum.IntEnum):
@@ -132,6 +248,9 @@ round_p = Primitive("round")
 def _round_abstract_eval(x, *, rounding_method):
     check_dtype("round", x, FLOATING, "a floating dtype")
     return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+ad.defjvp_zero(round_p)
 
 
 def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):
@@ -150,6 +269,17 @@ def _integer_pow_abstract_eval(x, *, y):
     return ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
+def _integer_pow_jvp(g, x, *, y):
+    if y == 0:
+        return ad.Zero.from_value(g)
+    if y == 1:
+        return g
+    return mul(g, mul(float(y), integer_pow(x, y - 1)))
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+
 def integer_pow(x, y: int):
     """x ** y for a static Python integer exponent y (by repeated squaring)."""
     return bind(integer_pow_p, as_operand(x), y=operator.index(y))
@@ -164,6 +294,26 @@ convert_element_type_p = Primitive("convert_element_type")
 def _convert_abstract_eval(x, *, new_dtype, weak_type):
     dtypes.canonicalize(new_dtype, "convert_element_type")  # rejects unsupported dtypes
     return ShapedArray(x.shape, new_dtype, weak_type)
+
+
+def _convert_jvp_rule(primals, tangents, *, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    ans = bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
+    # float -> float is linear; to or from a non-float there is nothing to differentiate
+    if isinstance(t, ad.Zero) or not (dtypes.is_floating(x.dtype)
+                                      and dtypes.is_floating(new_dtype)):
+        return ans, ad.Zero.from_value(ans)
+    return ans, convert_element_type(t, new_dtype)
+
+
+def _convert_transpose_rule(ct, x, *, new_dtype, weak_type):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x])
+    return [convert_element_type(ct, x.aval.dtype)]
+
+
+ad.jvp_rules[convert_element_type_p] = _convert_jvp_rule
+ad.deftranspose(convert_element_type_p, _convert_transpose_rule)
 
 
 def convert_element_type(x, new_dtype, weak_type: bool = False):
@@ -258,6 +408,112 @@ shift_right_logical = _binary_fn(shift_right_logical_p, "Logical x >> y (zeros s
 shift_right_arithmetic = _binary_fn(shift_right_arithmetic_p, "Arithmetic x >> y (sign bits in).")
 
 
+# -- binary JVP / transpose rules -------------------------------------------------------------
+# One operand may be rank 0 and broadcast against the other: a scalar operand's tangent is
+# broadcast to the output shape, and its cotangent is summed back to shape ().
+
+def _add_jvp_lhs(g, x, y):
+    return _bcast(g, _out_shape(x, y))
+
+
+def _sub_jvp_rhs(g, x, y):
+    return neg(_bcast(g, _out_shape(x, y)))
+
+
+def _add_transpose_rule(ct, x, y):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x, y])
+    return [_ct_for(ct, x) if ad.is_undefined(x) else None,
+            _ct_for(ct, y) if ad.is_undefined(y) else None]
+
+
+def _sub_transpose_rule(ct, x, y):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x, y])
+    return [_ct_for(ct, x) if ad.is_undefined(x) else None,
+            _ct_for(neg(ct), y) if ad.is_undefined(y) else None]
+
+
+def _mul_transpose_rule(ct, x, y):
+    # linear in each operand separately: exactly one of them is the linear input
+    if ad.is_undefined(x) and ad.is_undefined(y):
+        raise NotImplementedError("transpose of mul: both operands are linear inputs (the "
+                                  "product of two tangents is not linear)")
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x, y])
+    if ad.is_undefined(x):
+        return [_ct_for(mul(ct, y), x), None]
+    return [None, _ct_for(mul(x, ct), y)]
+
+
+def _div_transpose_rule(ct, x, y):
+    # linear in the numerator only
+    if ad.is_undefined(y):
+        raise NotImplementedError("transpose of div with respect to the denominator: div is "
+                                  "linear only in its numerator")
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x, y])
+    return [_ct_for(div(ct, y), x), None]
+
+
+def _pow_jvp_lhs(g, ans, x, y):
+    # y * x^(y-1), and exactly 0 where y == 0 (no 0 * inf = NaN at x == 0); where y == 0 the
+    # unused branch sees x = y = 1, so its own derivatives (higher orders) stay finite too
+    shape = tuple(ans.shape)
+    xb, yb = _bcast(x, shape), _bcast(y, shape)
+    y_is_0 = eq(yb, 0)
+    ones = _full_like(yb, 1)
+    jac = select(y_is_0, _full_like(yb, 0),
+                 mul(select(y_is_0, ones, yb), pow(select(y_is_0, ones, xb), sub(yb, 1))))
+    return mul(g, jac)
+
+
+def _pow_jvp_rhs(g, ans, x, y):
+    # log(x) * x^y, taken as 0 at x == 0 (where x^y is 0 or 1 for y >= 0)
+    return mul(g, mul(log(_replace_zero(x)), ans))
+
+
+def _balanced_eq(x, ans, y):
+    """1 where x attains ``ans``, halved where y attains it too (ties split evenly, as JAX)."""
+    x_wins = convert_element_type(eq(x, ans), ans.dtype)
+    y_ties = convert_element_type(eq(y, ans), ans.dtype)
+    return div(x_wins, add(y_ties, 1.0))
+
+
+def _rem_jvp_rhs(g, x, y):
+    q = div(x, y)
+    return mul(neg(g), mul(sign(q), floor(abs(q))))  # -g * trunc(x / y)
+
+
+def _atan2_jvp_lhs(g, x, y):
+    return mul(g, div(y, add(mul(x, x), mul(y, y))))
+
+
+def _atan2_jvp_rhs(g, x, y):
+    return mul(g, div(neg(x), add(mul(x, x), mul(y, y))))
+
+
+ad.defjvp(add_p, _add_jvp_lhs, lambda g, x, y: _add_jvp_lhs(g, y, x))
+ad.deftranspose(add_p, _add_transpose_rule)
+ad.defjvp(sub_p, _add_jvp_lhs, _sub_jvp_rhs)
+ad.deftranspose(sub_p, _sub_transpose_rule)
+ad.defjvp(mul_p, lambda g, x, y: mul(g, y), lambda g, x, y: mul(x, g))
+ad.deftranspose(mul_p, _mul_transpose_rule)
+ad.defjvp(div_p, lambda g, x, y: div(g, y),
+          lambda g, x, y: mul(mul(neg(g), x), integer_pow(y, -2)))
+ad.deftranspose(div_p, _div_transpose_rule)
+ad.defjvp(rem_p, _add_jvp_lhs, _rem_jvp_rhs)
+ad.defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
+ad.defjvp2(max_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+ad.defjvp2(min_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+           lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+ad.defjvp(atan2_p, _atan2_jvp_lhs, _atan2_jvp_rhs)
+for _p in (nextafter_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, shift_left_p,
+           shift_right_logical_p, shift_right_arithmetic_p):
+    ad.defjvp_zero(_p)
+
+
 # -- select_n ---------------------------------------------------------------------------------
 
 select_n_p = Primitive("select_n")
@@ -279,6 +535,35 @@ def _select_n_abstract_eval(which, *cases):
     elif which.dtype != dtypes.int32:
         raise dtype_error("select_n", "`which` must be bool or int32", which)
     return ShapedArray(cases[0].shape, cases[0].dtype, all_weak(*cases))
+
+
+def _select_n_jvp_rule(primals, tangents, **params):
+    which, *cases = primals
+    ans = bind(select_n_p, which, *cases)
+    case_tangents = tangents[1:]
+    if all(isinstance(t, ad.Zero) for t in case_tangents):
+        return ans, ad.Zero.from_value(ans)
+    return ans, bind(select_n_p, which, *[ad.instantiate_zeros(t) for t in case_tangents])
+
+
+def _select_n_transpose_rule(ct, which, *cases):
+    if ad.is_undefined(which):
+        raise NotImplementedError("transpose of select_n with respect to `which`")
+    if isinstance(ct, ad.Zero):
+        return [None] + _zero_cts(cases)
+    zeros = _full_like(ct, 0)
+    if which.dtype == dtypes.bool_:  # case 0 where `which` is False, case 1 where True
+        picks = [lambda c: select(which, zeros, c), lambda c: select(which, c, zeros)]
+    else:
+        n = len(cases)
+        idx = clamp(0, which, n - 1)  # select_n clamps an int `which` into [0, n)
+        picks = [lambda c, i=i: select(eq(idx, i), c, zeros) for i in range(n)]
+    return [None] + [_ct_for(pick(ct), c) if ad.is_undefined(c) else None
+                     for pick, c in zip(picks, cases)]
+
+
+ad.jvp_rules[select_n_p] = _select_n_jvp_rule
+ad.deftranspose(select_n_p, _select_n_transpose_rule)
 
 
 def select_n(which, *cases):
@@ -309,6 +594,25 @@ def _clamp_abstract_eval(lo, x, hi):
             raise shape_error("clamp", "bounds must be scalars or have the operand's shape",
                               lo, x, hi)
     return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+# JAX's convention: x gets the tangent strictly inside (lo, hi); lo where it clamps from below
+# (lo > x, lo < hi), hi where it clamps from above (hi < x); nobody at the ties.  One extension:
+# with lo > hi the result is hi (min(max(x, lo), hi)), so hi also gets it where hi < lo -- JAX
+# leaves that case undefined and gives no tangent to anyone.
+def _clamp_jvp_lo(g, lo, x, hi):
+    return select(bitwise_and(gt(lo, x), lt(lo, hi)), _bcast(g, x.shape), _full_like(x, 0))
+
+
+def _clamp_jvp_x(g, lo, x, hi):
+    return select(bitwise_and(gt(x, lo), lt(x, hi)), g, _full_like(x, 0))
+
+
+def _clamp_jvp_hi(g, lo, x, hi):
+    return select(bitwise_or(lt(hi, x), lt(hi, lo)), _bcast(g, x.shape), _full_like(x, 0))
+
+
+ad.defjvp(clamp_p, _clamp_jvp_lo, _clamp_jvp_x, _clamp_jvp_hi)
 
 
 def clamp(min, x, max):

@@ -1,10 +1,14 @@
 """dot_general: contraction with batch dimensions (matmul, einsum, tensordot lower to it)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes
 from ..core import Primitive, ShapedArray, bind
+from ..interpreters import ad
 from ..errors import dtype_error, shape_error
 from ._util import as_int_tuple, as_operands, check_same_dtypes
+from .shape import _linear_transpose, transpose
 
 dot_general_p = Primitive("dot_general")
 
@@ -39,6 +43,59 @@ def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers, preferred_element
     rfree = [d for i, d in enumerate(rhs.shape) if i not in rc and i not in rb]
     out_dtype = preferred_element_type or lhs.dtype
     return ShapedArray(batch + lfree + rfree, out_dtype, lhs.weak_type and rhs.weak_type)
+
+
+# Bilinear: d(lhs . rhs) = t_lhs . rhs + lhs . t_rhs.
+ad.defjvp(dot_general_p,
+          lambda g, lhs, rhs, **params: bind(dot_general_p, g, rhs, **params),
+          lambda g, lhs, rhs, **params: bind(dot_general_p, lhs, g, **params))
+
+
+def _free_dims(ndim, contract, batch):
+    return [i for i in range(ndim) if i not in contract and i not in batch]
+
+
+def _dot_transpose_operand(ct, x_aval, y, x_contract, y_contract, x_batch, y_batch, x_first,
+                           preferred_element_type):
+    """Cotangent of operand x of ``out = dot_general(x, y)`` (or ``(y, x)`` if not x_first).
+
+    ``ct`` has axes batch + (x free) + (y free), with x's free axes first iff x_first.
+    Contracting ct's y-free axes with y's free axes (batching over the batch axes) gives
+    batch + (x free) + (y contract axes in increasing order) = x's axes in the order
+    x_batch + x_free + x_contract[argsort(y_contract)]; a transpose restores x's order."""
+    y_ndim = len(y.aval.shape) if ad.is_undefined(y) else y.ndim
+    x_free = _free_dims(len(x_aval.shape), x_contract, x_batch)
+    y_free = _free_dims(y_ndim, y_contract, y_batch)
+    nb = len(x_batch)
+    if x_first:
+        ct_y_free = list(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
+    else:
+        ct_y_free = list(range(nb, nb + len(y_free)))
+    dims = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(y_batch)))
+    out = bind(dot_general_p, ct, y, dimension_numbers=dims,
+               preferred_element_type=preferred_element_type)
+    x_contract_by_y = [x_contract[i] for i in np.argsort(y_contract, kind="stable")]
+    order = list(x_batch) + x_free + x_contract_by_y
+    return transpose(out, tuple(int(i) for i in np.argsort(order)))
+
+
+@_linear_transpose
+def _dot_general_transpose_rule(ct, lhs, rhs, *, dimension_numbers, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    ct_lhs = ct_rhs = None
+    if ad.is_undefined(lhs) and ad.is_undefined(rhs):
+        raise NotImplementedError("dot_general is bilinear, not linear: cannot transpose it "
+                                  "with respect to both operands at once")
+    if ad.is_undefined(lhs):
+        ct_lhs = _dot_transpose_operand(ct, lhs.aval, rhs, lc, rc, lb, rb, True,
+                                        preferred_element_type)
+    if ad.is_undefined(rhs):
+        ct_rhs = _dot_transpose_operand(ct, rhs.aval, lhs, rc, lc, rb, lb, False,
+                                        preferred_element_type)
+    return [ct_lhs, ct_rhs]
+
+
+ad.deftranspose(dot_general_p, _dot_general_transpose_rule)
 
 
 def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):

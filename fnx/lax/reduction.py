@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from .. import dtypes
-from ..core import Primitive, ShapedArray, bind
+from ..core import Array, Primitive, ShapedArray, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
+from ..interpreters import ad
+from . import elementwise as _ew
 from ._util import (ALL, BOOL_OR_INT, NUMERIC, as_operand, as_operands, canonical_axes,
                     canonical_axis, check_dtype, check_same_shapes)
 
@@ -37,6 +41,78 @@ reduce_and_p = _define_reduce("reduce_and", BOOL_OR_INT, "a bool or integer dtyp
 reduce_or_p = _define_reduce("reduce_or", BOOL_OR_INT, "a bool or integer dtype")
 
 
+# -- autodiff rules of the reductions ---------------------------------------------------------
+
+def _kept_dims(ndim, axes):
+    return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _expand_back(r, x_shape, axes):
+    """Broadcast a reduction's result ``r`` back to the operand's shape."""
+    from .shape import broadcast_in_dim
+    return broadcast_in_dim(r, tuple(x_shape), _kept_dims(len(x_shape), axes))
+
+
+def _reduce_sum_transpose_rule(ct, x, *, axes):
+    if isinstance(ct, ad.Zero):
+        return [ad.Zero(x.aval.strip_weak_type())]
+    ct = _ew.convert_element_type(ct, x.aval.dtype)  # never weak
+    return [_expand_back(ct, x.aval.shape, axes)]
+
+
+ad.deflinear(reduce_sum_p, _reduce_sum_transpose_rule)
+
+
+def _reduce_prod_jvp_rule(primals, tangents, *, axes):
+    """JVP of a product as the JVP of a pairwise tree of ``mul`` over the reduced elements
+    (JAX's scheme): exact when some factors are zero, and at every derivative order."""
+    (x,), (g,) = primals, tangents
+    ans = bind(reduce_prod_p, x, axes=axes)
+    if isinstance(g, ad.Zero):
+        return ans, ad.Zero.from_value(ans)
+    from .shape import reshape, transpose
+    kept = _kept_dims(x.ndim, axes)
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    new_shape = (n,) + tuple(x.shape[i] for i in kept)
+    if n == 0:  # an empty product is the constant 1
+        return ans, ad.Zero.from_value(ans)
+    perm = tuple(axes) + kept
+    x2 = reshape(transpose(x, perm), new_shape)
+    g2 = reshape(transpose(g, perm), new_shape)
+    _, (t,) = ad.jvp_flat(lambda v: [_product_tree(v)], [x2], [g2])
+    return ans, ad.instantiate_zeros(t)
+
+
+def _product_tree(v):
+    """Product over axis 0 by repeatedly multiplying the two halves (an odd half padded by 1)."""
+    from .shape import pad, slice_in_dim, squeeze
+    while v.shape[0] > 1:
+        n = v.shape[0]
+        n1 = (n + 1) // 2
+        a, b = slice_in_dim(v, 0, n1, 1, 0), slice_in_dim(v, n1, n, 1, 0)
+        if n - n1 != n1:
+            b = pad(b, Array(np.ones((), v.dtype)), ((0, 1, 0),) + ((0, 0, 0),) * (v.ndim - 1))
+        v = _ew.mul(a, b)
+    return squeeze(v, (0,))
+
+
+ad.jvp_rules[reduce_prod_p] = _reduce_prod_jvp_rule
+
+
+def _reduce_chooser_jvp(g, ans, x, *, axes):
+    """Tangent of a max/min reduction: ties split evenly, as JAX (the mean of the tangents at
+    all positions that attain the extremum)."""
+    where = _ew.convert_element_type(_ew.eq(x, _expand_back(ans, x.shape, axes)), g.dtype)
+    counts = reduce_sum(where, axes)
+    return _ew.div(reduce_sum(_ew.mul(g, where), axes), counts)
+
+
+ad.defjvp2(reduce_max_p, _reduce_chooser_jvp)
+ad.defjvp2(reduce_min_p, _reduce_chooser_jvp)
+ad.defjvp_zero(reduce_and_p)
+ad.defjvp_zero(reduce_or_p)
+
+
 def _reduce_fn(prim: Primitive, doc: str):
     def fn(x, axes):
         x = as_operand(x)
@@ -51,8 +127,10 @@ def _reduce_fn(prim: Primitive, doc: str):
 
 reduce_sum = _reduce_fn(reduce_sum_p, "Sum over ``axes`` (float32 accumulates accurately).")
 reduce_prod = _reduce_fn(reduce_prod_p, "Product over ``axes``.")
-reduce_max = _reduce_fn(reduce_max_p, "Maximum over ``axes``; NaN propagates; empty -> -inf.")
-reduce_min = _reduce_fn(reduce_min_p, "Minimum over ``axes``; NaN propagates; empty -> +inf.")
+reduce_max = _reduce_fn(reduce_max_p, "Maximum over ``axes``; NaN propagates; empty -> -inf.  "
+                                     "Its derivative: ties split evenly, as JAX.")
+reduce_min = _reduce_fn(reduce_min_p, "Minimum over ``axes``; NaN propagates; empty -> +inf.  "
+                                     "Its derivative: ties split evenly, as JAX.")
 reduce_and = _reduce_fn(reduce_and_p, "Logical/bitwise and over ``axes``.")
 reduce_or = _reduce_fn(reduce_or_p, "Logical/bitwise or over ``axes``.")
 
@@ -78,6 +156,8 @@ def _define_argreduce(name: str) -> Primitive:
 
 argmax_p = _define_argreduce("argmax")
 argmin_p = _define_argreduce("argmin")
+ad.defjvp_zero(argmax_p)
+ad.defjvp_zero(argmin_p)
 
 
 def argmax(x, axis: int, index_dtype=dtypes.int32):
@@ -119,6 +199,36 @@ cummax_p = _define_cumulative("cummax", NUMERIC, "a numeric dtype")
 cummin_p = _define_cumulative("cummin", NUMERIC, "a numeric dtype")
 
 
+def _cumsum_transpose_rule(ct, x, *, axis, reverse):
+    if isinstance(ct, ad.Zero):
+        return [ad.Zero(x.aval.strip_weak_type())]
+    ct = _ew.convert_element_type(ct, x.aval.dtype)
+    return [bind(cumsum_p, ct, axis=axis, reverse=not reverse)]
+
+
+ad.deflinear(cumsum_p, _cumsum_transpose_rule)
+
+
+def _scan_jvp(prim, combine):
+    """JVP of a cumulative primitive as the JVP of ``associative_scan(combine)`` (as JAX):
+    exact with zeros (cumprod) and ties (cummax/cummin split tied tangents like ``max``)."""
+    def rule(primals, tangents, *, axis, reverse):
+        from .scan_util import associative_scan
+        (x,), (g,) = primals, tangents
+        ans = bind(prim, x, axis=axis, reverse=reverse)
+        if isinstance(g, ad.Zero):
+            return ans, ad.Zero.from_value(ans)
+        _, (t,) = ad.jvp_flat(
+            lambda v: [associative_scan(combine, v, reverse=reverse, axis=axis)], [x], [g])
+        return ans, ad.instantiate_zeros(t)
+    ad.jvp_rules[prim] = rule
+
+
+_scan_jvp(cumprod_p, _ew.mul)
+_scan_jvp(cummax_p, _ew.max)
+_scan_jvp(cummin_p, _ew.min)
+
+
 def _cumulative_fn(prim: Primitive, doc: str):
     def fn(x, axis: int = 0, reverse: bool = False):
         x = as_operand(x)
@@ -150,6 +260,35 @@ def _sort_abstract_eval(*operands, dimension, is_stable, num_keys):
     if not 0 <= dimension < max(x.ndim, 1) or x.ndim == 0:
         raise shape_error("sort", f"dimension {dimension} out of range", x)
     return [ShapedArray(o.shape, o.dtype, o.weak_type) for o in operands]
+
+
+def _sort_jvp_rule(primals, tangents, *, dimension, is_stable, num_keys):
+    """Sorting permutes: the tangents follow the primals through the same permutation, found
+    by sorting an iota along with the operands."""
+    from .shape import broadcasted_iota
+    shape = tuple(primals[0].shape)
+    iota = broadcasted_iota(dtypes.int32, shape, dimension)
+    *outs, perm = bind(sort_p, *primals, iota, dimension=dimension, is_stable=is_stable,
+                       num_keys=num_keys)
+    tangents_out = [ad.Zero.from_value(o) if isinstance(t, ad.Zero)
+                    else _take_along_axis(t, perm, dimension)
+                    for o, t in zip(outs, tangents)]
+    return outs, tangents_out
+
+
+def _take_along_axis(x, idx, axis):
+    """``x`` permuted along ``axis`` by ``idx`` (same shape): a batched gather with the axis
+    moved last."""
+    from .indexing import gather
+    from .shape import transpose
+    nd = x.ndim
+    perm = tuple(i for i in range(nd) if i != axis) + (axis,)
+    inv = tuple(int(i) for i in np.argsort(perm))
+    out = gather(transpose(x, perm), transpose(idx, perm), batch_dims=nd - 1)
+    return transpose(out, inv)
+
+
+ad.jvp_rules[sort_p] = _sort_jvp_rule
 
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):

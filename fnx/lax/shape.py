@@ -12,7 +12,8 @@ import operator
 import numpy as np
 
 from .. import dtypes
-from ..core import Primitive, ShapedArray, bind
+from ..core import Array, Primitive, ShapedArray, bind, get_aval
+from ..interpreters import ad
 from ..errors import FnxIndexError, InvalidArgumentError, dtype_error, shape_error
 from ._util import (INTEGER, as_int_tuple, as_operand, as_operands, canonical_axes,
                     check_axes_in_range, check_same_dtypes)
@@ -20,6 +21,32 @@ from ._util import (INTEGER, as_int_tuple, as_operand, as_operands, canonical_ax
 
 def _prod(shape) -> int:
     return math.prod(shape)
+
+
+# -- helpers for the autodiff rules -----------------------------------------------------------
+
+def _zero_scalar(dtype):
+    return Array(np.zeros((), dtype))
+
+
+def _zeros(aval):
+    return ad.zeros_like_aval(aval)
+
+
+def _aval_of(x):
+    return x.aval if ad.is_undefined(x) else get_aval(x)
+
+
+def _linear_transpose(rule):
+    """Wrap a transpose rule so that a symbolic ``Zero`` cotangent gives ``Zero`` cotangents
+    for the undefined operands (and None for the others) without running ``rule``."""
+    def wrapped(ct, *operands, **params):
+        if isinstance(ct, ad.Zero):
+            return [ad.Zero(x.aval) if ad.is_undefined(x) else None for x in operands]
+        return rule(ct, *operands, **params)
+    wrapped.__name__ = rule.__name__
+    wrapped.__doc__ = rule.__doc__
+    return wrapped
 
 
 # -- broadcast_in_dim -------------------------------------------------------------------------
@@ -43,6 +70,20 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
             raise shape_error("broadcast_in_dim", f"cannot broadcast operand dimension of size {d}"
                               f" to size {shape[od]} (target shape {shape})", x)
     return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+@_linear_transpose
+def _broadcast_in_dim_transpose_rule(ct, x, *, shape, broadcast_dimensions):
+    # Sum over the new axes and over the operand's size-1 axes that were stretched.
+    stretched = tuple(od for d, od in zip(x.aval.shape, broadcast_dimensions)
+                      if d == 1 and shape[od] != 1)
+    new = tuple(i for i in range(len(shape)) if i not in broadcast_dimensions)
+    from .reduction import reduce_sum
+    summed = reduce_sum(ct, tuple(sorted(new + stretched)))
+    return [reshape(summed, x.aval.shape)]
+
+
+ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose_rule)
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):
@@ -77,6 +118,14 @@ def _reshape_abstract_eval(x, *, new_sizes):
     return ShapedArray(new_sizes, x.dtype, x.weak_type)
 
 
+@_linear_transpose
+def _reshape_transpose_rule(ct, x, *, new_sizes):
+    return [reshape(ct, x.aval.shape)]
+
+
+ad.deflinear(reshape_p, _reshape_transpose_rule)
+
+
 def reshape(x, new_sizes, dimensions=None):
     """Reshape (row-major); ``dimensions`` optionally transposes the operand first."""
     x = as_operand(x)
@@ -99,6 +148,14 @@ def _transpose_abstract_eval(x, *, permutation):
         raise shape_error("transpose", f"permutation {permutation} is not a permutation of the "
                           f"operand's {x.ndim} axes", x)
     return ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
+
+
+@_linear_transpose
+def _transpose_transpose_rule(ct, x, *, permutation):
+    return [transpose(ct, tuple(int(i) for i in np.argsort(permutation)))]
+
+
+ad.deflinear(transpose_p, _transpose_transpose_rule)
 
 
 def transpose(x, permutation):
@@ -126,6 +183,14 @@ def _squeeze_abstract_eval(x, *, dimensions):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
+@_linear_transpose
+def _squeeze_transpose_rule(ct, x, *, dimensions):
+    return [expand_dims(ct, dimensions)]
+
+
+ad.deflinear(squeeze_p, _squeeze_transpose_rule)
+
+
 def squeeze(x, dimensions):
     """Remove the size-1 axes ``dimensions``."""
     x = as_operand(x)
@@ -147,6 +212,14 @@ def _expand_dims_abstract_eval(x, *, dimensions):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
+@_linear_transpose
+def _expand_dims_transpose_rule(ct, x, *, dimensions):
+    return [squeeze(ct, dimensions)]
+
+
+ad.deflinear(expand_dims_p, _expand_dims_transpose_rule)
+
+
 def expand_dims(x, dimensions):
     """Insert size-1 axes at ``dimensions`` (positions in the output)."""
     x = as_operand(x)
@@ -164,6 +237,14 @@ rev_p = Primitive("rev")
 def _rev_abstract_eval(x, *, dimensions):
     check_axes_in_range("rev", dimensions, x.ndim, x)
     return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+@_linear_transpose
+def _rev_transpose_rule(ct, x, *, dimensions):
+    return [rev(ct, dimensions)]
+
+
+ad.deflinear(rev_p, _rev_transpose_rule)
 
 
 def rev(x, dimensions):
@@ -192,6 +273,20 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
                                 f"{strides} are out of range for shape {tuple(x.shape)}")
         shape.append(max(0, -(-(hi - lo) // st)))
     return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+@_linear_transpose
+def _slice_transpose_rule(ct, x, *, start_indices, limit_indices, strides):
+    # Scatter the cotangent back with zeros: low = start, interior = stride - 1, and the high
+    # padding that restores the operand's size (the tail the slice never reached).
+    config = []
+    for d, n, lo, st in zip(x.aval.shape, ct.shape, start_indices, strides):
+        used = n + max(n - 1, 0) * (st - 1)
+        config.append((lo, d - lo - used, st - 1))
+    return [pad(ct, _zero_scalar(x.aval.dtype), tuple(config))]
+
+
+ad.deflinear(slice_p, _slice_transpose_rule)
 
 
 def slice(x, start_indices, limit_indices, strides=None):
@@ -240,6 +335,22 @@ def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
     return ShapedArray(slice_sizes, x.dtype, x.weak_type)
 
 
+# Linear in the operand only; the start indices are integers and never differentiated.
+ad.defjvp(dynamic_slice_p,
+          lambda g, x, *starts, slice_sizes: bind(dynamic_slice_p, g, *starts,
+                                                   slice_sizes=slice_sizes))
+
+
+@_linear_transpose
+def _dynamic_slice_transpose_rule(ct, x, *starts, slice_sizes):
+    # dynamic_update_slice clamps the starts exactly as dynamic_slice does.
+    ct_x = dynamic_update_slice(_zeros(x.aval), ct, starts) if ad.is_undefined(x) else None
+    return [ct_x] + [None] * len(starts)
+
+
+ad.deftranspose(dynamic_slice_p, _dynamic_slice_transpose_rule)
+
+
 def dynamic_slice(x, start_indices, slice_sizes):
     """``x[s0:s0+n0, ...]`` with traced starts, clamped so that the slice fits (as JAX)."""
     x = as_operand(x)
@@ -259,6 +370,33 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
         raise shape_error("dynamic_update_slice", "the update must have the operand's rank and "
                           "fit inside it", x, update)
     return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+def _dynamic_update_slice_jvp_rule(primals, tangents, **params):
+    # Jointly linear in (operand, update); the starts are integer indices.
+    x, update, *starts = primals
+    t_x, t_update = tangents[:2]
+    ans = bind(dynamic_update_slice_p, x, update, *starts, **params)
+    if isinstance(t_x, ad.Zero) and isinstance(t_update, ad.Zero):
+        return ans, ad.Zero.from_value(ans)
+    t_out = bind(dynamic_update_slice_p, ad.instantiate_zeros(t_x),
+                 ad.instantiate_zeros(t_update), *starts, **params)
+    return ans, t_out
+
+
+@_linear_transpose
+def _dynamic_update_slice_transpose_rule(ct, x, update, *starts):
+    ct_x = ct_update = None
+    if ad.is_undefined(x):
+        # The overwritten window did not come from the operand.
+        ct_x = dynamic_update_slice(ct, _zeros(_aval_of(update)), starts)
+    if ad.is_undefined(update):
+        ct_update = dynamic_slice(ct, starts, update.aval.shape)
+    return [ct_x, ct_update] + [None] * len(starts)
+
+
+ad.jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp_rule
+ad.deftranspose(dynamic_update_slice_p, _dynamic_update_slice_transpose_rule)
 
 
 def dynamic_update_slice(x, update, start_indices):
@@ -292,6 +430,26 @@ def _concatenate_abstract_eval(*xs, dimension):
     shape = list(ref.shape)
     shape[dimension] = sum(x.shape[dimension] for x in xs)
     return ShapedArray(shape, ref.dtype, all(x.weak_type for x in xs))
+
+
+@_linear_transpose
+def _concatenate_transpose_rule(ct, *xs, dimension):
+    cts, offset = [], 0
+    for x in xs:
+        shape = tuple(_aval_of(x).shape)
+        size = shape[dimension]
+        if ad.is_undefined(x):
+            start = [0] * len(shape)
+            limit = list(shape)
+            start[dimension], limit[dimension] = offset, offset + size
+            cts.append(slice(ct, start, limit))
+        else:
+            cts.append(None)
+        offset += size
+    return cts
+
+
+ad.deflinear(concatenate_p, _concatenate_transpose_rule)
 
 
 def concatenate(operands, dimension):
@@ -328,6 +486,28 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
+@_linear_transpose
+def _pad_transpose_rule(ct, x, padding_value, *, padding_config):
+    # Operand cotangent: undo the padding.  Negating low/high turns cropping into zero padding
+    # (cropped elements get a zero cotangent) and padding into cropping; a strided slice then
+    # skips the interior padding.
+    from .elementwise import sub
+    from .reduction import reduce_sum
+    unpad = tuple((-lo, -hi, 0) for lo, hi, _ in padding_config)
+    unpadded = pad(ct, _zero_scalar(ct.dtype), unpad)
+    ct_x = slice(unpadded, (0,) * ct.ndim, tuple(unpadded.shape),
+                 tuple(interior + 1 for _, _, interior in padding_config))
+    ct_pv = None
+    if ad.is_undefined(padding_value):
+        # Every output element that is not an operand element is the padding value.
+        axes = tuple(range(ct.ndim))
+        ct_pv = sub(reduce_sum(ct, axes), reduce_sum(ct_x, axes))
+    return [ct_x if ad.is_undefined(x) else None, ct_pv]
+
+
+ad.deflinear(pad_p, _pad_transpose_rule)
+
+
 def pad(x, padding_value, padding_config):
     """Pad with (low, high, interior) per dimension; low/high may be negative (cropping)."""
     x, padding_value = as_operands(x, padding_value)
@@ -348,6 +528,9 @@ def _iota_abstract_eval(*, dtype, shape, dimension):
     if dtype == dtypes.bool_ or not dtypes.is_supported(dtype):
         raise dtype_error("iota", f"dtype must be a supported numeric dtype, got {dtype}")
     return ShapedArray(shape, dtype, False)
+
+
+ad.defjvp_zero(iota_p)  # no operands: a constant
 
 
 def iota(dtype, size: int):
