@@ -15,7 +15,7 @@ from .. import dtypes, lax
 from ..core import Array
 from ..errors import DTypeError, ShapeError
 from ._util import (asarray_arg, canonical_axes, canonical_axis, check_supported, full_scalar,
-                    keep_dims, promote, to_dtype)
+                    host_to_array, is_array, keep_dims, promote, to_dtype)
 from ._ufuncs import isnan, where as _where
 
 
@@ -399,7 +399,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     if method not in _QUANTILE_METHODS:
         raise ValueError(f"quantile: method must be one of {_QUANTILE_METHODS}, got {method!r}")
     a = asarray_arg("quantile", a)
-    q = asarray_arg("quantile", q)
+    # host q (Python floats, lists) goes straight to float64: a weak float32 would round 1/3
+    q = q if is_array(q) else host_to_array("quantile", np.asarray(q, dtype=np.float64))
     if q.ndim > 1:
         raise ValueError("quantile: q must be a scalar or 1-d")
     dt = a.dtype if a.dtype.kind == "f" else dtypes.default_float
