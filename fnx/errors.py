@@ -35,6 +35,10 @@ class UnexpectedTracerError(FnxError):
     """A tracer escaped the transformation that created it."""
 
 
+class AutodiffError(FnxError, TypeError):
+    """Misuse of a differentiation API (non-scalar grad, integer inputs, bad cotangents)."""
+
+
 class MissingKernelError(FnxError, NotImplementedError):
     """A backend has no kernel for a primitive/dtype (raised when fnx.config.strict is on)."""
 

@@ -30,7 +30,7 @@ import numpy as np
 from .. import dtypes
 from ..core import (Array, Jaxpr, Literal, Primitive, ShapedArray, Trace, Tracer, Var, bind,
                     full_lower, full_raise, get_aval, new_main)
-from ..errors import FnxError
+from ..errors import AutodiffError, FnxError  # noqa: F401 (AutodiffError re-exported)
 
 jvp_rules: dict[Primitive, Callable] = {}
 transpose_rules: dict[Primitive, Callable] = {}
@@ -317,6 +317,3 @@ def backward_pass(jaxpr: Jaxpr, args: list, cotangents: list) -> list:
     return [read_cotangent(v) for v, a in zip(jaxpr.in_binders, args)
             if isinstance(a, UndefinedPrimal)]
 
-
-class AutodiffError(FnxError, TypeError):
-    """Misuse of a differentiation API (non-scalar grad, integer inputs, bad cotangents)."""
