@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import fnx
 import fnx.numpy as fnp
 from fnx.core import ArrayBase
 
@@ -119,8 +120,7 @@ def test_rows_are_well_formed():
     for row in SPECS:
         assert row.group in ("elementwise", "reduction", "shape"), row
         assert isinstance(row.differentiable, bool), row
-        assert row.dtypes and all(np.dtype(d) in fnp.__dict__.values() or True
-                                  for d in row.dtypes), row
+        assert row.dtypes and set(row.dtypes) <= set(fnx.dtypes.SUPPORTED), row
         assert callable(row.ref) and callable(row.fn), row
 
 
@@ -153,3 +153,13 @@ def test_take_along_axis_empty_result():
     idx = np.zeros((1, 0, 2), np.int32)
     got = fnp.take_along_axis(fnp.asarray(a), fnp.asarray(idx), -1)
     assert tuple(got.shape) == np.take_along_axis(a, idx, -1).shape == (0, 0, 2)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="fnx.numpy.median of an infinite middle value is NaN (its linear "
+                          "interpolation computes inf - inf); np.median gives inf")
+def test_median_of_infinite_middle():
+    for v in ([np.inf], [1.0, np.inf], [-np.inf, -np.inf, 0.0]):
+        a = np.array(v, np.float32)
+        got = float(fnp.median(fnp.asarray(a)))
+        assert got == np.median(a), (v, got)
