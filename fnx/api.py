@@ -225,6 +225,18 @@ def _normalize_argnums(argnums, nargs: int, name: str):
     return single, tuple(a % nargs for a in nums)
 
 
+def _with_args_replaced(fun, args, argnums, kwargs=None):
+    """``fun`` as a function of the arguments at ``argnums`` only (the others fixed)."""
+    kwargs = kwargs or {}
+
+    def partial(*dyn_args):
+        full = list(args)
+        for i, a in zip(argnums, dyn_args):
+            full[i] = a
+        return fun(*full, **kwargs)
+    return partial
+
+
 def _check_differentiable_args(name, dyn_args, argnums):
     for i, arg in zip(argnums, dyn_args):
         for leaf in tree_util.leaves(arg):
@@ -247,12 +259,7 @@ def value_and_grad(fun, argnums=0, has_aux: bool = False):
         dyn = [args[i] for i in nums]
         _check_differentiable_args("grad", dyn, nums)
 
-        def f_partial(*dyn_args):
-            full = list(args)
-            for i, a in zip(nums, dyn_args):
-                full[i] = a
-            return fun(*full, **kwargs)
-
+        f_partial = _with_args_replaced(fun, args, nums, kwargs)
         result = vjp(f_partial, *dyn, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves = tree_util.leaves(out)
@@ -326,12 +333,10 @@ def jacfwd(fun, argnums=0, has_aux: bool = False):
         flat_in = [_as_operand(x) for x in flat_in]
         avals = [raise_to_shaped(get_aval(x)).strip_weak_type() for x in flat_in]
 
+        f_partial = _with_args_replaced(fun, args, nums)
+
         def f_flat(*leaves):
-            d = tree_util.unflatten(in_tree, list(leaves))
-            full = list(args)
-            for i, a in zip(nums, d):
-                full[i] = a
-            return fun(*full)
+            return f_partial(*tree_util.unflatten(in_tree, list(leaves)))
 
         cols, out = [], None
         for basis in _std_basis(avals):
@@ -371,12 +376,7 @@ def jacrev(fun, argnums=0, has_aux: bool = False):
         dyn = [args[i] for i in nums]
         _check_differentiable_args("jacrev", dyn, nums)
 
-        def f_partial(*d):
-            full = list(args)
-            for i, a in zip(nums, d):
-                full[i] = a
-            return fun(*full)
-
+        f_partial = _with_args_replaced(fun, args, nums)
         result = vjp(f_partial, *dyn, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_util.flatten(out)
