@@ -39,6 +39,7 @@ import fnx.numpy as fnp
 from fnx import dtypes
 from fnx.core import Array, ArrayBase
 
+from spec_lax import _describe_operand  # noqa: E402  (shared case printer)
 from spec_lax import (ALL, BOOL_OR_INT, EXACT, FLOATING, INTEGER, NUMERIC, TRANSCENDENTAL,
                       WEAKABLE, _reshape_target, float_elements, int_elements, shapes,
                       strided_view, ulps)
@@ -74,11 +75,7 @@ ONE_ULP = ulps(1)
 def _describe(x) -> str:
     if x is None or not isinstance(x, ArrayBase):
         return f"{type(x).__name__} {x!r}"
-    v = x._value
-    layout = "C" if v.flags.c_contiguous else f"strides={v.strides}"
-    weak = ", weak" if x.weak_type else ""
-    body = np.array2string(v, separator=", ", threshold=100, floatmode="unique")
-    return f"{v.dtype}{list(v.shape)}[{layout}{weak}] {body}"
+    return _describe_operand(x)
 
 
 @dataclass
