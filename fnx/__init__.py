@@ -14,7 +14,7 @@ from .core import Array, ShapedArray
 from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from . import lax
 from . import numpy
-from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp
+from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
 from .backends import devices
 from .interpreters.custom import custom_jvp, custom_vjp
 from .lax import stop_gradient
@@ -35,4 +35,4 @@ def device_get(x):
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "config", "custom_jvp",
            "custom_vjp", "device_get", "devices", "dtypes", "errors", "grad", "hessian", "jacfwd",
            "jacrev", "jvp", "lax", "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree",
-           "value_and_grad", "vjp"]
+           "value_and_grad", "vjp", "vmap"]

@@ -10,6 +10,7 @@ import numpy as np
 from . import dtypes
 from . import tree as tree_util
 from .core import Array, Tracer, asarray_concrete, get_aval, raise_to_shaped
+from .errors import InvalidArgumentError, ShapeError
 from .interpreters.ad import (AutodiffError, UndefinedPrimal, Zero, backward_pass,
                               instantiate_zeros, is_differentiable_dtype, jvp_flat)
 from .interpreters.partial_eval import PartialVal, partial_eval_flat
@@ -299,109 +300,95 @@ def grad(fun, argnums=0, has_aux: bool = False):
 
 
 def _std_basis(flat_avals):
-    """Rows of the identity over the concatenated flat inputs, one per scalar."""
-    from . import numpy as fnp
+    """The identity over the concatenated flat inputs, as one batch per input leaf:
+    leaf j gets shape ``(total,) + shape_j`` and row k is the k-th unit vector's piece."""
     sizes = [int(np.prod(a.shape, dtype=np.int64)) for a in flat_avals]
     total = sum(sizes)
-    for k in range(total):
-        vecs, start = [], 0
-        for aval, size in zip(flat_avals, sizes):
-            onehot = np.zeros(size, aval.dtype)
-            if start <= k < start + size:
-                onehot[k - start] = 1
-            vecs.append(fnp.asarray(onehot.reshape(aval.shape)))
-            start += size
-        yield vecs
+    basis, start = [], 0
+    for aval, size in zip(flat_avals, sizes):
+        block = np.zeros((total, size), aval.dtype)
+        block[np.arange(start, start + size), np.arange(size)] = 1
+        basis.append(Array(block.reshape((total,) + tuple(aval.shape))))
+        start += size
+    return basis
 
 
-def _stack_leaves(rows, shape_out_tree, prefix_shape):
-    """Stack a list of flat result rows into arrays with leading ``prefix_shape``."""
-    from . import numpy as fnp
-    cols = list(zip(*rows))
-    return [fnp.reshape(fnp.stack(col), tuple(prefix_shape) + tuple(col[0].shape))
-            for col in cols]
+def _split_basis_axis(jac_leaf, axis: int, in_avals):
+    """Split the basis axis ``axis`` of ``jac_leaf`` into one array per input leaf, each with
+    that axis reshaped to the input's shape (placed where the axis was)."""
+    from .lax.shape import reshape, slice_in_dim
+    pieces, start = [], 0
+    shape = tuple(jac_leaf.shape)
+    for aval in in_avals:
+        size = int(np.prod(aval.shape, dtype=np.int64))
+        piece = slice_in_dim(jac_leaf, start, start + size, axis=axis)
+        start += size
+        new_shape = shape[:axis] + tuple(aval.shape) + shape[axis + 1:]
+        pieces.append(reshape(piece, new_shape))
+    return pieces
+
+
+def _differentiated_inputs(name, fun, args, argnums):
+    """(single, dyn args, flat dyn leaves, their tree, their avals, fun of the flat leaves)."""
+    single, nums = _normalize_argnums(argnums, len(args), name)
+    dyn = [args[i] for i in nums]
+    _check_differentiable_args(name, dyn, nums)
+    flat_in, in_tree = tree_util.flatten(tuple(dyn))
+    flat_in = [_as_operand(x) for x in flat_in]
+    avals = [raise_to_shaped(get_aval(x)).strip_weak_type() for x in flat_in]
+    f_partial = _with_args_replaced(fun, args, nums)
+
+    def f_flat(*leaves):
+        return f_partial(*tree_util.unflatten(in_tree, list(leaves)))
+    return single, dyn, flat_in, in_tree, avals, f_flat
+
+
+def _per_input(in_tree, single, pieces):
+    struct = tree_util.unflatten(in_tree, pieces)
+    return struct[0] if single else tuple(struct)
 
 
 def jacfwd(fun, argnums=0, has_aux: bool = False):
-    """Jacobian by forward mode: one JVP per input element.  Output leaves have shape
-    ``out.shape + in.shape`` (JAX's layout)."""
+    """Jacobian by forward mode: the JVP ``vmap``-ed over the standard basis of the inputs (one
+    batched pass, no loop).  Output leaves have shape ``out.shape + in.shape`` (JAX's layout)."""
     def jac(*args):
-        single, nums = _normalize_argnums(argnums, len(args), "jacfwd")
-        dyn = [args[i] for i in nums]
-        _check_differentiable_args("jacfwd", dyn, nums)
-        flat_in, in_tree = tree_util.flatten(tuple(dyn))
-        flat_in = [_as_operand(x) for x in flat_in]
-        avals = [raise_to_shaped(get_aval(x)).strip_weak_type() for x in flat_in]
+        single, _, flat_in, in_tree, avals, f_flat = _differentiated_inputs(
+            "jacfwd", fun, args, argnums)
 
-        f_partial = _with_args_replaced(fun, args, nums)
+        def pushforward(*tangents):
+            res = jvp(f_flat, tuple(flat_in), tuple(tangents), has_aux=has_aux)
+            return res if has_aux else res[:2]
 
-        def f_flat(*leaves):
-            return f_partial(*tree_util.unflatten(in_tree, list(leaves)))
-
-        cols, out = [], None
-        for basis in _std_basis(avals):
-            res = jvp(f_flat, tuple(flat_in), tuple(basis), has_aux=has_aux)
-            out, t = res[0], res[1]
-            cols.append(tree_util.leaves(t))
-        return _assemble_jacobian(out, cols, flat_in, in_tree, single, has_aux, res)
+        out_axes = (None, -1, None) if has_aux else (None, -1)
+        res = vmap(pushforward, out_axes=out_axes)(*_std_basis(avals))
+        out, tangents = res[0], res[1]
+        jacobian = tree_util.map(
+            lambda t: _per_input(in_tree, single, _split_basis_axis(t, t.ndim - 1, avals)),
+            tangents)
+        return (jacobian, res[2]) if has_aux else jacobian
 
     return jac
 
 
-def _assemble_jacobian(out, cols, flat_in, in_tree, single, has_aux, res):
-    """cols[k][j] = d out_leaf_j / d (flat input scalar k)  ->  pytree of out.shape + in.shape."""
-    from . import numpy as fnp
-    out_leaves, out_tree = tree_util.flatten(out)
-    per_out = []
-    for j, o in enumerate(out_leaves):
-        per_in, start = [], 0
-        for x in flat_in:
-            size = int(np.prod(x.shape, dtype=np.int64))
-            block = [cols[k][j] for k in range(start, start + size)]
-            start += size
-            stacked = fnp.stack(block, axis=-1) if block else \
-                fnp.zeros(tuple(o.shape) + (0,), o.dtype)
-            per_in.append(fnp.reshape(stacked, tuple(o.shape) + tuple(x.shape)))
-        in_struct = tree_util.unflatten(in_tree, per_in)
-        per_out.append(in_struct[0] if single else tuple(in_struct))
-    jac = tree_util.unflatten(out_tree, per_out)
-    return (jac, res[2]) if has_aux else jac
-
-
 def jacrev(fun, argnums=0, has_aux: bool = False):
-    """Jacobian by reverse mode: one VJP per output element (``out.shape + in.shape``)."""
+    """Jacobian by reverse mode: the VJP ``vmap``-ed over the standard basis of the outputs
+    (one batched backward pass, no loop).  Output leaves have shape ``out.shape + in.shape``."""
     def jac(*args):
-        from . import numpy as fnp
-        single, nums = _normalize_argnums(argnums, len(args), "jacrev")
-        dyn = [args[i] for i in nums]
-        _check_differentiable_args("jacrev", dyn, nums)
-
-        f_partial = _with_args_replaced(fun, args, nums)
-        result = vjp(f_partial, *dyn, has_aux=has_aux)
+        single, _, flat_in, in_tree, _, f_flat = _differentiated_inputs(
+            "jacrev", fun, args, argnums)
+        result = vjp(f_flat, *flat_in, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_util.flatten(out)
         out_avals = [raise_to_shaped(get_aval(o)).strip_weak_type() for o in out_leaves]
-        rows = []  # rows[k] = pullback of the k-th output scalar basis vector
-        for basis in _std_basis(out_avals):
-            g = pullback(tree_util.unflatten(out_tree, basis))
-            rows.append(g)
-        per_out, start = [], 0
-        for o in out_avals:
-            size = int(np.prod(o.shape, dtype=np.int64))
-            block = rows[start:start + size]
-            start += size
 
-            def stack_leaf(*leaves, o=o):
-                if not leaves:
-                    return None
-                return fnp.reshape(fnp.stack(leaves), tuple(o.shape) + tuple(leaves[0].shape))
+        def pull(*basis_leaves):
+            return pullback(tree_util.unflatten(out_tree, list(basis_leaves)))
 
-            if block:
-                stacked = tree_util.map(stack_leaf, *block)
-            else:
-                stacked = tree_util.map(lambda x, o=o: fnp.zeros(tuple(o.shape) + tuple(x.shape)),
-                                        tuple(dyn))
-            per_out.append(stacked[0] if single else tuple(stacked))
+        # cts[i]: (total_out,) + in_i.shape ; rows split per output leaf
+        cts = vmap(pull)(*_std_basis(out_avals))
+        per_in = [_split_basis_axis(ct, 0, out_avals) for ct in cts]
+        per_out = [_per_input(in_tree, single, [pieces[j] for pieces in per_in])
+                   for j in range(len(out_avals))]
         jacobian = tree_util.unflatten(out_tree, per_out)
         return (jacobian, result[2]) if has_aux else jacobian
 
@@ -411,3 +398,123 @@ def jacrev(fun, argnums=0, has_aux: bool = False):
 def hessian(fun, argnums=0, has_aux: bool = False):
     """Second derivatives: ``jacfwd(jacrev(fun))``."""
     return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+
+
+# ---------------------------------------------------------------------------------------------
+# vmap
+# ---------------------------------------------------------------------------------------------
+
+def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+    """Vectorize ``fun`` over a mapped axis of its arguments (JAX's ``vmap``).
+
+    ``in_axes``: an int, None (not mapped) or a tuple with one entry per positional argument,
+    each entry itself a pytree prefix of that argument.  ``out_axes``: the same for the output.
+    Keyword arguments are mapped over axis 0.  ``axis_size`` is needed only when no argument is
+    mapped.  Each primitive runs once on the whole batch (batching rules, no Python loop).
+
+    >>> fnx.vmap(fnp.dot, in_axes=(0, None))(xs, w)       # one dot per row of xs
+    >>> fnx.vmap(fnx.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)   # per-example grads
+    """
+    from .interpreters.batching import batch_flat
+    _check_axes_spec(in_axes, "in_axes")
+    _check_axes_spec(out_axes, "out_axes")
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)   # a top-level list means one entry per argument, like a tuple
+    name = getattr(fun, "__name__", "function")
+
+    @functools.wraps(fun)
+    def batched(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise InvalidArgumentError(
+                f"vmap({name}): in_axes is a tuple of length {len(in_axes)} but the function was "
+                f"called with {len(args)} positional argument(s); give one entry per argument")
+        leaves, in_tree, paths, dims = _flat_mapped_args(name, args, kwargs, in_axes)
+        size = _mapped_axis_size(name, leaves, paths, dims, axis_size)
+        out_tree = []
+        flat_fun = _flatten_fun(lambda a, k: fun(*a, **k), in_tree, out_tree)
+
+        def flat_fun_arrays(*xs):
+            return [_as_operand(o) for o in flat_fun(*xs)]
+
+        def out_dims(n):
+            return _flat_out_axes(name, out_axes, out_tree[0])
+
+        outs = batch_flat(flat_fun_arrays, leaves, dims, size, out_dims)
+        return tree_util.unflatten(out_tree[0], outs)
+
+    return batched
+
+
+def _check_axes_spec(spec, what):
+    for leaf in tree_util.leaves(spec, is_leaf=lambda x: x is None):
+        if leaf is not None and not isinstance(leaf, (int, np.integer)):
+            raise InvalidArgumentError(f"vmap: {what} must be ints or None (pytrees of them), "
+                                       f"got {leaf!r} in {spec!r}")
+
+
+def _flat_mapped_args(name, args, kwargs, in_axes):
+    """Flat operand leaves of (args, kwargs), their argument paths, and their mapped axes
+    (normalised to non-negative, or None)."""
+    try:
+        arg_dims = tree_util.broadcast_prefix(in_axes, tuple(args), is_leaf=lambda x: x is None)
+    except ValueError as e:
+        raise InvalidArgumentError(f"vmap({name}): in_axes {in_axes!r} does not match the "
+                                   f"structure of the arguments: {e}") from None
+    kw_dims = [0] * len(tree_util.leaves(kwargs))
+    path_leaves, in_tree = tree_util.flatten_with_path((tuple(args), kwargs))
+    leaves, paths, dims = [], [], []
+    for (path, leaf), d in zip(path_leaves, arg_dims + kw_dims):
+        x = _as_operand(leaf)
+        where = _describe_arg_path(path)
+        if d is not None:
+            d = operator.index(d)
+            if not -x.ndim <= d < x.ndim:
+                raise ShapeError(f"vmap({name}): in_axes {d} is out of range for {where} of "
+                                 f"shape {tuple(x.shape)} (rank {x.ndim})")
+            d %= x.ndim
+        leaves.append(x)
+        paths.append(where)
+        dims.append(d)
+    return leaves, in_tree, paths, dims
+
+
+def _describe_arg_path(path) -> str:
+    """('args', 0, ['w']) -> "argument 0['w']" ; kwargs -> "keyword argument 'lr'"."""
+    kind, rest = path[0].idx, path[1:]
+    if kind == 0:
+        head, rest = f"argument {rest[0].idx}", rest[1:]
+    else:
+        head, rest = f"keyword argument {rest[0].key!r}", rest[1:]
+    return head + tree_util.keystr(tuple(rest))
+
+
+def _mapped_axis_size(name, leaves, paths, dims, axis_size):
+    sizes = [(p, x.shape[d], d) for x, p, d in zip(leaves, paths, dims) if d is not None]
+    if not sizes:
+        if axis_size is None:
+            raise InvalidArgumentError(
+                f"vmap({name}): no argument is mapped (every in_axes entry is None, or the "
+                "function has no array arguments); pass axis_size to say how large the batch is")
+        return operator.index(axis_size)
+    distinct = {s for _, s, _ in sizes}
+    if axis_size is not None:
+        distinct.add(operator.index(axis_size))
+    if len(distinct) > 1:
+        detail = "; ".join(f"{p} has size {s} along axis {d}" for p, s, d in sizes)
+        extra = f"; axis_size={axis_size}" if axis_size is not None else ""
+        raise ShapeError(f"vmap({name}): the mapped axes have inconsistent sizes: {detail}"
+                         f"{extra}")
+    return sizes[0][1]
+
+
+def _flat_out_axes(name, out_axes, out_tree):
+    placeholder = tree_util.unflatten(out_tree, [_Leaf()] * out_tree.num_leaves)
+    try:
+        return tree_util.broadcast_prefix(out_axes, placeholder, is_leaf=lambda x: x is None)
+    except ValueError as e:
+        raise InvalidArgumentError(f"vmap({name}): out_axes {out_axes!r} does not match the "
+                                   f"structure of the output {out_tree}: {e}") from None
+
+
+class _Leaf:
+    """A stand-in output leaf (pytree leaf) used to expand out_axes over the output tree."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Array, Primitive, ShapedArray, bind
-from ..interpreters import ad
+from ..interpreters import ad, batching
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ._util import (ALL, BOOL_OR_INT, FLOATING, INTEGER, NUMERIC, all_weak, as_operand,
                     as_operands, check_dtype, check_same_dtypes, check_same_shapes)
@@ -40,6 +40,7 @@ def _define_unary(name: str, allowed, out_dtype=None) -> Primitive:
         return ShapedArray(x.shape, x.dtype, x.weak_type)
 
     prim.def_abstract_eval(abstract_eval)
+    batching.defvectorized(prim)
     UNARY_PRIMITIVES[name] = prim
     return prim
 
@@ -251,6 +252,7 @@ def _round_abstract_eval(x, *, rounding_method):
 
 
 ad.defjvp_zero(round_p)
+batching.defvectorized(round_p)
 
 
 def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):
@@ -278,6 +280,7 @@ def _integer_pow_jvp(g, x, *, y):
 
 
 ad.defjvp(integer_pow_p, _integer_pow_jvp)
+batching.defvectorized(integer_pow_p)
 
 
 def integer_pow(x, y: int):
@@ -314,6 +317,7 @@ def _convert_transpose_rule(ct, x, *, new_dtype, weak_type):
 
 ad.jvp_rules[convert_element_type_p] = _convert_jvp_rule
 ad.deftranspose(convert_element_type_p, _convert_transpose_rule)
+batching.defvectorized(convert_element_type_p)
 
 
 def convert_element_type(x, new_dtype, weak_type: bool = False):
@@ -347,6 +351,7 @@ def _define_binary(name: str, allowed, out_dtype=None) -> Primitive:
         return ShapedArray(shape, x.dtype, x.weak_type and y.weak_type)
 
     prim.def_abstract_eval(abstract_eval)
+    batching.defbroadcasting(prim)
     BINARY_PRIMITIVES[name] = prim
     return prim
 
@@ -562,8 +567,16 @@ def _select_n_transpose_rule(ct, which, *cases):
                      for pick, c in zip(picks, cases)]
 
 
+def _select_n_batching_rule(axis_size, args, dims):
+    # `which` may stay a scalar; the cases all need the full batched shape
+    ok = [True] + [False] * (len(args) - 1)
+    ops, out_dim = batching.broadcast_operands(axis_size, args, dims, ok)
+    return bind(select_n_p, *ops), out_dim
+
+
 ad.jvp_rules[select_n_p] = _select_n_jvp_rule
 ad.deftranspose(select_n_p, _select_n_transpose_rule)
+batching.batching_rules[select_n_p] = _select_n_batching_rule
 
 
 def select_n(which, *cases):
@@ -613,6 +626,7 @@ def _clamp_jvp_hi(g, lo, x, hi):
 
 
 ad.defjvp(clamp_p, _clamp_jvp_lo, _clamp_jvp_x, _clamp_jvp_hi)
+batching.defbroadcasting(clamp_p, scalar_operands=(True, False, True))
 
 
 def clamp(min, x, max):
@@ -641,6 +655,7 @@ def reciprocal(x):
 stop_gradient_p = Primitive("stop_gradient")
 stop_gradient_p.def_abstract_eval(lambda x: ShapedArray(x.shape, x.dtype, x.weak_type))
 ad.defjvp_zero(stop_gradient_p)
+batching.defvectorized(stop_gradient_p)
 
 
 def stop_gradient(x):

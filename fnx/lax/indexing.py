@@ -40,7 +40,7 @@ import operator
 import numpy as np
 
 from ..core import Array, Primitive, ShapedArray, bind, get_aval
-from ..interpreters import ad
+from ..interpreters import ad, batching
 from ..errors import dtype_error, shape_error
 from . import elementwise as _ew
 from ._util import ALL, INTEGER, NUMERIC, as_operand, check_same_dtypes
@@ -122,6 +122,25 @@ def _gather_transpose_rule(ct, operand, indices, *, batch_dims):
 ad.deftranspose(gather_p, _gather_transpose_rule)
 
 
+def _gather_batching_rule(axis_size, args, dims, *, batch_dims):
+    (operand, indices), (od, id_) = args, dims
+    n_index = indices.ndim - (id_ is not None) - batch_dims   # len(I)
+    if od is not None and id_ is not None:
+        # both batched: one more leading batch dimension
+        operand, indices = batching.moveaxis(operand, od, 0), batching.moveaxis(indices, id_, 0)
+        return gather(operand, indices, batch_dims + 1), 0
+    if od is not None:
+        # shared indices: the batch axis is one of the trailing dims R (right after D)
+        operand = batching.moveaxis(operand, od, batch_dims + 1)
+        return gather(operand, indices, batch_dims), batch_dims + n_index
+    # shared operand: the batch axis is one more index dimension, first of I
+    indices = batching.moveaxis(indices, id_, batch_dims)
+    return gather(operand, indices, batch_dims), batch_dims
+
+
+batching.batching_rules[gather_p] = _gather_batching_rule
+
+
 def gather(operand, indices, batch_dims: int = 0):
     """``operand[b, indices[b, i], ...]`` with the indexed axis right after ``batch_dims``
     leading batch axes; out-of-range indices are clamped."""
@@ -149,8 +168,23 @@ def _define_scatter(name: str, allowed) -> Primitive:
         return ShapedArray(operand.shape, operand.dtype, operand.weak_type)
 
     prim.def_abstract_eval(abstract_eval)
+    batching.batching_rules[prim] = _scatter_batching_rule(prim)
     SCATTER_PRIMITIVES[name] = prim
     return prim
+
+
+def _scatter_batching_rule(prim):
+    def rule(axis_size, args, dims, *, batch_dims):
+        (operand, indices, updates), (od, id_, ud) = args, dims
+        if id_ is None:
+            # shared indices: the batch axis is a trailing dim of operand and updates
+            n_index = indices.ndim - batch_dims
+            operand = batching.move_to(operand, od, axis_size, batch_dims + 1)
+            updates = batching.move_to(updates, ud, axis_size, batch_dims + n_index)
+            return bind(prim, operand, indices, updates, batch_dims=batch_dims), batch_dims + 1
+        operand, indices, updates = batching.same_batch_dim(axis_size, args, dims, 0)
+        return bind(prim, operand, indices, updates, batch_dims=batch_dims + 1), 0
+    return rule
 
 
 def _scatter_linear_jvp(prim):

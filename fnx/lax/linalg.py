@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Primitive, ShapedArray, bind
-from ..interpreters import ad
+from ..interpreters import ad, batching
 from ..errors import dtype_error, shape_error
 from ._util import as_int_tuple, as_operands, check_same_dtypes
 from .shape import _linear_transpose, transpose
@@ -96,6 +96,33 @@ def _dot_general_transpose_rule(ct, lhs, rhs, *, dimension_numbers, preferred_el
 
 
 ad.deftranspose(dot_general_p, _dot_general_transpose_rule)
+
+
+def _dot_general_batching_rule(axis_size, args, dims, *, dimension_numbers,
+                               preferred_element_type):
+    """Both operands batched: a new leading batch dimension.  One batched: its batch axis is a
+    free dimension, which the output keeps (output order: batch, lhs free, rhs free)."""
+    (lhs, rhs), (ld, rd) = args, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    if ld is not None and rd is not None:
+        lhs, rhs = batching.moveaxis(lhs, ld, 0), batching.moveaxis(rhs, rd, 0)
+        up = lambda axes: tuple(a + 1 for a in axes)  # noqa: E731
+        dn = ((up(lc), up(rc)), ((0,) + up(lb), (0,) + up(rb)))
+        out_dim = 0
+    elif ld is not None:
+        dn = ((batching.shift_axes(lc, ld), rc), (batching.shift_axes(lb, ld), rb))
+        lfree = _free_dims(lhs.ndim, dn[0][0], dn[1][0])
+        out_dim = len(lb) + lfree.index(ld)
+    else:
+        dn = ((lc, batching.shift_axes(rc, rd)), (lb, batching.shift_axes(rb, rd)))
+        n_lfree = lhs.ndim - len(lc) - len(lb)
+        rfree = _free_dims(rhs.ndim, dn[0][1], dn[1][1])
+        out_dim = len(lb) + n_lfree + rfree.index(rd)
+    return bind(dot_general_p, lhs, rhs, dimension_numbers=dn,
+                preferred_element_type=preferred_element_type), out_dim
+
+
+batching.batching_rules[dot_general_p] = _dot_general_batching_rule
 
 
 def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):

@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes
 from ..core import Array, Primitive, ShapedArray, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
-from ..interpreters import ad
+from ..interpreters import ad, batching
 from . import elementwise as _ew
 from ._util import (ALL, BOOL_OR_INT, NUMERIC, as_operand, as_operands, canonical_axes,
                     canonical_axis, check_dtype, check_same_shapes)
@@ -29,6 +29,7 @@ def _define_reduce(name: str, allowed, kind: str) -> Primitive:
         return ShapedArray(shape, x.dtype, x.weak_type)
 
     prim.def_abstract_eval(abstract_eval)
+    batching.defreducer(prim)
     REDUCE_PRIMITIVES[name] = prim
     return prim
 
@@ -151,6 +152,7 @@ def _define_argreduce(name: str) -> Primitive:
         return ShapedArray(shape, index_dtype, False)
 
     prim.def_abstract_eval(abstract_eval)
+    batching.defreducer(prim)
     return prim
 
 
@@ -189,8 +191,16 @@ def _define_cumulative(name: str, allowed, kind: str) -> Primitive:
         return ShapedArray(x.shape, x.dtype, x.weak_type)
 
     prim.def_abstract_eval(abstract_eval)
+    batching.batching_rules[prim] = _cumulative_batching_rule(prim)
     CUMULATIVE_PRIMITIVES[name] = prim
     return prim
+
+
+def _cumulative_batching_rule(prim):
+    def rule(axis_size, args, dims, *, axis, reverse):
+        (x,), (d,) = args, dims
+        return bind(prim, x, axis=batching.full_axis(axis, d), reverse=reverse), d
+    return rule
 
 
 cumsum_p = _define_cumulative("cumsum", NUMERIC, "a numeric dtype")
@@ -288,7 +298,16 @@ def _take_along_axis(x, idx, axis):
     return transpose(out, inv)
 
 
+def _sort_batching_rule(axis_size, args, dims, *, dimension, **params):
+    # all operands sort together, so they need the same batch axis: use the first batched one's
+    bdim = next(d for d in dims if d is not None)
+    ops = batching.same_batch_dim(axis_size, args, dims, bdim)
+    outs = bind(sort_p, *ops, dimension=batching.full_axis(dimension, bdim), **params)
+    return outs, [bdim] * len(outs)
+
+
 ad.jvp_rules[sort_p] = _sort_jvp_rule
+batching.batching_rules[sort_p] = _sort_batching_rule
 
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Array, Primitive, ShapedArray, bind, get_aval
-from ..interpreters import ad
+from ..interpreters import ad, batching
 from ..errors import FnxIndexError, InvalidArgumentError, dtype_error, shape_error
 from ._util import (INTEGER, as_int_tuple, as_operand, as_operands, canonical_axes,
                     check_axes_in_range, check_same_dtypes)
@@ -86,6 +86,16 @@ def _broadcast_in_dim_transpose_rule(ct, x, *, shape, broadcast_dimensions):
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose_rule)
 
 
+def _broadcast_in_dim_batching_rule(axis_size, args, dims, *, shape, broadcast_dimensions):
+    (x,), (d,) = args, dims
+    x = batching.moveaxis(x, d, 0)
+    return bind(broadcast_in_dim_p, x, shape=(axis_size,) + tuple(shape),
+                broadcast_dimensions=(0,) + tuple(b + 1 for b in broadcast_dimensions)), 0
+
+
+batching.batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batching_rule
+
+
 def broadcast_in_dim(x, shape, broadcast_dimensions):
     """Broadcast ``x`` to ``shape``; operand dimension i maps to ``broadcast_dimensions[i]``."""
     x = as_operand(x)
@@ -126,6 +136,15 @@ def _reshape_transpose_rule(ct, x, *, new_sizes):
 ad.deflinear(reshape_p, _reshape_transpose_rule)
 
 
+def _reshape_batching_rule(axis_size, args, dims, *, new_sizes):
+    (x,), (d,) = args, dims
+    x = batching.moveaxis(x, d, 0)
+    return bind(reshape_p, x, new_sizes=(axis_size,) + tuple(new_sizes)), 0
+
+
+batching.batching_rules[reshape_p] = _reshape_batching_rule
+
+
 def reshape(x, new_sizes, dimensions=None):
     """Reshape (row-major); ``dimensions`` optionally transposes the operand first."""
     x = as_operand(x)
@@ -156,6 +175,16 @@ def _transpose_transpose_rule(ct, x, *, permutation):
 
 
 ad.deflinear(transpose_p, _transpose_transpose_rule)
+
+
+def _transpose_batching_rule(axis_size, args, dims, *, permutation):
+    # one transpose that also brings the batch axis to the front
+    (x,), (d,) = args, dims
+    perm = (d,) + batching.shift_axes(permutation, d)
+    return bind(transpose_p, x, permutation=perm), 0
+
+
+batching.batching_rules[transpose_p] = _transpose_batching_rule
 
 
 def transpose(x, permutation):
@@ -191,6 +220,15 @@ def _squeeze_transpose_rule(ct, x, *, dimensions):
 ad.deflinear(squeeze_p, _squeeze_transpose_rule)
 
 
+def _squeeze_batching_rule(axis_size, args, dims, *, dimensions):
+    (x,), (d,) = args, dims
+    full = batching.shift_axes(dimensions, d)
+    return bind(squeeze_p, x, dimensions=full), d - sum(1 for a in full if a < d)
+
+
+batching.batching_rules[squeeze_p] = _squeeze_batching_rule
+
+
 def squeeze(x, dimensions):
     """Remove the size-1 axes ``dimensions``."""
     x = as_operand(x)
@@ -220,6 +258,16 @@ def _expand_dims_transpose_rule(ct, x, *, dimensions):
 ad.deflinear(expand_dims_p, _expand_dims_transpose_rule)
 
 
+def _expand_dims_batching_rule(axis_size, args, dims, *, dimensions):
+    # `dimensions` index the output: with the batch axis in front they all move up by one
+    (x,), (d,) = args, dims
+    x = batching.moveaxis(x, d, 0)
+    return bind(expand_dims_p, x, dimensions=tuple(a + 1 for a in dimensions)), 0
+
+
+batching.batching_rules[expand_dims_p] = _expand_dims_batching_rule
+
+
 def expand_dims(x, dimensions):
     """Insert size-1 axes at ``dimensions`` (positions in the output)."""
     x = as_operand(x)
@@ -245,6 +293,14 @@ def _rev_transpose_rule(ct, x, *, dimensions):
 
 
 ad.deflinear(rev_p, _rev_transpose_rule)
+
+
+def _rev_batching_rule(axis_size, args, dims, *, dimensions):
+    (x,), (d,) = args, dims
+    return bind(rev_p, x, dimensions=batching.shift_axes(dimensions, d)), d
+
+
+batching.batching_rules[rev_p] = _rev_batching_rule
 
 
 def rev(x, dimensions):
@@ -287,6 +343,21 @@ def _slice_transpose_rule(ct, x, *, start_indices, limit_indices, strides):
 
 
 ad.deflinear(slice_p, _slice_transpose_rule)
+
+
+def _slice_batching_rule(axis_size, args, dims, *, start_indices, limit_indices, strides):
+    (x,), (d,) = args, dims
+    strides = strides if strides is not None else (1,) * len(start_indices)
+
+    def insert(seq, value):
+        seq = list(seq)
+        seq.insert(d, value)
+        return tuple(seq)
+    return bind(slice_p, x, start_indices=insert(start_indices, 0),
+                limit_indices=insert(limit_indices, axis_size), strides=insert(strides, 1)), d
+
+
+batching.batching_rules[slice_p] = _slice_batching_rule
 
 
 def slice(x, start_indices, limit_indices, strides=None):
@@ -351,6 +422,52 @@ def _dynamic_slice_transpose_rule(ct, x, *starts, slice_sizes):
 ad.deftranspose(dynamic_slice_p, _dynamic_slice_transpose_rule)
 
 
+def _window_indices(start, dim: int, size: int):
+    """Per-example windows ``[s, s + size)`` of an axis of length ``dim`` as gather indices
+    ``(B, size)``, for batched starts ``(B,)`` clamped as dynamic_slice clamps them."""
+    from .elementwise import add, clamp, convert_element_type
+    start = clamp(0, convert_element_type(start, dtypes.int32), dim - size)
+    shape = (start.shape[0], size)
+    return add(broadcast_in_dim(start, shape, (0,)), broadcasted_iota(dtypes.int32, shape, 1))
+
+
+def _gather_axis(y, batched: bool, axis: int, indices):
+    """Gather per-example ``indices`` (B, n) along per-example ``axis`` of ``y`` (batched at 0
+    if ``batched``); the result is batched at 0."""
+    from .indexing import gather
+    if batched:
+        y = batching.moveaxis(y, axis + 1, 1)
+        out = gather(y, indices, batch_dims=1)
+    else:
+        y = batching.moveaxis(y, axis, 0)
+        out = gather(y, indices, batch_dims=0)
+    return batching.moveaxis(out, 1, axis + 1)
+
+
+def _dynamic_slice_batching_rule(axis_size, args, dims, *, slice_sizes):
+    (x, *starts), (xd, *sds) = args, dims
+    batched_axes = [k for k, d in enumerate(sds) if d is not None]
+    # Unbatched starts: one dynamic_slice, keeping whole the axes whose starts are batched.
+    shape = tuple(x.shape) if xd is None else tuple(x.shape[:xd] + x.shape[xd + 1:])
+    zero = Array(np.zeros((), dtypes.int32))
+    static_starts = [zero if k in batched_axes else st for k, st in enumerate(starts)]
+    static_sizes = [shape[k] if k in batched_axes else n for k, n in enumerate(slice_sizes)]
+    if xd is not None:
+        x = batching.moveaxis(x, xd, 0)
+        static_starts, static_sizes = [zero] + static_starts, [axis_size] + static_sizes
+    y = bind(dynamic_slice_p, x, *static_starts, slice_sizes=tuple(static_sizes))
+    # Batched starts: a batched gather of each example's window, one axis at a time.
+    batched = xd is not None
+    for k in batched_axes:
+        start = batching.moveaxis(starts[k], sds[k], 0)
+        y = _gather_axis(y, batched, k, _window_indices(start, shape[k], slice_sizes[k]))
+        batched = True
+    return y, 0
+
+
+batching.batching_rules[dynamic_slice_p] = _dynamic_slice_batching_rule
+
+
 def dynamic_slice(x, start_indices, slice_sizes):
     """``x[s0:s0+n0, ...]`` with traced starts, clamped so that the slice fits (as JAX)."""
     x = as_operand(x)
@@ -397,6 +514,39 @@ def _dynamic_update_slice_transpose_rule(ct, x, update, *starts):
 
 ad.jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp_rule
 ad.deftranspose(dynamic_update_slice_p, _dynamic_update_slice_transpose_rule)
+
+
+def _dynamic_update_slice_batching_rule(axis_size, args, dims):
+    (x, update, *starts), (xd, ud, *sds) = args, dims
+    x = batching.at_front(x, xd, axis_size)
+    update = batching.at_front(update, ud, axis_size)
+    if all(d is None for d in sds):
+        zero = Array(np.zeros((), dtypes.int32))
+        return bind(dynamic_update_slice_p, x, update, zero, *starts), 0
+    # Per-example positions: spread the update over the whole operand shape with a gather per
+    # axis (each output position reads update[pos - start], clamped), and keep it only inside
+    # each example's window.
+    from .elementwise import and_, ge, lt, select, sub, clamp, convert_element_type
+    shape, ushape = tuple(x.shape[1:]), tuple(update.shape[1:])
+    if any(n == 0 for n in ushape):
+        return x, 0     # an empty update writes nothing
+    inside = None
+    for k, (dim, size) in enumerate(zip(shape, ushape)):
+        start = batching.at_front(convert_element_type(starts[k], dtypes.int32), sds[k],
+                                  axis_size)
+        start = clamp(0, start, dim - size)
+        rel = sub(broadcasted_iota(dtypes.int32, (axis_size, dim), 1),
+                  broadcast_in_dim(start, (axis_size, dim), (0,)))
+        update = _gather_axis(update, True, k, clamp(0, rel, size - 1))
+        in_k = and_(ge(rel, 0), lt(rel, size))
+        in_k = broadcast_in_dim(in_k, (axis_size,) + shape, (0, k + 1))
+        inside = in_k if inside is None else and_(inside, in_k)
+    if inside is None:      # rank-0 operand: the update replaces it
+        return update, 0
+    return select(inside, update, x), 0
+
+
+batching.batching_rules[dynamic_update_slice_p] = _dynamic_update_slice_batching_rule
 
 
 def dynamic_update_slice(x, update, start_indices):
@@ -450,6 +600,14 @@ def _concatenate_transpose_rule(ct, *xs, dimension):
 
 
 ad.deflinear(concatenate_p, _concatenate_transpose_rule)
+
+
+def _concatenate_batching_rule(axis_size, args, dims, *, dimension):
+    xs = batching.same_batch_dim(axis_size, args, dims, 0)
+    return bind(concatenate_p, *xs, dimension=dimension + 1), 0
+
+
+batching.batching_rules[concatenate_p] = _concatenate_batching_rule
 
 
 def concatenate(operands, dimension):
@@ -506,6 +664,28 @@ def _pad_transpose_rule(ct, x, padding_value, *, padding_config):
 
 
 ad.deflinear(pad_p, _pad_transpose_rule)
+
+
+def _pad_batching_rule(axis_size, args, dims, *, padding_config):
+    (x, padding_value), (xd, pd) = args, dims
+    if pd is None:
+        config = list(padding_config)
+        config.insert(xd, (0, 0, 0))
+        return bind(pad_p, x, padding_value, padding_config=tuple(config)), xd
+    # A padding value per example: pad with anything, then select the padding positions
+    # (a mask made by padding an all-True array with False) from the broadcast values.
+    from .elementwise import select
+    x = batching.at_front(x, xd, axis_size)
+    padded = bind(pad_p, x, _zero_scalar(x.dtype), padding_config=((0, 0, 0),) + padding_config)
+    example_shape = tuple(x.shape[1:])
+    is_operand = pad(broadcast_in_dim(Array(np.ones((), np.bool_)), example_shape, ()),
+                     Array(np.zeros((), np.bool_)), padding_config)
+    is_operand = batching.broadcast_batched(is_operand, axis_size, 0)
+    fill = broadcast_in_dim(padding_value, tuple(padded.shape), (0,))
+    return select(is_operand, padded, fill), 0
+
+
+batching.batching_rules[pad_p] = _pad_batching_rule
 
 
 def pad(x, padding_value, padding_config):
