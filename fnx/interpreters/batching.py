@@ -182,30 +182,37 @@ class BatchTrace(Trace):
             outs, res = fwd(*p)
             return [self._to_front(o) for o in outs], [self._to_front(r) for r in res]
 
-        def batched_bwd(res, cts):
-            # residuals and output cotangents were all given the batch axis at 0 above
-            r = [BatchTracer(self, v, 0) for v in res]
-            c = [BatchTracer(self, v, 0) for v in cts]
-            cts_in = bwd(r, c)
-            return [self._cotangent_for_input(ct, d) for ct, d in zip(cts_in, dims)]
-
+        batched_bwd = _batched_custom_bwd(bwd, self.axis_size, dims)
         outs = bind_custom("process_custom_vjp_call", vals, batched_fun, batched_fwd,
                            batched_bwd)
         return [BatchTracer(self, o, 0) for o in outs]
 
 
-    def _cotangent_for_input(self, ct, in_dim):
-        """A per-example cotangent from a batched bwd, shaped for the input it belongs to: an
-        unbatched input was shared by every example, so its cotangents sum over the batch."""
-        if ct is None:
-            return None
-        t = full_raise(self, ct)
-        if in_dim is not None:
-            return move_to(t.val, t.batch_dim, self.axis_size, in_dim)
-        if t.batch_dim is None:
-            return t.val
+
+def _batched_custom_bwd(bwd, axis_size: int, in_dims):
+    """The user's bwd, batched.  It runs during the backward pass, after the vmap that saw the
+    custom_vjp call may have finished, so it gets a vmap of its own.  Residuals and output
+    cotangents carry the batch axis at 0 (see ``_to_front``); the cotangent of an input that
+    was not batched is summed over the batch (every example shared that input)."""
+    def batched_bwd(res, cts):
+        n_res, nones = len(res), {}
+
+        def per_example(*args):
+            cts_in = bwd(list(args[:n_res]), list(args[n_res:]))
+            nones["mask"] = [c is None for c in cts_in]
+            return [c for c in cts_in if c is not None]
+
+        def out_dims(n):
+            kept = [d for d, none in zip(in_dims, nones["mask"]) if not none]
+            return [0 if d is None else d for d in kept]
+
+        outs = iter(batch_flat(per_example, list(res) + list(cts), [0] * (len(res) + len(cts)),
+                               axis_size, out_dims))
         from ..lax.reduction import reduce_sum
-        return reduce_sum(t.val, (t.batch_dim,))
+        return [None if none else (next(outs) if d is not None
+                                   else reduce_sum(next(outs), (0,)))
+                for d, none in zip(in_dims, nones["mask"])]
+    return batched_bwd
 
 
 # ---------------------------------------------------------------------------------------------
