@@ -17,6 +17,7 @@ from . import numpy
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
 from .backends import devices
 from .interpreters.custom import custom_jvp, custom_vjp
+from .staging import jit
 from .lax import stop_gradient
 
 __version__ = "0.1.0"
@@ -34,5 +35,5 @@ def device_get(x):
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "config", "custom_jvp",
            "custom_vjp", "device_get", "devices", "dtypes", "errors", "grad", "hessian", "jacfwd",
-           "jacrev", "jvp", "lax", "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree",
+           "jacrev", "jit", "jvp", "lax", "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]

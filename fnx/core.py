@@ -414,9 +414,13 @@ class Tracer(ArrayBase):
     def _value(self):
         # Reached when a tracer gets to a backend outside its transformation: it leaked.
         raise UnexpectedTracerError(
-            f"a traced value {self.aval.str_short()} escaped the transformation that created "
-            "it (e.g. it was stored in a global or returned through a side channel) and was "
-            "used after that transformation finished")
+            f"leaked tracer: a traced value {self.aval.str_short()} escaped the transformation "
+            "that created it (e.g. it was stored in a global or returned through a side "
+            "channel) and was used after that transformation finished." + self._leak_origin())
+
+    def _leak_origin(self) -> str:
+        """Where the tracer came from, for the leaked-tracer message (traces that know say)."""
+        return ""
 
     def _concretization_error(self, what: str):
         raise ConcretizationTypeError(

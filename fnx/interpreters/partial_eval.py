@@ -15,7 +15,7 @@ from .. import tree as tree_util
 from ..core import (Array, ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Trace, Tracer, Var,
                     asarray_concrete, full_lower, full_raise, get_aval, new_dynamic, new_main,
                     raise_to_shaped)
-from ..errors import UnexpectedTracerError
+from ..errors import ConcretizationTypeError, UnexpectedTracerError
 
 
 class JaxprTracer(Tracer):
@@ -29,11 +29,38 @@ class JaxprTracer(Tracer):
     def aval(self):
         return self._aval
 
+    def _concretization_error(self, what: str):
+        builder = self._trace.builder
+        args = builder.inputs_reaching(self)
+        where = f" while tracing {builder.name}" if builder.name else ""
+        depends = (f" It depends on the value of {_join_names(args)}." if args else "")
+        hint = (f" Mark {'it' if len(args) == 1 else 'them'} static (static_argnums / "
+                "static_argnames) if the value is a Python constant, or" if args else "")
+        raise ConcretizationTypeError(
+            f"{what} needs a concrete value, but got a traced array {self.aval.str_short()}"
+            f"{where}.{depends} Python control flow and conversions cannot depend on traced "
+            f"values:{hint or ''} use fnx.lax.cond / fnx.numpy.where for data-dependent "
+            "choices.")
+
+    def _leak_origin(self) -> str:
+        name = self._trace.main.global_data.name
+        return f" It was created while tracing {name}." if name else ""
+
+
+def _join_names(names):
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) == 1:
+        return f"the argument {quoted[0]}"
+    return "the arguments " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
 
 class JaxprBuilder:
     """Accumulates equations, constants and the tracer->variable map of one trace."""
 
-    def __init__(self):
+    def __init__(self, name: str | None = None, arg_names=None):
+        self.name = name
+        self.arg_names = arg_names
+        self.in_tracers: list = []
         self.eqns: list[Eqn] = []
         self.tracer_to_var: dict[int, Var] = {}
         self.const_tracers: dict[int, JaxprTracer] = {}
@@ -60,6 +87,21 @@ class JaxprBuilder:
         var = self.add_var(tracer)
         self.constvals[id(var)] = val
         return var
+
+    def inputs_reaching(self, tracer) -> list[str]:
+        """Names of the traced function's arguments that ``tracer``'s value depends on (walks
+        the recorded equations backwards; only used to explain errors)."""
+        if not self.arg_names:
+            return []
+        var = self.tracer_to_var.get(id(tracer))
+        if var is None:
+            return []
+        needed = {id(var)}
+        for eqn in reversed(self.eqns):
+            if any(id(v) in needed for v in eqn.out_binders):
+                needed.update(id(x) for x in eqn.inputs if isinstance(x, Var))
+        in_vars = [self.tracer_to_var.get(id(t)) for t in self.in_tracers]
+        return [n for n, v in zip(self.arg_names, in_vars) if v is not None and id(v) in needed]
 
     def build(self, in_tracers, out_tracers) -> ClosedJaxpr:
         in_vars = [self.getvar(t) for t in in_tracers]
@@ -136,13 +178,16 @@ class JaxprTrace(Trace):
         return out_tracers if primitive.multiple_results else out_tracers[0]
 
 
-def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray]) -> ClosedJaxpr:
-    """Trace ``fun`` (flat list of arrays -> flat list of arrays) at ``in_avals``."""
-    builder = JaxprBuilder()
+def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray], arg_names=None,
+                   name: str | None = None) -> ClosedJaxpr:
+    """Trace ``fun`` (flat list of arrays -> flat list of arrays) at ``in_avals``.  ``name``
+    and ``arg_names`` only make error messages precise."""
+    builder = JaxprBuilder(name, arg_names)
     with new_main(JaxprTrace, builder) as main:
         with new_dynamic(main):
             trace = JaxprTrace(main)
             tracers_in = [trace.new_arg(aval) for aval in in_avals]
+            builder.in_tracers = tracers_in
             outs = fun(*tracers_in)
             tracers_out = [trace.pure(o) if not (isinstance(o, Tracer) and o._trace.main is main)
                            else o for o in outs]
@@ -295,6 +340,11 @@ class PartialEvalTracer(Tracer):
         return self
 
 
+# Primitives that split themselves when some inputs are unknown (jit: run the known part of its
+# jaxpr now, stage the rest): ``rule(trace, tracers, **params) -> out tracers``.
+partial_eval_rules: dict = {}
+
+
 class PartialEvalTrace(Trace):
     __slots__ = ()
 
@@ -315,6 +365,9 @@ class PartialEvalTrace(Trace):
     def process_primitive(self, primitive, tracers, params):
         if all(t.pval.is_known for t in tracers):
             return primitive.bind(*[full_lower(t) for t in tracers], **params)
+        rule = partial_eval_rules.get(primitive)
+        if rule is not None:
+            return rule(self, tracers, **params)
         tracers_in = [self.instantiate_const(t) for t in tracers]
         avals_out = primitive.abstract_eval(*[t.aval for t in tracers_in], **params)
         if not primitive.multiple_results:
