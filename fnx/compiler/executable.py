@@ -1,54 +1,225 @@
-"""The executable of a jitted jaxpr: optimize, plan, generate code, and run it.
+"""The executable of a jitted jaxpr: optimize, schedule, plan memory, generate C, run it.
 
 ``compile_jaxpr(jaxpr, donated)`` is the compiler's one entry point (called by ``jit_p``'s
-implementation the first time a jaxpr runs).
+implementation the first time a jaxpr runs).  The steps of the schedule are grouped into
+*segments*: maximal runs of natively lowered steps, each one C entry point.  A program whose
+every primitive has a native lowering (the usual case) is a single segment, i.e. one native
+call per jitted call; a primitive without one (e.g. a multi-key sort) runs through the backend
+between two segments.
 """
 from __future__ import annotations
 
-from ..core import Jaxpr, Literal
+import logging
+import math
+import time
+
+import numpy as np
+
+from ..config import config
+from ..core import Array, Jaxpr, Literal, Var
+from . import codegen_c, memory
+from .schedule import Call, Loop, PyStep, Reduce, schedule
+
+log = logging.getLogger("fnx.jit")
 
 
 def compile_jaxpr(jaxpr: Jaxpr, donated: tuple) -> "Executable":
     return Executable(jaxpr, donated)
 
 
+class _Segment:
+    def __init__(self, index):
+        self.index = index
+        self.steps: list = []          # (step, StepWriter)
+        self.inputs: list[Var] = []
+        self.outputs: list[Var] = []
+
+
 class Executable:
-    """Runs a jaxpr compiled; ``as_text()`` shows the optimized jaxpr, ``as_c()`` the code."""
+    """Runs a jaxpr compiled; ``as_text()`` is the optimized jaxpr, ``as_c()`` the C code,
+    ``peak_bytes`` the planned peak of live buffer bytes during a call."""
 
     def __init__(self, jaxpr: Jaxpr, donated: tuple):
+        from .passes import optimize
+        t0 = time.perf_counter()
         self.source_jaxpr = jaxpr
         self.donated = donated
-        try:
-            from .passes import optimize
-        except ImportError:   # TEMP until passes land
-            optimize = lambda j: j  # noqa: E731
         self.jaxpr = optimize(jaxpr)
-        self.c_source = None
+        self.native = config.default_backend == "cpu"
+        self.c_source = ""
         self.peak_bytes = None
+        self.from_disk_cache = False
+        if self.native:
+            self._build()
+        self.compile_seconds = time.perf_counter() - t0
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self):
+        self.sched = sched = schedule(self.jaxpr)
+        program = []        # segments and PySteps, in order
+        seg = None
+        n = 0
+        for step in sched.steps:
+            if isinstance(step, PyStep):
+                program.append(step)
+                seg = None
+                continue
+            if seg is None:
+                seg = _Segment(sum(isinstance(p, _Segment) for p in program))
+                program.append(seg)
+            seg.steps.append((step, codegen_c.write_step(f"k{n}", sched, step)))
+            n += 1
+        self.program = program
+        segments = [p for p in program if isinstance(p, _Segment)]
+        self._assign_buffers(segments)
+        if segments:
+            from ..backends.cpu import load_native
+            self.c_source = self._render(segments)
+            self.module, self.from_disk_cache = load_native(self.c_source)
+
+    def _assign_buffers(self, segments):
+        """Decide which buffers each segment receives, returns, and keeps in its workspace."""
+        jaxpr = self.jaxpr
+        needed_after: dict[int, int] = {}      # id(var) -> last program position reading it
+        for pos, item in enumerate(self.program):
+            for v in _reads(item):
+                needed_after[id(v)] = pos
+        end = len(self.program)
+        for x in jaxpr.outs:
+            if isinstance(x, Var):
+                needed_after[id(x)] = end
+        inputs = {id(v) for v in jaxpr.in_binders}
+        self.events = []    # (first, last, bytes) for the peak-memory estimate
+        step_no = 0
+        for v in jaxpr.in_binders:
+            self.events.append((0, 10 ** 9, memory.nbytes(v.aval)))
+        for pos, item in enumerate(self.program):
+            if not isinstance(item, _Segment):
+                for v in item.eqn.out_binders:
+                    self.events.append((step_no, _last(needed_after, v, 10 ** 9),
+                                        memory.nbytes(v.aval)))
+                step_no += 1
+                continue
+            defined, first, last, seen_in = [], {}, {}, set()
+            for k, (step, writer) in enumerate(item.steps):
+                for p, v, written in writer.params:
+                    if written and id(v) not in first:
+                        first[id(v)] = k
+                        defined.append(v)
+                    elif not written and id(v) not in first and id(v) not in seen_in:
+                        seen_in.add(id(v))
+                        item.inputs.append(v)
+                    last[id(v)] = k
+            temps = []
+            for v in defined:
+                if needed_after.get(id(v), -1) > pos or id(v) in inputs:
+                    item.outputs.append(v)
+                    self.events.append((step_no + first[id(v)], 10 ** 9,
+                                        memory.nbytes(v.aval)))
+                else:
+                    temps.append(v)
+                    self.events.append((step_no + first[id(v)], step_no + last[id(v)],
+                                        memory.nbytes(v.aval)))
+            item.offsets, item.arena = memory.plan_arena(temps, first, last)
+            step_no += len(item.steps)
+        self.peak_bytes = memory.peak_live_bytes(self.events)
+
+    def _render(self, segments) -> str:
+        writers, entries = [], []
+        for seg in segments:
+            writers += [w for _, w in seg.steps]
+            entries.append(_render_entry(seg))
+        dispatch = ["int fnx_entry(int segment, char **in, char **out, void **fns, int nt) {",
+                    "  switch (segment) {"]
+        dispatch += [f"    case {s.index}: return fnx_seg{s.index}(in, out, fns, nt);"
+                     for s in segments]
+        dispatch += ["  }", "  return -1;", "}"]
+        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)],
+                                       '#include "fnx_scalar.h"')
+
+    # -- running -------------------------------------------------------------------------------
 
     def __call__(self, args) -> list:
-        return _interpret(self.jaxpr, args)
+        if not self.native:
+            return _interpret(self.jaxpr, args)
+        from ..backends.cpu import contiguous_value, empty
+        env = {}
+        for v, a in zip(self.jaxpr.in_binders, args):
+            env[id(v)] = a
+        for item in self.program:
+            if isinstance(item, PyStep):
+                e = item.eqn
+                outs = e.primitive.impl(*[_read(env, x) for x in e.inputs], **e.params)
+                for v, o in zip(e.out_binders, outs if e.primitive.multiple_results else [outs]):
+                    env[id(v)] = o
+                continue
+            ins = [contiguous_value(env[id(v)]) for v in item.inputs]
+            outs = [empty(v.aval.shape, v.aval.dtype) for v in item.outputs]
+            self.module.run(item.index, ins, outs)
+            for v, o in zip(item.outputs, outs):
+                env[id(v)] = Array(o, v.aval.weak_type)
+        return [_read(env, x) for x in self.jaxpr.outs]
 
     def as_text(self) -> str:
         return str(self.jaxpr)
 
     def as_c(self) -> str:
-        return self.c_source or ""
+        return self.c_source
+
+
+def _render_entry(seg: _Segment) -> str:
+    where = {}
+    for k, v in enumerate(seg.inputs):
+        where[id(v)] = f"in[{k}]"
+    for k, v in enumerate(seg.outputs):
+        where[id(v)] = f"out[{k}]"
+    for vid, off in seg.offsets.items():
+        where[vid] = f"(ws + {off})"
+    lines = [f"static int fnx_seg{seg.index}(char **in, char **out, void **fns, int nt) {{",
+             "  char *ws = 0;"]
+    if seg.arena:
+        lines += [f"  ws = ((fnx_alloc_t)fns[0])({seg.arena});", "  if (!ws) return -3;"]
+    lines.append("  int rc = 0;")
+    for step, w in seg.steps:
+        args = []
+        for p, v, written in w.params:
+            t = codegen_c.C_TYPE[v.aval.dtype]
+            args.append(f"({'' if written else 'const '}{t} *){where[id(v)]}")
+        args += ["fns", "nt"]
+        lines.append(f"  if (!rc) rc = {w.name}({', '.join(args)});")
+    if seg.arena:
+        lines.append("  ((fnx_free_t)fns[1])(ws);")
+    lines += ["  return rc;", "}"]
+    return "\n".join(lines)
+
+
+def _reads(item):
+    if isinstance(item, PyStep):
+        return [x for x in item.eqn.inputs if isinstance(x, Var)]
+    return [v for _, w in item.steps for _, v, written in w.params if not written]
+
+
+def _last(needed_after, v, default):
+    return needed_after.get(id(v), default)
+
+
+def _read(env, x):
+    if isinstance(x, Literal):
+        return x.val
+    return env[id(x)]
 
 
 def _interpret(jaxpr: Jaxpr, args) -> list:
-    """Run ``jaxpr`` on the backend, one primitive implementation at a time."""
+    """Run ``jaxpr`` on the backend, one primitive implementation at a time (the reference
+    backend has no code generator)."""
     env = {}
-
-    def read(x):
-        return x.val if isinstance(x, Literal) else env[id(x)]
-
     for v, a in zip(jaxpr.in_binders, args):
         env[id(v)] = a
     for e in jaxpr.eqns:
-        outs = e.primitive.impl(*[read(x) for x in e.inputs], **e.params)
+        outs = e.primitive.impl(*[_read(env, x) for x in e.inputs], **e.params)
         if not e.primitive.multiple_results:
             outs = [outs]
         for v, o in zip(e.out_binders, outs):
             env[id(v)] = o
-    return [read(x) for x in jaxpr.outs]
+    return [_read(env, x) for x in jaxpr.outs]

@@ -1,0 +1,103 @@
+"""Compiling generated C into shared libraries, cached on disk.
+
+The cache key is a hash of the source, the compiler command line and the compiler's version,
+so a changed compiler or flag never loads a stale library.  Libraries are written atomically
+(compiled to a unique temporary name in the cache directory, then ``os.replace``d into place),
+so several processes compiling the same function at once each end with a complete file, and a
+killed compile leaves no partial library behind.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+
+from ..config import config
+from ..errors import FnxError
+
+CC = os.environ.get("CC", "gcc")
+# The kernels' flags (build_kernels.py): no -ffast-math, NaN/inf semantics must hold.
+CFLAGS = ("-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno", "-fPIC",
+          "-shared", "-w", "-Werror=implicit-function-declaration")
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_version() -> str:
+    try:
+        out = subprocess.run([CC, "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise FnxError(f"fnx.jit needs a C compiler: running {CC!r} failed ({e}); install gcc "
+                       "or set CC") from None
+    return out.stdout.splitlines()[0] if out.stdout else CC
+
+
+@functools.lru_cache(maxsize=None)
+def include_dir() -> str:
+    """Where fnx_scalar.h / vmath.h are: the installed copy, else the source tree's."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for d in (os.path.join(here, "_include"),
+              os.path.join(os.path.dirname(here), "kernels", "cpu")):
+        if os.path.exists(os.path.join(d, "fnx_scalar.h")):
+            return d
+    raise FnxError("fnx.jit: fnx_scalar.h not found (rebuild with `python build_kernels.py`)")
+
+
+def cache_key(source: str) -> str:
+    h = hashlib.sha256()
+    for part in (source, " ".join(CFLAGS), compiler_version(), _header_digest()):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=None)
+def _header_digest() -> str:
+    d = include_dir()
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".h"):
+            with open(os.path.join(d, name), "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def shared_library(source: str) -> tuple[str, bool]:
+    """The path of a shared library built from ``source`` (compiled unless cached), and whether
+    it came from the cache."""
+    directory = os.path.join(config.cache_dir, "jit")
+    path = os.path.join(directory, f"fnx_{cache_key(source)}.so")
+    if os.path.exists(path):
+        return path, True
+    os.makedirs(directory, exist_ok=True)
+    with _lock:
+        if os.path.exists(path):
+            return path, True
+        _compile(source, directory, path)
+    return path, False
+
+
+def _compile(source: str, directory: str, path: str) -> None:
+    fd, c_path = tempfile.mkstemp(prefix="fnx_", suffix=".c", dir=directory)
+    tmp_so = c_path[:-2] + ".so.tmp"
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(source)
+        cmd = [CC, *CFLAGS, "-I", include_dir(), c_path, "-o", tmp_so, "-lm"]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise FnxError("fnx.jit: the C compiler rejected the generated code (a bug in fnx; "
+                           f"please report it):\n{res.stderr[-4000:]}")
+        os.replace(tmp_so, path)
+    finally:
+        for p in (c_path, tmp_so):
+            if os.path.exists(p):
+                os.unlink(p)
+
+
+def clear_cache() -> None:
+    shutil.rmtree(os.path.join(config.cache_dir, "jit"), ignore_errors=True)

@@ -1,0 +1,700 @@
+"""Rendering a schedule as C: one static function per step, one entry point per native segment.
+
+Every buffer is C-contiguous.  A fused value is rendered as a chain of ``const T tN = ...;``
+statements evaluated at a multi-index (one C expression per dimension) -- movement primitives
+only rewrite that index (a transpose permutes it, a broadcast drops dimensions, a slice offsets
+it, a gather loads it), so they cost nothing when fused.  When every value in a loop is
+elementwise over the loop's own shape the loop is *flat* (one index, contiguous loads), which
+gcc vectorizes like the hand-written kernels.
+
+Scalar semantics come from ``fnx_scalar.h`` (shared with the eager kernels, so jitted and eager
+results agree bit for bit): ``fnx_s_<op>_<dtype suffix>``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes
+from ..core import Literal, Var
+from .schedule import FUSIBLE, Call, Loop, PyStep, Reduce
+
+C_TYPE = {dtypes.bool_: "uint8_t", dtypes.int8: "int8_t", dtypes.uint8: "uint8_t",
+          dtypes.int32: "int32_t", dtypes.int64: "int64_t", dtypes.float32: "float",
+          dtypes.float64: "double"}
+SFX = {dtypes.bool_: "b", dtypes.int8: "i8", dtypes.uint8: "u8", dtypes.int32: "i32",
+       dtypes.int64: "i64", dtypes.float32: "f32", dtypes.float64: "f64"}
+DTYPE_CODE = {dtypes.bool_: 0, dtypes.int8: 1, dtypes.uint8: 2, dtypes.int32: 3,
+              dtypes.int64: 4, dtypes.float32: 5, dtypes.float64: 6}   # enum fnx_dtype
+
+# Elements per loop below which a loop runs on the calling thread (as in the kernels).
+PAR_MIN = 32768
+
+_REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
+    "reduce_sum": ("add", "+"), "reduce_prod": ("mul", "*"), "reduce_max": ("max", None),
+    "reduce_min": ("min", None), "reduce_and": ("and", "&"), "reduce_or": ("or", "|"),
+}
+_LIB_CODES = {  # enum values of fnx_kernels.h
+    "argmax": 6, "argmin": 7, "cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3,
+    "scatter": 0, "scatter-add": 1, "scatter-mul": 2, "scatter-min": 3, "scatter-max": 4,
+}
+# Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
+KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
+                "fnx_cumulative", "fnx_scatter")
+_KERNEL_TYPEDEFS = """
+typedef char *(*fnx_alloc_t)(int64_t);
+typedef void (*fnx_free_t)(char *);
+typedef int (*fnx_matmul_t)(int, int64_t, int64_t, int64_t, int64_t, const char *,
+                            const char *, char *);
+typedef int (*fnx_reduce_t)(int, int, int, int64_t, int64_t, int64_t, const char *, char *);
+typedef int (*fnx_cumulative_t)(int, int, int, int64_t, int64_t, int64_t, const char *, char *);
+typedef int (*fnx_scatter_t)(int, int, int, int64_t, int64_t, int64_t, char *, int64_t,
+                             const char *, const char *);
+"""
+
+
+class Flat:
+    """The index of a flat loop: the linear position ``i`` in every same-shape operand."""
+
+    def __init__(self, name="i"):
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, Flat)
+
+    def __hash__(self):
+        return hash("flat")
+
+
+def c_literal(value, dtype) -> str:
+    dtype = np.dtype(dtype)
+    v = np.asarray(value).astype(dtype).item()
+    if dtype.kind == "f":
+        t = C_TYPE[dtype]
+        if math.isnan(v):
+            return f"(({t})NAN)"
+        if math.isinf(v):
+            return f"(({t}){'-' if v < 0 else ''}INFINITY)"
+        return f"(({t}){float(v).hex()})"
+    if dtype == dtypes.bool_:
+        return "((uint8_t)1)" if v else "((uint8_t)0)"
+    if dtype == dtypes.int64:
+        return f"((int64_t){v}LL)" if v != -2 ** 63 else "((int64_t)INT64_MIN)"
+    return f"(({C_TYPE[dtype]}){v})"
+
+
+def _strides(shape) -> list[int]:
+    out, acc = [], 1
+    for d in reversed(shape):
+        out.append(acc)
+        acc *= d
+    return list(reversed(out))
+
+
+# ---------------------------------------------------------------------------------------------
+# One step = one C function
+# ---------------------------------------------------------------------------------------------
+
+class StepWriter:
+    """Writes one step's function.  ``buffers`` maps id(Var) -> the buffer's parameter."""
+
+    def __init__(self, name: str, sched):
+        self.name = name
+        self.sched = sched
+        self.params: list[tuple[str, Var, bool]] = []   # (c name, var, written?)
+        self._param_of: dict[int, str] = {}
+        self.lines: list[str] = []
+        self.indent = 1
+        self.memo: dict = {}
+        self._n = 0
+
+    # -- buffers and statements --------------------------------------------------------------
+
+    def buffer(self, v: Var, written: bool = False) -> str:
+        p = self._param_of.get(id(v))
+        if p is None:
+            p = self._param_of[id(v)] = f"b{len(self.params)}"
+            self.params.append((p, v, written))
+        return p
+
+    def emit(self, line: str):
+        self.lines.append("  " * self.indent + line)
+
+    def tmp(self, ctype: str, expr: str) -> str:
+        self._n += 1
+        name = f"t{self._n}"
+        self.emit(f"const {ctype} {name} = {expr};")
+        return name
+
+    def signature(self) -> str:
+        args = []
+        for p, v, written in self.params:
+            t = C_TYPE[v.aval.dtype]
+            args.append(f"{'' if written else 'const '}{t} *restrict {p}")
+        return f"static int {self.name}({', '.join(args + ['void *const *fns', 'int nt'])})"
+
+    def render(self) -> str:
+        return self.signature() + " {\n" + "\n".join(self.lines) + "\n  return 0;\n}\n"
+
+    # -- values --------------------------------------------------------------------------------
+
+    def value(self, x, idx) -> str:
+        """C expression of ``x`` at index ``idx`` (a tuple of C index expressions, or Flat)."""
+        if isinstance(x, Literal):
+            return c_literal(x.val._value, x.aval.dtype)
+        if x.aval.ndim == 0:
+            idx = ()
+        key = (id(x), idx)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        if id(x) in self.sched.materialized:
+            out = self.tmp(C_TYPE[x.aval.dtype], self.load(x, idx))
+        else:
+            out = self.compute(x, idx)
+        self.memo[key] = out
+        return out
+
+    def compute(self, x, idx) -> str:
+        """``x`` at ``idx`` from its producing equation (not from its buffer)."""
+        if isinstance(x, Literal) or id(x) not in self.sched.producers:
+            return self.value(x, idx) if isinstance(x, Literal) else self.tmp(
+                C_TYPE[x.aval.dtype], self.load(x, () if x.aval.ndim == 0 else idx))
+        if x.aval.ndim == 0:
+            idx = ()
+        eqn = self.sched.producers[id(x)]
+        return _FUSED[eqn.primitive.name](self, eqn, idx)
+
+    def load(self, v: Var, idx) -> str:
+        p = self.buffer(v)
+        if isinstance(idx, Flat):
+            return f"{p}[{idx.name}]"
+        return f"{p}[{offset_expr(v.aval.shape, idx)}]"
+
+    # -- loops -----------------------------------------------------------------------------------
+
+    def open_loops(self, shape, par: bool, simd_inner: bool = True) -> tuple:
+        """Nested loops over ``shape`` (outermost parallel when worth it): their indices."""
+        idx = []
+        for k, d in enumerate(shape):
+            var = f"i{k}"
+            if k == 0 and par:
+                self.emit("#pragma omp parallel for num_threads(nt) schedule(static)")
+            elif k == len(shape) - 1 and simd_inner:
+                self.emit("#pragma omp simd")
+            self.emit(f"for (int64_t {var} = 0; {var} < {d}; {var}++) {{")
+            self.indent += 1
+            idx.append(var)
+        return tuple(idx)
+
+    def close_loops(self, n: int):
+        for _ in range(n):
+            self.indent -= 1
+            self.emit("}")
+
+
+def offset_expr(shape, idx) -> str:
+    terms = []
+    for s, d, i in zip(_strides(shape), shape, idx):
+        if d == 1 or i == "0":
+            continue
+        terms.append(i if s == 1 else f"({i})*{s}")
+    return " + ".join(terms) or "0"
+
+
+def _is_flat(sched, x, shape, seen=None, root=False) -> bool:
+    """Can ``x`` be computed at a flat index of a loop over ``shape``?  True when every
+    value on the way is elementwise over ``shape`` (or a scalar).  ``root``: x is the value
+    the loop computes (its own buffer is the destination, not a source)."""
+    if isinstance(x, Literal) or x.aval.ndim == 0:
+        return True
+    if tuple(x.aval.shape) != tuple(shape) and math.prod(x.aval.shape) != math.prod(shape):
+        return False
+    if id(x) in sched.materialized and not root:
+        return True
+    if id(x) not in sched.producers:
+        return True
+    seen = set() if seen is None else seen
+    if id(x) in seen:
+        return True
+    seen.add(id(x))
+    eqn = sched.producers[id(x)]
+    name = eqn.primitive.name
+    if name in ("reshape", "squeeze", "expand_dims"):
+        return _is_flat(sched, eqn.inputs[0], eqn.inputs[0].aval.shape, seen)
+    if name == "broadcast_in_dim":
+        return eqn.inputs[0].aval.ndim == 0
+    if name not in _ELEMENTWISE_FLAT or tuple(x.aval.shape) != tuple(shape):
+        return False
+    return all(_is_flat(sched, a, shape, seen) for a in eqn.inputs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fused primitives: each returns the C name of its value at `idx`
+# ---------------------------------------------------------------------------------------------
+
+_FUSED: dict = {}
+
+
+def _fused(*names):
+    def register(fn):
+        for n in names:
+            _FUSED[n] = fn
+        return fn
+    return register
+
+
+_UNARY = """neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh tanh asinh acosh
+    atanh logistic sqrt rsqrt cbrt abs sign floor ceil erf erf_inv lgamma digamma is_finite
+    not""".split()
+_BINARY = """add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
+    shift_left shift_right_logical shift_right_arithmetic""".split()
+_ELEMENTWISE_FLAT = frozenset(_UNARY + _BINARY + ["round", "integer_pow", "convert_element_type",
+                                                   "stop_gradient", "select_n", "clamp"])
+
+
+def _out_type(eqn) -> str:
+    return C_TYPE[eqn.out_binders[0].aval.dtype]
+
+
+@_fused(*_UNARY)
+def _unary(w, eqn, idx):
+    (x,) = eqn.inputs
+    a = w.value(x, idx)
+    return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a})")
+
+
+@_fused(*_BINARY)
+def _binary(w, eqn, idx):
+    x, y = eqn.inputs
+    a, b = w.value(x, idx), w.value(y, idx)
+    return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a}, {b})")
+
+
+@_fused("round")
+def _round(w, eqn, idx):
+    (x,) = eqn.inputs
+    op = "round_even" if eqn.params["rounding_method"] == 1 else "round_away"
+    return w.tmp(_out_type(eqn), f"fnx_s_{op}_{SFX[x.aval.dtype]}({w.value(x, idx)})")
+
+
+@_fused("integer_pow")
+def _integer_pow(w, eqn, idx):
+    (x,) = eqn.inputs
+    y = int(eqn.params["y"])
+    return w.tmp(_out_type(eqn),
+                 f"fnx_s_integer_pow_{SFX[x.aval.dtype]}({w.value(x, idx)}, {y}LL)")
+
+
+@_fused("convert_element_type")
+def _convert(w, eqn, idx):
+    (x,) = eqn.inputs
+    src, dst = x.aval.dtype, eqn.params["new_dtype"]
+    a = w.value(x, idx)
+    if src == dst:
+        return a
+    return w.tmp(C_TYPE[dst], f"fnx_s_convert_{SFX[src]}_{SFX[dst]}({a})")
+
+
+@_fused("stop_gradient")
+def _identity(w, eqn, idx):
+    return w.value(eqn.inputs[0], idx)
+
+
+@_fused("select_n")
+def _select_n(w, eqn, idx):
+    which, *cases = eqn.inputs
+    vals = [w.value(c, idx) for c in cases]
+    p = w.value(which, idx)
+    t = _out_type(eqn)
+    if which.aval.dtype == dtypes.bool_:
+        return w.tmp(t, f"{p} ? {vals[1]} : {vals[0]}")
+    # an int32 `which` is clamped into [0, n) (select_n's rule)
+    expr = vals[-1]
+    for k in range(len(vals) - 2, -1, -1):
+        expr = f"({p} <= {k} ? {vals[k]} : {expr})"
+    return w.tmp(t, expr)
+
+
+@_fused("clamp")
+def _clamp(w, eqn, idx):
+    lo, x, hi = eqn.inputs
+    return w.tmp(_out_type(eqn), f"fnx_s_clamp_{SFX[x.aval.dtype]}({w.value(lo, idx)}, "
+                                 f"{w.value(x, idx)}, {w.value(hi, idx)})")
+
+
+# -- movement: rewrite the index --------------------------------------------------------------
+
+def _linear(shape, idx) -> str:
+    return offset_expr(shape, idx)
+
+
+@_fused("broadcast_in_dim")
+def _broadcast_in_dim(w, eqn, idx):
+    (x,) = eqn.inputs
+    if x.aval.ndim == 0:
+        return w.value(x, ())
+    dims = eqn.params["broadcast_dimensions"]
+    return w.value(x, tuple("0" if x.aval.shape[i] == 1 else idx[d] for i, d in enumerate(dims)))
+
+
+@_fused("reshape")
+def _reshape(w, eqn, idx):
+    (x,) = eqn.inputs
+    if isinstance(idx, Flat):
+        return w.value(x, idx)
+    src = tuple(x.aval.shape)
+    kept = [d for d in src if d != 1]
+    out_shape = tuple(eqn.out_binders[0].aval.shape)
+    if kept == [d for d in out_shape if d != 1]:
+        # only unit dims inserted/removed: map the non-unit dims one to one
+        it = iter(i for i, d in zip(idx, out_shape) if d != 1)
+        return w.value(x, tuple("0" if d == 1 else next(it) for d in src))
+    lin = w.tmp("int64_t", _linear(out_shape, idx))
+    sub = []
+    for s, d in zip(_strides(src), src):
+        sub.append("0" if d == 1 else f"(({lin}) / {s}) % {d}")
+    return w.value(x, tuple(sub))
+
+
+@_fused("squeeze")
+def _squeeze(w, eqn, idx):
+    (x,) = eqn.inputs
+    if isinstance(idx, Flat):
+        return w.value(x, idx)
+    dims = set(eqn.params["dimensions"])
+    it = iter(idx)
+    return w.value(x, tuple("0" if k in dims else next(it) for k in range(x.aval.ndim)))
+
+
+@_fused("expand_dims")
+def _expand_dims(w, eqn, idx):
+    (x,) = eqn.inputs
+    if isinstance(idx, Flat):
+        return w.value(x, idx)
+    dims = set(eqn.params["dimensions"])
+    return w.value(x, tuple(i for k, i in enumerate(idx) if k not in dims))
+
+
+@_fused("transpose")
+def _transpose(w, eqn, idx):
+    (x,) = eqn.inputs
+    perm = eqn.params["permutation"]
+    src = [None] * len(perm)
+    for k, p in enumerate(perm):
+        src[p] = idx[k]
+    return w.value(x, tuple(src))
+
+
+@_fused("rev")
+def _rev(w, eqn, idx):
+    (x,) = eqn.inputs
+    dims = set(eqn.params["dimensions"])
+    return w.value(x, tuple(f"({d - 1} - {i})" if k in dims else i
+                            for k, (i, d) in enumerate(zip(idx, x.aval.shape))))
+
+
+@_fused("slice")
+def _slice(w, eqn, idx):
+    (x,) = eqn.inputs
+    p = eqn.params
+    strides = p["strides"] or (1,) * x.aval.ndim
+    return w.value(x, tuple(i if (lo == 0 and st == 1) else f"({lo} + ({i})*{st})"
+                            for i, lo, st in zip(idx, p["start_indices"], strides)))
+
+
+def _clamped(i: str, hi: int) -> str:
+    return f"({i} < 0 ? 0 : ({i} > {hi} ? {hi} : {i}))"
+
+
+@_fused("pad")
+def _pad(w, eqn, idx):
+    x, pv = eqn.inputs
+    fill = w.value(pv, ())
+    if math.prod(x.aval.shape) == 0:
+        return fill
+    conds, src = [], []
+    for i, d, (lo, _, interior) in zip(idx, x.aval.shape, eqn.params["padding_config"]):
+        t = w.tmp("int64_t", f"({i}) - ({lo})")
+        step = interior + 1
+        q = t if step == 1 else w.tmp("int64_t", f"{t} >= 0 ? {t} / {step} : -1")
+        ok = f"{t} >= 0 && {q} < {d}" + (f" && {t} % {step} == 0" if step > 1 else "")
+        conds.append(f"({ok})")
+        src.append(_clamped(q, d - 1))     # in bounds even where the pad value is taken
+    inside = w.tmp("int", " && ".join(conds) or "1")
+    val = w.value(x, tuple(src))
+    return w.tmp(_out_type(eqn), f"{inside} ? {val} : {fill}")
+
+
+@_fused("concatenate")
+def _concatenate(w, eqn, idx):
+    dim = eqn.params["dimension"]
+    parts, start = [], 0
+    for x in eqn.inputs:
+        n = x.aval.shape[dim]
+        if n:
+            parts.append((start, n, x))
+        start += n
+    pos = idx[dim]
+    expr = None
+    for start, n, x in reversed(parts):
+        local = _clamped(f"({pos}) - {start}", n - 1)
+        v = w.value(x, tuple(local if k == dim else i for k, i in enumerate(idx)))
+        expr = v if expr is None else f"(({pos}) < {start + n} ? {v} : {expr})"
+    return w.tmp(_out_type(eqn), expr)
+
+
+@_fused("iota")
+def _iota(w, eqn, idx):
+    i = idx.name if isinstance(idx, Flat) else idx[eqn.params["dimension"]]
+    return w.tmp(_out_type(eqn), f"({_out_type(eqn)})({i})")
+
+
+def _start(w, s, dim: int, size: int) -> str:
+    """A dynamic start index, clamped so the window [s, s + size) fits in [0, dim)."""
+    v = w.value(s, ())
+    return w.tmp("int64_t", _clamped(f"(int64_t){v}", dim - size))
+
+
+@_fused("dynamic_slice")
+def _dynamic_slice(w, eqn, idx):
+    x, *starts = eqn.inputs
+    sizes = eqn.params["slice_sizes"]
+    offs = [_start(w, s, d, n) for s, d, n in zip(starts, x.aval.shape, sizes)]
+    return w.value(x, tuple(f"({o} + {i})" for o, i in zip(offs, idx)))
+
+
+@_fused("dynamic_update_slice")
+def _dynamic_update_slice(w, eqn, idx):
+    x, upd, *starts = eqn.inputs
+    base = w.value(x, idx)
+    if math.prod(upd.aval.shape) == 0:
+        return base
+    conds, src = [], []
+    for s, i, d, u in zip(starts, idx, x.aval.shape, upd.aval.shape):
+        o = _start(w, s, d, u)
+        rel = w.tmp("int64_t", f"({i}) - {o}")
+        conds.append(f"({rel} >= 0 && {rel} < {u})")
+        src.append(_clamped(rel, u - 1))
+    inside = w.tmp("int", " && ".join(conds) or "1")
+    new = w.value(upd, tuple(src))
+    return w.tmp(_out_type(eqn), f"{inside} ? {new} : {base}")
+
+
+@_fused("gather")
+def _gather(w, eqn, idx):
+    operand, indices = eqn.inputs
+    bd = eqn.params["batch_dims"]
+    ni = indices.aval.ndim - bd
+    d = operand.aval.shape[bd]
+    k = w.value(indices, tuple(idx[:bd + ni]))
+    kc = w.tmp("int64_t", _clamped(f"(int64_t){k}", d - 1))
+    return w.value(operand, tuple(idx[:bd]) + (kc,) + tuple(idx[bd + ni:]))
+
+
+assert set(_FUSED) == set(FUSIBLE), set(FUSIBLE) ^ set(_FUSED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+# ---------------------------------------------------------------------------------------------
+
+def write_loop(w: StepWriter, step: Loop):
+    out = w.buffer(step.out, written=True)
+    shape = tuple(step.out.aval.shape)
+    total = math.prod(shape)
+    src, dst_dtype = step.src, step.out.aval.dtype
+    if total == 0:
+        return
+    par = total >= PAR_MIN
+    flat = step.perm is None and _is_flat(w.sched, src, shape, root=step.src is step.out)
+    if flat:
+        if par:
+            w.emit("#pragma omp parallel for simd num_threads(nt) schedule(static)")
+        elif total > 1:
+            w.emit("#pragma omp simd")
+        w.emit(f"for (int64_t i = 0; i < {total}; i++) {{")
+        w.indent += 1
+        v = _root(w, step, Flat())
+        w.emit(f"{out}[i] = {_cast(v, src, dst_dtype)};")
+        w.close_loops(1)
+        return
+    idx = w.open_loops(shape, par)
+    if step.perm is None:
+        src_idx = idx
+    else:
+        src_idx = [None] * len(idx)
+        for k, p in enumerate(step.perm):
+            src_idx[p] = idx[k]
+        src_idx = tuple(src_idx)
+    v = _root(w, step, src_idx)
+    w.emit(f"{out}[{offset_expr(shape, idx)}] = {_cast(v, src, dst_dtype)};")
+    w.close_loops(len(shape))
+
+
+def _root(w: StepWriter, step: Loop, idx) -> str:
+    """The value a loop stores: computed from its equation when the loop materializes that
+    very value, else read through the usual path (a pack of another buffer or expression)."""
+    if step.src is step.out:
+        return w.compute(step.src, idx)
+    return w.value(step.src, idx)
+
+
+def _cast(v: str, src, dst_dtype) -> str:
+    src_dtype = src.aval.dtype
+    if src_dtype == dst_dtype:
+        return v
+    return f"fnx_s_convert_{SFX[src_dtype]}_{SFX[dst_dtype]}({v})"
+
+
+def _reduce_init(name: str, dtype) -> str:
+    dtype = np.dtype(dtype)
+    if name == "reduce_sum" or name == "reduce_or":
+        return c_literal(0, dtype)
+    if name == "reduce_prod":
+        return c_literal(1, dtype)
+    if name == "reduce_and":
+        return c_literal(1 if dtype == dtypes.bool_ else -1, dtype)
+    hi = name == "reduce_min"
+    if dtype.kind == "f":
+        return c_literal(np.inf if hi else -np.inf, dtype)
+    if dtype == dtypes.bool_:
+        return c_literal(1 if hi else 0, dtype)
+    info = np.iinfo(dtype)
+    return c_literal(info.max if hi else info.min, dtype)
+
+
+def write_reduce(w: StepWriter, step: Reduce):
+    """Accumulate into the output, walking the input in its own order (so the innermost loop
+    reads contiguously, whether the reduced axis is the last one or not)."""
+    eqn = step.eqn
+    (x,) = eqn.inputs
+    axes = set(eqn.params["axes"])
+    name = eqn.primitive.name
+    dtype = x.aval.dtype
+    t, sfx = C_TYPE[dtype], SFX[dtype]
+    op, simd_op = _REDUCE[name]
+    out = w.buffer(step.out, written=True)
+    shape = tuple(x.aval.shape)
+    kept_shape = tuple(d for k, d in enumerate(shape) if k not in axes)
+    n_out = math.prod(kept_shape)
+    if simd_op is None and dtype.kind != "f" and name in ("reduce_max", "reduce_min"):
+        simd_op = "max" if name == "reduce_max" else "min"
+    w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {_reduce_init(name, dtype)};")
+    if math.prod(shape) == 0:
+        return
+    par = 0 not in axes and len(shape) > 0 and shape[0] > 1 and math.prod(shape) >= PAR_MIN
+    outer = shape[:-1] if shape else ()
+    idx = list(w.open_loops(outer, par, simd_inner=False))
+    last = len(shape) - 1
+    kept_idx = lambda full: tuple(i for k, i in enumerate(full) if k not in axes)  # noqa
+    if last >= 0 and last in axes:
+        pos = offset_expr(kept_shape, kept_idx(idx + ["0"]))
+        w.emit(f"{t} acc = {out}[{pos}];")
+        if simd_op:
+            w.emit(f"#pragma omp simd reduction({simd_op}:acc)")
+        w.emit(f"for (int64_t i{last} = 0; i{last} < {shape[last]}; i{last}++) {{")
+        w.indent += 1
+        saved = dict(w.memo)
+        v = w.value(x, tuple(idx + [f"i{last}"]))
+        w.emit(f"acc = fnx_s_{op}_{sfx}(acc, {v});")
+        w.memo = saved
+        w.close_loops(1)
+        w.emit(f"{out}[{pos}] = acc;")
+    elif last >= 0:
+        full = idx + [f"i{last}"]
+        w.emit("#pragma omp simd")
+        w.emit(f"for (int64_t i{last} = 0; i{last} < {shape[last]}; i{last}++) {{")
+        w.indent += 1
+        saved = dict(w.memo)
+        v = w.value(x, tuple(full))
+        pos = offset_expr(kept_shape, kept_idx(full))
+        w.emit(f"{out}[{pos}] = fnx_s_{op}_{sfx}({out}[{pos}], {v});")
+        w.memo = saved
+        w.close_loops(1)
+    else:   # rank-0 input, axes=()
+        w.emit(f"{out}[0] = {w.value(x, ())};")
+    w.close_loops(len(outer))
+
+
+def write_call(w: StepWriter, step: Call) -> None:
+    eqn = step.eqn
+    name = eqn.primitive.name
+    out_var = eqn.out_binders[0]
+    out = w.buffer(out_var, written=True)
+    ptrs = [w.buffer(v) for v in step.operands]
+    if name == "dot_general":
+        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+        lhs, rhs = eqn.inputs
+        batch = math.prod(lhs.aval.shape[i] for i in lb)
+        k = math.prod(lhs.aval.shape[i] for i in lc)
+        m = math.prod(lhs.aval.shape[i] for i in range(lhs.aval.ndim)
+                      if i not in lc and i not in lb)
+        n = math.prod(rhs.aval.shape[i] for i in range(rhs.aval.ndim)
+                      if i not in rc and i not in rb)
+        if batch * m * n == 0:
+            return
+        if k == 0:
+            w.emit(f"for (int64_t o = 0; o < {batch * m * n}; o++) {out}[o] = 0;")
+            return
+        w.emit(f"if (((fnx_matmul_t)fns[2])({DTYPE_CODE[out_var.aval.dtype]}, {batch}, {m}, "
+               f"{n}, {k}, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
+               "return -1;")
+    elif name in ("argmax", "argmin"):
+        (x,) = eqn.inputs
+        axes = eqn.params["axes"]
+        nred = math.prod(x.aval.shape[a] for a in axes)
+        outer = math.prod(x.aval.shape) // max(nred, 1)
+        if outer == 0:
+            return
+        w.emit(f"if (((fnx_reduce_t)fns[3])({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
+               f"{DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, {nred}, 1, "
+               f"(const char *){ptrs[0]}, (char *){out})) return -1;")
+    elif name.startswith("cum"):
+        (x,) = eqn.inputs
+        axis = eqn.params["axis"]
+        shape = x.aval.shape
+        if math.prod(shape) == 0:
+            return
+        outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+        w.emit(f"if (((fnx_cumulative_t)fns[4])({_LIB_CODES[name]}, "
+               f"{DTYPE_CODE[x.aval.dtype]}, {int(eqn.params['reverse'])}, {outer}, {n}, "
+               f"{inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    elif name.startswith("scatter"):
+        operand, indices, updates = eqn.inputs
+        bd = eqn.params["batch_dims"]
+        shape = operand.aval.shape
+        nb, d, nr = math.prod(shape[:bd]), shape[bd], math.prod(shape[bd + 1:])
+        ni = math.prod(indices.aval.shape[bd:])
+        # the operand's copy was written into `out` by the pack before this call
+        if math.prod(updates.aval.shape) == 0:
+            return
+        idx_code = DTYPE_CODE[step.operands[1].aval.dtype]
+        w.emit(f"if (((fnx_scatter_t)fns[5])({_LIB_CODES[name]}, "
+               f"{DTYPE_CODE[operand.aval.dtype]}, {idx_code}, {nb}, {d}, {nr}, (char *){out}, "
+               f"{ni}, (const char *){ptrs[1]}, (const char *){ptrs[2]})) return -1;")
+    else:
+        raise AssertionError(name)
+
+
+def write_step(name: str, sched, step) -> StepWriter:
+    w = StepWriter(name, sched)
+    if isinstance(step, Loop):
+        write_loop(w, step)
+    elif isinstance(step, Reduce):
+        write_reduce(w, step)
+    elif isinstance(step, Call):
+        write_call(w, step)
+    else:
+        raise AssertionError(step)
+    return w
+
+
+def render_module(step_writers, entries, include_header: str) -> str:
+    """The whole translation unit: headers, the step functions, the entry points."""
+    parts = ["/* generated by fnx.jit */", "#include <stdint.h>", "#include <math.h>",
+             include_header, _KERNEL_TYPEDEFS]
+    parts += [w.render() for w in step_writers]
+    parts += entries
+    return "\n".join(parts)

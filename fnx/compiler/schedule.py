@@ -1,0 +1,194 @@
+"""Scheduling: which values get a buffer, and what runs in which order.
+
+The optimized jaxpr is cut into *steps*.  Elementwise-like primitives (arithmetic, comparisons,
+selects, casts, broadcasts, reshapes, transposes, slices, pads, concatenations, iota, dynamic
+slices, gathers) are never steps of their own: they are *fused* -- computed per element, on
+the fly, inside the loop of whichever step consumes them (tinygrad's and XLA's loop fusion).
+A value gets a buffer (is *materialized*) only when
+
+* it is an output of the jitted function,
+* it feeds a library kernel (matmul, scan, scatter, argmax...), which needs memory in a given
+  layout -- then the producer's expression is evaluated straight into that layout (a *pack*
+  step, so a transpose feeding a matmul costs one fused pass, not two),
+* it would otherwise be recomputed: an expensive value with several consumers, or one
+  broadcast to a larger shape.
+
+Steps:
+
+* ``Loop(out, expr_var, index_map)``: a fused loop nest writing ``out``.
+* ``Reduce(out, eqn)``: a reduction with its input expression fused into the loop (prologue).
+* ``Call(eqn, ...)``: a hand-written kernel (kernels/cpu) on packed operands.
+* ``PyStep(eqn)``: a primitive without native lowering, run by the backend between native
+  segments (the executable splits around it).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import Jaxpr, Literal, Var
+
+# Primitives computed per element inside a consumer's loop.
+ELEMENTWISE = frozenset("""
+    neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh
+    logistic sqrt rsqrt cbrt abs sign floor ceil erf erf_inv lgamma digamma is_finite not
+    round integer_pow convert_element_type stop_gradient
+    add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
+    shift_left shift_right_logical shift_right_arithmetic select_n clamp
+""".split())
+MOVEMENT = frozenset("""
+    broadcast_in_dim reshape transpose squeeze expand_dims rev slice pad concatenate iota
+    dynamic_slice dynamic_update_slice gather
+""".split())
+FUSIBLE = ELEMENTWISE | MOVEMENT
+REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and reduce_or".split())
+LIBRARY = frozenset("""dot_general cumsum cumprod cummax cummin argmax argmin
+    scatter scatter-add scatter-mul scatter-min scatter-max""".split())
+NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
+
+# Cheap to recompute per use (no transcendental work): never materialized just for reuse.
+CHEAP = MOVEMENT | frozenset("""neg abs sign not convert_element_type stop_gradient add sub mul
+    max min eq ne lt le gt ge and or xor select_n clamp floor ceil round""".split())
+
+
+@dataclass
+class Loop:
+    out: Var                  # the buffer written
+    src: Var                  # the value computed per element
+    perm: tuple | None = None  # out index k is src index perm[k] (a transposing pack)
+
+
+@dataclass
+class Reduce:
+    out: Var
+    eqn: object
+
+
+@dataclass
+class Call:
+    eqn: object
+    operands: list            # packed operand buffers (Vars), in the kernel's order
+
+
+@dataclass
+class PyStep:
+    eqn: object
+
+
+@dataclass
+class Schedule:
+    steps: list = field(default_factory=list)
+    materialized: set = field(default_factory=set)    # ids of Vars that own buffers
+    producers: dict = field(default_factory=dict)     # id(Var) -> eqn
+
+
+def schedule(jaxpr: Jaxpr) -> Schedule:
+    sched = Schedule()
+    producers = sched.producers
+    for eqn in jaxpr.eqns:
+        for v in eqn.out_binders:
+            producers[id(v)] = eqn
+    mat = sched.materialized
+    mat.update(id(v) for v in jaxpr.in_binders)
+    _choose_materialized(jaxpr, producers, mat)
+
+    for eqn in jaxpr.eqns:
+        name = eqn.primitive.name
+        out = eqn.out_binders[0] if eqn.out_binders else None
+        if name in FUSIBLE:
+            if id(out) in mat:
+                sched.steps.append(Loop(out, out))
+        elif name in REDUCTIONS:
+            sched.steps.append(Reduce(out, eqn))
+        elif name in LIBRARY:
+            sched.steps.append(_library_call(eqn, sched))
+        else:
+            sched.steps.append(PyStep(eqn))
+            mat.update(id(v) for v in eqn.out_binders)
+    return sched
+
+
+def _choose_materialized(jaxpr, producers, mat):
+    """Mark the values that need buffers (see the module docstring)."""
+    for x in jaxpr.outs:
+        if isinstance(x, Var):
+            mat.add(id(x))
+    for eqn in jaxpr.eqns:
+        name = eqn.primitive.name
+        if name not in FUSIBLE:
+            mat.update(id(v) for v in eqn.out_binders)
+            if name not in NATIVE:   # a Python step reads real arrays
+                mat.update(id(x) for x in eqn.inputs if isinstance(x, Var))
+    # Evaluation counts, consumers first: a fused value is computed once per use by each
+    # consumer loop; through cheap fused consumers the counts multiply.
+    evals: dict[int, int] = {}
+    for eqn in reversed(jaxpr.eqns):
+        name = eqn.primitive.name
+        out = eqn.out_binders[0] if eqn.out_binders else None
+        if name in FUSIBLE and id(out) not in mat:
+            n = evals.get(id(out), 0)
+            if name not in CHEAP and n > 1:
+                mat.add(id(out))
+                n = 1
+            weight = max(n, 1) if name in CHEAP else 1
+        else:
+            weight = 1
+        for x in eqn.inputs:
+            if not isinstance(x, Var) or id(x) in mat:
+                continue
+            w = weight
+            if name == "broadcast_in_dim" and _size(x) < _size(eqn.out_binders[0]):
+                w = 2     # expanding: each element would be recomputed many times
+            evals[id(x)] = evals.get(id(x), 0) + w
+
+
+def _size(v) -> int:
+    return math.prod(v.aval.shape)
+
+
+def _library_call(eqn, sched: Schedule) -> Call:
+    """A kernel call; its operands are packed into the layouts the kernel wants."""
+    name = eqn.primitive.name
+    if name == "dot_general":
+        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+        lhs, rhs = eqn.inputs
+        lfree = [i for i in range(lhs.aval.ndim) if i not in lc and i not in lb]
+        rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
+        a = _pack(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc))
+        b = _pack(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree))
+        return Call(eqn, [a, b])
+    if name in ("argmax", "argmin"):
+        (x,) = eqn.inputs
+        axes = eqn.params["axes"]
+        kept = tuple(i for i in range(x.aval.ndim) if i not in axes)
+        return Call(eqn, [_pack(sched, x, kept + tuple(axes))])
+    if name.startswith("cum"):
+        return Call(eqn, [_pack(sched, eqn.inputs[0], None)])
+    if name.startswith("scatter"):
+        # the kernel updates a copy of the operand in place: write that copy into the output
+        operand, indices, updates = eqn.inputs
+        out = eqn.out_binders[0]
+        sched.steps.append(Loop(out, operand))
+        index_dtype = indices.aval.dtype
+        if index_dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
+            index_dtype = np.dtype(np.int64)     # the kernel reads int32 or int64 indices
+        return Call(eqn, [out, _pack(sched, indices, None, dtype=index_dtype),
+                          _pack(sched, updates, None)])
+    raise AssertionError(name)
+
+
+def _pack(sched: Schedule, x, perm, dtype=None):
+    """A buffer holding ``x`` transposed by ``perm`` (None: as is), contiguous, converted to
+    ``dtype`` if given.  Reuses x's own buffer when it has one and nothing changes."""
+    identity = perm is None or tuple(perm) == tuple(range(len(perm)))
+    aval = x.aval
+    dtype = aval.dtype if dtype is None else dtype
+    if isinstance(x, Var) and id(x) in sched.materialized and identity and dtype == aval.dtype:
+        return x
+    shape = aval.shape if identity else tuple(aval.shape[p] for p in perm)
+    buf = Var(aval.update(shape=tuple(shape), dtype=dtype))
+    sched.materialized.add(id(buf))
+    sched.steps.append(Loop(buf, x, None if identity else tuple(perm)))
+    return buf
