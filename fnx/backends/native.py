@@ -22,6 +22,7 @@ from ..errors import FnxError
 CC = os.environ.get("CC", "gcc")
 # The kernels' flags (build_kernels.py): no -ffast-math, NaN/inf semantics must hold.
 CFLAGS = ("-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno", "-fPIC",
+          "-ffp-contract=off",
           "-shared", "-w", "-Werror=implicit-function-declaration")
 _lock = threading.Lock()
 

@@ -108,6 +108,8 @@ class StepWriter:
         self.indent = 1
         self.memo: dict = {}
         self._n = 0
+        self.flat = False        # a flat loop: every same-shape operand is read at index i
+        self.restrict = True     # False when an output may alias an input (donation)
 
     # -- buffers and statements --------------------------------------------------------------
 
@@ -131,7 +133,8 @@ class StepWriter:
         args = []
         for p, v, written in self.params:
             t = C_TYPE[v.aval.dtype]
-            args.append(f"{'' if written else 'const '}{t} *restrict {p}")
+            qualifier = " *restrict " if self.restrict else " *"
+            args.append(f"{'' if written else 'const '}{t}{qualifier}{p}")
         return f"static int {self.name}({', '.join(args + ['void *const *fns', 'int nt'])})"
 
     def render(self) -> str:
@@ -509,6 +512,7 @@ def write_loop(w: StepWriter, step: Loop):
         return
     par = total >= PAR_MIN
     flat = step.perm is None and _is_flat(w.sched, src, shape, root=step.src is step.out)
+    w.flat = flat
     if flat:
         if par:
             w.emit("#pragma omp parallel for simd num_threads(nt) schedule(static)")

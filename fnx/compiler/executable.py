@@ -33,6 +33,7 @@ class _Segment:
         self.steps: list = []          # (step, StepWriter)
         self.inputs: list[Var] = []
         self.outputs: list[Var] = []
+        self.donations: dict[int, int] = {}   # output index -> donated jaxpr input index
 
 
 class Executable:
@@ -124,6 +125,41 @@ class Executable:
             item.offsets, item.arena = memory.plan_arena(temps, first, last)
             step_no += len(item.steps)
         self.peak_bytes = memory.peak_live_bytes(self.events)
+        self._plan_donation(segments)
+
+    def _plan_donation(self, segments):
+        """Let an output be written into a donated input's buffer when that is safe: the
+        output is written by a flat loop (each element read and written at the same index),
+        and nothing reads the input after that loop."""
+        donated = [v for v, d in zip(self.jaxpr.in_binders, self.donated) if d]
+        outs = {id(x) for x in self.jaxpr.outs if isinstance(x, Var)}
+        candidates = [v for v in donated if id(v) not in outs]
+        if not candidates:
+            return
+        last_read, g = {}, 0
+        for item in self.program:
+            for v in _reads_per_step(item):
+                for x in v:
+                    last_read[id(x)] = g
+                g += 1
+        g = 0
+        for item in self.program:
+            if not isinstance(item, _Segment):
+                g += 1
+                continue
+            for step, w in item.steps:
+                out = step.out if isinstance(step, Loop) else None
+                if (out is not None and w.flat and step.src is step.out
+                        and out in item.outputs):
+                    for u in candidates:
+                        if (u.aval.shape == out.aval.shape and u.aval.dtype == out.aval.dtype
+                                and last_read.get(id(u), -1) <= g):
+                            item.donations[item.outputs.index(out)] = \
+                                self.jaxpr.in_binders.index(u)
+                            w.restrict = False
+                            candidates.remove(u)
+                            break
+                g += 1
 
     def _render(self, segments) -> str:
         writers, entries = [], []
@@ -147,6 +183,7 @@ class Executable:
         env = {}
         for v, a in zip(self.jaxpr.in_binders, args):
             env[id(v)] = a
+        args = list(args)
         for item in self.program:
             if isinstance(item, PyStep):
                 e = item.eqn
@@ -155,11 +192,23 @@ class Executable:
                     env[id(v)] = o
                 continue
             ins = [contiguous_value(env[id(v)]) for v in item.inputs]
-            outs = [empty(v.aval.shape, v.aval.dtype) for v in item.outputs]
+            outs = [self._output_buffer(item, k, v, args, empty)
+                    for k, v in enumerate(item.outputs)]
             self.module.run(item.index, ins, outs)
             for v, o in zip(item.outputs, outs):
                 env[id(v)] = Array(o, v.aval.weak_type)
         return [_read(env, x) for x in self.jaxpr.outs]
+
+    def _output_buffer(self, seg, k, v, args, empty):
+        """A fresh buffer for output ``k`` of ``seg``, or the buffer of the input donated to it
+        (which is then invalidated: its Array may not be used again)."""
+        i = seg.donations.get(k)
+        if i is not None:
+            buf = _donatable_buffer(args[i])
+            if buf is not None:
+                _invalidate(args[i])
+                return buf
+        return empty(v.aval.shape, v.aval.dtype)
 
     def as_text(self) -> str:
         return str(self.jaxpr)
@@ -192,6 +241,47 @@ def _render_entry(seg: _Segment) -> str:
         lines.append("  ((fnx_free_t)fns[1])(ws);")
     lines += ["  return rc;", "}"]
     return "\n".join(lines)
+
+
+class _DonatedBuffer:
+    """Stands in for the buffer of an Array donated to a jitted call: any use is an error."""
+
+    def _gone(self, *args, **kwargs):
+        from ..errors import FnxError
+        raise FnxError("this Array was donated to a jitted function (donate_argnums) and its "
+                       "buffer now holds that function's output; it can no longer be used")
+
+    def __getattr__(self, name):
+        self._gone()
+
+    __array__ = __len__ = __getitem__ = __iter__ = __bool__ = __float__ = __int__ = _gone
+    __format__ = __index__ = _gone
+
+    def __repr__(self):
+        return "<donated>"
+
+    __str__ = __repr__
+
+
+def _donatable_buffer(x):
+    """The writable, contiguous, exclusively owned numpy buffer of ``x``, or None."""
+    v = getattr(x, "_value", None)
+    if type(x) is not Array or not isinstance(v, np.ndarray):
+        return None
+    if not (v.flags.c_contiguous and v.flags.writeable and v.flags.owndata):
+        return None
+    return v
+
+
+def _invalidate(x):
+    x._value = _DonatedBuffer()
+    x._ptr = None
+
+
+def _reads_per_step(item):
+    if isinstance(item, PyStep):
+        return [[x for x in item.eqn.inputs if isinstance(x, Var)]]
+    return [[v for _, v, written in w.params if not written] for _, w in item.steps]
 
 
 def _reads(item):

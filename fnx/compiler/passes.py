@@ -554,12 +554,52 @@ def simplify(jaxpr: Jaxpr) -> Jaxpr:
     return _rebuild(jaxpr, eqns, env)
 
 
+def transpose_dot_outputs(jaxpr: Jaxpr) -> Jaxpr:
+    """``transpose(dot_general(a, b))`` that swaps the lhs-free and rhs-free output blocks is
+    ``dot_general(b, a)`` with the operand roles exchanged: no transpose pass over the result
+    (reverse mode produces these for weight gradients, ``dW = (x^T g)^T``).  Only applied when
+    the transpose is the product's sole use, so no matmul is duplicated."""
+    uses: dict[int, int] = {}
+    for e in jaxpr.eqns:
+        for x in e.inputs:
+            if isinstance(x, Var):
+                uses[id(x)] = uses.get(id(x), 0) + 1
+    for x in jaxpr.outs:
+        if isinstance(x, Var):
+            uses[id(x)] = uses.get(id(x), 0) + 1
+    producers = {id(v): e for e in jaxpr.eqns for v in e.out_binders}
+    replaced: dict[int, Eqn] = {}
+    for e in jaxpr.eqns:
+        if e.primitive.name != "transpose":
+            continue
+        dot = _producer(e.inputs[0], producers, "dot_general")
+        if dot is None or uses.get(id(e.inputs[0])) != 1:
+            continue
+        (lc, rc), (lb, rb) = dot.params["dimension_numbers"]
+        lhs, rhs = dot.inputs
+        nb = len(lb)
+        nl = lhs.aval.ndim - len(lc) - nb
+        nr = rhs.aval.ndim - len(rc) - nb
+        swapped = (tuple(range(nb)) + tuple(nb + nl + i for i in range(nr))
+                   + tuple(nb + i for i in range(nl)))
+        if tuple(e.params["permutation"]) != swapped:
+            continue
+        params = {**dot.params, "dimension_numbers": ((tuple(rc), tuple(lc)),
+                                                       (tuple(rb), tuple(lb)))}
+        replaced[id(e)] = Eqn(dot.primitive, [rhs, lhs], params, list(e.out_binders))
+    if not replaced:
+        return jaxpr
+    eqns = [replaced.get(id(e), e) for e in jaxpr.eqns]
+    return Jaxpr(list(jaxpr.in_binders), eqns, list(jaxpr.outs))
+
+
 # ---------------------------------------------------------------------------------------------
 # The pipeline
 # ---------------------------------------------------------------------------------------------
 
 def optimize(jaxpr: Jaxpr, consts=None, max_rounds: int = 4) -> Jaxpr:
-    """``inline_jit -> simplify -> fold_constants -> cse -> dce``, repeated until the program
+    """``inline_jit -> simplify -> transpose_dot_outputs -> fold_constants -> cse -> dce``,
+    repeated until the program
     stops changing (at most ``max_rounds`` times).  ``consts`` designates constant in_binders
     and their values, as in ``fold_constants``.
 
@@ -570,6 +610,7 @@ def optimize(jaxpr: Jaxpr, consts=None, max_rounds: int = 4) -> Jaxpr:
         before = _fingerprint(jaxpr)
         jaxpr = inline_jit(jaxpr)
         jaxpr = simplify(jaxpr)
+        jaxpr = transpose_dot_outputs(jaxpr)
         jaxpr = fold_constants(jaxpr, consts)
         jaxpr = cse(jaxpr)
         jaxpr = dce(jaxpr)
