@@ -41,7 +41,7 @@ _LIB_CODES = {  # enum values of fnx_kernels.h
 }
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
-                "fnx_cumulative", "fnx_scatter")
+                "fnx_cumulative", "fnx_scatter", "fnx_parallel_for")
 _KERNEL_TYPEDEFS = """
 typedef char *(*fnx_alloc_t)(int64_t);
 typedef void (*fnx_free_t)(char *);
@@ -51,6 +51,8 @@ typedef int (*fnx_reduce_t)(int, int, int, int64_t, int64_t, int64_t, const char
 typedef int (*fnx_cumulative_t)(int, int, int, int64_t, int64_t, int64_t, const char *, char *);
 typedef int (*fnx_scatter_t)(int, int, int, int64_t, int64_t, int64_t, char *, int64_t,
                              const char *, const char *);
+typedef void (*fnx_range_fn)(int64_t, int64_t, const void *);
+typedef int (*fnx_parallel_for_t)(int64_t, int64_t, fnx_range_fn, const void *);
 """
 
 
@@ -110,6 +112,10 @@ class StepWriter:
         self._n = 0
         self.flat = False        # a flat loop: every same-shape operand is read at index i
         self.restrict = True     # False when an output may alias an input (donation)
+        # (iterations, elements) of the outermost loop when it is split over threads; the
+        # lines from `split` on then form a range function run by fnx_parallel_for
+        self.parallel = None
+        self.split = 0
 
     # -- buffers and statements --------------------------------------------------------------
 
@@ -129,16 +135,43 @@ class StepWriter:
         self.emit(f"const {ctype} {name} = {expr};")
         return name
 
-    def signature(self) -> str:
-        args = []
+    def _declarations(self) -> list[str]:
+        out = []
         for p, v, written in self.params:
             t = C_TYPE[v.aval.dtype]
             qualifier = " *restrict " if self.restrict else " *"
-            args.append(f"{'' if written else 'const '}{t}{qualifier}{p}")
-        return f"static int {self.name}({', '.join(args + ['void *const *fns', 'int nt'])})"
+            out.append(f"{'' if written else 'const '}{t}{qualifier}{p}")
+        return out
+
+    def signature(self) -> str:
+        args = self._declarations() + ["void *const *fns", "int nt"]
+        return f"static int {self.name}({', '.join(args)})"
 
     def render(self) -> str:
-        return self.signature() + " {\n" + "\n".join(self.lines) + "\n  return 0;\n}\n"
+        if self.parallel is None:
+            return self.signature() + " {\n" + "\n".join(self.lines) + "\n  return 0;\n}\n"
+        # the parallel part: a range function over the outer loop, handed its buffers in a
+        # struct and run by the kernels' thread team (fnx_parallel_for)
+        n, work = self.parallel
+        ctx = f"{self.name}_ctx"
+        decls = self._declarations()
+        fields = "".join(f"  {d.replace('restrict ', '')};\n" for d in decls)
+        unpack = "".join(f"  {d} = c->{p};\n" for d, (p, _, _) in zip(decls, self.params))
+        body = "\n".join(self.lines[self.split:])
+        pre = "\n".join(self.lines[:self.split])
+        names = ", ".join(p for p, _, _ in self.params)
+        return (f"struct {ctx} {{\n{fields}}};\n"
+                f"static void {self.name}_range(int64_t lo, int64_t hi, const void *ctx_) {{\n"
+                f"  const struct {ctx} *c = (const struct {ctx} *)ctx_;\n{unpack}{body}\n}}\n"
+                f"{self.signature()} {{\n{pre}\n  struct {ctx} c = {{{names}}};\n"
+                f"  return ((fnx_parallel_for_t)fns[6])({n}, {work}, {self.name}_range, &c);\n"
+                "}\n")
+
+    def begin_parallel(self, n: int, work: int):
+        """The next loop emitted is the outermost one, split over threads: its bounds are the
+        range function's [lo, hi)."""
+        self.parallel = (n, work)
+        self.split = len(self.lines)
 
     # -- values --------------------------------------------------------------------------------
 
@@ -177,16 +210,21 @@ class StepWriter:
 
     # -- loops -----------------------------------------------------------------------------------
 
-    def open_loops(self, shape, par: bool, simd_inner: bool = True) -> tuple:
-        """Nested loops over ``shape`` (outermost parallel when worth it): their indices."""
+    def open_loops(self, shape, work: int = 0, simd_inner: bool = True) -> tuple:
+        """Nested loops over ``shape``: their indices.  With ``work`` (the elements the loop
+        nest touches) at or above PAR_MIN, the outermost loop is split over threads."""
         idx = []
         for k, d in enumerate(shape):
             var = f"i{k}"
-            if k == 0 and par:
-                self.emit("#pragma omp parallel for num_threads(nt) schedule(static)")
-            elif k == len(shape) - 1 and simd_inner:
+            split = k == 0 and work >= PAR_MIN and d > 1
+            if split:
+                self.begin_parallel(d, work)
+            if k == len(shape) - 1 and simd_inner:
                 self.emit("#pragma omp simd")
-            self.emit(f"for (int64_t {var} = 0; {var} < {d}; {var}++) {{")
+            if split:
+                self.emit(f"for (int64_t {var} = lo; {var} < hi; {var}++) {{")
+            else:
+                self.emit(f"for (int64_t {var} = 0; {var} < {d}; {var}++) {{")
             self.indent += 1
             idx.append(var)
         return tuple(idx)
@@ -515,16 +553,19 @@ def write_loop(w: StepWriter, step: Loop):
     w.flat = flat
     if flat:
         if par:
-            w.emit("#pragma omp parallel for simd num_threads(nt) schedule(static)")
-        elif total > 1:
+            w.begin_parallel(total, total)
+        if total > 1:
             w.emit("#pragma omp simd")
-        w.emit(f"for (int64_t i = 0; i < {total}; i++) {{")
+        if par:
+            w.emit("for (int64_t i = lo; i < hi; i++) {")
+        else:
+            w.emit(f"for (int64_t i = 0; i < {total}; i++) {{")
         w.indent += 1
         v = _root(w, step, Flat())
         w.emit(f"{out}[i] = {_cast(v, src, dst_dtype)};")
         w.close_loops(1)
         return
-    idx = w.open_loops(shape, par)
+    idx = w.open_loops(shape, total)
     if step.perm is None:
         src_idx = idx
     else:
@@ -588,9 +629,10 @@ def write_reduce(w: StepWriter, step: Reduce):
     w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {_reduce_init(name, dtype)};")
     if math.prod(shape) == 0:
         return
-    par = 0 not in axes and len(shape) > 0 and shape[0] > 1 and math.prod(shape) >= PAR_MIN
+    # threads split the outermost axis when it is kept (their outputs are then disjoint)
+    work = math.prod(shape) if 0 not in axes else 0
     outer = shape[:-1] if shape else ()
-    idx = list(w.open_loops(outer, par, simd_inner=False))
+    idx = list(w.open_loops(outer, work, simd_inner=False))
     last = len(shape) - 1
     kept_idx = lambda full: tuple(i for k, i in enumerate(full) if k not in axes)  # noqa
     if last >= 0 and last in axes:

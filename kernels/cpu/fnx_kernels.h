@@ -57,6 +57,12 @@ enum fnx_scatter_op {
 void fnx_set_num_threads(int n);
 int fnx_get_num_threads(void);
 
+/* Runs fn(lo, hi, ctx) over a split of [0, n) across the thread team (one call on the calling
+ * thread when `work`, the loop's element count, is below the parallel threshold).  Generated
+ * jit code parallelizes its loops through this, so it needs no OpenMP runtime of its own. */
+typedef void (*fnx_range_fn)(int64_t lo, int64_t hi, const void *ctx);
+int fnx_parallel_for(int64_t n, int64_t work, fnx_range_fn fn, const void *ctx);
+
 /* ---- elementwise ------------------------------------------------------------------------ */
 /* y = op(x).  `dtype` is the input dtype; the output dtype is the same, except FNX_IS_FINITE
  * (bool output).  `param` carries the exponent of FNX_INTEGER_POW. */

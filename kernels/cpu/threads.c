@@ -40,6 +40,22 @@ int fnx_team(int64_t work, int64_t par_min) {
   return fnx_threads();
 }
 
+int fnx_parallel_for(int64_t n, int64_t work, fnx_range_fn fn, const void *ctx) {
+  int nt = fnx_team(work, FNX_PAR_MIN);
+  if (nt > n) nt = (int)n;
+  if (nt <= 1) {
+    if (n > 0) fn(0, n, ctx);
+    return FNX_OK;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num(), team = omp_get_num_threads();
+    const int64_t lo = n * t / team, hi = n * (t + 1) / team;
+    if (lo < hi) fn(lo, hi, ctx);
+  }
+  return FNX_OK;
+}
+
 /* ---- N-d iteration ------------------------------------------------------------------------ */
 
 typedef struct {
