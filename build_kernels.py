@@ -6,6 +6,9 @@ Usage (from anywhere):
 
 setuptools imports ``ffibuilder`` from this module (``cffi_modules=["build_kernels.py:ffibuilder"]``),
 so every path handed to cffi is relative to the repository root, which is where setuptools runs.
+
+Both routes also copy the headers that the jit's generated C includes (kernels/cpu/fnx_scalar.h
+and the vmath.h it includes) into ``fnx/_include/``, so an installed fnx has them as package data.
 """
 import glob
 import os
@@ -18,6 +21,10 @@ import cffi
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 HEADER = os.path.join("kernels", "cpu", "fnx_kernels.h")
+# The scalar semantics of the elementwise ops, shared by the kernels and the jit's generated C
+# (fnx_scalar.h includes vmath.h); copied into the package so the jit finds them at run time.
+JIT_HEADERS = ("fnx_scalar.h", "vmath.h")
+INCLUDE_DIR = os.path.join("fnx", "_include")
 
 # -std=gnu99: C99 plus lgamma_r / posix_memalign.  No -ffast-math: NaN/inf semantics must match
 # numpy.  -fno-math-errno only stops libm calls from setting errno (lets sqrt/floor/rint inline
@@ -61,6 +68,31 @@ def make_ffibuilder(absolute=False):
 ffibuilder = make_ffibuilder()
 
 
+def copy_headers():
+    """Copy JIT_HEADERS from kernels/cpu into fnx/_include/.  A header whose content is unchanged
+    is left alone (keeps its mtime); a changed one is replaced atomically (temp file + rename)."""
+    dest_dir = os.path.join(ROOT, INCLUDE_DIR)
+    os.makedirs(dest_dir, exist_ok=True)
+    for name in JIT_HEADERS:
+        with open(os.path.join(ROOT, "kernels", "cpu", name), "rb") as f:
+            data = f.read()
+        dest = os.path.join(dest_dir, name)
+        if os.path.exists(dest):
+            with open(dest, "rb") as f:
+                if f.read() == data:
+                    continue
+        fd, tmp = tempfile.mkstemp(prefix=".tmp_" + name, dir=dest_dir)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, dest)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+
 def build():
     os.chdir(ROOT)
     tmpdir = os.path.join("build", "cffi")
@@ -84,7 +116,9 @@ def build():
     for other in glob.glob(os.path.join(dest_dir, "_fnx_kernels*.so")):
         if os.path.abspath(other) != os.path.abspath(dest):
             os.unlink(other)
-    print(f"built {os.path.relpath(dest, ROOT)} from {len(_sources())} C files")
+    copy_headers()
+    print(f"built {os.path.relpath(dest, ROOT)} from {len(_sources())} C files; "
+          f"copied {', '.join(JIT_HEADERS)} to {INCLUDE_DIR}/")
 
 
 def check_cuda():
@@ -108,6 +142,12 @@ def check_cuda():
     print(f"checked {len(sources)} CUDA file(s) with nvcc")
     return 0
 
+
+# setuptools (cffi_modules) executes this file under the name "__cffi__" while it reads the
+# setup() arguments, i.e. before build_py collects package data: copy the jit headers now so
+# that wheels include fnx/_include/*.h.
+if __name__ == "__cffi__":
+    copy_headers()
 
 if __name__ == "__main__":
     if "--check-cuda" in sys.argv[1:]:

@@ -416,6 +416,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     >>> fnx.vmap(fnx.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)   # per-example grads
     """
     from .interpreters.batching import batch_flat
+    if not callable(fun):
+        raise TypeError(f"vmap: expected a function to vectorize, got {type(fun).__name__}")
     _check_axes_spec(in_axes, "in_axes")
     _check_axes_spec(out_axes, "out_axes")
     if isinstance(in_axes, list):

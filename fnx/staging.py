@@ -23,7 +23,7 @@ log = logging.getLogger("fnx.jit")
 
 
 class _CacheEntry:
-    __slots__ = ("jaxpr", "consts", "out_tree", "donated", "executable")
+    __slots__ = ("jaxpr", "consts", "out_tree", "donated", "executable", "cacheable")
 
     def __init__(self, jaxpr, consts, out_tree, donated):
         self.jaxpr = jaxpr
@@ -31,6 +31,7 @@ class _CacheEntry:
         self.out_tree = out_tree
         self.donated = donated
         self.executable = None
+        self.cacheable = True
 
 
 class Jitted:
@@ -40,11 +41,17 @@ class Jitted:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.name = getattr(fun, "__name__", "function")
-        self.static_argnums = _as_tuple(static_argnums, "static_argnums")
-        self.static_argnames = _as_names(static_argnames)
-        self.donate_argnums = _as_tuple(donate_argnums, "donate_argnums")
         self._param_names = _positional_names(fun)
+        nums = _as_tuple(static_argnums, "static_argnums")
+        names = _as_names(static_argnames)
+        # as in JAX, a static argument is static however it is passed: by position or name
+        self.static_argnums = tuple(sorted(set(nums) | {
+            self._param_names.index(n) for n in names if n in self._param_names}))
+        self.static_argnames = tuple(sorted(set(names) | {
+            self._param_names[i] for i in nums if 0 <= i < len(self._param_names)}))
+        self.donate_argnums = _as_tuple(donate_argnums, "donate_argnums")
         self._cache: dict = {}
+        self._by_signature: dict = {}   # shapes/dtypes/weak types of all-Array calls -> entry
         self._last_signature = None
 
     def __get__(self, obj, objtype=None):
@@ -54,7 +61,20 @@ class Jitted:
     # -- calling --------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and _eager[0]:
+            # the hot path: positional Array arguments, no transformation active
+            key = _array_signature(args)
+            entry = self._by_signature.get(key) if key is not None else None
+            if entry is not None:
+                exe = entry.executable
+                if exe is None:
+                    exe = entry.executable = executable_for(entry.jaxpr, entry.donated)
+                return tree_util.unflatten(entry.out_tree, exe(entry.consts + list(args)))
         entry, leaves = self._lookup(args, kwargs)
+        if not kwargs and not self.static_argnums and entry.cacheable:
+            key = _array_signature(args)
+            if key is not None:
+                self._by_signature[key] = entry
         operands = entry.consts + leaves
         if _eager[0] and all(type(x) is Array for x in leaves):
             exe = entry.executable
@@ -74,13 +94,19 @@ class Jitted:
         key = (in_tree, avals, statics)
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._cache[key] = self._trace(args, kwargs, statics, in_tree, avals, key)
+            entry = self._trace(args, kwargs, statics, in_tree, avals, key)
+            # closing over an enclosing transformation's tracer ties the trace to this one call
+            entry.cacheable = not any(isinstance(c, Tracer) for c in entry.consts)
+            if entry.cacheable:
+                self._cache[key] = entry
         return entry, leaves
 
     def _split_static(self, args, kwargs):
         nargs = len(args)
         nums = set()
         for i in self.static_argnums:
+            if nargs <= i < len(self._param_names):
+                continue    # that parameter was passed by keyword (or left at its default)
             if not -nargs <= i < nargs:
                 raise InvalidArgumentError(
                     f"jit({self.name}): static_argnums {self.static_argnums} is out of range for "
@@ -167,6 +193,7 @@ class Jitted:
 
     def clear_cache(self):
         self._cache.clear()
+        self._by_signature.clear()
 
     @property
     def cache_size(self) -> int:
@@ -215,6 +242,17 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
+
+def _array_signature(args):
+    """(shape, dtype, weak type) of each argument when all are concrete Arrays, else None."""
+    sig = []
+    for a in args:
+        if type(a) is not Array:
+            return None
+        v = a._value
+        sig.append((v.shape, v.dtype, a.weak_type))
+    return tuple(sig)
+
 
 def _as_tuple(nums, what) -> tuple:
     if nums is None:

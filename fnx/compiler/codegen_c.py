@@ -349,8 +349,8 @@ def _select_n(w, eqn, idx):
     vals = [w.value(c, idx) for c in cases]
     p = w.value(which, idx)
     t = _out_type(eqn)
-    if which.aval.dtype == dtypes.bool_:
-        return w.tmp(t, f"{p} ? {vals[1]} : {vals[0]}")
+    if which.aval.dtype == dtypes.bool_:   # the header's blend form vectorizes
+        return w.tmp(t, f"fnx_s_select_{SFX[cases[0].aval.dtype]}({p}, {vals[0]}, {vals[1]})")
     # an int32 `which` is clamped into [0, n) (select_n's rule)
     expr = vals[-1]
     for k in range(len(vals) - 2, -1, -1):
@@ -610,6 +610,14 @@ def _reduce_init(name: str, dtype) -> str:
     return c_literal(info.max if hi else info.min, dtype)
 
 
+def _combine(op: str, sfx: str, acc: str, v: str) -> str:
+    """One accumulation step.  max/min take the new element first, as the eager reduce
+    kernels do, so ties between +0 and -0 resolve the same way."""
+    if op in ("max", "min"):
+        return f"fnx_s_{op}_{sfx}({v}, {acc})"
+    return f"fnx_s_{op}_{sfx}({acc}, {v})"
+
+
 def write_reduce(w: StepWriter, step: Reduce):
     """Accumulate into the output, walking the input in its own order (so the innermost loop
     reads contiguously, whether the reduced axis is the last one or not)."""
@@ -644,7 +652,7 @@ def write_reduce(w: StepWriter, step: Reduce):
         w.indent += 1
         saved = dict(w.memo)
         v = w.value(x, tuple(idx + [f"i{last}"]))
-        w.emit(f"acc = fnx_s_{op}_{sfx}(acc, {v});")
+        w.emit(f"acc = {_combine(op, sfx, 'acc', v)};")
         w.memo = saved
         w.close_loops(1)
         w.emit(f"{out}[{pos}] = acc;")
@@ -656,7 +664,7 @@ def write_reduce(w: StepWriter, step: Reduce):
         saved = dict(w.memo)
         v = w.value(x, tuple(full))
         pos = offset_expr(kept_shape, kept_idx(full))
-        w.emit(f"{out}[{pos}] = fnx_s_{op}_{sfx}({out}[{pos}], {v});")
+        w.emit(f"{out}[{pos}] = {_combine(op, sfx, f'{out}[{pos}]', v)};")
         w.memo = saved
         w.close_loops(1)
     else:   # rank-0 input, axes=()

@@ -179,11 +179,9 @@ class Executable:
     def __call__(self, args) -> list:
         if not self.native:
             return _interpret(self.jaxpr, args)
-        from ..backends.cpu import contiguous_value, empty
         env = {}
         for v, a in zip(self.jaxpr.in_binders, args):
             env[id(v)] = a
-        args = list(args)
         for item in self.program:
             if isinstance(item, PyStep):
                 e = item.eqn
@@ -191,24 +189,27 @@ class Executable:
                 for v, o in zip(e.out_binders, outs if e.primitive.multiple_results else [outs]):
                     env[id(v)] = o
                 continue
-            ins = [contiguous_value(env[id(v)]) for v in item.inputs]
-            outs = [self._output_buffer(item, k, v, args, empty)
-                    for k, v in enumerate(item.outputs)]
-            self.module.run(item.index, ins, outs)
+            ins = [env[id(v)] for v in item.inputs]
+            provided, donors = (self._donated_buffers(item, args) if item.donations
+                                else (None, ()))
+            outs = self.module.run(item.index, ins, [v.aval for v in item.outputs], provided)
+            for x in donors:
+                _invalidate(x)
             for v, o in zip(item.outputs, outs):
-                env[id(v)] = Array(o, v.aval.weak_type)
+                env[id(v)] = o
         return [_read(env, x) for x in self.jaxpr.outs]
 
-    def _output_buffer(self, seg, k, v, args, empty):
-        """A fresh buffer for output ``k`` of ``seg``, or the buffer of the input donated to it
-        (which is then invalidated: its Array may not be used again)."""
-        i = seg.donations.get(k)
-        if i is not None:
+    def _donated_buffers(self, seg, args):
+        """For outputs planned to reuse a donated input: that input's buffer, when it can be
+        written in place; and the donors (invalidated after the call: their Arrays may not be
+        used again)."""
+        provided, donors = [None] * len(seg.outputs), []
+        for k, i in seg.donations.items():
             buf = _donatable_buffer(args[i])
             if buf is not None:
-                _invalidate(args[i])
-                return buf
-        return empty(v.aval.shape, v.aval.dtype)
+                provided[k] = buf
+                donors.append(args[i])
+        return provided, donors
 
     def as_text(self) -> str:
         return str(self.jaxpr)

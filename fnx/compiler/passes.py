@@ -134,11 +134,19 @@ def count_eqns(jaxpr, primitive_name: str | None = None) -> int:
 # inline_jit
 # ---------------------------------------------------------------------------------------------
 
+# Call-like primitives and the param holding the jaxpr they call: jit, and the staged
+# custom_jvp / custom_vjp calls (whose custom rules matter only to differentiation, which has
+# happened by the time a jaxpr is compiled).
+_CALL_BODIES = {"jit": "jaxpr", "custom_jvp_call": "call_jaxpr", "custom_vjp_call": "call_jaxpr"}
+
+
 def _jit_body(e: Eqn) -> Jaxpr | None:
-    """The inner jaxpr of a ``jit`` equation that can be inlined, else None."""
-    if e.primitive.name != "jit":
+    """The inner jaxpr of a call equation (jit, custom_jvp_call, custom_vjp_call) that can be
+    inlined, else None."""
+    param = _CALL_BODIES.get(e.primitive.name)
+    if param is None:
         return None
-    body = e.params.get("jaxpr")
+    body = e.params.get(param)
     if isinstance(body, ClosedJaxpr):
         if body.consts:  # constants have no place in the caller; leave the call alone
             return None
@@ -170,7 +178,8 @@ def _inline_eqns(eqns, env: dict, out: list, rename: bool) -> None:
 
 
 def inline_jit(jaxpr: Jaxpr) -> Jaxpr:
-    """Replace every ``jit`` equation by the equations of its body (recursively).
+    """Replace every ``jit`` (or staged custom-derivative call) equation by the equations of
+    its body (recursively).
 
     Body variables are renamed to fresh Vars, body inputs become the call's operands and the
     call's results become the body's outputs (which may be operands or Literals)."""

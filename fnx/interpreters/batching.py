@@ -234,6 +234,18 @@ def batch_flat(fun, args: list, in_dims: list, axis_size: int, out_dims_fn):
                 for i, (t, dst) in enumerate(zip(outs, out_dims))]
 
 
+def batch_flat_keep_unbatched(fun, args: list, in_dims: list, axis_size: int):
+    """Like ``batch_flat`` but outputs that do not depend on the batch stay unbatched:
+    returns (outputs, their batch axes: 0 or None)."""
+    with new_main(BatchTrace, axis_size) as main:
+        trace = BatchTrace(main)
+        tracers = [BatchTracer(trace, a, d) if d is not None else a
+                   for a, d in zip(args, in_dims)]
+        outs = [full_raise(trace, o) for o in fun(*tracers)]
+        return ([t.val if t.batch_dim is None else moveaxis(t.val, t.batch_dim, 0)
+                 for t in outs], [None if t.batch_dim is None else 0 for t in outs])
+
+
 def _place_output(val, bdim, dst, axis_size, index):
     if dst is None:
         if bdim is not None:

@@ -211,3 +211,138 @@ def custom_lin(residuals, tangents, bwd, out_avals):
     avals = tuple(raise_to_shaped(a) for a in out_avals)
     return custom_lin_p.bind(*residuals, *tangents, num_res=len(residuals), bwd=bwd,
                              out_avals=avals)
+
+
+# -- staged custom calls: what jit / make_jaxpr record, so the rules survive staging ---------------
+#
+# Under a staging trace (jit, make_jaxpr) a custom_jvp / custom_vjp function is not inlined: its
+# body is traced into ``call_jaxpr`` and recorded as one equation that keeps the Python rules.
+# Differentiating the staged program later (grad(jit(f))) then still uses them.  Operands are
+# ``consts + args`` (the body's closed-over constants first); the rules see only ``args``.
+# The compiler inlines the body (fnx.compiler.passes.inline_calls).
+
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+
+
+def _call_abstract_eval(*avals, call_jaxpr, num_consts, **rules):
+    return [v.aval for v in call_jaxpr.outs]
+
+
+def _call_impl(*args, call_jaxpr, num_consts, **rules):
+    from ..core import eval_jaxpr
+    return eval_jaxpr(call_jaxpr, list(args))
+
+
+for _p in (custom_jvp_call_p, custom_vjp_call_p):
+    _p.def_abstract_eval(_call_abstract_eval)
+    _p.def_impl(_call_impl)
+
+
+def _custom_jvp_call_jvp_rule(primals, tangents, *, call_jaxpr, num_consts, jvp):
+    args = list(primals[num_consts:])
+    ts = [instantiate_zeros(t) for t in tangents[num_consts:]]
+    return jvp(args, ts)
+
+
+def _custom_vjp_call_jvp_rule(primals, tangents, *, call_jaxpr, num_consts, fwd, bwd):
+    from ..core import get_aval
+    args = list(primals[num_consts:])
+    ts = tangents[num_consts:]
+    if all(isinstance(t, Zero) for t in ts):
+        outs = custom_vjp_call_p.bind(*primals, call_jaxpr=call_jaxpr, num_consts=num_consts,
+                                      fwd=fwd, bwd=bwd)
+        return outs, [Zero.from_value(o) for o in outs]
+    outs, residuals = fwd(*args)
+    tangents_out = custom_lin(residuals, [instantiate_zeros(t) for t in ts], bwd,
+                              [get_aval(o) for o in outs])
+    return outs, tangents_out
+
+
+def _stage_custom_call(prim, fun, tracers, **rules):
+    """Trace ``fun`` at the tracers' avals and bind ``prim`` (on the staging trace)."""
+    from ..core import get_aval, raise_to_shaped
+    from .jit import trace_open
+    avals = [raise_to_shaped(get_aval(t)) for t in tracers]
+    call_jaxpr, consts = trace_open(lambda *xs: list(fun(*xs)), avals)
+    return prim.bind(*consts, *tracers, call_jaxpr=call_jaxpr, num_consts=len(consts), **rules)
+
+
+def stage_custom_jvp_call(fun, jvp, tracers):
+    return _stage_custom_call(custom_jvp_call_p, fun, tracers, jvp=jvp)
+
+
+def stage_custom_vjp_call(fun, fwd, bwd, tracers):
+    return _stage_custom_call(custom_vjp_call_p, fun, tracers, fwd=fwd, bwd=bwd)
+
+
+def _batched_call_jaxpr(call_jaxpr, args, dims, axis_size):
+    """The call's body batched (every output with its batch axis at 0), traced."""
+    from ..core import eval_jaxpr, get_aval, raise_to_shaped
+    from .batching import batch_flat
+    from .jit import trace_open
+    avals = [raise_to_shaped(get_aval(a)) for a in args]
+
+    def body(*xs):
+        return batch_flat(lambda *ys: eval_jaxpr(call_jaxpr, list(ys)), list(xs), list(dims),
+                          axis_size, lambda n: [0] * n)
+    return trace_open(body, avals)
+
+
+def _vmapped(fun, in_dims, axis_size):
+    """``fun`` (flat list -> flat list) run under a fresh vmap, outputs batched at 0."""
+    from .batching import batch_flat
+
+    def run(*xs):
+        return batch_flat(lambda *ys: list(fun(*ys)), list(xs), list(in_dims), axis_size,
+                          lambda n: [0] * n)
+    return run
+
+
+def _custom_jvp_call_batching_rule(axis_size, args, dims, *, call_jaxpr, num_consts, jvp):
+    b_jaxpr, consts = _batched_call_jaxpr(call_jaxpr, args, dims, axis_size)
+    arg_dims = list(dims[num_consts:])
+
+    def batched_jvp(primals, tangents):
+        n = len(primals)
+
+        def per_example(*xs):
+            p_out, t_out = jvp(list(xs[:n]), list(xs[n:]))
+            return list(p_out) + list(t_out)
+        outs = _vmapped(per_example, arg_dims * 2, axis_size)(*primals, *tangents)
+        half = len(outs) // 2
+        return outs[:half], outs[half:]
+
+    outs = custom_jvp_call_p.bind(*consts, *args, call_jaxpr=b_jaxpr,
+                                  num_consts=len(consts) + num_consts, jvp=batched_jvp)
+    return outs, [0] * len(outs)
+
+
+def _custom_vjp_call_batching_rule(axis_size, args, dims, *, call_jaxpr, num_consts, fwd, bwd):
+    from .batching import _batched_custom_bwd
+    b_jaxpr, consts = _batched_call_jaxpr(call_jaxpr, args, dims, axis_size)
+    arg_dims = list(dims[num_consts:])
+    n_out = len(call_jaxpr.outs)
+
+    def batched_fwd(*primals):
+        def per_example(*xs):
+            outs, res = fwd(*xs)
+            return list(outs) + list(res)
+        everything = _vmapped(per_example, arg_dims, axis_size)(*primals)
+        return everything[:n_out], everything[n_out:]
+
+    outs = custom_vjp_call_p.bind(*consts, *args, call_jaxpr=b_jaxpr,
+                                  num_consts=len(consts) + num_consts, fwd=batched_fwd,
+                                  bwd=_batched_custom_bwd(bwd, axis_size, arg_dims))
+    return outs, [0] * len(outs)
+
+
+def _register_staged_call_rules():
+    from . import ad, batching
+    ad.jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp_rule
+    ad.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp_rule
+    batching.batching_rules[custom_jvp_call_p] = _custom_jvp_call_batching_rule
+    batching.batching_rules[custom_vjp_call_p] = _custom_vjp_call_batching_rule
+
+
+_register_staged_call_rules()

@@ -114,19 +114,24 @@ def _jit_jvp_rule(primals, tangents, *, jaxpr, name, donated):
 
 def _jit_batching_rule(axis_size, args, dims, *, jaxpr, name, donated):
     from ..core import eval_jaxpr, get_aval, raise_to_shaped
-    from .batching import batch_flat
+    from .batching import batch_flat_keep_unbatched
     avals = tuple(raise_to_shaped(get_aval(a)) for a in args)
     dims = tuple(dims)
 
     def make():
-        def batched_jaxpr(*xs):
-            return batch_flat(lambda *ys: eval_jaxpr(jaxpr, list(ys)), list(xs), list(dims),
-                              axis_size, lambda n: [0] * n)
-        return trace_open(batched_jaxpr, avals)
+        out_dims = []
 
-    b_jaxpr, consts = _derive(jaxpr, ("batch", axis_size, dims, avals), make)
+        def batched_jaxpr(*xs):
+            vals, ds = batch_flat_keep_unbatched(lambda *ys: eval_jaxpr(jaxpr, list(ys)),
+                                                 list(xs), list(dims), axis_size)
+            out_dims[:] = ds
+            return vals
+        b_jaxpr, consts = trace_open(batched_jaxpr, avals)
+        return b_jaxpr, consts, list(out_dims)
+
+    b_jaxpr, consts, out_dims = _derive(jaxpr, ("batch", axis_size, dims, avals), make)
     outs = _call(b_jaxpr, consts, list(args), f"vmap({name})")
-    return outs, [0] * len(outs)
+    return outs, out_dims
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,12 +34,12 @@ class JaxprTracer(Tracer):
         args = builder.inputs_reaching(self)
         where = f" while tracing {builder.name}" if builder.name else ""
         depends = (f" It depends on the value of {_join_names(args)}." if args else "")
-        hint = (f" Mark {'it' if len(args) == 1 else 'them'} static (static_argnums / "
-                "static_argnames) if the value is a Python constant, or" if args else "")
+        which = ("it" if len(args) == 1 else "them") if args else "the argument"
         raise ConcretizationTypeError(
             f"{what} needs a concrete value, but got a traced array {self.aval.str_short()}"
             f"{where}.{depends} Python control flow and conversions cannot depend on traced "
-            f"values:{hint or ''} use fnx.lax.cond / fnx.numpy.where for data-dependent "
+            f"values: mark {which} static (static_argnums / static_argnames) if the value is a "
+            "Python constant, or use fnx.lax.cond / fnx.numpy.where for data-dependent "
             "choices.")
 
     def _leak_origin(self) -> str:
@@ -153,7 +153,10 @@ class JaxprTrace(Trace):
     def get_or_make_const_tracer(self, val) -> JaxprTracer:
         # Arrays are deduplicated by identity (the builder keeps them alive, so ids stay
         # unique); Python scalars are converted afresh each time.
-        if isinstance(val, Array):
+        if isinstance(val, (Array, Tracer)):
+            # a Tracer here belongs to an enclosing transformation (a jitted function closing
+            # over a value being differentiated or batched): it becomes a constant *operand*,
+            # so that transformation's rule sees it
             tracer = self.builder.const_tracers.get(id(val))
             if tracer is not None:
                 return tracer
@@ -176,6 +179,21 @@ class JaxprTrace(Trace):
         outvars = [self.builder.add_var(t) for t in out_tracers]
         self.builder.eqns.append(Eqn(primitive, inputs, params, outvars))
         return out_tracers if primitive.multiple_results else out_tracers[0]
+
+
+def _jaxpr_trace_custom_jvp(self, fun, jvp, tracers):
+    from .custom import stage_custom_jvp_call
+    return stage_custom_jvp_call(fun, jvp, tracers)
+
+
+def _jaxpr_trace_custom_vjp(self, fun, fwd, bwd, tracers):
+    from .custom import stage_custom_vjp_call
+    return stage_custom_vjp_call(fun, fwd, bwd, tracers)
+
+
+# Staging keeps custom derivative rules: the call is recorded with its rules, not inlined.
+JaxprTrace.process_custom_jvp_call = _jaxpr_trace_custom_jvp
+JaxprTrace.process_custom_vjp_call = _jaxpr_trace_custom_vjp
 
 
 def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray], arg_names=None,

@@ -426,9 +426,10 @@ def _window_indices(start, dim: int, size: int):
     """Per-example windows ``[s, s + size)`` of an axis of length ``dim`` as gather indices
     ``(B, size)``, for batched starts ``(B,)`` clamped as dynamic_slice clamps them."""
     from .elementwise import add, clamp, convert_element_type
-    start = clamp(0, convert_element_type(start, dtypes.int32), dim - size)
+    # int64 holds every start of every integer dtype: clamp there, then index in int64
+    start = clamp(0, convert_element_type(start, dtypes.int64), dim - size)
     shape = (start.shape[0], size)
-    return add(broadcast_in_dim(start, shape, (0,)), broadcasted_iota(dtypes.int32, shape, 1))
+    return add(broadcast_in_dim(start, shape, (0,)), broadcasted_iota(dtypes.int64, shape, 1))
 
 
 def _gather_axis(y, batched: bool, axis: int, indices):
@@ -532,18 +533,18 @@ def _dynamic_update_slice_batching_rule(axis_size, args, dims):
         return x, 0     # an empty update writes nothing
     inside = None
     for k, (dim, size) in enumerate(zip(shape, ushape)):
-        start = batching.at_front(convert_element_type(starts[k], dtypes.int32), sds[k],
+        start = batching.at_front(convert_element_type(starts[k], dtypes.int64), sds[k],
                                   axis_size)
         start = clamp(0, start, dim - size)
-        rel = sub(broadcasted_iota(dtypes.int32, (axis_size, dim), 1),
+        rel = sub(broadcasted_iota(dtypes.int64, (axis_size, dim), 1),
                   broadcast_in_dim(start, (axis_size, dim), (0,)))
         update = _gather_axis(update, True, k, clamp(0, rel, size - 1))
         in_k = and_(ge(rel, 0), lt(rel, size))
         in_k = broadcast_in_dim(in_k, (axis_size,) + shape, (0, k + 1))
         inside = in_k if inside is None else and_(inside, in_k)
     if inside is None:      # rank-0 operand: the update replaces it
-        return update, 0
-    return select(inside, update, x), 0
+        return _with_weak_type(update, x.weak_type), 0
+    return _with_weak_type(select(inside, update, x), x.weak_type), 0
 
 
 batching.batching_rules[dynamic_update_slice_p] = _dynamic_update_slice_batching_rule
@@ -682,7 +683,16 @@ def _pad_batching_rule(axis_size, args, dims, *, padding_config):
                      Array(np.zeros((), np.bool_)), padding_config)
     is_operand = batching.broadcast_batched(is_operand, axis_size, 0)
     fill = broadcast_in_dim(padding_value, tuple(padded.shape), (0,))
-    return select(is_operand, padded, fill), 0
+    return _with_weak_type(select(is_operand, padded, fill), x.weak_type), 0
+
+
+def _with_weak_type(y, weak: bool):
+    """``y`` with the weak type its primitive would have given (a select of a weak and a
+    strong operand is strong)."""
+    if y.weak_type == weak:
+        return y
+    from .elementwise import convert_element_type
+    return convert_element_type(y, y.dtype, weak_type=weak)
 
 
 batching.batching_rules[pad_p] = _pad_batching_rule

@@ -1,10 +1,11 @@
 /* fnx CPU kernels: elementwise binary ops (fnx_binary, fnx_binary_contig). */
 #include "fnx_internal.h"
 
-/* One function per (op, dtype).  EXPR reads `a` and `b`.  Separate branches for "all
- * contiguous" and "one side broadcast (stride 0)" are the common cases after collapsing, and
- * are written as plain indexed loops so gcc vectorizes them. */
-#define BINARY_LOOP(name, T, TO, EXPR)                                                      \
+/* One function per (op, dtype).  FN is the op's scalar function (fnx_scalar.h), called on the
+ * elements `a` and `b`.  Separate branches for "all contiguous" and "one side broadcast
+ * (stride 0)" are the common cases after collapsing, and are written as plain indexed loops so
+ * gcc vectorizes them. */
+#define BINARY_LOOP(name, T, TO, FN)                                                        \
   static void name(int64_t n, char *const *p, const int64_t *s, const void *ctx) {          \
     (void)ctx;                                                                              \
     const char *ap = p[0], *bp = p[1];                                                      \
@@ -16,107 +17,68 @@
       if (as == SZ && bs == SZ) {                                                           \
         for (int64_t i = 0; i < n; i++) {                                                   \
           const T a = av[i], b = bv[i];                                                     \
-          ov[i] = (TO)(EXPR);                                                               \
+          ov[i] = FN(a, b);                                                                 \
         }                                                                                   \
       } else if (as == 0 && bs == SZ) {                                                     \
         const T a = av[0];                                                                  \
         for (int64_t i = 0; i < n; i++) {                                                   \
           const T b = bv[i];                                                                \
-          ov[i] = (TO)(EXPR);                                                               \
+          ov[i] = FN(a, b);                                                                 \
         }                                                                                   \
       } else if (as == SZ) {                                                                \
         const T b = bv[0];                                                                  \
         for (int64_t i = 0; i < n; i++) {                                                   \
           const T a = av[i];                                                                \
-          ov[i] = (TO)(EXPR);                                                               \
+          ov[i] = FN(a, b);                                                                 \
         }                                                                                   \
       } else {                                                                              \
         const T a = av[0], b = bv[0];                                                       \
-        const TO v = (TO)(EXPR);                                                            \
+        const TO v = FN(a, b);                                                              \
         for (int64_t i = 0; i < n; i++) ov[i] = v;                                          \
       }                                                                                     \
     } else {                                                                                \
       for (int64_t i = 0; i < n; i++) {                                                     \
         const T a = *(const T *)(ap + i * as), b = *(const T *)(bp + i * bs);               \
-        *(TO *)(op + i * os) = (TO)(EXPR);                                                  \
+        *(TO *)(op + i * os) = FN(a, b);                                                    \
       }                                                                                     \
     }                                                                                       \
   }
 
-/* comparisons and max/min: every dtype */
-#define DEF_CMP(code, T, U, sfx, K, TMIN, TMAX)                  \
-  BINARY_LOOP(b_EQ_##sfx, T, uint8_t, a == b)                    \
-  BINARY_LOOP(b_NE_##sfx, T, uint8_t, a != b)                    \
-  BINARY_LOOP(b_LT_##sfx, T, uint8_t, a < b)                     \
-  BINARY_LOOP(b_LE_##sfx, T, uint8_t, a <= b)                    \
-  BINARY_LOOP(b_GT_##sfx, T, uint8_t, a > b)                     \
-  BINARY_LOOP(b_GE_##sfx, T, uint8_t, a >= b)                    \
-  BINARY_LOOP(b_MAX_##sfx, T, T, FNX_MAX_##K(a, b))              \
-  BINARY_LOOP(b_MIN_##sfx, T, T, FNX_MIN_##K(a, b))
-FNX_ALL_TYPES(DEF_CMP)
+/* The ops of each dtype kind, as X(sfx, T, enum op, lax name, output type): one table drives
+ * both the loop definitions and the dispatch.  What each op computes is fnx_s_<name>_<sfx>. */
+#define CMP_OPS(X, sfx, T)                                                                    \
+  X(sfx, T, EQ, eq, uint8_t) X(sfx, T, NE, ne, uint8_t) X(sfx, T, LT, lt, uint8_t)            \
+  X(sfx, T, LE, le, uint8_t) X(sfx, T, GT, gt, uint8_t) X(sfx, T, GE, ge, uint8_t)            \
+  X(sfx, T, MAX, max, T) X(sfx, T, MIN, min, T)
+#define ARITH_OPS(X, sfx, T)                                                                  \
+  X(sfx, T, ADD, add, T) X(sfx, T, SUB, sub, T) X(sfx, T, MUL, mul, T)                        \
+  X(sfx, T, DIV, div, T) X(sfx, T, REM, rem, T) X(sfx, T, POW, pow, T)
+#define LOGIC_OPS(X, sfx, T) X(sfx, T, AND, and, T) X(sfx, T, OR, or, T) X(sfx, T, XOR, xor, T)
+#define SHIFT_OPS(X, sfx, T)                                                                  \
+  X(sfx, T, SHIFT_LEFT, shift_left, T) X(sfx, T, SHIFT_RIGHT_LOGICAL, shift_right_logical, T) \
+  X(sfx, T, SHIFT_RIGHT_ARITHMETIC, shift_right_arithmetic, T)
+#define FLOAT_OPS(X, sfx, T) X(sfx, T, ATAN2, atan2, T) X(sfx, T, NEXTAFTER, nextafter, T)
+/* by kind K of the type map: bool, integers, floats */
+#define OPS_B(X, sfx, T) CMP_OPS(X, sfx, T) LOGIC_OPS(X, sfx, T)
+#define OPS_I(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T) LOGIC_OPS(X, sfx, T) SHIFT_OPS(X, sfx, T)
+#define OPS_F(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T) FLOAT_OPS(X, sfx, T)
 
-/* arithmetic: numeric dtypes; wrapping for ints via the unsigned type */
-#define DEF_ARITH(code, T, U, sfx, K, TMIN, TMAX)    \
-  BINARY_LOOP(b_ADD_##sfx, T, T, FNX_WADD(T, U, a, b)) \
-  BINARY_LOOP(b_SUB_##sfx, T, T, FNX_WSUB(T, U, a, b)) \
-  BINARY_LOOP(b_MUL_##sfx, T, T, FNX_WMUL(T, U, a, b))
-FNX_NUMERIC_TYPES(DEF_ARITH)
-
-#define DEF_INT_BIN(code, T, U, sfx, K, TMIN, TMAX)                            \
-  BINARY_LOOP(b_DIV_##sfx, T, T, fnx_div_##sfx(a, b))                          \
-  BINARY_LOOP(b_REM_##sfx, T, T, fnx_rem_##sfx(a, b))                          \
-  BINARY_LOOP(b_POW_##sfx, T, T, fnx_pow_##sfx(a, (int64_t)b))                 \
-  BINARY_LOOP(b_AND_##sfx, T, T, a & b)                                        \
-  BINARY_LOOP(b_OR_##sfx, T, T, a | b)                                         \
-  BINARY_LOOP(b_XOR_##sfx, T, T, a ^ b)                                        \
-  BINARY_LOOP(b_SHIFT_LEFT_##sfx, T, T, fnx_shl_##sfx(a, b))                   \
-  BINARY_LOOP(b_SHIFT_RIGHT_LOGICAL_##sfx, T, T, fnx_shrl_##sfx(a, b))         \
-  BINARY_LOOP(b_SHIFT_RIGHT_ARITHMETIC_##sfx, T, T, fnx_shra_##sfx(a, b))
-FNX_INT_TYPES(DEF_INT_BIN)
-
-/* bool: logical ops on 0/1 bytes are the bitwise ones */
-BINARY_LOOP(b_AND_b, uint8_t, uint8_t, a & b)
-BINARY_LOOP(b_OR_b, uint8_t, uint8_t, a | b)
-BINARY_LOOP(b_XOR_b, uint8_t, uint8_t, a ^ b)
-
-#define DEF_FLOAT_BIN(T, sfx, SUF)                              \
-  BINARY_LOOP(b_DIV_##sfx, T, T, a / b)                         \
-  BINARY_LOOP(b_REM_##sfx, T, T, fmod##SUF(a, b))               \
-  BINARY_LOOP(b_POW_##sfx, T, T, pow##SUF(a, b))                \
-  BINARY_LOOP(b_ATAN2_##sfx, T, T, atan2##SUF(a, b))            \
-  BINARY_LOOP(b_NEXTAFTER_##sfx, T, T, nextafter##SUF(a, b))
-DEF_FLOAT_BIN(double, f64, )
-DEF_FLOAT_BIN(float, f32, f)
+#define DEF_LOOP(sfx, T, OP, name, TO) BINARY_LOOP(b_##OP##_##sfx, T, TO, fnx_s_##name##_##sfx)
+#define DEF_LOOPS(code, T, U, sfx, K, TMIN, TMAX) OPS_##K(DEF_LOOP, sfx, T)
+FNX_ALL_TYPES(DEF_LOOPS)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
-#define C_(OP, sfx) case FNX_##OP: return b_##OP##_##sfx;
-#define CMP_CASES(sfx) C_(EQ, sfx) C_(NE, sfx) C_(LT, sfx) C_(LE, sfx) C_(GT, sfx) C_(GE, sfx) \
-  C_(MAX, sfx) C_(MIN, sfx)
-#define ARITH_CASES(sfx) C_(ADD, sfx) C_(SUB, sfx) C_(MUL, sfx) C_(DIV, sfx) C_(REM, sfx) \
-  C_(POW, sfx)
-#define CASE_INT(code, T, U, sfx, K, TMIN, TMAX)                                          \
-  case code:                                                                               \
-    switch (op) {                                                                          \
-      CMP_CASES(sfx) ARITH_CASES(sfx) C_(AND, sfx) C_(OR, sfx) C_(XOR, sfx)                \
-      C_(SHIFT_LEFT, sfx) C_(SHIFT_RIGHT_LOGICAL, sfx) C_(SHIFT_RIGHT_ARITHMETIC, sfx)     \
-      default: return NULL;                                                                \
-    }
-#define CASE_FLOAT(code, T, U, sfx, K, TMIN, TMAX)                          \
-  case code:                                                                 \
-    switch (op) {                                                            \
-      CMP_CASES(sfx) ARITH_CASES(sfx) C_(ATAN2, sfx) C_(NEXTAFTER, sfx)      \
-      default: return NULL;                                                  \
+#define CASE_OP(sfx, T, OP, name, TO) case FNX_##OP: return b_##OP##_##sfx;
+#define CASE_DTYPE(code, T, U, sfx, K, TMIN, TMAX) \
+  case code:                                        \
+    switch (op) {                                   \
+      OPS_##K(CASE_OP, sfx, T)                      \
+      default: return NULL;                         \
     }
 
 static fnx_loop_fn binary_fn(int op, int dtype) {
   switch (dtype) {
-    case FNX_BOOL:
-      switch (op) {
-        CMP_CASES(b) C_(AND, b) C_(OR, b) C_(XOR, b)
-        default: return NULL;
-      }
-    FNX_INT_TYPES(CASE_INT)
-    FNX_FLOAT_TYPES(CASE_FLOAT)
+    FNX_ALL_TYPES(CASE_DTYPE)
     default: return NULL;
   }
 }

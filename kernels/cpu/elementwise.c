@@ -3,8 +3,9 @@
 #include "fnx_internal.h"
 
 /* ---- select: out = pred ? on_true : on_false, by item size ------------------------------- */
-/* operands: p[0] pred, p[1] on_false, p[2] on_true, p[3] out */
-#define SELECT_LOOP(name, T)                                                                 \
+/* operands: p[0] pred, p[1] on_false, p[2] on_true, p[3] out.  Select only moves bits, so the
+ * loops go by item size, each through the fnx_s_select_<sfx> of a dtype of that size. */
+#define SELECT_LOOP(name, T, FN)                                                             \
   static void name(int64_t n, char *const *p, const int64_t *s, const void *ctx) {           \
     (void)ctx;                                                                               \
     const int64_t SZ = (int64_t)sizeof(T);                                                   \
@@ -13,22 +14,26 @@
       const T *f = (const T *)p[1], *t = (const T *)p[2];                                    \
       T *o = (T *)p[3];                                                                      \
       if (s[1] == SZ && s[2] == SZ) {                                                        \
-        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? t[i] : f[i];                           \
+        for (int64_t i = 0; i < n; i++) o[i] = FN(c[i], f[i], t[i]);                         \
       } else {                                                                               \
         const int64_t fs = s[1] ? 1 : 0, ts = s[2] ? 1 : 0;                                  \
-        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? t[i * ts] : f[i * fs];                 \
+        for (int64_t i = 0; i < n; i++) o[i] = FN(c[i], f[i * fs], t[i * ts]);               \
       }                                                                                      \
     } else {                                                                                 \
-      for (int64_t i = 0; i < n; i++) {                                                      \
-        const char *src = p[0][i * s[0]] ? p[2] + i * s[2] : p[1] + i * s[1];                \
-        *(T *)(p[3] + i * s[3]) = *(const T *)src;                                           \
-      }                                                                                      \
+      for (int64_t i = 0; i < n; i++)                                                        \
+        *(T *)(p[3] + i * s[3]) = FN((uint8_t)p[0][i * s[0]], *(const T *)(p[1] + i * s[1]), \
+                                     *(const T *)(p[2] + i * s[2]));                         \
     }                                                                                        \
   }
-SELECT_LOOP(sel_1, uint8_t)
-SELECT_LOOP(sel_2, uint16_t)
-SELECT_LOOP(sel_4, uint32_t)
-SELECT_LOOP(sel_8, uint64_t)
+/* no 16-bit dtype yet (float16 / bfloat16 will bring one) */
+static inline uint16_t sel_u16(uint8_t pred, uint16_t on_false, uint16_t on_true) {
+  const uint16_t m = (uint16_t)-(pred != 0);
+  return (uint16_t)((on_true & m) | (on_false & (uint16_t)~m));
+}
+SELECT_LOOP(sel_1, uint8_t, fnx_s_select_u8)
+SELECT_LOOP(sel_2, uint16_t, sel_u16)
+SELECT_LOOP(sel_4, int32_t, fnx_s_select_i32)
+SELECT_LOOP(sel_8, int64_t, fnx_s_select_i64)
 
 static void sel_any(int64_t n, char *const *p, const int64_t *s, const void *ctx) {
   size_t sz = (size_t) * (const int *)ctx;
@@ -60,10 +65,6 @@ int fnx_select(int itemsize, int ndim, const int64_t *shape, const char *pred,
 /* ---- clamp: out = min(max(x, lo), hi), NaN propagating --------------------------------- */
 /* operands: p[0] lo, p[1] x, p[2] hi, p[3] out */
 #define CLAMP_LOOP(code, T, U, sfx, K, TMIN, TMAX)                                           \
-  static inline T clamp1_##sfx(T lo, T x, T hi) {                                            \
-    T m = FNX_MAX_##K(x, lo);                                                                \
-    return FNX_MIN_##K(m, hi);                                                               \
-  }                                                                                          \
   static void clamp_##sfx(int64_t n, char *const *p, const int64_t *s, const void *ctx) {    \
     (void)ctx;                                                                               \
     const int64_t SZ = (int64_t)sizeof(T);                                                   \
@@ -71,16 +72,16 @@ int fnx_select(int itemsize, int ndim, const int64_t *shape, const char *pred,
       const T lo = *(const T *)p[0], hi = *(const T *)p[2];                                  \
       const T *x = (const T *)p[1];                                                          \
       T *o = (T *)p[3];                                                                      \
-      for (int64_t i = 0; i < n; i++) o[i] = clamp1_##sfx(lo, x[i], hi);                     \
+      for (int64_t i = 0; i < n; i++) o[i] = fnx_s_clamp_##sfx(lo, x[i], hi);                \
     } else if (s[0] == SZ && s[1] == SZ && s[2] == SZ && s[3] == SZ) {                       \
       const T *lo = (const T *)p[0], *x = (const T *)p[1], *hi = (const T *)p[2];            \
       T *o = (T *)p[3];                                                                      \
-      for (int64_t i = 0; i < n; i++) o[i] = clamp1_##sfx(lo[i], x[i], hi[i]);               \
+      for (int64_t i = 0; i < n; i++) o[i] = fnx_s_clamp_##sfx(lo[i], x[i], hi[i]);          \
     } else {                                                                                 \
       for (int64_t i = 0; i < n; i++)                                                        \
-        *(T *)(p[3] + i * s[3]) = clamp1_##sfx(*(const T *)(p[0] + i * s[0]),                \
-                                               *(const T *)(p[1] + i * s[1]),                \
-                                               *(const T *)(p[2] + i * s[2]));               \
+        *(T *)(p[3] + i * s[3]) = fnx_s_clamp_##sfx(*(const T *)(p[0] + i * s[0]),           \
+                                                    *(const T *)(p[1] + i * s[1]),           \
+                                                    *(const T *)(p[2] + i * s[2]));          \
     }                                                                                        \
   }
 FNX_ALL_TYPES(CLAMP_LOOP)
@@ -100,49 +101,25 @@ int fnx_clamp(int dtype, int ndim, const int64_t *shape, const char *lo,
 }
 
 /* ---- convert ------------------------------------------------------------------------------
- * CVT_<src kind><dst kind>(DT, dsfx, x).  To bool: x != 0 (NaN -> true).  Float to int:
- * NaN -> 0 and saturation at the int32/int64 range (a plain out-of-range cast is C UB; XLA
- * saturates too); int8/uint8 go through the saturated int64 and then wrap, like numpy does
- * for in-range values.  Everything else is the C conversion (int -> int wraps). */
-#define CVT_BB(DT, d, x) (DT)((x) != 0)
-#define CVT_IB(DT, d, x) (DT)((x) != 0)
-#define CVT_FB(DT, d, x) (DT)((x) != 0)
-#define CVT_BI(DT, d, x) (DT)(x)
-#define CVT_II(DT, d, x) (DT)(x)
-#define CVT_BF(DT, d, x) (DT)(x)
-#define CVT_IF(DT, d, x) (DT)(x)
-#define CVT_FF(DT, d, x) (DT)(x)
-#define CVT_FI(DT, d, x) f2i_##d((double)(x))
-static inline int8_t f2i_i8(double x) { return (int8_t)fnx_d2i64(x); }
-static inline uint8_t f2i_u8(double x) { return (uint8_t)fnx_d2i64(x); }
-static inline int32_t f2i_i32(double x) { return fnx_d2i32(x); }
-static inline int64_t f2i_i64(double x) { return fnx_d2i64(x); }
-
-#define CVT_LOOP2(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX) \
+ * One loop per (source, destination) dtype pair around fnx_s_convert_<src>_<dst>, whose
+ * comment in fnx_scalar.h says what each kind of conversion does. */
+#define CVT_LOOP(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX)   \
   static void cvt_##ssfx##_##dsfx(int64_t n, char *const *p, const int64_t *s,               \
                                   const void *ctx) {                                         \
     (void)ctx;                                                                               \
     if (s[0] == (int64_t)sizeof(ST) && s[1] == (int64_t)sizeof(DT)) {                        \
       const ST *x = (const ST *)p[0];                                                        \
       DT *y = (DT *)p[1];                                                                    \
-      for (int64_t i = 0; i < n; i++) y[i] = CVT_##SK##DK(DT, dsfx, x[i]);                   \
+      for (int64_t i = 0; i < n; i++) y[i] = fnx_s_convert_##ssfx##_##dsfx(x[i]);            \
     } else {                                                                                 \
       for (int64_t i = 0; i < n; i++)                                                        \
-        *(DT *)(p[1] + i * s[1]) = CVT_##SK##DK(DT, dsfx, *(const ST *)(p[0] + i * s[0]));   \
+        *(DT *)(p[1] + i * s[1]) =                                                           \
+            fnx_s_convert_##ssfx##_##dsfx(*(const ST *)(p[0] + i * s[0]));                   \
     }                                                                                        \
   }
-/* the destination list is spelled out here because an X-macro list cannot be expanded
- * inside its own expansion */
-#define CVT_LOOP2_(...) CVT_LOOP2(__VA_ARGS__)
-#define CVT_FOR_DST(scode, ST, SU, ssfx, SK, SMIN, SMAX)                                     \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_BOOL, uint8_t, uint8_t, b, B, 0, 1)     \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_INT8, int8_t, uint8_t, i8, I, 0, 0)     \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_UINT8, uint8_t, uint8_t, u8, I, 0, 0)   \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_INT32, int32_t, uint32_t, i32, I, 0, 0) \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_INT64, int64_t, uint64_t, i64, I, 0, 0) \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_FLOAT32, float, float, f32, F, 0, 0)    \
-  CVT_LOOP2_(scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_FLOAT64, double, double, f64, F, 0, 0)
-FNX_ALL_TYPES(CVT_FOR_DST)
+#define CVT_FROM(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
+  FNX_CONVERT_TO_ALL(CVT_LOOP, scode, ST, SU, ssfx, SK, SMIN, SMAX)
+FNX_ALL_TYPES(CVT_FROM)
 
 #define CVT_TABLE_ROW(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
   {cvt_##ssfx##_b, cvt_##ssfx##_i8, cvt_##ssfx##_u8, cvt_##ssfx##_i32, cvt_##ssfx##_i64, \

@@ -63,6 +63,11 @@ int fnx_get_num_threads(void);
 typedef void (*fnx_range_fn)(int64_t lo, int64_t hi, const void *ctx);
 int fnx_parallel_for(int64_t n, int64_t work, fnx_range_fn fn, const void *ctx);
 
+/* Calls the entry point of a jit-generated library (loaded separately, passed by address), so
+ * Python reaches it through this module's cffi types and cached buffer pointers. */
+typedef int (*fnx_entry_fn)(int segment, char **in, char **out, void **fns, int nt);
+int fnx_call_entry(fnx_entry_fn fn, int segment, char **in, char **out, void **fns, int nt);
+
 /* ---- elementwise ------------------------------------------------------------------------ */
 /* y = op(x).  `dtype` is the input dtype; the output dtype is the same, except FNX_IS_FINITE
  * (bool output).  `param` carries the exponent of FNX_INTEGER_POW. */

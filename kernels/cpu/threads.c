@@ -40,6 +40,10 @@ int fnx_team(int64_t work, int64_t par_min) {
   return fnx_threads();
 }
 
+int fnx_call_entry(fnx_entry_fn fn, int segment, char **in, char **out, void **fns, int nt) {
+  return fn(segment, in, out, fns, nt);
+}
+
 int fnx_parallel_for(int64_t n, int64_t work, fnx_range_fn fn, const void *ctx) {
   int nt = fnx_team(work, FNX_PAR_MIN);
   if (nt > n) nt = (int)n;

@@ -3,6 +3,9 @@
  * The eager CPU kernels (unary.c, binary.c, elementwise.c) call these functions in their loops,
  * and the jit compiler's generated C includes this same header, so a fused loop computes
  * bitwise the same values as the eager kernels.  Nothing else defines what an op does.
+ * (One thing no source can pin down: when two NaNs meet in a commutative op, x86 returns the
+ * first operand's, and gcc may order the operands differently in two compilations, so the sign
+ * and payload of such a NaN can differ.  It is still a NaN.)
  *
  * Naming (mechanical, so a code generator can form every name):
  *   fnx_s_<op>_<sfx>             <op> is the lax primitive name; the two rounding methods of
@@ -78,7 +81,9 @@ extern double lgamma_r(double x, int *sign);
 
 /* max / min that propagate NaN like numpy.maximum / numpy.minimum:
  * `(a > b || a != a) ? a : b`: a NaN a wins through the second test, a NaN b wins because
- * a > NaN is false.  Written as compare + blend so gcc vectorizes it. */
+ * a > NaN is false.  Written as compare + blend so gcc vectorizes it.  On a tie, +0 vs -0
+ * included, the result is b: the eager reductions and cummax / cummin compute
+ * acc = max(x, acc), so code that must match them bitwise passes the accumulator second. */
 #define FNX_MAX_F(a, b) (((a) > (b) || (a) != (a)) ? (a) : (b))
 #define FNX_MIN_F(a, b) (((a) < (b) || (a) != (a)) ? (a) : (b))
 #define FNX_MAX_I(a, b) ((a) > (b) ? (a) : (b))
