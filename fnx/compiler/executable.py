@@ -50,6 +50,7 @@ class Executable:
         self.c_source = ""
         self.peak_bytes = None
         self.from_disk_cache = False
+        self._single = None
         if self.native:
             self._build()
         self.compile_seconds = time.perf_counter() - t0
@@ -75,9 +76,10 @@ class Executable:
         segments = [p for p in program if isinstance(p, _Segment)]
         self._assign_buffers(segments)
         if segments:
-            from ..backends.cpu import load_native
+            from ..backends.native import load_native
             self.c_source = self._render(segments)
             self.module, self.from_disk_cache = load_native(self.c_source)
+        self._prepare_single_segment()
 
     def _assign_buffers(self, segments):
         """Decide which buffers each segment receives, returns, and keeps in its workspace."""
@@ -179,6 +181,8 @@ class Executable:
     def __call__(self, args) -> list:
         if not self.native:
             return _interpret(self.jaxpr, args)
+        if self._single is not None:
+            return self._run_single(args)
         env = {}
         for v, a in zip(self.jaxpr.in_binders, args):
             env[id(v)] = a
@@ -198,6 +202,38 @@ class Executable:
             for v, o in zip(item.outputs, outs):
                 env[id(v)] = o
         return [_read(env, x) for x in self.jaxpr.outs]
+
+    def _prepare_single_segment(self):
+        """The common case, one native segment and nothing else: precompute where each of its
+        inputs comes from and where each jaxpr output comes from, so a call is a few list
+        operations around one native call."""
+        self._single = None
+        if len(self.program) != 1 or not isinstance(self.program[0], _Segment):
+            return
+        seg = self.program[0]
+        position = {id(v): i for i, v in enumerate(self.jaxpr.in_binders)}
+        produced = {id(v): k for k, v in enumerate(seg.outputs)}
+        if any(id(v) not in position for v in seg.inputs):
+            return
+        outs = []
+        for x in self.jaxpr.outs:
+            if isinstance(x, Literal):
+                outs.append((2, x.val))
+            elif id(x) in produced:
+                outs.append((0, produced[id(x)]))
+            else:
+                outs.append((1, position[id(x)]))
+        self._single = (seg, [position[id(v)] for v in seg.inputs],
+                        [v.aval for v in seg.outputs], outs)
+
+    def _run_single(self, args) -> list:
+        seg, in_pos, out_avals, outs = self._single
+        provided, donors = (self._donated_buffers(seg, args) if seg.donations else (None, ()))
+        results = self.module.run(seg.index, [args[i] for i in in_pos], out_avals, provided)
+        for x in donors:
+            _invalidate(x)
+        return [results[k] if kind == 0 else (args[k] if kind == 1 else k)
+                for kind, k in outs]
 
     def _donated_buffers(self, seg, args):
         """For outputs planned to reuse a donated input: that input's buffer, when it can be
