@@ -30,7 +30,8 @@ INCLUDE_DIR = os.path.join("fnx", "_include")
 # numpy.  -fno-math-errno only stops libm calls from setting errno (lets sqrt/floor/rint inline
 # and vectorize); -ffp-contract=off stops gcc from fusing a*b+c behind our back (gnu99 would
 # allow it), so results do not depend on the compiler's whim; matmul calls fma() explicitly.
-EXTRA_COMPILE_ARGS = ["-O3", "-march=native", "-fopenmp", "-std=gnu99", "-fno-math-errno",
+EXTRA_COMPILE_ARGS = ["-O3", "-march=native", "-mprefer-vector-width=512", "-fopenmp", "-std=gnu99",
+                      "-fno-math-errno",
                       "-ffp-contract=off"]
 
 

@@ -26,7 +26,7 @@ CC = os.environ.get("CC", "gcc")
 # The kernels' flags (build_kernels.py): no -ffast-math, NaN/inf semantics must hold.
 # Only OpenMP's simd pragmas: threads come from the kernels' team (fnx_parallel_for), which
 # keeps gcc from outlining parallel regions (a large part of compile time).
-CFLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=gnu99", "-fno-math-errno", "-fPIC",
+CFLAGS = ("-O3", "-march=native", "-mprefer-vector-width=512", "-fopenmp-simd", "-std=gnu99", "-fno-math-errno", "-fPIC",
           "-ffp-contract=off",
           "-shared", "-w", "-Werror=implicit-function-declaration")
 _lock = threading.Lock()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 
 import numpy as np
@@ -78,6 +79,7 @@ class Executable:
         if segments:
             from ..backends.native import load_native
             self.c_source = self._render(segments)
+            self._profile_names = list(_profile_names)
             self.module, self.from_disk_cache = load_native(self.c_source)
         self._prepare_single_segment()
 
@@ -164,6 +166,7 @@ class Executable:
                 g += 1
 
     def _render(self, segments) -> str:
+        _profile_names.clear()
         writers, entries = [], []
         for seg in segments:
             writers += [w for _, w in seg.steps]
@@ -173,8 +176,8 @@ class Executable:
         dispatch += [f"    case {s.index}: return fnx_seg{s.index}(in, out, fns, nt);"
                      for s in segments]
         dispatch += ["  }", "  return -1;", "}"]
-        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)],
-                                       '#include "fnx_scalar.h"')
+        header = '#include "fnx_scalar.h"' + (_PROFILE_HEADER if PROFILE else "")
+        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)], header)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -254,6 +257,33 @@ class Executable:
         return self.c_source
 
 
+# FNX_JIT_PROFILE=1: generated entry points time each step; fnx.compiler.executable.
+# profile_report() lists the totals (a tool for working on the compiler, off by default).
+PROFILE = os.environ.get("FNX_JIT_PROFILE") == "1"
+_PROFILE_HEADER = """
+#include <time.h>
+double fnx_prof[4096];
+static double fnx_now(void) {
+  struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+"""
+_profile_names: list = []
+
+
+def _profile_slot(name: str) -> int:
+    _profile_names.append(name)
+    return len(_profile_names) - 1
+
+
+def profile_report(executable: "Executable", top: int = 15) -> str:
+    """Seconds spent in each step of ``executable`` since it was loaded (FNX_JIT_PROFILE=1)."""
+    import ctypes
+    table = (ctypes.c_double * 4096).in_dll(executable.module._dll, "fnx_prof")
+    names = executable._profile_names
+    rows = sorted(((table[i], n) for i, n in enumerate(names)), reverse=True)[:top]
+    return "\n".join(f"{n:>8s} {t * 1e3:10.3f} ms" for t, n in rows)
+
+
 def _render_entry(seg: _Segment) -> str:
     where = {}
     for k, v in enumerate(seg.inputs):
@@ -273,7 +303,12 @@ def _render_entry(seg: _Segment) -> str:
             t = codegen_c.C_TYPE[v.aval.dtype]
             args.append(f"({'' if written else 'const '}{t} *){where[id(v)]}")
         args += ["fns", "nt"]
-        lines.append(f"  if (!rc) rc = {w.name}({', '.join(args)});")
+        call = f"{w.name}({', '.join(args)})"
+        if PROFILE:
+            lines.append(f"  {{ double t0 = fnx_now(); if (!rc) rc = {call}; "
+                         f"fnx_prof[{_profile_slot(w.name)}] += fnx_now() - t0; }}")
+        else:
+            lines.append(f"  if (!rc) rc = {call};")
     if seg.arena:
         lines.append("  ((fnx_free_t)fns[1])(ws);")
     lines += ["  return rc;", "}"]
