@@ -90,10 +90,10 @@ class Jitted:
         statics, dyn_args, dyn_kwargs = self._split_static(args, kwargs)
         leaves, in_tree = tree_util.flatten((dyn_args, dyn_kwargs))
         leaves = [x if isinstance(x, (Array, Tracer)) else asarray_concrete(x) for x in leaves]
-        avals = tuple(raise_to_shaped(get_aval(x)) for x in leaves)
-        key = (in_tree, avals, statics)
+        key = (in_tree, _leaf_signature(leaves), statics)
         entry = self._cache.get(key)
         if entry is None:
+            avals = tuple(raise_to_shaped(get_aval(x)) for x in leaves)
             entry = self._trace(args, kwargs, statics, in_tree, avals, key)
             # closing over an enclosing transformation's tracer ties the trace to this one call
             entry.cacheable = not any(isinstance(c, Tracer) for c in entry.consts)
@@ -243,6 +243,20 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
 # Helpers
 # ---------------------------------------------------------------------------------------------
 
+def _leaf_signature(leaves) -> tuple:
+    """What the traced program depends on, per leaf: shape, dtype, weak type (cheap to build:
+    the cache key of every call)."""
+    sig = []
+    for x in leaves:
+        if type(x) is Array:
+            v = x._value
+            sig.append((v.shape, v.dtype, x.weak_type))
+        else:
+            a = x.aval
+            sig.append((tuple(a.shape), a.dtype, a.weak_type))
+    return tuple(sig)
+
+
 def _array_signature(args):
     """(shape, dtype, weak type) of each argument when all are concrete Arrays, else None."""
     sig = []
@@ -294,6 +308,12 @@ def _hashable_static(name, what, value):
     return value
 
 
+def _describe(sig) -> str:
+    from .core import ShapedArray
+    shape, dtype, weak = sig
+    return ShapedArray(shape, dtype, weak).str_short() + (" (weak)" if weak else "")
+
+
 def _miss_reason(prev, key, param_names, leaf_names) -> str:
     if prev is None:
         return "first call"
@@ -303,9 +323,7 @@ def _miss_reason(prev, key, param_names, leaf_names) -> str:
         return f"the argument structure changed from {p_tree} to {tree}"
     for i, (a, b) in enumerate(zip(p_avals, avals)):
         if a != b:
-            return (f"argument {leaf_names[i]!r} changed from {a.str_short()}"
-                    f"{' (weak)' if a.weak_type else ''} to {b.str_short()}"
-                    f"{' (weak)' if b.weak_type else ''}")
+            return (f"argument {leaf_names[i]!r} changed from {_describe(a)} to {_describe(b)}")
     for (i, a), (_, b) in zip(p_statics, statics):
         if a != b:
             label = param_names[i] if isinstance(i, int) and i < len(param_names) else i
