@@ -26,9 +26,9 @@ CC = os.environ.get("CC", "gcc")
 # The kernels' flags (build_kernels.py): no -ffast-math, NaN/inf semantics must hold.
 # Only OpenMP's simd pragmas: threads come from the kernels' team (fnx_parallel_for), which
 # keeps gcc from outlining parallel regions (a large part of compile time).
-CFLAGS = ("-O3", "-march=native", "-mprefer-vector-width=512", "-fopenmp-simd", "-std=gnu99", "-fno-math-errno", "-fPIC",
-          "-ffp-contract=off",
-          "-shared", "-w", "-Werror=implicit-function-declaration")
+CFLAGS = ("-O2", "-march=native", "-mprefer-vector-width=512", "-fopenmp-simd", "-std=gnu99",
+          "-fno-math-errno", "-ffp-contract=off", "-fPIC", "-w",
+          "-Werror=implicit-function-declaration")
 _lock = threading.Lock()
 
 
@@ -53,9 +53,9 @@ def include_dir() -> str:
     raise FnxError("fnx.jit: fnx_scalar.h not found (rebuild with `python build_kernels.py`)")
 
 
-def cache_key(source: str) -> str:
+def cache_key(sources: list[str]) -> str:
     h = hashlib.sha256()
-    for part in (source, " ".join(CFLAGS), compiler_version(), _header_digest()):
+    for part in (*sources, " ".join(CFLAGS), compiler_version(), _header_digest()):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()[:32]
@@ -72,37 +72,44 @@ def _header_digest() -> str:
     return h.hexdigest()
 
 
-def shared_library(source: str) -> tuple[str, bool]:
-    """The path of a shared library built from ``source`` (compiled unless cached), and whether
-    it came from the cache."""
+def shared_library(sources: list[str]) -> tuple[str, bool]:
+    """The path of a shared library built from the C translation units ``sources`` (compiled
+    unless cached; several units compile in parallel), and whether it came from the cache."""
     directory = os.path.join(config.cache_dir, "jit")
-    path = os.path.join(directory, f"fnx_{cache_key(source)}.so")
+    path = os.path.join(directory, f"fnx_{cache_key(sources)}.so")
     if os.path.exists(path):
         return path, True
     os.makedirs(directory, exist_ok=True)
     with _lock:
         if os.path.exists(path):
             return path, True
-        _compile(source, directory, path)
+        _compile(sources, directory, path)
     return path, False
 
 
-def _compile(source: str, directory: str, path: str) -> None:
-    fd, c_path = tempfile.mkstemp(prefix="fnx_", suffix=".c", dir=directory)
-    tmp_so = c_path[:-2] + ".so.tmp"
+def _compile(sources: list[str], directory: str, path: str) -> None:
+    stem = tempfile.mkdtemp(prefix="fnx_build_", dir=directory)
+    tmp_so = os.path.join(stem, "out.so")
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(source)
-        cmd = [CC, *CFLAGS, "-I", include_dir(), c_path, "-o", tmp_so, "-lm"]
-        res = subprocess.run(cmd, capture_output=True, text=True)
-        if res.returncode != 0:
+        objects, procs = [], []
+        for k, src in enumerate(sources):
+            c_path, o_path = os.path.join(stem, f"u{k}.c"), os.path.join(stem, f"u{k}.o")
+            with open(c_path, "w") as f:
+                f.write(src)
+            objects.append(o_path)
+            procs.append(subprocess.Popen([CC, *CFLAGS, "-c", "-I", include_dir(), c_path, "-o",
+                                           o_path], stderr=subprocess.PIPE, text=True))
+        errors = [p.communicate()[1] for p in procs]
+        if any(p.returncode for p in procs):
             raise FnxError("fnx.jit: the C compiler rejected the generated code (a bug in fnx; "
-                           f"please report it):\n{res.stderr[-4000:]}")
-        os.replace(tmp_so, path)
+                           "please report it):\n" + "".join(errors)[-4000:])
+        res = subprocess.run([CC, "-shared", *objects, "-o", tmp_so, "-lm"], capture_output=True,
+                             text=True)
+        if res.returncode != 0:
+            raise FnxError(f"fnx.jit: linking the generated code failed:\n{res.stderr[-4000:]}")
+        os.replace(tmp_so, path)     # atomic: readers see no file or the whole library
     finally:
-        for p in (c_path, tmp_so):
-            if os.path.exists(p):
-                os.unlink(p)
+        shutil.rmtree(stem, ignore_errors=True)
 
 
 def clear_cache() -> None:
@@ -167,7 +174,7 @@ class NativeModule:
         return results
 
 
-def load_native(source: str) -> tuple[NativeModule, bool]:
+def load_native(sources: list[str]) -> tuple[NativeModule, bool]:
     """Compile (or find in the disk cache) and load generated C; also says if it was cached."""
-    path, cached = shared_library(source)
+    path, cached = shared_library(sources)
     return NativeModule(path), cached

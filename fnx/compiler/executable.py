@@ -78,9 +78,10 @@ class Executable:
         self._assign_buffers(segments)
         if segments:
             from ..backends.native import load_native
-            self.c_source = self._render(segments)
+            units = self._render(segments)
+            self.c_source = "\n".join(units)
             self._profile_names = list(_profile_names)
-            self.module, self.from_disk_cache = load_native(self.c_source)
+            self.module, self.from_disk_cache = load_native(units)
         self._prepare_single_segment()
 
     def _assign_buffers(self, segments):
@@ -177,7 +178,9 @@ class Executable:
                      for s in segments]
         dispatch += ["  }", "  return -1;", "}"]
         header = '#include "fnx_scalar.h"' + (_PROFILE_HEADER if PROFILE else "")
-        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)], header)
+        # big programs compile as two units in parallel (gcc time grows with the code)
+        parts = 2 if len(writers) >= 12 and (os.cpu_count() or 1) > 1 and not PROFILE else 1
+        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)], header, parts)
 
     # -- running -------------------------------------------------------------------------------
 
