@@ -729,6 +729,8 @@ class JaxprPrinter:
             return "\n" + self.jaxpr(value.jaxpr, indent=indent + 4, num_consts=len(value.consts))
         if isinstance(value, np.dtype):
             return value.name
+        if isinstance(value, tuple) and value and all(isinstance(v, Jaxpr) for v in value):
+            return "(" + ",".join("\n" + self.jaxpr(v, indent=indent + 4) for v in value) + ")"
         return repr(value)
 
     def eqn(self, e: Eqn, indent: int) -> str:

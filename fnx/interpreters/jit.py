@@ -138,13 +138,15 @@ def _jit_batching_rule(axis_size, args, dims, *, jaxpr, name, donated):
 # Partial evaluation: run the known part compiled now, stage the unknown part
 # ---------------------------------------------------------------------------------------------
 
-def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns) -> tuple[Jaxpr, Jaxpr, list, int]:
+def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns, instantiate=None) -> tuple[Jaxpr, Jaxpr, list, int]:
     """Split ``jaxpr`` given which inputs are unknown.
 
     Returns ``(known, unknown, out_unknowns, num_residuals)``: ``known`` maps the known inputs
     to the known outputs followed by the residuals; ``unknown`` maps ``residuals + unknown
     inputs`` to the unknown outputs.  Equations whose inputs are all known go to ``known``;
-    nested jit equations with mixed inputs are split recursively."""
+    nested jit equations with mixed inputs are split recursively.  ``instantiate[i]`` forces
+    output i to the unknown side even when it is known (it then passes through as a residual):
+    loops need their carries on the same side in and out."""
     from ..core import Eqn, Var
     unknown_ids = {id(v) for v, u in zip(jaxpr.in_binders, unknowns) if u}
 
@@ -172,6 +174,12 @@ def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns) -> tuple[Jaxpr, Jaxpr, list, int]
                 seen.add(id(x))
                 residuals.append(x)
     out_unknowns = [is_unknown(x) for x in jaxpr.outs]
+    if instantiate is not None:
+        for x, force in zip(jaxpr.outs, instantiate):
+            if force and isinstance(x, Var) and not is_unknown(x) and id(x) not in seen:
+                seen.add(id(x))
+                residuals.append(x)
+        out_unknowns = [u or bool(f) for u, f in zip(out_unknowns, instantiate)]
     known_ins = [v for v, u in zip(jaxpr.in_binders, unknowns) if not u]
     unknown_ins = [v for v, u in zip(jaxpr.in_binders, unknowns) if u]
     known = Jaxpr(known_ins, known_eqns,

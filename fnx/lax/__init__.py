@@ -9,3 +9,4 @@ from .reduction import *  # noqa: F401,F403
 from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
 from .shape import *  # noqa: F401,F403
 from .shape import slice  # noqa: F401
+from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,A004

@@ -1,0 +1,904 @@
+"""Structured control flow as higher-order primitives: cond / switch, while_loop, fori_loop,
+scan and map (the jax.lax API).
+
+Each construct traces its Python functions once into jaxprs and binds one primitive holding
+them, so every transformation sees the loop or branch as a whole:
+
+* ``cond_p``      operands ``(index, *ops)``; ``branches``: one jaxpr per branch over ``ops``;
+* ``while_p``     operands ``(*cond_consts, *body_consts, *carry)``; ``cond_jaxpr``, ``body_jaxpr``;
+* ``scan_p``      operands ``(*consts, *carry, *xs)``; ``jaxpr``: ``consts + carry + x -> carry + y``.
+
+Closed-over arrays become leading constant operands (``trace_open``).  Rules per primitive:
+abstract eval; eager evaluation; JVP; partial evaluation and transposition (reverse mode: cond
+and scan fully; while_loop is forward-mode only, as in JAX); batching (a batched predicate turns
+a cond into a select of both branches, and a while_loop into one that runs until every lane is
+done).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .. import dtypes
+from .. import tree as tree_util
+from ..core import (Array, Jaxpr, Primitive, ShapedArray, Tracer, Var, asarray_concrete, bind,
+                    eval_jaxpr, get_aval, raise_to_shaped)
+from ..errors import AutodiffError, FnxError, InvalidArgumentError, ShapeError
+from ..interpreters import ad, batching, partial_eval
+from ..interpreters.jit import partial_eval_jaxpr, trace_open
+
+# ---------------------------------------------------------------------------------------------
+# Tracing user functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _operand(x):
+    return x if isinstance(x, (Array, Tracer)) else asarray_concrete(x)
+
+
+def _avals(leaves):
+    return [raise_to_shaped(get_aval(x)) for x in leaves]
+
+
+def _trace_fn(fun, in_tree, in_avals, name: str):
+    """Trace ``fun`` (pytrees of ``in_tree``) at ``in_avals``: (jaxpr, consts, out_tree)."""
+    out_tree_box = []
+
+    def flat(*leaves):
+        out = fun(*tree_util.unflatten(in_tree, list(leaves)))
+        out_leaves, out_tree = tree_util.flatten(out)
+        out_tree_box.append(out_tree)
+        return [_operand(x) for x in out_leaves]
+
+    jaxpr, consts = trace_open(flat, in_avals, name=name)
+    return jaxpr, consts, out_tree_box[0]
+
+
+def _one_arg(tree):
+    """The tree of the argument tuple of a function of one pytree argument of ``tree``."""
+    return tree_util.treedef_tuple([tree])
+
+
+def _with_inputs(jaxpr: Jaxpr, in_binders) -> Jaxpr:
+    return Jaxpr(list(in_binders), jaxpr.eqns, jaxpr.outs)
+
+
+def _type_str(aval) -> str:
+    return aval.str_short() + (" (weak)" if aval.weak_type else "")
+
+
+def _check_same_types(what: str, names, avals_a, avals_b, label_a: str, label_b: str):
+    for name, a, b in zip(names, avals_a, avals_b):
+        if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
+            raise TypeError(f"{what}: {name} has type {_type_str(a)} in {label_a} but "
+                            f"{_type_str(b)} in {label_b}; they must agree (shape and dtype)")
+
+
+def _leaf_names(tree, prefix: str):
+    placeholder = tree_util.unflatten(tree, list(range(tree.num_leaves)))
+    names = [""] * tree.num_leaves
+    for path, k in tree_util.flatten_with_path(placeholder)[0]:
+        names[k] = prefix + tree_util.keystr(path)
+    return names
+
+
+def _strong(aval: ShapedArray) -> ShapedArray:
+    return aval.strip_weak_type()
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic jaxpr transformations used by the rules
+# ---------------------------------------------------------------------------------------------
+
+def _jvp_jaxpr(jaxpr: Jaxpr, nonzero, out_tangents=None):
+    """Trace the JVP of ``jaxpr``: inputs ``primals + tangents[nonzero]``, outputs
+    ``primals_out + tangents_out[out_tangents]`` (instantiated; default: every output's).
+    Returns (jaxpr, consts)."""
+    avals = [v.aval for v in jaxpr.in_binders]
+    t_avals = [_strong(a) for a, nz in zip(avals, nonzero) if nz]
+    keep = out_tangents if out_tangents is not None else [True] * len(jaxpr.outs)
+
+    def f(*args):
+        n = len(avals)
+        it = iter(args[n:])
+        ts = [next(it) if nz else ad.Zero(_strong(a)) for a, nz in zip(avals, nonzero)]
+        p_out, t_out = ad.jvp_flat(lambda *xs: eval_jaxpr(jaxpr, list(xs)), list(args[:n]), ts)
+        return list(p_out) + [ad.instantiate_zeros(t) for t, k in zip(t_out, keep) if k]
+    return trace_open(f, avals + t_avals)
+
+
+def _batch_jaxpr(jaxpr: Jaxpr, dims, axis_size, out_dims_fn=None):
+    """Trace ``jaxpr`` batched along ``dims``; every output batched at 0 (or per
+    ``out_dims_fn``).  Returns (jaxpr, consts)."""
+    avals = []
+    for v, d in zip(jaxpr.in_binders, dims):
+        shape = list(v.aval.shape)
+        if d is not None:
+            shape.insert(d, axis_size)
+        avals.append(v.aval.update(shape=tuple(shape)))
+
+    def f(*xs):
+        return batching.batch_flat(lambda *ys: eval_jaxpr(jaxpr, list(ys)), list(xs), list(dims),
+                                   axis_size, out_dims_fn or (lambda n: [0] * n))
+    return trace_open(f, avals)
+
+
+def _transpose_jaxpr(jaxpr: Jaxpr, linear, ct_avals):
+    """Trace the transpose of ``jaxpr`` w.r.t. the inputs marked ``linear``: inputs
+    ``non-linear inputs + output cotangents``, outputs the cotangents of the linear inputs
+    (instantiated).  Returns (jaxpr, consts)."""
+    nonlin_avals = [v.aval for v, lin in zip(jaxpr.in_binders, linear) if not lin]
+
+    def f(*xs):
+        it = iter(xs[:len(nonlin_avals)])
+        args = [ad.UndefinedPrimal(v.aval) if lin else next(it)
+                for v, lin in zip(jaxpr.in_binders, linear)]
+        cts = list(xs[len(nonlin_avals):])
+        outs = ad.backward_pass(jaxpr, args, cts)
+        return [ad.instantiate_zeros(c) for c in outs]
+    return trace_open(f, nonlin_avals + list(ct_avals))
+
+
+# =============================================================================================
+# cond / switch
+# =============================================================================================
+
+cond_p = Primitive("cond", multiple_results=True)
+
+
+@cond_p.def_abstract_eval
+def _cond_abstract_eval(index, *ops, branches):
+    if index.shape != () or index.dtype != dtypes.int32:
+        raise TypeError(f"cond: the branch index must be an int32 scalar, got {_type_str(index)}")
+    return [v.aval for v in branches[0].outs]
+
+
+def _cond_impl(index, *ops, branches):
+    i = int(np.clip(int(index._value), 0, len(branches) - 1))
+    return eval_jaxpr(branches[i], list(ops))
+
+
+cond_p.def_impl(_cond_impl)
+
+
+def _join_branches(traced):
+    """Branches traced separately each close over their own constants: give every branch the
+    same operand list ``all consts + args`` (a branch ignores the others' constants)."""
+    all_consts, n_before = [], []
+    for jaxpr, consts in traced:
+        n_before.append(len(all_consts))
+        all_consts += consts
+    branches = []
+    for (jaxpr, consts), before in zip(traced, n_before):
+        dummies_before = [Var(raise_to_shaped(get_aval(c))) for c in all_consts[:before]]
+        dummies_after = [Var(raise_to_shaped(get_aval(c)))
+                         for c in all_consts[before + len(consts):]]
+        k = len(consts)
+        branches.append(_with_inputs(jaxpr, dummies_before + jaxpr.in_binders[:k]
+                                     + dummies_after + jaxpr.in_binders[k:]))
+    return tuple(branches), all_consts
+
+
+def switch(index, branches, *operands):
+    """``branches[index](*operands)`` with ``index`` clamped into range (lax.switch).  Every
+    branch must return the same types; all are traced, one runs."""
+    branches = list(branches)
+    if not branches:
+        raise InvalidArgumentError("switch: needs at least one branch")
+    for b in branches:
+        if not callable(b):
+            raise TypeError(f"switch: branches must be callables, got {type(b).__name__}")
+    index = _operand(index)
+    if index.shape != ():
+        raise TypeError(f"switch: the index must be a scalar, got shape {tuple(index.shape)}")
+    if not dtypes.is_integer(index.dtype) and index.dtype != dtypes.bool_:
+        raise TypeError(f"switch: the index must be an integer, got {index.dtype}")
+    from .elementwise import clamp, convert_element_type
+    index = clamp(0, convert_element_type(index, dtypes.int32), len(branches) - 1)
+    leaves, in_tree = tree_util.flatten(tuple(operands))
+    leaves = [_operand(x) for x in leaves]
+    avals = _avals(leaves)
+    traced = [_trace_fn(b, in_tree, avals, f"switch branch {i}")
+              for i, b in enumerate(branches)]
+    out_trees = [t[2] for t in traced]
+    for i, t in enumerate(out_trees[1:], 1):
+        if t != out_trees[0]:
+            raise TypeError(f"switch/cond: branch 0 returns {out_trees[0]} but branch {i} returns "
+                            f"{t}; every branch must return the same structure")
+    names = _leaf_names(out_trees[0], "output")
+    outs0 = [v.aval for v in traced[0][0].outs]
+    for i, (jaxpr, _, _) in enumerate(traced[1:], 1):
+        _check_same_types("cond", names, outs0, [v.aval for v in jaxpr.outs], "branch 0",
+                          f"branch {i}")
+    if any(len({jx.outs[k].aval.weak_type for jx, _, _ in traced}) > 1
+           for k in range(len(outs0))):
+        # mixed weak types: every branch returns the strong type (as JAX does)
+        def strong(f):
+            return lambda *a: tree_util.map(
+                lambda x: convert_element_type(x, _operand(x).dtype, weak_type=False), f(*a))
+        traced = [_trace_fn(strong(b), in_tree, avals, f"switch branch {i}")
+                  for i, b in enumerate(branches)]
+    jaxprs, consts = _join_branches([(j, c) for j, c, _ in traced])
+    outs = cond_p.bind(index, *consts, *leaves, branches=jaxprs)
+    return tree_util.unflatten(out_trees[0], outs)
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)`` (lax.cond).  Both
+    branches are traced and must return the same types; under vmap with a batched ``pred``
+    both run and the results are selected."""
+    pred = _operand(pred)
+    if pred.shape != ():
+        raise TypeError(f"cond: the predicate must be a scalar, got shape {tuple(pred.shape)} "
+                        "(use fnx.numpy.where for elementwise selection)")
+    if pred.dtype != dtypes.bool_ and not dtypes.is_integer(pred.dtype):
+        raise TypeError(f"cond: the predicate must be a bool (or integer) scalar, got "
+                        f"{pred.dtype}")
+    from .elementwise import convert_element_type, ne
+    index = convert_element_type(ne(pred, 0) if pred.dtype != dtypes.bool_ else pred,
+                                 dtypes.int32)
+    return switch(index, [false_fun, true_fun], *operands)
+
+
+# -- cond: JVP ----------------------------------------------------------------------------------
+
+def _cond_jvp_rule(primals, tangents, *, branches):
+    index, *ops = primals
+    nonzero = [not isinstance(t, ad.Zero) for t in tangents[1:]]
+    traced = [_jvp_jaxpr(b, nonzero) for b in branches]
+    jaxprs, consts = _join_branches(traced)
+    nz_t = [t for t in tangents[1:] if not isinstance(t, ad.Zero)]
+    outs = cond_p.bind(index, *consts, *ops, *nz_t, branches=jaxprs)
+    n = len(branches[0].outs)
+    return outs[:n], outs[n:]
+
+
+# -- cond: partial evaluation and transposition ---------------------------------------------
+
+def _cond_partial_eval_rule(trace, tracers, *, branches):
+    index, *ops = tracers
+    if not index.pval.is_known:
+        # a branch index that is not known yet: the whole cond is staged
+        return _stage_whole(trace, cond_p, tracers, dict(branches=branches))
+    unknowns = [not t.pval.is_known for t in ops]
+    splits = [partial_eval_jaxpr(b, unknowns) for b in branches]
+    out_uk = [any(s[2][k] for s in splits) for k in range(len(branches[0].outs))]
+    splits = [partial_eval_jaxpr(b, unknowns, instantiate=out_uk) for b in branches]
+    # residuals differ per branch: every known branch returns all of them (zeros for others')
+    res_avals = [v.aval for s in splits for v in s[0].outs[len(s[0].outs) - s[3]:]]
+    known_branches, unknown_branches, start = [], [], 0
+    for known, unknown, _, n_res in splits:
+        n_known_out = len(known.outs) - n_res
+        known_branches.append(_pad_residuals(known, n_known_out, n_res, start, res_avals))
+        unknown_branches.append(_widen_residuals(unknown, n_res, start, res_avals))
+        start += n_res
+    known_vals = [t.pval.const for t, u in zip(ops, unknowns) if not u]
+    idx = index.pval.const
+    k_outs = cond_p.bind(idx, *known_vals, branches=tuple(known_branches))
+    n_known_out = len(k_outs) - len(res_avals)
+    known_outs, residuals = k_outs[:n_known_out], k_outs[n_known_out:]
+    staged_in = ([trace.instantiate_const(trace.lift(idx))]
+                 + [trace.instantiate_const(trace.lift(r)) for r in residuals]
+                 + [t for t, u in zip(ops, unknowns) if u])
+    outs_u = _stage_eqn(trace, cond_p, staged_in, dict(branches=tuple(unknown_branches)),
+                        [v.aval for v, u in zip(branches[0].outs, out_uk) if u])
+    k_it, u_it = iter(known_outs), iter(outs_u)
+    return [next(u_it) if u else trace.lift(next(k_it)) for u in out_uk]
+
+
+def _pad_residuals(known: Jaxpr, n_out: int, n_res: int, start: int, res_avals) -> Jaxpr:
+    """``known`` returning the full residual list: its own at ``start``, zeros elsewhere."""
+    own = known.outs[n_out:]
+    zeros = [_zeros_var_eqn(a) for a in res_avals]
+    eqns = list(known.eqns)
+    outs = list(known.outs[:n_out])
+    for k, a in enumerate(res_avals):
+        if start <= k < start + n_res:
+            outs.append(own[k - start])
+        else:
+            var, eqn = zeros[k]
+            eqns.append(eqn)
+            outs.append(var)
+    return Jaxpr(known.in_binders, eqns, outs)
+
+
+def _zeros_var_eqn(aval):
+    from ..core import Eqn, Literal
+    from .shape import broadcast_in_dim_p
+    var = Var(aval.strip_weak_type())
+    zero = Literal(Array(np.zeros((), aval.dtype)))
+    return var, Eqn(broadcast_in_dim_p, [zero],
+                    dict(shape=tuple(aval.shape), broadcast_dimensions=()), [var])
+
+
+def _widen_residuals(unknown: Jaxpr, n_res: int, start: int, res_avals) -> Jaxpr:
+    """``unknown`` taking the full residual list (using only its own, at ``start``)."""
+    own, rest = unknown.in_binders[:n_res], unknown.in_binders[n_res:]
+    binders = [own[k - start] if start <= k < start + n_res else Var(a.strip_weak_type())
+               for k, a in enumerate(res_avals)]
+    return _with_inputs(unknown, binders + rest)
+
+
+def _stage_eqn(trace, prim, tracers_in, params, out_avals):
+    """Record ``prim`` on the partial-eval trace with unknown outputs of ``out_avals``."""
+    from ..interpreters.partial_eval import PartialEvalTracer, PartialVal, _EqnRecipe
+    outs = [PartialEvalTracer(trace, PartialVal.unknown(a), None) for a in out_avals]
+    recipe = _EqnRecipe(prim, list(tracers_in), params, outs)
+    for t in outs:
+        t.recipe = recipe
+    return outs
+
+
+def _stage_whole(trace, prim, tracers, params):
+    tracers_in = [trace.instantiate_const(t) for t in tracers]
+    out_avals = prim.abstract_eval(*[t.aval for t in tracers_in], **params)
+    return _stage_eqn(trace, prim, tracers_in, params, out_avals)
+
+
+def _cond_transpose_rule(cts, index, *ops, branches):
+    if ad.is_undefined(index):
+        raise AutodiffError("cond: cannot transpose with respect to the branch index")
+    linear = [ad.is_undefined(x) for x in ops]
+    ct_avals = [_strong(v.aval) for v in branches[0].outs]
+    cts = [ad.instantiate_zeros(c) if isinstance(c, ad.Zero) else c for c in cts]
+    traced = [_transpose_jaxpr(b, linear, ct_avals) for b in branches]
+    jaxprs, consts = _join_branches(traced)
+    defined = [x for x, lin in zip(ops, linear) if not lin]
+    outs = iter(cond_p.bind(index, *consts, *defined, *cts, branches=jaxprs))
+    return [None] + [next(outs) if lin else None for lin in linear]
+
+
+# -- cond: batching -------------------------------------------------------------------------
+
+def _cond_batching_rule(axis_size, args, dims, *, branches):
+    index, *ops = args
+    idx_dim, *op_dims = dims
+    if idx_dim is None:
+        traced = [_batch_jaxpr(b, op_dims, axis_size) for b in branches]
+        jaxprs, consts = _join_branches(traced)
+        outs = cond_p.bind(index, *consts, *ops, branches=jaxprs)
+        return outs, [0] * len(outs)
+    # a batched predicate: run every branch on the whole batch, select per example
+    from .elementwise import select_n
+    results = [batching.batch_flat(lambda *xs, b=b: eval_jaxpr(b, list(xs)), list(ops),
+                                   list(op_dims), axis_size, lambda n: [0] * n)
+               for b in branches]
+    index = batching.moveaxis(index, idx_dim, 0)
+    outs = []
+    for k in range(len(branches[0].outs)):
+        cases = [r[k] for r in results]
+        which = _broadcast_lanes(index, cases[0])
+        outs.append(select_n(which, *cases))
+    return outs, [0] * len(outs)
+
+
+def _broadcast_lanes(lanes, like):
+    """A per-example scalar ``(B,)`` broadcast over ``like`` (batched at 0)."""
+    from .shape import broadcast_in_dim
+    return broadcast_in_dim(lanes, tuple(like.shape), (0,))
+
+
+ad.jvp_rules[cond_p] = _cond_jvp_rule
+ad.transpose_rules[cond_p] = _cond_transpose_rule
+partial_eval.partial_eval_rules[cond_p] = _cond_partial_eval_rule
+batching.batching_rules[cond_p] = _cond_batching_rule
+
+
+# =============================================================================================
+# while_loop
+# =============================================================================================
+
+while_p = Primitive("while", multiple_results=True)
+
+
+@while_p.def_abstract_eval
+def _while_abstract_eval(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    return [v.aval for v in body_jaxpr.outs]
+
+
+def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cconsts = list(args[:cond_nconsts])
+    bconsts = list(args[cond_nconsts:cond_nconsts + body_nconsts])
+    carry = list(args[cond_nconsts + body_nconsts:])
+    while bool(eval_jaxpr(cond_jaxpr, cconsts + carry)[0]._value):
+        carry = eval_jaxpr(body_jaxpr, bconsts + carry)
+    return carry
+
+
+while_p.def_impl(_while_impl)
+
+
+def _trace_loop_body(body_fun, tree, init_avals, what: str):
+    """Trace a loop body ``carry -> carry`` and check it returns the carry's types.  A weak
+    initial carry that the body makes strong is retraced strong (as JAX promotes it)."""
+    jaxpr, consts, out_tree = _trace_fn(body_fun, _one_arg(tree), init_avals, what)
+    if out_tree != tree:
+        raise TypeError(f"{what} must return the same structure as its input carry: got "
+                        f"{out_tree}, expected {tree}")
+    out_avals = [v.aval for v in jaxpr.outs]
+    _check_same_types(what, _leaf_names(tree, "carry"), init_avals, out_avals,
+                      "the initial value", "the body's output")
+    if any(a.weak_type and not b.weak_type for a, b in zip(init_avals, out_avals)):
+        init_avals = [a.strip_weak_type() if not b.weak_type else a
+                      for a, b in zip(init_avals, out_avals)]
+        return _trace_loop_body(body_fun, tree, init_avals, what)
+    return jaxpr, consts, init_avals
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """``while cond_fun(val): val = body_fun(val)`` as one primitive (lax.while_loop).
+    Forward-mode differentiable; for reverse mode use ``scan`` or ``fori_loop`` with a static
+    trip count."""
+    leaves, tree = tree_util.flatten(init_val)
+    leaves = [_operand(x) for x in leaves]
+    body_jaxpr, body_consts, avals = _trace_loop_body(lambda c: body_fun(c), tree,
+                                                      _avals(leaves), "while_loop body_fun")
+    leaves = [_cast_like(x, a) for x, a in zip(leaves, avals)]
+    cond_jaxpr, cond_consts, cond_tree = _trace_fn(lambda c: cond_fun(c), _one_arg(tree),
+                                                   avals, "while_loop cond_fun")
+    outs = cond_jaxpr.outs
+    if cond_tree.num_leaves != 1 or outs[0].aval.shape != () or \
+            outs[0].aval.dtype != dtypes.bool_:
+        got = ", ".join(_type_str(v.aval) for v in outs)
+        raise TypeError(f"while_loop: cond_fun must return a bool scalar, got {got}")
+    result = while_p.bind(*cond_consts, *body_consts, *leaves, cond_jaxpr=cond_jaxpr,
+                          body_jaxpr=body_jaxpr, cond_nconsts=len(cond_consts),
+                          body_nconsts=len(body_consts))
+    return tree_util.unflatten(tree, result)
+
+
+def _cast_like(x, aval):
+    if x.weak_type != aval.weak_type:
+        from .elementwise import convert_element_type
+        return convert_element_type(x, aval.dtype, weak_type=aval.weak_type)
+    return x
+
+
+def _while_jvp_rule(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    nc, nb = cond_nconsts, body_nconsts
+    carry_p = primals[nc + nb:]
+    bconst_t = tangents[nc:nc + nb]
+    carry_t = tangents[nc + nb:]
+    # carry tangents: every float carry gets one (its tangent may become non-zero later)
+    carry_nz = [dtypes.is_floating(get_aval(c).dtype) for c in carry_p]
+    bconst_nz = [not isinstance(t, ad.Zero) for t in bconst_t]
+    body_jvp, body_consts = _jvp_jaxpr(body_jaxpr, bconst_nz + carry_nz, carry_nz)
+    n_carry = len(carry_p)
+    # reorder the traced jvp body to (consts, bconsts, bconst tangents, carry, carry tangents)
+    b_in = body_jvp.in_binders
+    k = len(body_consts)
+    n_bt = sum(bconst_nz)
+    bc = b_in[k:k + nb]
+    cr = b_in[k + nb:k + nb + n_carry]
+    bt = b_in[k + nb + n_carry:k + nb + n_carry + n_bt]
+    ct = b_in[k + nb + n_carry + n_bt:]
+    body_new = Jaxpr(b_in[:k] + bc + bt + cr + ct, body_jvp.eqns, body_jvp.outs)
+    # the cond ignores the tangents
+    c_in = list(cond_jaxpr.in_binders) + [Var(_strong(get_aval(c)))
+                                          for c, nz in zip(carry_p, carry_nz) if nz]
+    cond_new = Jaxpr(c_in, cond_jaxpr.eqns, cond_jaxpr.outs)
+    t_init = [ad.instantiate_zeros(t) if isinstance(t, ad.Zero) else t
+              for t, nz in zip(carry_t, carry_nz) if nz]
+    nz_bt = [t for t, nz in zip(bconst_t, bconst_nz) if nz]
+    outs = while_p.bind(*primals[:nc], *body_consts, *primals[nc:nc + nb], *nz_bt, *carry_p,
+                        *t_init, cond_jaxpr=cond_new, body_jaxpr=body_new, cond_nconsts=nc,
+                        body_nconsts=k + nb + n_bt)
+    p_out = outs[:n_carry]
+    t_it = iter(outs[n_carry:])
+    t_out = [next(t_it) if nz else ad.Zero.from_value(p) for p, nz in zip(p_out, carry_nz)]
+    return p_out, t_out
+
+
+def _while_partial_eval_rule(trace, tracers, **params):
+    if all(t.pval.is_known for t in tracers):
+        return while_p.bind(*[t.pval.const for t in tracers], **params)
+    raise AutodiffError(
+        "Reverse-mode differentiation does not work for lax.while_loop (its trip count is only "
+        "known at run time, so the residuals cannot be stored). Use lax.scan, or lax.fori_loop "
+        "with a trip count that is a Python int, which lowers to scan. Forward mode "
+        "(fnx.jvp, fnx.jacfwd) works.")
+
+
+def _while_batching_rule(axis_size, args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts,
+                         body_nconsts):
+    nc, nb = cond_nconsts, body_nconsts
+    cc_dims, bc_dims = list(dims[:nc]), list(dims[nc:nc + nb])
+    carry_dims = list(dims[nc + nb:])
+    carry_b = [d is not None for d in carry_dims]
+    # which carries end up batched: iterate the body's batching to a fixed point
+    while True:
+        out_b = _batched_outputs(body_jaxpr, bc_dims + [0 if b else None for b in carry_b],
+                                 axis_size)
+        new = [a or b for a, b in zip(carry_b, out_b)]
+        if new == carry_b:
+            break
+        carry_b = new
+    pred_b = _batched_outputs(cond_jaxpr, cc_dims + [0 if b else None for b in carry_b],
+                              axis_size)[0]
+    if pred_b:
+        carry_b = [True] * len(carry_b)   # lanes finish at different times: all carries batch
+    cdims = [0 if b else None for b in carry_b]
+    carry = [batching.move_to(x, d, axis_size, 0) if b else x
+             for x, d, b in zip(args[nc + nb:], carry_dims, carry_b)]
+    if not pred_b:
+        body_b, body_consts = _batch_jaxpr(body_jaxpr, bc_dims + cdims, axis_size,
+                                           lambda n: cdims)
+        cond_b, cond_consts = _batch_jaxpr(cond_jaxpr, cc_dims + cdims, axis_size,
+                                           lambda n: [None])
+        outs = while_p.bind(*cond_consts, *args[:nc], *body_consts, *args[nc:nc + nb], *carry,
+                            cond_jaxpr=cond_b, body_jaxpr=body_b,
+                            cond_nconsts=len(cond_consts) + nc,
+                            body_nconsts=len(body_consts) + nb)
+        return outs, cdims
+    return _while_batched_predicate(axis_size, args, dims, carry, cond_jaxpr, body_jaxpr, nc,
+                                    nb), [0] * len(carry)
+
+
+def _while_batched_predicate(axis_size, args, dims, carry, cond_jaxpr, body_jaxpr, nc, nb):
+    """Run while any lane's predicate holds; lanes that are done keep their carry."""
+    cc = list(args[:nc])
+    bc = list(args[nc:nc + nb])
+    cc_dims, bc_dims = list(dims[:nc]), list(dims[nc:nc + nb])
+    n = len(carry)
+
+    def lanes(cconsts, c):
+        return batching.batch_flat(lambda *xs: eval_jaxpr(cond_jaxpr, list(xs)),
+                                   list(cconsts) + list(c), cc_dims + [0] * n, axis_size,
+                                   lambda k: [0])[0]
+
+    def cond_fun(state):
+        from .reduction import reduce_or
+        return reduce_or(lanes(cc, state), (0,))
+
+    def body_fun(state):
+        from .elementwise import select
+        go = lanes(cc, state)
+        new = batching.batch_flat(lambda *xs: eval_jaxpr(body_jaxpr, list(xs)),
+                                  bc + list(state), bc_dims + [0] * n, axis_size,
+                                  lambda k: [0] * k)
+        return [select(_broadcast_lanes(go, x), y, x) for x, y in zip(state, new)]
+
+    return while_loop(cond_fun, body_fun, list(carry))
+
+
+def _batched_outputs(jaxpr, dims, axis_size) -> list[bool]:
+    """Which outputs of ``jaxpr`` depend on the batch, given the inputs' batch dims."""
+    avals = []
+    for v, d in zip(jaxpr.in_binders, dims):
+        shape = list(v.aval.shape)
+        if d is not None:
+            shape.insert(d, axis_size)
+        avals.append(v.aval.update(shape=tuple(shape)))
+    box = []
+
+    def f(*xs):
+        vals, ds = batching.batch_flat_keep_unbatched(
+            lambda *ys: eval_jaxpr(jaxpr, list(ys)), list(xs), list(dims), axis_size)
+        box.append(ds)
+        return vals
+    trace_open(f, avals)
+    return [d is not None for d in box[0]]
+
+
+ad.jvp_rules[while_p] = _while_jvp_rule
+partial_eval.partial_eval_rules[while_p] = _while_partial_eval_rule
+batching.batching_rules[while_p] = _while_batching_rule
+
+
+# =============================================================================================
+# scan
+# =============================================================================================
+
+scan_p = Primitive("scan", multiple_results=True)
+
+
+@scan_p.def_abstract_eval
+def _scan_abstract_eval(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    outs = [v.aval for v in jaxpr.outs]
+    carry, ys = outs[:num_carry], outs[num_carry:]
+    return carry + [a.update(shape=(length,) + tuple(a.shape)) for a in ys]
+
+
+def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    consts = list(args[:num_consts])
+    carry = list(args[num_consts:num_consts + num_carry])
+    xs = args[num_consts + num_carry:]
+    y_avals = [v.aval for v in jaxpr.outs[num_carry:]]
+    ys = [np.empty((length,) + tuple(a.shape), a.dtype) for a in y_avals]
+    xs_np = [x._value for x in xs]
+    for i in range(length):
+        t = length - 1 - i if reverse else i
+        outs = eval_jaxpr(jaxpr, consts + carry + [Array(x[t]) for x in xs_np])
+        carry = outs[:num_carry]
+        for buf, y in zip(ys, outs[num_carry:]):
+            buf[t] = y._value
+    return carry + [Array(y, a.weak_type) for y, a in zip(ys, y_avals)]
+
+
+scan_p.def_impl(_scan_impl)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final carry and
+    the stacked ys (lax.scan).  ``xs`` may be None with ``length`` given."""
+    init_leaves, carry_tree = tree_util.flatten(init)
+    init_leaves = [_operand(x) for x in init_leaves]
+    xs_leaves, xs_tree = tree_util.flatten(xs)
+    xs_leaves = [_operand(x) for x in xs_leaves]
+    lengths = {int(x.shape[0]) if x.ndim else None for x in xs_leaves}
+    if None in lengths:
+        raise ShapeError("scan: every leaf of xs needs a leading axis to scan over (got a "
+                         "scalar)")
+    if length is not None:
+        length = operator.index(length)
+        lengths.add(length)
+    if len(lengths) != 1:
+        sizes = ", ".join(f"{tuple(x.shape)}" for x in xs_leaves)
+        raise ShapeError(f"scan: the leading axes of xs ({sizes}) and length={length} must "
+                         "all agree" if xs_leaves else "scan: pass xs or length")
+    length = lengths.pop()
+    x_avals = [a.update(shape=tuple(a.shape[1:])) for a in _avals(xs_leaves)]
+    carry_avals = _avals(init_leaves)
+    in_tree = tree_util.treedef_tuple([carry_tree, xs_tree])
+
+    def traced(carry_avals):
+        jaxpr, consts, out_tree = _trace_fn(f, in_tree, carry_avals + x_avals, "scan body f")
+        if tree_util.treedef_is_leaf(out_tree) or len(out_tree.children()) != 2:
+            raise TypeError(f"scan: f must return a pair (carry, y), got {out_tree}")
+        return jaxpr, consts, out_tree
+
+    jaxpr, consts, out_tree = traced(carry_avals)
+    c_tree, y_tree = out_tree.children()
+    if c_tree != carry_tree:
+        raise TypeError(f"scan: f must return the carry with the structure of init: got "
+                        f"{c_tree}, expected {carry_tree}")
+    out_avals = [v.aval for v in jaxpr.outs[:len(init_leaves)]]
+    _check_same_types("scan", _leaf_names(carry_tree, "carry"), carry_avals, out_avals,
+                      "init", "the carry f returns")
+    if any(a.weak_type and not b.weak_type for a, b in zip(carry_avals, out_avals)):
+        carry_avals = [a.strip_weak_type() if not b.weak_type else a
+                       for a, b in zip(carry_avals, out_avals)]
+        init_leaves = [_cast_like(x, a) for x, a in zip(init_leaves, carry_avals)]
+        jaxpr, consts, out_tree = traced(carry_avals)
+        c_tree, y_tree = out_tree.children()
+    outs = scan_p.bind(*consts, *init_leaves, *xs_leaves, jaxpr=jaxpr, length=length,
+                       reverse=bool(reverse), num_consts=len(consts),
+                       num_carry=len(init_leaves), unroll=int(unroll))
+    n = len(init_leaves)
+    return tree_util.unflatten(carry_tree, outs[:n]), tree_util.unflatten(y_tree, outs[n:])
+
+
+def _scan_groups(args, num_consts, num_carry):
+    return (list(args[:num_consts]), list(args[num_consts:num_consts + num_carry]),
+            list(args[num_consts + num_carry:]))
+
+
+# -- scan: JVP ------------------------------------------------------------------------------
+
+def _scan_jvp_rule(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carry,
+                   unroll):
+    consts, carry, xs = _scan_groups(primals, num_consts, num_carry)
+    ct, cat, xt = _scan_groups(tangents, num_consts, num_carry)
+    const_nz = [not isinstance(t, ad.Zero) for t in ct]
+    # every float carry gets a tangent (a zero one may become non-zero in later iterations)
+    carry_nz = [dtypes.is_floating(get_aval(c).dtype) for c in carry]
+    x_nz = [not isinstance(t, ad.Zero) for t in xt]
+    y_nz = [dtypes.is_floating(v.aval.dtype) for v in jaxpr.outs[num_carry:]]
+    jvp, jconsts = _jvp_jaxpr(jaxpr, const_nz + carry_nz + x_nz, carry_nz + y_nz)
+    # traced inputs: jconsts, consts, carry, xs, const tangents, carry tangents, x tangents;
+    # scan wants: consts group, carry group, xs group
+    b = jvp.in_binders
+    k, nc, ncar, nx = len(jconsts), num_consts, num_carry, len(xs)
+    n_ct, n_cat, n_xt = sum(const_nz), sum(carry_nz), sum(x_nz)
+    pos = k
+    c_b, pos = b[pos:pos + nc], pos + nc
+    car_b, pos = b[pos:pos + ncar], pos + ncar
+    x_b, pos = b[pos:pos + nx], pos + nx
+    ct_b, pos = b[pos:pos + n_ct], pos + n_ct
+    cat_b, pos = b[pos:pos + n_cat], pos + n_cat
+    xt_b = b[pos:]
+    # outputs: carry, ys, carry tangents, y tangents -> carry + carry tangents, ys + y tangents
+    o = jvp.outs
+    n_y = len(jaxpr.outs) - num_carry
+    n_yt = sum(y_nz)
+    outs = (o[:ncar] + o[ncar + n_y:ncar + n_y + n_cat] + o[ncar:ncar + n_y]
+            + o[ncar + n_y + n_cat:])
+    body = Jaxpr(b[:k] + c_b + ct_b + car_b + cat_b + x_b + xt_b, jvp.eqns, outs)
+    t_carry = [ad.instantiate_zeros(t) if isinstance(t, ad.Zero) else t
+               for t, nz in zip(cat, carry_nz) if nz]
+    res = scan_p.bind(*jconsts, *consts, *[t for t in ct if not isinstance(t, ad.Zero)],
+                      *carry, *t_carry, *xs, *[t for t in xt if not isinstance(t, ad.Zero)],
+                      jaxpr=body, length=length, reverse=reverse,
+                      num_consts=k + nc + n_ct, num_carry=ncar + n_cat, unroll=unroll)
+    carry_out = res[:ncar]
+    carry_t_it = iter(res[ncar:ncar + n_cat])
+    ys = res[ncar + n_cat:ncar + n_cat + n_y]
+    y_t_it = iter(res[ncar + n_cat + n_y:])
+    p_out = carry_out + ys
+    t_out = ([next(carry_t_it) if nz else ad.Zero.from_value(p)
+              for p, nz in zip(carry_out, carry_nz)]
+             + [next(y_t_it) if nz else ad.Zero.from_value(p) for p, nz in zip(ys, y_nz)])
+    return p_out, t_out
+
+
+ad.jvp_rules[scan_p] = _scan_jvp_rule
+
+
+# -- scan: partial evaluation (reverse mode's forward pass) -------------------------------------
+
+def _scan_partial_eval_rule(trace, tracers, *, jaxpr, length, reverse, num_consts, num_carry,
+                            unroll):
+    """The known part runs now as a scan that also stacks the residuals its iterations
+    produce; the unknown part is staged as a scan over those stacked residuals.  Residuals
+    that are loop constants are passed as constants instead of being stacked."""
+    n_y = len(jaxpr.outs) - num_carry
+    known_in = [t.pval.is_known for t in tracers]
+    const_uk = [not k for k in known_in[:num_consts]]
+    carry_uk = [not k for k in known_in[num_consts:num_consts + num_carry]]
+    xs_uk = [not k for k in known_in[num_consts + num_carry:]]
+    while True:      # a carry that becomes unknown in the body is unknown from the start
+        known, unknown, out_uk, n_res = partial_eval_jaxpr(
+            jaxpr, const_uk + carry_uk + xs_uk, instantiate=carry_uk + [False] * n_y)
+        new = [a or b for a, b in zip(carry_uk, out_uk[:num_carry])]
+        if new == carry_uk:
+            break
+        carry_uk = new
+    unknowns = const_uk + carry_uk + xs_uk
+    residuals = known.outs[len(known.outs) - n_res:]
+    const_pos = {id(v): j for j, v in enumerate(jaxpr.in_binders[:num_consts])}
+    const_res = [r for r in residuals if id(r) in const_pos]
+    stacked_res = [r for r in residuals if id(r) not in const_pos]
+
+    # the known scan: known carries and ys, plus the stacked residuals as extra ys
+    n_known_out = len(known.outs) - n_res
+    known_body = Jaxpr(known.in_binders, known.eqns, known.outs[:n_known_out] + stacked_res)
+    k_vals = [t.pval.const for t, u in zip(tracers, unknowns) if not u]
+    n_kc = num_consts - sum(const_uk)
+    n_kcar = num_carry - sum(carry_uk)
+    k_outs = scan_p.bind(*k_vals, jaxpr=known_body, length=length, reverse=reverse,
+                         num_consts=n_kc, num_carry=n_kcar, unroll=unroll)
+    k_carry, rest = k_outs[:n_kcar], k_outs[n_kcar:]
+    n_ky = n_known_out - n_kcar
+    k_ys, res_vals = rest[:n_ky], rest[n_ky:]
+
+    # the unknown scan: (const residuals, unknown consts | unknown carries | unknown xs, stacked)
+    res_binders = unknown.in_binders[:n_res]
+    by_id = {id(r): b for r, b in zip(residuals, res_binders)}
+    u_ins = unknown.in_binders[n_res:]
+    n_uc, n_ucar = sum(const_uk), sum(carry_uk)
+    body = Jaxpr([by_id[id(r)] for r in const_res] + u_ins[:n_uc] + u_ins[n_uc:n_uc + n_ucar]
+                 + u_ins[n_uc + n_ucar:] + [by_id[id(r)] for r in stacked_res],
+                 unknown.eqns, unknown.outs)
+    lift = lambda v: trace.instantiate_const(trace.lift(v))    # noqa: E731
+    uk_tracers = [trace.instantiate_const(t) for t, u in zip(tracers, unknowns) if u]
+    staged_in = ([lift(tracers[const_pos[id(r)]].pval.const) for r in const_res]
+                 + uk_tracers + [lift(v) for v in res_vals])
+    params = dict(jaxpr=body, length=length, reverse=reverse, num_consts=len(const_res) + n_uc,
+                  num_carry=n_ucar, unroll=unroll)
+    out_avals = scan_p.abstract_eval(*[t.aval for t in staged_in], **params)
+    u_outs = _stage_eqn(trace, scan_p, staged_in, params, out_avals)
+    u_carry, u_ys = iter(u_outs[:n_ucar]), iter(u_outs[n_ucar:])
+    kc_it, ky_it = iter(k_carry), iter(k_ys)
+    carry_out = [next(u_carry) if u else trace.lift(next(kc_it)) for u in carry_uk]
+    ys_out = [next(u_ys) if u else trace.lift(next(ky_it)) for u in out_uk[num_carry:]]
+    return carry_out + ys_out
+
+
+# -- scan: transposition (the backward pass: a scan in the other direction) --------------------
+
+def _scan_transpose_rule(cts, *args, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    # The carries of a linear scan are linear (tangents); one may arrive as a known value
+    # (a zero tangent instantiated by the JVP): it is still treated as linear, and its
+    # cotangent is simply not returned.
+    consts, carry, xs = _scan_groups(args, num_consts, num_carry)
+    carry_defined = [not ad.is_undefined(c) for c in carry]
+    lin_c = [ad.is_undefined(c) for c in consts]
+    lin_x = [ad.is_undefined(x) for x in xs]
+    n_y = len(jaxpr.outs) - num_carry
+    ct_carry = [ad.instantiate_zeros(c) for c in cts[:num_carry]]
+    ct_ys = [ad.instantiate_zeros(c) for c in cts[num_carry:]]
+    out_avals = [_strong(v.aval) for v in jaxpr.outs]
+    body_t, body_t_consts = _transpose_jaxpr(jaxpr, lin_c + [True] * num_carry + lin_x,
+                                             out_avals)
+    res_c = [c for c, lin in zip(consts, lin_c) if not lin]
+    res_x = [x for x, lin in zip(xs, lin_x) if not lin]
+    lin_c_avals = [_strong(c.aval) for c, lin in zip(consts, lin_c) if lin]
+    n_rc, n_rx, n_lc = len(res_c), len(res_x), len(lin_c_avals)
+
+    def backward_step(*a):
+        rc = list(a[:n_rc])
+        ct_car = list(a[n_rc:n_rc + num_carry])
+        acc = list(a[n_rc + num_carry:n_rc + num_carry + n_lc])
+        rx = list(a[n_rc + num_carry + n_lc:n_rc + num_carry + n_lc + n_rx])
+        ct_y = list(a[n_rc + num_carry + n_lc + n_rx:])
+        outs = eval_jaxpr(body_t, list(body_t_consts) + rc + rx + ct_car + ct_y)
+        ct_lc, ct_carry_in, ct_lx = outs[:n_lc], outs[n_lc:n_lc + num_carry], \
+            outs[n_lc + num_carry:]
+        from .elementwise import add
+        return ct_carry_in + [add(a_, c_) for a_, c_ in zip(acc, ct_lc)] + ct_lx
+
+    step_avals = (_avals(res_c) + [_strong(a) for a in out_avals[:num_carry]] + lin_c_avals
+                  + [a.update(shape=tuple(a.shape[1:])) for a in _avals(res_x)]
+                  + [a for a in out_avals[num_carry:]])
+    step, step_consts = trace_open(backward_step, step_avals)
+    acc0 = [ad.zeros_like_aval(a) for a in lin_c_avals]
+    outs = scan_p.bind(*step_consts, *res_c, *ct_carry, *acc0, *res_x, *ct_ys, jaxpr=step,
+                       length=length, reverse=not reverse,
+                       num_consts=len(step_consts) + n_rc, num_carry=num_carry + n_lc,
+                       unroll=unroll)
+    ct_init, ct_consts, ct_xs = (outs[:num_carry], outs[num_carry:num_carry + n_lc],
+                                 outs[num_carry + n_lc:])
+    c_it, x_it = iter(ct_consts), iter(ct_xs)
+    return ([next(c_it) if lin else None for lin in lin_c]
+            + [None if known else ct for ct, known in zip(ct_init, carry_defined)]
+            + [next(x_it) if lin else None for lin in lin_x])
+
+
+# -- scan: batching -----------------------------------------------------------------------------
+
+def _scan_batching_rule(axis_size, args, dims, *, jaxpr, length, reverse, num_consts,
+                        num_carry, unroll):
+    c_dims, car_dims, x_dims = _scan_groups(dims, num_consts, num_carry)
+    carry_b = [d is not None for d in car_dims]
+    # per-step inputs: an xs leaf batched at d (d != 0, time is axis 0) is batched at d - 1
+    x_step_dims = [None if d is None else (d - 1 if d > 0 else 0) for d in x_dims]
+    while True:
+        out_b = _batched_outputs(jaxpr, c_dims + [0 if b else None for b in carry_b]
+                                 + x_step_dims, axis_size)
+        new = [a or b for a, b in zip(carry_b, out_b[:num_carry])]
+        if new == carry_b:
+            break
+        carry_b = new
+    consts, carry, xs = _scan_groups(args, num_consts, num_carry)
+    carry = [batching.move_to(c, d, axis_size, 0) if b else c
+             for c, d, b in zip(carry, car_dims, carry_b)]
+    # xs: the batch axis goes right after time (axis 1), so x_t is batched at 0
+    xs = [x if d is None else batching.moveaxis(x, d, 1) for x, d in zip(xs, x_dims)]
+    step_dims = [0 if d is not None else None for d in x_dims]
+    cdims = [0 if b else None for b in carry_b]
+    n_y = len(jaxpr.outs) - num_carry
+    body, bconsts = _batch_jaxpr(jaxpr, c_dims + cdims + step_dims, axis_size,
+                                 lambda n: cdims + [0] * n_y)
+    outs = scan_p.bind(*bconsts, *consts, *carry, *xs, jaxpr=body, length=length,
+                       reverse=reverse, num_consts=len(bconsts) + num_consts,
+                       num_carry=num_carry, unroll=unroll)
+    return outs, cdims + [1] * n_y
+
+
+partial_eval.partial_eval_rules[scan_p] = _scan_partial_eval_rule
+ad.transpose_rules[scan_p] = _scan_transpose_rule
+batching.batching_rules[scan_p] = _scan_batching_rule
+
+
+# =============================================================================================
+# fori_loop, map
+# =============================================================================================
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """``for i in range(lower, upper): val = body_fun(i, val)`` (lax.fori_loop).  With Python
+    int bounds it is a ``scan`` (reverse-mode differentiable); with traced bounds a
+    ``while_loop``."""
+    static = isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer))
+    if static:
+        lower, upper = int(lower), int(upper)
+
+        def step(carry, _):
+            i, val = carry
+            return (i + 1, body_fun(i, val)), None
+
+        i0 = Array(np.array(lower, np.int32))
+        (_, val), _ = scan(step, (i0, init_val), None, length=max(upper - lower, 0))
+        return val
+    from .elementwise import convert_element_type
+    lo = convert_element_type(_operand(lower), dtypes.int32)
+    hi = convert_element_type(_operand(upper), dtypes.int32)
+    _, val = while_loop(lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                        (lo, init_val))
+    return val
+
+
+def map(f, xs):  # noqa: A001 (lax.map)
+    """``stack([f(x) for x in xs])`` as a scan (lax.map): one traced body, a loop at run time."""
+    _, ys = scan(lambda _, x: (None, f(x)), None, xs)
+    return ys
