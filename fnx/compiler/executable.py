@@ -18,7 +18,7 @@ import numpy as np
 
 from ..config import config
 from ..core import Array, Jaxpr, Literal, Var
-from . import codegen_c, memory
+from . import codegen_c, loops, memory
 from .schedule import Call, Loop, PyStep, Reduce, schedule
 
 log = logging.getLogger("fnx.jit")
@@ -71,7 +71,7 @@ class Executable:
             if seg is None:
                 seg = _Segment(sum(isinstance(p, _Segment) for p in program))
                 program.append(seg)
-            seg.steps.append((step, codegen_c.write_step(f"k{n}", sched, step)))
+            seg.steps.append((step, loops.write_any_step(f"k{n}", sched, step)))
             n += 1
         self.program = program
         segments = [p for p in program if isinstance(p, _Segment)]

@@ -78,6 +78,12 @@ class PyStep:
 
 
 @dataclass
+class Nested:
+    """A scan / while_loop / cond whose bodies are compiled too (fnx.compiler.loops)."""
+    eqn: object
+
+
+@dataclass
 class Schedule:
     steps: list = field(default_factory=list)
     materialized: set = field(default_factory=set)    # ids of Vars that own buffers
@@ -104,10 +110,44 @@ def schedule(jaxpr: Jaxpr) -> Schedule:
             sched.steps.append(Reduce(out, eqn))
         elif name in LIBRARY:
             sched.steps.append(_library_call(eqn, sched))
+        elif name in LOOPS and _lowerable(eqn):
+            sched.steps.append(Nested(eqn))
         else:
             sched.steps.append(PyStep(eqn))
             mat.update(id(v) for v in eqn.out_binders)
     return sched
+
+
+LOOPS = frozenset({"scan", "while", "cond"})
+_BODY_PARAMS = {"scan": ("jaxpr",), "while": ("cond_jaxpr", "body_jaxpr"), "cond": ("branches",)}
+
+
+def _lowerable(eqn) -> bool:
+    """Can this loop run natively: every body schedules without a Python step (which checks
+    nested loops recursively), and no operand is a literal (loops read buffers)."""
+    from .passes import optimize
+    if any(isinstance(x, Literal) for x in _pointer_operands(eqn)):
+        return False
+    bodies = []
+    for param in _BODY_PARAMS[eqn.primitive.name]:
+        value = eqn.params[param]
+        bodies += list(value) if isinstance(value, tuple) else [value]
+    for body in bodies:
+        if any(isinstance(s, PyStep) for s in schedule(optimize(body)).steps):
+            return False
+    return True
+
+
+def _pointer_operands(eqn):
+    """The operands a native loop reads through pointers (a literal initial carry is copied
+    in, a literal cond index read as a constant; anything else must be a buffer)."""
+    p = eqn.params
+    if eqn.primitive.name == "cond":
+        return eqn.inputs[1:]
+    if eqn.primitive.name == "scan":
+        nc, ncar = p["num_consts"], p["num_carry"]
+        return eqn.inputs[:nc] + eqn.inputs[nc + ncar:]
+    return eqn.inputs[:p["cond_nconsts"] + p["body_nconsts"]]
 
 
 def _choose_materialized(jaxpr, producers, mat):
