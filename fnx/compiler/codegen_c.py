@@ -29,7 +29,7 @@ DTYPE_CODE = {dtypes.bool_: 0, dtypes.int8: 1, dtypes.uint8: 2, dtypes.int32: 3,
               dtypes.int64: 4, dtypes.float32: 5, dtypes.float64: 6}   # enum fnx_dtype
 
 # Elements per loop below which a loop runs on the calling thread (as in the kernels).
-PAR_MIN = 32768
+PAR_MIN = 131072
 
 _REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
     "reduce_sum": ("add", "+"), "reduce_prod": ("mul", "*"), "reduce_max": ("max", None),

@@ -29,9 +29,14 @@ class NotLowerable(Exception):
 # ---------------------------------------------------------------------------------------------
 
 class SubProgram:
-    """A jaxpr compiled as a sequence of step functions over external input pointers."""
+    """A jaxpr compiled as a sequence of step functions over external input pointers.
 
-    def __init__(self, jaxpr: Jaxpr, prefix: str):
+    ``invariant`` are the inputs that stay the same in every iteration (loop constants):
+    steps that read only those (and other invariant steps' results) are *hoisted* -- run once
+    before the loop (``hoisted_lines``) instead of once per iteration, e.g. the transposed copy
+    of a weight matrix that a scan's backward pass multiplies by at every step."""
+
+    def __init__(self, jaxpr: Jaxpr, prefix: str, invariant=()):
         from .passes import optimize
         self.jaxpr = optimize(jaxpr)
         self.sched = schedule(self.jaxpr)
@@ -40,6 +45,14 @@ class SubProgram:
         self.writers = [write_any_step(f"{prefix}k{n}", self.sched, s)
                         for n, s in enumerate(self.sched.steps)]
         external = {id(v) for v in self.jaxpr.in_binders}
+        inv = {id(self.jaxpr.in_binders[k]) for k in invariant}
+        self.hoisted = []
+        for w in self.writers:
+            reads = [v for _, v, written in w.params if not written]
+            if reads and all(id(v) in inv for v in reads):
+                self.hoisted.append(w)
+                inv.update(id(v) for _, v, written in w.params if written)
+        hoisted_ids = {id(w) for w in self.hoisted}
         first, last, temps = {}, {}, []
         end = len(self.writers)
         for k, w in enumerate(self.writers):
@@ -47,9 +60,12 @@ class SubProgram:
                 if id(v) in external:
                     continue
                 if written and id(v) not in first:
-                    first[id(v)] = k
+                    first[id(v)] = -1 if id(w) in hoisted_ids else k
                     temps.append(v)
                 last[id(v)] = k
+        for v in temps:       # results of hoisted steps live through the whole loop
+            if first[id(v)] == -1:
+                last[id(v)] = end
         for x in self.jaxpr.outs:          # outputs are copied out after the last step
             if isinstance(x, Var) and id(x) in first:
                 last[id(x)] = end
@@ -58,18 +74,32 @@ class SubProgram:
     def functions(self) -> list[str]:
         return [w.render() for w in self.writers]
 
-    def run_lines(self, inputs: dict, ws: str) -> list[str]:
-        """C statements running the steps; ``inputs`` maps id(in_binder) -> C pointer."""
-        where = dict(inputs)
-        for vid, off in self.offsets.items():
-            where[vid] = f"({ws} + {off})"
+    def _calls(self, writers, where) -> list[str]:
         lines = []
-        for w in self.writers:
+        for w in writers:
             args = [f"({'' if written else 'const '}{codegen_c.C_TYPE[v.aval.dtype]} *)"
                     f"{where[id(v)]}" for _, v, written in w.params]
             lines.append(f"if (!rc) rc = {w.name}({', '.join(args + ['fns', 'nt'])});")
-        self._where = where
         return lines
+
+    def _bind(self, inputs: dict, ws: str) -> dict:
+        where = dict(inputs)
+        for vid, off in self.offsets.items():
+            where[vid] = f"({ws} + {off})"
+        self._where = where
+        return where
+
+    def hoisted_lines(self, inputs: dict, ws: str) -> list[str]:
+        """C statements for the hoisted steps (before the loop); ``inputs`` maps the ids of
+        the invariant in_binders to C pointers."""
+        return self._calls(self.hoisted, self._bind(inputs, ws))
+
+    def run_lines(self, inputs: dict, ws: str) -> list[str]:
+        """C statements running the per-iteration steps; ``inputs`` maps id(in_binder) -> C
+        pointer."""
+        hoisted = {id(w) for w in self.hoisted}
+        return self._calls([w for w in self.writers if id(w) not in hoisted],
+                           self._bind(inputs, ws))
 
     def output_source(self, k: int):
         """(C pointer expression, None) of output k, or (None, C literal) for a Literal."""
@@ -160,7 +190,7 @@ def write_scan(name: str, eqn) -> LoopWriter:
     jaxpr, length, reverse = p["jaxpr"], p["length"], p["reverse"]
     nc, ncar = p["num_consts"], p["num_carry"]
     w = LoopWriter(name, eqn)
-    body = SubProgram(jaxpr, f"{name}_")
+    body = SubProgram(jaxpr, f"{name}_", invariant=range(nc))
     w.subprograms.append(body)
     consts, init, xs = eqn.inputs[:nc], eqn.inputs[nc:nc + ncar], eqn.inputs[nc + ncar:]
     carry_out, ys = eqn.out_binders[:ncar], eqn.out_binders[ncar:]
@@ -184,6 +214,7 @@ def write_scan(name: str, eqn) -> LoopWriter:
         t = codegen_c.C_TYPE[v.aval.dtype]
         inputs[id(v)] = f"(({t} *){w.buffer(x)} + t * {per})"
         x_ptrs.append(v)
+    L += body.hoisted_lines(inputs, "ws")
     L.append(f"for (int64_t it = 0; it < {length} && !rc; it++) {{")
     L.append(f"  const int64_t t = {'%d - 1 - it' % length if reverse else 'it'};")
     L += ["  " + s for s in body.run_lines(inputs, "ws")]

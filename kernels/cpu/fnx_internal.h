@@ -22,10 +22,14 @@
 #define FNX_MAX_NDIM 32
 #define FNX_MAX_OPS 4
 
-/* Below these element counts a kernel runs on the calling thread: waking an OpenMP team costs a
- * few microseconds, which is more than a cheap loop over 32k elements takes. */
-#define FNX_PAR_MIN 32768
-#define FNX_PAR_MIN_HEAVY 2048 /* transcendental ops: ~20-100 cycles per element */
+/* Below these element counts a kernel runs on the calling thread: waking the sleeping OpenMP team
+ * (OMP_WAIT_POLICY=PASSIVE, see fnx/backends/cpu.py) costs 15-50 us on the 2-core machines this
+ * was measured on, more than a cheap loop over 128k elements takes. */
+#define FNX_PAR_MIN 131072
+#define FNX_PAR_MIN_HEAVY 8192 /* transcendental ops: ~20-100 cycles per element */
+/* Matmuls go parallel above this many multiply-adds (~20 us on one core): below it, waking
+ * the sleeping team (OMP_WAIT_POLICY=PASSIVE, 15-50 us here) costs more than it saves. */
+#define FNX_PAR_MIN_MATMUL (1 << 21)
 
 /* The dtype type map (FNX_ALL_TYPES & co.), the NaN-propagating max / min and wrapping
  * arithmetic macros, fnx_d2i64 / fnx_d2i32, and the scalar semantics of every elementwise op

@@ -174,7 +174,7 @@ int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const 
   }
   if (batch <= 0 || m <= 0 || n <= 0) return FNX_OK;
   const int64_t work = m * n * (k > 0 ? k : 1); /* multiply-adds per batch item */
-  const int nt = fnx_team(batch * work, 65536);
+  const int nt = fnx_team(batch * work, FNX_PAR_MIN_MATMUL);
   /* many small products: one per thread; otherwise the team works inside each product */
   if (nt > 1 && batch >= nt && work < (int64_t)128 * 128 * 128) {
     int err = FNX_OK;
@@ -187,7 +187,7 @@ int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const 
   }
   for (int64_t t = 0; t < batch; t++) {
     int e = mm(m, n, k, a + t * m * k * isz, b + t * k * n * isz, c + t * m * n * isz,
-               fnx_team(work, 65536));
+               fnx_team(work, FNX_PAR_MIN_MATMUL));
     if (e) return e;
   }
   return FNX_OK;
