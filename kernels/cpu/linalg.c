@@ -10,6 +10,7 @@
 #include "fnx_internal.h"
 
 #define MC 96
+#define SMALL_M 32
 #define KC 256
 #define NC 3072
 
@@ -90,6 +91,40 @@
       c[i] = s;                                                                                 \
     }                                                                                           \
   }                                                                                             \
+  /* few rows (m <= SMALL_M): no packing.  B's rows are already contiguous, and with so few   \
+   * rows of A each B panel is used only a few times, so copying it would cost about as much   \
+   * as the multiply; an MR x NR register tile streams B straight from memory instead. */      \
+  static void small_m_##sfx(int64_t m, int64_t n, int64_t k, const T *a, const T *b, T *c) {   \
+    for (int64_t j0 = 0; j0 < n; j0 += NR) {                                                    \
+      const int64_t nr = fnx_min64(NR, n - j0);                                                 \
+      for (int64_t i0 = 0; i0 < m; i0 += MR) {                                                  \
+        const int64_t mr = fnx_min64(MR, m - i0);                                               \
+        T acc[MR][NR];                                                                          \
+        for (int r = 0; r < MR; r++)                                                            \
+          for (int j = 0; j < NR; j++) acc[r][j] = 0;                                           \
+        if (nr == NR && mr == MR) {                                                             \
+          for (int64_t p = 0; p < k; p++) {                                                     \
+            const T *bq = b + p * n + j0;                                                       \
+            for (int r = 0; r < MR; r++) {                                                      \
+              const T av = a[(i0 + r) * k + p];                                                 \
+              _Pragma("omp simd")                                                               \
+              for (int j = 0; j < NR; j++) acc[r][j] = MADD(av, bq[j], acc[r][j]);              \
+            }                                                                                   \
+          }                                                                                     \
+        } else {                                                                                \
+          for (int64_t p = 0; p < k; p++) {                                                     \
+            const T *bq = b + p * n + j0;                                                       \
+            for (int64_t r = 0; r < mr; r++) {                                                  \
+              const T av = a[(i0 + r) * k + p];                                                 \
+              for (int64_t j = 0; j < nr; j++) acc[r][j] = MADD(av, bq[j], acc[r][j]);         \
+            }                                                                                   \
+          }                                                                                     \
+        }                                                                                       \
+        for (int64_t r = 0; r < mr; r++)                                                        \
+          for (int64_t j = 0; j < nr; j++) c[(i0 + r) * n + j0 + j] = acc[r][j];                \
+      }                                                                                         \
+    }                                                                                           \
+  }                                                                                             \
   static int gemm_##sfx(int64_t m, int64_t n, int64_t k, const T *a, const T *b, T *c,         \
                         int nt) {                                                               \
     const int64_t ncb = fnx_min64(NC, fnx_cdiv(n, NR) * NR);                                    \
@@ -148,6 +183,7 @@
     }                                                                                           \
     if (n == 1) gemv_##sfx(m, k, a, b, c, nt);                                                  \
     else if (m == 1 || m * n * k <= 32768 || n < NR / 2) naive_##sfx(m, n, k, a, b, c, nt);     \
+    else if (m <= SMALL_M && nt == 1) small_m_##sfx(m, n, k, a, b, c);                          \
     else return gemm_##sfx(m, n, k, a, b, c, nt);                                               \
     return FNX_OK;                                                                              \
   }                                                                                             \
