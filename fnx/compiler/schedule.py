@@ -48,9 +48,12 @@ LIBRARY = frozenset("""dot_general cumsum cumprod cummax cummin argmax argmin
     scatter scatter-add scatter-mul scatter-min scatter-max""".split())
 NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
 
-# Cheap to recompute per use (no transcendental work): never materialized just for reuse.
-CHEAP = MOVEMENT | frozenset("""neg abs sign not convert_element_type stop_gradient add sub mul
-    max min eq ne lt le gt ge and or xor select_n clamp floor ceil round""".split())
+# Cheap to recompute per use: index remaps and one-operand casts, never materialized just for
+# reuse.  Arithmetic is not in the list: a chain of adds and multiplies read by several
+# consumers would be recomputed by each, and through each of *their* consumers -- quadratic
+# work in a long unrolled recurrence (a 32-step unrolled LSTM's backward pass).
+CHEAP = MOVEMENT | frozenset("""neg abs sign not convert_element_type stop_gradient floor ceil
+    round""".split())
 
 
 @dataclass

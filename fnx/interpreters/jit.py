@@ -138,6 +138,12 @@ def _jit_batching_rule(axis_size, args, dims, *, jaxpr, name, donated):
 # Partial evaluation: run the known part compiled now, stage the unknown part
 # ---------------------------------------------------------------------------------------------
 
+# Other higher-order primitives that split themselves inside a jaxpr being partially evaluated,
+# as nested jit calls do (fnx.checkpoint's remat): ``rule(eqn, flags, unknown_ids) ->
+# (known_eqns, unknown_eqns)``, adding the ids of the outputs it leaves unknown to unknown_ids.
+partial_eval_jaxpr_rules: dict = {}
+
+
 def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns, instantiate=None) -> tuple[Jaxpr, Jaxpr, list, int]:
     """Split ``jaxpr`` given which inputs are unknown.
 
@@ -148,6 +154,10 @@ def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns, instantiate=None) -> tuple[Jaxpr,
     output i to the unknown side even when it is known (it then passes through as a residual):
     loops need their carries on the same side in and out."""
     from ..core import Eqn, Var
+    if any(e.primitive.name in _SPLIT_BY_TRACING for e in jaxpr.eqns):
+        split = _partial_eval_jaxpr_traced(jaxpr, unknowns, instantiate)
+        if split is not None:
+            return split
     unknown_ids = {id(v) for v, u in zip(jaxpr.in_binders, unknowns) if u}
 
     def is_unknown(x):
@@ -162,6 +172,10 @@ def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns, instantiate=None) -> tuple[Jaxpr,
             k, u = _split_nested_jit(eqn, flags, unknown_ids)
             known_eqns.append(k)
             unknown_eqns.append(u)
+        elif not all(flags) and eqn.primitive in partial_eval_jaxpr_rules:
+            k, u = partial_eval_jaxpr_rules[eqn.primitive](eqn, flags, unknown_ids)
+            known_eqns.extend(k)
+            unknown_eqns.extend(u)
         else:
             unknown_eqns.append(eqn)
             unknown_ids.update(id(v) for v in eqn.out_binders)
@@ -187,6 +201,45 @@ def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns, instantiate=None) -> tuple[Jaxpr,
     unknown = Jaxpr(residuals + unknown_ins, unknown_eqns,
                     [x for x, u in zip(jaxpr.outs, out_unknowns) if u])
     return known, unknown, out_unknowns, len(residuals)
+
+
+# Control flow with partly known inputs must be split by its own partial-evaluation rule (a
+# scan with a known primal carry and an unknown tangent carry becomes two scans), which the
+# syntactic split above cannot do: jaxprs containing these are partially evaluated by tracing.
+_SPLIT_BY_TRACING = frozenset({"cond", "scan", "while"})
+
+
+def _partial_eval_jaxpr_traced(jaxpr: Jaxpr, unknowns, instantiate):
+    """``partial_eval_jaxpr`` by running the jaxpr under a PartialEvalTrace whose known values
+    are tracers of a staging trace: the known computation is recorded into the known jaxpr
+    (every primitive's own partial-eval rule applies), the unknown one into the unknown
+    jaxpr.  None when the known side would need array constants (then the syntactic split
+    is used)."""
+    from ..core import eval_jaxpr, full_raise, new_main
+    from .partial_eval import PartialEvalTrace, PartialVal, tracers_to_jaxpr
+    known_avals = [v.aval for v, u in zip(jaxpr.in_binders, unknowns) if not u]
+    box = {}
+
+    def known_side(*known_vals):
+        it = iter(known_vals)
+        with new_main(PartialEvalTrace) as main:
+            trace = PartialEvalTrace(main)
+            ins = [trace.new_arg(PartialVal.unknown(v.aval) if u else PartialVal.known(next(it)))
+                   for v, u in zip(jaxpr.in_binders, unknowns)]
+            outs = [full_raise(trace, o) for o in eval_jaxpr(jaxpr, ins)]
+            if instantiate is not None:
+                outs = [trace.instantiate_const(o) if force else o
+                        for o, force in zip(outs, instantiate)]
+            out_uk = [not o.pval.is_known for o in outs]
+            unknown_jaxpr, residuals = tracers_to_jaxpr(
+                [t for t in ins if not t.pval.is_known], [o for o, u in zip(outs, out_uk) if u])
+        box.update(unknown=unknown_jaxpr, out_uk=out_uk, n_res=len(residuals))
+        return [o.pval.const for o, u in zip(outs, out_uk) if not u] + list(residuals)
+
+    known, consts = trace_open(known_side, known_avals)
+    if consts:
+        return None
+    return known, box["unknown"], box["out_uk"], box["n_res"]
 
 
 def _split_nested_jit(eqn, flags, unknown_ids):

@@ -355,10 +355,14 @@ def _cond_batching_rule(axis_size, args, dims, *, branches):
     index, *ops = args
     idx_dim, *op_dims = dims
     if idx_dim is None:
-        traced = [_batch_jaxpr(b, op_dims, axis_size) for b in branches]
+        # an output is batched if it is in any branch; the others stay unbatched
+        out_b = [any(flags) for flags in zip(*[_batched_outputs(b, op_dims, axis_size)
+                                               for b in branches])]
+        out_dims = [0 if b else None for b in out_b]
+        traced = [_batch_jaxpr(b, op_dims, axis_size, lambda n: out_dims) for b in branches]
         jaxprs, consts = _join_branches(traced)
         outs = cond_p.bind(index, *consts, *ops, branches=jaxprs)
-        return outs, [0] * len(outs)
+        return outs, out_dims
     # a batched predicate: run every branch on the whole batch, select per example
     from .elementwise import select_n
     results = [batching.batch_flat(lambda *xs, b=b: eval_jaxpr(b, list(xs)), list(ops),
@@ -417,13 +421,25 @@ def _trace_loop_body(body_fun, tree, init_avals, what: str):
         raise TypeError(f"{what} must return the same structure as its input carry: got "
                         f"{out_tree}, expected {tree}")
     out_avals = [v.aval for v in jaxpr.outs]
+    promoted = _promote_weak_carry(init_avals, out_avals)
+    if promoted != init_avals:
+        return _trace_loop_body(body_fun, tree, promoted, what)
     _check_same_types(what, _leaf_names(tree, "carry"), init_avals, out_avals,
                       "the initial value", "the body's output")
-    if any(a.weak_type and not b.weak_type for a, b in zip(init_avals, out_avals)):
-        init_avals = [a.strip_weak_type() if not b.weak_type else a
-                      for a, b in zip(init_avals, out_avals)]
-        return _trace_loop_body(body_fun, tree, init_avals, what)
     return jaxpr, consts, init_avals
+
+
+def _promote_weak_carry(init_avals, out_avals):
+    """A weak-typed initial carry (from a Python scalar) takes the type the body returns for
+    it (JAX's rule: ``fori_loop(0, n, lambda i, s: s + 0.5, 0)`` carries a float32)."""
+    out = []
+    for a, b in zip(init_avals, out_avals):
+        if a.weak_type and tuple(a.shape) == tuple(b.shape) and (
+                a.dtype != b.dtype or not b.weak_type):
+            out.append(b)
+        else:
+            out.append(a)
+    return out
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -449,7 +465,7 @@ def while_loop(cond_fun, body_fun, init_val):
 
 
 def _cast_like(x, aval):
-    if x.weak_type != aval.weak_type:
+    if x.weak_type != aval.weak_type or x.dtype != aval.dtype:
         from .elementwise import convert_element_type
         return convert_element_type(x, aval.dtype, weak_type=aval.weak_type)
     return x
@@ -654,14 +670,15 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         raise TypeError(f"scan: f must return the carry with the structure of init: got "
                         f"{c_tree}, expected {carry_tree}")
     out_avals = [v.aval for v in jaxpr.outs[:len(init_leaves)]]
-    _check_same_types("scan", _leaf_names(carry_tree, "carry"), carry_avals, out_avals,
-                      "init", "the carry f returns")
-    if any(a.weak_type and not b.weak_type for a, b in zip(carry_avals, out_avals)):
-        carry_avals = [a.strip_weak_type() if not b.weak_type else a
-                       for a, b in zip(carry_avals, out_avals)]
+    promoted = _promote_weak_carry(carry_avals, out_avals)
+    if promoted != carry_avals:
+        carry_avals = promoted
         init_leaves = [_cast_like(x, a) for x, a in zip(init_leaves, carry_avals)]
         jaxpr, consts, out_tree = traced(carry_avals)
         c_tree, y_tree = out_tree.children()
+        out_avals = [v.aval for v in jaxpr.outs[:len(init_leaves)]]
+    _check_same_types("scan", _leaf_names(carry_tree, "carry"), carry_avals, out_avals,
+                      "init", "the carry f returns")
     outs = scan_p.bind(*consts, *init_leaves, *xs_leaves, jaxpr=jaxpr, length=length,
                        reverse=bool(reverse), num_consts=len(consts),
                        num_carry=len(init_leaves), unroll=int(unroll))
@@ -857,13 +874,14 @@ def _scan_batching_rule(axis_size, args, dims, *, jaxpr, length, reverse, num_co
     xs = [x if d is None else batching.moveaxis(x, d, 1) for x, d in zip(xs, x_dims)]
     step_dims = [0 if d is not None else None for d in x_dims]
     cdims = [0 if b else None for b in carry_b]
-    n_y = len(jaxpr.outs) - num_carry
+    y_dims = [0 if b else None for b in out_b[num_carry:]]
     body, bconsts = _batch_jaxpr(jaxpr, c_dims + cdims + step_dims, axis_size,
-                                 lambda n: cdims + [0] * n_y)
+                                 lambda n: cdims + y_dims)
     outs = scan_p.bind(*bconsts, *consts, *carry, *xs, jaxpr=body, length=length,
                        reverse=reverse, num_consts=len(bconsts) + num_consts,
                        num_carry=num_carry, unroll=unroll)
-    return outs, cdims + [1] * n_y
+    # a batched y_t is batched at 0, so the stacked ys are batched at 1 (time is axis 0)
+    return outs, cdims + [None if d is None else 1 for d in y_dims]
 
 
 partial_eval.partial_eval_rules[scan_p] = _scan_partial_eval_rule
