@@ -17,6 +17,7 @@ from . import numpy
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
 from .backends import devices
 from .interpreters.custom import custom_jvp, custom_vjp
+from .interpreters.remat import checkpoint, checkpoint_name, checkpoint_policies, remat
 from .staging import jit
 from .lax import stop_gradient
 
@@ -33,7 +34,8 @@ def device_get(x):
     return tree.map(lambda leaf: leaf.to_numpy() if isinstance(leaf, Array) else leaf, x)
 
 
-__all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "config", "custom_jvp",
-           "custom_vjp", "device_get", "devices", "dtypes", "errors", "grad", "hessian", "jacfwd",
-           "jacrev", "jit", "jvp", "lax", "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree",
+__all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
+           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "device_get", "devices",
+           "dtypes", "errors", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax",
+           "linearize", "make_jaxpr", "numpy", "remat", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]

@@ -96,14 +96,25 @@ class Executable:
             if isinstance(x, Var):
                 needed_after[id(x)] = end
         inputs = {id(v) for v in jaxpr.in_binders}
+        # the last global step reading each value (steps numbered across the whole program)
+        last_read, g = {}, 0
+        for item in self.program:
+            for reads in _reads_per_step(item):
+                for v in reads:
+                    last_read[id(v)] = g
+                g += 1
+        forever = g     # live to the end: inputs and the jitted function's outputs
+        for x in jaxpr.outs:
+            if isinstance(x, Var):
+                last_read[id(x)] = forever
         self.events = []    # (first, last, bytes) for the peak-memory estimate
         step_no = 0
         for v in jaxpr.in_binders:
-            self.events.append((0, 10 ** 9, memory.nbytes(v.aval)))
+            self.events.append((0, forever, memory.nbytes(v.aval)))
         for pos, item in enumerate(self.program):
             if not isinstance(item, _Segment):
                 for v in item.eqn.out_binders:
-                    self.events.append((step_no, _last(needed_after, v, 10 ** 9),
+                    self.events.append((step_no, last_read.get(id(v), step_no),
                                         memory.nbytes(v.aval)))
                 step_no += 1
                 continue
@@ -121,7 +132,8 @@ class Executable:
             for v in defined:
                 if needed_after.get(id(v), -1) > pos or id(v) in inputs:
                     item.outputs.append(v)
-                    self.events.append((step_no + first[id(v)], 10 ** 9,
+                    self.events.append((step_no + first[id(v)],
+                                        last_read.get(id(v), step_no + first[id(v)]),
                                         memory.nbytes(v.aval)))
                 else:
                     temps.append(v)
@@ -363,10 +375,6 @@ def _reads(item):
     if isinstance(item, PyStep):
         return [x for x in item.eqn.inputs if isinstance(x, Var)]
     return [v for _, w in item.steps for _, v, written in w.params if not written]
-
-
-def _last(needed_after, v, default):
-    return needed_after.get(id(v), default)
 
 
 def _read(env, x):

@@ -29,7 +29,8 @@ import numpy as np
 
 from ..core import Array, ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 
-__all__ = ["inline_jit", "dce", "cse", "fold_constants", "simplify", "optimize", "count_eqns"]
+__all__ = ["inline_jit", "dce", "cse", "fold_constants", "simplify", "optimize", "count_eqns",
+           "strip_optimization_barriers"]
 
 # Results with more elements than this are not computed at compile time at all (a folded value
 # is only *emitted* when it is a scalar; larger known values just help fold their consumers).
@@ -137,7 +138,10 @@ def count_eqns(jaxpr, primitive_name: str | None = None) -> int:
 # Call-like primitives and the param holding the jaxpr they call: jit, and the staged
 # custom_jvp / custom_vjp calls (whose custom rules matter only to differentiation, which has
 # happened by the time a jaxpr is compiled).
-_CALL_BODIES = {"jit": "jaxpr", "custom_jvp_call": "call_jaxpr", "custom_vjp_call": "call_jaxpr"}
+_CALL_BODIES = {"jit": "jaxpr", "custom_jvp_call": "call_jaxpr", "custom_vjp_call": "call_jaxpr",
+                # fnx.checkpoint: a remat call is its body once differentiation is done
+                # (the recomputation is protected by optimization_barrier, see below)
+                "remat": "jaxpr"}
 
 
 def _jit_body(e: Eqn) -> Jaxpr | None:
@@ -517,6 +521,8 @@ _SIMPLIFY_RULES: dict[str, Callable] = {
     "rev": _rev_rule,
     # Inside jit, after differentiation, stop_gradient is the identity.
     "stop_gradient": _identity_rule,
+    # fnx.checkpoint_name only tags a value for remat policies.
+    "name": _identity_rule,
     "select_n": _select_n_rule,
 }
 
@@ -625,4 +631,59 @@ def optimize(jaxpr: Jaxpr, consts=None, max_rounds: int = 4) -> Jaxpr:
         jaxpr = dce(jaxpr)
         if _fingerprint(jaxpr) == before:
             break
-    return jaxpr
+    # fnx.checkpoint: barriers go only after the last CSE round (see the function)
+    return strip_optimization_barriers(jaxpr)
+
+
+# ---------------------------------------------------------------------------------------------
+# strip_optimization_barriers (fnx.checkpoint / remat)
+# ---------------------------------------------------------------------------------------------
+
+# Identity primitives that only matter before compilation: optimization barriers, and the
+# tags of fnx.checkpoint_name (``simplify`` drops top-level tags; these also go from bodies).
+_IDENTITY_MARKERS = frozenset({"optimization_barrier", "name"})
+
+
+def strip_optimization_barriers(jaxpr: Jaxpr) -> Jaxpr:
+    """Replace every ``optimization_barrier`` (and ``checkpoint_name`` tag) equation by its
+    operands, also inside the jaxprs of loop bodies and branches.
+
+    The reverse pass of ``fnx.checkpoint`` recomputes forward values from barrier outputs, so
+    ``cse`` cannot merge the recomputation with the original forward pass (which would undo the
+    rematerialization and keep every intermediate alive).  Once no CSE runs any more the
+    barrier is a plain identity, and removing it costs no copy."""
+    if not _has_barrier(jaxpr):
+        return jaxpr
+    env: dict = {}
+    eqns = []
+    for e in jaxpr.eqns:
+        if e.primitive.name in _IDENTITY_MARKERS:
+            env.update((id(v), _read(x, env)) for v, x in zip(e.out_binders, e.inputs))
+            continue
+        e = _copy_eqn(e, env)
+        if any(_has_barrier(p) for p in _param_jaxprs(e.params)):
+            e = Eqn(e.primitive, e.inputs, {k: _strip_param(v) for k, v in e.params.items()},
+                    e.out_binders)
+        eqns.append(e)
+    return _rebuild(jaxpr, eqns, env)
+
+
+def _param_jaxprs(params: dict):
+    for v in params.values():
+        if isinstance(v, Jaxpr):
+            yield v
+        elif isinstance(v, tuple):
+            yield from (x for x in v if isinstance(x, Jaxpr))
+
+
+def _strip_param(v):
+    if isinstance(v, Jaxpr):
+        return strip_optimization_barriers(v)
+    if isinstance(v, tuple) and any(isinstance(x, Jaxpr) for x in v):
+        return tuple(strip_optimization_barriers(x) if isinstance(x, Jaxpr) else x for x in v)
+    return v
+
+
+def _has_barrier(jaxpr: Jaxpr) -> bool:
+    return any(e.primitive.name in _IDENTITY_MARKERS
+               or any(_has_barrier(p) for p in _param_jaxprs(e.params)) for e in jaxpr.eqns)

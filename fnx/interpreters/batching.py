@@ -146,28 +146,30 @@ class BatchTrace(Trace):
 
     def _batched(self, fun, in_dims_of):
         """``fun`` over batch tracers -> a function over this level's raw values whose outputs
-        all carry the batch axis at 0 (so rules and their outputs line up)."""
-        def batched(*vals):
-            dims = in_dims_of(vals)
-            tracers = [BatchTracer(self, v, d) for v, d in zip(vals, dims)]
-            outs = fun(*tracers)
-            return [self._to_front(o) for o in outs]
-        return batched
+        all carry the batch axis at 0 (so rules and their outputs line up).  It runs under a
+        vmap of its own: it may be called inside a trace opened after this one (jit staging
+        the custom call traces it at a new level), whose tracers this level cannot hold."""
+        axis_size = self.axis_size
 
-    def _to_front(self, out):
-        t = full_raise(self, out)
-        return at_front(t.val, t.batch_dim, self.axis_size)
+        def batched(*vals):
+            return batch_flat(lambda *xs: list(fun(*xs)), list(vals), list(in_dims_of(vals)),
+                              axis_size, lambda n: [0] * n)
+        return batched
 
     def process_custom_jvp_call(self, fun, jvp, tracers):
         vals = [t.val for t in tracers]
         dims = [t.batch_dim for t in tracers]
         batched_fun = self._batched(fun, lambda _: dims)
 
+        def per_example_jvp(*xs):
+            n = len(xs) // 2
+            p_out, t_out = jvp(list(xs[:n]), list(xs[n:]))
+            return list(p_out) + list(t_out)
+        both = self._batched(per_example_jvp, lambda _: dims + dims)
+
         def batched_jvp(primals, tangents):
-            p = [BatchTracer(self, v, d) for v, d in zip(primals, dims)]
-            t = [BatchTracer(self, v, d) for v, d in zip(tangents, dims)]
-            p_out, t_out = jvp(p, t)
-            return [self._to_front(o) for o in p_out], [self._to_front(o) for o in t_out]
+            outs = both(*primals, *tangents)
+            return outs[:len(outs) // 2], outs[len(outs) // 2:]
 
         outs = bind_custom("process_custom_jvp_call", vals, batched_fun, batched_jvp)
         return [BatchTracer(self, o, 0) for o in outs]
@@ -177,10 +179,17 @@ class BatchTrace(Trace):
         dims = [t.batch_dim for t in tracers]
         batched_fun = self._batched(fun, lambda _: dims)
 
+        n_out = []
+
+        def per_example_fwd(*xs):
+            outs, res = fwd(*xs)
+            n_out[:] = [len(outs)]
+            return list(outs) + list(res)
+        fwd_all = self._batched(per_example_fwd, lambda _: dims)
+
         def batched_fwd(*primals):
-            p = [BatchTracer(self, v, d) for v, d in zip(primals, dims)]
-            outs, res = fwd(*p)
-            return [self._to_front(o) for o in outs], [self._to_front(r) for r in res]
+            outs = fwd_all(*primals)
+            return outs[:n_out[0]], outs[n_out[0]:]
 
         batched_bwd = _batched_custom_bwd(bwd, self.axis_size, dims)
         outs = bind_custom("process_custom_vjp_call", vals, batched_fun, batched_fwd,
@@ -192,7 +201,7 @@ class BatchTrace(Trace):
 def _batched_custom_bwd(bwd, axis_size: int, in_dims):
     """The user's bwd, batched.  It runs during the backward pass, after the vmap that saw the
     custom_vjp call may have finished, so it gets a vmap of its own.  Residuals and output
-    cotangents carry the batch axis at 0 (see ``_to_front``); the cotangent of an input that
+    cotangents carry the batch axis at 0 (see ``_batched``); the cotangent of an input that
     was not batched is summed over the batch (every example shared that input)."""
     def batched_bwd(res, cts):
         n_res, nones = len(res), {}

@@ -396,6 +396,23 @@ class PartialEvalTrace(Trace):
             t.recipe = recipe
         return tracers_out if primitive.multiple_results else tracers_out[0]
 
+    # Custom-derivative calls on known operands happen one level down, keeping their rules for
+    # the transformations below (grad of grad: the outer JVP must still see the custom rule,
+    # not the inlined body).  With unknown operands the body is inlined, as before.
+    def process_custom_jvp_call(self, fun, jvp, tracers):
+        if all(t.pval.is_known for t in tracers):
+            from ..core import bind_custom
+            return bind_custom("process_custom_jvp_call", [full_lower(t) for t in tracers],
+                               fun, jvp)
+        return fun(*tracers)
+
+    def process_custom_vjp_call(self, fun, fwd, bwd, tracers):
+        if all(t.pval.is_known for t in tracers):
+            from ..core import bind_custom
+            return bind_custom("process_custom_vjp_call", [full_lower(t) for t in tracers],
+                               fun, fwd, bwd)
+        return fun(*tracers)
+
 
 def _toposort(out_tracers):
     """Tracers reachable from ``out_tracers``, parents before children (iterative DFS)."""

@@ -10,3 +10,5 @@ from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
 from .shape import *  # noqa: F401,F403
 from .shape import slice  # noqa: F401
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,A004
+from .implicit import custom_root, fixed_point  # noqa: F401
+from ..interpreters.remat import optimization_barrier  # noqa: F401
