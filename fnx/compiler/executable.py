@@ -96,14 +96,7 @@ class Executable:
             if isinstance(x, Var):
                 needed_after[id(x)] = end
         inputs = {id(v) for v in jaxpr.in_binders}
-        # the last global step reading each value (steps numbered across the whole program)
-        last_read, g = {}, 0
-        for item in self.program:
-            for reads in _reads_per_step(item):
-                for v in reads:
-                    last_read[id(v)] = g
-                g += 1
-        forever = g     # live to the end: inputs and the jitted function's outputs
+        last_read, forever = self._last_reads()   # forever: inputs and the outputs
         for x in jaxpr.outs:
             if isinstance(x, Var):
                 last_read[id(x)] = forever
@@ -144,6 +137,17 @@ class Executable:
         self.peak_bytes = memory.peak_live_bytes(self.events)
         self._plan_donation(segments)
 
+    def _last_reads(self):
+        """The last step (numbered across the whole program) reading each value, and the
+        number of steps."""
+        last_read, g = {}, 0
+        for item in self.program:
+            for reads in _reads_per_step(item):
+                for v in reads:
+                    last_read[id(v)] = g
+                g += 1
+        return last_read, g
+
     def _plan_donation(self, segments):
         """Let an output be written into a donated input's buffer when that is safe: the
         output is written by a flat loop (each element read and written at the same index),
@@ -153,12 +157,7 @@ class Executable:
         candidates = [v for v in donated if id(v) not in outs]
         if not candidates:
             return
-        last_read, g = {}, 0
-        for item in self.program:
-            for v in _reads_per_step(item):
-                for x in v:
-                    last_read[id(x)] = g
-                g += 1
+        last_read, _ = self._last_reads()
         g = 0
         for item in self.program:
             if not isinstance(item, _Segment):

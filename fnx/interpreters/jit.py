@@ -262,7 +262,7 @@ def _split_nested_jit(eqn, flags, unknown_ids):
 
 
 def _jit_partial_eval_rule(trace, tracers, *, jaxpr, name, donated):
-    from .partial_eval import PartialEvalTracer, PartialVal, _EqnRecipe
+    from .partial_eval import stage_eqn
     unknowns = tuple(not t.pval.is_known for t in tracers)
     known, unknown, out_unknowns, n_res = _derive(
         jaxpr, ("partial_eval", unknowns), lambda: partial_eval_jaxpr(jaxpr, unknowns))
@@ -273,12 +273,9 @@ def _jit_partial_eval_rule(trace, tracers, *, jaxpr, name, donated):
 
     res_tracers = [trace.instantiate_const(trace.lift(r)) for r in residuals]
     ins = res_tracers + [t for t, u in zip(tracers, unknowns) if u]
-    outs_unknown = [PartialEvalTracer(trace, PartialVal.unknown(v.aval), None)
-                    for v in unknown.outs]
-    recipe = _EqnRecipe(jit_p, ins, dict(jaxpr=unknown, name=name,
-                                         donated=(False,) * len(ins)), outs_unknown)
-    for t in outs_unknown:
-        t.recipe = recipe
+    outs_unknown = stage_eqn(trace, jit_p, ins, dict(jaxpr=unknown, name=name,
+                                                     donated=(False,) * len(ins)),
+                             [v.aval for v in unknown.outs])
     k_it, u_it = iter(known_outs), iter(outs_unknown)
     return [next(u_it) if u else trace.lift(next(k_it)) for u in out_unknowns]
 

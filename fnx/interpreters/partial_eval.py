@@ -414,6 +414,16 @@ class PartialEvalTrace(Trace):
         return fun(*tracers)
 
 
+def stage_eqn(trace: "PartialEvalTrace", prim, tracers_in, params, out_avals) -> list:
+    """Record ``prim`` on a partial-eval ``trace`` as an equation with unknown outputs of
+    ``out_avals`` (the rules of higher-order primitives stage their unknown parts with this)."""
+    outs = [PartialEvalTracer(trace, PartialVal.unknown(a), None) for a in out_avals]
+    recipe = _EqnRecipe(prim, list(tracers_in), params, outs)
+    for t in outs:
+        t.recipe = recipe
+    return outs
+
+
 def _toposort(out_tracers):
     """Tracers reachable from ``out_tracers``, parents before children (iterative DFS)."""
     order, seen = [], set()

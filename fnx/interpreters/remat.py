@@ -40,6 +40,7 @@ from ..core import (Array, Eqn, Jaxpr, Literal, Primitive, Tracer, Var, asarray_
                     eval_jaxpr, full_lower, get_aval, new_main, raise_to_shaped)
 from ..errors import InvalidArgumentError
 from . import ad, batching, partial_eval
+from .partial_eval import stage_eqn
 from .jit import _derive, partial_eval_jaxpr, partial_eval_jaxpr_rules, trace_open
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "checkpoint_name",
@@ -83,7 +84,7 @@ def _barrier_partial_eval(trace, tracers):
     known = [full_lower(t) for t in tracers if t.pval.is_known]
     k_outs = iter(optimization_barrier_p.bind(*known) if known else [])
     unknown = [t for t in tracers if not t.pval.is_known]
-    u_outs = iter(_stage(trace, optimization_barrier_p, unknown, {},
+    u_outs = iter(stage_eqn(trace, optimization_barrier_p, unknown, {},
                          [raise_to_shaped(t.aval) for t in unknown]))
     return [next(u_outs) if not t.pval.is_known else trace.lift(next(k_outs)) for t in tracers]
 
@@ -100,16 +101,6 @@ def optimization_barrier(operand):
     leaves, tdef = tree_util.flatten(operand)
     leaves = [x if isinstance(x, (Array, Tracer)) else asarray_concrete(x) for x in leaves]
     return tree_util.unflatten(tdef, optimization_barrier_p.bind(*leaves) if leaves else [])
-
-
-def _stage(trace, prim, tracers_in, params, out_avals):
-    """Record ``prim`` on the (partial-eval) ``trace`` with unknown outputs."""
-    from .partial_eval import PartialEvalTracer, PartialVal, _EqnRecipe
-    outs = [PartialEvalTracer(trace, PartialVal.unknown(a), None) for a in out_avals]
-    recipe = _EqnRecipe(prim, list(tracers_in), params, outs)
-    for t in outs:
-        t.recipe = recipe
-    return outs
 
 
 # =============================================================================================
@@ -407,7 +398,7 @@ def _remat_partial_eval(trace, tracers, *, jaxpr, prevent_cse, policy):
     ins = ([trace.instantiate_const(trace.lift(saved_vals[id(v)])) for v in saved_used]
            + [trace.instantiate_const(t) for t, u in zip(tracers, inputs_used) if u])
     params = dict(jaxpr=body, prevent_cse=prevent_cse, policy=policy)
-    staged = iter(_stage(trace, remat_p, ins, params, [v.aval for v in body.outs]))
+    staged = iter(stage_eqn(trace, remat_p, ins, params, [v.aval for v in body.outs]))
     return [next(staged) if u else trace.lift(o) for o, u in zip(known_outs, out_unknowns)]
 
 

@@ -27,6 +27,7 @@ from ..core import (Array, Jaxpr, Primitive, ShapedArray, Tracer, Var, asarray_c
 from ..errors import AutodiffError, FnxError, InvalidArgumentError, ShapeError
 from ..interpreters import ad, batching, partial_eval
 from ..interpreters.jit import partial_eval_jaxpr, trace_open
+from ..interpreters.partial_eval import stage_eqn
 
 # ---------------------------------------------------------------------------------------------
 # Tracing user functions
@@ -281,7 +282,7 @@ def _cond_partial_eval_rule(trace, tracers, *, branches):
     staged_in = ([trace.instantiate_const(trace.lift(idx))]
                  + [trace.instantiate_const(trace.lift(r)) for r in residuals]
                  + [t for t, u in zip(ops, unknowns) if u])
-    outs_u = _stage_eqn(trace, cond_p, staged_in, dict(branches=tuple(unknown_branches)),
+    outs_u = stage_eqn(trace, cond_p, staged_in, dict(branches=tuple(unknown_branches)),
                         [v.aval for v, u in zip(branches[0].outs, out_uk) if u])
     k_it, u_it = iter(known_outs), iter(outs_u)
     return [next(u_it) if u else trace.lift(next(k_it)) for u in out_uk]
@@ -320,20 +321,10 @@ def _widen_residuals(unknown: Jaxpr, n_res: int, start: int, res_avals) -> Jaxpr
     return _with_inputs(unknown, binders + rest)
 
 
-def _stage_eqn(trace, prim, tracers_in, params, out_avals):
-    """Record ``prim`` on the partial-eval trace with unknown outputs of ``out_avals``."""
-    from ..interpreters.partial_eval import PartialEvalTracer, PartialVal, _EqnRecipe
-    outs = [PartialEvalTracer(trace, PartialVal.unknown(a), None) for a in out_avals]
-    recipe = _EqnRecipe(prim, list(tracers_in), params, outs)
-    for t in outs:
-        t.recipe = recipe
-    return outs
-
-
 def _stage_whole(trace, prim, tracers, params):
     tracers_in = [trace.instantiate_const(t) for t in tracers]
     out_avals = prim.abstract_eval(*[t.aval for t in tracers_in], **params)
-    return _stage_eqn(trace, prim, tracers_in, params, out_avals)
+    return stage_eqn(trace, prim, tracers_in, params, out_avals)
 
 
 def _cond_transpose_rule(cts, index, *ops, branches):
@@ -794,7 +785,7 @@ def _scan_partial_eval_rule(trace, tracers, *, jaxpr, length, reverse, num_const
     params = dict(jaxpr=body, length=length, reverse=reverse, num_consts=len(const_res) + n_uc,
                   num_carry=n_ucar, unroll=unroll)
     out_avals = scan_p.abstract_eval(*[t.aval for t in staged_in], **params)
-    u_outs = _stage_eqn(trace, scan_p, staged_in, params, out_avals)
+    u_outs = stage_eqn(trace, scan_p, staged_in, params, out_avals)
     u_carry, u_ys = iter(u_outs[:n_ucar]), iter(u_outs[n_ucar:])
     kc_it, ky_it = iter(k_carry), iter(k_ys)
     carry_out = [next(u_carry) if u else trace.lift(next(kc_it)) for u in carry_uk]
