@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -431,6 +432,61 @@ def dot_general_cases(dtype):
         rhs = draw(arrays(dtype, rshape, "dyadic"))
         return LaxCase((lhs, rhs), {"dimension_numbers": dn, "preferred_element_type": None})
     return case()
+
+
+def conv_cases(dtype):
+    """Primitive-level conv cases: lhs NHWC, rhs HWIO, small odd sizes, strides 1-2, lhs and
+    rhs dilation 1-2, padding 0-2 per side, 1-2 feature groups (sizes 0 included)."""
+    @st.composite
+    def case(draw):
+        g = draw(st.integers(1, 2))
+        n, cg, og = draw(st.integers(0, 2)), draw(st.integers(0, 2)), draw(st.integers(0, 2))
+        h, w = draw(st.integers(0, 4)), draw(st.integers(0, 4))
+        kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        assume(n * h * w * g * cg <= MAX_SIZE and kh * kw * cg * g * og <= MAX_SIZE)
+        pair = st.tuples(st.integers(1, 2), st.integers(1, 2))
+        padding = tuple(draw(st.tuples(st.integers(0, 2), st.integers(0, 2))) for _ in range(2))
+        lhs = draw(arrays(dtype, (n, h, w, g * cg), "dyadic"))
+        rhs = draw(arrays(dtype, (kh, kw, cg, g * og), "dyadic"))
+        return LaxCase((lhs, rhs), {"window_strides": draw(pair), "padding": padding,
+                                    "lhs_dilation": draw(pair), "rhs_dilation": draw(pair),
+                                    "feature_group_count": g})
+    return case()
+
+
+def _conv_call(fn, case):
+    p = case.params
+    return fn(*case.operands, p["window_strides"], p["padding"], p["lhs_dilation"],
+              p["rhs_dilation"], ("NHWC", "HWIO", "NHWC"), p["feature_group_count"])
+
+
+def reduce_window_cases(kind):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            shape = draw(shapes(min_rank=1, max_rank=3))
+            nd = len(shape)
+            window = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+            strides = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+            padding = tuple(draw(st.tuples(st.integers(0, 2), st.integers(0, 2)))
+                            for _ in range(nd))
+            x = draw(arrays(dtype, shape, kind))
+            return LaxCase((x,), {"window_dimensions": window, "window_strides": strides,
+                                  "padding": padding})
+        return case()
+    return build
+
+
+def _reduce_window_call(computation):
+    def call(fn, case):
+        x = case.operands[0]
+        dt = np.dtype(x.dtype)
+        init = 0 if computation == "add" else (-np.inf if dt.kind == "f" else
+                                               int(np.iinfo(dt).min))
+        p = case.params
+        return fn(x, init, computation, p["window_dimensions"], p["window_strides"],
+                  p["padding"])
+    return call
 
 
 def reduce_cases(kind="general"):
@@ -849,6 +905,30 @@ LINALG_ROWS = [
 ]
 
 
+_CONV_PARAMS = {"window_strides": (1, 1), "padding": ((0, 0), (0, 0)),
+                "lhs_dilation": (1, 1), "rhs_dilation": (1, 1), "feature_group_count": 1}
+_WINDOW_PARAMS = {"window_dimensions": (2,), "window_strides": (1,), "padding": ((0, 0),)}
+
+CONV_ROWS = [
+    LaxSpec("conv_general_dilated", lax.conv_general_dilated, conv_cases, DOT_DTYPES, True,
+            call=_conv_call,
+            errors=(ErrorCase((A("float32", 1, 5, 5, 3), A("float32", 3, 3, 2, 4)), _CONV_PARAMS,
+                              ("float32[1, 5, 5, 3]", "float32[3, 3, 2, 4]")),
+                    ErrorCase((A("float32", 1, 5, 5, 3), A("float64", 3, 3, 3, 4)), _CONV_PARAMS,
+                              ("float32", "float64")),
+                    ErrorCase((A("float32", 5, 5, 3), A("float32", 3, 3, 3, 4)), _CONV_PARAMS,
+                              ("float32[5, 5, 3]",)))),
+    LaxSpec("reduce_window_sum", lax.reduce_window, reduce_window_cases("dyadic"), NUMERIC, True,
+            call=_reduce_window_call("add"),
+            errors=(ErrorCase((A("float32", 3, 3),), _WINDOW_PARAMS, ("float32[3, 3]",)),
+                    ErrorCase((A("bool", 3),), _WINDOW_PARAMS, ("bool",)))),
+    LaxSpec("reduce_window_max", lax.reduce_window, reduce_window_cases("general"), NUMERIC,
+            True, call=_reduce_window_call("max"),
+            errors=(ErrorCase((A("float32", 3, 3),), _WINDOW_PARAMS, ("float32[3, 3]",)),
+                    ErrorCase((A("bool", 3),), _WINDOW_PARAMS, ("bool",)))),
+]
+
+
 def _reduce_row(name, fn, accepted, differentiable, kind="general", tol=EXACT):
     return LaxSpec(name, fn, reduce_cases(kind), accepted, differentiable, tol,
                    binds=lambda c: len(c.params["axes"]) > 0,
@@ -961,6 +1041,6 @@ SHAPE_ROWS = [
 ]
 
 SPECS: list[LaxSpec] = (UNARY_ROWS + BINARY_ROWS + OTHER_ELEMENTWISE_ROWS + INDEXING_ROWS
-                        + LINALG_ROWS + REDUCTION_ROWS + SHAPE_ROWS)
+                        + LINALG_ROWS + CONV_ROWS + REDUCTION_ROWS + SHAPE_ROWS)
 SPEC_BY_NAME: dict[str, LaxSpec] = {row.name: row for row in SPECS}
 assert len(SPEC_BY_NAME) == len(SPECS), "duplicate spec rows"

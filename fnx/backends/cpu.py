@@ -755,3 +755,6 @@ def flatnonzero(mask: np.ndarray) -> np.ndarray:
 
 
 del _name, _code, _prim
+
+# convolution and windowed reductions live in their own module (registers into IMPLS)
+from . import cpu_conv  # noqa: E402,F401

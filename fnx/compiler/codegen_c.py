@@ -41,7 +41,8 @@ _LIB_CODES = {  # enum values of fnx_kernels.h
 }
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
-                "fnx_cumulative", "fnx_scatter", "fnx_parallel_for")
+                "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
+                "fnx_reduce_window")
 _KERNEL_TYPEDEFS = """
 typedef char *(*fnx_alloc_t)(int64_t);
 typedef void (*fnx_free_t)(char *);
@@ -53,6 +54,13 @@ typedef int (*fnx_scatter_t)(int, int, int, int64_t, int64_t, int64_t, char *, i
                              const char *, const char *);
 typedef void (*fnx_range_fn)(int64_t, int64_t, const void *);
 typedef int (*fnx_parallel_for_t)(int64_t, int64_t, fnx_range_fn, const void *);
+typedef int (*fnx_conv2d_t)(int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                            int64_t, int64_t, int64_t, const int64_t *, const int64_t *,
+                            const int64_t *, const int64_t *, const char *, const char *,
+                            char *);
+typedef int (*fnx_reduce_window_t)(int, int, int, const int64_t *, const int64_t *,
+                                   const int64_t *, const int64_t *, const int64_t *, int64_t,
+                                   const char *, char *);
 """
 
 
@@ -728,8 +736,61 @@ def write_call(w: StepWriter, step: Call) -> None:
         w.emit(f"if (((fnx_scatter_t)fns[5])({_LIB_CODES[name]}, "
                f"{DTYPE_CODE[operand.aval.dtype]}, {idx_code}, {nb}, {d}, {nr}, (char *){out}, "
                f"{ni}, (const char *){ptrs[1]}, (const char *){ptrs[2]})) return -1;")
+    elif name == "conv_general_dilated":
+        _write_conv_call(w, eqn, out, ptrs)
+    elif name.startswith("reduce_window"):
+        _write_reduce_window_call(w, eqn, out, ptrs)
     else:
         raise AssertionError(name)
+
+
+def _c_array(values) -> str:
+    return "{" + ", ".join(str(int(v)) for v in values) + "}"
+
+
+def _write_conv_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_conv2d on the packed NHWC input and HWIO filter (fns[7])."""
+    lhs, rhs = eqn.inputs
+    n, h, wd, c = lhs.aval.shape
+    kh, kw, _, o = rhs.aval.shape
+    oshape = eqn.out_binders[0].aval.shape
+    if math.prod(oshape) == 0:
+        return
+    p = eqn.params
+    w.emit("{")
+    w.emit(f"  static const int64_t st[2] = {_c_array(p['window_strides'])}, "
+           f"lo[2] = {_c_array(lo for lo, _ in p['padding'])}, "
+           f"ld[2] = {_c_array(p['lhs_dilation'])}, rd[2] = {_c_array(p['rhs_dilation'])};")
+    w.emit(f"  if (((fnx_conv2d_t)fns[7])({DTYPE_CODE[lhs.aval.dtype]}, {n}, {h}, {wd}, {c}, "
+           f"{kh}, {kw}, {o}, {p['feature_group_count']}, {oshape[1]}, {oshape[2]}, st, lo, "
+           f"ld, rd, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
+           "return -1;")
+    w.emit("}")
+
+
+def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_reduce_window (fns[8]); trailing dimensions the window leaves alone are one
+    contiguous inner run (as the CPU backend does)."""
+    (x,) = eqn.inputs
+    shape = x.aval.shape
+    oshape = eqn.out_binders[0].aval.shape
+    if math.prod(oshape) == 0:
+        return
+    win, strides, pads = (eqn.params[k] for k in ("window_dimensions", "window_strides",
+                                                   "padding"))
+    nd = len(shape)
+    while nd and win[nd - 1] == 1 and strides[nd - 1] == 1 and pads[nd - 1] == (0, 0):
+        nd -= 1
+    inner = math.prod(shape[nd:])
+    code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
+    arr = lambda vals: _c_array(vals[:nd] or (1,))  # noqa: E731
+    w.emit("{")
+    w.emit(f"  static const int64_t ish[] = {arr(shape)}, osh[] = {arr(oshape)}, "
+           f"win[] = {arr(win)}, st[] = {arr(strides)}, "
+           f"lo[] = {_c_array([lo for lo, _ in pads[:nd]] or (0,))};")
+    w.emit(f"  if (((fnx_reduce_window_t)fns[8])({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
+           f"osh, win, st, lo, {inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    w.emit("}")
 
 
 def write_step(name: str, sched, step) -> StepWriter:

@@ -45,7 +45,8 @@ MOVEMENT = frozenset("""
 FUSIBLE = ELEMENTWISE | MOVEMENT
 REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and reduce_or".split())
 LIBRARY = frozenset("""dot_general cumsum cumprod cummax cummin argmax argmin
-    scatter scatter-add scatter-mul scatter-min scatter-max""".split())
+    scatter scatter-add scatter-mul scatter-min scatter-max
+    conv_general_dilated reduce_window_sum reduce_window_max""".split())
 NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
 
 # Cheap to recompute per use: index remaps and one-operand casts, never materialized just for
@@ -207,8 +208,10 @@ def _library_call(eqn, sched: Schedule) -> Call:
         axes = eqn.params["axes"]
         kept = tuple(i for i in range(x.aval.ndim) if i not in axes)
         return Call(eqn, [_pack(sched, x, kept + tuple(axes))])
-    if name.startswith("cum"):
+    if name.startswith("cum") or name.startswith("reduce_window"):
         return Call(eqn, [_pack(sched, eqn.inputs[0], None)])
+    if name == "conv_general_dilated":  # NHWC / HWIO, contiguous
+        return Call(eqn, [_pack(sched, x, None) for x in eqn.inputs])
     if name.startswith("scatter"):
         # the kernel updates a copy of the operand in place: write that copy into the output
         operand, indices, updates = eqn.inputs

@@ -127,6 +127,21 @@ int fnx_cumulative(int op, int dtype, int reverse, int64_t outer, int64_t n, int
 int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
                const char *a, const char *b, char *c);
 
+/* ---- convolution and windowed reductions (conv.c) ----------------------------------------- */
+/* y = conv(x, f): x (n, h, w, c) NHWC, f (kh, kw, c / groups, o) HWIO, y (n, oh, ow, o) NHWC,
+ * all contiguous.  strides / pad_lo / lhs_dilation / rhs_dilation hold two entries (H, W);
+ * pad_lo may be negative; the caller computes oh / ow (the high padding is implied by them).
+ * dtypes: float32, float64, int32, int64. */
+int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
+               int64_t o, int64_t groups, int64_t oh, int64_t ow, const int64_t *strides,
+               const int64_t *pad_lo, const int64_t *lhs_dilation, const int64_t *rhs_dilation,
+               const char *x, const char *f, char *y);
+/* op FNX_RED_SUM or FNX_RED_MAX over windows; x: in_shape + (inner,), y: out_shape + (inner,),
+ * contiguous; padding contributes the identity (0 / the dtype's minimum or -inf). */
+int fnx_reduce_window(int op, int dtype, int ndim, const int64_t *in_shape,
+                      const int64_t *out_shape, const int64_t *window, const int64_t *strides,
+                      const int64_t *pad_lo, int64_t inner, const char *x, char *y);
+
 /* ---- indexing --------------------------------------------------------------------------- */
 /* x: (nb, d, nr) items of `itemsize` bytes, idx: (nb, ni) of idx_dtype (FNX_INT32/FNX_INT64),
  * out: (nb, ni, nr).  out[b, i, :] = x[b, clamp(idx[b, i], 0, d - 1), :]. */

@@ -248,7 +248,7 @@ static __attribute__((unused)) double fnx_digamma(double x) {
   X(ceil, ceil(x), ceilf(x))                                       \
   X(round_away, round(x), roundf(x))                               \
   X(round_even, rint(x), rintf(x))                                 \
-  X(erf, erf(x), erff(x))                                          \
+  X(erf, erf(x), fnx_verff(x))                                     \
   X(erf_inv, fnx_erfinv(x), fnx_erfinv((double)x))                 \
   X(lgamma, fnx_lgamma(x), fnx_lgamma((double)x))                  \
   X(digamma, fnx_digamma(x), fnx_digamma((double)x))

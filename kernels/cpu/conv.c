@@ -1,0 +1,182 @@
+/* fnx CPU kernels: 2-D convolution and windowed reductions (pooling).
+ *
+ * Convolution: lhs NHWC, filter HWIO (I = C / groups), output NHWC, all contiguous.  For each
+ * group and each chunk of images the input patches are gathered (im2col) into a scratch matrix
+ * of (images * OH * OW) rows by (KH * KW * Cg) columns -- padding and lhs-dilation holes become
+ * zeros -- and one fnx_matmul multiplies it by the group's (KH * KW * Cg, Og) filter matrix, so
+ * the flops run in the blocked GEMM.  The copy is dtype-agnostic (bytes); the GEMM supports
+ * int32/int64/float32/float64. */
+#include <omp.h>
+#include "fnx_internal.h"
+
+/* scratch per chunk of images (im2col matrix) */
+#define CONV_CHUNK_BYTES ((int64_t)32 << 20)
+
+typedef struct {
+  int64_t h, w, c, kh, kw, cg, oh, ow;
+  int64_t sh, sw, ph, pw, ldh, ldw, rdh, rdw;
+  int isz;
+} conv_geom;
+
+/* rows [0, rows) of the im2col matrix for images starting at `x` (image-major rows) */
+static void im2col(const conv_geom *g, int64_t nimg, int64_t c0, const char *x, char *cols,
+                   int nt) {
+  const int64_t rows = nimg * g->oh * g->ow, k = g->kh * g->kw * g->cg;
+  const int64_t seg = g->cg * g->isz, rowb = k * g->isz;
+  _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t b = r / (g->oh * g->ow), rem = r % (g->oh * g->ow);
+    const int64_t oy = rem / g->ow, ox = rem % g->ow;
+    char *dst = cols + r * rowb;
+    const char *img = x + b * g->h * g->w * g->c * g->isz;
+    for (int64_t i = 0; i < g->kh; i++) {
+      const int64_t py = oy * g->sh + i * g->rdh - g->ph;
+      const int64_t iy = py / g->ldh;
+      const int ok_y = py >= 0 && py % g->ldh == 0 && iy < g->h;
+      for (int64_t j = 0; j < g->kw; j++, dst += seg) {
+        const int64_t px = ox * g->sw + j * g->rdw - g->pw;
+        const int64_t ix = px / g->ldw;
+        if (ok_y && px >= 0 && px % g->ldw == 0 && ix < g->w)
+          memcpy(dst, img + ((iy * g->w + ix) * g->c + c0) * g->isz, (size_t)seg);
+        else
+          memset(dst, 0, (size_t)seg);
+      }
+    }
+  }
+}
+
+int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
+               int64_t o, int64_t groups, int64_t oh, int64_t ow, const int64_t *strides,
+               const int64_t *pad_lo, const int64_t *lhs_dilation, const int64_t *rhs_dilation,
+               const char *x, const char *f, char *y) {
+  if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64 && dtype != FNX_INT32 && dtype != FNX_INT64)
+    return FNX_ERR_UNSUPPORTED;
+  const int isz = fnx_itemsize(dtype);
+  const int64_t cg = c / groups, og = o / groups, k = kh * kw * cg, p = oh * ow;
+  if (n * p * o == 0) return FNX_OK;
+  if (k == 0) {
+    memset(y, 0, (size_t)(n * p * o * isz));
+    return FNX_OK;
+  }
+  conv_geom g = {h, w, c, kh, kw, cg, oh, ow, strides[0], strides[1], pad_lo[0], pad_lo[1],
+                 lhs_dilation[0], lhs_dilation[1], rhs_dilation[0], rhs_dilation[1], isz};
+  int64_t chunk = CONV_CHUNK_BYTES / (p * k * isz);
+  chunk = fnx_max64(1, fnx_min64(n, chunk));
+  char *cols = fnx_aligned_alloc((size_t)(chunk * p * k * isz));
+  char *fpack = groups > 1 ? fnx_aligned_alloc((size_t)(k * og * isz)) : NULL;
+  char *ypack = groups > 1 ? fnx_aligned_alloc((size_t)(chunk * p * og * isz)) : NULL;
+  int status = FNX_OK;
+  if (!cols || (groups > 1 && (!fpack || !ypack))) {
+    status = FNX_ERR_ALLOC;
+    goto done;
+  }
+  for (int64_t gi = 0; gi < groups && status == FNX_OK; gi++) {
+    const char *fg = f;
+    if (groups > 1) { /* the group's (k, og) column block of the (k, o) filter matrix */
+      for (int64_t r = 0; r < k; r++)
+        memcpy(fpack + r * og * isz, f + (r * o + gi * og) * isz, (size_t)(og * isz));
+      fg = fpack;
+    }
+    for (int64_t n0 = 0; n0 < n && status == FNX_OK; n0 += chunk) {
+      const int64_t nb = fnx_min64(chunk, n - n0);
+      const int64_t rows = nb * p;
+      im2col(&g, nb, gi * cg, x + n0 * h * w * c * isz, cols, fnx_team(rows * k, FNX_PAR_MIN));
+      char *dst = groups > 1 ? ypack : y + n0 * p * o * isz;
+      status = fnx_matmul(dtype, 1, rows, og, k, cols, fg, dst);
+      if (groups > 1 && status == FNX_OK)
+        for (int64_t r = 0; r < rows; r++)
+          memcpy(y + ((n0 * p + r) * o + gi * og) * isz, ypack + r * og * isz,
+                 (size_t)(og * isz));
+    }
+  }
+done:
+  free(cols);
+  free(fpack);
+  free(ypack);
+  return status;
+}
+
+/* ---- windowed reductions ------------------------------------------------------------------
+ * x: in_shape + (inner,), y: out_shape + (inner,), contiguous.  out[o] = reduction over the
+ * window positions o * stride + k - pad_lo that fall inside the operand (padding contributes
+ * the identity).  `inner` is a run of trailing dimensions that the window leaves alone (e.g.
+ * the channels of NHWC pooling), handled as contiguous vectors. */
+#define RW_SUM(T, U, a, b) a = FNX_WADD(T, U, a, b)
+#define RW_MAX_F(T, U, a, b) a = FNX_MAX_F(b, a)
+#define RW_MAX_I(T, U, a, b) a = FNX_MAX_I(b, a)
+#define RW_MAX_B RW_MAX_I
+
+#define DEF_RW(name, T, U, INIT, STEP)                                                            \
+  static void rw_##name(int nd, const int64_t *in_shape, const int64_t *out_shape,              \
+                        const int64_t *win, const int64_t *str, const int64_t *plo,             \
+                        int64_t inner, const T *x, T *y, int64_t nout, int64_t nwin, int nt) {  \
+    int64_t in_strides[FNX_MAX_NDIM];                                                           \
+    int64_t acc = inner;                                                                        \
+    for (int d = nd - 1; d >= 0; d--) {                                                         \
+      in_strides[d] = acc;                                                                      \
+      acc *= in_shape[d];                                                                       \
+    }                                                                                           \
+    _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")                   \
+    for (int64_t oi = 0; oi < nout; oi++) {                                                     \
+      int64_t start[FNX_MAX_NDIM], kk[FNX_MAX_NDIM];                                            \
+      int64_t rem = oi;                                                                         \
+      for (int d = nd - 1; d >= 0; d--) {                                                       \
+        start[d] = (rem % out_shape[d]) * str[d] - plo[d];                                      \
+        rem /= out_shape[d];                                                                    \
+        kk[d] = 0;                                                                              \
+      }                                                                                         \
+      T *yr = y + oi * inner;                                                                   \
+      for (int64_t e = 0; e < inner; e++) yr[e] = (T)(INIT);                                    \
+      for (int64_t wi = 0; wi < nwin; wi++) {                                                   \
+        int64_t off = 0;                                                                        \
+        int inside = 1;                                                                         \
+        for (int d = 0; d < nd; d++) {                                                          \
+          const int64_t q = start[d] + kk[d];                                                   \
+          if (q < 0 || q >= in_shape[d]) { inside = 0; break; }                                 \
+          off += q * in_strides[d];                                                             \
+        }                                                                                       \
+        if (inside) {                                                                           \
+          const T *xr = x + off;                                                                \
+          for (int64_t e = 0; e < inner; e++) STEP(T, U, yr[e], xr[e]);                         \
+        }                                                                                       \
+        for (int d = nd - 1; d >= 0; d--) { /* odometer over the window */                      \
+          if (++kk[d] < win[d]) break;                                                          \
+          kk[d] = 0;                                                                            \
+        }                                                                                       \
+      }                                                                                         \
+    }                                                                                           \
+  }
+
+#define DEF_RW_TYPE(code, T, U, sfx, K, TMIN, TMAX) \
+  DEF_RW(sum_##sfx, T, U, 0, RW_SUM)                 \
+  DEF_RW(max_##sfx, T, U, TMIN, RW_MAX_##K)
+FNX_NUMERIC_TYPES(DEF_RW_TYPE)
+
+int fnx_reduce_window(int op, int dtype, int ndim, const int64_t *in_shape,
+                      const int64_t *out_shape, const int64_t *window, const int64_t *strides,
+                      const int64_t *pad_lo, int64_t inner, const char *x, char *y) {
+  if (ndim > FNX_MAX_NDIM) return FNX_ERR_NDIM;
+  if (op != FNX_RED_SUM && op != FNX_RED_MAX) return FNX_ERR_UNSUPPORTED;
+  int64_t nout = 1, nwin = 1;
+  for (int d = 0; d < ndim; d++) {
+    nout *= out_shape[d];
+    nwin *= window[d];
+  }
+  if (nout * inner == 0) return FNX_OK;
+  const int nt = fnx_team(nout * nwin * inner, FNX_PAR_MIN);
+#define RW_CASE(code, T, U, sfx, K, TMIN, TMAX)                                             \
+  case code:                                                                                \
+    if (op == FNX_RED_SUM)                                                                  \
+      rw_sum_##sfx(ndim, in_shape, out_shape, window, strides, pad_lo, inner, (const T *)x, \
+                   (T *)y, nout, nwin, nt);                                                 \
+    else                                                                                    \
+      rw_max_##sfx(ndim, in_shape, out_shape, window, strides, pad_lo, inner, (const T *)x, \
+                   (T *)y, nout, nwin, nt);                                                 \
+    return FNX_OK;
+  switch (dtype) {
+    FNX_NUMERIC_TYPES(RW_CASE)
+    default:
+      return FNX_ERR_UNSUPPORTED;
+  }
+#undef RW_CASE
+}

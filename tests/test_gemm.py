@@ -1,0 +1,138 @@
+"""The matmul kernel (kernels/cpu/linalg.c, ``fnx_matmul``) against numpy, called directly.
+
+float32 runs the AVX-512 register-tile path (packed / in-place A and B, masked edge tiles,
+dynamically shared work items); float64 / int32 / int64 run the generic blocked path.  Shapes are
+drawn around the tile sizes (8 x 32), degenerate (1, K = 0) and large enough to go parallel.
+Floats are compared with a float64 product; the bound scales with sum_k |a||b| (each output is a
+sum of k rounded products).  Integers use small values, so the result is exact."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import fnx
+import fnx.numpy as fnp
+from fnx._fnx_kernels import ffi, lib
+
+DTYPES = {np.float32: lib.FNX_FLOAT32, np.float64: lib.FNX_FLOAT64,
+          np.int32: lib.FNX_INT32, np.int64: lib.FNX_INT64}
+# sizes around the register tile (8 rows x 32 columns) and the KC slice (256)
+DIMS = st.sampled_from([1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 129, 255,
+                        257, 300])
+
+
+def _matmul(a, b):
+    """fnx_matmul on (batch, m, k) @ (batch, k, n) arrays"""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    batch, m, k = a.shape
+    n = b.shape[2]
+    c = np.full((batch, m, n), 12345, a.dtype)  # garbage: K = 0 must still write zeros
+    err = lib.fnx_matmul(DTYPES[a.dtype.type], batch, m, n, k, ffi.from_buffer(a),
+                         ffi.from_buffer(b), ffi.from_buffer(c))
+    assert err == 0
+    return c
+
+
+def _operands(rng, dtype, batch, m, k, n):
+    if np.issubdtype(dtype, np.integer):
+        return (rng.integers(-8, 9, (batch, m, k)).astype(dtype),
+                rng.integers(-8, 9, (batch, k, n)).astype(dtype))
+    return (rng.standard_normal((batch, m, k)).astype(dtype),
+            rng.standard_normal((batch, k, n)).astype(dtype))
+
+
+def _check(a, b, c):
+    ref = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    if np.issubdtype(a.dtype, np.integer):
+        np.testing.assert_array_equal(c, ref.astype(a.dtype))
+        return
+    scale = np.matmul(np.abs(a).astype(np.float64), np.abs(b).astype(np.float64))
+    eps = np.finfo(a.dtype).eps
+    k = a.shape[2]
+    bound = 2 * eps * (k + 2) * scale + np.finfo(a.dtype).tiny
+    bad = np.abs(c.astype(np.float64) - ref) > bound
+    assert not bad.any(), f"{bad.sum()} elements off, first at {np.argwhere(bad)[0]}"
+
+
+@pytest.fixture
+def threads():
+    """set the kernel team size; restores the default afterwards"""
+    def set_n(n):
+        fnx.config.update("num_threads", n)
+    yield set_n
+    fnx.config.update("num_threads", None)
+    lib.fnx_set_num_threads(0)
+
+
+@given(dtype=st.sampled_from(list(DTYPES)), batch=st.sampled_from([1, 1, 2, 3]), m=DIMS, k=DIMS,
+       n=DIMS, seed=st.integers(0, 2**31 - 1))
+def test_matmul_matches_numpy(dtype, batch, m, k, n, seed):
+    a, b = _operands(np.random.default_rng(seed), dtype, batch, m, k, n)
+    _check(a, b, _matmul(a, b))
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 5, 1), (1, 64, 100), (100, 64, 1), (5, 0, 7),
+                                   (0, 3, 4), (3, 4, 0), (8, 1, 32), (9, 1, 33), (33, 2, 1000),
+                                   (1000, 3, 33), (7, 1000, 5)])
+def test_matmul_degenerate(dtype, shape):
+    m, k, n = shape
+    a, b = _operands(np.random.default_rng(0), dtype, 2, m, k, n)
+    c = _matmul(a, b)
+    assert c.shape == (2, m, n)
+    _check(a, b, c)
+
+
+# the shapes fnx trains on (MLP batch 128 and its backward products, LSTM B16), plus a few that
+# split unevenly over two threads
+TRAIN_SHAPES = [(128, 784, 512), (128, 512, 512), (128, 512, 10), (784, 128, 512),
+                (128, 512, 784), (512, 128, 10), (128, 10, 512), (16, 64, 512), (16, 128, 512),
+                (128, 16, 512), (257, 300, 129), (1, 2048, 1024), (1030, 17, 2000), (40, 3000, 70)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", TRAIN_SHAPES)
+def test_matmul_threads_agree(threads, dtype, shape):
+    m, k, n = shape
+    a, b = _operands(np.random.default_rng(1), dtype, 1, m, k, n)
+    threads(1)
+    c1 = _matmul(a, b)
+    threads(2)
+    c2 = _matmul(a, b)
+    _check(a, b, c1)
+    _check(a, b, c2)
+    np.testing.assert_allclose(c1, c2, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_matmul_batched_parallel(threads, dtype):
+    """many small products share out over the team, one per thread"""
+    threads(2)
+    a, b = _operands(np.random.default_rng(2), dtype, 64, 40, 33, 70)
+    _check(a, b, _matmul(a, b))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matmul_nonfinite_stays_in_its_row_and_column(dtype):
+    """NaN / inf in A's row i or B's column j reach exactly the outputs numpy says they do:
+    zero padding of partial tiles must never meet a real inf (inf * 0 would leak NaN)"""
+    rng = np.random.default_rng(3)
+    for m, k, n in [(9, 5, 33), (13, 300, 40), (128, 20, 70)]:
+        a, b = _operands(rng, dtype, 1, m, k, n)
+        a[0, m - 1, 0], a[0, 0, k - 1], b[0, 1, n - 1] = np.inf, np.nan, -np.inf
+        c = _matmul(a, b)
+        with np.errstate(invalid="ignore"):
+            ref = np.matmul(a, b)
+        np.testing.assert_array_equal(np.isnan(c), np.isnan(ref))
+        np.testing.assert_array_equal(np.isinf(c), np.isinf(ref))
+
+
+def test_matmul_through_fnx_with_transposed_operands():
+    """x^T @ g and g @ W^T, the backward-pass products, through fnx.numpy"""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    g = rng.standard_normal((128, 512)).astype(np.float32)
+    w = rng.standard_normal((784, 512)).astype(np.float32)
+    got = np.asarray(fnp.asarray(x).T @ fnp.asarray(g))
+    np.testing.assert_allclose(got, x.T.astype(np.float64) @ g, rtol=1e-4, atol=1e-3)
+    got = np.asarray(fnp.asarray(g) @ fnp.asarray(w).T)
+    np.testing.assert_allclose(got, g.astype(np.float64) @ w.T, rtol=1e-4, atol=1e-3)
