@@ -1,0 +1,127 @@
+"""The library-call steps of generated C: a fused program calls the hand-written kernels
+(kernels/cpu) through the function table every entry point receives (``KERNEL_TABLE`` in
+codegen_c), on operands the schedule packed contiguous in the layout each kernel wants."""
+from __future__ import annotations
+
+import math
+
+from .codegen_c import DTYPE_CODE, StepWriter
+from .schedule import Call
+
+_LIB_CODES = {  # enum values of fnx_kernels.h
+    "argmax": 6, "argmin": 7, "cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3,
+    "scatter": 0, "scatter-add": 1, "scatter-mul": 2, "scatter-min": 3, "scatter-max": 4,
+}
+
+
+def write_call(w: StepWriter, step: Call) -> None:
+    eqn = step.eqn
+    name = eqn.primitive.name
+    out_var = eqn.out_binders[0]
+    out = w.buffer(out_var, written=True)
+    ptrs = [w.buffer(v) for v in step.operands]
+    if name == "dot_general":
+        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+        lhs, rhs = eqn.inputs
+        batch = math.prod(lhs.aval.shape[i] for i in lb)
+        k = math.prod(lhs.aval.shape[i] for i in lc)
+        m = math.prod(lhs.aval.shape[i] for i in range(lhs.aval.ndim)
+                      if i not in lc and i not in lb)
+        n = math.prod(rhs.aval.shape[i] for i in range(rhs.aval.ndim)
+                      if i not in rc and i not in rb)
+        if batch * m * n == 0:
+            return
+        if k == 0:
+            w.emit(f"for (int64_t o = 0; o < {batch * m * n}; o++) {out}[o] = 0;")
+            return
+        w.emit(f"if (((fnx_matmul_t)fns[2])({DTYPE_CODE[out_var.aval.dtype]}, {batch}, {m}, "
+               f"{n}, {k}, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
+               "return -1;")
+    elif name in ("argmax", "argmin"):
+        (x,) = eqn.inputs
+        axes = eqn.params["axes"]
+        nred = math.prod(x.aval.shape[a] for a in axes)
+        outer = math.prod(x.aval.shape) // max(nred, 1)
+        if outer == 0:
+            return
+        w.emit(f"if (((fnx_reduce_t)fns[3])({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
+               f"{DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, {nred}, 1, "
+               f"(const char *){ptrs[0]}, (char *){out})) return -1;")
+    elif name.startswith("cum"):
+        (x,) = eqn.inputs
+        axis = eqn.params["axis"]
+        shape = x.aval.shape
+        if math.prod(shape) == 0:
+            return
+        outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+        w.emit(f"if (((fnx_cumulative_t)fns[4])({_LIB_CODES[name]}, "
+               f"{DTYPE_CODE[x.aval.dtype]}, {int(eqn.params['reverse'])}, {outer}, {n}, "
+               f"{inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    elif name.startswith("scatter"):
+        operand, indices, updates = eqn.inputs
+        bd = eqn.params["batch_dims"]
+        shape = operand.aval.shape
+        nb, d, nr = math.prod(shape[:bd]), shape[bd], math.prod(shape[bd + 1:])
+        ni = math.prod(indices.aval.shape[bd:])
+        # the operand's copy was written into `out` by the pack before this call
+        if math.prod(updates.aval.shape) == 0:
+            return
+        idx_code = DTYPE_CODE[step.operands[1].aval.dtype]
+        w.emit(f"if (((fnx_scatter_t)fns[5])({_LIB_CODES[name]}, "
+               f"{DTYPE_CODE[operand.aval.dtype]}, {idx_code}, {nb}, {d}, {nr}, (char *){out}, "
+               f"{ni}, (const char *){ptrs[1]}, (const char *){ptrs[2]})) return -1;")
+    elif name == "conv_general_dilated":
+        _write_conv_call(w, eqn, out, ptrs)
+    elif name.startswith("reduce_window"):
+        _write_reduce_window_call(w, eqn, out, ptrs)
+    else:
+        raise AssertionError(name)
+
+
+def _c_array(values) -> str:
+    return "{" + ", ".join(str(int(v)) for v in values) + "}"
+
+
+def _write_conv_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_conv2d on the packed NHWC input and HWIO filter (fns[7])."""
+    lhs, rhs = eqn.inputs
+    n, h, wd, c = lhs.aval.shape
+    kh, kw, _, o = rhs.aval.shape
+    oshape = eqn.out_binders[0].aval.shape
+    if math.prod(oshape) == 0:
+        return
+    p = eqn.params
+    w.emit("{")
+    w.emit(f"  static const int64_t st[2] = {_c_array(p['window_strides'])}, "
+           f"lo[2] = {_c_array(lo for lo, _ in p['padding'])}, "
+           f"ld[2] = {_c_array(p['lhs_dilation'])}, rd[2] = {_c_array(p['rhs_dilation'])};")
+    w.emit(f"  if (((fnx_conv2d_t)fns[7])({DTYPE_CODE[lhs.aval.dtype]}, {n}, {h}, {wd}, {c}, "
+           f"{kh}, {kw}, {o}, {p['feature_group_count']}, {oshape[1]}, {oshape[2]}, st, lo, "
+           f"ld, rd, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
+           "return -1;")
+    w.emit("}")
+
+
+def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_reduce_window (fns[8]); trailing dimensions the window leaves alone are one
+    contiguous inner run (as the CPU backend does)."""
+    (x,) = eqn.inputs
+    shape = x.aval.shape
+    oshape = eqn.out_binders[0].aval.shape
+    if math.prod(oshape) == 0:
+        return
+    win, strides, pads = (eqn.params[k] for k in ("window_dimensions", "window_strides",
+                                                   "padding"))
+    nd = len(shape)
+    while nd and win[nd - 1] == 1 and strides[nd - 1] == 1 and pads[nd - 1] == (0, 0):
+        nd -= 1
+    inner = math.prod(shape[nd:])
+    code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
+    arr = lambda vals: _c_array(vals[:nd] or (1,))  # noqa: E731
+    w.emit("{")
+    w.emit(f"  static const int64_t ish[] = {arr(shape)}, osh[] = {arr(oshape)}, "
+           f"win[] = {arr(win)}, st[] = {arr(strides)}, "
+           f"lo[] = {_c_array([lo for lo, _ in pads[:nd]] or (0,))};")
+    w.emit(f"  if (((fnx_reduce_window_t)fns[8])({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
+           f"osh, win, st, lo, {inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    w.emit("}")
