@@ -783,74 +783,9 @@ def iota(*, dtype, shape, dimension):
     return np.broadcast_to(counts.reshape(expanded), shape)
 
 
-# ---------------------------------------------------------------------------------------------
-# Convolution and windowed reductions
-# ---------------------------------------------------------------------------------------------
-
-def _dilate_pad(x, dilation, padding, fill):
-    """``x`` with ``dilation - 1`` holes between elements and (lo, hi) edges (negative crops),
-    holes and edges filled with ``fill``."""
-    dilated = np.full([0 if d == 0 else (d - 1) * k + 1 for d, k in zip(x.shape, dilation)],
-                      fill, x.dtype)
-    dilated[tuple(np.s_[::k] for k in dilation)] = x
-    grown = np.pad(dilated, [(max(lo, 0), max(hi, 0)) for lo, hi in padding],
-                   constant_values=fill)
-    return grown[tuple(np.s_[max(-lo, 0):n - max(-hi, 0)]
-                       for n, (lo, hi) in zip(grown.shape, padding))]
-
-
-@_register(lax.conv_p)
-def conv_general_dilated(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
-                         feature_group_count):
-    """lhs NHWC, rhs HWIO: one matmul per (filter tap, group), summed."""
-    acc = _accumulator(lhs.dtype)
-    x = _dilate_pad(lhs.astype(acc), (1,) + tuple(lhs_dilation) + (1,),
-                    ((0, 0),) + tuple(padding) + ((0, 0),), 0)
-    w = rhs.astype(acc)
-    kh, kw, cg, o = w.shape
-    g = feature_group_count
-    og = o // g
-    kd = [0 if k == 0 else (k - 1) * d + 1 for k, d in zip((kh, kw), rhs_dilation)]
-    oh, ow = [(n - k) // s + 1 if n >= k else 0
-              for n, k, s in zip(x.shape[1:3], kd, window_strides)]
-    out = np.zeros((lhs.shape[0], oh, ow, o), acc)
-    if out.size == 0:
-        return out
-    sh, sw = window_strides
-    for i in range(kh):
-        for j in range(kw):
-            y0, x0 = i * rhs_dilation[0], j * rhs_dilation[1]
-            patch = x[:, y0:y0 + (oh - 1) * sh + 1:sh, x0:x0 + (ow - 1) * sw + 1:sw, :]
-            for gi in range(g):
-                out[..., gi * og:(gi + 1) * og] += (patch[..., gi * cg:(gi + 1) * cg]
-                                                    @ w[i, j, :, gi * og:(gi + 1) * og])
-    return out
-
-
-def _reduce_window(x, window_dimensions, window_strides, padding, init, combine):
-    xp = _dilate_pad(x, (1,) * x.ndim, padding, init)
-    out_shape = [max(0, (n - k) // s + 1) if n >= k else 0
-                 for n, k, s in zip(xp.shape, window_dimensions, window_strides)]
-    out = np.full(out_shape, init, x.dtype)
-    if out.size == 0:
-        return out
-    for off in np.ndindex(*window_dimensions):
-        part = xp[tuple(np.s_[o:o + (n - 1) * s + 1:s]
-                        for o, n, s in zip(off, out_shape, window_strides))]
-        out = combine(out, part)
-    return out
-
-
-@_register(lax.reduce_window_sum_p)
-def reduce_window_sum(x, *, window_dimensions, window_strides, padding):
-    acc = _accumulator(x.dtype)
-    return _reduce_window(x.astype(acc), window_dimensions, window_strides, padding, 0, np.add)
-
-
-@_register(lax.reduce_window_max_p)
-def reduce_window_max(x, *, window_dimensions, window_strides, padding):
-    return _reduce_window(x, window_dimensions, window_strides, padding, _max_identity(x.dtype),
-                          np.maximum)
+# Convolution and windowed reductions live in reference_conv.py (registered here, before the
+# table is built).
+from . import reference_conv  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
