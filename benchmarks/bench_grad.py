@@ -212,6 +212,15 @@ def _limit_threads(n: int) -> None:
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
+def emit_table(table: str, out: str | None, append: bool = False) -> None:
+    """Print a results table and, with ``out``, write (or append) it as a fenced block."""
+    print(table)
+    if out:
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+        with open(out, "a" if append else "w") as f:
+            f.write("```\n" + table + "\n```\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
@@ -267,12 +276,7 @@ def main():
     spread = max(losses.values()) - min(losses.values())
     lines.append("")
     lines.append(f"losses agree to {spread:.2e} (max - min over libraries)")
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-        with open(args.out, "a" if args.append else "w") as f:
-            f.write("```\n" + table + "\n```\n")
+    emit_table("\n".join(lines), args.out, args.append)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))       # fnx from this checkout
 
-from bench_grad import _limit_threads, _version, median_times  # noqa: E402
+from bench_grad import _limit_threads, _version, emit_table, median_times  # noqa: E402
 from bench_jit import _first_minus_steady  # noqa: E402
 
 T, B, I, H = 32, 16, 64, 128
@@ -311,12 +311,7 @@ def main():
              "",
              f"losses agree to {max(losses) - min(losses):.2e}, gradient norms to "
              f"{max(norms) - min(norms):.2e} (max - min over rows)"]
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-        with open(args.out, "a" if args.append else "w") as f:
-            f.write("```\n" + table + "\n```\n")
+    emit_table("\n".join(lines), args.out, args.append)
 
 
 if __name__ == "__main__":

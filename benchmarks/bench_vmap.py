@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_grad import _limit_threads, _version, median_times  # noqa: E402
+from bench_grad import _limit_threads, _version, emit_table, median_times  # noqa: E402
 
 SIZES = (784, 256, 10)
 BATCHES = (64, 256)
@@ -239,12 +239,7 @@ def main():
                 cells += f"{'-':>15s}{'-':>13s}"
         diff = max(results[b][1].get(r, 0.0) for b in args.batches)
         lines.append(f"{r:22s}{cells}{diff:23.2e}")
-    table = "\n".join(lines)
-    print(table)
-    if args.out:
-        os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-        with open(args.out, "a" if args.append else "w") as f:
-            f.write("```\n" + table + "\n```\n")
+    emit_table("\n".join(lines), args.out, args.append)
 
 
 if __name__ == "__main__":
