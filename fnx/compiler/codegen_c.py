@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Literal, Var
+from .rows import RowGroup, write_row_group
 from .schedule import FUSIBLE, Call, Loop, Reduce
 
 C_TYPE = {dtypes.bool_: "uint8_t", dtypes.int8: "int8_t", dtypes.uint8: "uint8_t",
@@ -120,6 +121,7 @@ class StepWriter:
         # lines from `split` on then form a range function run by fnx_parallel_for
         self.parallel = None
         self.split = 0
+        self.scratch: dict[int, str] = {}   # id(Var) -> per-row stack array (rows.RowGroup)
 
     # -- buffers and statements --------------------------------------------------------------
 
@@ -206,7 +208,13 @@ class StepWriter:
         eqn = self.sched.producers[id(x)]
         return _FUSED[eqn.primitive.name](self, eqn, idx)
 
+    def declare_scratch(self, v: Var) -> str:
+        name = self.scratch[id(v)] = f"s{len(self.scratch)}"
+        return name
+
     def load(self, v: Var, idx) -> str:
+        if id(v) in self.scratch:       # a row of v, indexed by the position in the row
+            return f"{self.scratch[id(v)]}[{idx[-1]}]"
         p = self.buffer(v)
         if isinstance(idx, Flat):
             return f"{p}[{idx.name}]"
@@ -622,6 +630,37 @@ def _combine(op: str, sfx: str, acc: str, v: str) -> str:
     return f"fnx_s_{op}_{sfx}({acc}, {v})"
 
 
+def emit_accumulate(w: StepWriter, name: str, dtype, acc: str, value, j: str, n: int):
+    """``for j in [0, n): acc = acc (op) value()`` as a loop gcc vectorizes.  Float max/min
+    keep numpy's NaN propagation without a per-element NaN branch in the reduction: the loop
+    is a plain max/min reduction plus a "saw a NaN" flag, applied after it."""
+    op, simd_op = _REDUCE[name]
+    dtype = np.dtype(dtype)
+    nan_flag = dtype.kind == "f" and name in ("reduce_max", "reduce_min")
+    if simd_op is None and name in ("reduce_max", "reduce_min"):
+        simd_op = "max" if name == "reduce_max" else "min"
+    if nan_flag:
+        w.emit("{")
+        w.indent += 1
+        w.emit(f"int nan_seen = {acc} != {acc};   /* the simd combine may drop a NaN acc */")
+        w.emit(f"#pragma omp simd reduction({simd_op}:{acc}) reduction(|:nan_seen)")
+    elif simd_op:
+        w.emit(f"#pragma omp simd reduction({simd_op}:{acc})")
+    w.emit(f"for (int64_t {j} = 0; {j} < {n}; {j}++) {{")
+    w.indent += 1
+    v = value()
+    if nan_flag:
+        cmp = ">" if name == "reduce_max" else "<"
+        w.emit(f"{acc} = {v} {cmp} {acc} ? {v} : {acc};")
+        w.emit(f"nan_seen |= {v} != {v};")
+    else:
+        w.emit(f"{acc} = {_combine(op, SFX[dtype], acc, v)};")
+    w.close_loops(1)
+    if nan_flag:
+        w.emit(f"if (nan_seen) {acc} = ({C_TYPE[dtype]})NAN;")
+        w.close_loops(1)
+
+
 def write_reduce(w: StepWriter, step: Reduce):
     """Accumulate into the output, walking the input in its own order (so the innermost loop
     reads contiguously, whether the reduced axis is the last one or not)."""
@@ -631,13 +670,11 @@ def write_reduce(w: StepWriter, step: Reduce):
     name = eqn.primitive.name
     dtype = x.aval.dtype
     t, sfx = C_TYPE[dtype], SFX[dtype]
-    op, simd_op = _REDUCE[name]
+    op = _REDUCE[name][0]
     out = w.buffer(step.out, written=True)
     shape = tuple(x.aval.shape)
     kept_shape = tuple(d for k, d in enumerate(shape) if k not in axes)
     n_out = math.prod(kept_shape)
-    if simd_op is None and dtype.kind != "f" and name in ("reduce_max", "reduce_min"):
-        simd_op = "max" if name == "reduce_max" else "min"
     w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {_reduce_init(name, dtype)};")
     if math.prod(shape) == 0:
         return
@@ -650,15 +687,10 @@ def write_reduce(w: StepWriter, step: Reduce):
     if last >= 0 and last in axes:
         pos = offset_expr(kept_shape, kept_idx(idx + ["0"]))
         w.emit(f"{t} acc = {out}[{pos}];")
-        if simd_op:
-            w.emit(f"#pragma omp simd reduction({simd_op}:acc)")
-        w.emit(f"for (int64_t i{last} = 0; i{last} < {shape[last]}; i{last}++) {{")
-        w.indent += 1
         saved = dict(w.memo)
-        v = w.value(x, tuple(idx + [f"i{last}"]))
-        w.emit(f"acc = {_combine(op, sfx, 'acc', v)};")
+        emit_accumulate(w, name, dtype, "acc", lambda: w.value(x, tuple(idx + [f"i{last}"])),
+                        f"i{last}", shape[last])
         w.memo = saved
-        w.close_loops(1)
         w.emit(f"{out}[{pos}] = acc;")
     elif last >= 0:
         full = idx + [f"i{last}"]
@@ -685,6 +717,8 @@ def write_step(name: str, sched, step) -> StepWriter:
     elif isinstance(step, Call):
         from .codegen_calls import write_call
         write_call(w, step)
+    elif isinstance(step, RowGroup):
+        write_row_group(w, step)
     else:
         raise AssertionError(step)
     return w

@@ -119,6 +119,8 @@ def schedule(jaxpr: Jaxpr) -> Schedule:
         else:
             sched.steps.append(PyStep(eqn))
             mat.update(id(v) for v in eqn.out_binders)
+    from .rows import fuse_rows     # (rows imports this module)
+    fuse_rows(sched, jaxpr)
     return sched
 
 

@@ -1,0 +1,319 @@
+"""Row fusion: softmax-style chains of row reductions and row-wise loops run as one pass.
+
+``softmax(x) = exp(x - max(x)) / sum(exp(x - max(x)))`` over the last axis schedules as four
+steps -- a max reduction, a loop writing ``e = exp(x - m)``, a sum reduction over ``e``, a loop
+writing ``e / s`` -- and each step streams the whole array through memory.  But every step reads
+the earlier ones' results only *at the same row*: row r of the output needs row r of ``e`` and
+entries r of ``m`` and ``s``.  Such a run of steps becomes one :class:`RowGroup`: a single loop
+over rows (split over threads), and inside it each member's inner loop over that row, in order.
+A row (a few KB) stays in L1/L2 between members, so the array is read from memory once and the
+output written once: the chain runs at memory bandwidth.  A member result that nothing outside
+the group reads (``e`` above) is not even stored: it lives in a per-row scratch array on the
+stack (``scratch``), so it needs no buffer.
+
+Eligible members, for rows of shape ``R`` (all leading dimensions but the last):
+
+* ``Loop`` writing an array of shape ``R + (n,)`` or ``R`` (no transposing packs),
+* ``Reduce`` over the last axis only, of an input of shape ``R + (n,)``,
+
+where every value a member reads from an *earlier member* reaches it through elementwise ops
+and row-preserving broadcasts only (:func:`_row_aligned`): a transpose or slice of a member
+result would read other rows, which may not be computed yet.  Anything materialized before the
+group can be read any way at all.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..core import Literal, Var
+
+# Fewer rows than this and splitting rows over threads loses the parallelism of the separate
+# steps (which split their own, larger, outer loops).
+MIN_ROWS = 16
+# A scratch row lives on the stack of the thread running it (default thread stacks are MBs).
+MAX_SCRATCH_BYTES = 64 * 1024
+
+
+@dataclass
+class RowGroup:
+    rows: tuple                                   # the shared leading shape R
+    steps: list                                   # Loop / Reduce members, in order
+    scratch: set = field(default_factory=set)     # ids of member outputs kept per row only
+
+
+def fuse_rows(sched, jaxpr) -> None:
+    """Replace runs of consecutive row-compatible steps in ``sched.steps`` by RowGroups."""
+    from .schedule import ELEMENTWISE, Loop, Reduce
+    consumers = _consumers(jaxpr)
+    outs = {id(x) for x in jaxpr.outs if isinstance(x, Var)}
+    fusion = _Fusion(sched, ELEMENTWISE, Loop, Reduce)
+    steps, run, rows = [], [], None
+    for step in sched.steps + [None]:
+        if step is not None and run and fusion.joins(step, rows) \
+                and fusion.reads_aligned(step, run, rows):
+            run.append(step)
+            continue
+        steps += fusion.close(run, rows, consumers, outs)
+        r = fusion.rows_of(step) if step is not None else None
+        run, rows = ([step], r) if r is not None else ([], None)
+        if r is None and step is not None:
+            steps.append(step)
+    sched.steps = steps
+
+
+def _row_part(shape, rows):
+    """The non-unit dimensions of ``shape`` after ``rows`` (at most one), or None when shape
+    does not start with ``rows``."""
+    r = len(rows)
+    rest = tuple(d for d in shape[r:] if d != 1)
+    return rest if tuple(shape[:r]) == rows and len(rest) <= 1 else None
+
+
+def _consumers(jaxpr) -> dict:
+    out: dict[int, list] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var):
+                out.setdefault(id(x), []).append(eqn)
+    return out
+
+
+class _Fusion:
+    def __init__(self, sched, elementwise, loop_cls, reduce_cls):
+        self.sched = sched
+        self.elementwise = elementwise
+        self.Loop, self.Reduce = loop_cls, reduce_cls
+
+    def rows_of(self, step):
+        """The row shape R a step iterates over, or None when it cannot join a group."""
+        if isinstance(step, self.Loop) and step.perm is None:
+            shape = tuple(step.out.aval.shape)
+            return shape[:-1] if len(shape) >= 2 else None
+        if isinstance(step, self.Reduce):
+            x = step.eqn.inputs[0]
+            if isinstance(x, Var) and tuple(step.eqn.params["axes"]) == (x.aval.ndim - 1,) \
+                    and x.aval.ndim >= 2:
+                return tuple(x.aval.shape[:-1])
+        return None
+
+    def joins(self, step, rows) -> bool:
+        """Can ``step`` run inside a group over ``rows``: it iterates over those rows (and an
+        inner axis), or it computes one value per row (a loop over exactly ``rows``)."""
+        if self.rows_of(step) == rows:
+            return True
+        return (isinstance(step, self.Loop) and step.perm is None
+                and tuple(step.out.aval.shape) == rows)
+
+    def members_written(self, run) -> set:
+        return {id(s.out) for s in run}
+
+    def reads_aligned(self, step, run, rows) -> bool:
+        written = self.members_written(run)
+        if isinstance(step, self.Reduce):
+            return self._row_aligned(step.eqn.inputs[0], rows, written)
+        if step.src is step.out:       # the loop computes its own value: check its equation
+            eqn = self.sched.producers.get(id(step.out))
+            return eqn is not None and self._eqn_aligned(eqn, rows, written)
+        return self._row_aligned(step.src, rows, written)
+
+    def _row_aligned(self, x, rows, written) -> bool:
+        """Is ``x`` (indexed with the row indices first) free of reads of other rows of the
+        group's results?"""
+        if isinstance(x, Literal) or x.aval.ndim == 0:
+            return True
+        r = len(rows)
+        if id(x) in written:
+            return tuple(x.aval.shape[:r]) == rows and x.aval.ndim <= r + 1
+        if id(x) in self.sched.materialized or id(x) not in self.sched.producers:
+            return True     # computed before the group: any index is fine
+        return self._eqn_aligned(self.sched.producers[id(x)], rows, written)
+
+    def _eqn_aligned(self, eqn, rows, written) -> bool:
+        name = eqn.primitive.name
+        if name in self.elementwise:
+            return all(self._row_aligned(a, rows, written) for a in eqn.inputs)
+        if not any(self._touches(a, written) for a in eqn.inputs):
+            return True
+        if name == "broadcast_in_dim":
+            r = len(rows)
+            (a,) = eqn.inputs
+            dims = tuple(eqn.params["broadcast_dimensions"])
+            keeps_rows = (dims[:r] == tuple(range(r)) and tuple(a.aval.shape[:r]) == rows
+                          and a.aval.ndim <= r + 1 and dims[r:] in ((), (r,)))
+            return keeps_rows and self._row_aligned(a, rows, written)
+        if name in ("reshape", "expand_dims", "squeeze"):
+            # only adding / removing unit axes after the rows (keepdims-style reshapes)
+            (a,) = eqn.inputs
+            out = eqn.out_binders[0]
+            return (_row_part(a.aval.shape, rows) is not None
+                    and _row_part(a.aval.shape, rows) == _row_part(out.aval.shape, rows)
+                    and self._row_aligned(a, rows, written))
+        return False
+
+    def _touches(self, x, written, seen=None) -> bool:
+        """Does the fused expression of ``x`` read any group result?"""
+        if isinstance(x, Literal):
+            return False
+        if id(x) in written:
+            return True
+        if id(x) in self.sched.materialized or id(x) not in self.sched.producers:
+            return False
+        seen = set() if seen is None else seen
+        if id(x) in seen:
+            return False
+        seen.add(id(x))
+        return any(self._touches(a, written, seen)
+                   for a in self.sched.producers[id(x)].inputs)
+
+    # -- closing a run ----------------------------------------------------------------------------
+
+    def close(self, run, rows, consumers, outs) -> list:
+        if len(run) < 2 or math.prod(rows) < MIN_ROWS:
+            return list(run)
+        group = RowGroup(rows, list(run))
+        exclusive = self._exclusive_eqns(run, consumers, outs)
+        for step in run:
+            v = step.out
+            if (isinstance(step, self.Loop) and step.src is step.out and id(v) not in outs
+                    and v.aval.ndim == len(rows) + 1
+                    and v.aval.shape[-1] * v.aval.dtype.itemsize <= MAX_SCRATCH_BYTES
+                    and all(id(e) in exclusive for e in consumers.get(id(v), ()))):
+                group.scratch.add(id(v))
+        return [group]
+
+    def _exclusive_eqns(self, run, consumers, outs) -> set:
+        """Equations evaluated only inside the group's members: the members' own equations and
+        fused equations all of whose results are read only by such equations."""
+        roots = {id(s.eqn) for s in run if isinstance(s, self.Reduce)}
+        roots |= {id(self.sched.producers[id(s.out)]) for s in run
+                  if isinstance(s, self.Loop) and s.src is s.out
+                  and id(s.out) in self.sched.producers}
+        exclusive = set(roots)
+        # fused equations, consumers first: exclusive when every consumer is
+        for eqn in reversed([self.sched.producers[k] for k in _fused_ids(self, run)]):
+            out = eqn.out_binders[0]
+            if id(out) in outs or id(out) in self.sched.materialized:
+                continue
+            users = consumers.get(id(out), ())
+            if users and all(id(u) in exclusive for u in users):
+                exclusive.add(id(eqn))
+        return exclusive
+
+
+def _fused_ids(fusion: _Fusion, run) -> list:
+    """ids of the fused (unmaterialized) values the members compute, producers first."""
+    order: list = []
+    seen: set = set()
+    sched = fusion.sched
+
+    def visit(x):
+        if isinstance(x, Literal) or id(x) in seen:
+            return
+        seen.add(id(x))
+        if id(x) in sched.materialized or id(x) not in sched.producers:
+            return
+        for a in sched.producers[id(x)].inputs:
+            visit(a)
+        order.append(id(x))
+
+    for step in run:
+        if isinstance(step, fusion.Reduce):
+            visit(step.eqn.inputs[0])
+        elif step.src is step.out and id(step.out) in sched.producers:
+            for a in sched.producers[id(step.out)].inputs:
+                visit(a)
+        else:
+            visit(step.src)
+    return order
+
+
+# ---------------------------------------------------------------------------------------------
+# Code generation
+# ---------------------------------------------------------------------------------------------
+
+def write_row_group(w, group: RowGroup) -> None:
+    """One loop over rows; inside, each member's loop over that row."""
+    from . import codegen_c as cg
+    rows = group.rows
+    r = len(rows)
+    nrows = math.prod(rows)
+    work = sum(math.prod(_iteration_shape(s, cg)) for s in group.steps)
+    for step in group.steps:                 # declare outputs first: they are written
+        if id(step.out) not in group.scratch:
+            w.buffer(step.out, written=True)
+    if work >= cg.PAR_MIN and nrows > 1:
+        w.begin_parallel(nrows, work)
+        w.emit("for (int64_t row = lo; row < hi; row++) {")
+    else:
+        w.emit(f"for (int64_t row = 0; row < {nrows}; row++) {{")
+    w.indent += 1
+    idx = _decode_row(w, rows)
+    for step in group.steps:
+        if id(step.out) in group.scratch:
+            name = w.declare_scratch(step.out)
+            w.emit(f"{cg.C_TYPE[step.out.aval.dtype]} {name}[{step.out.aval.shape[-1]}] "
+                   "__attribute__((aligned(64)));")
+    for step in group.steps:
+        saved = dict(w.memo)
+        w.emit("{")             # a block per member: each declares its own accumulator
+        w.indent += 1
+        if isinstance(step, cg.Reduce):
+            _write_row_reduce(w, step, idx, cg)
+        else:
+            _write_row_loop(w, step, idx, cg)
+        w.close_loops(1)
+        w.memo = saved
+    w.close_loops(1)
+
+
+def _iteration_shape(step, cg):
+    return step.eqn.inputs[0].aval.shape if isinstance(step, cg.Reduce) else step.out.aval.shape
+
+
+def _decode_row(w, rows) -> tuple:
+    """C index variables i0..i{r-1} of the row number ``row`` (row-major)."""
+    names = []
+    stride = math.prod(rows)
+    for k, d in enumerate(rows):
+        stride //= d
+        expr = "row" if stride == 1 else f"row / {stride}"
+        if k > 0:
+            expr = f"({expr}) % {d}"
+        w.emit(f"const int64_t i{k} = {expr};")
+        names.append(f"i{k}")
+    return tuple(names)
+
+
+def _write_row_loop(w, step, idx, cg) -> None:
+    v_out = step.out
+    shape = tuple(v_out.aval.shape)
+    if len(shape) == len(idx):          # one value per row
+        v = cg._root(w, step, idx)
+        out = w.buffer(v_out, written=True)
+        w.emit(f"{out}[{cg.offset_expr(shape, idx)}] = {cg._cast(v, step.src, v_out.aval.dtype)};")
+        return
+    j = f"i{len(idx)}"
+    full = idx + (j,)
+    if id(v_out) in w.scratch:
+        target = f"{w.scratch[id(v_out)]}[{j}]"
+    else:
+        target = f"{w.buffer(v_out, written=True)}[{cg.offset_expr(shape, full)}]"
+    w.emit("#pragma omp simd")
+    w.emit(f"for (int64_t {j} = 0; {j} < {shape[-1]}; {j}++) {{")
+    w.indent += 1
+    v = cg._root(w, step, full)
+    w.emit(f"{target} = {cg._cast(v, step.src, v_out.aval.dtype)};")
+    w.close_loops(1)
+
+
+def _write_row_reduce(w, step, idx, cg) -> None:
+    eqn = step.eqn
+    (x,) = eqn.inputs
+    dtype = x.aval.dtype
+    out = w.buffer(step.out, written=True)
+    j = f"i{len(idx)}"
+    w.emit(f"{cg.C_TYPE[dtype]} acc = {cg._reduce_init(eqn.primitive.name, dtype)};")
+    cg.emit_accumulate(w, eqn.primitive.name, dtype, "acc",
+                       lambda: w.value(x, idx + (j,)), j, x.aval.shape[-1])
+    w.emit(f"{out}[{cg.offset_expr(step.out.aval.shape, idx)}] = acc;")
