@@ -489,6 +489,32 @@ def _reduce_window_call(computation):
     return call
 
 
+def select_window_cases(scatter):
+    """select_and_gather_add (source shaped like the operand) / select_and_scatter_add (source
+    shaped like the pooled output): window geometry as reduce_window_cases."""
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            shape = draw(shapes(min_rank=1, max_rank=3))
+            window = tuple(draw(st.integers(1, 3)) for _ in shape)
+            strides = tuple(draw(st.integers(1, 2)) for _ in shape)
+            padding = tuple(draw(st.tuples(st.integers(0, 2), st.integers(0, 2)))
+                            for _ in shape)
+            pooled = tuple(max(0, (n + lo + hi - k) // s + 1) if n + lo + hi >= k else 0
+                           for n, k, s, (lo, hi) in zip(shape, window, strides, padding))
+            source = draw(arrays(dtype, pooled if scatter else shape, "general"))
+            operand = draw(arrays(dtype, shape, "general"))
+            return LaxCase((source, operand), {"window_dimensions": window,
+                                               "window_strides": strides, "padding": padding})
+        return case()
+    return build
+
+
+def _select_window_call(fn, case):
+    p = case.params
+    return fn(*case.operands, p["window_dimensions"], p["window_strides"], p["padding"])
+
+
 def reduce_cases(kind="general"):
     def build(dtype):
         @st.composite
@@ -926,6 +952,19 @@ CONV_ROWS = [
             True, call=_reduce_window_call("max"),
             errors=(ErrorCase((A("float32", 3, 3),), _WINDOW_PARAMS, ("float32[3, 3]",)),
                     ErrorCase((A("bool", 3),), _WINDOW_PARAMS, ("bool",)))),
+    LaxSpec("select_and_gather_add", lax.select_and_gather_add, select_window_cases(False),
+            FLOATING, True, call=_select_window_call,
+            binds=lambda c: all(np.size(x) for x in c.operands),
+            errors=(ErrorCase((A("float32", 4), A("float32", 3)), _WINDOW_PARAMS,
+                              ("(4,)", "(3,)")),
+                    ErrorCase((A("int32", 3), A("int32", 3)), _WINDOW_PARAMS, ("int32",)))),
+    LaxSpec("select_and_scatter_add", lax.select_and_scatter_add, select_window_cases(True),
+            FLOATING, True, call=_select_window_call,
+            binds=lambda c: all(np.size(x) for x in c.operands),
+            errors=(ErrorCase((A("float32", 3), A("float32", 3)), _WINDOW_PARAMS,
+                              ("(3,)", "(2,)")),
+                    ErrorCase((A("float32", 2), A("float64", 3)), _WINDOW_PARAMS,
+                              ("float32", "float64")))),
 ]
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 
-from ..lax.conv import conv_p, reduce_window_max_p, reduce_window_sum_p
+from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p, select_and_gather_add_p,
+                        select_and_scatter_add_p)
 from .cpu import (IMPLS, _DTYPE_CODE, _check, _contiguous, _empty, _i64, _wrap, ffi, lib)
 
 
@@ -36,18 +37,10 @@ def _reduce_window_impl(prim, code):
         out = _empty(aval.shape, aval.dtype)
         if out.size:
             v = _contiguous(x._value)
-            # trailing dimensions the window leaves alone run as contiguous vectors
-            nd = v.ndim
-            while nd and window_dimensions[nd - 1] == 1 and window_strides[nd - 1] == 1 \
-                    and padding[nd - 1] == (0, 0):
-                nd -= 1
-            inner = math.prod(v.shape[nd:])
-            rc = lib.fnx_reduce_window(code, _DTYPE_CODE[v.dtype], nd, _i64(v.shape[:nd] or (1,)),
-                                       _i64(aval.shape[:nd] or (1,)),
-                                       _i64(window_dimensions[:nd] or (1,)),
-                                       _i64(window_strides[:nd] or (1,)),
-                                       _i64([p[0] for p in padding[:nd]] or (0,)), inner,
-                                       ffi.from_buffer(v), ffi.from_buffer(out))
+            geom = _window_geometry(v.shape, window_dimensions, window_strides, padding,
+                                    aval.shape)
+            rc = lib.fnx_reduce_window(code, _DTYPE_CODE[v.dtype], *geom, ffi.from_buffer(v),
+                                       ffi.from_buffer(out))
             _check(rc, prim.name, x)
         return _wrap(out, aval.weak_type)
     return impl
@@ -56,3 +49,36 @@ def _reduce_window_impl(prim, code):
 IMPLS["conv_general_dilated"] = _conv_impl
 IMPLS["reduce_window_sum"] = _reduce_window_impl(reduce_window_sum_p, lib.FNX_RED_SUM)
 IMPLS["reduce_window_max"] = _reduce_window_impl(reduce_window_max_p, lib.FNX_RED_MAX)
+
+
+def _window_geometry(shape, window_dimensions, window_strides, padding, out_shape):
+    """(ndim, in_shape, out_shape, window, strides, pad_lo, inner) for the window kernels:
+    trailing dimensions the window leaves alone run as one contiguous inner vector."""
+    nd = len(shape)
+    while nd and window_dimensions[nd - 1] == 1 and window_strides[nd - 1] == 1 \
+            and padding[nd - 1] == (0, 0):
+        nd -= 1
+    inner = math.prod(shape[nd:])
+    return (nd or 1, _i64(shape[:nd] or (1,)), _i64(out_shape[:nd] or (1,)),
+            _i64(window_dimensions[:nd] or (1,)), _i64(window_strides[:nd] or (1,)),
+            _i64([p[0] for p in padding[:nd]] or (0,)), inner)
+
+
+def _select_impl(prim, op):
+    def impl(source, operand, *, window_dimensions, window_strides, padding):
+        aval = prim.abstract_eval(source, operand, window_dimensions=window_dimensions,
+                                  window_strides=window_strides, padding=padding)
+        out = _empty(aval.shape, aval.dtype)
+        if out.size:
+            x, src = _contiguous(operand._value), _contiguous(source._value)
+            pooled = src.shape if op == lib.FNX_SELECT_SCATTER else aval.shape
+            geom = _window_geometry(x.shape, window_dimensions, window_strides, padding, pooled)
+            rc = lib.fnx_select_window(op, _DTYPE_CODE[x.dtype], *geom, ffi.from_buffer(x),
+                                       ffi.from_buffer(src), ffi.from_buffer(out))
+            _check(rc, prim.name, source, operand)
+        return _wrap(out, aval.weak_type)
+    return impl
+
+
+IMPLS["select_and_gather_add"] = _select_impl(select_and_gather_add_p, lib.FNX_SELECT_GATHER)
+IMPLS["select_and_scatter_add"] = _select_impl(select_and_scatter_add_p, lib.FNX_SELECT_SCATTER)

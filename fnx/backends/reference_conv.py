@@ -72,3 +72,41 @@ def reduce_window_sum(x, *, window_dimensions, window_strides, padding):
 def reduce_window_max(x, *, window_dimensions, window_strides, padding):
     return _reduce_window(x, window_dimensions, window_strides, padding, _max_identity(x.dtype),
                           np.maximum)
+
+
+def _selected_positions(x, window_dimensions, window_strides, padding):
+    """Per window (pooled index): the flat index into ``x`` of its first maximum or first NaN,
+    -1 for a window of padding only.  Plain loops: an oracle, not a fast path."""
+    out_shape = [max(0, (n + lo + hi - k) // s + 1) if n + lo + hi >= k else 0
+                 for n, k, s, (lo, hi) in zip(x.shape, window_dimensions, window_strides,
+                                             padding)]
+    sel = np.full(out_shape, -1, np.int64)
+    for o in np.ndindex(*out_shape):
+        best, best_v = -1, None
+        for k in np.ndindex(*window_dimensions):
+            q = tuple(oi * s + ki - lo for oi, ki, s, (lo, _) in
+                      zip(o, k, window_strides, padding))
+            if any(qi < 0 or qi >= n for qi, n in zip(q, x.shape)):
+                continue
+            v = x[q]
+            if best < 0 or (not np.isnan(best_v) and (v > best_v or np.isnan(v))):
+                best, best_v = int(np.ravel_multi_index(q, x.shape)), v
+        sel[o] = best
+    return sel
+
+
+@_register(lax.select_and_gather_add_p)
+def select_and_gather_add(tangent, operand, *, window_dimensions, window_strides, padding):
+    sel = _selected_positions(operand, window_dimensions, window_strides, padding)
+    flat = tangent.reshape(-1)
+    return np.where(sel >= 0, flat[np.maximum(sel, 0)] if flat.size else 0,
+                    0).astype(tangent.dtype)
+
+
+@_register(lax.select_and_scatter_add_p)
+def select_and_scatter_add(source, operand, *, window_dimensions, window_strides, padding):
+    sel = _selected_positions(operand, window_dimensions, window_strides, padding)
+    out = np.zeros(operand.size, source.dtype)
+    keep = sel >= 0
+    np.add.at(out, sel[keep], source[keep])
+    return out.reshape(operand.shape)

@@ -39,7 +39,7 @@ _REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
-                "fnx_reduce_window")
+                "fnx_reduce_window", "fnx_select_window")
 _KERNEL_TYPEDEFS = """
 typedef char *(*fnx_alloc_t)(int64_t);
 typedef void (*fnx_free_t)(char *);
@@ -58,6 +58,9 @@ typedef int (*fnx_conv2d_t)(int, int64_t, int64_t, int64_t, int64_t, int64_t, in
 typedef int (*fnx_reduce_window_t)(int, int, int, const int64_t *, const int64_t *,
                                    const int64_t *, const int64_t *, const int64_t *, int64_t,
                                    const char *, char *);
+typedef int (*fnx_select_window_t)(int, int, int, const int64_t *, const int64_t *,
+                                   const int64_t *, const int64_t *, const int64_t *, int64_t,
+                                   const char *, const char *, char *);
 """
 
 

@@ -74,6 +74,8 @@ def write_call(w: StepWriter, step: Call) -> None:
         _write_conv_call(w, eqn, out, ptrs)
     elif name.startswith("reduce_window"):
         _write_reduce_window_call(w, eqn, out, ptrs)
+    elif name.startswith("select_and_"):
+        _write_select_window_call(w, eqn, out, ptrs)
     else:
         raise AssertionError(name)
 
@@ -102,26 +104,50 @@ def _write_conv_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     w.emit("}")
 
 
-def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
-    """fnx_reduce_window (fns[8]); trailing dimensions the window leaves alone are one
-    contiguous inner run (as the CPU backend does)."""
-    (x,) = eqn.inputs
+def _window_geometry(eqn, x, pooled_shape):
+    """(ndim, C array initializers...) of a window kernel call; trailing dimensions the window
+    leaves alone are one contiguous inner run (as the CPU backend does)."""
     shape = x.aval.shape
-    oshape = eqn.out_binders[0].aval.shape
-    if math.prod(oshape) == 0:
-        return
     win, strides, pads = (eqn.params[k] for k in ("window_dimensions", "window_strides",
                                                    "padding"))
     nd = len(shape)
     while nd and win[nd - 1] == 1 and strides[nd - 1] == 1 and pads[nd - 1] == (0, 0):
         nd -= 1
     inner = math.prod(shape[nd:])
-    code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
     arr = lambda vals: _c_array(vals[:nd] or (1,))  # noqa: E731
+    decl = (f"static const int64_t ish[] = {arr(shape)}, osh[] = {arr(pooled_shape)}, "
+            f"win[] = {arr(win)}, st[] = {arr(strides)}, "
+            f"lo[] = {_c_array([lo for lo, _ in pads[:nd]] or (0,))};")
+    return max(nd, 1), decl, inner
+
+
+def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_reduce_window (fns[8])."""
+    (x,) = eqn.inputs
+    oshape = eqn.out_binders[0].aval.shape
+    if math.prod(oshape) == 0:
+        return
+    nd, decl, inner = _window_geometry(eqn, x, oshape)
+    code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
     w.emit("{")
-    w.emit(f"  static const int64_t ish[] = {arr(shape)}, osh[] = {arr(oshape)}, "
-           f"win[] = {arr(win)}, st[] = {arr(strides)}, "
-           f"lo[] = {_c_array([lo for lo, _ in pads[:nd]] or (0,))};")
+    w.emit("  " + decl)
     w.emit(f"  if (((fnx_reduce_window_t)fns[8])({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
            f"osh, win, st, lo, {inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    w.emit("}")
+
+
+def _write_select_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_select_window (fns[9]) for select_and_gather_add / select_and_scatter_add; the
+    operands are packed as (source, operand)."""
+    source, operand = eqn.inputs
+    gather = eqn.primitive.name == "select_and_gather_add"
+    pooled = eqn.out_binders[0].aval.shape if gather else source.aval.shape
+    if math.prod(eqn.out_binders[0].aval.shape) == 0:
+        return
+    nd, decl, inner = _window_geometry(eqn, operand, pooled)
+    w.emit("{")
+    w.emit("  " + decl)
+    w.emit(f"  if (((fnx_select_window_t)fns[9])({0 if gather else 1}, "
+           f"{DTYPE_CODE[operand.aval.dtype]}, {nd}, ish, osh, win, st, lo, {inner}, "
+           f"(const char *){ptrs[1]}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     w.emit("}")

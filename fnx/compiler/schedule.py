@@ -46,7 +46,8 @@ FUSIBLE = ELEMENTWISE | MOVEMENT
 REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and reduce_or".split())
 LIBRARY = frozenset("""dot_general cumsum cumprod cummax cummin argmax argmin
     scatter scatter-add scatter-mul scatter-min scatter-max
-    conv_general_dilated reduce_window_sum reduce_window_max""".split())
+    conv_general_dilated reduce_window_sum reduce_window_max
+    select_and_gather_add select_and_scatter_add""".split())
 NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
 
 # Cheap to recompute per use: index remaps and one-operand casts, never materialized just for
@@ -212,7 +213,7 @@ def _library_call(eqn, sched: Schedule) -> Call:
         return Call(eqn, [_pack(sched, x, kept + tuple(axes))])
     if name.startswith("cum") or name.startswith("reduce_window"):
         return Call(eqn, [_pack(sched, eqn.inputs[0], None)])
-    if name == "conv_general_dilated":  # NHWC / HWIO, contiguous
+    if name in ("conv_general_dilated", "select_and_gather_add", "select_and_scatter_add"):
         return Call(eqn, [_pack(sched, x, None) for x in eqn.inputs])
     if name.startswith("scatter"):
         # the kernel updates a copy of the operand in place: write that copy into the output

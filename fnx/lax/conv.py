@@ -13,7 +13,6 @@ reduction's identity.  ``max_pool`` / ``avg_pool`` are NHWC helpers on top.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import operator
 
@@ -24,12 +23,12 @@ from ..core import Array, Primitive, ShapedArray, Tracer, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ..interpreters import ad, batching
 from ._util import as_operand, as_operands, check_same_dtypes
-from .shape import (_linear_transpose, broadcast_in_dim, concatenate, expand_dims, pad,
-                    reshape, rev, slice, transpose)
+from .shape import _linear_transpose, broadcast_in_dim, expand_dims, pad, reshape, rev, transpose
 
 __all__ = ["conv_general_dilated", "conv", "conv_with_general_padding", "padtype_to_pads",
            "reduce_window", "max_pool", "avg_pool", "conv_p", "reduce_window_max_p",
-           "reduce_window_sum_p"]
+           "reduce_window_sum_p", "select_and_gather_add", "select_and_scatter_add",
+           "select_and_gather_add_p", "select_and_scatter_add_p"]
 
 _CONV_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 _WINDOW_DTYPES = dtypes.NUMERIC
@@ -130,8 +129,8 @@ ad.defjvp(conv_p,
           lambda g, lhs, rhs, **params: bind(conv_p, lhs, g, **params))
 
 
-def _zeros(shape, dtype):
-    return broadcast_in_dim(Array(np.zeros((), dtype)), tuple(shape), ())
+def _zeros(shape, dtype, weak_type=False):
+    return broadcast_in_dim(Array(np.zeros((), dtype), weak_type=weak_type), tuple(shape), ())
 
 
 def _conv_lhs_cotangent(ct, rhs, lhs_shape, *, window_strides, padding, lhs_dilation,
@@ -399,39 +398,144 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _window_patches(x, fill, window_dimensions, window_strides, padding, out_shape):
-    """(K, *out_shape): the K = prod(window) elements of every window, padding = ``fill``."""
-    xp = pad(x, Array(np.array(fill, x.dtype)), tuple((lo, hi, 0) for lo, hi in padding))
-    parts = []
-    for off in itertools.product(*[range(k) for k in window_dimensions]):
-        limit = tuple(o + (n - 1) * s + 1 for o, n, s in zip(off, out_shape, window_strides))
-        parts.append(expand_dims(slice(xp, off, limit, window_strides), (0,)))
-    return concatenate(parts, 0)
-
-
 def _reduce_window_max_jvp(g, x, *, window_dimensions, window_strides, padding):
-    """The tangent of each window's maximum is the tangent at its (first) argmax: the windows
-    of x and of the tangent are gathered as patches and a one-hot of the argmax selects."""
-    from .elementwise import convert_element_type, eq, mul
-    from .reduction import argmax, reduce_sum
-    from .shape import broadcasted_iota
-    out_shape = _window_abstract_eval("reduce_window_max")(
-        x, window_dimensions=window_dimensions, window_strides=window_strides,
-        padding=padding).shape
-    if 0 in out_shape:
-        return _zeros(out_shape, g.dtype)
-    px = _window_patches(x, _lowest(x.dtype), window_dimensions, window_strides, padding,
-                         out_shape)
-    pg = _window_patches(g, 0, window_dimensions, window_strides, padding, out_shape)
-    idx = argmax(px, 0)
-    nd = len(out_shape)
-    onehot = eq(broadcasted_iota(dtypes.int32, tuple(px.shape), 0),
-                broadcast_in_dim(idx, tuple(px.shape), tuple(range(1, nd + 1))))
-    return reduce_sum(mul(convert_element_type(onehot, g.dtype), pg), (0,))
+    """The tangent of each window's maximum is the tangent at its argmax (JAX's rule too)."""
+    return select_and_gather_add(g, x, window_dimensions, window_strides, padding)
 
 
 ad.defjvp(reduce_window_max_p, _reduce_window_max_jvp)
 batching.batching_rules[reduce_window_max_p] = _window_batching_rule(reduce_window_max_p)
+
+
+# =============================================================================================
+# select_and_gather_add / select_and_scatter_add: the derivatives of max pooling
+# =============================================================================================
+# Every window of ``operand`` selects the position of its maximum (the first maximum, or the
+# first NaN; never padding).  select_and_gather_add(t, operand) reads ``t`` at the selected
+# positions (pooled shape) -- the JVP of reduce_window_max; select_and_scatter_add(s, operand)
+# adds the pooled ``s`` into zeros of the operand's shape at those positions -- its transpose,
+# i.e. the max-pool gradient.  Each is linear in its first operand and the transpose of the
+# other; the selection is piecewise constant in ``operand`` (no tangent flows through it).
+# One kernel (fnx_select_window) replaces the patch stacking + argmax + one-hot that a
+# composition of primitives would need (a 4x copy of the activations for 2x2 pooling).
+
+_SELECT_DTYPES = (dtypes.float32, dtypes.float64)
+
+
+def _select_check(name, source, operand, window_dimensions, window_strides, padding,
+                  source_shape):
+    if operand.dtype not in _SELECT_DTYPES or source.dtype != operand.dtype:
+        raise dtype_error(name, "needs float32 / float64 operands of one dtype", source, operand)
+    if tuple(source.shape) != tuple(source_shape):
+        raise shape_error(name, f"source shape {tuple(source.shape)} must be "
+                          f"{tuple(source_shape)} for an operand of shape "
+                          f"{tuple(operand.shape)}", source, operand)
+
+
+def _pooled_shape(operand, window_dimensions, window_strides, padding):
+    return _window_abstract_eval("reduce_window_max")(
+        operand, window_dimensions=window_dimensions, window_strides=window_strides,
+        padding=padding).shape
+
+
+select_and_gather_add_p = Primitive("select_and_gather_add")
+
+
+@select_and_gather_add_p.def_abstract_eval
+def _select_and_gather_add_abstract_eval(tangent, operand, *, window_dimensions,
+                                         window_strides, padding):
+    out_shape = _pooled_shape(operand, window_dimensions, window_strides, padding)
+    _select_check("select_and_gather_add", tangent, operand, window_dimensions,
+                  window_strides, padding, operand.shape)
+    return ShapedArray(out_shape, tangent.dtype, tangent.weak_type)
+
+
+def _select_and_gather_add_transpose(ct, tangent, operand, **params):
+    if ad.is_undefined(operand):
+        raise NotImplementedError("select_and_gather_add is not linear in its operand")
+    return [_select_and_scatter_add_or_zeros(ct, operand, tangent.aval.shape, **params), None]
+
+
+ad.defjvp(select_and_gather_add_p,
+          lambda g, tangent, operand, **params: bind(select_and_gather_add_p, g, operand,
+                                                     **params),
+          None)
+ad.deftranspose(select_and_gather_add_p, _select_and_gather_add_transpose)
+
+
+select_and_scatter_add_p = Primitive("select_and_scatter_add")
+
+
+@select_and_scatter_add_p.def_abstract_eval
+def _select_and_scatter_add_abstract_eval(source, operand, *, window_dimensions,
+                                          window_strides, padding):
+    out_shape = _pooled_shape(operand, window_dimensions, window_strides, padding)
+    _select_check("select_and_scatter_add", source, operand, window_dimensions,
+                  window_strides, padding, out_shape)
+    return ShapedArray(operand.shape, source.dtype, source.weak_type)
+
+
+def _select_and_scatter_add_transpose(ct, source, operand, **params):
+    if ad.is_undefined(operand):
+        raise NotImplementedError("select_and_scatter_add is not linear in its operand")
+    return [bind(select_and_gather_add_p, ct, operand, **params), None]
+
+
+ad.defjvp(select_and_scatter_add_p,
+          lambda g, source, operand, **params: bind(select_and_scatter_add_p, g, operand,
+                                                    **params),
+          None)
+ad.deftranspose(select_and_scatter_add_p, _select_and_scatter_add_transpose)
+
+
+def _select_and_scatter_add_or_zeros(ct, operand, shape, **params):
+    if 0 in shape or 0 in ct.shape:
+        return _zeros(shape, ct.dtype, ct.weak_type)
+    return bind(select_and_scatter_add_p, ct, operand, **params)
+
+
+def _select_batching_rule(prim):
+    """Batch both operands along a new leading window dimension of size 1."""
+    def rule(axis_size, args, dims, *, window_dimensions, window_strides, padding):
+        src, operand = (batching.move_to(x, d, axis_size, 0) for x, d in zip(args, dims))
+        return bind(prim, src, operand, window_dimensions=(1,) + window_dimensions,
+                    window_strides=(1,) + window_strides, padding=((0, 0),) + padding), 0
+    return rule
+
+
+batching.batching_rules[select_and_gather_add_p] = _select_batching_rule(select_and_gather_add_p)
+batching.batching_rules[select_and_scatter_add_p] = _select_batching_rule(
+    select_and_scatter_add_p)
+
+
+def select_and_gather_add(tangent, operand, window_dimensions, window_strides, padding):
+    """``tangent`` at the position of every window's maximum of ``operand`` (the JVP of
+    ``reduce_window`` max); ``padding`` is explicit (lo, hi) pairs."""
+    t, x = as_operands(tangent, operand)
+    window_dimensions, window_strides, padding = _window_params(
+        window_dimensions, window_strides, padding)
+    if 0 in _pooled_shape(x, window_dimensions, window_strides, padding) or 0 in x.shape:
+        return _zeros(_pooled_shape(x, window_dimensions, window_strides, padding), t.dtype,
+                      t.weak_type)
+    return bind(select_and_gather_add_p, t, x, window_dimensions=window_dimensions,
+                window_strides=window_strides, padding=padding)
+
+
+def select_and_scatter_add(source, operand, window_dimensions, window_strides, padding):
+    """Zeros of ``operand``'s shape plus each element of ``source`` (one per window) added at
+    the position of that window's maximum of ``operand``: the gradient of max pooling."""
+    s, x = as_operands(source, operand)
+    window_dimensions, window_strides, padding = _window_params(
+        window_dimensions, window_strides, padding)
+    return _select_and_scatter_add_or_zeros(s, x, tuple(x.shape),
+                                            window_dimensions=window_dimensions,
+                                            window_strides=window_strides, padding=padding)
+
+
+def _window_params(window_dimensions, window_strides, padding):
+    return (tuple(operator.index(k) for k in window_dimensions),
+            tuple(operator.index(k) for k in window_strides),
+            tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding))
 
 
 def _computation_kind(computation):

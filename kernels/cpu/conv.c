@@ -180,3 +180,124 @@ int fnx_reduce_window(int op, int dtype, int ndim, const int64_t *in_shape,
   }
 #undef RW_CASE
 }
+
+/* ---- max-window selection: the derivative of max pooling -----------------------------------
+ * Per window and per inner element: the first inside position holds the running best, a later
+ * one takes over when it is larger or NaN (unless the best is already NaN) -- the first
+ * maximum, or the first NaN, as argmax picks.  The inner elements run in chunks so the
+ * compare-and-select over them vectorizes. */
+#define SEL_CHUNK 256
+
+#define DEF_SELECT(sfx, T)                                                                      \
+  static void select_##sfx(int op, int nd, const int64_t *in_shape, const int64_t *out_shape,  \
+                           const int64_t *win, const int64_t *str, const int64_t *plo,         \
+                           int64_t inner, const T *x, const T *src, T *y, int64_t o_lo,        \
+                           int64_t o_hi, int64_t nwin) {                                       \
+    int64_t in_strides[FNX_MAX_NDIM];                                                           \
+    int64_t acc = inner;                                                                        \
+    for (int d = nd - 1; d >= 0; d--) {                                                         \
+      in_strides[d] = acc;                                                                      \
+      acc *= in_shape[d];                                                                       \
+    }                                                                                           \
+    T best[SEL_CHUNK];                                                                          \
+    int64_t at[SEL_CHUNK];                                                                      \
+    for (int64_t oi = o_lo; oi < o_hi; oi++) {                                                  \
+      int64_t start[FNX_MAX_NDIM];                                                              \
+      int64_t rem = oi;                                                                         \
+      for (int d = nd - 1; d >= 0; d--) {                                                       \
+        start[d] = (rem % out_shape[d]) * str[d] - plo[d];                                      \
+        rem /= out_shape[d];                                                                    \
+      }                                                                                         \
+      for (int64_t e0 = 0; e0 < inner; e0 += SEL_CHUNK) {                                       \
+        const int64_t ne = fnx_min64(SEL_CHUNK, inner - e0);                                    \
+        int64_t kk[FNX_MAX_NDIM] = {0};                                                         \
+        int found = 0;                                                                          \
+        for (int64_t wi = 0; wi < nwin; wi++) {                                                 \
+          int64_t off = 0;                                                                      \
+          int inside = 1;                                                                       \
+          for (int d = 0; d < nd; d++) {                                                        \
+            const int64_t q = start[d] + kk[d];                                                 \
+            if (q < 0 || q >= in_shape[d]) { inside = 0; break; }                               \
+            off += q * in_strides[d];                                                           \
+          }                                                                                     \
+          if (inside) {                                                                         \
+            const T *xr = x + off + e0;                                                         \
+            if (!found) {                                                                       \
+              for (int64_t e = 0; e < ne; e++) { best[e] = xr[e]; at[e] = off; }                \
+              found = 1;                                                                        \
+            } else {                                                                            \
+              _Pragma("omp simd")                                                               \
+              for (int64_t e = 0; e < ne; e++) {                                                \
+                const T v = xr[e];                                                              \
+                const int take = best[e] == best[e] && (v > best[e] || v != v);                 \
+                best[e] = take ? v : best[e];                                                   \
+                at[e] = take ? off : at[e];                                                     \
+              }                                                                                 \
+            }                                                                                   \
+          }                                                                                     \
+          for (int d = nd - 1; d >= 0; d--) { /* odometer over the window */                    \
+            if (++kk[d] < win[d]) break;                                                        \
+            kk[d] = 0;                                                                          \
+          }                                                                                     \
+        }                                                                                       \
+        T *yo = y + oi * inner + e0;                                                            \
+        const T *so = src + oi * inner + e0;                                                    \
+        if (op == FNX_SELECT_GATHER) {                                                          \
+          for (int64_t e = 0; e < ne; e++) yo[e] = found ? src[at[e] + e0 + e] : (T)0;          \
+        } else if (found) {                                                                     \
+          for (int64_t e = 0; e < ne; e++) y[at[e] + e0 + e] += so[e];                          \
+        }                                                                                       \
+      }                                                                                         \
+    }                                                                                           \
+  }
+DEF_SELECT(f32, float)
+DEF_SELECT(f64, double)
+
+/* Scatters race when windows overlap across threads.  Safe splits: any, when no two windows
+ * overlap (stride >= window everywhere); or along the first dimension, when its window is 1
+ * wide at stride 1 without padding (each slice then reads and writes only its own slice). */
+static int64_t select_split_block(int op, int nd, const int64_t *out_shape,
+                                  const int64_t *win, const int64_t *str, const int64_t *plo) {
+  if (op == FNX_SELECT_GATHER) return 1;
+  int disjoint = 1;
+  for (int d = 0; d < nd; d++) disjoint &= str[d] >= win[d];
+  if (disjoint) return 1;
+  if (win[0] == 1 && str[0] == 1 && plo[0] == 0) {
+    int64_t block = 1;
+    for (int d = 1; d < nd; d++) block *= out_shape[d];
+    return block;
+  }
+  return 0;
+}
+
+int fnx_select_window(int op, int dtype, int ndim, const int64_t *in_shape,
+                      const int64_t *out_shape, const int64_t *window, const int64_t *strides,
+                      const int64_t *pad_lo, int64_t inner, const char *x, const char *src,
+                      char *y) {
+  if (ndim > FNX_MAX_NDIM || ndim < 1) return FNX_ERR_NDIM;
+  if (op != FNX_SELECT_GATHER && op != FNX_SELECT_SCATTER) return FNX_ERR_UNSUPPORTED;
+  if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64) return FNX_ERR_UNSUPPORTED;
+  const int isz = fnx_itemsize(dtype);
+  int64_t nout = 1, nin = 1, nwin = 1;
+  for (int d = 0; d < ndim; d++) {
+    nout *= out_shape[d];
+    nin *= in_shape[d];
+    nwin *= window[d];
+  }
+  if (op == FNX_SELECT_SCATTER) memset(y, 0, (size_t)(nin * inner * isz));
+  if (nout * inner == 0) return FNX_OK;
+  const int64_t block = select_split_block(op, ndim, out_shape, window, strides, pad_lo);
+  const int nt = block ? fnx_team(nout * nwin * inner, FNX_PAR_MIN) : 1;
+  const int64_t nblocks = block ? nout / block : 1, bsize = block ? block : nout;
+  _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")
+  for (int64_t bi = 0; bi < nblocks; bi++) {
+    if (dtype == FNX_FLOAT32)
+      select_f32(op, ndim, in_shape, out_shape, window, strides, pad_lo, inner, (const float *)x,
+                 (const float *)src, (float *)y, bi * bsize, (bi + 1) * bsize, nwin);
+    else
+      select_f64(op, ndim, in_shape, out_shape, window, strides, pad_lo, inner,
+                 (const double *)x, (const double *)src, (double *)y, bi * bsize,
+                 (bi + 1) * bsize, nwin);
+  }
+  return FNX_OK;
+}

@@ -141,6 +141,16 @@ int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh
 int fnx_reduce_window(int op, int dtype, int ndim, const int64_t *in_shape,
                       const int64_t *out_shape, const int64_t *window, const int64_t *strides,
                       const int64_t *pad_lo, int64_t inner, const char *x, char *y);
+/* Max-window selection, the derivative of max pooling.  Every window (geometry as in
+ * fnx_reduce_window) selects the position of its maximum in x: the first maximum, or the first
+ * NaN; padding is never selected.  op FNX_SELECT_GATHER: y (out_shape + (inner,)) = src (x's
+ * shape) at the selected positions; FNX_SELECT_SCATTER: y (x's shape) = zeros plus, at every
+ * window's selected position, src (out_shape + (inner,)).  float32 / float64. */
+enum fnx_select_op { FNX_SELECT_GATHER = 0, FNX_SELECT_SCATTER = 1 };
+int fnx_select_window(int op, int dtype, int ndim, const int64_t *in_shape,
+                      const int64_t *out_shape, const int64_t *window, const int64_t *strides,
+                      const int64_t *pad_lo, int64_t inner, const char *x, const char *src,
+                      char *y);
 
 /* ---- indexing --------------------------------------------------------------------------- */
 /* x: (nb, d, nr) items of `itemsize` bytes, idx: (nb, ni) of idx_dtype (FNX_INT32/FNX_INT64),
