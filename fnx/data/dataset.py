@@ -51,7 +51,7 @@ class ArrayDataset(Dataset):
     With a single array, examples are plain arrays rather than 1-tuples.
 
     >>> ds = ArrayDataset(np.zeros((5, 2)), np.arange(5))
-    >>> len(ds), ds[1][1]
+    >>> len(ds), int(ds[1][1])
     (5, 1)
     """
 
@@ -92,7 +92,7 @@ class ArrayDataset(Dataset):
 class Subset(Dataset):
     """The examples of ``dataset`` at ``indices``, in that order.
 
-    >>> Subset(ArrayDataset(np.arange(10)), [7, 2])[0]
+    >>> int(Subset(ArrayDataset(np.arange(10)), [7, 2])[0])
     7
     """
 

@@ -103,7 +103,7 @@ class RandomCrop(Transform):
 class Normalize(Transform):
     """``(x - mean) / std`` per channel (axis 1), computed in float32.
 
-    >>> Normalize([0.5], [0.5])(np.ones((1, 1, 2, 2), np.float32))[0, 0, 0, 0]
+    >>> float(Normalize([0.5], [0.5])(np.ones((1, 1, 2, 2), np.float32))[0, 0, 0, 0])
     1.0
     """
 
