@@ -39,6 +39,13 @@ class AutodiffError(FnxError, TypeError):
     """Misuse of a differentiation API (non-scalar grad, integer inputs, bad cotangents)."""
 
 
+class DataFormatError(FnxError, ValueError):
+    """A data file (MNIST IDX, CIFAR-10 binary, text corpus) is malformed or truncated.
+
+    The message names the file and what is wrong with it.
+    """
+
+
 class MissingKernelError(FnxError, NotImplementedError):
     """A backend has no kernel for a primitive/dtype (raised when fnx.config.strict is on)."""
 
@@ -64,3 +71,7 @@ def shape_error(op: str, message: str, *operands) -> ShapeError:
 def dtype_error(op: str, message: str, *operands) -> DTypeError:
     detail = f" (operands: {describe(*operands)})" if operands else ""
     return DTypeError(f"{op}: {message}{detail}")
+
+
+def data_format_error(path, message: str) -> DataFormatError:
+    return DataFormatError(f"{path}: {message}")
