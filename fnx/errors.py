@@ -64,3 +64,8 @@ def shape_error(op: str, message: str, *operands) -> ShapeError:
 def dtype_error(op: str, message: str, *operands) -> DTypeError:
     detail = f" (operands: {describe(*operands)})" if operands else ""
     return DTypeError(f"{op}: {message}{detail}")
+
+
+class CheckpointError(FnxError, ValueError):
+    """A checkpoint file is unreadable (truncated, corrupted, not a checkpoint) or does not match the
+    structure it is loaded into."""
