@@ -246,7 +246,8 @@ def _resolve_namedtuple(name: str, fields: list):
         obj = getattr(obj, part, None)
     if isinstance(obj, type) and issubclass(obj, tuple) and list(getattr(obj, "_fields", ())) == fields:
         return obj
-    return namedtuple(qual.rsplit(".", 1)[-1] if qual.isidentifier() or "." in qual else "Restored", fields)
+    short = qual.rsplit(".", 1)[-1]
+    return namedtuple(short if short.isidentifier() else "Restored", fields)
 
 
 def _build(path: str, node, arrays: list):
@@ -341,6 +342,12 @@ def load(path, like=None):
     path = os.fspath(path)
     header, data = _read_file(path)
     arrays = [_decode_array(path, e, data) for e in header["arrays"]]
-    if like is not None:
-        return _load_like(path, header, arrays, like)
-    return _build(path, header["tree"], arrays)
+    try:
+        if like is not None:
+            return _load_like(path, header, arrays, like)
+        return _build(path, header["tree"], arrays)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+        if isinstance(e, CheckpointError):
+            raise
+        raise CheckpointError(f"fnx.io.load: {path!r}: the tree description in the header is corrupted "
+                              f"({type(e).__name__}: {e})") from None
