@@ -270,12 +270,13 @@ def test_nadam_matches_reference():
     _assert_same(hist, _run_np(step), rtol=1e-10)
 
 
-def test_learning_rate_schedule_in_optimizer():
+@pytest.mark.parametrize("jit", [False, True])
+def test_learning_rate_schedule_in_optimizer(jit):
     sched = optim.exponential_decay(0.1, transition_steps=1, decay_rate=0.5)
 
     def step(p, g, s, t):
         return p - 0.1 * 0.5 ** (t - 1) * g, None
-    hist, state = _run_fnx(optim.sgd(sched))
+    hist, state = _run_fnx(optim.sgd(sched), jit=jit)
     _assert_same(hist, _run_np(step), rtol=1e-6, atol=1e-7)  # the schedule value is float32
     assert int(state[-1].count) == 3
 
