@@ -20,6 +20,8 @@ from .interpreters.custom import custom_jvp, custom_vjp
 from .interpreters.remat import checkpoint, checkpoint_name, checkpoint_policies, remat
 from .staging import jit
 from .lax import stop_gradient
+from . import optim
+from . import io
 
 __version__ = "0.1.0"
 
@@ -36,6 +38,6 @@ def device_get(x):
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
            "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "device_get", "devices",
-           "dtypes", "errors", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "numpy", "remat", "stop_gradient", "tree",
+           "dtypes", "errors", "grad", "hessian", "io", "jacfwd", "jacrev", "jit", "jvp", "lax",
+           "linearize", "make_jaxpr", "numpy", "optim", "remat", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]

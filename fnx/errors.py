@@ -46,6 +46,11 @@ class DataFormatError(FnxError, ValueError):
     """
 
 
+class CheckpointError(FnxError, ValueError):
+    """A checkpoint file is unreadable (truncated, corrupted, not a checkpoint) or does not match the
+    structure it is loaded into."""
+
+
 class MissingKernelError(FnxError, NotImplementedError):
     """A backend has no kernel for a primitive/dtype (raised when fnx.config.strict is on)."""
 
