@@ -334,6 +334,8 @@ def randint(key, shape, minval, maxval, dtype=dtypes.int32):
     i64 = dtypes.int64
 
     def bound(v, hi_extra):  # as int64, clipped to the dtype's range (maxval: one past it)
+        if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+            v = np.int64(min(max(int(v), -2 ** 63), 2 ** 63 - 1))
         v = fnp.asarray(v)
         if dtypes.is_floating(v.dtype):
             v = lax.round(v)

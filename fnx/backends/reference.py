@@ -342,7 +342,7 @@ def stop_gradient(x):
 
 @_register(lax.bitcast_convert_type_p)
 def bitcast_convert_type(x, *, new_dtype):
-    return np.ascontiguousarray(x).view(np.dtype(new_dtype))
+    return np.array(x, order="C").view(np.dtype(new_dtype))
 
 
 @_register(lax.threefry2x32_p)

@@ -134,11 +134,11 @@ def _write_threefry_call(w: StepWriter, step: Call) -> None:
     """fnx_threefry2x32 (fns[9]) on the contiguous operands; rank-0 ones are broadcast by the
     kernel (bit i of its mask), so a key shared by every counter is never expanded."""
     eqn = step.eqn
+    outs = [w.buffer(v, written=True) for v in eqn.out_binders]
+    ptrs = [w.buffer(v) for v in step.operands]
     n = math.prod(eqn.out_binders[0].aval.shape)
     if n == 0:
         return
-    outs = [w.buffer(v, written=True) for v in eqn.out_binders]
-    ptrs = [w.buffer(v) for v in step.operands]
     mask = sum(1 << i for i, v in enumerate(eqn.inputs) if v.aval.ndim == 0)
     args = ", ".join(f"(const char *){p}" for p in ptrs)
     w.emit(f"if (((fnx_threefry2x32_t)fns[9])({n}, {args}, {mask}, (char *){outs[0]}, "
