@@ -12,7 +12,7 @@ order as ``fnx/lax``.  Its semantics are the ones documented for the C kernels
 * shifts by an amount outside ``[0, bits)`` give 0 (left, logical right) or the sign fill
   (arithmetic right);
 * float -> int conversion truncates toward zero, NaN -> 0, saturating at the int32/int64
-  range; int8/uint8 targets go through int64 and wrap;
+  range; int8/uint8/uint32 targets go through int64 and wrap;
 * float32 reductions, scans and contractions are computed in float64 and rounded once, and
   float32 transcendental functions are evaluated in float64 and rounded, so the oracle is
   accurate to half an ulp wherever numpy's float64 functions are.
@@ -324,7 +324,7 @@ def integer_pow(x, *, y):
 
 
 def _float_to_int(x, new_dtype):
-    """Truncate toward zero; NaN -> 0; saturate at int32/int64; int8/uint8 wrap via int64."""
+    """Truncate toward zero; NaN -> 0; saturate at int32/int64; int8/uint8/uint32 wrap via int64."""
     t = np.trunc(np.where(np.isnan(x), 0.0, x).astype(np.float64))
     if new_dtype == np.int32:
         return np.clip(t, -2.0 ** 31, 2.0 ** 31 - 1).astype(np.int32)
@@ -332,12 +332,17 @@ def _float_to_int(x, new_dtype):
     small = t <= -2.0 ** 63
     as64 = np.where(big | small, 0.0, t).astype(np.int64)
     as64 = np.where(big, np.iinfo(np.int64).max, np.where(small, np.iinfo(np.int64).min, as64))
-    return as64.astype(new_dtype)  # int64 -> int8/uint8 keeps the low bits (wraps)
+    return as64.astype(new_dtype)  # int64 -> int8/uint8/uint32 keeps the low bits (wraps)
 
 
 @_register(lax.stop_gradient_p)
 def stop_gradient(x):
     return x.copy()
+
+
+@_register(lax.bitcast_convert_type_p)
+def bitcast_convert_type(x, *, new_dtype):
+    return np.array(x, order="C").view(np.dtype(new_dtype))
 
 
 @_register(lax.convert_element_type_p)
@@ -786,6 +791,7 @@ def iota(*, dtype, shape, dimension):
 # Convolution and windowed reductions live in reference_conv.py (registered here, before the
 # table is built).
 from . import reference_conv  # noqa: E402,F401
+from . import reference_random  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------------------------
