@@ -199,3 +199,29 @@ def test_orthogonal_zeros_ones_and_gain():
     np.testing.assert_array_equal(_np(nn.init.zeros(None, (2, 3))), np.zeros((2, 3)))
     np.testing.assert_array_equal(_np(nn.init.ones(None, (2,), F64)), np.ones(2))
     assert nn.init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
+
+
+def test_jit_grad_equals_eager_for_cnn_with_state_and_causal_transformer():
+    k = _keys(3, seed=7)
+    cnn = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, key=k[0]), nn.BatchNorm2d(4), nn.relu,
+                        nn.MaxPool2d(2), nn.ConvTranspose2d(4, 2, 2, stride=2, key=k[1]),
+                        nn.AvgPool2d(2), nn.Flatten())
+    state = nn.init_state(cnn)
+    img = fnp.asarray(_x(2, 1, 6, 6).astype(np.float32))
+
+    def loss(m, x, s):
+        y, s = m(x, s, train=True)
+        return (y ** 2).sum(), s
+
+    vg = fnx.value_and_grad(loss, has_aux=True)
+    (v1, s1), g1 = fnx.jit(vg)(cnn, img, state)
+    (v2, s2), g2 = vg(cnn, img, state)
+    for a, b in zip(fnx.tree.leaves((v1, s1, g1)), fnx.tree.leaves((v2, s2, g2))):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-4, atol=1e-5)
+    blk = nn.TransformerBlock(8, 2, 16, key=k[2])
+    x = fnp.asarray(_x(2, 5, 8).astype(np.float32))
+    pad = fnp.asarray(np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool))
+    tl = lambda t, x: (t(x, pad, causal=True) ** 2).sum()
+    for a, b in zip(fnx.tree.leaves(fnx.jit(fnx.grad(tl))(blk, x)),
+                    fnx.tree.leaves(fnx.grad(tl)(blk, x))):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-4, atol=1e-5)
