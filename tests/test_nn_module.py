@@ -114,6 +114,10 @@ def test_sequential_threads_state_and_keys():
     np.testing.assert_allclose(_np(y), _np(h + h2), rtol=1e-12)
     for a, b in zip(fnx.tree.leaves(new), fnx.tree.leaves((None, s1, None, None, s4))):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-12)
+    head = model[:2]
+    assert isinstance(head, nn.Sequential) and len(head) == 2
+    want_head, _ = model[1](model[0](x), state[1], train=True)
+    np.testing.assert_allclose(_np(head(x, state[:2], train=True)[0]), _np(want_head), rtol=1e-12)
     # eval mode: deterministic, state unchanged
     ye, same = model(x, new, train=False)
     assert all(a is b for a, b in zip(fnx.tree.leaves(same), fnx.tree.leaves(new)))

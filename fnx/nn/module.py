@@ -238,7 +238,7 @@ class Sequential(Module):
         return len(self.layers)
 
     def __getitem__(self, i):
-        return self.layers[i]
+        return Sequential(*self.layers[i]) if isinstance(i, slice) else self.layers[i]
 
     def has_state(self) -> bool:
         return any(is_stateful(l) for l in self.layers)
