@@ -14,6 +14,7 @@ from .core import Array, ShapedArray
 from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from . import lax
 from . import numpy
+from . import random
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
 from .backends import devices
 from .interpreters.custom import custom_jvp, custom_vjp
@@ -37,5 +38,5 @@ def device_get(x):
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
            "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "device_get", "devices",
            "dtypes", "errors", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "numpy", "remat", "stop_gradient", "tree",
+           "linearize", "make_jaxpr", "numpy", "random", "remat", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]

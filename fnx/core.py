@@ -32,7 +32,7 @@ from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKerne
 # Abstract values
 # ---------------------------------------------------------------------------------------------
 
-_SHORT_DTYPE = {"bool": "bool", "int8": "i8", "uint8": "u8", "int32": "i32", "int64": "i64",
+_SHORT_DTYPE = {"bool": "bool", "int8": "i8", "uint8": "u8", "int32": "i32", "int64": "i64", "uint32": "u32",
                 "float32": "f32", "float64": "f64"}
 
 

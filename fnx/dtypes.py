@@ -1,13 +1,14 @@
 """dtypes of fnx and type promotion.
 
-Supported: bool, int8, uint8, int32, int64, float32, float64.
+Supported: bool, int8, uint8, int32, int64, uint32, float32, float64.
 
 Promotion follows JAX's lattice (NEP 50 in spirit): Python scalars are *weak* -- they adopt the
 dtype of the array they meet (``x_f32 * 2.0`` stays float32, ``x_i32 + 1`` stays int32) unless they
 are of a higher kind (``x_i32 * 0.5`` becomes float32, the default float).  Between two arrays,
 the higher kind wins (bool < int < float) and, within a kind, the wider type; integer + float
 takes the float operand's type (JAX, not numpy: ``int32 + float32 -> float32``).  int8 + uint8
-needs int16, which fnx does not have, so it becomes int32.
+needs int16, which fnx does not have, so it becomes int32; uint32 + int8/int32 becomes int64 and
+uint8 + uint32 uint32 (as JAX).
 
 Defaults: float32 for Python floats and creation functions, int32 for Python ints and indices
 (as JAX).  An explicitly float64/int64 input stays float64/int64.
@@ -23,13 +24,15 @@ int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
+uint32 = np.dtype(np.uint32)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 
-SUPPORTED = (bool_, int8, uint8, int32, int64, float32, float64)
+# (order = the C enum fnx_dtype's codes; uint32 came last)
+SUPPORTED = (bool_, int8, uint8, int32, int64, float32, float64, uint32)
 _SUPPORTED_SET = frozenset(SUPPORTED)
 FLOATING = (float32, float64)
-INTEGER = (int8, uint8, int32, int64)
+INTEGER = (int8, uint8, int32, int64, uint32)
 NUMERIC = INTEGER + FLOATING
 
 default_float = float32

@@ -1,5 +1,6 @@
 """Shared pytest configuration: strict kernels, hypothesis profiles, the gpu marker."""
 import os
+import sys
 
 # Strict mode before fnx is imported: a primitive without a C kernel is an error, never a
 # silent fallback to the numpy reference implementation.
@@ -21,6 +22,11 @@ settings.register_profile(
     "dev", max_examples=100, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+# hypothesis (6.155) lengthens a parametrized @settings test's settings chain by one link per
+# pytest item, and reading a setting walks the chain recursively: test_numpy_spec's
+# test_matches_numpy has over 1000 items, past Python's default recursion limit of 1000.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
 
 def _have_gpu() -> bool:

@@ -328,6 +328,26 @@ def convert_cases(dtype):
     return case()
 
 
+def bitcast_cases(dtype):
+    same_width = [d for d in NUMERIC if d.itemsize == dtype.itemsize]
+
+    @st.composite
+    def case(draw):
+        x = draw(arrays(dtype, draw(shapes())))
+        return LaxCase((x,), {"new_dtype": draw(st.sampled_from(same_width))})
+    return case()
+
+
+def threefry_cases(dtype):
+    """uint32 keys and counters, each rank 0 or of one shared shape."""
+    @st.composite
+    def case(draw):
+        shape = draw(shapes())
+        ops = [draw(arrays(dtype, draw(st.sampled_from([(), shape])))) for _ in range(4)]
+        return LaxCase(tuple(ops), {})
+    return case()
+
+
 def select_n_cases(dtype):
     @st.composite
     def case(draw):
@@ -815,6 +835,16 @@ UNARY_ROWS = [
             errors=(ErrorCase((A("float32", 2),), {"new_dtype": np.dtype("float16"),
                                                    "weak_type": False},
                               ("float16",)),)),
+    LaxSpec("bitcast_convert_type", lax.bitcast_convert_type, bitcast_cases, NUMERIC, False,
+            binds=lambda c: c.operands[0].dtype != c.params["new_dtype"]
+            or c.operands[0].weak_type,
+            errors=(ErrorCase((A("float32", 2),), {"new_dtype": dtypes.int64}, ("int64",)),
+                    ErrorCase((A("bool", 2),), {"new_dtype": dtypes.int8}, ("bool",)))),
+    LaxSpec("threefry2x32", lax.threefry2x32, threefry_cases, (dtypes.uint32,), False,
+            errors=(ErrorCase((A("uint32"), A("uint32"), A("int32", 3), A("uint32", 3)), {},
+                              ("int32",)),
+                    ErrorCase((A("uint32"), A("uint32"), A("uint32", 3), A("uint32", 4)), {},
+                              ("uint32[3]", "uint32[4]")))),
 ]
 
 

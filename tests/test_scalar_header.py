@@ -31,11 +31,11 @@ INCLUDE = os.path.join(os.path.dirname(os.path.abspath(fnx.__file__)), "_include
 
 SFX = {np.dtype(np.bool_): "b", np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8",
        np.dtype(np.int32): "i32", np.dtype(np.int64): "i64", np.dtype(np.float32): "f32",
-       np.dtype(np.float64): "f64"}
+       np.dtype(np.float64): "f64", np.dtype(np.uint32): "u32"}
 CTYPE = {"b": "uint8_t", "i8": "int8_t", "u8": "uint8_t", "i32": "int32_t", "i64": "int64_t",
-         "f32": "float", "f64": "double"}
+         "f32": "float", "f64": "double", "u32": "uint32_t"}
 DTYPE = {s: d for d, s in SFX.items()}
-BOOL, INTS, FLOATS = ["b"], ["i8", "u8", "i32", "i64"], ["f32", "f64"]
+BOOL, INTS, FLOATS = ["b"], ["i8", "u8", "i32", "i64", "u32"], ["f32", "f64"]
 ALL = BOOL + INTS + FLOATS
 
 FLOAT_UNARY = ["neg", "exp", "exp2", "log", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos",

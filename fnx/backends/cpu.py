@@ -63,7 +63,7 @@ IMPLS: dict = {}
 _DTYPE_CODE = {
     dtypes.bool_: lib.FNX_BOOL, dtypes.int8: lib.FNX_INT8, dtypes.uint8: lib.FNX_UINT8,
     dtypes.int32: lib.FNX_INT32, dtypes.int64: lib.FNX_INT64,
-    dtypes.float32: lib.FNX_FLOAT32, dtypes.float64: lib.FNX_FLOAT64,
+    dtypes.float32: lib.FNX_FLOAT32, dtypes.float64: lib.FNX_FLOAT64, dtypes.uint32: lib.FNX_UINT32,
 }
 _BOOL = dtypes.bool_
 
@@ -384,6 +384,35 @@ def _convert_element_type_impl(x, *, new_dtype, weak_type):
 
 
 IMPLS["convert_element_type"] = _convert_element_type_impl
+
+
+def _bitcast_convert_type_impl(x, *, new_dtype):
+    v = x._value
+    out = _empty(v.shape, new_dtype)
+    if out.size:  # a raw strided copy of the items, read back as the new dtype
+        rc = lib.fnx_copy(v.dtype.itemsize, v.ndim, _i64(v.shape), _ptr(v), _i64(v.strides),
+                          ffi.from_buffer(out), _i64(out.strides))
+        _check(rc, "bitcast_convert_type", v)
+    return _wrap(out, False)
+
+
+IMPLS["bitcast_convert_type"] = _bitcast_convert_type_impl
+
+
+def _threefry2x32_impl(k0, k1, x0, x1):
+    vals = [_contiguous(a._value) for a in (k0, k1, x0, x1)]
+    shape = next((v.shape for v in vals if v.ndim), ())
+    outs = [_empty(shape, dtypes.uint32) for _ in range(2)]
+    mask = sum(1 << i for i, v in enumerate(vals) if v.ndim == 0)
+    n = math.prod(shape)
+    if n:
+        rc = lib.fnx_threefry2x32(n, *[ffi.from_buffer(v) for v in vals], mask,
+                                  *[ffi.from_buffer(o) for o in outs])
+        _check(rc, "threefry2x32", *vals)
+    return [_wrap(o) for o in outs]
+
+
+IMPLS["threefry2x32"] = _threefry2x32_impl
 IMPLS["stop_gradient"] = lambda x: x  # the identity (arrays are immutable: no copy needed)
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ order as ``fnx/lax``.  Its semantics are the ones documented for the C kernels
 * shifts by an amount outside ``[0, bits)`` give 0 (left, logical right) or the sign fill
   (arithmetic right);
 * float -> int conversion truncates toward zero, NaN -> 0, saturating at the int32/int64
-  range; int8/uint8 targets go through int64 and wrap;
+  range; int8/uint8/uint32 targets go through int64 and wrap;
 * float32 reductions, scans and contractions are computed in float64 and rounded once, and
   float32 transcendental functions are evaluated in float64 and rounded, so the oracle is
   accurate to half an ulp wherever numpy's float64 functions are.
@@ -324,7 +324,7 @@ def integer_pow(x, *, y):
 
 
 def _float_to_int(x, new_dtype):
-    """Truncate toward zero; NaN -> 0; saturate at int32/int64; int8/uint8 wrap via int64."""
+    """Truncate toward zero; NaN -> 0; saturate at int32/int64; int8/uint8/uint32 wrap via int64."""
     t = np.trunc(np.where(np.isnan(x), 0.0, x).astype(np.float64))
     if new_dtype == np.int32:
         return np.clip(t, -2.0 ** 31, 2.0 ** 31 - 1).astype(np.int32)
@@ -332,12 +332,35 @@ def _float_to_int(x, new_dtype):
     small = t <= -2.0 ** 63
     as64 = np.where(big | small, 0.0, t).astype(np.int64)
     as64 = np.where(big, np.iinfo(np.int64).max, np.where(small, np.iinfo(np.int64).min, as64))
-    return as64.astype(new_dtype)  # int64 -> int8/uint8 keeps the low bits (wraps)
+    return as64.astype(new_dtype)  # int64 -> int8/uint8/uint32 keeps the low bits (wraps)
 
 
 @_register(lax.stop_gradient_p)
 def stop_gradient(x):
     return x.copy()
+
+
+@_register(lax.bitcast_convert_type_p)
+def bitcast_convert_type(x, *, new_dtype):
+    return np.array(x, order="C").view(np.dtype(new_dtype))
+
+
+@_register(lax.threefry2x32_p)
+def threefry2x32(k0, k1, x0, x1):
+    """Threefry-2x32, 20 rounds (Salmon et al., SC11), in uint32 numpy arithmetic (wraps)."""
+    k0, k1, x0, x1 = np.broadcast_arrays(*(np.asarray(v, np.uint32) for v in (k0, k1, x0, x1)))
+    ks = (k0, k1, np.uint32(0x1BD11BDA) ^ k0 ^ k1)
+    rot = (13, 15, 26, 6, 17, 29, 16, 24)
+    x0, x1 = x0 + ks[0], x1 + ks[1]
+    for i in range(20):
+        r = rot[i % 8]
+        x0 = x0 + x1
+        x1 = ((x1 << np.uint32(r)) | (x1 >> np.uint32(32 - r))) ^ x0
+        if i % 4 == 3:  # inject subkey s after every 4 rounds
+            s = i // 4 + 1
+            x0 = x0 + ks[s % 3]
+            x1 = x1 + ks[(s + 1) % 3] + np.uint32(s)
+    return [x0, x1]
 
 
 @_register(lax.convert_element_type_p)

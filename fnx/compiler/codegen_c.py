@@ -22,11 +22,11 @@ from .schedule import FUSIBLE, Call, Loop, Reduce
 
 C_TYPE = {dtypes.bool_: "uint8_t", dtypes.int8: "int8_t", dtypes.uint8: "uint8_t",
           dtypes.int32: "int32_t", dtypes.int64: "int64_t", dtypes.float32: "float",
-          dtypes.float64: "double"}
+          dtypes.float64: "double", dtypes.uint32: "uint32_t"}
 SFX = {dtypes.bool_: "b", dtypes.int8: "i8", dtypes.uint8: "u8", dtypes.int32: "i32",
-       dtypes.int64: "i64", dtypes.float32: "f32", dtypes.float64: "f64"}
+       dtypes.int64: "i64", dtypes.float32: "f32", dtypes.float64: "f64", dtypes.uint32: "u32"}
 DTYPE_CODE = {dtypes.bool_: 0, dtypes.int8: 1, dtypes.uint8: 2, dtypes.int32: 3,
-              dtypes.int64: 4, dtypes.float32: 5, dtypes.float64: 6}   # enum fnx_dtype
+              dtypes.int64: 4, dtypes.float32: 5, dtypes.float64: 6, dtypes.uint32: 7}   # enum fnx_dtype
 
 # Elements per loop below which a loop runs on the calling thread (as in the kernels).
 PAR_MIN = 131072
@@ -38,7 +38,7 @@ _REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
-                "fnx_reduce_window")
+                "fnx_reduce_window", "fnx_threefry2x32")
 _KERNEL_TYPEDEFS = """
 typedef char *(*fnx_alloc_t)(int64_t);
 typedef void (*fnx_free_t)(char *);
@@ -54,6 +54,8 @@ typedef int (*fnx_conv2d_t)(int, int64_t, int64_t, int64_t, int64_t, int64_t, in
                             int64_t, int64_t, int64_t, const int64_t *, const int64_t *,
                             const int64_t *, const int64_t *, const char *, const char *,
                             char *);
+typedef int (*fnx_threefry2x32_t)(int64_t, const char *, const char *, const char *,
+                                   const char *, int, char *, char *);
 typedef int (*fnx_reduce_window_t)(int, int, int, const int64_t *, const int64_t *,
                                    const int64_t *, const int64_t *, const int64_t *, int64_t,
                                    const char *, char *);
@@ -296,6 +298,7 @@ _UNARY = """neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh ta
 _BINARY = """add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
     shift_left shift_right_logical shift_right_arithmetic""".split()
 _ELEMENTWISE_FLAT = frozenset(_UNARY + _BINARY + ["round", "integer_pow", "convert_element_type",
+                                                   "bitcast_convert_type",
                                                    "stop_gradient", "select_n", "clamp"])
 
 
@@ -340,6 +343,16 @@ def _convert(w, eqn, idx):
     if src == dst:
         return a
     return w.tmp(C_TYPE[dst], f"fnx_s_convert_{SFX[src]}_{SFX[dst]}({a})")
+
+
+@_fused("bitcast_convert_type")
+def _bitcast(w, eqn, idx):
+    (x,) = eqn.inputs
+    src, dst = x.aval.dtype, eqn.params["new_dtype"]
+    a = w.value(x, idx)
+    if src == dst:
+        return a
+    return w.tmp(C_TYPE[dst], f"fnx_s_bitcast_{SFX[src]}_{SFX[dst]}({a})")
 
 
 @_fused("stop_gradient")

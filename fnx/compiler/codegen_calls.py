@@ -17,6 +17,9 @@ _LIB_CODES = {  # enum values of fnx_kernels.h
 def write_call(w: StepWriter, step: Call) -> None:
     eqn = step.eqn
     name = eqn.primitive.name
+    if name == "threefry2x32":
+        _write_threefry_call(w, step)
+        return
     out_var = eqn.out_binders[0]
     out = w.buffer(out_var, written=True)
     ptrs = [w.buffer(v) for v in step.operands]
@@ -125,3 +128,18 @@ def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     w.emit(f"  if (((fnx_reduce_window_t)fns[8])({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
            f"osh, win, st, lo, {inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     w.emit("}")
+
+
+def _write_threefry_call(w: StepWriter, step: Call) -> None:
+    """fnx_threefry2x32 (fns[9]) on the contiguous operands; rank-0 ones are broadcast by the
+    kernel (bit i of its mask), so a key shared by every counter is never expanded."""
+    eqn = step.eqn
+    outs = [w.buffer(v, written=True) for v in eqn.out_binders]
+    ptrs = [w.buffer(v) for v in step.operands]
+    n = math.prod(eqn.out_binders[0].aval.shape)
+    if n == 0:
+        return
+    mask = sum(1 << i for i, v in enumerate(eqn.inputs) if v.aval.ndim == 0)
+    args = ", ".join(f"(const char *){p}" for p in ptrs)
+    w.emit(f"if (((fnx_threefry2x32_t)fns[9])({n}, {args}, {mask}, (char *){outs[0]}, "
+           f"(char *){outs[1]})) return -1;")

@@ -474,7 +474,7 @@ def _broadcast_source(x, dims, producers):
     a reshape / expand_dims that only inserts size-1 axes.  Returns the operand and broadcast
     dimensions of one equivalent broadcast (``x, dims`` themselves when there is none)."""
     e = producers.get(id(x)) if isinstance(x, Var) else None
-    if e is None or not e.inputs:  # no producer, or one with no operands (iota)
+    if e is None or not e.inputs:   # (no operand: an iota, say)
         return x, dims
     src = e.inputs[0]
     if e.primitive.name == "broadcast_in_dim":

@@ -34,7 +34,7 @@ from ..core import Jaxpr, Literal, Var
 ELEMENTWISE = frozenset("""
     neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh
     logistic sqrt rsqrt cbrt abs sign floor ceil erf erf_inv lgamma digamma is_finite not
-    round integer_pow convert_element_type stop_gradient
+    round integer_pow convert_element_type bitcast_convert_type stop_gradient
     add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
     shift_left shift_right_logical shift_right_arithmetic select_n clamp
 """.split())
@@ -46,7 +46,7 @@ FUSIBLE = ELEMENTWISE | MOVEMENT
 REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and reduce_or".split())
 LIBRARY = frozenset("""dot_general cumsum cumprod cummax cummin argmax argmin
     scatter scatter-add scatter-mul scatter-min scatter-max
-    conv_general_dilated reduce_window_sum reduce_window_max""".split())
+    conv_general_dilated reduce_window_sum reduce_window_max threefry2x32""".split())
 NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
 
 # Cheap to recompute per use: index remaps and one-operand casts, never materialized just for
@@ -210,7 +210,7 @@ def _library_call(eqn, sched: Schedule) -> Call:
         return Call(eqn, [_pack(sched, x, kept + tuple(axes))])
     if name.startswith("cum") or name.startswith("reduce_window"):
         return Call(eqn, [_pack(sched, eqn.inputs[0], None)])
-    if name == "conv_general_dilated":  # NHWC / HWIO, contiguous
+    if name == "conv_general_dilated" or name == "threefry2x32":  # contiguous operands
         return Call(eqn, [_pack(sched, x, None) for x in eqn.inputs])
     if name.startswith("scatter"):
         # the kernel updates a copy of the operand in place: write that copy into the output

@@ -329,6 +329,45 @@ def convert_element_type(x, new_dtype, weak_type: bool = False):
     return bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
 
 
+# -- bitcast_convert_type ---------------------------------------------------------------------
+
+bitcast_convert_type_p = Primitive("bitcast_convert_type")
+
+
+def _check_bitcast(dtype, new_dtype):
+    new_dtype = dtypes.canonicalize(new_dtype, "bitcast_convert_type")
+    if dtypes.is_bool(dtype) or dtypes.is_bool(new_dtype) or dtype.itemsize != new_dtype.itemsize:
+        raise dtype_error(
+            "bitcast_convert_type", f"cannot reinterpret {dtype} as {new_dtype}; fnx bitcasts "
+            "only between non-bool dtypes of the same width (float32 <-> int32 / uint32, "
+            "float64 <-> int64, int8 <-> uint8)")
+    return new_dtype
+
+
+@bitcast_convert_type_p.def_abstract_eval
+def _bitcast_abstract_eval(x, *, new_dtype):
+    return ShapedArray(x.shape, _check_bitcast(x.dtype, new_dtype), False)
+
+
+# The result is the operand's bits, not a smooth function of its value (as in JAX, whose
+# integer-valued results have no tangent): the derivative is zero.
+ad.defjvp_zero(bitcast_convert_type_p)
+batching.defvectorized(bitcast_convert_type_p)
+
+
+def bitcast_convert_type(x, new_dtype):
+    """The bits of ``x`` read as ``new_dtype`` (same item width, same shape).
+
+    >>> bitcast_convert_type(fnx.numpy.array(1.0), fnx.numpy.uint32)  # 0x3f800000
+    Array(1065353216, dtype=uint32)
+    """
+    x = as_operand(x)
+    new_dtype = _check_bitcast(x.dtype, new_dtype)  # eager binds skip the abstract eval
+    if x.dtype == new_dtype and not x.weak_type:
+        return x
+    return bind(bitcast_convert_type_p, x, new_dtype=new_dtype)
+
+
 # ---------------------------------------------------------------------------------------------
 # Binary primitives.  Operands: equal dtypes, and equal shapes -- or one of them a scalar
 # (rank 0), which broadcasts (as in JAX, so ``x * 2.0`` needs no broadcast_in_dim).

@@ -44,6 +44,7 @@ from ._reductions import all, any, max, min, sum  # noqa: F401
 bool_ = _dtypes.bool_
 int8 = _dtypes.int8
 uint8 = _dtypes.uint8
+uint32 = _dtypes.uint32
 int32 = _dtypes.int32
 int64 = _dtypes.int64
 float32 = _dtypes.float32

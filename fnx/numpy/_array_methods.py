@@ -17,7 +17,7 @@ from . import _ufuncs as uf
 from ._util import check_supported, to_dtype
 
 _OPERAND_TYPES = (ArrayBase, bool, int, float, np.ndarray, np.generic)
-_FAST = frozenset((dtypes.int8, dtypes.uint8, dtypes.int32, dtypes.int64, dtypes.float32,
+_FAST = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32, dtypes.int64, dtypes.float32,
                    dtypes.float64))
 
 

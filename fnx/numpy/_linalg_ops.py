@@ -5,7 +5,7 @@ contracts its operands pairwise in a greedy order (always the pair whose result 
 each pair in ONE dot_general; repeated indices inside one operand become a strided-slice
 diagonal and indices that only one operand carries are summed out first.
 
-dot_general computes in float32/float64/int32/int64; int8/uint8 operands are computed in int32
+dot_general computes in float32/float64/int32/int64; int8/uint8 (uint32) operands are computed in int32 (int64)
 and cast back (numpy's wrap-around result); bool operands are an error.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, pro
                     to_dtype)
 from ._ufuncs import multiply
 
-_COMPUTE = {dtypes.int8: dtypes.int32, dtypes.uint8: dtypes.int32}
+_COMPUTE = {dtypes.int8: dtypes.int32, dtypes.uint8: dtypes.int32, dtypes.uint32: dtypes.int64}
 
 
 def _prep(name, *xs):

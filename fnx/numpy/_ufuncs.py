@@ -19,7 +19,7 @@ from ._util import (arg, asarray_arg, check_kind, full_scalar, promote, promote_
                     to_dtype)
 
 
-_FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.int32, dtypes.int64,
+_FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32, dtypes.int64,
                           dtypes.float32, dtypes.float64))
 
 

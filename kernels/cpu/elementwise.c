@@ -121,14 +121,18 @@ int fnx_clamp(int dtype, int ndim, const int64_t *shape, const char *lo,
   FNX_CONVERT_TO_ALL(CVT_LOOP, scode, ST, SU, ssfx, SK, SMIN, SMAX)
 FNX_ALL_TYPES(CVT_FROM)
 
+/* indexed by dtype code (designated initializers: the type lists are not in enum order) */
+#define CVT_TABLE_ENTRY(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX) \
+  [dcode] = cvt_##ssfx##_##dsfx,
 #define CVT_TABLE_ROW(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
-  {cvt_##ssfx##_b, cvt_##ssfx##_i8, cvt_##ssfx##_u8, cvt_##ssfx##_i32, cvt_##ssfx##_i64, \
-   cvt_##ssfx##_f32, cvt_##ssfx##_f64},
-static const fnx_loop_fn cvt_table[7][7] = {FNX_ALL_TYPES(CVT_TABLE_ROW)};
+  [scode] = {FNX_CONVERT_TO_ALL(CVT_TABLE_ENTRY, scode, ST, SU, ssfx, SK, SMIN, SMAX)},
+static const fnx_loop_fn cvt_table[FNX_NUM_DTYPES][FNX_NUM_DTYPES] = {
+    FNX_ALL_TYPES(CVT_TABLE_ROW)};
 
 int fnx_convert(int src_dtype, int dst_dtype, int ndim, const int64_t *shape, const char *x,
                 const int64_t *xstrides, char *y, const int64_t *ystrides) {
-  if (src_dtype < 0 || src_dtype > 6 || dst_dtype < 0 || dst_dtype > 6)
+  if (src_dtype < 0 || src_dtype >= FNX_NUM_DTYPES || dst_dtype < 0 ||
+      dst_dtype >= FNX_NUM_DTYPES)
     return FNX_ERR_UNSUPPORTED;
   if (src_dtype == dst_dtype)
     return fnx_copy(fnx_itemsize(src_dtype), ndim, shape, x, xstrides, y, ystrides);

@@ -21,6 +21,7 @@
 
 #define FNX_MAX_NDIM 32
 #define FNX_MAX_OPS 4
+#define FNX_NUM_DTYPES 8 /* enum fnx_dtype has the codes 0 .. FNX_NUM_DTYPES - 1 */
 
 /* Below these element counts a kernel runs on the calling thread: waking the sleeping OpenMP team
  * (OMP_WAIT_POLICY=PASSIVE, see fnx/backends/cpu.py) costs 15-50 us on the 2-core machines this
@@ -35,8 +36,8 @@
  * arithmetic macros, fnx_d2i64 / fnx_d2i32, and the scalar semantics of every elementwise op
  * (fnx_s_<op>_<sfx>) live in fnx_scalar.h, which the jit's generated code includes too. */
 static inline int fnx_itemsize(int dtype) {
-  static const int sz[7] = {1, 1, 1, 4, 8, 4, 8};
-  return (dtype >= 0 && dtype < 7) ? sz[dtype] : 0;
+  static const int sz[FNX_NUM_DTYPES] = {1, 1, 1, 4, 8, 4, 8, 4};
+  return (dtype >= 0 && dtype < FNX_NUM_DTYPES) ? sz[dtype] : 0;
 }
 
 /* 64-byte aligned scratch (posix_memalign: aligned_alloc is C11); release with free() */

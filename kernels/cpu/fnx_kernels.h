@@ -20,7 +20,7 @@ enum fnx_status { FNX_OK = 0, FNX_ERR_UNSUPPORTED = -1, FNX_ERR_NDIM = -2, FNX_E
 /* dtype codes; bool is stored as one byte holding 0 or 1 */
 enum fnx_dtype {
   FNX_BOOL = 0, FNX_INT8 = 1, FNX_UINT8 = 2, FNX_INT32 = 3, FNX_INT64 = 4,
-  FNX_FLOAT32 = 5, FNX_FLOAT64 = 6
+  FNX_FLOAT32 = 5, FNX_FLOAT64 = 6, FNX_UINT32 = 7
 };
 
 enum fnx_unary_op {
@@ -158,6 +158,13 @@ int fnx_argsort(int dtype, int64_t outer, int64_t n, const char *x, int64_t *per
 /* number of nonzero bytes in mask[0:n], and their positions */
 int64_t fnx_count_nonzero(int64_t n, const char *mask);
 int fnx_flatnonzero(int64_t n, const char *mask, int64_t *out);
+
+/* ---- random bits (random.c) -------------------------------------------------------------- */
+/* (out0, out1)[i] = Threefry-2x32-20 of the counter (ctr0, ctr1)[i] under the key
+ * (key0, key1)[i]; all uint32.  Bit j of scalar_mask set: operand j (key0, key1, ctr0, ctr1) is
+ * one element broadcast over all n, else it holds n contiguous elements. */
+int fnx_threefry2x32(int64_t n, const char *key0, const char *key1, const char *ctr0,
+                     const char *ctr1, int scalar_mask, char *out0, char *out1);
 
 /* ---- large buffers ---------------------------------------------------------------------- */
 /* A 64-byte-aligned buffer of nbytes (NULL when out of memory), from a bounded cache of

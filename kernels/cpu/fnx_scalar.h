@@ -10,8 +10,9 @@
  * Naming (mechanical, so a code generator can form every name):
  *   fnx_s_<op>_<sfx>             <op> is the lax primitive name; the two rounding methods of
  *                                lax.round are round_away and round_even
- *   fnx_s_convert_<from>_<to>    convert_element_type, for all 7 x 7 pairs (same pair: identity)
- *   <sfx> is the dtype suffix:   b (bool, uint8_t 0/1), i8, u8, i32, i64, f32 (float), f64 (double)
+ *   fnx_s_convert_<from>_<to>    convert_element_type, for all 8 x 8 pairs (same pair: identity)
+ *   <sfx> is the dtype suffix:   b (bool, uint8_t 0/1), i8, u8, i32, i64, u32, f32 (float),
+ *                                f64 (double)
  * Signatures:
  *   unary            T fnx_s_<op>_<sfx>(T x)
  *   is_finite        uint8_t fnx_s_is_finite_<sfx>(T x)
@@ -28,7 +29,7 @@
  *   ints + floats:   neg abs sign integer_pow add sub mul div rem pow
  *   bool + ints:     not and or xor
  *   ints only:       shift_left shift_right_logical shift_right_arithmetic
- *   all 7 dtypes:    max min eq ne lt le gt ge clamp select convert
+ *   all 8 dtypes:    max min eq ne lt le gt ge clamp select convert
  *
  * Self-contained: needs only <stdint.h>, <string.h>, <math.h> and vmath.h (next to this file),
  * and defines only static functions and macros, so any number of translation units may include
@@ -70,7 +71,10 @@ extern double lgamma_r(double x, int *sign);
   X(FNX_INT8, int8_t, uint8_t, i8, I, INT8_MIN, INT8_MAX)                         \
   X(FNX_UINT8, uint8_t, uint8_t, u8, I, 0, UINT8_MAX)                             \
   X(FNX_INT32, int32_t, uint32_t, i32, I, INT32_MIN, INT32_MAX)                   \
-  X(FNX_INT64, int64_t, uint64_t, i64, I, INT64_MIN, INT64_MAX)
+  X(FNX_INT64, int64_t, uint64_t, i64, I, INT64_MIN, INT64_MAX)                   \
+  X(FNX_UINT32, uint32_t, uint32_t, u32, I, 0, UINT32_MAX)
+/* (The lists are in a readable order, not enum order: FNX_UINT32 came last.  Tables indexed by
+ * dtype code use designated initializers `[code] = ...`.) */
 #define FNX_FLOAT_TYPES(X)                                                        \
   X(FNX_FLOAT32, float, float, f32, F, -INFINITY, INFINITY)                       \
   X(FNX_FLOAT64, double, double, f64, F, -INFINITY, INFINITY)
@@ -404,8 +408,8 @@ static inline double fnx_s_select_f64(uint8_t pred, double on_false, double on_t
 /* convert_element_type.  FNX_S_CVT_<src kind><dst kind>(DT, dsfx, x):
  *  - to bool: x != 0 (NaN -> true);
  *  - float to int: NaN -> 0 and saturation at the int32 / int64 range (a plain out-of-range
- *    cast is C UB; XLA saturates too); int8 / uint8 go through the saturated int64 and then
- *    wrap, like numpy does for in-range values;
+ *    cast is C UB; XLA saturates too); int8 / uint8 / uint32 go through the saturated int64
+ *    and then wrap, like numpy does for in-range values (and on x86 for negative ones);
  *  - everything else is the C conversion (int -> int wraps, int -> float rounds to nearest);
  *  - same dtype (BB, and II / FF with one type): the identity. */
 #define FNX_S_CVT_BB(DT, d, x) (x)
@@ -421,12 +425,13 @@ static inline int8_t fnx_s_f2i_i8(double x) { return (int8_t)fnx_d2i64(x); }
 static inline uint8_t fnx_s_f2i_u8(double x) { return (uint8_t)fnx_d2i64(x); }
 static inline int32_t fnx_s_f2i_i32(double x) { return fnx_d2i32(x); }
 static inline int64_t fnx_s_f2i_i64(double x) { return fnx_d2i64(x); }
+static inline uint32_t fnx_s_f2i_u32(double x) { return (uint32_t)fnx_d2i64(x); }
 
 #define FNX_S_DEF_CONVERT(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX) \
   static inline DT fnx_s_convert_##ssfx##_##dsfx(ST x) { return FNX_S_CVT_##SK##DK(DT, dsfx, x); }
 /* The destination list is spelled out because an X-macro list cannot be expanded inside its
  * own expansion.  FNX_CONVERT_TO_ALL(X, <source row>) calls X(<source row>, <dest row>) for
- * the 7 destinations; the kernels use it to instantiate their convert loops too. */
+ * the 8 destinations; the kernels use it to instantiate their convert loops too. */
 #define FNX_S_X_(X, ...) X(__VA_ARGS__)
 #define FNX_CONVERT_TO_ALL(X, scode, ST, SU, ssfx, SK, SMIN, SMAX)                          \
   FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_BOOL, uint8_t, uint8_t, b, B, 0, 1)   \
@@ -434,11 +439,31 @@ static inline int64_t fnx_s_f2i_i64(double x) { return fnx_d2i64(x); }
   FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_UINT8, uint8_t, uint8_t, u8, I, 0, 0) \
   FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_INT32, int32_t, uint32_t, i32, I, 0, 0) \
   FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_INT64, int64_t, uint64_t, i64, I, 0, 0) \
+  FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_UINT32, uint32_t, uint32_t, u32, I, 0, 0) \
   FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_FLOAT32, float, float, f32, F, 0, 0)  \
   FNX_S_X_(X, scode, ST, SU, ssfx, SK, SMIN, SMAX, FNX_FLOAT64, double, double, f64, F, 0, 0)
 #define FNX_S_CONVERT_FROM(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
   FNX_CONVERT_TO_ALL(FNX_S_DEF_CONVERT, scode, ST, SU, ssfx, SK, SMIN, SMAX)
 FNX_ALL_TYPES(FNX_S_CONVERT_FROM)
+
+/* bitcast_convert_type: the same bits read as another dtype of the same width (memcpy is the
+ * defined way to type-pun in C; gcc compiles it to a register move). */
+#define FNX_S_DEF_BITCAST(a, TA, b, TB)                      \
+  static inline TB fnx_s_bitcast_##a##_##b(TA x) {           \
+    TB y;                                                    \
+    memcpy(&y, &x, sizeof y);                                \
+    return y;                                                \
+  }                                                          \
+  static inline TA fnx_s_bitcast_##b##_##a(TB x) {           \
+    TA y;                                                    \
+    memcpy(&y, &x, sizeof y);                                \
+    return y;                                                \
+  }
+FNX_S_DEF_BITCAST(i8, int8_t, u8, uint8_t)
+FNX_S_DEF_BITCAST(i32, int32_t, u32, uint32_t)
+FNX_S_DEF_BITCAST(i32, int32_t, f32, float)
+FNX_S_DEF_BITCAST(u32, uint32_t, f32, float)
+FNX_S_DEF_BITCAST(i64, int64_t, f64, double)
 
 #pragma GCC diagnostic pop
 

@@ -177,11 +177,14 @@ static const rkernel *red_kernel(int op, int dtype) {
     {0, 0, 0, 0}, RK(argmax_##sfx), RK(argmin_##sfx)
 #define ROW_I(sfx) RK(sum_##sfx), RK(prod_##sfx), RK(max_##sfx), RK(min_##sfx), RK(and_##sfx), \
     RK(or_##sfx), RK(argmax_##sfx), RK(argmin_##sfx)
-  static const rkernel table[7][8] = {
-      {{0, 0, 0, 0}, {0, 0, 0, 0}, RK(max_b), RK(min_b), RK(and_b), RK(or_b), RK(argmax_b),
-       RK(argmin_b)},
-      {ROW_I(i8)}, {ROW_I(u8)}, {ROW_I(i32)}, {ROW_I(i64)}, {ROW_F(f32)}, {ROW_F(f64)}};
-  if (dtype < 0 || dtype > 6 || op < 0 || op > 7 || !table[dtype][op].row) return NULL;
+  static const rkernel table[FNX_NUM_DTYPES][8] = {
+      [FNX_BOOL] = {{0, 0, 0, 0}, {0, 0, 0, 0}, RK(max_b), RK(min_b), RK(and_b), RK(or_b),
+                    RK(argmax_b), RK(argmin_b)},
+      [FNX_INT8] = {ROW_I(i8)}, [FNX_UINT8] = {ROW_I(u8)}, [FNX_INT32] = {ROW_I(i32)},
+      [FNX_INT64] = {ROW_I(i64)}, [FNX_FLOAT32] = {ROW_F(f32)}, [FNX_FLOAT64] = {ROW_F(f64)},
+      [FNX_UINT32] = {ROW_I(u32)}};
+  if (dtype < 0 || dtype >= FNX_NUM_DTYPES || op < 0 || op > 7 || !table[dtype][op].row)
+    return NULL;
   return &table[dtype][op];
 }
 
