@@ -2,15 +2,12 @@
 import numpy as np
 import pytest
 
-from _random_standin import install
-
-install()  # TEMPORARY: only acts if fnx.random does not exist yet
-
-import fnx  # noqa: E402
-import fnx.nn as nn  # noqa: E402
-import fnx.numpy as fnp  # noqa: E402
-from fnx.errors import DTypeError, InvalidArgumentError, ShapeError  # noqa: E402
-from fnx.test_util import check_grads  # noqa: E402
+import fnx
+import fnx.random
+import fnx.nn as nn
+import fnx.numpy as fnp
+from fnx.errors import DTypeError, InvalidArgumentError, ShapeError
+from fnx.test_util import check_grads
 
 F64 = fnp.float64
 

@@ -4,14 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from _random_standin import install
-
-install()  # TEMPORARY: only acts if fnx.random does not exist yet
-
-import fnx  # noqa: E402
-import fnx.nn as nn  # noqa: E402
-import fnx.numpy as fnp  # noqa: E402
-from fnx.errors import InvalidArgumentError  # noqa: E402
+import fnx
+import fnx.random
+import fnx.nn as nn
+import fnx.numpy as fnp
+from fnx.errors import InvalidArgumentError
 
 F64 = fnp.float64
 
@@ -122,12 +119,11 @@ def test_sequential_threads_state_and_keys():
     ye, same = model(x, new, train=False)
     assert all(a is b for a, b in zip(fnx.tree.leaves(same), fnx.tree.leaves(new)))
     # state threading under jit, and grads with state
-    if not getattr(fnx.random, "_STANDIN", False):  # the temporary stand-in cannot be traced
-        f = fnx.jit(lambda m, x, s, k: m(x, s, key=k, train=True))
-        yj, newj = f(model, x, state, k2)
-        np.testing.assert_allclose(_np(yj), _np(y), rtol=1e-10)
-        for a, b in zip(fnx.tree.leaves(newj), fnx.tree.leaves(new)):
-            np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10)
+    f = fnx.jit(lambda m, x, s, k: m(x, s, key=k, train=True))
+    yj, newj = f(model, x, state, k2)
+    np.testing.assert_allclose(_np(yj), _np(y), rtol=1e-10)
+    for a, b in zip(fnx.tree.leaves(newj), fnx.tree.leaves(new)):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10)
     fe = fnx.jit(lambda m, x, s: m(x, s, train=False))
     np.testing.assert_allclose(_np(fe(model, x, new)[0]), _np(ye), rtol=1e-10)
     g = fnx.grad(lambda m: model_loss(m, x, state, k2))(model)

@@ -8,11 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from _random_standin import install  # noqa: E402
-
-install()  # TEMPORARY: only acts if fnx.random does not exist yet
-
 import fnx  # noqa: E402
+import fnx.random  # noqa: E402
 import fnx.nn as nn  # noqa: E402
 import fnx.numpy as fnp  # noqa: E402
 
