@@ -225,3 +225,19 @@ def test_jit_grad_equals_eager_for_cnn_with_state_and_causal_transformer():
     for a, b in zip(fnx.tree.leaves(fnx.jit(fnx.grad(tl))(blk, x)),
                     fnx.tree.leaves(fnx.grad(tl)(blk, x))):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-4, atol=1e-5)
+
+
+def test_init_under_jit_and_vmap_ensembles():
+    key = fnx.random.PRNGKey(11)
+    eager = nn.Linear(3, 4, key=key)
+    jitted = fnx.jit(lambda k: nn.Linear(3, 4, key=k))(key)
+    assert type(jitted) is nn.Linear
+    np.testing.assert_array_equal(_np(jitted.weight), _np(eager.weight))
+    keys = fnx.random.split(key, 5)
+    ens = fnx.vmap(lambda k: nn.Linear(3, 4, key=k))(keys)
+    assert ens.weight.shape == (5, 4, 3) and ens.in_features == 3
+    x = fnp.asarray(_x(2, 3).astype(np.float32))
+    out = fnx.vmap(lambda m: m(x))(ens)
+    for i in range(5):
+        member = nn.Linear(3, 4, key=keys[i])
+        np.testing.assert_allclose(_np(out[i]), _np(member(x)), rtol=1e-5, atol=1e-6)
