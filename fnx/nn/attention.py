@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import numpy as fnp
+from .. import random
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from . import init as initializers
 from .functional import gelu, softmax
@@ -25,7 +26,6 @@ __all__ = ["MultiHeadAttention", "TransformerBlock", "dot_product_attention"]
 def _split_key(key, n):
     if key is None:
         return [None] * n
-    from .. import random
     return list(random.split(key, n))
 
 

@@ -14,17 +14,12 @@ import math
 import numpy as np
 
 from .. import numpy as fnp
+from .. import random
 from ..errors import InvalidArgumentError
 
 __all__ = ["calculate_gain", "compute_fans", "uniform", "normal", "xavier_uniform", "xavier_normal",
            "kaiming_uniform", "kaiming_normal", "orthogonal", "zeros", "ones", "constant",
            "glorot_uniform"]
-
-
-def _random():
-    # imported lazily: fnx.random sits beside fnx.nn in the dependency order and is optional at import
-    from .. import random
-    return random
 
 
 def calculate_gain(nonlinearity: str = "linear", param: float | None = None) -> float:
@@ -67,12 +62,12 @@ def _fan(shape, mode: str) -> int:
 
 def uniform(key, shape, dtype=fnp.float32, *, minval: float = 0.0, maxval: float = 1.0):
     """Uniform on ``[minval, maxval)``. ``uniform(key, (3,), minval=-1, maxval=1)``"""
-    return _random().uniform(key, tuple(shape), dtype, minval, maxval)
+    return random.uniform(key, tuple(shape), dtype, minval, maxval)
 
 
 def normal(key, shape, dtype=fnp.float32, *, mean: float = 0.0, std: float = 1.0):
     """Normal with ``mean`` and ``std``. ``normal(key, (3, 4), std=0.02)``"""
-    return _random().normal(key, tuple(shape), dtype) * std + mean
+    return random.normal(key, tuple(shape), dtype) * std + mean
 
 
 def xavier_uniform(key, shape, dtype=fnp.float32, *, gain: float = 1.0):
@@ -113,7 +108,7 @@ def orthogonal(key, shape, dtype=fnp.float32, *, gain: float = 1.0):
     if len(shape) < 2:
         raise InvalidArgumentError(f"orthogonal: needs a shape of rank >= 2, got {shape}")
     rows, cols = shape[0], math.prod(shape[1:])
-    flat = np.asarray(_random().normal(key, (max(rows, cols), min(rows, cols)), fnp.float64)
+    flat = np.asarray(random.normal(key, (max(rows, cols), min(rows, cols)), fnp.float64)
                       .to_numpy(), np.float64)
     q, r = np.linalg.qr(flat)
     q = q * np.sign(np.diag(r))  # make the decomposition unique (uniform over orthogonal matrices)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
+from .. import random
 from ..core import Tracer
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from . import init as initializers
@@ -33,7 +34,6 @@ def _pair(v, name: str, op: str) -> tuple[int, int]:
 def _split(key, n: int) -> list:
     if key is None:
         raise InvalidArgumentError("a PRNG key is required to initialize parameters (pass key=...)")
-    from .. import random
     return list(random.split(key, n))
 
 
@@ -379,7 +379,6 @@ class Dropout(Module):
                                        "mask; pass train=False for evaluation")
         if self.p == 1.0:
             return fnp.zeros_like(x)
-        from .. import random
         keep = random.bernoulli(key, 1.0 - self.p, tuple(x.shape))
         return fnp.where(keep, x / (1.0 - self.p), fnp.zeros_like(x))
 

@@ -20,11 +20,12 @@ batch dimension, like PyTorch). Stateful layers (BatchNorm) take and return thei
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from .. import tree as tree_util
+from .. import random
 from ..core import ArrayBase
 from ..errors import InvalidArgumentError
 
@@ -198,7 +199,6 @@ def _missing_state_error(name: str) -> InvalidArgumentError:
 def _split_keys(key, n: int) -> list:
     if key is None:
         return [None] * n
-    from .. import random
     return list(random.split(key, n)) if n > 1 else [key]
 
 

@@ -12,6 +12,7 @@ import math
 
 from .. import lax
 from .. import numpy as fnp
+from .. import random
 from ..errors import InvalidArgumentError, shape_error
 from . import init as initializers
 from .functional import sigmoid
@@ -25,7 +26,6 @@ class _Cell(Module):
 
     def __init__(self, input_size: int, hidden_size: int, use_bias: bool = True, *, key,
                  dtype=fnp.float32):
-        from .. import random
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         g = self._gates * hidden_size
         bound = 1.0 / math.sqrt(hidden_size)
@@ -130,7 +130,6 @@ class _Sequence(Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  use_bias: bool = True, batch_first: bool = False, *, key, dtype=fnp.float32,
                  **cell_kwargs):
-        from .. import random
         if num_layers < 1:
             raise InvalidArgumentError(f"{type(self).__name__}: num_layers must be >= 1, got "
                                        f"{num_layers}")
