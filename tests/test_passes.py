@@ -716,3 +716,9 @@ def test_simplify_select_n_constant_which():
     x, y = out.in_binders
     assert out.outs[:2] == [x, y] and out.outs[3] is y
     assert _prims(out) == ["mul"]
+
+
+def test_simplify_broadcast_of_an_operandless_producer():
+    # a broadcast whose operand comes from iota (no inputs) used to crash the simplifier
+    f = fnx.jit(lambda x: fnp.where(fnp.arange(3)[None, :] <= fnp.arange(3)[:, None], x, 0.0))
+    np.testing.assert_array_equal(np.asarray(f(fnp.ones((3, 3)))), np.tril(np.ones((3, 3))))

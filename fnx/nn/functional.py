@@ -1,0 +1,195 @@
+"""Activations and losses as pure functions (``jax.nn`` / ``optax`` names and semantics).
+
+>>> import fnx.nn as nn, fnx.numpy as fnp
+>>> nn.relu(fnp.asarray([-1.0, 2.0]))
+>>> nn.softmax_cross_entropy(logits, labels)            # integer labels, mean over the batch
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import lax
+from .. import numpy as fnp
+from ..errors import InvalidArgumentError, dtype_error, shape_error
+
+__all__ = ["relu", "leaky_relu", "gelu", "silu", "swish", "softplus", "sigmoid", "tanh", "softmax",
+           "log_softmax", "logsumexp", "one_hot", "softmax_cross_entropy",
+           "softmax_cross_entropy_with_integer_labels", "mse_loss", "binary_cross_entropy_with_logits",
+           "sigmoid_binary_cross_entropy", "nll_loss"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Activations
+# ---------------------------------------------------------------------------------------------
+
+def relu(x):
+    """``max(x, 0)``; the gradient at 0 is 0 (as in JAX). ``relu(fnp.asarray([-1., 2.])) -> [0., 2.]``"""
+    x = fnp.asarray(x)
+    return fnp.where(x > 0, x, fnp.zeros_like(x))
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """``x`` where positive, ``negative_slope * x`` elsewhere. ``leaky_relu(x, 0.2)``"""
+    x = fnp.asarray(x)
+    return fnp.where(x >= 0, x, negative_slope * x)
+
+
+def gelu(x, approximate: bool = True):
+    """Gaussian error linear unit; the tanh approximation by default (as ``jax.nn.gelu``),
+    the exact erf form with ``approximate=False`` (PyTorch's default). ``gelu(x, False)``"""
+    x = fnp.asarray(x)
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + fnp.tanh(c * (x + 0.044715 * (x * x * x))))
+    return 0.5 * x * (1.0 + lax.erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def sigmoid(x):
+    """The logistic function ``1 / (1 + exp(-x))``. ``sigmoid(fnp.zeros(3)) -> [0.5, 0.5, 0.5]``"""
+    return lax.logistic(fnp.asarray(x))
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (a.k.a. swish). ``silu(x)``"""
+    x = fnp.asarray(x)
+    return x * sigmoid(x)
+
+
+swish = silu
+
+
+def softplus(x):
+    """``log(1 + exp(x))``, computed without overflow as ``logaddexp(x, 0)``. ``softplus(x)``"""
+    x = fnp.asarray(x)
+    return fnp.logaddexp(x, fnp.zeros_like(x))
+
+
+def tanh(x):
+    """Hyperbolic tangent. ``tanh(x)``"""
+    return fnp.tanh(x)
+
+
+def logsumexp(x, axis=-1, keepdims: bool = False):
+    """``log(sum(exp(x), axis))`` with max subtraction for stability. ``logsumexp(x, axis=-1)``"""
+    x = fnp.asarray(x)
+    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    m = fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))  # all -inf rows: keep -inf, not NaN
+    out = fnp.log(fnp.sum(fnp.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else fnp.squeeze(out, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis`` (numerically stable). ``log_softmax(logits)``"""
+    x = fnp.asarray(x)
+    shifted = x - lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``, max-subtracted so large inputs do not overflow.
+    ``softmax(fnp.asarray([1., 2., 3.]))``"""
+    x = fnp.asarray(x)
+    e = fnp.exp(x - lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    return e / fnp.sum(e, axis=axis, keepdims=True)
+
+
+def one_hot(labels, num_classes: int, dtype=fnp.float32):
+    """``(labels[..., None] == arange(num_classes))`` as ``dtype``. ``one_hot(fnp.asarray([0, 2]), 3)``"""
+    labels = fnp.asarray(labels)
+    return (labels[..., None] == fnp.arange(num_classes)).astype(dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------
+
+def _reduce(loss, reduction: str, op: str, weight_sum=None):
+    if reduction == "mean":
+        return fnp.mean(loss) if weight_sum is None else fnp.sum(loss) / weight_sum
+    if reduction == "sum":
+        return fnp.sum(loss)
+    if reduction == "none":
+        return loss
+    raise InvalidArgumentError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_int_labels(op, logits, labels):
+    if not np.issubdtype(np.dtype(labels.dtype), np.integer):
+        raise dtype_error(op, "labels must be integer class indices", logits, labels)
+    if tuple(labels.shape) != tuple(logits.shape[:-1]):
+        raise shape_error(op, "labels must have the shape of logits without its last (class) axis",
+                          logits, labels)
+
+
+def softmax_cross_entropy(logits, labels, label_smoothing: float = 0.0, reduction: str = "mean"):
+    """Cross-entropy between ``softmax(logits)`` and integer class ``labels`` (shape
+    ``logits.shape[:-1]``), or probability targets of ``logits``' shape. With ``label_smoothing=e``
+    the target is ``(1 - e) * one_hot + e / num_classes`` (PyTorch's definition).
+    ``reduction``: "mean" (default, over the batch), "sum" or "none".
+
+    >>> softmax_cross_entropy(fnp.zeros((2, 4)), fnp.asarray([1, 3]))   # log(4)
+    """
+    op = "softmax_cross_entropy"
+    logits, labels = fnp.asarray(logits), fnp.asarray(labels)
+    if logits.ndim < 1:
+        raise shape_error(op, "logits need a class axis", logits)
+    logp = log_softmax(logits, axis=-1)
+    k = logits.shape[-1]
+    if np.issubdtype(np.dtype(labels.dtype), np.floating):
+        if tuple(labels.shape) != tuple(logits.shape):
+            raise shape_error(op, "probability targets must have the shape of logits", logits,
+                              labels)
+        targets = labels
+    else:
+        _check_int_labels(op, logits, labels)
+        targets = one_hot(labels, k, logp.dtype)
+    if label_smoothing:
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise InvalidArgumentError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+        targets = (1.0 - label_smoothing) * targets + label_smoothing / k
+    return _reduce(-fnp.sum(targets * logp, axis=-1), reduction, op)
+
+
+def softmax_cross_entropy_with_integer_labels(logits, labels, reduction: str = "none"):
+    """optax's name: per-example cross-entropy with integer labels (no reduction by default)."""
+    return softmax_cross_entropy(logits, labels, reduction=reduction)
+
+
+def nll_loss(log_probs, labels, reduction: str = "mean"):
+    """Negative log-likelihood of integer ``labels`` under ``log_probs`` (class axis last),
+    as ``torch.nn.functional.nll_loss`` with a trailing class axis. ``nll_loss(log_softmax(z), y)``"""
+    op = "nll_loss"
+    log_probs, labels = fnp.asarray(log_probs), fnp.asarray(labels)
+    _check_int_labels(op, log_probs, labels)
+    picked = fnp.take_along_axis(log_probs, labels[..., None].astype(fnp.int32), axis=-1)[..., 0]
+    return _reduce(-picked, reduction, op)
+
+
+def mse_loss(predictions, targets, reduction: str = "mean"):
+    """Mean squared error (mean over every element by default). ``mse_loss(y_hat, y)``"""
+    op = "mse_loss"
+    predictions, targets = fnp.asarray(predictions), fnp.asarray(targets)
+    if tuple(predictions.shape) != tuple(targets.shape):
+        raise shape_error(op, "predictions and targets must have the same shape", predictions,
+                          targets)
+    d = predictions - targets
+    return _reduce(d * d, reduction, op)
+
+
+def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
+    """``-[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))]`` computed stably from logits ``z`` as
+    ``max(z, 0) - z t + log1p(exp(-|z|))``. ``binary_cross_entropy_with_logits(z, t)``"""
+    op = "binary_cross_entropy_with_logits"
+    logits, targets = fnp.asarray(logits), fnp.asarray(targets)
+    if tuple(logits.shape) != tuple(targets.shape):
+        raise shape_error(op, "logits and targets must have the same shape", logits, targets)
+    targets = targets.astype(logits.dtype)
+    loss = relu(logits) - logits * targets + fnp.log1p(fnp.exp(-fnp.abs(logits)))
+    return _reduce(loss, reduction, op)
+
+
+def sigmoid_binary_cross_entropy(logits, labels):
+    """optax's name: elementwise binary cross-entropy from logits (no reduction)."""
+    return binary_cross_entropy_with_logits(logits, labels, reduction="none")
