@@ -47,7 +47,8 @@ def main(argv=None) -> float:
     model = cnn(channels, side, args.width, key=init_key)
     print(f"{args.dataset}: {len(train_set)} train / {len(test_set)} test examples; CNN with "
           f"{nn.count_params(model):,} parameters")
-    opt = optim.adamw(args.lr, weight_decay=args.weight_decay)
+    steps = args.epochs * (len(train_set) // args.batch_size)
+    opt = optim.adamw(optim.cosine_decay_schedule(args.lr, steps), weight_decay=args.weight_decay)
     return fit(model, train_set, test_set, opt, args, key)
 
 

@@ -32,6 +32,8 @@ def add_training_args(p: argparse.ArgumentParser, *, epochs: int, lr: float, out
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=out, help="checkpoint, history and plot folder")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.fnx")
+    p.add_argument("--stop-after", type=int, default=None, metavar="N",
+                   help="stop after N epochs of this run (continue later with --resume)")
     p.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
 
 
@@ -147,7 +149,9 @@ def fit(model, train_set, test_set, opt, args, key) -> float:
     test_loader = data.DataLoader(test_set, 512)
     train_step, eval_step = make_steps(opt)
 
-    for epoch in range(start_epoch, args.epochs):
+    last = args.epochs if args.stop_after is None else min(args.epochs,
+                                                            start_epoch + args.stop_after)
+    for epoch in range(start_epoch, last):
         train_loader.set_epoch(epoch)
         t0 = time.perf_counter()
         loss_sum, correct, seen = 0.0, 0, 0

@@ -105,7 +105,7 @@ class _Encoder:
         if isinstance(x, tuple) and hasattr(t, "_fields"):
             kids = [self.encode(getattr(x, f), path + (_tree.GetAttrKey(f),)) for f in t._fields]
             return {"namedtuple": _qualname(t), "fields": list(t._fields), "children": kids}
-        if _tree.treedef_is_leaf(_tree.structure(x)):
+        if _tree.treedef_is_strict_leaf(_tree.structure(x)):
             raise CheckpointError(f"fnx.io.save: cannot save the leaf at {_tree.keystr(path) or 'the root'} "
                                   f"of type {t.__name__} (arrays, None and Python scalars/strings only)")
         # A registered custom node: keep its children by key path; rebuilding needs like=.

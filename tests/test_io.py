@@ -286,3 +286,15 @@ def test_corrupted_tree_description_raises_naming_the_file(tmp_path):
         path.write_bytes(blob[:8] + len(new).to_bytes(8, "little") + new + blob[16 + hlen:])
         with pytest.raises(CheckpointError, match="t.fnx"):
             fnx.io.load(path)
+
+
+def test_models_with_parameterless_layers_round_trip(tmp_path):
+    """A custom node with no children (nn.Flatten, a wrapped activation) is a node, not a leaf."""
+    import fnx.nn as nn
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3, key=fnx.random.PRNGKey(0)), nn.relu)
+    path = tmp_path / "model.fnx"
+    fnx.io.save(path, {"model": model})
+    back = fnx.io.load(path, like={"model": model})["model"]
+    np.testing.assert_array_equal(np.asarray(back.layers[1].weight),
+                                  np.asarray(model.layers[1].weight))
+    assert fnx.tree.structure(back) == fnx.tree.structure(model)
