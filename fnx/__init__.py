@@ -27,6 +27,14 @@ from . import io
 __version__ = "0.1.0"
 
 
+def __getattr__(name):
+    """``fnx.nn`` and ``fnx.data`` load on first use (``import fnx`` stays light)."""
+    if name in ("nn", "data"):
+        import importlib
+        return importlib.import_module(f"fnx.{name}")
+    raise AttributeError(f"module 'fnx' has no attribute {name!r}")
+
+
 def asarray(x, dtype=None) -> Array:
     """Convert host data (numpy arrays, Python scalars, nested lists) into an fnx Array."""
     return numpy.asarray(x, dtype=dtype)
@@ -38,7 +46,7 @@ def device_get(x):
 
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
-           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "device_get", "devices",
-           "dtypes", "errors", "grad", "hessian", "io", "jacfwd", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "numpy", "optim", "random", "remat", "stop_gradient", "tree",
+           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "data", "device_get",
+           "devices", "dtypes", "errors", "grad", "hessian", "io", "jacfwd", "jacrev", "jit", "jvp", "lax",
+           "linearize", "make_jaxpr", "nn", "numpy", "optim", "random", "remat", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]
