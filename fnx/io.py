@@ -164,6 +164,7 @@ def save(path, tree) -> None:
                 written = e["offset"] + a.nbytes
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _default_file_mode())     # mkstemp makes 0600; a checkpoint is a normal file
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -172,6 +173,12 @@ def save(path, tree) -> None:
             pass
         raise
     _fsync_dir(directory)
+
+
+def _default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_dir(directory: str) -> None:
