@@ -38,7 +38,7 @@ _REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
-                "fnx_reduce_window")
+                "fnx_reduce_window", "fnx_matmul_epilogue")
 _KERNEL_TYPEDEFS = """
 typedef char *(*fnx_alloc_t)(int64_t);
 typedef void (*fnx_free_t)(char *);
@@ -57,6 +57,8 @@ typedef int (*fnx_conv2d_t)(int, int64_t, int64_t, int64_t, int64_t, int64_t, in
 typedef int (*fnx_reduce_window_t)(int, int, int, const int64_t *, const int64_t *,
                                    const int64_t *, const int64_t *, const int64_t *, int64_t,
                                    const char *, char *);
+typedef int (*fnx_matmul_epilogue_t)(int, int64_t, int64_t, int64_t, int64_t, const char *,
+                                     const char *, const char *, int, char *);
 """
 
 

@@ -20,23 +20,8 @@ def write_call(w: StepWriter, step: Call) -> None:
     out_var = eqn.out_binders[0]
     out = w.buffer(out_var, written=True)
     ptrs = [w.buffer(v) for v in step.operands]
-    if name == "dot_general":
-        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-        lhs, rhs = eqn.inputs
-        batch = math.prod(lhs.aval.shape[i] for i in lb)
-        k = math.prod(lhs.aval.shape[i] for i in lc)
-        m = math.prod(lhs.aval.shape[i] for i in range(lhs.aval.ndim)
-                      if i not in lc and i not in lb)
-        n = math.prod(rhs.aval.shape[i] for i in range(rhs.aval.ndim)
-                      if i not in rc and i not in rb)
-        if batch * m * n == 0:
-            return
-        if k == 0:
-            w.emit(f"for (int64_t o = 0; o < {batch * m * n}; o++) {out}[o] = 0;")
-            return
-        w.emit(f"if (((fnx_matmul_t)fns[2])({DTYPE_CODE[out_var.aval.dtype]}, {batch}, {m}, "
-               f"{n}, {k}, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
-               "return -1;")
+    if name in ("dot_general", "dot_general_epilogue"):
+        _write_matmul_call(w, eqn, out, ptrs)
     elif name in ("argmax", "argmin"):
         (x,) = eqn.inputs
         axes = eqn.params["axes"]
@@ -76,6 +61,33 @@ def write_call(w: StepWriter, step: Call) -> None:
         _write_reduce_window_call(w, eqn, out, ptrs)
     else:
         raise AssertionError(name)
+
+
+def _write_matmul_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_matmul (fns[2]) on the packed (batch, m, k) / (batch, k, n) operands, or
+    fnx_matmul_epilogue (fns[9]) with the bias (n values) and activation fused in."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    lhs, rhs = eqn.inputs[:2]
+    out_var = eqn.out_binders[0]
+    batch = math.prod(lhs.aval.shape[i] for i in lb)
+    k = math.prod(lhs.aval.shape[i] for i in lc)
+    m = math.prod(lhs.aval.shape[i] for i in range(lhs.aval.ndim)
+                  if i not in lc and i not in lb)
+    n = math.prod(rhs.aval.shape[i] for i in range(rhs.aval.ndim)
+                  if i not in rc and i not in rb)
+    if batch * m * n == 0:
+        return
+    code = DTYPE_CODE[out_var.aval.dtype]
+    if eqn.primitive.name == "dot_general_epilogue":   # k == 0 too: c = act(bias)
+        w.emit(f"if (((fnx_matmul_epilogue_t)fns[9])({code}, {batch}, {m}, {n}, {k}, "
+               f"(const char *){ptrs[0]}, (const char *){ptrs[1]}, (const char *){ptrs[2]}, "
+               f"{eqn.params['act']}, (char *){out})) return -1;")
+        return
+    if k == 0:
+        w.emit(f"for (int64_t o = 0; o < {batch * m * n}; o++) {out}[o] = 0;")
+        return
+    w.emit(f"if (((fnx_matmul_t)fns[2])({code}, {batch}, {m}, {n}, {k}, "
+           f"(const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) return -1;")
 
 
 def _c_array(values) -> str:
