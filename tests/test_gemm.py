@@ -2,8 +2,8 @@
 
 float32 and float64 run the AVX-512 register-tile paths (kernels/cpu/gemm_avx512.h: packed /
 in-place A and B, masked edge tiles, dynamically shared work items; 8 x 32 floats, 8 x 24
-doubles, 16-row tiles one vector wide for narrow n); int32 / int64 (and m == 1 / n == 1) run the
-generic blocked path.  Shapes are drawn around the tile sizes, degenerate (1, K = 0) and large
+doubles, 16-row tiles one vector wide for narrow n, dot products along k for n <= 4); int32 /
+int64 (and m == 1) run the generic blocked path.  Shapes are drawn around the tile sizes, degenerate (1, K = 0) and large
 enough to go parallel.  fnx_matmul_epilogue (bias + relu fused into the tile store) must equal
 the plain product followed by the same add and max, bit for bit.
 Floats are compared with a float64 product; the bound scales with sum_k |a||b| (each output is a
@@ -155,7 +155,7 @@ def test_matmul_float64_both_thread_counts(threads, batch, m, k, n, nt, seed):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n", [2, 3, 7, 8, 9, 10, 15, 16, 17])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17])
 @pytest.mark.parametrize("mk", [(2, 5), (16, 64), (17, 512), (128, 512), (130, 300), (600, 600)])
 def test_matmul_narrow_n(threads, dtype, n, mk):
     """n below one or two vectors (the narrow-N tiles), both thread counts agree with numpy"""

@@ -249,6 +249,73 @@ static int G(gemm)(int64_t m, int64_t n, int64_t k, const GT *a, const GT *b, GT
   return err;
 }
 
+/* ---- very narrow n (<= 4): n dot products per row, vectorized along k ----------------------
+ * Even a one-vector tile would leave most lanes idle here; instead B's n columns are packed
+ * as rows (B^T, zero padded to whole vectors, once per call) and each group of 4 rows of A
+ * runs 4 x n vector dot products over k, summed across lanes at the end. */
+static inline __attribute__((always_inline)) void G(dots_rows)(
+    int64_t k, int64_t kp, const GT *a, const GT *bt, GT *c, int rows, int nj,
+    const fnx_epilogue *ep) {
+  GV acc[4][4];
+  _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) acc[r][j] = VZERO();
+  for (int64_t p = 0; p < kp; p += GL) {
+    const GK km = G(lanes)((int)(k - p)); /* the tail's lanes past k read nothing */
+    GV av[4];
+    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
+      av[r] = r < rows ? VMLOADU(km, a + r * k + p) : VZERO();
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      if (j >= nj) break;
+      const GV bv = VLOAD(bt + j * kp + p);
+      _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) acc[r][j] = VFMA(av[r], bv, acc[r][j]);
+    }
+  }
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < nj; j++) {
+      GT x = VREDUCE(acc[r][j]);
+      if (ep) {
+        if (ep->bias) x += ((const GT *)ep->bias)[j];
+        if (ep->act == FNX_ACT_RELU) x = (x > 0 || x != x) ? x : (GT)0; /* fnx's max(x, 0) */
+      }
+      c[r * nj + j] = x;
+    }
+}
+
+#define GDOTS_CASE(NJ)                                                                        \
+  case NJ:                                                                                    \
+    for (int64_t i = lo; i < hi; i += 4) {                                                    \
+      const int rows = (int)fnx_min64(4, m - i);                                              \
+      if (rows == 4) G(dots_rows)(k, kp, a + i * k, bt, c + i * NJ, 4, NJ, ep);               \
+      else G(dots_rows)(k, kp, a + i * k, bt, c + i * NJ, rows, NJ, ep);                      \
+    }                                                                                         \
+    break;
+
+__attribute__((unused)) static int G(gemm_dots)(int64_t m, int64_t n, int64_t k, const GT *a, const GT *b, GT *c,
+                        int nt, const fnx_epilogue *ep) {
+  const int64_t kp = fnx_cdiv(k, GL) * GL;
+  GT *bt = (GT *)fnx_aligned_alloc(sizeof(GT) * (size_t)(n * kp));
+  if (!bt) return FNX_ERR_ALLOC;
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t p = 0; p < kp; p++) bt[j * kp + p] = p < k ? b[p * n + j] : (GT)0;
+  if (m * n * k < GPAR_MIN) nt = 1;
+  const int64_t groups = fnx_cdiv(m, 4);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t lo = groups * t / T * 4, hi = fnx_min64(m, groups * (t + 1) / T * 4);
+    switch (n) {
+      GDOTS_CASE(1)
+      GDOTS_CASE(2)
+      GDOTS_CASE(3)
+      GDOTS_CASE(4)
+      default: break;
+    }
+  }
+  free(bt);
+  return FNX_OK;
+}
+#undef GDOTS_CASE
+
 #undef G
 #undef GNR
 #undef GCAT

@@ -16,8 +16,13 @@ typedef struct {
   int act;
 } fnx_epilogue;
 
-/* float64 / narrow register tiles (rows x vectors of 8 doubles), picked by measurement;
- * -D overrides them for the tile experiments. */
+/* float64 register tile (GEMM_DMR rows x GEMM_DNV vectors of 8 doubles) and its cache blocks,
+ * and the rows of the narrow-n tiles.  Measured on the 2-core AVX-512 Xeon, dgemm 1024^3 /
+ * 512^3 on one thread (CPU time, best of 10-20): 8 x 16 61 / 63 GFLOP/s, 12 x 16 55 / 58,
+ * 8 x 24 62 / 63, 16 x 8 ~45; then the A prefetch (+8%) and a 4x unrolled k loop gave 8 x 24
+ * 66 / 72 (numpy / OpenBLAS 69-71 / 62-65).  KC 128..256 and row blocks of 256..1024 rows
+ * were within the noise; 192 keeps a 24-wide B panel (36 KiB) in the 48 KiB L1.
+ * -D overrides these for such experiments. */
 #ifndef GEMM_DMR
 #define GEMM_DMR 8
 #endif
@@ -234,7 +239,10 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
  *  - float32 8 x 32 (16 zmm accumulators: 2 vectors of B and 8 broadcasts of A per k step);
  *  - float32 16 x 16 for narrow n (<= 16, e.g. the 10 classes of an MLP's last layer): one
  *    vector of B per k step, so a 10-wide C wastes 6 of 16 lanes instead of 22 of 32;
- *  - float64 GEMM_DMR x (8 * GEMM_DNV), chosen by measurement (benchmarks/results/kernels.md). */
+ *  - float64 8 x 24 (24 accumulators, 3 vectors of B and 8 broadcasts per k step), and
+ *    16 x 8 for n <= 8;
+ *  - both dtypes, n <= 4 (and n == 1): dot products along k (gemm_dots, 2-3x the tiles or
+ *    the generic gemv there). */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #include <sched.h>
@@ -243,6 +251,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #define G_PACK_A_MIN_PANELS 3 /* pack A when it is reused by at least this many B panels */
 #define S_NARROW_N 16 /* float32 n up to which the one-vector-wide tile is used */
 #define D_NARROW_N 8
+#define DOTS_N 4 /* n up to which C is computed as dot products along k */
 
 #define VSET1 _mm512_set1_ps
 #define VFMA _mm512_fmadd_ps
@@ -257,6 +266,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #define VZERO _mm512_setzero_ps
 #define VNANMASK(x) _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q)
 #define VBLEND _mm512_mask_blend_ps
+#define VREDUCE _mm512_reduce_add_ps
 /* float32, 8 x 32 */
 #define GT float
 #define GSFX s
@@ -296,6 +306,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #undef VZERO
 #undef VNANMASK
 #undef VBLEND
+#undef VREDUCE
 
 #define VSET1 _mm512_set1_pd
 #define VFMA _mm512_fmadd_pd
@@ -310,6 +321,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #define VZERO _mm512_setzero_pd
 #define VNANMASK(x) _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q)
 #define VBLEND _mm512_mask_blend_pd
+#define VREDUCE _mm512_reduce_add_pd
 /* float64, GEMM_DMR x 8 * GEMM_DNV */
 #define GT double
 #define GSFX d
@@ -323,7 +335,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #define GABLK GEMM_DABLK
 #define GPAR_MIN ((int64_t)3 << 20) /* a double MAC costs two float ones */
 #include "gemm_avx512.h"
-/* float64, GEMM_DNMR x 8 (narrow n) */
+/* float64, GEMM_SNMR x 8 (narrow n) */
 #define GT double
 #define GSFX dn
 #define GV __m512d
@@ -349,18 +361,23 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #undef VZERO
 #undef VNANMASK
 #undef VBLEND
+#undef VREDUCE
 
-/* The fast paths take m, n, k >= 2 (n == 1 / m == 1 are a dot product per row, one pass over
- * the other operand: the generic kernels) and return FNX_ERR_UNSUPPORTED otherwise. */
+/* The fast paths take m >= 2 and k >= 1 (m == 1 is one pass over B: the generic kernels) and
+ * return FNX_ERR_UNSUPPORTED otherwise.  n <= 4 runs as dot products along k. */
 static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
                    char *c, int nt, const fnx_epilogue *ep) {
-  if (m <= 1 || n <= 1 || k <= 0) return FNX_ERR_UNSUPPORTED;
-  if (dtype == FNX_FLOAT32)
-    return (n <= S_NARROW_N ? gemm_sn : gemm_s)(m, n, k, (const float *)a, (const float *)b,
-                                                (float *)c, nt, ep);
-  if (dtype == FNX_FLOAT64)
-    return (n <= D_NARROW_N ? gemm_dn : gemm_d)(m, n, k, (const double *)a, (const double *)b,
-                                                (double *)c, nt, ep);
+  if (m <= 1 || n <= 0 || k <= 0) return FNX_ERR_UNSUPPORTED;
+  if (dtype == FNX_FLOAT32) {
+    const float *fa = (const float *)a, *fb = (const float *)b;
+    if (n <= DOTS_N) return gemm_dots_s(m, n, k, fa, fb, (float *)c, nt, ep);
+    return (n <= S_NARROW_N ? gemm_sn : gemm_s)(m, n, k, fa, fb, (float *)c, nt, ep);
+  }
+  if (dtype == FNX_FLOAT64) {
+    const double *da = (const double *)a, *db = (const double *)b;
+    if (n <= DOTS_N) return gemm_dots_d(m, n, k, da, db, (double *)c, nt, ep);
+    return (n <= D_NARROW_N ? gemm_dn : gemm_d)(m, n, k, da, db, (double *)c, nt, ep);
+  }
   return FNX_ERR_UNSUPPORTED;
 }
 #else
