@@ -5,7 +5,9 @@ Every library runs in its own fresh process per thread count, with its thread po
 own knob (FNX_NUM_THREADS, OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, torch.set_num_threads, XLA's
 eigen threading flag).  Each number is the median over 7 timed batches of repetitions sized to
 ~40 ms.  GEMM shapes are written m x k x n (A is m x k); "x^T g" and "g W^T" are the products the
-backward pass of a 784-512 layer at batch 128 runs (operands made contiguous first).
+backward pass of a 784-512 layer at batch 128 runs (operands made contiguous first).  "kernel"
+rows skip the array API: fnx calls fnx_matmul on numpy buffers, numpy / torch write into a
+preallocated output (JAX has no such call: its rows are its jitted matmul as elsewhere).
 
     python benchmarks/bench_kernels.py [--out benchmarks/results/kernels.md]
 """
@@ -30,6 +32,15 @@ GEMMS = [  # (label, m, k, n, dtype)
     ("LSTM 16x64x512", 16, 64, 512, "float32"),
     ("LSTM 16x128x512", 16, 128, 512, "float32"),
     ("LSTM^T 128x16x512", 128, 16, 512, "float32"),
+    ("dgemm 256^3", 256, 256, 256, "float64"),
+    ("dgemm MLP 128x784x512", 128, 784, 512, "float64"),
+    ("narrow f64 128x512x10", 128, 512, 10, "float64"),
+    ("narrow 1024x256x16", 1024, 256, 16, "float32"),
+    ("narrow 128x512x3", 128, 512, 3, "float32"),
+    # the kernel alone: fnx_matmul / np.matmul(out=) / torch.matmul(out=) into a ready buffer
+    ("kernel 128x512x10", 128, 512, 10, "float32", "direct"),
+    ("kernel 16x64x512", 16, 64, 512, "float32", "direct"),
+    ("kernel dgemm 1024^3", 1024, 1024, 1024, "float64", "direct"),
 ]
 UNARY = [("exp 4M f32", "exp"), ("tanh 4M f32", "tanh")]
 LIBS = ["fnx", "numpy", "jax", "torch"]
@@ -77,15 +88,38 @@ def _worker(lib, nt):
         conv, mm, sync = torch.from_numpy, torch.matmul, (lambda y: y)
         ops = {"exp": torch.exp, "tanh": torch.tanh}
     out = {}
-    for label, m, k, n, dt in GEMMS:
-        a = conv(rng.standard_normal((m, k)).astype(dt))
-        b = conv(rng.standard_normal((k, n)).astype(dt))
-        out[label] = 2.0 * m * n * k / _median_time(lambda: sync(mm(a, b))) / 1e9
+    for label, m, k, n, dt, *direct in GEMMS:
+        a0 = rng.standard_normal((m, k)).astype(dt)
+        b0 = rng.standard_normal((k, n)).astype(dt)
+        a, b = conv(a0), conv(b0)
+        fn = lambda: sync(mm(a, b))  # noqa: E731
+        if direct:
+            fn = _direct_matmul(lib, a0, b0, conv) or fn
+        out[label] = 2.0 * m * n * k / _median_time(fn) / 1e9
     x = rng.standard_normal(4 << 20).astype("float32")
     x = conv(x)
     for label, op in UNARY:
         out[label] = _median_time(lambda: sync(ops[op](x))) * 1e3
     print(json.dumps(out))
+
+
+def _direct_matmul(lib, a, b, conv):
+    """a call that writes a @ b into a ready buffer (None: the library has none)"""
+    import numpy as np
+    c = np.empty((a.shape[0], b.shape[1]), a.dtype)
+    if lib == "fnx":
+        from fnx._fnx_kernels import ffi, lib as k
+        code = k.FNX_FLOAT32 if a.dtype == np.float32 else k.FNX_FLOAT64
+        pa, pb, pc = ffi.from_buffer(a), ffi.from_buffer(b), ffi.from_buffer(c)
+        m, kk, n = a.shape[0], a.shape[1], b.shape[1]
+        return lambda: k.fnx_matmul(code, 1, m, n, kk, pa, pb, pc)
+    if lib == "numpy":
+        return lambda: np.matmul(a, b, out=c)
+    if lib == "torch":
+        import torch
+        ta, tb, tc = conv(a), conv(b), conv(c)
+        return lambda: torch.matmul(ta, tb, out=tc)
+    return None
 
 
 def _run(python, lib, nt):

@@ -1,13 +1,16 @@
 """The matmul kernel (kernels/cpu/linalg.c, ``fnx_matmul``) against numpy, called directly.
 
-float32 runs the AVX-512 register-tile path (packed / in-place A and B, masked edge tiles,
-dynamically shared work items); float64 / int32 / int64 run the generic blocked path.  Shapes are
-drawn around the tile sizes (8 x 32), degenerate (1, K = 0) and large enough to go parallel.
+float32 and float64 run the AVX-512 register-tile paths (kernels/cpu/gemm_avx512.h: packed /
+in-place A and B, masked edge tiles, dynamically shared work items; 8 x 32 floats, 8 x 24
+doubles, 16-row tiles one vector wide for narrow n, dot products along k for n <= 4); int32 /
+int64 (and m == 1) run the generic blocked path.  Shapes are drawn around the tile sizes, degenerate (1, K = 0) and large
+enough to go parallel.  fnx_matmul_epilogue (bias + relu fused into the tile store) must equal
+the plain product followed by the same add and max, bit for bit.
 Floats are compared with a float64 product; the bound scales with sum_k |a||b| (each output is a
 sum of k rounded products).  Integers use small values, so the result is exact."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import fnx
 import fnx.numpy as fnp
@@ -16,8 +19,12 @@ from fnx._fnx_kernels import ffi, lib
 DTYPES = {np.float32: lib.FNX_FLOAT32, np.float64: lib.FNX_FLOAT64,
           np.int32: lib.FNX_INT32, np.int64: lib.FNX_INT64}
 # sizes around the register tile (8 rows x 32 columns) and the KC slice (256)
-DIMS = st.sampled_from([1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 129, 255,
-                        257, 300])
+DIMS = st.sampled_from([1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63,
+                        64, 65, 100, 129, 193, 255, 257, 300])
+
+
+# the `threads` fixture only resets the team size at the end; every example sets its own
+_FIXTURE_OK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _matmul(a, b):
@@ -136,3 +143,96 @@ def test_matmul_through_fnx_with_transposed_operands():
     np.testing.assert_allclose(got, x.T.astype(np.float64) @ g, rtol=1e-4, atol=1e-3)
     got = np.asarray(fnp.asarray(g) @ fnp.asarray(w).T)
     np.testing.assert_allclose(got, g.astype(np.float64) @ w.T, rtol=1e-4, atol=1e-3)
+
+
+@given(batch=st.sampled_from([1, 2]), m=DIMS, k=DIMS, n=DIMS, nt=st.sampled_from([1, 2]),
+       seed=st.integers(0, 2**31 - 1))
+@_FIXTURE_OK
+def test_matmul_float64_both_thread_counts(threads, batch, m, k, n, nt, seed):
+    threads(nt)
+    a, b = _operands(np.random.default_rng(seed), np.float64, batch, m, k, n)
+    _check(a, b, _matmul(a, b))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17])
+@pytest.mark.parametrize("mk", [(2, 5), (16, 64), (17, 512), (128, 512), (130, 300), (600, 600)])
+def test_matmul_narrow_n(threads, dtype, n, mk):
+    """n below one or two vectors (the narrow-N tiles), both thread counts agree with numpy"""
+    m, k = mk
+    a, b = _operands(np.random.default_rng(n * 1000 + m), dtype, 1, m, k, n)
+    for nt in (1, 2):
+        threads(nt)
+        _check(a, b, _matmul(a, b))
+
+
+def _matmul_epilogue(a, b, bias, act):
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    batch, m, k = a.shape
+    n = b.shape[2]
+    c = np.full((batch, m, n), 12345, a.dtype)
+    bptr = ffi.NULL if bias is None else ffi.from_buffer(np.ascontiguousarray(bias))
+    err = lib.fnx_matmul_epilogue(DTYPES[a.dtype.type], batch, m, n, k, ffi.from_buffer(a),
+                                  ffi.from_buffer(b), bptr, act, ffi.from_buffer(c))
+    assert err == 0
+    return c
+
+
+def _epilogue_ref(c, bias, act):
+    """the unfused add and relu, as fnx's eager add / max do them (NaN-propagating max)"""
+    if bias is not None:
+        c = (c.view(_unsigned(c.dtype)) + bias.view(_unsigned(c.dtype))).view(c.dtype) \
+            if c.dtype.kind == "i" else c + bias
+    if act == lib.FNX_ACT_RELU:
+        c = np.where(np.isnan(c) | (c > 0), c, np.zeros((), c.dtype))
+    return c
+
+
+def _unsigned(dtype):
+    return np.dtype(f"u{dtype.itemsize}")
+
+
+@given(dtype=st.sampled_from(list(DTYPES)), batch=st.sampled_from([1, 2]), m=DIMS, k=DIMS,
+       n=DIMS, with_bias=st.booleans(), act=st.sampled_from([0, 1]), nt=st.sampled_from([1, 2]),
+       seed=st.integers(0, 2**31 - 1))
+@_FIXTURE_OK
+def test_matmul_epilogue_matches_unfused(threads, dtype, batch, m, k, n, with_bias, act, nt,
+                                         seed):
+    """bias + relu applied in the tile store == the same ops after the plain product"""
+    threads(nt)
+    rng = np.random.default_rng(seed)
+    a, b = _operands(rng, dtype, batch, m, k, n)
+    bias = _operands(rng, dtype, 1, 1, 1, n)[1].reshape(n) if with_bias else None
+    got = _matmul_epilogue(a, b, bias, act)
+    np.testing.assert_array_equal(got, _epilogue_ref(_matmul(a, b), bias, act))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(5, 0, 7), (9, 1, 33), (1, 64, 100), (100, 64, 1),
+                                   (128, 512, 10), (300, 600, 520)])
+def test_matmul_epilogue_degenerate_and_nonfinite(dtype, shape):
+    """K = 0 gives act(bias); NaN / inf flow through the bias add and the relu (relu(NaN) is
+    NaN, relu(-inf) is 0), and relu(-0.0) is +0.0 like fnx's max(x, 0)"""
+    m, k, n = shape
+    rng = np.random.default_rng(5)
+    a, b = _operands(rng, dtype, 1, m, k, n)
+    bias = rng.standard_normal(n).astype(dtype)
+    if k:
+        a[0, m - 1, 0] = np.nan
+        b[0, 0, n - 1] = -np.inf
+    bias[0] = np.inf
+    if n > 2:
+        bias[1] = -np.inf
+    for act in (0, 1):
+        got = _matmul_epilogue(a, b, bias, act)
+        with np.errstate(invalid="ignore"):
+            want = _epilogue_ref(np.matmul(a, b), bias, act)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+        ok = np.isfinite(want)
+        np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=1e-3)
+    if k:
+        return
+    z = np.full((1, m, n), -0.0, dtype)   # K = 0: act(-0.0 + -0.0) through the relu
+    got = _matmul_epilogue(a, b, np.full(n, -0.0, dtype), 1)
+    np.testing.assert_array_equal(np.signbit(got), np.zeros_like(z, bool))

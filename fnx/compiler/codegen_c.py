@@ -39,7 +39,15 @@ _REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
-                "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32")
+                "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue")
+_TYPEDEF_OF = {"fnx_buffer_alloc": "fnx_alloc_t", "fnx_buffer_free": "fnx_free_t"}
+
+
+def kernel(name: str) -> str:
+    """C expression of kernel ``name`` from the table every generated function receives."""
+    return f"(({_TYPEDEF_OF.get(name, name + '_t')})fns[{KERNEL_TABLE.index(name)}])"
+
+
 _KERNEL_TYPEDEFS = """
 typedef char *(*fnx_alloc_t)(int64_t);
 typedef void (*fnx_free_t)(char *);
@@ -63,6 +71,8 @@ typedef int (*fnx_reduce_window_t)(int, int, int, const int64_t *, const int64_t
 typedef int (*fnx_select_window_t)(int, int, int, const int64_t *, const int64_t *,
                                    const int64_t *, const int64_t *, const int64_t *, int64_t,
                                    const char *, const char *, char *);
+typedef int (*fnx_matmul_epilogue_t)(int, int64_t, int64_t, int64_t, int64_t, const char *,
+                                     const char *, const char *, int, char *);
 """
 
 
@@ -175,7 +185,7 @@ class StepWriter:
                 f"static void {self.name}_range(int64_t lo, int64_t hi, const void *ctx_) {{\n"
                 f"  const struct {ctx} *c = (const struct {ctx} *)ctx_;\n{unpack}{body}\n}}\n"
                 f"{self.signature()} {{\n{pre}\n  struct {ctx} c = {{{names}}};\n"
-                f"  return ((fnx_parallel_for_t)fns[6])({n}, {work}, {self.name}_range, &c);\n"
+                f"  return {kernel('fnx_parallel_for')}({n}, {work}, {self.name}_range, &c);\n"
                 "}\n")
 
     def begin_parallel(self, n: int, work: int):

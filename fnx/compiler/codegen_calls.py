@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .codegen_c import DTYPE_CODE, StepWriter
+from .codegen_c import DTYPE_CODE, StepWriter, kernel
 from .schedule import Call
 
 _LIB_CODES = {  # enum values of fnx_kernels.h
@@ -23,23 +23,8 @@ def write_call(w: StepWriter, step: Call) -> None:
     out_var = eqn.out_binders[0]
     out = w.buffer(out_var, written=True)
     ptrs = [w.buffer(v) for v in step.operands]
-    if name == "dot_general":
-        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-        lhs, rhs = eqn.inputs
-        batch = math.prod(lhs.aval.shape[i] for i in lb)
-        k = math.prod(lhs.aval.shape[i] for i in lc)
-        m = math.prod(lhs.aval.shape[i] for i in range(lhs.aval.ndim)
-                      if i not in lc and i not in lb)
-        n = math.prod(rhs.aval.shape[i] for i in range(rhs.aval.ndim)
-                      if i not in rc and i not in rb)
-        if batch * m * n == 0:
-            return
-        if k == 0:
-            w.emit(f"for (int64_t o = 0; o < {batch * m * n}; o++) {out}[o] = 0;")
-            return
-        w.emit(f"if (((fnx_matmul_t)fns[2])({DTYPE_CODE[out_var.aval.dtype]}, {batch}, {m}, "
-               f"{n}, {k}, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
-               "return -1;")
+    if name in ("dot_general", "dot_general_epilogue"):
+        _write_matmul_call(w, eqn, out, ptrs)
     elif name in ("argmax", "argmin"):
         (x,) = eqn.inputs
         axes = eqn.params["axes"]
@@ -47,7 +32,7 @@ def write_call(w: StepWriter, step: Call) -> None:
         outer = math.prod(x.aval.shape) // max(nred, 1)
         if outer == 0:
             return
-        w.emit(f"if (((fnx_reduce_t)fns[3])({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
+        w.emit(f"if ({kernel('fnx_reduce')}({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
                f"{DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, {nred}, 1, "
                f"(const char *){ptrs[0]}, (char *){out})) return -1;")
     elif name.startswith("cum"):
@@ -57,7 +42,7 @@ def write_call(w: StepWriter, step: Call) -> None:
         if math.prod(shape) == 0:
             return
         outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
-        w.emit(f"if (((fnx_cumulative_t)fns[4])({_LIB_CODES[name]}, "
+        w.emit(f"if ({kernel('fnx_cumulative')}({_LIB_CODES[name]}, "
                f"{DTYPE_CODE[x.aval.dtype]}, {int(eqn.params['reverse'])}, {outer}, {n}, "
                f"{inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     elif name.startswith("scatter"):
@@ -70,7 +55,7 @@ def write_call(w: StepWriter, step: Call) -> None:
         if math.prod(updates.aval.shape) == 0:
             return
         idx_code = DTYPE_CODE[step.operands[1].aval.dtype]
-        w.emit(f"if (((fnx_scatter_t)fns[5])({_LIB_CODES[name]}, "
+        w.emit(f"if ({kernel('fnx_scatter')}({_LIB_CODES[name]}, "
                f"{DTYPE_CODE[operand.aval.dtype]}, {idx_code}, {nb}, {d}, {nr}, (char *){out}, "
                f"{ni}, (const char *){ptrs[1]}, (const char *){ptrs[2]})) return -1;")
     elif name == "conv_general_dilated":
@@ -83,12 +68,39 @@ def write_call(w: StepWriter, step: Call) -> None:
         raise AssertionError(name)
 
 
+def _write_matmul_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+    """fnx_matmul on the packed (batch, m, k) / (batch, k, n) operands, or
+    fnx_matmul_epilogue with the bias (n values) and activation fused in."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    lhs, rhs = eqn.inputs[:2]
+    out_var = eqn.out_binders[0]
+    batch = math.prod(lhs.aval.shape[i] for i in lb)
+    k = math.prod(lhs.aval.shape[i] for i in lc)
+    m = math.prod(lhs.aval.shape[i] for i in range(lhs.aval.ndim)
+                  if i not in lc and i not in lb)
+    n = math.prod(rhs.aval.shape[i] for i in range(rhs.aval.ndim)
+                  if i not in rc and i not in rb)
+    if batch * m * n == 0:
+        return
+    code = DTYPE_CODE[out_var.aval.dtype]
+    if eqn.primitive.name == "dot_general_epilogue":   # k == 0 too: c = act(bias)
+        w.emit(f"if ({kernel('fnx_matmul_epilogue')}({code}, {batch}, {m}, {n}, {k}, "
+               f"(const char *){ptrs[0]}, (const char *){ptrs[1]}, (const char *){ptrs[2]}, "
+               f"{eqn.params['act']}, (char *){out})) return -1;")
+        return
+    if k == 0:
+        w.emit(f"for (int64_t o = 0; o < {batch * m * n}; o++) {out}[o] = 0;")
+        return
+    w.emit(f"if ({kernel('fnx_matmul')}({code}, {batch}, {m}, {n}, {k}, "
+           f"(const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) return -1;")
+
+
 def _c_array(values) -> str:
     return "{" + ", ".join(str(int(v)) for v in values) + "}"
 
 
 def _write_conv_call(w: StepWriter, eqn, out: str, ptrs) -> None:
-    """fnx_conv2d on the packed NHWC input and HWIO filter (fns[7])."""
+    """fnx_conv2d on the packed NHWC input and HWIO filter."""
     lhs, rhs = eqn.inputs
     n, h, wd, c = lhs.aval.shape
     kh, kw, _, o = rhs.aval.shape
@@ -100,7 +112,7 @@ def _write_conv_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     w.emit(f"  static const int64_t st[2] = {_c_array(p['window_strides'])}, "
            f"lo[2] = {_c_array(lo for lo, _ in p['padding'])}, "
            f"ld[2] = {_c_array(p['lhs_dilation'])}, rd[2] = {_c_array(p['rhs_dilation'])};")
-    w.emit(f"  if (((fnx_conv2d_t)fns[7])({DTYPE_CODE[lhs.aval.dtype]}, {n}, {h}, {wd}, {c}, "
+    w.emit(f"  if ({kernel('fnx_conv2d')}({DTYPE_CODE[lhs.aval.dtype]}, {n}, {h}, {wd}, {c}, "
            f"{kh}, {kw}, {o}, {p['feature_group_count']}, {oshape[1]}, {oshape[2]}, st, lo, "
            f"ld, rd, (const char *){ptrs[0]}, (const char *){ptrs[1]}, (char *){out})) "
            "return -1;")
@@ -125,7 +137,7 @@ def _window_geometry(eqn, x, pooled_shape):
 
 
 def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
-    """fnx_reduce_window (fns[8])."""
+    """fnx_reduce_window."""
     (x,) = eqn.inputs
     oshape = eqn.out_binders[0].aval.shape
     if math.prod(oshape) == 0:
@@ -134,13 +146,13 @@ def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
     w.emit("{")
     w.emit("  " + decl)
-    w.emit(f"  if (((fnx_reduce_window_t)fns[8])({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
+    w.emit(f"  if ({kernel('fnx_reduce_window')}({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
            f"osh, win, st, lo, {inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     w.emit("}")
 
 
 def _write_select_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
-    """fnx_select_window (fns[9]) for select_and_gather_add / select_and_scatter_add; the
+    """fnx_select_window for select_and_gather_add / select_and_scatter_add; the
     operands are packed as (source, operand)."""
     source, operand = eqn.inputs
     gather = eqn.primitive.name == "select_and_gather_add"
@@ -150,14 +162,14 @@ def _write_select_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     nd, decl, inner = _window_geometry(eqn, operand, pooled)
     w.emit("{")
     w.emit("  " + decl)
-    w.emit(f"  if (((fnx_select_window_t)fns[9])({0 if gather else 1}, "
+    w.emit(f"  if ({kernel('fnx_select_window')}({0 if gather else 1}, "
            f"{DTYPE_CODE[operand.aval.dtype]}, {nd}, ish, osh, win, st, lo, {inner}, "
            f"(const char *){ptrs[1]}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     w.emit("}")
 
 
 def _write_threefry_call(w: StepWriter, step: Call) -> None:
-    """fnx_threefry2x32 (fns[10]) on the contiguous operands; rank-0 ones are broadcast by the
+    """fnx_threefry2x32 on the contiguous operands; rank-0 ones are broadcast by the
     kernel (bit i of its mask), so a key shared by every counter is never expanded."""
     eqn = step.eqn
     outs = [w.buffer(v, written=True) for v in eqn.out_binders]
@@ -167,5 +179,5 @@ def _write_threefry_call(w: StepWriter, step: Call) -> None:
         return
     mask = sum(1 << i for i, v in enumerate(eqn.inputs) if v.aval.ndim == 0)
     args = ", ".join(f"(const char *){p}" for p in ptrs)
-    w.emit(f"if (((fnx_threefry2x32_t)fns[10])({n}, {args}, {mask}, (char *){outs[0]}, "
+    w.emit(f"if ({kernel('fnx_threefry2x32')}({n}, {args}, {mask}, (char *){outs[0]}, "
            f"(char *){outs[1]})) return -1;")

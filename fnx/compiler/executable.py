@@ -309,7 +309,7 @@ def _render_entry(seg: _Segment) -> str:
     lines = [f"static int fnx_seg{seg.index}(char **in, char **out, void **fns, int nt) {{",
              "  char *ws = 0;"]
     if seg.arena:
-        lines += [f"  ws = ((fnx_alloc_t)fns[0])({seg.arena});", "  if (!ws) return -3;"]
+        lines += [f"  ws = {codegen_c.kernel('fnx_buffer_alloc')}({seg.arena});", "  if (!ws) return -3;"]
     lines.append("  int rc = 0;")
     for step, w in seg.steps:
         args = []
@@ -324,7 +324,7 @@ def _render_entry(seg: _Segment) -> str:
         else:
             lines.append(f"  if (!rc) rc = {call};")
     if seg.arena:
-        lines.append("  ((fnx_free_t)fns[1])(ws);")
+        lines.append(f"  {codegen_c.kernel('fnx_buffer_free')}(ws);")
     lines += ["  return rc;", "}"]
     return "\n".join(lines)
 

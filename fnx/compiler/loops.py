@@ -168,13 +168,13 @@ class LoopWriter:
 
 
 def _alloc(lines, name: str, nbytes: int):
-    lines.append(f"char *{name} = {nbytes} ? ((fnx_alloc_t)fns[0])({nbytes}) : 0;")
+    lines.append(f"char *{name} = {nbytes} ? {codegen_c.kernel('fnx_buffer_alloc')}({nbytes}) : 0;")
     lines.append(f"if ({nbytes} && !{name}) return -3;")
 
 
 def _free(lines, name: str, nbytes: int):
     if nbytes:
-        lines.append(f"((fnx_free_t)fns[1])({name});")
+        lines.append(f"{codegen_c.kernel('fnx_buffer_free')}({name});")
 
 
 def _carry_layout(avals, start: int = 0):

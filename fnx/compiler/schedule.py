@@ -44,7 +44,7 @@ MOVEMENT = frozenset("""
 """.split())
 FUSIBLE = ELEMENTWISE | MOVEMENT
 REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and reduce_or".split())
-LIBRARY = frozenset("""dot_general cumsum cumprod cummax cummin argmax argmin
+LIBRARY = frozenset("""dot_general dot_general_epilogue cumsum cumprod cummax cummin argmax argmin
     scatter scatter-add scatter-mul scatter-min scatter-max
     conv_general_dilated reduce_window_sum reduce_window_max
     select_and_gather_add select_and_scatter_add threefry2x32""".split())
@@ -96,6 +96,8 @@ class Schedule:
 
 
 def schedule(jaxpr: Jaxpr) -> Schedule:
+    from .epilogue import fuse_matmul_epilogues
+    jaxpr = fuse_matmul_epilogues(jaxpr)   # matmul + bias (+ relu) -> one kernel call
     sched = Schedule()
     producers = sched.producers
     for eqn in jaxpr.eqns:
@@ -198,14 +200,15 @@ def _size(v) -> int:
 def _library_call(eqn, sched: Schedule) -> Call:
     """A kernel call; its operands are packed into the layouts the kernel wants."""
     name = eqn.primitive.name
-    if name == "dot_general":
+    if name in ("dot_general", "dot_general_epilogue"):
         (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-        lhs, rhs = eqn.inputs
+        lhs, rhs = eqn.inputs[:2]
         lfree = [i for i in range(lhs.aval.ndim) if i not in lc and i not in lb]
         rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
         a = _pack(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc))
         b = _pack(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree))
-        return Call(eqn, [a, b])
+        # the epilogue's bias: its N values, contiguous
+        return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]])
     if name in ("argmax", "argmin"):
         (x,) = eqn.inputs
         axes = eqn.params["axes"]

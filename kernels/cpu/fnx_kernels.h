@@ -46,6 +46,8 @@ enum fnx_reduce_op {
   FNX_RED_AND = 4, FNX_RED_OR = 5, FNX_RED_ARGMAX = 6, FNX_RED_ARGMIN = 7
 };
 
+enum fnx_act { FNX_ACT_NONE = 0, FNX_ACT_RELU = 1 };
+
 enum fnx_cumulative_op { FNX_CUM_SUM = 0, FNX_CUM_PROD = 1, FNX_CUM_MAX = 2, FNX_CUM_MIN = 3 };
 
 enum fnx_scatter_op {
@@ -126,6 +128,11 @@ int fnx_cumulative(int op, int dtype, int reverse, int64_t outer, int64_t n, int
 /* c[b] = a[b] @ b[b]; a: (batch, m, k), b: (batch, k, n), c: (batch, m, n), all contiguous. */
 int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
                const char *a, const char *b, char *c);
+/* c[b] = act(a[b] @ b[b] + bias): the matmul with its bias add and activation fused into the
+ * store of each C tile.  bias: (n,) of the same dtype, broadcast over rows and batch, or NULL;
+ * act: an fnx_act.  Same layout as fnx_matmul; the bias is added to the finished sum. */
+int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
+                        const char *a, const char *b, const char *bias, int act, char *c);
 
 /* ---- convolution and windowed reductions (conv.c) ----------------------------------------- */
 /* y = conv(x, f): x (n, h, w, c) NHWC, f (kh, kw, c / groups, o) HWIO, y (n, oh, ow, o) NHWC,

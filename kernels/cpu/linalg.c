@@ -10,6 +10,38 @@
 #include <omp.h>
 #include "fnx_internal.h"
 
+/* the fused epilogue of fnx_matmul_epilogue: c = act(a @ b + bias), bias (n,) or NULL */
+typedef struct {
+  const void *bias;
+  int act;
+} fnx_epilogue;
+
+/* float64 register tile (GEMM_DMR rows x GEMM_DNV vectors of 8 doubles) and its cache blocks,
+ * and the rows of the narrow-n tiles.  Measured on the 2-core AVX-512 Xeon, dgemm 1024^3 /
+ * 512^3 on one thread (CPU time, best of 10-20): 8 x 16 61 / 63 GFLOP/s, 12 x 16 55 / 58,
+ * 8 x 24 62 / 63, 16 x 8 ~45; then the A prefetch (+8%) and a 4x unrolled k loop gave 8 x 24
+ * 66 / 72 (numpy / OpenBLAS 69-71 / 62-65).  KC 128..256 and row blocks of 256..1024 rows
+ * were within the noise; 192 keeps a 24-wide B panel (36 KiB) in the 48 KiB L1.
+ * -D overrides these for such experiments. */
+#ifndef GEMM_DMR
+#define GEMM_DMR 8
+#endif
+#ifndef GEMM_DNV
+#define GEMM_DNV 3
+#endif
+#ifndef GEMM_DKC
+#define GEMM_DKC 192
+#endif
+#ifndef GEMM_DABLK
+#define GEMM_DABLK 262144
+#endif
+#ifndef GEMM_DMC
+#define GEMM_DMC 256
+#endif
+#ifndef GEMM_SNMR
+#define GEMM_SNMR 16
+#endif
+
 #define MC 96
 #define SMALL_M 32
 #define KC 256
@@ -198,305 +230,206 @@ DEF_MATMUL(f64, double, double, 8, 16, FMA_F64)
 DEF_MATMUL(i32, int32_t, uint32_t, 8, 32, FMA_I32)
 DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 
-/* ---- float32 on AVX-512: hand-written register tile ---------------------------------------
+/* ---- float32 / float64 on AVX-512: hand-written register tiles -----------------------------
  * The MLP/LSTM shapes fnx trains on (m = 16..784, k = 16..784, n = 10..784) are too small for
  * the generic path above: its team-shared packed B costs barriers per KC slice (each one a
  * futex sleep / wake-up of tens of us under OMP_WAIT_POLICY=PASSIVE), and its plain-C tile
- * loses to edge handling.  Here C is cut into work items (a row block of A times a group of
- * SNR-wide column panels) that the threads claim from a shared counter, with no barrier
- * inside: a thread that wakes late just takes fewer items.  Each thread packs its row block
- * of A once over the whole K (SMR-row panels, in L2; skipped when n is narrow and A would be
- * used by only one or two panels) and each KC x SNR panel of B into an L1-resident buffer
- * (skipped for m <= 16, where B is read in place: packing would cost as much as the
- * multiply).  The 8 x 32 register tile keeps 16 zmm accumulators, loads 2 vectors of B and
- * broadcasts 8 values of A per k step; partial tiles use masked loads / stores, so nothing
- * past the operands is read or written, and the zero padding only ever meets discarded
- * lanes (an inf in A never multiplies a padding 0 into a visible NaN). */
+ * loses to edge handling.  gemm_avx512.h is the BLIS-style driver and micro-kernel, written
+ * once and instantiated here per dtype and register tile:
+ *  - float32 8 x 32 (16 zmm accumulators: 2 vectors of B and 8 broadcasts of A per k step);
+ *  - float32 16 x 16 for narrow n (<= 16, e.g. the 10 classes of an MLP's last layer): one
+ *    vector of B per k step, so a 10-wide C wastes 6 of 16 lanes instead of 22 of 32;
+ *  - float64 8 x 24 (24 accumulators, 3 vectors of B and 8 broadcasts per k step), and
+ *    16 x 8 for n <= 8;
+ *  - both dtypes, n <= 4 (and n == 1): dot products along k (gemm_dots, 2-3x the tiles or
+ *    the generic gemv there). */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #include <sched.h>
 
-#define SMR 8
-#define SNR 32
-#define SKC 256
-#define SMC 256
-#define S_DIRECT_B_MAX_M 16 /* rows of A up to which B is read in place */
-#define S_PAR_MIN ((int64_t)6 << 20) /* multiply-adds below which one thread is faster */
-#define S_PACK_A_MIN_PANELS 3 /* pack A when it is reused by at least this many B panels */
+#define G_DIRECT_B_MAX_M 16 /* rows of A up to which B is read in place */
+#define G_PACK_A_MIN_PANELS 3 /* pack A when it is reused by at least this many B panels */
+#define S_NARROW_N 16 /* float32 n up to which the one-vector-wide tile is used */
+#define D_NARROW_N 8
+#define DOTS_N 4 /* n up to which C is computed as dot products along k */
 
-/* C(r, :) (+)= sum over kc steps of A(r, p) B(p, :): A_AT(r) reads row r's current element,
- * A_STEP / B_STEP advance one k step, B_LOAD0/1 load B's two vectors.  Writes (mr, nr) <=
- * (SMR, SNR) of C; `add` adds to what C holds (the later KC slices). */
-#define S_TILE_BODY(A_AT, A_STEP, B_LOAD0, B_LOAD1, B_STEP)                                \
-  __m512 c0[SMR], c1[SMR];                                                                      \
-  _Pragma("GCC unroll 8") for (int r = 0; r < SMR; r++) c0[r] = c1[r] = _mm512_setzero_ps();    \
-  for (int64_t p = 0; p < kc; p++) {                                                            \
-    const __m512 b0 = B_LOAD0, b1 = B_LOAD1;                                                    \
-    _Pragma("GCC unroll 8") for (int r = 0; r < SMR; r++) {                                     \
-      const __m512 av = _mm512_set1_ps(A_AT(r));                                                \
-      c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);                                                   \
-      c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);                                                   \
+#define VSET1 _mm512_set1_ps
+#define VFMA _mm512_fmadd_ps
+#define VLOAD _mm512_load_ps
+#define VLOADU _mm512_loadu_ps
+#define VMLOADU _mm512_maskz_loadu_ps
+#define VSTORE _mm512_store_ps
+#define VSTOREU _mm512_storeu_ps
+#define VMSTOREU _mm512_mask_storeu_ps
+#define VADD _mm512_add_ps
+#define VMAX _mm512_max_ps
+#define VZERO _mm512_setzero_ps
+#define VNANMASK(x) _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q)
+#define VBLEND _mm512_mask_blend_ps
+#define VREDUCE _mm512_reduce_add_ps
+/* float32, 8 x 32 */
+#define GT float
+#define GSFX s
+#define GV __m512
+#define GK __mmask16
+#define GL 16
+#define GMR 8
+#define GNV 2
+#define GKC 256
+#define GMC 256
+#define GABLK 262144 /* 1 MiB of packed A per row block */
+#define GPAR_MIN ((int64_t)6 << 20) /* measured: 4M MACs ran slower on 2 threads, 6M faster */
+#include "gemm_avx512.h"
+/* float32, 16 x 16 (narrow n) */
+#define GT float
+#define GSFX sn
+#define GV __m512
+#define GK __mmask16
+#define GL 16
+#define GMR GEMM_SNMR
+#define GNV 1
+#define GKC 512
+#define GMC 256
+#define GABLK 262144
+#define GPAR_MIN ((int64_t)6 << 20)
+#include "gemm_avx512.h"
+#undef VSET1
+#undef VFMA
+#undef VLOAD
+#undef VLOADU
+#undef VMLOADU
+#undef VSTORE
+#undef VSTOREU
+#undef VMSTOREU
+#undef VADD
+#undef VMAX
+#undef VZERO
+#undef VNANMASK
+#undef VBLEND
+#undef VREDUCE
+
+#define VSET1 _mm512_set1_pd
+#define VFMA _mm512_fmadd_pd
+#define VLOAD _mm512_load_pd
+#define VLOADU _mm512_loadu_pd
+#define VMLOADU _mm512_maskz_loadu_pd
+#define VSTORE _mm512_store_pd
+#define VSTOREU _mm512_storeu_pd
+#define VMSTOREU _mm512_mask_storeu_pd
+#define VADD _mm512_add_pd
+#define VMAX _mm512_max_pd
+#define VZERO _mm512_setzero_pd
+#define VNANMASK(x) _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q)
+#define VBLEND _mm512_mask_blend_pd
+#define VREDUCE _mm512_reduce_add_pd
+/* float64, GEMM_DMR x 8 * GEMM_DNV */
+#define GT double
+#define GSFX d
+#define GV __m512d
+#define GK __mmask8
+#define GL 8
+#define GMR GEMM_DMR
+#define GNV GEMM_DNV
+#define GKC GEMM_DKC
+#define GMC GEMM_DMC
+#define GABLK GEMM_DABLK
+#define GPAR_MIN ((int64_t)3 << 20) /* a double MAC costs two float ones */
+#include "gemm_avx512.h"
+/* float64, GEMM_SNMR x 8 (narrow n) */
+#define GT double
+#define GSFX dn
+#define GV __m512d
+#define GK __mmask8
+#define GL 8
+#define GMR GEMM_SNMR
+#define GNV 1
+#define GKC 512
+#define GMC 256
+#define GABLK 131072
+#define GPAR_MIN ((int64_t)3 << 20)
+#include "gemm_avx512.h"
+#undef VSET1
+#undef VFMA
+#undef VLOAD
+#undef VLOADU
+#undef VMLOADU
+#undef VSTORE
+#undef VSTOREU
+#undef VMSTOREU
+#undef VADD
+#undef VMAX
+#undef VZERO
+#undef VNANMASK
+#undef VBLEND
+#undef VREDUCE
+
+/* The fast paths take m >= 2 and k >= 1 (m == 1 is one pass over B: the generic kernels) and
+ * return FNX_ERR_UNSUPPORTED otherwise.  n <= 4 runs as dot products along k. */
+static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
+                   char *c, int nt, const fnx_epilogue *ep) {
+  if (m <= 1 || n <= 0 || k <= 0) return FNX_ERR_UNSUPPORTED;
+  if (dtype == FNX_FLOAT32) {
+    const float *fa = (const float *)a, *fb = (const float *)b;
+    if (n <= DOTS_N) return gemm_dots_s(m, n, k, fa, fb, (float *)c, nt, ep);
+    return (n <= S_NARROW_N ? gemm_sn : gemm_s)(m, n, k, fa, fb, (float *)c, nt, ep);
+  }
+  if (dtype == FNX_FLOAT64) {
+    const double *da = (const double *)a, *db = (const double *)b;
+    if (n <= DOTS_N) return gemm_dots_d(m, n, k, da, db, (double *)c, nt, ep);
+    return (n <= D_NARROW_N ? gemm_dn : gemm_d)(m, n, k, da, db, (double *)c, nt, ep);
+  }
+  return FNX_ERR_UNSUPPORTED;
+}
+#else
+static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
+                   char *c, int nt, const fnx_epilogue *ep) {
+  (void)dtype, (void)m, (void)n, (void)k, (void)a, (void)b, (void)c, (void)nt, (void)ep;
+  return FNX_ERR_UNSUPPORTED;
+}
+#endif
+
+/* the rows that the generic kernels wrote: c = act(c + bias) */
+#define DEF_EPILOGUE(sfx, T, U, K)                                                             \
+  static void epilogue_##sfx(int64_t m, int64_t n, T *c, const T *bias, int act) {             \
+    for (int64_t i = 0; i < m; i++, c += n) {                                                   \
+      if (bias)                                                                                 \
+        for (int64_t j = 0; j < n; j++) c[j] = FNX_WADD(T, U, c[j], bias[j]);                   \
+      if (act == FNX_ACT_RELU)                                                                  \
+        for (int64_t j = 0; j < n; j++) c[j] = FNX_MAX_##K(c[j], (T)0);                         \
     }                                                                                           \
-    B_STEP;                                                                                     \
-    A_STEP;                                                                                     \
-  }                                                                                             \
-  if (mr == SMR && nr == SNR) {                                                                 \
-    _Pragma("GCC unroll 8") for (int r = 0; r < SMR; r++) {                                     \
-      float *cr = c + r * ldc;                                                                  \
-      if (add) {                                                                                \
-        c0[r] = _mm512_add_ps(_mm512_loadu_ps(cr), c0[r]);                                      \
-        c1[r] = _mm512_add_ps(_mm512_loadu_ps(cr + 16), c1[r]);                                 \
-      }                                                                                         \
-      _mm512_storeu_ps(cr, c0[r]);                                                              \
-      _mm512_storeu_ps(cr + 16, c1[r]);                                                         \
-    }                                                                                           \
-  } else {                                                                                      \
-    const __mmask16 k0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1u);          \
-    const __mmask16 k1 = nr >= 32 ? (__mmask16)0xffff                                          \
-                         : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0;        \
-    _Pragma("GCC unroll 8") for (int r = 0; r < SMR; r++) {                                     \
-      if (r < mr) {                                                                             \
-        float *cr = c + r * ldc;                                                                \
-        if (add) {                                                                              \
-          c0[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(k0, cr), c0[r]);                          \
-          c1[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(k1, cr + 16), c1[r]);                     \
-        }                                                                                       \
-        _mm512_mask_storeu_ps(cr, k0, c0[r]);                                                   \
-        _mm512_mask_storeu_ps(cr + 16, k1, c1[r]);                                              \
-      }                                                                                         \
-    }                                                                                           \
   }
+DEF_EPILOGUE(f32, float, float, F)
+DEF_EPILOGUE(f64, double, double, F)
+DEF_EPILOGUE(i32, int32_t, uint32_t, I)
+DEF_EPILOGUE(i64, int64_t, uint64_t, I)
 
-/* A packed: ap[p * SMR + r] (zero rows past mr) */
-static void stile_packed(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc,
-                         int mr, int nr, int add) {
-#define S_AP(r) ap[r]
-  S_TILE_BODY(S_AP, ap += SMR,
-              _mm512_load_ps(bp), _mm512_load_ps(bp + 16), bp += SNR)
-}
-
-/* B read in place (row stride ldb; masked for nr < SNR): for few rows of A, where packing B
- * would cost about as much as the multiply */
-static void stile_packed_db(int64_t kc, const float *ap, const float *bp, int64_t ldb, float *c,
-                            int64_t ldc, int mr, int nr, int add) {
-  const __mmask16 kb0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1u);
-  const __mmask16 kb1 = nr >= 32 ? (__mmask16)0xffff
-                        : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0;
-  if (nr == SNR) {
-    S_TILE_BODY(S_AP, ap += SMR,
-                _mm512_loadu_ps(bp), _mm512_loadu_ps(bp + 16), bp += ldb)
-  } else {
-    S_TILE_BODY(S_AP, ap += SMR,
-                _mm512_maskz_loadu_ps(kb0, bp), _mm512_maskz_loadu_ps(kb1, bp + 16), bp += ldb)
+/* one product: the AVX-512 path where it applies, else the generic kernel + epilogue pass */
+static int matmul_one(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
+                      char *c, int nt, const fnx_epilogue *ep) {
+  int err = mm_fast(dtype, m, n, k, a, b, c, nt, ep);
+  if (err != FNX_ERR_UNSUPPORTED) return err;
+  switch (dtype) {
+    case FNX_FLOAT32: err = mmc_f32(m, n, k, a, b, c, nt); break;
+    case FNX_FLOAT64: err = mmc_f64(m, n, k, a, b, c, nt); break;
+    case FNX_INT32: err = mmc_i32(m, n, k, a, b, c, nt); break;
+    case FNX_INT64: err = mmc_i64(m, n, k, a, b, c, nt); break;
+    default: return FNX_ERR_UNSUPPORTED;
   }
-}
-#undef S_AP
-
-/* A straight from the operand: SMR full rows at stride lda */
-static void stile_rows(int64_t kc, const float *a, int64_t lda, const float *bp, float *c,
-                       int64_t ldc, int nr, int add) {
-  const int mr = SMR;
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda,
-              *a5 = a + 5 * lda, *a6 = a + 6 * lda, *a7 = a + 7 * lda;
-#define S_AR(r)                                                                      \
-  ((r) == 0 ? *a0 : (r) == 1 ? *a1 : (r) == 2 ? *a2 : (r) == 3 ? *a3 : (r) == 4 ? *a4 \
-   : (r) == 5 ? *a5 : (r) == 6 ? *a6 : *a7)
-  S_TILE_BODY(S_AR, (a0++, a1++, a2++, a3++, a4++, a5++, a6++, a7++),
-              _mm512_load_ps(bp), _mm512_load_ps(bp + 16), bp += SNR)
-}
-
-static void stile_rows_db(int64_t kc, const float *a, int64_t lda, const float *bp, int64_t ldb,
-                          float *c, int64_t ldc, int nr, int add) {
-  const int mr = SMR;
-  const __mmask16 kb0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1u);
-  const __mmask16 kb1 = nr >= 32 ? (__mmask16)0xffff
-                        : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0;
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda,
-              *a5 = a + 5 * lda, *a6 = a + 6 * lda, *a7 = a + 7 * lda;
-  if (nr == SNR) {
-    S_TILE_BODY(S_AR, (a0++, a1++, a2++, a3++, a4++, a5++, a6++, a7++),
-                _mm512_loadu_ps(bp), _mm512_loadu_ps(bp + 16), bp += ldb)
-  } else {
-    S_TILE_BODY(S_AR, (a0++, a1++, a2++, a3++, a4++, a5++, a6++, a7++),
-                _mm512_maskz_loadu_ps(kb0, bp), _mm512_maskz_loadu_ps(kb1, bp + 16), bp += ldb)
-  }
-}
-#undef S_AR
-
-/* B rows [0, kc) x cols [0, nr) (nr <= SNR) -> bp[p * SNR + j], zero padded */
-static void spack_b(const float *b, int64_t ldb, int64_t kc, int nr, float *bp) {
-  if (nr == SNR) {
-    for (int64_t p = 0; p < kc; p++, b += ldb, bp += SNR) {
-      _mm512_store_ps(bp, _mm512_loadu_ps(b));
-      _mm512_store_ps(bp + 16, _mm512_loadu_ps(b + 16));
-    }
-  } else {
-    const __mmask16 k0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1u);
-    const __mmask16 k1 = nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0;
-    for (int64_t p = 0; p < kc; p++, b += ldb, bp += SNR) {
-      _mm512_store_ps(bp, _mm512_maskz_loadu_ps(k0, b));
-      _mm512_store_ps(bp + 16, _mm512_maskz_loadu_ps(k1, b + 16));
-    }
-  }
-}
-
-/* A rows [0, mc) x cols [0, kc) -> SMR-row panels ap[panel][p][r], zero padded */
-static void spack_a(const float *a, int64_t lda, int64_t mc, int64_t kc, float *ap) {
-  for (int64_t ir = 0; ir < mc; ir += SMR, ap += SMR * kc) {
-    const int64_t mr = fnx_min64(SMR, mc - ir);
-    for (int64_t r = 0; r < SMR; r++) {
-      const float *ar = a + (ir + r) * lda;
-      if (r < mr)
-        for (int64_t p = 0; p < kc; p++) ap[p * SMR + r] = ar[p];
-      else
-        for (int64_t p = 0; p < kc; p++) ap[p * SMR + r] = 0.0f;
-    }
-  }
-}
-
-/* per-thread scratch, kept between calls (OpenMP threads persist): no malloc/page faults on
- * the hot path.  s_abuf holds one packed row block of A over the whole K. */
-static __thread float *s_abuf, *s_bbuf;
-static __thread int64_t s_abuf_cap;
-
-typedef struct {
-  int64_t m, n, k, rb, gw, nrb, ngr;
-  const float *a, *b;
-  float *c;
-  int pack_a;
-} sgemm_job;
-
-/* C[ic:ic+mc, jc:jc+nc] = A[ic:ic+mc, :] @ B[:, jc:jc+nc]; A's row block is packed into `ap`
- * already when job->pack_a (full K, SMR-row panels), else read in place (tails packed here). */
-static void sgemm_item(const sgemm_job *jb, int64_t ic, int64_t mc, int64_t jc, int64_t nc,
-                       const float *ap, float *bp, float *tail) {
-  const int64_t k = jb->k, lda = k, ldb = jb->n, ldc = jb->n;
-  const int64_t nks = fnx_cdiv(k, SKC), kcb = fnx_cdiv(k, nks); /* balanced KC slices */
-  const int64_t mfull = jb->pack_a ? 0 : mc / SMR * SMR;
-  const float *ablk = jb->a + ic * lda;
-  for (int64_t pc = 0; pc < k; pc += kcb) {
-    const int64_t kc = fnx_min64(kcb, k - pc);
-    const int add = pc > 0;
-    if (!jb->pack_a && mfull < mc) spack_a(ablk + mfull * lda + pc, lda, mc - mfull, kc, tail);
-    for (int64_t jr = jc; jr < jc + nc; jr += SNR) {
-      const int nr = (int)fnx_min64(SNR, jc + nc - jr);
-      const float *bsrc = jb->b + pc * ldb + jr;
-      float *cblk = jb->c + ic * ldc + jr;
-      const float *pa = jb->pack_a ? ap + pc * SMR : tail;
-      const int64_t pstride = jb->pack_a ? k * SMR : kc * SMR;
-      int64_t ir = 0;
-      if (mc <= S_DIRECT_B_MAX_M) {
-        for (; ir < mfull; ir += SMR)
-          stile_rows_db(kc, ablk + ir * lda + pc, lda, bsrc, ldb, cblk + ir * ldc, ldc, nr, add);
-        for (; ir < mc; ir += SMR)
-          stile_packed_db(kc, pa + ((ir - mfull) / SMR) * pstride, bsrc, ldb, cblk + ir * ldc,
-                          ldc, (int)fnx_min64(SMR, mc - ir), nr, add);
-        continue;
-      }
-      spack_b(bsrc, ldb, kc, nr, bp);
-      for (; ir < mfull; ir += SMR)
-        stile_rows(kc, ablk + ir * lda + pc, lda, bp, cblk + ir * ldc, ldc, nr, add);
-      for (; ir < mc; ir += SMR)
-        stile_packed(kc, pa + ((ir - mfull) / SMR) * pstride, bp, cblk + ir * ldc, ldc,
-                     (int)fnx_min64(SMR, mc - ir), nr, add);
-    }
-  }
-}
-
-/* Work items (row block, column group), claimed from a shared counter so a thread that wakes
- * late (OMP_WAIT_POLICY=PASSIVE: tens of us here) simply takes fewer; no barriers inside. */
-static int sgemm_worker(const sgemm_job *jb, int64_t *next, int nt) {
-  if (!s_bbuf) s_bbuf = (float *)fnx_aligned_alloc(sizeof(float) * (SKC * SNR + SKC * SMR));
-  const int64_t need = jb->pack_a ? fnx_cdiv(jb->rb, SMR) * SMR * jb->k : 0;
-  if (need > s_abuf_cap) {
-    free(s_abuf);
-    s_abuf = (float *)fnx_aligned_alloc(sizeof(float) * (size_t)need);
-    s_abuf_cap = s_abuf ? need : 0;
-  }
-  if (!s_bbuf || (need && !s_abuf)) return FNX_ERR_ALLOC;
-  const int64_t nitems = jb->nrb * jb->ngr;
-  int64_t packed_rb = -1;
-  for (;;) {
-    const int64_t it = nt > 1 ? __atomic_fetch_add(next, 1, __ATOMIC_RELAXED) : (*next)++;
-    if (it >= nitems) break;
-    const int64_t rbi = it / jb->ngr, gi = it % jb->ngr;
-    const int64_t ic = rbi * jb->rb, mc = fnx_min64(jb->rb, jb->m - ic);
-    const int64_t jc = gi * jb->gw, nc = fnx_min64(jb->gw, jb->n - jc);
-    if (jb->pack_a && rbi != packed_rb) {
-      spack_a(jb->a + ic * jb->k, jb->k, mc, jb->k, s_abuf);
-      packed_rb = rbi;
-    }
-    sgemm_item(jb, ic, mc, jc, nc, s_abuf, s_bbuf, s_bbuf + SKC * SNR);
+  if (err || !ep) return err;
+  switch (dtype) {
+    case FNX_FLOAT32: epilogue_f32(m, n, (float *)c, (const float *)ep->bias, ep->act); break;
+    case FNX_FLOAT64: epilogue_f64(m, n, (double *)c, (const double *)ep->bias, ep->act); break;
+    case FNX_INT32: epilogue_i32(m, n, (int32_t *)c, (const int32_t *)ep->bias, ep->act); break;
+    default: epilogue_i64(m, n, (int64_t *)c, (const int64_t *)ep->bias, ep->act); break;
   }
   return FNX_OK;
 }
 
-/* C = A @ B, all contiguous, on a team of up to nt threads */
-static int sgemm(int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c,
-                 int nt) {
-  sgemm_job jb;
-  jb.m = m, jb.n = n, jb.k = k, jb.a = a, jb.b = b, jb.c = c;
-  const int64_t npanels = fnx_cdiv(n, SNR);
-  jb.pack_a = npanels >= S_PACK_A_MIN_PANELS;
-  /* row blocks: <= SMC rows, and the packed block (rows x K) within ~1 MiB */
-  int64_t rb = fnx_min64(SMC, fnx_max64(SMR, (262144 / k) / SMR * SMR));
-  jb.nrb = fnx_cdiv(m, rb);
-  jb.rb = rb = fnx_cdiv(fnx_cdiv(m, jb.nrb), SMR) * SMR; /* balanced */
-  /* column groups: enough items for the team to balance (>= 4 per thread) */
-  int64_t g = npanels;
-  if (nt > 1 && jb.nrb < 4 * nt) g = fnx_max64(1, npanels / fnx_cdiv(4 * nt, jb.nrb));
-  jb.gw = g * SNR;
-  jb.ngr = fnx_cdiv(npanels, g);
-  if (nt > jb.nrb * jb.ngr) nt = (int)(jb.nrb * jb.ngr);
-  int64_t next = 0;
-  if (nt <= 1) return sgemm_worker(&jb, &next, 1);
-  int err = FNX_OK, done = 0;
-#pragma omp parallel num_threads(nt)
-  {
-    const int e = sgemm_worker(&jb, &next, nt);
-    if (e) err = e;
-    __atomic_add_fetch(&done, 1, __ATOMIC_RELEASE);
-    /* The caller waits for the rest of the team here rather than sleeping in the closing
-     * barrier (a futex wake-up costs tens of us on these VMs), so it arrives last and is not
-     * woken late.  It yields rather than spins, in case a team thread shares its core (an
-     * oversubscribed machine), and gives up after a while (the barrier then waits). */
-    if (omp_get_thread_num() == 0) {
-      for (int i = 0; i < 4096 && __atomic_load_n(&done, __ATOMIC_ACQUIRE) < omp_get_num_threads();
-           i++) {
-        if (i < 64) _mm_pause();
-        else sched_yield();
-      }
-    }
-  }
-  return err;
-}
-
-/* n == 1 and m == 1 (a dot product per row, one pass over B) stay on the generic kernels */
-static int mmc_f32_fast(int64_t m, int64_t n, int64_t k, const char *a, const char *b, char *c,
-                        int nt) {
-  if (m <= 0 || n <= 0 || k <= 0 || n == 1 || m == 1) return mmc_f32(m, n, k, a, b, c, nt);
-  /* Waking the sleeping second thread costs ~tens of us here, more than it saves below ~6M
-   * multiply-adds (~40 us on one core) - measured: 4M ran slower on 2 threads, 6M and up faster
-   * (FNX_PAR_MIN_MATMUL, 2M, is tuned for the generic kernels). */
-  if (m * n * k < S_PAR_MIN) nt = 1;
-  return sgemm(m, n, k, (const float *)a, (const float *)b, (float *)c, nt);
-}
-#define MMC_F32 mmc_f32_fast
-#else
-#define MMC_F32 mmc_f32
-#endif
-
-int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
-               const char *b, char *c) {
+static int matmul_batched(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
+                          const char *a, const char *b, char *c, const fnx_epilogue *ep) {
   const int64_t isz = fnx_itemsize(dtype);
-  int (*mm)(int64_t, int64_t, int64_t, const char *, const char *, char *, int);
-  switch (dtype) {
-    case FNX_FLOAT32: mm = MMC_F32; break;
-    case FNX_FLOAT64: mm = mmc_f64; break;
-    case FNX_INT32: mm = mmc_i32; break;
-    case FNX_INT64: mm = mmc_i64; break;
-    default: return FNX_ERR_UNSUPPORTED;
-  }
+  if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64 && dtype != FNX_INT32 && dtype != FNX_INT64)
+    return FNX_ERR_UNSUPPORTED;
   if (batch <= 0 || m <= 0 || n <= 0) return FNX_OK;
   const int64_t work = m * n * (k > 0 ? k : 1); /* multiply-adds per batch item */
   const int nt = fnx_team(batch * work, FNX_PAR_MIN_MATMUL);
@@ -505,15 +438,31 @@ int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const 
     int err = FNX_OK;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t t = 0; t < batch; t++) {
-      int e = mm(m, n, k, a + t * m * k * isz, b + t * k * n * isz, c + t * m * n * isz, 1);
+      int e = matmul_one(dtype, m, n, k, a + t * m * k * isz, b + t * k * n * isz,
+                         c + t * m * n * isz, 1, ep);
       if (e) err = e;
     }
     return err;
   }
   for (int64_t t = 0; t < batch; t++) {
-    int e = mm(m, n, k, a + t * m * k * isz, b + t * k * n * isz, c + t * m * n * isz,
-               fnx_team(work, FNX_PAR_MIN_MATMUL));
+    int e = matmul_one(dtype, m, n, k, a + t * m * k * isz, b + t * k * n * isz,
+                       c + t * m * n * isz, fnx_team(work, FNX_PAR_MIN_MATMUL), ep);
     if (e) return e;
   }
   return FNX_OK;
+}
+
+int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
+               const char *b, char *c) {
+  return matmul_batched(dtype, batch, m, n, k, a, b, c, NULL);
+}
+
+int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
+                        const char *a, const char *b, const char *bias, int act, char *c) {
+  if (act != FNX_ACT_NONE && act != FNX_ACT_RELU) return FNX_ERR_UNSUPPORTED;
+  if (!bias && act == FNX_ACT_NONE) return matmul_batched(dtype, batch, m, n, k, a, b, c, NULL);
+  fnx_epilogue ep;
+  ep.bias = bias;
+  ep.act = act;
+  return matmul_batched(dtype, batch, m, n, k, a, b, c, &ep);
 }
