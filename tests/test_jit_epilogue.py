@@ -8,6 +8,7 @@ import pytest
 
 import fnx
 import fnx.numpy as fnp
+from fnx.compiler.codegen_c import kernel
 
 RNG = np.random.default_rng(0)
 
@@ -19,8 +20,9 @@ def _rand(*shape, dtype=np.float32):
 def _calls(f, *args):
     """(epilogue calls, plain matmul calls) in the generated C, the epilogue ones as their act"""
     src = fnx.jit(f).lower(*args).as_c()
-    epi = [line.split(", ")[-2] for line in src.splitlines() if "(fnx_matmul_epilogue_t)fns[9]" in line]
-    plain = [line for line in src.splitlines() if "(fnx_matmul_t)fns[2]" in line]
+    epi = [line.split(", ")[-2] for line in src.splitlines()
+           if kernel("fnx_matmul_epilogue") in line]
+    plain = [line for line in src.splitlines() if kernel("fnx_matmul") + "(" in line]
     return epi, plain
 
 
