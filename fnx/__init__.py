@@ -15,7 +15,7 @@ from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from . import lax
 from . import numpy
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
-from .backends import devices
+from .placement import device_put, devices, from_dlpack
 from .interpreters.custom import custom_jvp, custom_vjp
 from .interpreters.remat import checkpoint, checkpoint_name, checkpoint_policies, remat
 from .staging import jit
@@ -37,7 +37,7 @@ def device_get(x):
 
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
-           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "device_get", "devices",
-           "dtypes", "errors", "grad", "hessian", "io", "jacfwd", "jacrev", "jit", "jvp", "lax",
+           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "device_get", "device_put", "devices",
+           "dtypes", "errors", "from_dlpack", "grad", "hessian", "io", "jacfwd", "jacrev", "jit", "jvp", "lax",
            "linearize", "make_jaxpr", "numpy", "optim", "remat", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]
