@@ -157,8 +157,10 @@ def to_device(value, device_id: int):
         if value.device.id == device_id:
             return value
         value = value.get()
+    if not value.flags.c_contiguous:  # (np.ascontiguousarray would also make 0-d arrays 1-d)
+        value = np.ascontiguousarray(value)
     with cp.cuda.Device(device_id):
-        return cp.asarray(np.ascontiguousarray(value))
+        return cp.asarray(value)
 
 
 def from_dlpack(x):

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from ..lax import conv as cv
+from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p, select_and_gather_add_p,
+                        select_and_scatter_add_p)
 from ..lax import indexing as ix
 from ..lax import linalg as la
 from ..lax import reduction as rd
@@ -317,7 +318,7 @@ for _name, _prim in ix.SCATTER_PRIMITIVES.items():
 
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                feature_group_count):
-    aval = cv.conv_p.abstract_eval(lhs, rhs, window_strides=window_strides, padding=padding,
+    aval = conv_p.abstract_eval(lhs, rhs, window_strides=window_strides, padding=padding,
                                    lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
                                    feature_group_count=feature_group_count)
     out = cp.empty(aval.shape, aval.dtype)
@@ -392,10 +393,10 @@ def _select_impl(prim, op):
 
 
 IMPLS["conv_general_dilated"] = _conv_impl
-IMPLS["reduce_window_sum"] = _reduce_window_impl(cv.reduce_window_sum_p, "sum")
-IMPLS["reduce_window_max"] = _reduce_window_impl(cv.reduce_window_max_p, "max")
-IMPLS["select_and_gather_add"] = _select_impl(cv.select_and_gather_add_p, "gather")
-IMPLS["select_and_scatter_add"] = _select_impl(cv.select_and_scatter_add_p, "scatter")
+IMPLS["reduce_window_sum"] = _reduce_window_impl(reduce_window_sum_p, "sum")
+IMPLS["reduce_window_max"] = _reduce_window_impl(reduce_window_max_p, "max")
+IMPLS["select_and_gather_add"] = _select_impl(select_and_gather_add_p, "gather")
+IMPLS["select_and_scatter_add"] = _select_impl(select_and_scatter_add_p, "scatter")
 
 # ---------------------------------------------------------------------------------------------
 # Kernels with no primitive yet (for fnx.random and the jit's row fusion)
