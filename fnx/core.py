@@ -290,6 +290,9 @@ def asarray_concrete(x, dtype=None) -> Array:
     if isinstance(x, Array):
         if dtype is None or np.dtype(dtype) == x.dtype:
             return x
+        if type(x._value) is not np.ndarray:  # device memory: convert there, not via numpy
+            from .placement import convert_on_device
+            return convert_on_device(x, dtype)
         x = x._value
     if isinstance(x, Tracer):
         raise ConcretizationTypeError(

@@ -209,6 +209,12 @@ def dispatch(prim: Primitive, args, params):
         return _cuda_impl(prim)(*moved, **params)
 
 
+def convert_on_device(x: Array, dtype) -> Array:
+    """``x`` converted to ``dtype`` on the device it lives on (asarray of a GPU array)."""
+    from .lax.elementwise import convert_element_type
+    return convert_element_type(x, dtypes.canonicalize(dtype, "asarray"))
+
+
 def _cuda_impl(prim: Primitive):
     from .backends import impl_table
     fn = impl_table("cuda").get(prim.name)

@@ -39,16 +39,31 @@ class _Device:
 
 
 class ndarray(np.ndarray):  # noqa: N801 - cupy's name
+    """numpy memory that, like cupy's, refuses numpy functions and ufuncs (code that hands a
+    GPU array to numpy fails here as it would on a GPU)."""
+
     @property
     def device(self):
         return _Device(0)
 
     def get(self):
-        return np.array(self).view(np.ndarray)
+        return self.view(np.ndarray).copy()
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise TypeError(f"numpy.{func.__name__} on a (fake) cupy array")
+
+    __array_ufunc__ = None
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed (fake cupy)")
+
+
+def _host(a):
+    return a.view(np.ndarray) if isinstance(a, ndarray) else a
 
 
 def _wrap(a) -> ndarray:
-    return np.asarray(a).view(ndarray)
+    return np.asarray(_host(a)).view(ndarray)
 
 
 def empty(shape, dtype=np.float64):
@@ -59,26 +74,26 @@ zeros = empty
 
 
 def empty_like(x):
-    return _wrap(np.zeros_like(np.asarray(x)))
+    return _wrap(np.zeros_like(_host(x)))
 
 
 def asarray(a, dtype=None):
-    return _wrap(np.array(a, dtype=dtype))
+    return _wrap(np.array(_host(a), dtype=dtype))
 
 
 array = asarray
 
 
 def broadcast_to(x, shape):
-    return np.broadcast_to(x, shape).view(ndarray)
+    return np.broadcast_to(_host(x), shape).view(ndarray)
 
 
 def squeeze(x, axis=None):
-    return np.squeeze(x, axis).view(ndarray)
+    return np.squeeze(_host(x), axis).view(ndarray)
 
 
 def expand_dims(x, axis):
-    return np.expand_dims(x, axis).view(ndarray)
+    return np.expand_dims(_host(x), axis).view(ndarray)
 
 
 def from_dlpack(x):

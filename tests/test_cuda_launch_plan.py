@@ -94,6 +94,39 @@ def _main():
     except Exception as e:  # noqa: BLE001
         failures.append(f"vmap: {type(e).__name__}: {e}"[:1500])
 
+    # fnx.numpy on "GPU" arrays: nothing may hand device memory to numpy
+    a = fnx.device_put(np.arange(12.0, dtype=np.float32).reshape(3, 4), dev)
+    i = fnx.device_put(np.array([2, 0], np.int32), dev)
+    exprs = {
+        "asarray f64": lambda: jnp.asarray(a, dtype=jnp.float64),
+        "astype": lambda: a.astype(jnp.int32),
+        "index": lambda: a[1:, ::-1],
+        "int index": lambda: a[1],
+        "array index": lambda: a[i],
+        "at add": lambda: a.at[i].add(1.0),
+        "where": lambda: jnp.where(a > 3.0, a, 0.0),
+        "mean axis": lambda: jnp.mean(a, axis=0),
+        "concatenate": lambda: jnp.concatenate([a, a], axis=1),
+        "transpose": lambda: a.T @ a,
+        "reshape": lambda: a.reshape(4, 3),
+        "sort": lambda: jnp.sort(a, axis=1),
+        "argmax": lambda: jnp.argmax(a),
+        "cumsum": lambda: jnp.cumsum(a, axis=1),
+        "clip": lambda: jnp.clip(a, 1.0, 5.0),
+        "softmax-like": lambda: jnp.exp(a - jnp.max(a, axis=1, keepdims=True)),
+    }
+    for name, f in exprs.items():
+        try:
+            out = f()
+            assert type(out) is CudaArray, f"got {type(out).__name__}"
+        except Exception as e:  # noqa: BLE001
+            failures.append(f"fnx.numpy {name}: {type(e).__name__}: {e}"[:1500])
+    try:
+        assert float(jnp.sum(a)) == 0.0  # the fake kernels compute nothing: zeros
+        assert bool(jnp.all(a == a)) in (True, False)
+    except Exception as e:  # noqa: BLE001
+        failures.append(f"scalar conversion: {type(e).__name__}: {e}"[:1500])
+
     if failures:
         print("\n".join(failures))
         sys.exit(1)
