@@ -114,6 +114,20 @@ def _main():
         "cumsum": lambda: jnp.cumsum(a, axis=1),
         "clip": lambda: jnp.clip(a, 1.0, 5.0),
         "softmax-like": lambda: jnp.exp(a - jnp.max(a, axis=1, keepdims=True)),
+        # the special paths: atomic scatter-add, two-pass reduction, global sort, big GEMM
+        "atomic scatter-add": lambda: fnx.device_put(np.zeros((50, 8)), dev).at[
+            fnx.device_put(np.arange(10_000, dtype=np.int32) % 50, dev)].add(
+            fnx.device_put(np.ones((10_000, 8)), dev)),
+        "two-pass sum": lambda: jnp.sum(fnx.device_put(np.ones((2, 100_000), np.float32), dev),
+                                        axis=1),
+        "narrow-inner max": lambda: jnp.max(fnx.device_put(np.ones((4096, 4)), dev), axis=0),
+        "long sort": lambda: jnp.sort(fnx.device_put(np.ones((2, 5000), np.float32), dev)),
+        "gemm": lambda: fnx.device_put(np.ones((300, 200)), dev) @ fnx.device_put(
+            np.ones((200, 100)), dev),
+        "conv": lambda: fnx.lax.conv_general_dilated(
+            fnx.device_put(np.ones((2, 9, 9, 4), np.float32), dev),
+            fnx.device_put(np.ones((3, 3, 2, 6), np.float32), dev), (2, 1), "SAME",
+            dimension_numbers=("NHWC", "HWIO", "NHWC"), feature_group_count=2),
     }
     for name, f in exprs.items():
         try:

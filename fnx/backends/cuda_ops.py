@@ -257,6 +257,9 @@ IMPLS["dot_general"] = _dot_general_impl
 _SCATTER_MODES = {"scatter": "set", "scatter-add": "add", "scatter-mul": "mul",
                   "scatter-min": "min", "scatter-max": "max"}
 _ATOMIC_ADD = frozenset(("f32", "f64", "i32", "i64"))
+# scatter-add runs as atomics (every update element in parallel) from this many update elements
+# on; smaller ones take the ordered kernel, which is deterministic and sums in the CPU's order.
+_ATOMIC_MIN = 1 << 16
 
 
 def _index_rows(indices, nb: int):
@@ -299,7 +302,7 @@ def _scatter_impl(prim):
         ni = idx.shape[1]
         sfx, isfx = _sfx(out.dtype), _sfx(idx.dtype)
         args = (_i64(nb), _i64(d), _i64(nr), _i64(ni), out, idx, upd)
-        if mode == "add" and sfx in _ATOMIC_ADD:
+        if mode == "add" and sfx in _ATOMIC_ADD and upd.size >= _ATOMIC_MIN:
             _launch(_fn("indexing", f"fnx_scatter_add_atomic_{sfx}_{isfx}"), nb * ni * nr, args)
         else:
             _launch(_fn("indexing", f"fnx_scatter_{mode}_{sfx}_{isfx}"), nb * nr, args)
