@@ -41,12 +41,13 @@ _MAX_GRID = 1 << 20   # kernels loop grid-stride, so a capped grid still covers 
 
 
 def _source_dir() -> str:
-    """fnx/_cuda (installed package data) or, in a source checkout, kernels/cuda."""
+    """kernels/cuda in a source checkout (always the current sources), else fnx/_cuda (the
+    copy build_kernels.py installs as package data)."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    packaged = os.path.join(here, "_cuda")
-    if os.path.isdir(packaged) and os.listdir(packaged):
-        return packaged
-    return os.path.join(os.path.dirname(here), "kernels", "cuda")
+    checkout = os.path.join(os.path.dirname(here), "kernels", "cuda")
+    if os.path.isfile(os.path.join(checkout, "fnx_cuda.cuh")):
+        return checkout
+    return os.path.join(here, "_cuda")
 
 
 _INCLUDE = re.compile(r'^#include "([^"]+)"\s*$', re.M)
