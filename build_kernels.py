@@ -8,7 +8,9 @@ setuptools imports ``ffibuilder`` from this module (``cffi_modules=["build_kerne
 so every path handed to cffi is relative to the repository root, which is where setuptools runs.
 
 Both routes also copy the headers that the jit's generated C includes (kernels/cpu/fnx_scalar.h
-and the vmath.h it includes) into ``fnx/_include/``, so an installed fnx has them as package data.
+and the vmath.h it includes) into ``fnx/_include/``, and the CUDA sources (kernels/cuda/*.cu,
+*.cuh, compiled at run time by fnx/backends/cuda.py through NVRTC) into ``fnx/_cuda/``, so an
+installed fnx has them as package data.
 """
 import glob
 import os
@@ -25,6 +27,10 @@ HEADER = os.path.join("kernels", "cpu", "fnx_kernels.h")
 # (fnx_scalar.h includes vmath.h); copied into the package so the jit finds them at run time.
 JIT_HEADERS = ("fnx_scalar.h", "vmath.h")
 INCLUDE_DIR = os.path.join("fnx", "_include")
+CUDA_DIR = os.path.join("fnx", "_cuda")
+# nvcc flags of the compile check: the GPUs fnx targets first (Hopper), C++17 like the NVRTC
+# run-time compile in fnx/backends/cuda.py
+NVCC_FLAGS = ["-arch=sm_90", "-std=c++17", "-c"]
 
 # -std=gnu99: C99 plus lgamma_r / posix_memalign.  No -ffast-math: NaN/inf semantics must match
 # numpy.  -fno-math-errno only stops libm calls from setting errno (lets sqrt/floor/rint inline
@@ -69,29 +75,46 @@ def make_ffibuilder(absolute=False):
 ffibuilder = make_ffibuilder()
 
 
+def _copy_if_changed(src: str, dest_dir: str) -> None:
+    """Copy ``src`` into ``dest_dir``.  A file whose content is unchanged is left alone (keeps
+    its mtime); a changed one is replaced atomically (temp file + rename)."""
+    name = os.path.basename(src)
+    with open(src, "rb") as f:
+        data = f.read()
+    dest = os.path.join(dest_dir, name)
+    if os.path.exists(dest):
+        with open(dest, "rb") as f:
+            if f.read() == data:
+                return
+    fd, tmp = tempfile.mkstemp(prefix=".tmp_" + name, dir=dest_dir)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _cuda_sources():
+    return sorted(glob.glob(os.path.join(ROOT, "kernels", "cuda", "*.cu")))
+
+
 def copy_headers():
-    """Copy JIT_HEADERS from kernels/cpu into fnx/_include/.  A header whose content is unchanged
-    is left alone (keeps its mtime); a changed one is replaced atomically (temp file + rename)."""
+    """Copy JIT_HEADERS from kernels/cpu into fnx/_include/ and kernels/cuda/*.cu(h) into
+    fnx/_cuda/."""
     dest_dir = os.path.join(ROOT, INCLUDE_DIR)
     os.makedirs(dest_dir, exist_ok=True)
     for name in JIT_HEADERS:
-        with open(os.path.join(ROOT, "kernels", "cpu", name), "rb") as f:
-            data = f.read()
-        dest = os.path.join(dest_dir, name)
-        if os.path.exists(dest):
-            with open(dest, "rb") as f:
-                if f.read() == data:
-                    continue
-        fd, tmp = tempfile.mkstemp(prefix=".tmp_" + name, dir=dest_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, dest)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        _copy_if_changed(os.path.join(ROOT, "kernels", "cpu", name), dest_dir)
+    cuda_files = _cuda_sources() + sorted(glob.glob(os.path.join(ROOT, "kernels", "cuda", "*.cuh")))
+    if cuda_files:
+        cuda_dir = os.path.join(ROOT, CUDA_DIR)
+        os.makedirs(cuda_dir, exist_ok=True)
+        for path in cuda_files:
+            _copy_if_changed(path, cuda_dir)
 
 
 def build():
@@ -123,8 +146,10 @@ def build():
 
 
 def check_cuda():
+    """nvcc-compile every kernels/cuda/*.cu on its own; non-zero if any fails (all are tried,
+    so one run reports every broken file)."""
     os.chdir(ROOT)
-    sources = sorted(glob.glob(os.path.join("kernels", "cuda", "*.cu")))
+    sources = _cuda_sources()
     if not sources:
         print("no CUDA kernels to check")
         return 0
@@ -132,15 +157,24 @@ def check_cuda():
     if nvcc is None:
         print("nvcc not found; skipping CUDA compile check")
         return 0
+    failed = []
     with tempfile.TemporaryDirectory() as tmp:
         for src in sources:
+            rel = os.path.relpath(src, ROOT)
             out = os.path.join(tmp, os.path.basename(src) + ".o")
-            cmd = [nvcc, "-arch=sm_90", "-c", "-o", out, src]
-            res = subprocess.run(cmd, capture_output=True, text=True)
+            res = subprocess.run([nvcc, *NVCC_FLAGS, "-o", out, src], capture_output=True,
+                                 text=True)
             if res.returncode != 0:
-                print(f"nvcc failed on {src}:\n{res.stdout}{res.stderr}", file=sys.stderr)
-                return res.returncode or 1
-    print(f"checked {len(sources)} CUDA file(s) with nvcc")
+                print(f"nvcc failed on {rel}:\n{res.stdout}{res.stderr}", file=sys.stderr)
+                failed.append(rel)
+            else:
+                print(f"  ok  {rel}")
+    if failed:
+        print(f"CUDA compile check FAILED: {len(failed)} of {len(sources)} file(s): "
+              f"{', '.join(failed)}", file=sys.stderr)
+        return 1
+    copy_headers()
+    print(f"checked {len(sources)} CUDA file(s) with nvcc {' '.join(NVCC_FLAGS)}")
     return 0
 
 

@@ -16,7 +16,7 @@ from . import lax
 from . import numpy
 from . import random
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
-from .backends import devices
+from .placement import device_put, devices, from_dlpack
 from .interpreters.custom import custom_jvp, custom_vjp
 from .interpreters.remat import checkpoint, checkpoint_name, checkpoint_policies, remat
 from .staging import jit
@@ -47,6 +47,7 @@ def device_get(x):
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
            "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "data", "device_get",
-           "devices", "dtypes", "errors", "grad", "hessian", "io", "jacfwd", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "nn", "numpy", "optim", "random", "remat", "stop_gradient", "tree",
+           "device_put", "devices", "dtypes", "errors", "from_dlpack", "grad", "hessian", "io",
+           "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize", "make_jaxpr", "nn", "numpy",
+           "optim", "random", "remat", "stop_gradient", "tree",
            "value_and_grad", "vjp", "vmap"]

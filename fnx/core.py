@@ -25,6 +25,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from . import dtypes
+from .device import CPU
 from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
                      UnexpectedTracerError)
 
@@ -125,7 +126,7 @@ def install_array_methods(methods: dict[str, Any]) -> None:
 
 
 class Array(ArrayBase):
-    """An immutable n-d array living on the CPU.
+    """An immutable n-d array living on the CPU (``fnx.placement.CudaArray``: on a GPU).
 
     Create arrays with ``fnx.numpy.asarray`` / ``fnx.numpy.array`` (or ``fnx.asarray``); update
     them functionally with ``x.at[idx].set(v)``.  ``np.asarray(x)`` gives a read-only view.
@@ -159,10 +160,19 @@ class Array(ArrayBase):
 
     @property
     def device(self):
-        return "cpu"
+        """The ``Device`` this array lives on (``cpu:0`` for this class; see fnx.placement)."""
+        return CPU
 
     def devices(self):
-        return {"cpu"}
+        return {CPU}
+
+    # -- DLPack (zero-copy exchange with numpy / torch / cupy) ----------------------------------
+    def __dlpack__(self, **kwargs):
+        # The consumer shares the buffer: it must not write to it (fnx arrays are immutable).
+        return self._value.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._value.__dlpack_device__()
 
     def block_until_ready(self):
         return self
@@ -280,6 +290,9 @@ def asarray_concrete(x, dtype=None) -> Array:
     if isinstance(x, Array):
         if dtype is None or np.dtype(dtype) == x.dtype:
             return x
+        if type(x._value) is not np.ndarray:  # device memory: convert there, not via numpy
+            from .placement import convert_on_device
+            return convert_on_device(x, dtype)
         x = x._value
     if isinstance(x, Tracer):
         raise ConcretizationTypeError(
@@ -490,6 +503,10 @@ class EvalTrace(Trace):
     lift = pure
 
     def process_primitive(self, primitive, tracers, params):
+        for t in tracers:
+            if type(t) is not Array:  # a GPU (or committed) array: placement decides
+                from .placement import dispatch
+                return dispatch(primitive, tracers, params)
         return primitive.impl(*tracers, **params)
 
 

@@ -80,3 +80,8 @@ def dtype_error(op: str, message: str, *operands) -> DTypeError:
 
 def data_format_error(path, message: str) -> DataFormatError:
     return DataFormatError(f"{path}: {message}")
+
+
+class DeviceError(FnxError, ValueError):
+    """Operands of one operation live on different devices (move them with fnx.device_put),
+    or a device that does not exist was asked for."""

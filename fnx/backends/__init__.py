@@ -1,6 +1,6 @@
 """The backend registry: which function executes each primitive.
 
-A backend module (``cpu``, ``reference``; ``cuda`` later) fills a table ``{primitive name:
+A backend module (``cpu``, ``reference``, ``cuda``) fills a table ``{primitive name:
 impl}``; ``impl(*arrays, **params)`` takes and returns ``fnx.Array``s.  ``Primitive.impl`` asks
 ``lookup_impl`` once and caches the answer; changing ``fnx.config`` flags ``default_backend`` or
 ``strict`` clears those caches.
@@ -17,7 +17,8 @@ import warnings
 from ..config import config
 from ..core import ALL_PRIMITIVES, Primitive, missing_kernel
 
-_BACKEND_MODULES = {"cpu": "fnx.backends.cpu", "reference": "fnx.backends.reference"}
+_BACKEND_MODULES = {"cpu": "fnx.backends.cpu", "reference": "fnx.backends.reference",
+                    "cuda": "fnx.backends.cuda"}
 _tables: dict[str, dict] = {}
 
 
@@ -78,6 +79,7 @@ config.on_change("default_backend", _reset_all)
 config.on_change("strict", _reset_all)
 
 
-def devices():
-    """The devices fnx can place arrays on."""
-    return ["cpu"]
+def devices(backend=None):
+    """The devices fnx can place arrays on (see ``fnx.placement.devices``)."""
+    from ..placement import devices as _devices
+    return _devices(backend)
