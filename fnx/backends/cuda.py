@@ -28,8 +28,8 @@ from ..placement import CudaArray
 IMPLS: dict = {}
 
 _SFX = {np.dtype(np.bool_): "b", np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8",
-        np.dtype(np.int32): "i32", np.dtype(np.int64): "i64", np.dtype(np.float32): "f32",
-        np.dtype(np.float64): "f64"}
+        np.dtype(np.int32): "i32", np.dtype(np.int64): "i64", np.dtype(np.uint32): "u32",
+        np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 _BOOL = np.dtype(np.bool_)
 _I64 = np.dtype(np.int64)
 _BLOCK = 256

@@ -11,6 +11,8 @@ import numpy as np
 
 from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p, select_and_gather_add_p,
                         select_and_scatter_add_p)
+from ..lax.elementwise import bitcast_convert_type_p
+from ..lax.random_bits import threefry2x32_p
 from ..lax import indexing as ix
 from ..lax import linalg as la
 from ..lax import reduction as rd
@@ -256,7 +258,7 @@ IMPLS["dot_general"] = _dot_general_impl
 
 _SCATTER_MODES = {"scatter": "set", "scatter-add": "add", "scatter-mul": "mul",
                   "scatter-min": "min", "scatter-max": "max"}
-_ATOMIC_ADD = frozenset(("f32", "f64", "i32", "i64"))
+_ATOMIC_ADD = frozenset(("f32", "f64", "i32", "i64", "u32"))
 # scatter-add runs as atomics (every update element in parallel) from this many update elements
 # on; smaller ones take the ordered kernel, which is deterministic and sums in the CPU's order.
 _ATOMIC_MIN = 1 << 16
@@ -417,6 +419,31 @@ def threefry2x32(k0, k1, x0, x1):
     _launch(_fn("random", "fnx_threefry2x32"), n,
             (_i64(n), _i64(key_stride), k0, k1, x0, x1, y0, y1))
     return y0, y1
+
+
+def _threefry2x32_impl(k0, k1, x0, x1):
+    """The primitive: operands of one shape, or rank 0 (broadcast); outputs of that shape."""
+    out_aval = threefry2x32_p.abstract_eval(k0, k1, x0, x1)[0]
+    shape = tuple(out_aval.shape)
+    k0v, k1v, x0v, x1v = (a._value for a in (k0, k1, x0, x1))
+    if k0v.ndim and k1v.ndim == 0:
+        k1v = cp.broadcast_to(k1v, shape)
+    if k1v.ndim and k0v.ndim == 0:
+        k0v = cp.broadcast_to(k0v, shape)
+    # keys of size 1 are applied to every counter by the kernel; counters are expanded
+    x0v, x1v = (_contiguous(cp.broadcast_to(v, shape)) for v in (x0v, x1v))
+    y0, y1 = threefry2x32(k0v.reshape(-1) if k0v.ndim else k0v.reshape(1),
+                          k1v.reshape(-1) if k1v.ndim else k1v.reshape(1), x0v, x1v)
+    return [_wrap(y0.reshape(shape)), _wrap(y1.reshape(shape))]
+
+
+def _bitcast_convert_type_impl(x, *, new_dtype):
+    aval = bitcast_convert_type_p.abstract_eval(x, new_dtype=new_dtype)
+    return _wrap(_contiguous_copy(x._value).view(aval.dtype), aval.weak_type)
+
+
+IMPLS["threefry2x32"] = _threefry2x32_impl
+IMPLS["bitcast_convert_type"] = _bitcast_convert_type_impl
 
 
 def softmax_rows(x, *, log: bool = False):

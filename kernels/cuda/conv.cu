@@ -79,6 +79,7 @@ FNX_DEV fnx_int8 fnx_lowest(fnx_int8) { return -128; }
 FNX_DEV fnx_uint8 fnx_lowest(fnx_uint8) { return 0; }
 FNX_DEV fnx_int32 fnx_lowest(fnx_int32) { return -2147483647 - 1; }
 FNX_DEV fnx_int64 fnx_lowest(fnx_int64) { return -9223372036854775807LL - 1; }
+FNX_DEV fnx_uint32 fnx_lowest(fnx_uint32) { return 0; }
 
 /* element offset (without the inner index) of window position wi of output oi, or -1 when it
  * falls in the padding */

@@ -60,7 +60,8 @@ FNX_DEV void fnx_offsets(fnx_int64 i, int nd, const fnx_int64 *__restrict__ g, f
   X(fnx_int8, fnx_uint8, i8, I)   \
   X(fnx_uint8, fnx_uint8, u8, I)  \
   X(fnx_int32, fnx_uint32, i32, I) \
-  X(fnx_int64, fnx_uint64, i64, I)
+  X(fnx_int64, fnx_uint64, i64, I) \
+  X(fnx_uint32, fnx_uint32, u32, I)
 #define FNX_FLOAT_TYPES(X) \
   X(float, float, f32, F)  \
   X(double, double, f64, F)
@@ -293,6 +294,7 @@ FNX_DEV fnx_int8 fnx_s_f2i_i8(double x) { return (fnx_int8)fnx_d2i64(x); }
 FNX_DEV fnx_uint8 fnx_s_f2i_u8(double x) { return (fnx_uint8)fnx_d2i64(x); }
 FNX_DEV fnx_int32 fnx_s_f2i_i32(double x) { return fnx_d2i32(x); }
 FNX_DEV fnx_int64 fnx_s_f2i_i64(double x) { return fnx_d2i64(x); }
+FNX_DEV fnx_uint32 fnx_s_f2i_u32(double x) { return (fnx_uint32)fnx_d2i64(x); }
 
 #define FNX_S_X_(X, ...) X(__VA_ARGS__)
 #define FNX_CONVERT_TO_ALL(X, ST, SU, ssfx, SK)                      \
@@ -301,6 +303,7 @@ FNX_DEV fnx_int64 fnx_s_f2i_i64(double x) { return fnx_d2i64(x); }
   FNX_S_X_(X, ST, SU, ssfx, SK, fnx_uint8, fnx_uint8, u8, I)              \
   FNX_S_X_(X, ST, SU, ssfx, SK, fnx_int32, fnx_uint32, i32, I)            \
   FNX_S_X_(X, ST, SU, ssfx, SK, fnx_int64, fnx_uint64, i64, I)            \
+  FNX_S_X_(X, ST, SU, ssfx, SK, fnx_uint32, fnx_uint32, u32, I)           \
   FNX_S_X_(X, ST, SU, ssfx, SK, float, float, f32, F)                 \
   FNX_S_X_(X, ST, SU, ssfx, SK, double, double, f64, F)
 #define FNX_S_DEF_CONVERT(ST, SU, ssfx, SK, DT, DU, dsfx, DK) \

@@ -56,6 +56,8 @@ typedef OpMaxI<fnx_uint8, 0> OpMaxB;
 typedef OpMinI<fnx_uint8, 1> OpMinB;
 typedef OpMaxI<fnx_uint8, 0> OpMaxU8;
 typedef OpMinI<fnx_uint8, 255> OpMinU8;
+typedef OpMaxI<fnx_uint32, 0> OpMaxU32;
+typedef OpMinI<fnx_uint32, 4294967295LL> OpMinU32;
 typedef OpMaxI<fnx_int8, -128> OpMaxI8;
 typedef OpMinI<fnx_int8, 127> OpMinI8;
 typedef OpMaxI<fnx_int32, (-2147483647LL - 1)> OpMaxI32;
@@ -158,6 +160,8 @@ FNX_K_REDUCE(max, b, fnx_uint8, fnx_uint8, OpMaxB)
 FNX_K_REDUCE(min, b, fnx_uint8, fnx_uint8, OpMinB)
 FNX_K_REDUCE(max, u8, fnx_uint8, fnx_uint8, OpMaxU8)
 FNX_K_REDUCE(min, u8, fnx_uint8, fnx_uint8, OpMinU8)
+FNX_K_REDUCE(max, u32, fnx_uint32, fnx_uint32, OpMaxU32)
+FNX_K_REDUCE(min, u32, fnx_uint32, fnx_uint32, OpMinU32)
 FNX_K_REDUCE(max, i8, fnx_int8, fnx_int8, OpMaxI8)
 FNX_K_REDUCE(min, i8, fnx_int8, fnx_int8, OpMinI8)
 FNX_K_REDUCE(max, i32, fnx_int32, fnx_int32, OpMaxI32)
