@@ -350,10 +350,24 @@ def _round(w, eqn, idx):
 
 @_fused("integer_pow")
 def _integer_pow(w, eqn, idx):
+    """Floats: the repeated squaring of fnx_s_integer_pow unrolled for the constant exponent
+    (the same multiplications in the same order, so the same bits), which gcc vectorizes;
+    the library function's loop would not be.  Integers keep the function (it wraps)."""
     (x,) = eqn.inputs
     y = int(eqn.params["y"])
-    return w.tmp(_out_type(eqn),
-                 f"fnx_s_integer_pow_{SFX[x.aval.dtype]}({w.value(x, idx)}, {y}LL)")
+    sfx, t = SFX[x.aval.dtype], _out_type(eqn)
+    if x.aval.dtype.kind != "f":
+        return w.tmp(t, f"fnx_s_integer_pow_{sfx}({w.value(x, idx)}, {y}LL)")
+    result, base, m = None, w.value(x, idx), abs(y)
+    while m:
+        if m & 1:
+            result = base if result is None else w.tmp(t, f"fnx_s_mul_{sfx}({result}, {base})")
+        m >>= 1
+        if m:
+            base = w.tmp(t, f"fnx_s_mul_{sfx}({base}, {base})")
+    if result is None:
+        return c_literal(1, x.aval.dtype)
+    return w.tmp(t, f"fnx_s_div_{sfx}(({t})1, {result})") if y < 0 else result
 
 
 @_fused("convert_element_type")

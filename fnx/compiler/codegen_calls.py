@@ -11,6 +11,8 @@ from .schedule import Call
 _LIB_CODES = {  # enum values of fnx_kernels.h
     "argmax": 6, "argmin": 7, "cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3,
     "scatter": 0, "scatter-add": 1, "scatter-mul": 2, "scatter-min": 3, "scatter-max": 4,
+    "reduce_sum": 0, "reduce_prod": 1, "reduce_max": 2, "reduce_min": 3, "reduce_and": 4,
+    "reduce_or": 5,
 }
 
 
@@ -34,6 +36,11 @@ def write_call(w: StepWriter, step: Call) -> None:
             return
         w.emit(f"if ({kernel('fnx_reduce')}({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
                f"{DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, {nred}, 1, "
+               f"(const char *){ptrs[0]}, (char *){out})) return -1;")
+    elif name.startswith("reduce_") and not name.startswith("reduce_window"):
+        (x,) = eqn.inputs     # a full reduction (schedule._reduction)
+        w.emit(f"if ({kernel('fnx_reduce')}({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
+               f"{DTYPE_CODE[x.aval.dtype]}, 1, {math.prod(x.aval.shape)}, 1, "
                f"(const char *){ptrs[0]}, (char *){out})) return -1;")
     elif name.startswith("cum"):
         (x,) = eqn.inputs

@@ -114,7 +114,7 @@ def schedule(jaxpr: Jaxpr) -> Schedule:
             if id(out) in mat:
                 sched.steps.append(Loop(out, out))
         elif name in REDUCTIONS:
-            sched.steps.append(Reduce(out, eqn))
+            sched.steps.append(_reduction(eqn, sched))
         elif name in LIBRARY:
             sched.steps.append(_library_call(eqn, sched))
         elif name in LOOPS and _lowerable(eqn):
@@ -195,6 +195,21 @@ def _choose_materialized(jaxpr, producers, mat):
 
 def _size(v) -> int:
     return math.prod(v.aval.shape)
+
+
+# A full reduction of an array that has a buffer anyway runs in the reduce kernel, which splits
+# it over threads (a fused Reduce step splits only over the kept outer axis; with none kept it
+# runs on one thread).  Its input expression is then not fused -- hence "has a buffer anyway".
+FULL_REDUCE_LIBRARY_MIN = 131072
+
+
+def _reduction(eqn, sched: Schedule):
+    (x,) = eqn.inputs
+    if (isinstance(x, Var) and id(x) in sched.materialized
+            and len(eqn.params["axes"]) == x.aval.ndim
+            and _size(x) >= FULL_REDUCE_LIBRARY_MIN):
+        return Call(eqn, [x])
+    return Reduce(eqn.out_binders[0], eqn)
 
 
 def _library_call(eqn, sched: Schedule) -> Call:
