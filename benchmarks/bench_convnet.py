@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_grad import _limit_threads, _version, emit_table, median_times  # noqa: E402
+from bench_grad import limit_all_threads, _version, emit_table, median_times  # noqa: E402
 
 BATCH, LR = 32, 0.01
 
@@ -138,13 +138,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=60)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    if args.threads is not None:
-        _limit_threads(args.threads)
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            pass
+    limit_all_threads(args.threads)
     params, x, y = _init()
     steps = {"fnx.jit": _fnx_step(params, x, y)}
     try:

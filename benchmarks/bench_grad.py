@@ -212,6 +212,18 @@ def _limit_threads(n: int) -> None:
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
+def limit_all_threads(n: int | None) -> None:
+    """``--threads n``: every library (fnx, BLAS, XLA, torch) on ``n`` threads; None: defaults."""
+    if n is None:
+        return
+    _limit_threads(n)
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+
+
 def emit_table(table: str, out: str | None, append: bool = False) -> None:
     """Print a results table and, with ``out``, write (or append) it as a fenced block."""
     print(table)
@@ -230,13 +242,7 @@ def main():
     parser.add_argument("--out", default=None, help="also write the table to this file")
     parser.add_argument("--append", action="store_true", help="append to --out")
     args = parser.parse_args()
-    if args.threads is not None:
-        _limit_threads(args.threads)
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            pass
+    limit_all_threads(args.threads)
 
     params, x, y = make_problem()
     steps, losses, grads = {}, {}, {}

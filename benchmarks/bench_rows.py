@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_grad import _limit_threads, emit_table, median_times  # noqa: E402
+from bench_grad import limit_all_threads, emit_table, median_times  # noqa: E402
 
 ROWS, COLS = 4096, 1024
 
@@ -104,13 +104,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    if args.threads is not None:
-        _limit_threads(args.threads)
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            pass
+    limit_all_threads(args.threads)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((ROWS, COLS)).astype(np.float32)
     g = rng.standard_normal(COLS).astype(np.float32)

@@ -34,41 +34,72 @@ static inline void copy_elems(char *dst, const char *src, int64_t n, int isz) {
   }
 }
 
-/* rows [0, rows) of the im2col matrix for images starting at `x` (image-major rows) */
-static void im2col(const conv_geom *g, int64_t nimg, int64_t c0, const char *x, char *cols,
-                   int nt) {
-  const int64_t rows = nimg * g->oh * g->ow, k = g->kh * g->kw * g->cg;
-  const int64_t seg = g->cg * g->isz, rowb = k * g->isz;
+/* row r (image-major over the images at `x`) of the im2col matrix, into dst */
+static void im2col_row(const conv_geom *g, int64_t r, int64_t c0, const char *x, char *dst) {
+  const int64_t seg = g->cg * g->isz;
   /* without groups, dilations or clipping, a filter row's kw taps read kw * c consecutive
    * input elements: one copy per filter row instead of one per tap */
   const int whole_rows = g->cg == g->c && g->rdw == 1 && g->ldw == 1;
-  _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")
-  for (int64_t r = 0; r < rows; r++) {
-    const int64_t b = r / (g->oh * g->ow), rem = r % (g->oh * g->ow);
-    const int64_t oy = rem / g->ow, ox = rem % g->ow;
-    char *dst = cols + r * rowb;
-    const char *img = x + b * g->h * g->w * g->c * g->isz;
-    const int64_t px0 = ox * g->sw - g->pw;
-    const int row_inside = whole_rows && px0 >= 0 && px0 + g->kw <= g->w;
-    for (int64_t i = 0; i < g->kh; i++) {
-      const int64_t py = oy * g->sh + i * g->rdh - g->ph;
-      const int64_t iy = py / g->ldh;
-      const int ok_y = py >= 0 && py % g->ldh == 0 && iy < g->h;
-      if (row_inside && ok_y) {
-        copy_elems(dst, img + (iy * g->w + px0) * g->c * g->isz, g->kw * g->c, g->isz);
-        dst += g->kw * seg;
-        continue;
-      }
-      for (int64_t j = 0; j < g->kw; j++, dst += seg) {
-        const int64_t px = ox * g->sw + j * g->rdw - g->pw;
-        const int64_t ix = px / g->ldw;
-        if (ok_y && px >= 0 && px % g->ldw == 0 && ix < g->w)
-          copy_elems(dst, img + ((iy * g->w + ix) * g->c + c0) * g->isz, g->cg, g->isz);
-        else
-          memset(dst, 0, (size_t)seg);
-      }
+  const int64_t b = r / (g->oh * g->ow), rem = r % (g->oh * g->ow);
+  const int64_t oy = rem / g->ow, ox = rem % g->ow;
+  const char *img = x + b * g->h * g->w * g->c * g->isz;
+  const int64_t px0 = ox * g->sw - g->pw;
+  const int row_inside = whole_rows && px0 >= 0 && px0 + g->kw <= g->w;
+  for (int64_t i = 0; i < g->kh; i++) {
+    const int64_t py = oy * g->sh + i * g->rdh - g->ph;
+    const int64_t iy = py / g->ldh;
+    const int ok_y = py >= 0 && py % g->ldh == 0 && iy < g->h;
+    if (row_inside && ok_y) {
+      copy_elems(dst, img + (iy * g->w + px0) * g->c * g->isz, g->kw * g->c, g->isz);
+      dst += g->kw * seg;
+      continue;
+    }
+    for (int64_t j = 0; j < g->kw; j++, dst += seg) {
+      const int64_t px = ox * g->sw + j * g->rdw - g->pw;
+      const int64_t ix = px / g->ldw;
+      if (ok_y && px >= 0 && px % g->ldw == 0 && ix < g->w)
+        copy_elems(dst, img + ((iy * g->w + ix) * g->c + c0) * g->isz, g->cg, g->isz);
+      else
+        memset(dst, 0, (size_t)seg);
     }
   }
+}
+
+/* rows [0, rows) of the im2col matrix for images starting at `x` (image-major rows) */
+static void im2col(const conv_geom *g, int64_t nimg, int64_t c0, const char *x, char *cols,
+                   int nt) {
+  const int64_t rows = nimg * g->oh * g->ow, rowb = g->kh * g->kw * g->cg * g->isz;
+  _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")
+  for (int64_t r = 0; r < rows; r++) im2col_row(g, r, c0, x, cols + r * rowb);
+}
+
+/* Without groups: the output rows in cache-sized chunks, each thread gathering a chunk's
+ * patches and multiplying them right away on its own (the patches are still in L2 when the
+ * GEMM packs them; the whole-batch im2col streamed them through memory twice).  Returns
+ * FNX_ERR_UNSUPPORTED when there are too few chunks to keep every thread busy (the caller then
+ * uses the whole-batch path, whose GEMM splits over threads). */
+#define CONV_CHUNK_L2_BYTES ((int64_t)256 << 10)
+static int conv_row_chunks(int dtype, const conv_geom *g, int64_t rows, int64_t o,
+                           const char *x, const char *f, char *y) {
+  const int64_t k = g->kh * g->kw * g->cg, rowb = k * g->isz;
+  int64_t chunk = fnx_max64(8, CONV_CHUNK_L2_BYTES / rowb / 8 * 8);
+  const int64_t nchunks = (rows + chunk - 1) / chunk;
+  const int nt = fnx_team(rows * k * o, FNX_PAR_MIN_MATMUL);
+  if (nt > 1 && nchunks < 4 * nt) return FNX_ERR_UNSUPPORTED;
+  if (nt <= 1 && nchunks < 2) return FNX_ERR_UNSUPPORTED;
+  char *bufs = fnx_aligned_alloc((size_t)(nt * chunk * rowb));
+  if (!bufs) return FNX_ERR_ALLOC;
+  int status = FNX_OK;
+  _Pragma("omp parallel for num_threads(nt) schedule(dynamic) if (nt > 1)")
+  for (int64_t ci = 0; ci < nchunks; ci++) {
+    char *cols = bufs + (int64_t)omp_get_thread_num() * chunk * rowb;
+    const int64_t r0 = ci * chunk, r1 = fnx_min64(rows, r0 + chunk);
+    for (int64_t r = r0; r < r1; r++) im2col_row(g, r, 0, x, cols + (r - r0) * rowb);
+    const int e = fnx_matmul_threads(dtype, r1 - r0, o, k, cols, f, y + r0 * o * g->isz, 1);
+    if (e) status = e;
+  }
+  free(bufs);
+  return status;
 }
 
 int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
@@ -86,6 +117,10 @@ int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh
   }
   conv_geom g = {h, w, c, kh, kw, cg, oh, ow, strides[0], strides[1], pad_lo[0], pad_lo[1],
                  lhs_dilation[0], lhs_dilation[1], rhs_dilation[0], rhs_dilation[1], isz};
+  if (groups == 1) {
+    const int rc = conv_row_chunks(dtype, &g, n * p, o, x, f, y);
+    if (rc != FNX_ERR_UNSUPPORTED) return rc;
+  }
   int64_t chunk = CONV_CHUNK_BYTES / (p * k * isz);
   chunk = fnx_max64(1, fnx_min64(n, chunk));
   char *cols = fnx_aligned_alloc((size_t)(chunk * p * k * isz));
@@ -132,42 +167,62 @@ done:
 #define RW_MAX_I(T, U, a, b) a = FNX_MAX_I(b, a)
 #define RW_MAX_B RW_MAX_I
 
+/* Window geometry shared by the windowed reductions and the max-window selections.  Arrays
+ * are in_shape + (inner,); element offsets count elements. */
+static void window_in_strides(int nd, const int64_t *in_shape, int64_t inner, int64_t *strides) {
+  int64_t acc = inner;
+  for (int d = nd - 1; d >= 0; d--) {
+    strides[d] = acc;
+    acc *= in_shape[d];
+  }
+}
+
+/* the first input position of output window oi (may lie in the padding) */
+static void window_start(int nd, int64_t oi, const int64_t *out_shape, const int64_t *str,
+                         const int64_t *plo, int64_t *start) {
+  for (int d = nd - 1; d >= 0; d--) {
+    start[d] = (oi % out_shape[d]) * str[d] - plo[d];
+    oi /= out_shape[d];
+  }
+}
+
+/* the element offset of window position kk (-1 when it falls in the padding), then kk steps
+ * to the next position (an odometer over the window) */
+static inline int64_t window_next(int nd, const int64_t *start, int64_t *kk, const int64_t *win,
+                                  const int64_t *in_shape, const int64_t *in_strides) {
+  int64_t off = 0;
+  for (int d = 0; d < nd; d++) {
+    const int64_t q = start[d] + kk[d];
+    if (q < 0 || q >= in_shape[d]) {
+      off = -1;
+      break;
+    }
+    off += q * in_strides[d];
+  }
+  for (int d = nd - 1; d >= 0; d--) {
+    if (++kk[d] < win[d]) break;
+    kk[d] = 0;
+  }
+  return off;
+}
+
 #define DEF_RW(name, T, U, INIT, STEP)                                                            \
   static void rw_##name(int nd, const int64_t *in_shape, const int64_t *out_shape,              \
                         const int64_t *win, const int64_t *str, const int64_t *plo,             \
                         int64_t inner, const T *x, T *y, int64_t nout, int64_t nwin, int nt) {  \
     int64_t in_strides[FNX_MAX_NDIM];                                                           \
-    int64_t acc = inner;                                                                        \
-    for (int d = nd - 1; d >= 0; d--) {                                                         \
-      in_strides[d] = acc;                                                                      \
-      acc *= in_shape[d];                                                                       \
-    }                                                                                           \
+    window_in_strides(nd, in_shape, inner, in_strides);                                         \
     _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")                   \
     for (int64_t oi = 0; oi < nout; oi++) {                                                     \
-      int64_t start[FNX_MAX_NDIM], kk[FNX_MAX_NDIM];                                            \
-      int64_t rem = oi;                                                                         \
-      for (int d = nd - 1; d >= 0; d--) {                                                       \
-        start[d] = (rem % out_shape[d]) * str[d] - plo[d];                                      \
-        rem /= out_shape[d];                                                                    \
-        kk[d] = 0;                                                                              \
-      }                                                                                         \
+      int64_t start[FNX_MAX_NDIM], kk[FNX_MAX_NDIM] = {0};                                      \
+      window_start(nd, oi, out_shape, str, plo, start);                                         \
       T *yr = y + oi * inner;                                                                   \
       for (int64_t e = 0; e < inner; e++) yr[e] = (T)(INIT);                                    \
       for (int64_t wi = 0; wi < nwin; wi++) {                                                   \
-        int64_t off = 0;                                                                        \
-        int inside = 1;                                                                         \
-        for (int d = 0; d < nd; d++) {                                                          \
-          const int64_t q = start[d] + kk[d];                                                   \
-          if (q < 0 || q >= in_shape[d]) { inside = 0; break; }                                 \
-          off += q * in_strides[d];                                                             \
-        }                                                                                       \
-        if (inside) {                                                                           \
+        const int64_t off = window_next(nd, start, kk, win, in_shape, in_strides);              \
+        if (off >= 0) {                                                                         \
           const T *xr = x + off;                                                                \
           for (int64_t e = 0; e < inner; e++) STEP(T, U, yr[e], xr[e]);                         \
-        }                                                                                       \
-        for (int d = nd - 1; d >= 0; d--) { /* odometer over the window */                      \
-          if (++kk[d] < win[d]) break;                                                          \
-          kk[d] = 0;                                                                            \
         }                                                                                       \
       }                                                                                         \
     }                                                                                           \
@@ -220,50 +275,31 @@ int fnx_reduce_window(int op, int dtype, int ndim, const int64_t *in_shape,
                            int64_t inner, const T *x, const T *src, T *y, int64_t o_lo,        \
                            int64_t o_hi, int64_t nwin) {                                       \
     int64_t in_strides[FNX_MAX_NDIM];                                                           \
-    int64_t acc = inner;                                                                        \
-    for (int d = nd - 1; d >= 0; d--) {                                                         \
-      in_strides[d] = acc;                                                                      \
-      acc *= in_shape[d];                                                                       \
-    }                                                                                           \
+    window_in_strides(nd, in_shape, inner, in_strides);                                         \
     T best[SEL_CHUNK];                                                                          \
     int64_t at[SEL_CHUNK];                                                                      \
     for (int64_t oi = o_lo; oi < o_hi; oi++) {                                                  \
       int64_t start[FNX_MAX_NDIM];                                                              \
-      int64_t rem = oi;                                                                         \
-      for (int d = nd - 1; d >= 0; d--) {                                                       \
-        start[d] = (rem % out_shape[d]) * str[d] - plo[d];                                      \
-        rem /= out_shape[d];                                                                    \
-      }                                                                                         \
+      window_start(nd, oi, out_shape, str, plo, start);                                         \
       for (int64_t e0 = 0; e0 < inner; e0 += SEL_CHUNK) {                                       \
         const int64_t ne = fnx_min64(SEL_CHUNK, inner - e0);                                    \
         int64_t kk[FNX_MAX_NDIM] = {0};                                                         \
         int found = 0;                                                                          \
         for (int64_t wi = 0; wi < nwin; wi++) {                                                 \
-          int64_t off = 0;                                                                      \
-          int inside = 1;                                                                       \
-          for (int d = 0; d < nd; d++) {                                                        \
-            const int64_t q = start[d] + kk[d];                                                 \
-            if (q < 0 || q >= in_shape[d]) { inside = 0; break; }                               \
-            off += q * in_strides[d];                                                           \
+          const int64_t off = window_next(nd, start, kk, win, in_shape, in_strides);            \
+          if (off < 0) continue;                                                                \
+          const T *xr = x + off + e0;                                                           \
+          if (!found) {                                                                         \
+            for (int64_t e = 0; e < ne; e++) { best[e] = xr[e]; at[e] = off; }                  \
+            found = 1;                                                                          \
+            continue;                                                                           \
           }                                                                                     \
-          if (inside) {                                                                         \
-            const T *xr = x + off + e0;                                                         \
-            if (!found) {                                                                       \
-              for (int64_t e = 0; e < ne; e++) { best[e] = xr[e]; at[e] = off; }                \
-              found = 1;                                                                        \
-            } else {                                                                            \
-              _Pragma("omp simd")                                                               \
-              for (int64_t e = 0; e < ne; e++) {                                                \
-                const T v = xr[e];                                                              \
-                const int take = best[e] == best[e] && (v > best[e] || v != v);                 \
-                best[e] = take ? v : best[e];                                                   \
-                at[e] = take ? off : at[e];                                                     \
-              }                                                                                 \
-            }                                                                                   \
-          }                                                                                     \
-          for (int d = nd - 1; d >= 0; d--) { /* odometer over the window */                    \
-            if (++kk[d] < win[d]) break;                                                        \
-            kk[d] = 0;                                                                          \
+          _Pragma("omp simd")                                                                   \
+          for (int64_t e = 0; e < ne; e++) {                                                    \
+            const T v = xr[e];                                                                  \
+            const int take = best[e] == best[e] && (v > best[e] || v != v);                     \
+            best[e] = take ? v : best[e];                                                       \
+            at[e] = take ? off : at[e];                                                         \
           }                                                                                     \
         }                                                                                       \
         T *yo = y + oi * inner + e0;                                                            \

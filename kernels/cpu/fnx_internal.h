@@ -56,6 +56,10 @@ static inline int64_t fnx_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int fnx_threads(void);
 /* team size for `work` units of work, 1 below `par_min` */
 int fnx_team(int64_t work, int64_t par_min);
+/* one (m, k) @ (k, n) product on exactly nt threads (1: the caller's thread; for kernels that
+ * split the work themselves, e.g. the convolution's row chunks) */
+int fnx_matmul_threads(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
+                       char *c, int nt);
 
 /* ---- N-d strided iteration (threads.c) ------------------------------------------------------
  * The inner loop gets a run of n elements, the operands' start pointers p[0..nops) and their

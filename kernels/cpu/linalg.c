@@ -452,6 +452,14 @@ static int matmul_batched(int dtype, int64_t batch, int64_t m, int64_t n, int64_
   return FNX_OK;
 }
 
+int fnx_matmul_threads(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
+                       char *c, int nt) {
+  if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64 && dtype != FNX_INT32 && dtype != FNX_INT64)
+    return FNX_ERR_UNSUPPORTED;
+  if (m <= 0 || n <= 0) return FNX_OK;
+  return matmul_one(dtype, m, n, k, a, b, c, nt, NULL);
+}
+
 int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
                const char *b, char *c) {
   return matmul_batched(dtype, batch, m, n, k, a, b, c, NULL);
