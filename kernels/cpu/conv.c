@@ -34,14 +34,13 @@ static inline void copy_elems(char *dst, const char *src, int64_t n, int isz) {
   }
 }
 
-/* row r (image-major over the images at `x`) of the im2col matrix, into dst */
-static void im2col_row(const conv_geom *g, int64_t r, int64_t c0, const char *x, char *dst) {
+/* the row of the im2col matrix for output pixel (oy, ox) of image b of `x`, into dst */
+static void im2col_row(const conv_geom *g, int64_t b, int64_t oy, int64_t ox, int64_t c0,
+                       const char *x, char *dst) {
   const int64_t seg = g->cg * g->isz;
   /* without groups, dilations or clipping, a filter row's kw taps read kw * c consecutive
    * input elements: one copy per filter row instead of one per tap */
   const int whole_rows = g->cg == g->c && g->rdw == 1 && g->ldw == 1;
-  const int64_t b = r / (g->oh * g->ow), rem = r % (g->oh * g->ow);
-  const int64_t oy = rem / g->ow, ox = rem % g->ow;
   const char *img = x + b * g->h * g->w * g->c * g->isz;
   const int64_t px0 = ox * g->sw - g->pw;
   const int row_inside = whole_rows && px0 >= 0 && px0 + g->kw <= g->w;
@@ -65,12 +64,35 @@ static void im2col_row(const conv_geom *g, int64_t r, int64_t c0, const char *x,
   }
 }
 
-/* rows [0, rows) of the im2col matrix for images starting at `x` (image-major rows) */
+/* rows [r0, r1) (image-major over the images at `x`) of the im2col matrix, into cols; the
+ * pixel coordinates step along instead of being divided out of r per row (four integer
+ * divisions cost more than a short row's copies) */
+static void im2col_rows(const conv_geom *g, int64_t r0, int64_t r1, int64_t c0, const char *x,
+                        char *cols) {
+  const int64_t rowb = g->kh * g->kw * g->cg * g->isz, p = g->oh * g->ow;
+  int64_t b = r0 / p, oy = (r0 % p) / g->ow, ox = r0 % g->ow;
+  for (int64_t r = r0; r < r1; r++, cols += rowb) {
+    im2col_row(g, b, oy, ox, c0, x, cols);
+    if (++ox == g->ow) {
+      ox = 0;
+      if (++oy == g->oh) {
+        oy = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/* rows [0, rows) of the im2col matrix for images starting at `x`, split over nt threads */
 static void im2col(const conv_geom *g, int64_t nimg, int64_t c0, const char *x, char *cols,
                    int nt) {
   const int64_t rows = nimg * g->oh * g->ow, rowb = g->kh * g->kw * g->cg * g->isz;
+  const int64_t per = (rows + nt - 1) / nt;
   _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")
-  for (int64_t r = 0; r < rows; r++) im2col_row(g, r, c0, x, cols + r * rowb);
+  for (int t = 0; t < nt; t++) {
+    const int64_t r0 = fnx_min64(rows, t * per), r1 = fnx_min64(rows, r0 + per);
+    im2col_rows(g, r0, r1, c0, x, cols + r0 * rowb);
+  }
 }
 
 /* Without groups: the output rows in cache-sized chunks, each thread gathering a chunk's
@@ -94,7 +116,7 @@ static int conv_row_chunks(int dtype, const conv_geom *g, int64_t rows, int64_t 
   for (int64_t ci = 0; ci < nchunks; ci++) {
     char *cols = bufs + (int64_t)omp_get_thread_num() * chunk * rowb;
     const int64_t r0 = ci * chunk, r1 = fnx_min64(rows, r0 + chunk);
-    for (int64_t r = r0; r < r1; r++) im2col_row(g, r, 0, x, cols + (r - r0) * rowb);
+    im2col_rows(g, r0, r1, 0, x, cols);
     const int e = fnx_matmul_threads(dtype, r1 - r0, o, k, cols, f, y + r0 * o * g->isz, 1);
     if (e) status = e;
   }
