@@ -286,3 +286,35 @@ def test_conv_jit_and_grad_under_jit():
     for a, b in zip(eager, jitted):
         np.testing.assert_allclose(np.asarray(a._value), np.asarray(b._value), rtol=1e-5,
                                    atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("lhs_shape, rhs_shape", [
+    ((32, 32, 32, 3), (3, 3, 3, 16)),     # many output rows: per-thread row chunks
+    ((3, 32, 32, 32), (32, 32, 32, 16)),  # 27 output rows, long reduction: filter-row split
+    ((2, 9, 9, 8), (5, 5, 8, 64)),        # few rows, few filter rows: the whole-batch path
+])
+def test_large_convolutions_match_the_reference(lhs_shape, rhs_shape, dtype, threads):
+    """The kernel's parallel paths (chosen by size, so the hypothesis tests' small cases
+    never reach them) against the numpy reference backend."""
+    from fnx.backends import reference_conv
+    from fnx._fnx_kernels import lib
+    rng = np.random.default_rng(9)
+    if np.dtype(dtype).kind == "f":
+        x = rng.standard_normal(lhs_shape).astype(dtype)
+        w = rng.standard_normal(rhs_shape).astype(dtype)
+    else:
+        x = rng.integers(-3, 4, lhs_shape).astype(dtype)
+        w = rng.integers(-3, 4, rhs_shape).astype(dtype)
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), feature_group_count=1)
+    fnx.config.update("num_threads", threads)
+    try:
+        got = np.asarray(lax.conv_p.bind(Array(x), Array(w), **params))
+    finally:
+        fnx.config.update("num_threads", None)
+        lib.fnx_set_num_threads(0)
+    want = reference_conv.conv_general_dilated(x, w, **params)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(got, want.astype(dtype), rtol=tol, atol=tol * 100)

@@ -36,7 +36,7 @@ static inline void copy_elems(char *dst, const char *src, int64_t n, int isz) {
 
 /* the row of the im2col matrix for output pixel (oy, ox) of image b of `x`, into dst */
 static void im2col_row(const conv_geom *g, int64_t b, int64_t oy, int64_t ox, int64_t c0,
-                       const char *x, char *dst) {
+                       int64_t i0, int64_t i1, const char *x, char *dst) {
   const int64_t seg = g->cg * g->isz;
   /* without groups, dilations or clipping, a filter row's kw taps read kw * c consecutive
    * input elements: one copy per filter row instead of one per tap */
@@ -44,7 +44,7 @@ static void im2col_row(const conv_geom *g, int64_t b, int64_t oy, int64_t ox, in
   const char *img = x + b * g->h * g->w * g->c * g->isz;
   const int64_t px0 = ox * g->sw - g->pw;
   const int row_inside = whole_rows && px0 >= 0 && px0 + g->kw <= g->w;
-  for (int64_t i = 0; i < g->kh; i++) {
+  for (int64_t i = i0; i < i1; i++) {
     const int64_t py = oy * g->sh + i * g->rdh - g->ph;
     const int64_t iy = py / g->ldh;
     const int ok_y = py >= 0 && py % g->ldh == 0 && iy < g->h;
@@ -64,15 +64,15 @@ static void im2col_row(const conv_geom *g, int64_t b, int64_t oy, int64_t ox, in
   }
 }
 
-/* rows [r0, r1) (image-major over the images at `x`) of the im2col matrix, into cols; the
- * pixel coordinates step along instead of being divided out of r per row (four integer
- * divisions cost more than a short row's copies) */
-static void im2col_rows(const conv_geom *g, int64_t r0, int64_t r1, int64_t c0, const char *x,
-                        char *cols) {
-  const int64_t rowb = g->kh * g->kw * g->cg * g->isz, p = g->oh * g->ow;
+/* rows [r0, r1) (image-major over the images at `x`) of the im2col matrix, columns of filter
+ * rows [i0, i1), into cols; the pixel coordinates step along instead of being divided out of r
+ * per row (four integer divisions cost more than a short row's copies) */
+static void im2col_rows(const conv_geom *g, int64_t r0, int64_t r1, int64_t c0, int64_t i0,
+                        int64_t i1, const char *x, char *cols) {
+  const int64_t rowb = (i1 - i0) * g->kw * g->cg * g->isz, p = g->oh * g->ow;
   int64_t b = r0 / p, oy = (r0 % p) / g->ow, ox = r0 % g->ow;
   for (int64_t r = r0; r < r1; r++, cols += rowb) {
-    im2col_row(g, b, oy, ox, c0, x, cols);
+    im2col_row(g, b, oy, ox, c0, i0, i1, x, cols);
     if (++ox == g->ow) {
       ox = 0;
       if (++oy == g->oh) {
@@ -91,8 +91,26 @@ static void im2col(const conv_geom *g, int64_t nimg, int64_t c0, const char *x, 
   _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")
   for (int t = 0; t < nt; t++) {
     const int64_t r0 = fnx_min64(rows, t * per), r1 = fnx_min64(rows, r0 + per);
-    im2col_rows(g, r0, r1, c0, x, cols + r0 * rowb);
+    im2col_rows(g, r0, r1, c0, 0, g->kh, x, cols + r0 * rowb);
   }
+}
+
+/* y = the sum of nt partial results (n elements each) at bufs + t * stride + offset */
+static void add_partials(int dtype, int nt, int64_t n, const char *bufs, int64_t stride,
+                         int64_t offset, char *y) {
+#define ADD_PARTIALS(T)                                                       \
+  for (int64_t e = 0; e < n; e++) {                                           \
+    T acc = ((const T *)(bufs + offset))[e];                                  \
+    for (int t = 1; t < nt; t++) acc += ((const T *)(bufs + t * stride + offset))[e]; \
+    ((T *)y)[e] = acc;                                                        \
+  }
+  switch (dtype) {
+    case FNX_FLOAT32: ADD_PARTIALS(float) break;
+    case FNX_FLOAT64: ADD_PARTIALS(double) break;
+    case FNX_INT32: ADD_PARTIALS(uint32_t) break;   /* wrapping, as the GEMM's */
+    default: ADD_PARTIALS(uint64_t) break;
+  }
+#undef ADD_PARTIALS
 }
 
 /* Without groups: the output rows in cache-sized chunks, each thread gathering a chunk's
@@ -116,10 +134,43 @@ static int conv_row_chunks(int dtype, const conv_geom *g, int64_t rows, int64_t 
   for (int64_t ci = 0; ci < nchunks; ci++) {
     char *cols = bufs + (int64_t)omp_get_thread_num() * chunk * rowb;
     const int64_t r0 = ci * chunk, r1 = fnx_min64(rows, r0 + chunk);
-    im2col_rows(g, r0, r1, 0, x, cols);
+    im2col_rows(g, r0, r1, 0, 0, g->kh, x, cols);
     const int e = fnx_matmul_threads(dtype, r1 - r0, o, k, cols, f, y + r0 * o * g->isz, 1);
     if (e) status = e;
   }
+  free(bufs);
+  return status;
+}
+
+/* Few output rows and a long reduction (the filter gradient's convolution: a 3x3 "output"
+ * reduced over a whole batch of images): the threads split the filter rows instead, each
+ * multiplying its part of the patches by its rows of the filter, and the partial products
+ * are summed.  FNX_ERR_UNSUPPORTED when there are too few filter rows to share. */
+static int conv_filter_rows_split(int dtype, const conv_geom *g, int64_t rows, int64_t o,
+                                  const char *x, const char *f, char *y) {
+  const int nt = (int)fnx_min64(g->kh, fnx_team(rows * g->kh * g->kw * g->cg * o,
+                                                FNX_PAR_MIN_MATMUL));
+  if (nt < 2) return FNX_ERR_UNSUPPORTED;
+  const int64_t part_rows = (g->kh + nt - 1) / nt, tap_elems = g->kw * g->cg;
+  const int64_t part_bytes = rows * part_rows * tap_elems * g->isz, out_bytes = rows * o * g->isz;
+  char *bufs = fnx_aligned_alloc((size_t)(nt * (part_bytes + out_bytes)));
+  if (!bufs) return FNX_ERR_ALLOC;
+  int status = FNX_OK;
+  _Pragma("omp parallel for num_threads(nt) schedule(static)")
+  for (int t = 0; t < nt; t++) {
+    char *cols = bufs + t * (part_bytes + out_bytes), *part = cols + part_bytes;
+    const int64_t i0 = fnx_min64(g->kh, t * part_rows), i1 = fnx_min64(g->kh, i0 + part_rows);
+    if (i0 == i1) {
+      memset(part, 0, (size_t)out_bytes);
+      continue;
+    }
+    im2col_rows(g, 0, rows, 0, i0, i1, x, cols);
+    const int e = fnx_matmul_threads(dtype, rows, o, (i1 - i0) * tap_elems, cols,
+                                     f + i0 * tap_elems * o * g->isz, part, 1);
+    if (e) status = e;
+  }
+  if (status == FNX_OK) add_partials(dtype, nt, rows * o, bufs, part_bytes + out_bytes,
+                                     part_bytes, y);
   free(bufs);
   return status;
 }
@@ -140,7 +191,8 @@ int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh
   conv_geom g = {h, w, c, kh, kw, cg, oh, ow, strides[0], strides[1], pad_lo[0], pad_lo[1],
                  lhs_dilation[0], lhs_dilation[1], rhs_dilation[0], rhs_dilation[1], isz};
   if (groups == 1) {
-    const int rc = conv_row_chunks(dtype, &g, n * p, o, x, f, y);
+    int rc = conv_row_chunks(dtype, &g, n * p, o, x, f, y);
+    if (rc == FNX_ERR_UNSUPPORTED) rc = conv_filter_rows_split(dtype, &g, n * p, o, x, f, y);
     if (rc != FNX_ERR_UNSUPPORTED) return rc;
   }
   int64_t chunk = CONV_CHUNK_BYTES / (p * k * isz);
