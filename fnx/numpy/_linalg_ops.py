@@ -14,7 +14,7 @@ import math
 import operator
 
 from .. import dtypes, lax
-from ..core import ArrayBase
+from ..core import Array, ArrayBase
 from ..errors import DTypeError, ShapeError
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, promote_dtypes,
                     to_dtype)
@@ -37,9 +37,19 @@ def _finish(out, dt):
     return to_dtype(out, dt) if out.dtype != dt else out
 
 
+_MATMUL_2D = (((1,), (0,)), ((), ()))
+_FAST_DTYPES = frozenset((dtypes.float32, dtypes.float64))
+
+
 def matmul(a, b, /):
     """Matrix product with numpy's rules: batch dims broadcast, 1-d operands are promoted to
     matrices and the added dim removed.  ``a @ b``"""
+    if (type(a) is Array and type(b) is Array and a.ndim == 2 and b.ndim == 2
+            and a.dtype == b.dtype and a.dtype in _FAST_DTYPES and not a.weak_type
+            and not b.weak_type and a.shape[1] == b.shape[0]):
+        # eager 2-d floats of one dtype: what the general path below binds, minus its checks
+        return lax.dot_general_p.bind(a, b, dimension_numbers=_MATMUL_2D,
+                                      preferred_element_type=None)
     (a, b), dt = _prep("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: input operand does not have enough dimensions (0-d)")
