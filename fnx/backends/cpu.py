@@ -22,7 +22,6 @@ from ..core import Array, missing_kernel
 from ..errors import FnxError
 from ..lax import elementwise as ew
 from ..lax import indexing as ix
-from ..lax import linalg as la
 from ..lax import reduction as rd
 from ..lax import shape as sh
 from ..lax.shape import clamp_start_indices
@@ -682,59 +681,6 @@ def _sort_impl(*operands, dimension, is_stable, num_keys):
 IMPLS["sort"] = _sort_impl
 
 # ---------------------------------------------------------------------------------------------
-# dot_general
-# ---------------------------------------------------------------------------------------------
-
-
-_MATMUL_2D = (((1,), (0,)), ((), ()))
-_MATMUL_DTYPES = frozenset((dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64))
-
-
-def _matmul_2d(lhs, rhs):
-    """(m, k) @ (k, n) of one dtype: the common case without the general path's transposes and
-    shape bookkeeping (small products are dispatch-bound); None when it does not apply."""
-    lv, rv = lhs._value, rhs._value
-    if (lv.ndim != 2 or rv.ndim != 2 or lv.dtype != rv.dtype or lv.dtype not in _MATMUL_DTYPES
-            or lv.shape[1] != rv.shape[0]):
-        return None
-    (m, k), n = lv.shape, rv.shape[1]
-    out = _empty((m, n), lv.dtype)
-    if out.size:
-        a, b = _contiguous(lv), _contiguous(rv)
-        status = lib.fnx_matmul(_DTYPE_CODE[lv.dtype], 1, m, n, k, ffi.from_buffer(a),
-                                ffi.from_buffer(b), ffi.from_buffer(out))
-        _check(status, "dot_general", lhs, rhs)
-    return _wrap(out, lhs.weak_type and rhs.weak_type)
-
-
-def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
-    if dimension_numbers == _MATMUL_2D and preferred_element_type is None:
-        out = _matmul_2d(lhs, rhs)
-        if out is not None:
-            return out
-    aval = la.dot_general_p.abstract_eval(lhs, rhs, dimension_numbers=dimension_numbers,
-                                          preferred_element_type=preferred_element_type)
-    (lc, rc), (lb, rb) = dimension_numbers
-    lv, rv = lhs._value, rhs._value
-    lfree = [i for i in range(lv.ndim) if i not in lc and i not in lb]
-    rfree = [i for i in range(rv.ndim) if i not in rc and i not in rb]
-    batch = math.prod(lv.shape[i] for i in lb)
-    m = math.prod(lv.shape[i] for i in lfree)
-    k = math.prod(lv.shape[i] for i in lc)
-    n = math.prod(rv.shape[i] for i in rfree)
-    a = _contiguous(lv.transpose(list(lb) + lfree + list(lc))).reshape(batch, m, k)
-    b = _contiguous(rv.transpose(list(rb) + list(rc) + rfree)).reshape(batch, k, n)
-    out = _empty((batch, m, n), aval.dtype)
-    if out.size:
-        status = lib.fnx_matmul(_DTYPE_CODE[aval.dtype], batch, m, n, k, ffi.from_buffer(a),
-                                ffi.from_buffer(b), ffi.from_buffer(out))
-        _check(status, "dot_general", lhs, rhs)
-    return _wrap(out.reshape(aval.shape), aval.weak_type)
-
-
-IMPLS["dot_general"] = _dot_general_impl
-
-# ---------------------------------------------------------------------------------------------
 # gather / scatter
 # ---------------------------------------------------------------------------------------------
 
@@ -811,4 +757,4 @@ def flatnonzero(mask: np.ndarray) -> np.ndarray:
 del _name, _code, _prim
 
 # convolution and windowed reductions live in their own module (registers into IMPLS)
-from . import cpu_conv  # noqa: E402,F401
+from . import cpu_conv, cpu_linalg  # noqa: E402,F401
