@@ -31,8 +31,9 @@ from ..core import Literal, Var
 # Fewer rows than this and splitting rows over threads loses the parallelism of the separate
 # steps (which split their own, larger, outer loops).
 MIN_ROWS = 16
-# A scratch row lives on the stack of the thread running it (default thread stacks are MBs).
-MAX_SCRATCH_BYTES = 64 * 1024
+# Scratch rows live on the stack of the thread running the group (thread stacks are a few MB;
+# this bounds a group's scratch rows together).
+MAX_SCRATCH_BYTES = 256 * 1024
 
 
 @dataclass
@@ -173,13 +174,16 @@ class _Fusion:
             return list(run)
         group = RowGroup(rows, list(run))
         exclusive = self._exclusive_eqns(run, consumers, outs)
+        stack_bytes = 0
         for step in run:
             v = step.out
+            nbytes = v.aval.shape[-1] * v.aval.dtype.itemsize
             if (isinstance(step, self.Loop) and step.src is step.out and id(v) not in outs
                     and v.aval.ndim == len(rows) + 1
-                    and v.aval.shape[-1] * v.aval.dtype.itemsize <= MAX_SCRATCH_BYTES
+                    and stack_bytes + nbytes <= MAX_SCRATCH_BYTES
                     and all(id(e) in exclusive for e in consumers.get(id(v), ()))):
                 group.scratch.add(id(v))
+                stack_bytes += nbytes
         return [group]
 
     def _exclusive_eqns(self, run, consumers, outs) -> set:
