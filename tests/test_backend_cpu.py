@@ -71,3 +71,30 @@ def test_thread_count_flag_reaches_the_kernels():
         assert float((x * 2.0).sum()) == float(np.arange(1 << 16, dtype=np.float64).sum() * 2)
     finally:
         fnx.config.update("num_threads", before)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape, axis", [((4096, 1024), 0), ((3, 2000, 700), 1),
+                                         ((300, 40000), 0)])
+def test_large_column_reductions_match_numpy(shape, axis, threads):
+    """The reduce kernel's wide-column and row-split paths (chosen by size, beyond the
+    hypothesis tests' small arrays), with a NaN and integer wrap-around."""
+    from fnx._fnx_kernels import lib
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[12345] = np.nan
+    ints = rng.integers(-2**31, 2**31 - 1, shape, dtype=np.int64).astype(np.int32)
+    fnx.config.update("num_threads", threads)
+    try:
+        got = {name: np.asarray(fn(fnp.asarray(x), axis=axis))
+               for name, fn in (("sum", fnp.sum), ("max", fnp.max), ("min", fnp.min))}
+        got_int = np.asarray(fnp.sum(fnp.asarray(ints), axis=axis, dtype=np.int32))
+    finally:
+        fnx.config.update("num_threads", None)
+        lib.fnx_set_num_threads(0)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(got["sum"], x.astype(np.float64).sum(axis), rtol=1e-5,
+                                   atol=1e-3)
+        np.testing.assert_array_equal(got["max"], x.max(axis))
+        np.testing.assert_array_equal(got["min"], x.min(axis))
+    np.testing.assert_array_equal(got_int, ints.sum(axis, dtype=np.int32))

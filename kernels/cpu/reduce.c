@@ -6,6 +6,7 @@
 #define BLOCK 4096    /* a row is summed in blocks of fresh lanes (pairwise-like accuracy) */
 #define TILE 256      /* inner > 1: columns accumulated at once (on the stack) */
 #define PTILE 1024    /* inner > 1: columns per parallel work item */
+#define WIDE_COLS 32768 /* inner > 1: up to this many columns accumulated at once (heap) */
 
 /* partial result of reducing a range of one row; `idx` is the arg index (-1: empty range) */
 typedef struct {
@@ -69,9 +70,14 @@ static inline void put_idx(char *y, int idt, int64_t i) {
     (void)idt;                                                                               \
     const T *x = (const T *)xc;                                                              \
     T *y = (T *)yc;                                                                          \
-    L acc[TILE];                                                                             \
-    for (int64_t jb = j0; jb < j1; jb += TILE) {                                             \
-      const int64_t w = fnx_min64(TILE, j1 - jb);                                            \
+    L stack_acc[TILE];                                                                       \
+    /* all the columns at once when their accumulators fit in L1/L2: the rows are then read  \
+     * in order (tile by tile, every row is a page-sized stride away from the last) */       \
+    L *acc = j1 - j0 <= TILE || j1 - j0 > WIDE_COLS ? NULL : (L *)malloc((j1 - j0) * sizeof(L)); \
+    const int64_t step = acc ? j1 - j0 : TILE;                                               \
+    if (!acc) acc = stack_acc;                                                               \
+    for (int64_t jb = j0; jb < j1; jb += step) {                                             \
+      const int64_t w = fnx_min64(step, j1 - jb);                                            \
       for (int64_t j = 0; j < w; j++) acc[j] = (L)(INIT);                                    \
       for (int64_t i = 0; i < n; i++) {                                                      \
         const T *r = x + i * inner + jb;                                                     \
@@ -79,6 +85,7 @@ static inline void put_idx(char *y, int idt, int64_t i) {
       }                                                                                      \
       for (int64_t j = 0; j < w; j++) y[jb + j] = (T)acc[j];                                 \
     }                                                                                        \
+    if (acc != stack_acc) free(acc);                                                         \
   }
 
 /* arg reductions: first index of the extreme; a NaN is the extreme (the first NaN wins) */
@@ -188,6 +195,27 @@ static const rkernel *red_kernel(int op, int dtype) {
   return &table[dtype][op];
 }
 
+/* Few column tiles (say one 1024-wide row of columns) would leave threads idle: the threads
+ * take blocks of rows instead, each reducing its block to one partial row, and the nt partial
+ * rows are reduced the same way (the same op semantics, NaN propagation and wrapping). */
+static int reduce_cols_split_rows(const rkernel *k, int nt, int64_t outer, int64_t n,
+                                  int64_t inner, int64_t isz, const char *x, char *y) {
+  char *part = (char *)malloc((size_t)(nt * inner * isz));
+  if (!part) return FNX_ERR_ALLOC;
+  const int64_t block = fnx_cdiv(n, nt);
+  for (int64_t o = 0; o < outer; o++) {
+    const char *xo = x + o * n * inner * isz;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) {
+      const int64_t r0 = fnx_min64(n, t * block), r1 = fnx_min64(n, r0 + block);
+      k->cols(xo + r0 * inner * isz, r1 - r0, inner, 0, inner, part + t * inner * isz, 0);
+    }
+    k->cols(part, nt, inner, 0, inner, y + o * inner * isz, 0);
+  }
+  free(part);
+  return FNX_OK;
+}
+
 int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int64_t inner,
                const char *x, char *y) {
   const rkernel *k = red_kernel(op, dtype);
@@ -200,6 +228,8 @@ int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int
   const int64_t osz = arg ? (index_dtype == FNX_INT32 ? 4 : 8) : isz;
   const int nt = fnx_team(outer * n * inner, FNX_PAR_MIN);
 
+  if (inner > 1 && !arg && nt > 1 && outer * fnx_cdiv(inner, PTILE) < nt && n >= 4 * nt)
+    return reduce_cols_split_rows(k, nt, outer, n, inner, isz, x, y);
   if (inner > 1) {
     const int64_t tiles = fnx_cdiv(inner, PTILE), items = outer * tiles;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && items > 1)
