@@ -207,7 +207,7 @@ class StepWriter:
         if hit is not None:
             return hit
         if id(x) in self.sched.materialized:
-            out = self.tmp(C_TYPE[x.aval.dtype], self.load(x, idx))
+            out = self.tmp(tmp_type(x.aval.dtype), self.load(x, idx))
         else:
             out = self.compute(x, idx)
         self.memo[key] = out
@@ -217,7 +217,7 @@ class StepWriter:
         """``x`` at ``idx`` from its producing equation (not from its buffer)."""
         if isinstance(x, Literal) or id(x) not in self.sched.producers:
             return self.value(x, idx) if isinstance(x, Literal) else self.tmp(
-                C_TYPE[x.aval.dtype], self.load(x, () if x.aval.ndim == 0 else idx))
+                tmp_type(x.aval.dtype), self.load(x, () if x.aval.ndim == 0 else idx))
         if x.aval.ndim == 0:
             idx = ()
         eqn = self.sched.producers[id(x)]
@@ -323,22 +323,42 @@ _ELEMENTWISE_FLAT = frozenset(_UNARY + _BINARY + ["round", "integer_pow", "conve
                                                    "stop_gradient", "select_n", "clamp"])
 
 
+def tmp_type(dtype) -> str:
+    """C type of a fused temporary: bools are ``int`` 0/1 in registers (as wide as a float
+    lane, so a float loop with comparisons in it vectorizes; uint8 temporaries stop gcc's
+    `omp simd` vectorizer) and uint8_t only in memory."""
+    return "int" if dtype == dtypes.bool_ else C_TYPE[dtype]
+
+
 def _out_type(eqn) -> str:
-    return C_TYPE[eqn.out_binders[0].aval.dtype]
+    return tmp_type(eqn.out_binders[0].aval.dtype)
+
+
+_C_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_C_BOOL_BITS = {"and": "&", "or": "|", "xor": "^"}
 
 
 @_fused(*_UNARY)
 def _unary(w, eqn, idx):
     (x,) = eqn.inputs
     a = w.value(x, idx)
+    if eqn.primitive.name == "not" and x.aval.dtype == dtypes.bool_:
+        return w.tmp("int", f"({a} == 0)")
     return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a})")
 
 
 @_fused(*_BINARY)
 def _binary(w, eqn, idx):
+    """Comparisons and bool logic as plain C on int temporaries (the header's functions return
+    uint8_t: same values, see tmp_type); everything else through the header."""
     x, y = eqn.inputs
     a, b = w.value(x, idx), w.value(y, idx)
-    return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a}, {b})")
+    name = eqn.primitive.name
+    if name in _C_COMPARE:
+        return w.tmp("int", f"({a} {_C_COMPARE[name]} {b})")
+    if name in _C_BOOL_BITS and x.aval.dtype == dtypes.bool_:
+        return w.tmp("int", f"({a} {_C_BOOL_BITS[name]} {b})")
+    return w.tmp(_out_type(eqn), f"fnx_s_{name}_{SFX[x.aval.dtype]}({a}, {b})")
 
 
 @_fused("round")
@@ -377,6 +397,10 @@ def _convert(w, eqn, idx):
     a = w.value(x, idx)
     if src == dst:
         return a
+    if src == dtypes.bool_:        # 0 / 1 in any dtype (the header's rule, on an int)
+        return w.tmp(tmp_type(dst), f"({C_TYPE[dst]})({a})")
+    if dst == dtypes.bool_:        # x != 0 (NaN is true), as the header
+        return w.tmp("int", f"({a} != 0)")
     return w.tmp(C_TYPE[dst], f"fnx_s_convert_{SFX[src]}_{SFX[dst]}({a})")
 
 
@@ -401,8 +425,8 @@ def _select_n(w, eqn, idx):
     vals = [w.value(c, idx) for c in cases]
     p = w.value(which, idx)
     t = _out_type(eqn)
-    if which.aval.dtype == dtypes.bool_:   # the header's blend form vectorizes
-        return w.tmp(t, f"fnx_s_select_{SFX[cases[0].aval.dtype]}({p}, {vals[0]}, {vals[1]})")
+    if which.aval.dtype == dtypes.bool_:   # an int predicate: a plain blend
+        return w.tmp(t, f"({p} ? {vals[1]} : {vals[0]})")
     # an int32 `which` is clamped into [0, n) (select_n's rule)
     expr = vals[-1]
     for k in range(len(vals) - 2, -1, -1):
