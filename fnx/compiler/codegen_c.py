@@ -39,7 +39,8 @@ _REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
-                "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue")
+                "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue",
+                "fnx_argsort", "fnx_gather")
 _TYPEDEF_OF = {"fnx_buffer_alloc": "fnx_alloc_t", "fnx_buffer_free": "fnx_free_t"}
 
 
@@ -71,6 +72,9 @@ typedef int (*fnx_reduce_window_t)(int, int, int, const int64_t *, const int64_t
 typedef int (*fnx_select_window_t)(int, int, int, const int64_t *, const int64_t *,
                                    const int64_t *, const int64_t *, const int64_t *, int64_t,
                                    const char *, const char *, char *);
+typedef int (*fnx_argsort_t)(int, int64_t, int64_t, const char *, int64_t *);
+typedef int (*fnx_gather_t)(int, int, int64_t, int64_t, int64_t, const char *, int64_t,
+                            const char *, char *);
 typedef int (*fnx_matmul_epilogue_t)(int, int64_t, int64_t, int64_t, int64_t, const char *,
                                      const char *, const char *, int, char *);
 """

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .codegen_c import DTYPE_CODE, StepWriter, kernel
 from .schedule import Call
 
@@ -21,6 +23,9 @@ def write_call(w: StepWriter, step: Call) -> None:
     name = eqn.primitive.name
     if name == "threefry2x32":
         _write_threefry_call(w, step)
+        return
+    if name == "sort":
+        _write_sort_call(w, step)
         return
     out_var = eqn.out_binders[0]
     out = w.buffer(out_var, written=True)
@@ -188,3 +193,48 @@ def _write_threefry_call(w: StepWriter, step: Call) -> None:
     args = ", ".join(f"(const char *){p}" for p in ptrs)
     w.emit(f"if ({kernel('fnx_threefry2x32')}({n}, {args}, {mask}, (char *){outs[0]}, "
            f"(char *){outs[1]})) return -1;")
+
+
+def _write_sort_call(w: StepWriter, step: Call) -> None:
+    """Rows of the packed operands (sorted dimension last) ordered by a stable argsort of the
+    keys, lexicographic over ``num_keys`` keys: argsort by the last key, then stable re-sorts by
+    each earlier key (fnx_argsort is stable; NaN sorts last), then every operand gathered by
+    the final permutation -- the eager backend's algorithm, so the results agree exactly."""
+    eqn = step.eqn
+    outs = step.outputs or eqn.out_binders
+    dst = [w.buffer(v, written=True) for v in outs]
+    src = [w.buffer(v) for v in step.operands]
+    shape = step.operands[0].aval.shape
+    n = shape[-1] if shape else 1
+    outer = math.prod(shape[:-1]) if shape else 1
+    if outer * n == 0:
+        return
+    nk = eqn.params["num_keys"]
+    keys = step.operands[:nk]
+    total = outer * n
+    alloc, free = kernel("fnx_buffer_alloc"), kernel("fnx_buffer_free")
+    argsort, gather = kernel("fnx_argsort"), kernel("fnx_gather")
+    w.emit("{")
+    w.emit(f"  int64_t *perm = (int64_t *){alloc}({total * 8}), "
+           f"*step = (int64_t *){alloc}({total * 8});")
+    w.emit(f"  char *key = {alloc}({total * 8 if nk > 1 else 8});")
+    w.emit("  int rc = (!perm || !step || !key) ? -3 : 0;")
+    last = keys[-1]
+    w.emit(f"  if (!rc) rc = {argsort}({DTYPE_CODE[last.aval.dtype]}, {outer}, {n}, "
+           f"(const char *){src[nk - 1]}, perm);")
+    for k in range(nk - 2, -1, -1):
+        isz = keys[k].aval.dtype.itemsize
+        w.emit(f"  if (!rc) rc = {gather}({isz}, {DTYPE_CODE[np.dtype(np.int64)]}, {outer}, {n}, 1, "
+               f"(const char *){src[k]}, {n}, (const char *)perm, key);")
+        w.emit(f"  if (!rc) rc = {argsort}({DTYPE_CODE[keys[k].aval.dtype]}, {outer}, {n}, "
+               f"key, step);")
+        w.emit(f"  if (!rc) rc = {gather}(8, {DTYPE_CODE[np.dtype(np.int64)]}, {outer}, {n}, 1, "
+               f"(const char *)perm, {n}, (const char *)step, key);")
+        w.emit(f"  if (!rc) memcpy(perm, key, {total * 8});")
+    for s_ptr, d_ptr, v in zip(src, dst, step.operands):
+        w.emit(f"  if (!rc) rc = {gather}({v.aval.dtype.itemsize}, "
+               f"{DTYPE_CODE[np.dtype(np.int64)]}, {outer}, {n}, 1, (const char *){s_ptr}, "
+               f"{n}, (const char *)perm, (char *){d_ptr});")
+    w.emit(f"  {free}((char *)perm); {free}((char *)step); {free}(key);")
+    w.emit("  if (rc) return -1;")
+    w.emit("}")

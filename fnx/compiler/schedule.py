@@ -47,7 +47,7 @@ REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and 
 LIBRARY = frozenset("""dot_general dot_general_epilogue cumsum cumprod cummax cummin argmax argmin
     scatter scatter-add scatter-mul scatter-min scatter-max
     conv_general_dilated reduce_window_sum reduce_window_max
-    select_and_gather_add select_and_scatter_add threefry2x32""".split())
+    select_and_gather_add select_and_scatter_add threefry2x32 sort""".split())
 NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
 
 # Cheap to recompute per use: index remaps and one-operand casts, never materialized just for
@@ -75,6 +75,7 @@ class Reduce:
 class Call:
     eqn: object
     operands: list            # packed operand buffers (Vars), in the kernel's order
+    outputs: list | None = None   # the buffers written, when not the eqn's own out_binders
 
 
 @dataclass
@@ -116,7 +117,9 @@ def schedule(jaxpr: Jaxpr) -> Schedule:
         elif name in REDUCTIONS:
             sched.steps.append(_reduction(eqn, sched))
         elif name in LIBRARY:
-            sched.steps.append(_library_call(eqn, sched))
+            call = _library_call(eqn, sched)
+            sched.steps.append(call)
+            sched.steps.extend(getattr(call, "unpack", ()))
         elif name in LOOPS and _lowerable(eqn):
             sched.steps.append(Nested(eqn))
         else:
@@ -234,6 +237,8 @@ def _library_call(eqn, sched: Schedule) -> Call:
     if name in ("conv_general_dilated", "select_and_gather_add", "select_and_scatter_add",
                 "threefry2x32"):   # contiguous operands
         return Call(eqn, [_pack(sched, x, None) for x in eqn.inputs])
+    if name == "sort":
+        return _sort_call(eqn, sched)
     if name.startswith("scatter"):
         # the kernel updates a copy of the operand in place: write that copy into the output
         operand, indices, updates = eqn.inputs
@@ -245,6 +250,28 @@ def _library_call(eqn, sched: Schedule) -> Call:
         return Call(eqn, [out, _pack(sched, indices, None, dtype=index_dtype),
                           _pack(sched, updates, None)])
     raise AssertionError(name)
+
+
+def _sort_call(eqn, sched: Schedule) -> Call:
+    """Sort runs on rows: every operand packed with the sorted dimension last; with that
+    dimension already last the kernel writes the outputs, else into row-layout buffers that
+    loops then transpose back (those loops are appended after the call by the caller)."""
+    dim = eqn.params["dimension"]
+    ndim = eqn.inputs[0].aval.ndim
+    order = tuple(i for i in range(ndim) if i != dim) + (dim,)
+    identity = order == tuple(range(ndim))
+    operands = [_pack(sched, x, None if identity else order) for x in eqn.inputs]
+    if identity:
+        return Call(eqn, operands)
+    outputs = []
+    for v in eqn.out_binders:
+        buf = Var(v.aval.update(shape=tuple(v.aval.shape[i] for i in order)))
+        sched.materialized.add(id(buf))
+        outputs.append(buf)
+    inverse = tuple(order.index(k) for k in range(ndim))
+    call = Call(eqn, operands, outputs)
+    call.unpack = [Loop(v, buf, inverse) for v, buf in zip(eqn.out_binders, outputs)]
+    return call
 
 
 def _pack(sched: Schedule, x, perm, dtype=None):
