@@ -1,0 +1,173 @@
+"""The CUDA that ``fnx.jit`` generates for GPU arguments compiles (no GPU needed, only nvcc).
+
+For every row of the lax spec table and every dtype the row accepts, an example is traced
+through ``jit(...).lower(...)`` (plain, and fused with elementwise neighbours as in
+tests/test_jit_spec.py), and so are softmax, layer norm, an MLP's loss + grad and a conv net's
+loss + grad.  The generated kernels of all of them go into one translation unit compiled with
+``nvcc -arch=sm_90 -std=c++17 -c`` (the same dialect NVRTC compiles at run time), and the
+module-level source (header inlined, as cupy.RawModule gets it) is compiled once too.  Values
+are checked by the gpu-marked tests (tests/test_cuda_jit.py); the launch plan of the generated
+kernels by tests/test_cuda_launch_plan.py (fake cupy).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fnx
+import fnx.numpy as jnp
+from fnx import lax
+from fnx.compiler import codegen_cuda
+from fnx.compiler.cuda_executable import CudaKernel, cuda_executable_for
+
+from spec_lax import SPECS, LaxCase
+from test_jit_spec import _apply, _wiggle
+
+needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _executable(fun, *args):
+    return cuda_executable_for(fnx.jit(fun).lower(*args).jaxpr)
+
+
+def _fused(inner):
+    def fun(*operands):
+        outs = inner(*[_wiggle(o) for o in operands])
+        if isinstance(outs, (list, tuple)):
+            return [_wiggle(o) for o in outs]
+        return _wiggle(outs)
+    return fun
+
+
+def _row_executables(row, dtype, examples=1) -> list:
+    found = []
+
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def draw(data):
+        case = data.draw(row.cases(dtype))
+        fun = _apply(row, case.params)
+        found.append(_executable(fun, *case.operands))
+        found.append(_executable(_fused(fun), *case.operands))
+    draw()
+    return found
+
+
+def _translation_unit(executables) -> str:
+    """Every kernel of ``executables`` in one unit (renamed apart: each program numbers its
+    kernels from 0)."""
+    parts = [codegen_cuda.INCLUDE_LINE, codegen_cuda.PRELUDE]
+    for i, exe in enumerate(executables):
+        parts += [k.writer.render().replace(" fnx_k", f" p{i}_k", 1) for k in exe.kernels]
+    return "\n".join(parts)
+
+
+def _nvcc(tmp_path, source: str, name: str, include: bool = True):
+    src = tmp_path / f"{name}.cu"
+    src.write_text(source)
+    cmd = ["nvcc", "-arch=sm_90", "-std=c++17", "-c", str(src), "-o", str(tmp_path / f"{name}.o")]
+    if include:
+        cmd.insert(1, "-I" + os.path.join(ROOT, "kernels", "cuda"))
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    errors = [line for line in res.stderr.splitlines() if "error" in line]
+    assert res.returncode == 0 and not errors, res.stderr[-6000:]
+
+
+# ---- models ---------------------------------------------------------------------------------
+
+def softmax(x):
+    m = jnp.max(x, axis=-1, keepdims=True)
+    e = jnp.exp(x - m)
+    return e / jnp.sum(e, axis=-1, keepdims=True)
+
+
+def layer_norm(x, g, b):
+    mu = jnp.mean(x, axis=-1, keepdims=True)
+    var = jnp.mean((x - mu) ** 2, axis=-1, keepdims=True)
+    return (x - mu) * lax.rsqrt(var + 1e-5) * g + b
+
+
+def mlp_loss(p, x, y):
+    h = jnp.maximum(x @ p["w1"] + p["b1"], 0.0)
+    logits = h @ p["w2"] + p["b2"]
+    logp = logits - jnp.max(logits, axis=-1, keepdims=True)
+    logp = logp - jnp.log(jnp.sum(jnp.exp(logp), axis=-1, keepdims=True))
+    return -jnp.mean(jnp.sum(logp * y, axis=-1))
+
+
+def conv_loss(p, x, y):
+    h = lax.conv_general_dilated(x, p["k"], (1, 1), "SAME",
+                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    h = jnp.tanh(h + p["c"])
+    h = lax.reduce_window(h, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    out = jnp.mean(h, axis=(1, 2)) @ p["w"]
+    return jnp.mean((out - y) ** 2)
+
+
+def model_executables() -> dict:
+    rng = np.random.default_rng(0)
+    f32 = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+    mlp = {"w1": f32(20, 32), "b1": f32(32), "w2": f32(32, 10), "b2": f32(10)}
+    conv = {"k": f32(3, 3, 3, 8), "c": f32(8), "w": f32(8, 4)}
+    return {
+        "softmax": _executable(softmax, f32(64, 100)),
+        "softmax f64, 3-d": _executable(softmax, rng.standard_normal((4, 8, 33))),
+        "layer norm": _executable(layer_norm, f32(64, 48), f32(48), f32(48)),
+        "mlp loss+grad": _executable(fnx.value_and_grad(mlp_loss), mlp, f32(16, 20), f32(16, 10)),
+        "conv loss+grad": _executable(fnx.value_and_grad(conv_loss), conv, f32(2, 8, 8, 3),
+                                      f32(2, 4)),
+        "full sum": _executable(lambda x: jnp.sum(jnp.tanh(x)), f32(300_000)),
+        "column max": _executable(lambda x: jnp.max(x, axis=0), f32(5000, 3)),
+    }
+
+
+# ---- tests ----------------------------------------------------------------------------------
+
+@needs_nvcc
+def test_models_compile(tmp_path):
+    exes = model_executables()
+    for name, exe in exes.items():
+        assert exe.kernels, f"{name}: no generated kernel"
+    _nvcc(tmp_path, _translation_unit(list(exes.values())), "models")
+
+
+@needs_nvcc
+def test_module_source_is_self_contained(tmp_path):
+    """What cupy.RawModule gets: the header inlined, no include path."""
+    exe = model_executables()["mlp loss+grad"]
+    _nvcc(tmp_path, codegen_cuda.self_contained(exe.as_cuda()), "module", include=False)
+
+
+@needs_nvcc
+@pytest.mark.slow
+def test_every_spec_row_compiles(tmp_path):
+    exes = []
+    for row in SPECS:
+        for dtype in row.dtypes:
+            exes += _row_executables(row, dtype)
+    assert sum(len(e.kernels) for e in exes) > len(SPECS)
+    _nvcc(tmp_path, _translation_unit(exes), "spec")
+
+
+def test_kernels_and_launch_shapes():
+    """The plan itself: every fused step became kernels with legal launch shapes, the library
+    steps host calls, and temporaries have arena offsets inside the arena."""
+    exes = model_executables()
+    for name, exe in exes.items():
+        for k in exe.kernels:
+            assert isinstance(k, CudaKernel)
+            assert 1 <= k.grid <= 2 ** 31 - 1 and k.block == codegen_cuda.BLOCK, name
+        for vid, off in exe.offsets.items():
+            assert 0 <= off < exe.arena_bytes, name
+    names = [type(item).__name__ for item in exes["mlp loss+grad"].program]
+    assert "_HostCall" in names        # the matmuls run the backend's GEMM
+    # a big full reduction is two passes: partial results, then their combination
+    assert [k.name for k in exes["full sum"].kernels][-2:] == ["fnx_k0a", "fnx_k0b"]
