@@ -147,7 +147,6 @@ def test_module_source_is_self_contained(tmp_path):
 
 
 @needs_nvcc
-@pytest.mark.slow
 def test_every_spec_row_compiles(tmp_path):
     exes = []
     for row in SPECS:

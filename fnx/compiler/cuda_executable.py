@@ -146,11 +146,11 @@ class CudaExecutable:
                     ptrs.append(buf)
                 rt.launch(self._functions[item.name], item.grid, item.block, ptrs)
             elif isinstance(item, _HostCall):
-                self._run_impl(rt, env, item.eqn, [rt.wrap(env[id(v)]) for v in item.operands],
-                               item.params)
+                self._run_impl(rt, env, item.eqn, [rt.wrap(_get(rt, env, v))
+                                                   for v in item.operands], item.params)
             else:
                 e = item.eqn
-                ins = [x.val if isinstance(x, Literal) else rt.wrap(env[id(x)])
+                ins = [x.val if isinstance(x, Literal) else rt.wrap(_get(rt, env, x))
                        for x in e.inputs]
                 outs = e.primitive.bind(*ins, **e.params)
                 self._store(rt, env, e, outs)
@@ -174,7 +174,7 @@ class CudaExecutable:
         for v, a in zip(self.jaxpr.in_binders, args):
             if v is x:
                 return a
-        return rt.wrap(env[id(x)], x.aval.weak_type)
+        return rt.wrap(_get(rt, env, x), x.aval.weak_type)
 
     # -- inspection ----------------------------------------------------------------------------
 
@@ -183,6 +183,14 @@ class CudaExecutable:
 
     def as_cuda(self) -> str:
         return self.source
+
+
+def _get(rt, env, v):
+    """The buffer of ``v``; an empty array was written by no kernel (none is launched)."""
+    buf = env.get(id(v))
+    if buf is None:
+        buf = env[id(v)] = rt.empty(v.aval.shape, v.aval.dtype)
+    return buf
 
 
 def cuda_executable_for(jaxpr: Jaxpr) -> CudaExecutable:
