@@ -152,7 +152,8 @@ def test_compiled_module_is_cached_on_disk_across_processes(tmp_path):
         import numpy as np, fnx, fnx.numpy as jnp
         x = fnx.device_put(np.arange(12.0).reshape(3, 4), "cuda")
         out = fnx.jit(lambda x: jnp.sum(jnp.tanh(x) * 3.0, axis=1))(x)
-        np.testing.assert_allclose(np.asarray(out), np.tanh(np.arange(12.0)).reshape(3, 4).sum(1) * 3.0)
+        expect = np.tanh(np.arange(12.0)).reshape(3, 4).sum(1) * 3.0
+        np.testing.assert_allclose(np.asarray(out), expect)
         print("ok")
     """)
     env = dict(os.environ, CUPY_CACHE_DIR=str(tmp_path / "cache"))
