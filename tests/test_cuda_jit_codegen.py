@@ -64,7 +64,8 @@ def _row_executables(row, dtype, examples=1) -> list:
 def _translation_unit(executables) -> str:
     """Every kernel of ``executables`` in one unit (renamed apart: each program numbers its
     kernels from 0)."""
-    parts = [codegen_cuda.INCLUDE_LINE, codegen_cuda.PRELUDE]
+    parts = [codegen_cuda.MARK, "#pragma nv_diag_suppress 177", codegen_cuda.INCLUDE_LINE,
+             codegen_cuda.PRELUDE]
     for i, exe in enumerate(executables):
         parts += [k.writer.render().replace(" fnx_k", f" p{i}_k", 1) for k in exe.kernels]
     return "\n".join(parts)
@@ -146,14 +147,42 @@ def test_module_source_is_self_contained(tmp_path):
     _nvcc(tmp_path, codegen_cuda.self_contained(exe.as_cuda()), "module", include=False)
 
 
-@needs_nvcc
-def test_every_spec_row_compiles(tmp_path):
+def _spec_executables() -> list:
     exes = []
     for row in SPECS:
         for dtype in row.dtypes:
             exes += _row_executables(row, dtype)
     assert sum(len(e.kernels) for e in exes) > len(SPECS)
-    _nvcc(tmp_path, _translation_unit(exes), "spec")
+    return exes
+
+
+@needs_nvcc
+def test_every_spec_row_compiles(tmp_path):
+    _nvcc(tmp_path, _translation_unit(_spec_executables()), "spec")
+
+
+def _nvrtc_compile(source: str):
+    """Compile with NVRTC itself (what cupy.RawModule calls), through ctypes."""
+    import ctypes
+    lib = ctypes.CDLL(os.environ["FNX_NVRTC_LIB"])
+    prog = ctypes.c_void_p()
+    assert lib.nvrtcCreateProgram(ctypes.byref(prog), source.encode(), b"fnx_jit.cu", 0,
+                                  None, None) == 0
+    opts = [b"-std=c++17", b"--gpu-architecture=compute_90"]
+    rc = lib.nvrtcCompileProgram(prog, len(opts), (ctypes.c_char_p * len(opts))(*opts))
+    size = ctypes.c_size_t()
+    lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
+    log = ctypes.create_string_buffer(size.value)
+    lib.nvrtcGetProgramLog(prog, log)
+    lib.nvrtcDestroyProgram(ctypes.byref(prog))
+    assert rc == 0, log.value.decode()[-6000:]
+
+
+@pytest.mark.skipif("FNX_NVRTC_LIB" not in os.environ,
+                    reason="set FNX_NVRTC_LIB to a libnvrtc.so to compile with NVRTC")
+def test_every_spec_row_compiles_with_nvrtc():
+    exes = _spec_executables() + list(model_executables().values())
+    _nvrtc_compile(codegen_cuda.self_contained(_translation_unit(exes)))
 
 
 def test_kernels_and_launch_shapes():
@@ -170,3 +199,10 @@ def test_kernels_and_launch_shapes():
     assert "_HostCall" in names        # the matmuls run the backend's GEMM
     # a big full reduction is two passes: partial results, then their combination
     assert [k.name for k in exes["full sum"].kernels][-2:] == ["fnx_k0a", "fnx_k0b"]
+
+
+def test_lower_as_cuda_needs_no_gpu():
+    x = np.ones((8, 16), np.float32)
+    src = fnx.jit(softmax).lower(x).as_cuda()
+    assert '__global__' in src and "fnx_s_exp_f32" in src and "__syncthreads" in src
+    assert fnx.jit(softmax).lower(x).as_c()      # the CPU path is untouched

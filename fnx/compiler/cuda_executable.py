@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from ..core import Jaxpr, Literal, Var
 from . import codegen_cuda, memory
 from .codegen_cuda import CudaKernel
+from .rows import RowGroup
 from .schedule import Call, Loop, Nested, PyStep, Reduce, schedule
 
 
@@ -85,7 +86,7 @@ class CudaExecutable:
         self.sched = sched = schedule(self.jaxpr)
         program, kernels = [], []
         for n, step in enumerate(sched.steps):
-            if isinstance(step, (Loop, Reduce)) or type(step).__name__ == "RowGroup":
+            if isinstance(step, (Loop, Reduce, RowGroup)):
                 ks = codegen_cuda.write_step(f"fnx_k{n}", sched, step)
                 kernels += ks
                 program += ks
