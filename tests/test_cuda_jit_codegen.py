@@ -207,3 +207,11 @@ def test_lower_as_cuda_needs_no_gpu():
     assert '__global__' in src and "fnx_s_exp_f32" in src and "__syncthreads" in src
     assert src.count("__global__") == 1
     assert fnx.jit(softmax).lower(x).as_c()      # the CPU path is untouched
+
+
+def test_row_groups_fuse_many_rows_only():
+    """A block per row pays with many rows; a few long rows run as separate, split kernels."""
+    many = _executable(softmax, np.ones((256, 300), np.float32))
+    few_long = _executable(softmax, np.ones((16, 70_000), np.float32))
+    assert len(many.kernels) == 1
+    assert len(few_long.kernels) > 2

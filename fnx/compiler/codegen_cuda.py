@@ -303,6 +303,20 @@ def _combine_partials(name, sched, step, partial, prim, dtype, n_out, split, lay
 # RowGroup
 # ---------------------------------------------------------------------------------------------
 
+# A block per row: with few, long rows most of the GPU would idle, and the members run better as
+# separate kernels (whose reductions split each row over many blocks).
+MIN_ROW_BLOCKS = 128
+
+
+def row_fusion_pays(group: RowGroup) -> bool:
+    longest = 1
+    for step in group.steps:
+        v = step.eqn.inputs[0] if isinstance(step, Reduce) else step.out
+        if v.aval.ndim > len(group.rows):
+            longest = max(longest, v.aval.shape[-1])
+    return math.prod(group.rows) >= MIN_ROW_BLOCKS or longest <= 4 * BLOCK
+
+
 def write_row_group(name: str, sched, group: RowGroup) -> list:
     """One block per row; each member a loop over the row (threads strided), then a barrier."""
     w = CudaStepWriter(name, sched)

@@ -85,9 +85,15 @@ class CudaExecutable:
         self.jaxpr = optimize(jaxpr)
         self.sched = sched = schedule(self.jaxpr)
         program, kernels = [], []
-        for n, step in enumerate(sched.steps):
+        fused = []
+        for step in sched.steps:
+            if isinstance(step, RowGroup) and not codegen_cuda.row_fusion_pays(step):
+                fused += step.steps
+            else:
+                fused.append(step)
+        for step in fused:
             if isinstance(step, (Loop, Reduce, RowGroup)):
-                ks = codegen_cuda.write_step(f"fnx_k{n}", sched, step)
+                ks = codegen_cuda.write_step(f"fnx_k{len(kernels)}", sched, step)
                 kernels += ks
                 program += ks
             elif isinstance(step, Call):
