@@ -28,6 +28,10 @@ def module(source: str):
     return mod
 
 
+def current_device() -> int:
+    return cp.cuda.Device().id
+
+
 def function(mod, name: str):
     return mod.get_function(name)
 

@@ -106,7 +106,7 @@ class CudaExecutable:
         self.kernels = kernels
         self.source = codegen_cuda.render_source(kernels)
         self._plan_memory()
-        self._module = None
+        self._functions: dict = {}      # device id -> {kernel name: compiled function}
         self.compile_seconds = time.perf_counter() - t0
 
     # -- planning ------------------------------------------------------------------------------
@@ -133,9 +133,11 @@ class CudaExecutable:
 
     def __call__(self, args) -> list:
         from ..backends import cuda_jit as rt
-        if self._module is None and self.kernels:
-            self._module = rt.module(codegen_cuda.self_contained(self.source))
-            self._functions = {k.name: rt.function(self._module, k.name) for k in self.kernels}
+        functions = self._functions.get(rt.current_device())
+        if functions is None:       # compiled once per device (and cached on disk by CuPy)
+            mod = rt.module(codegen_cuda.self_contained(self.source)) if self.kernels else None
+            functions = self._functions[rt.current_device()] = {
+                k.name: rt.function(mod, k.name) for k in self.kernels}
         env = {}
         for v, a in zip(self.jaxpr.in_binders, args):
             env[id(v)] = rt.contiguous(rt.device_value(a))
@@ -151,7 +153,7 @@ class CudaExecutable:
                                else rt.empty(v.aval.shape, v.aval.dtype))
                         env[id(v)] = buf
                     ptrs.append(buf)
-                rt.launch(self._functions[item.name], item.grid, item.block, ptrs)
+                rt.launch(functions[item.name], item.grid, item.block, ptrs)
             elif isinstance(item, _HostCall):
                 self._run_impl(rt, env, item.eqn, [rt.wrap(_get(rt, env, v))
                                                    for v in item.operands], item.params)
