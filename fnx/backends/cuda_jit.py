@@ -36,6 +36,12 @@ def function(mod, name: str):
     return mod.get_function(name)
 
 
+def impl(prim):
+    """The CUDA backend's implementation of ``prim`` (a library step between kernels)."""
+    from ..placement import _cuda_impl
+    return _cuda_impl(prim)
+
+
 def launch(fn, grid: int, block: int, args) -> None:
     fn((grid,), (block,), tuple(args))
 

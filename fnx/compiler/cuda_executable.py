@@ -131,8 +131,11 @@ class CudaExecutable:
 
     # -- running -------------------------------------------------------------------------------
 
-    def __call__(self, args) -> list:
-        from ..backends import cuda_jit as rt
+    def __call__(self, args, rt=None) -> list:
+        """Run on the current device.  ``rt``: the device runtime (fnx.backends.cuda_jit; the
+        tests substitute a serial CPU emulation of the generated kernels)."""
+        if rt is None:
+            from ..backends import cuda_jit as rt
         functions = self._functions.get(rt.current_device())
         if functions is None:       # compiled once per device (and cached on disk by CuPy)
             mod = rt.module(codegen_cuda.self_contained(self.source)) if self.kernels else None
@@ -166,8 +169,7 @@ class CudaExecutable:
         return [self._output(rt, env, args, x) for x in self.jaxpr.outs]
 
     def _run_impl(self, rt, env, eqn, operands, params):
-        from ..placement import _cuda_impl
-        outs = _cuda_impl(eqn.primitive)(*operands, **params)
+        outs = rt.impl(eqn.primitive)(*operands, **params)
         self._store(rt, env, eqn, outs)
 
     @staticmethod
