@@ -10,6 +10,7 @@ and a conv net's loss + grad.  Many-thread cooperation is the gpu-marked tests' 
 """
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -59,7 +60,7 @@ def _spec_programs():
     found = []
 
     def drawer(row, dtype):
-        @settings(max_examples=1, derandomize=True, database=None, deadline=None,
+        @settings(max_examples=int(os.environ.get("FNX_EMU_EXAMPLES", "1")), derandomize=True, database=None, deadline=None,
                   suppress_health_check=list(HealthCheck))
         @given(data=st.data())
         def draw(data):
