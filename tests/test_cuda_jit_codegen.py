@@ -127,6 +127,9 @@ def model_executables() -> dict:
                                       f32(2, 4)),
         "full sum": _executable(lambda x: jnp.sum(jnp.tanh(x)), f32(300_000)),
         "column max": _executable(lambda x: jnp.max(x, axis=0), f32(5000, 3)),
+        # 1.6e9 fused elements: 64-bit index arithmetic
+        "huge broadcast": _executable(
+            lambda x: jnp.sum(jnp.broadcast_to(x, (40_000, 40_000)) * 2.0, axis=1), f32(40_000)),
     }
 
 
@@ -215,3 +218,11 @@ def test_row_groups_fuse_many_rows_only():
     few_long = _executable(softmax, np.ones((16, 70_000), np.float32))
     assert len(many.kernels) == 1
     assert len(few_long.kernels) > 2
+
+
+def test_index_width():
+    """32-bit index arithmetic where every index fits, else 64-bit."""
+    exes = model_executables()
+    assert "typedef int fnx_idx;" in exes["softmax"].as_cuda()
+    assert "typedef int64_t fnx_idx;" in exes["huge broadcast"].as_cuda()
+    assert "typedef int fnx_idx;" not in exes["huge broadcast"].as_cuda()

@@ -36,6 +36,7 @@ MAX_GRID = 1 << 20          # grid-stride loops: a capped grid still covers ever
 MAX_SPLIT = 1024            # partial results per output of a split reduction
 TARGET_THREADS = 1 << 17    # enough threads in flight to saturate an H100's memory bandwidth
 TARGET_BLOCKS = 1024
+INT32_INDEX_MAX = 1 << 30
 
 # The generated C uses the C99 names (int64_t, NAN, ...): NVRTC has no standard headers, and
 # under nvcc the CUDA headers' own int64_t is `long`, not fnx_int64 (`long long`) -- so the
@@ -102,8 +103,21 @@ class CudaStepWriter(cg.StepWriter):
         return (f'extern "C" __global__ void __launch_bounds__({BLOCK}) '
                 f"{self.name}({', '.join(self._declarations())})")
 
+    extent = 0   # the largest element count the kernel indexes (buffers, fused values, loops)
+
+    def compute(self, x, idx) -> str:
+        self.extent = max(self.extent, math.prod(x.aval.shape))
+        return super().compute(x, idx)
+
+    def index_type(self) -> str:
+        """32-bit index arithmetic where every index fits (64-bit division is slow on GPUs;
+        the margin covers a grid-stride step past the end)."""
+        sizes = [math.prod(v.aval.shape) for _, v, _ in self.params] + [self.extent]
+        return "int" if max(sizes) <= INT32_INDEX_MAX else "int64_t"
+
     def render(self) -> str:
-        return self.signature() + " {\n" + "\n".join(self.lines) + "\n}\n"
+        return (self.signature() + f" {{\n  typedef {self.index_type()} fnx_idx;\n"
+                + "\n".join(self.lines) + "\n}\n")
 
     def begin_parallel(self, n: int, work: int):   # threads are the kernel's own business
         raise AssertionError("CUDA kernels are not split by fnx_parallel_for")
@@ -117,10 +131,10 @@ def _grid(units: int, per_block: int = BLOCK) -> int:
     return max(1, min((units + per_block - 1) // per_block, MAX_GRID))
 
 
-_GRID_LOOP = ("for (int64_t {v} = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; {v} < {n}LL; "
-              "{v} += (int64_t)blockDim.x * gridDim.x)")
-_BLOCK_LOOP = "for (int64_t {v} = blockIdx.x; {v} < {n}LL; {v} += gridDim.x)"
-_THREAD_LOOP = "for (int64_t {v} = {lo} + threadIdx.x; {v} < {hi}; {v} += blockDim.x)"
+_GRID_LOOP = ("for (fnx_idx {v} = (fnx_idx)blockIdx.x * blockDim.x + threadIdx.x; {v} < {n}LL; "
+              "{v} += (fnx_idx)blockDim.x * gridDim.x)")
+_BLOCK_LOOP = "for (fnx_idx {v} = blockIdx.x; {v} < {n}LL; {v} += gridDim.x)"
+_THREAD_LOOP = "for (fnx_idx {v} = {lo} + threadIdx.x; {v} < {hi}; {v} += blockDim.x)"
 
 
 def _decode(w, shape, linear: str, prefix: str) -> tuple:
@@ -135,7 +149,7 @@ def _decode(w, shape, linear: str, prefix: str) -> tuple:
         if k > 0 and math.prod(shape[:k]) > 1:
             expr = f"({expr}) % {d}"
         name = f"{prefix}{k}"
-        w.emit(f"const int64_t {name} = {expr};")
+        w.emit(f"const fnx_idx {name} = {expr};")
         names.append(name)
     return tuple(names)
 
@@ -248,20 +262,20 @@ def write_reduce(name: str, sched, step: Reduce) -> list:
     if by_block:
         # block b: output o = b / split, elements [s * chunk, min(r, (s + 1) * chunk))
         w.open_block(_BLOCK_LOOP.format(v="b", n=units))
-        w.emit(f"const int64_t o = b / {split}, s = b % {split};")
+        w.emit(f"const fnx_idx o = b / {split}, s = b % {split};")
     else:
         # thread u: output o = u % n_out (neighbouring threads: neighbouring outputs)
         w.open_block(_GRID_LOOP.format(v="u", n=units))
-        w.emit(f"const int64_t o = u % {n_out}, s = u / {n_out};")
+        w.emit(f"const fnx_idx o = u % {n_out}, s = u / {n_out};")
     kidx = _decode(w, kshape, "o", "k")
-    w.emit(f"const int64_t lo = s * {chunk}LL;")
-    w.emit(f"const int64_t hi = lo + {chunk}LL < {r}LL ? lo + {chunk}LL : {r}LL;")
+    w.emit(f"const fnx_idx lo = s * {chunk}LL;")
+    w.emit(f"const fnx_idx hi = lo + {chunk}LL < {r}LL ? lo + {chunk}LL : {r}LL;")
     w.emit(f"{t} acc = {init};")
     if r:       # (an empty reduction is its initial value)
         if by_block:
             w.open_block(_THREAD_LOOP.format(v="j", lo="lo", hi="hi"))
         else:
-            w.open_block("for (int64_t j = lo; j < hi; j++)")
+            w.open_block("for (fnx_idx j = lo; j < hi; j++)")
         saved = dict(w.memo)
         ridx = _decode(w, rshape, "j", "r")
         _accumulate(w, prim, dtype, "acc",
@@ -293,7 +307,7 @@ def _combine_partials(name, sched, step, partial, prim, dtype, n_out, split, lay
     w.open_block(_GRID_LOOP.format(v="o", n=n_out))
     w.emit(f"{t} acc = {cg._reduce_init(prim, dtype)};")
     at = f"{p}[o * {split}LL + s]" if layout_by_block else f"{p}[o + {n_out}LL * s]"
-    w.emit(f"for (int64_t s = 0; s < {split}; s++) acc = {cg._combine(op, sfx, 'acc', at)};")
+    w.emit(f"for (fnx_idx s = 0; s < {split}; s++) acc = {cg._combine(op, sfx, 'acc', at)};")
     w.emit(f"{out}[o] = acc;")
     w.close_loops(1)
     return CudaKernel(name, w, _grid(n_out), BLOCK)
