@@ -226,3 +226,18 @@ def test_index_width():
     assert "typedef int fnx_idx;" in exes["softmax"].as_cuda()
     assert "typedef int64_t fnx_idx;" in exes["huge broadcast"].as_cuda()
     assert "typedef int fnx_idx;" not in exes["huge broadcast"].as_cuda()
+
+
+def test_row_groups_fit_in_shared_memory():
+    def sums(k):
+        def f(x):
+            out = x
+            for i in range(k):
+                out = out + jnp.sum(x * float(i + 1), axis=-1, keepdims=True)
+            return out
+        return f
+    x = np.ones((256, 100))
+    assert len(_executable(sums(3), x).kernels) == 1
+    many = _executable(sums(20), x)        # 20 float64 block combines: 40 KB of shared memory
+    assert len(many.kernels) > 1
+    assert many.as_cuda().count("__shared__") == 20

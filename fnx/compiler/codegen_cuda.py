@@ -322,12 +322,20 @@ def _combine_partials(name, sched, step, partial, prim, dtype, n_out, split, lay
 MIN_ROW_BLOCKS = 128
 
 
+# Each reduction member combines in its own shared array (static shared memory: 48 KB a block).
+MAX_ROW_SHARED_BYTES = 32 * 1024
+
+
 def row_fusion_pays(group: RowGroup) -> bool:
-    longest = 1
+    longest, shared = 1, 0
     for step in group.steps:
         v = step.eqn.inputs[0] if isinstance(step, Reduce) else step.out
         if v.aval.ndim > len(group.rows):
             longest = max(longest, v.aval.shape[-1])
+        if isinstance(step, Reduce):
+            shared += BLOCK * v.aval.dtype.itemsize
+    if shared > MAX_ROW_SHARED_BYTES:
+        return False
     return math.prod(group.rows) >= MIN_ROW_BLOCKS or longest <= 4 * BLOCK
 
 

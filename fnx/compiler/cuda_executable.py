@@ -19,6 +19,9 @@ arena allocated per call, at offsets planned by ``memory.plan_arena`` (the CPU's
 Outputs, and values that a host call or fallback reads, get buffers of their own (a library
 impl may keep a view of its operand, which must not be recycled under it).
 
+Not (yet) on the GPU: ``donate_argnums`` (outputs never reuse a donated input's buffer; the
+call is still correct) and native loop bodies (above).
+
 Nothing here imports cupy: planning and ``as_cuda()`` work without a GPU; running goes through
 ``fnx.backends.cuda_jit``.
 """
