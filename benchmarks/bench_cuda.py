@@ -1,10 +1,12 @@
 """GPU speed of fnx's CUDA kernels (runs only where cupy sees a GPU).
 
 * sgemm: C = A @ B for 4096^3 float32, fnx's tiled kernel vs cupy.matmul (cuBLAS); TFLOP/s
-* elementwise: a chain of 4 elementwise ops on 64M float32 vs a plain device-to-device copy
-  (the bandwidth ceiling): GB/s counted as bytes each op reads and writes
-* mlp: one value_and_grad step of a 3-layer MLP (batch 1024, width 2048) in fnx vs JAX / PyTorch
-  on the same GPU when they are installed
+* elementwise: a chain of 4 elementwise ops on 64M float32, eager (4 kernels; GB/s counted as
+  bytes each op reads and writes) and jitted (one generated kernel; GB/s of its input + output),
+  vs a plain device-to-device copy (the bandwidth ceiling); softmax over 8192 rows of 8192,
+  jitted (one row-fused kernel), likewise
+* mlp: one jitted value_and_grad step of a 3-layer MLP (batch 1024, width 2048): generated
+  kernels between the GEMMs; vs eager, and vs JAX / PyTorch on the same GPU when installed
 
 Usage:  python benchmarks/bench_cuda.py [--repeats 10]
 """
@@ -55,16 +57,35 @@ def bench_elementwise(fnx, cp, sync, repeats):
     dev = fnx.devices("cuda")[0]
     x = fnx.device_put(np.linspace(-1, 1, n, dtype=np.float32), dev)
 
-    def chain():
-        return jnp.tanh(x * 2.0 + 1.0) * x   # 4 kernels: mul, add, tanh, mul
+    def chain(x):
+        return jnp.tanh(x * 2.0 + 1.0) * x   # eager: 4 kernels (mul, add, tanh, mul)
 
+    def softmax(x):
+        m = jnp.max(x, axis=-1, keepdims=True)
+        e = jnp.exp(x - m)
+        return e / jnp.sum(e, axis=-1, keepdims=True)
+
+    fused = fnx.jit(chain)                   # jit: one generated kernel, x read once
     src = cp.asarray(np.ones(n, np.float32))
     dst = cp.empty_like(src)
-    t_chain = _gpu_time(chain, sync, repeats)
     t_copy = _gpu_time(lambda: dst.__setitem__(Ellipsis, src), sync, repeats)
+    t_chain = _gpu_time(lambda: chain(x), sync, repeats)
+    t_jit = _gpu_time(lambda: fused(x), sync, repeats)
+    copy_bw = 2 * 4 * n / t_copy / 1e9
     bytes_chain = 4 * n * (2 + 2 + 2 + 3)   # read/write per op (the last one reads two inputs)
-    print(f"elementwise 64M   fnx chain {bytes_chain / t_chain / 1e9:7.1f} GB/s   "
-          f"copy {2 * 4 * n / t_copy / 1e9:7.1f} GB/s   (no fusion on the GPU yet)")
+    print(f"elementwise 64M   copy {copy_bw:7.1f} GB/s   "
+          f"eager chain {bytes_chain / t_chain / 1e9:7.1f} GB/s (op bytes)")
+    # fused, the bytes that must move: x in, the result out
+    bw = 2 * 4 * n / t_jit / 1e9
+    print(f"                  jit chain {bw:7.1f} GB/s (in + out) = {bw / copy_bw:5.2f} of copy;"
+          f" {t_chain / t_jit:5.2f}x eager")
+    rows = fnx.device_put(np.random.default_rng(0).standard_normal((8192, 8192), np.float32), dev)
+    fsm = fnx.jit(softmax)
+    t_sm = _gpu_time(lambda: fsm(rows), sync, repeats)
+    t_sm_eager = _gpu_time(lambda: softmax(rows), sync, repeats)
+    bw = 2 * 4 * rows.size / t_sm / 1e9
+    print(f"softmax 8192^2    jit {bw:7.1f} GB/s (in + out) = {bw / copy_bw:5.2f} of copy;"
+          f" {t_sm_eager / t_sm:5.2f}x eager")
 
 
 def _mlp_params(rng, width, depth=3):
@@ -91,8 +112,10 @@ def bench_mlp(fnx, cp, sync, repeats):
     dev = fnx.devices("cuda")[0]
     gp, gx, gy = fnx.device_put(params, dev), fnx.device_put(x, dev), fnx.device_put(y, dev)
     step = fnx.jit(fnx.value_and_grad(loss))
+    eager = fnx.value_and_grad(loss)
     t = _gpu_time(lambda: step(gp, gx, gy), sync, repeats)
-    print(f"mlp step          fnx {t * 1e3:8.2f} ms")
+    t_eager = _gpu_time(lambda: eager(gp, gx, gy), sync, repeats)
+    print(f"mlp step          fnx jit {t * 1e3:8.2f} ms   eager {t_eager * 1e3:8.2f} ms")
     try:
         import jax
         import jax.numpy as jjnp

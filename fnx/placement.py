@@ -226,16 +226,11 @@ def _cuda_impl(prim: Primitive):
 
 
 def _jit_on_cuda(args, params):
-    """A jitted call on GPU arrays: the optimized jaxpr runs one CUDA kernel per primitive (no
-    CUDA code generation yet: the jit's fused C kernels are CPU-only)."""
-    from .compiler.passes import optimize
-    from .interpreters.jit import _derived
-    jaxpr = params["jaxpr"]
-    cache = _derived(jaxpr)
-    optimized = cache.get("cuda_optimized")
-    if optimized is None:
-        optimized = cache["cuda_optimized"] = optimize(jaxpr)
-    return eval_jaxpr(optimized, list(args))
+    """A jitted call on GPU arrays: the optimized jaxpr's fused steps run as generated CUDA
+    kernels, its library steps as the CUDA backend's kernels (fnx.compiler.cuda_executable),
+    built once per jaxpr (i.e. per signature of the jitted function)."""
+    from .compiler.cuda_executable import cuda_executable_for
+    return cuda_executable_for(params["jaxpr"])(list(args))
 
 
 # ---------------------------------------------------------------------------------------------

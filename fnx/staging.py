@@ -187,7 +187,8 @@ class Jitted:
 
     def lower(self, *args, **kwargs) -> "Lowered":
         """The traced and optimized program for these arguments: ``.as_text()`` (the jaxpr),
-        ``.as_c()`` (the generated C), ``.compile()`` (the executable)."""
+        ``.as_c()`` (the generated C), ``.as_cuda()`` (the CUDA kernels for GPU arguments),
+        ``.compile()`` (the executable)."""
         entry, _ = self._lookup(args, kwargs)
         return Lowered(entry)
 
@@ -215,6 +216,12 @@ class Lowered:
 
     def as_c(self) -> str:
         return self.compile().as_c()
+
+    def as_cuda(self) -> str:
+        """The CUDA source ``fnx.jit`` generates for these arguments on a GPU (the fused
+        kernels; library steps run the CUDA backend's own kernels).  Needs no GPU."""
+        from .compiler.cuda_executable import cuda_executable_for
+        return cuda_executable_for(self._entry.jaxpr).as_cuda()
 
     @property
     def jaxpr(self):

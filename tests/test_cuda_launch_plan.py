@@ -76,6 +76,29 @@ def _main():
         except Exception as e:  # noqa: BLE001 - collect every row's failure
             failures.append(f"{row.name}: {type(e).__name__}: {e}"[:1500])
 
+    # jit on "GPU" arrays: the generated CUDA kernels (fnx.compiler.codegen_cuda) and the
+    # backend calls between them, for every row and dtype (packed operands, adjusted params)
+    def jit_runner(row, dtype):
+        @settings(max_examples=1, derandomize=True, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(data=st.data())
+        def run(data):
+            case = data.draw(row.cases(dtype))
+
+            def fun(*ops):
+                return row.call(row.fn, LaxCase(ops, case.params))
+            expected = fun(*case.operands)
+            g = [fnx.device_put(o, dev) for o in case.operands]
+            check(row, fnx.jit(fun)(*g), expected, f"jit, {dtype}", on_gpu=bool(g))
+        return run
+
+    for row in SPECS:
+        for dtype in row.dtypes:
+            try:
+                jit_runner(row, dtype)()
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"jit {row.name} {dtype}: {type(e).__name__}: {e}"[:1500])
+
     # transformations on "GPU" arrays: grad (+ jit), vmap
     def loss(p, x):
         return jnp.mean(jnp.tanh(x @ p["w"] + p["b"]) ** 2)

@@ -1,9 +1,9 @@
 """The CUDA backend: every primitive runs a hand-written kernel of kernels/cuda through CuPy.
 
-This is the only module that imports cupy (fnx imports it only when a GPU array exists, so fnx
-works without cupy).  The ``.cu`` files are compiled once per process and device by NVRTC
-(``cupy.RawModule``; CuPy also caches the binaries on disk) and launched as raw kernels with
-launch configurations computed here.  CuPy owns the memory (``Array._value`` is a
+This module, cuda_ops.py and cuda_jit.py (jit's device side) are the only ones that import cupy
+(fnx imports them only when a GPU array exists, so fnx works without cupy).  The ``.cu`` files
+are compiled once per process and device by NVRTC (``cupy.RawModule``; CuPy also caches the
+binaries on disk) and launched as raw kernels with launch configurations computed here.  CuPy owns the memory (``Array._value`` is a
 ``cupy.ndarray``) and computes *views* for layout-only primitives (transpose, broadcast, slice,
 rev, squeeze, expand_dims); every primitive that computes values launches our own kernel.
 

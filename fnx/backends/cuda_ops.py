@@ -252,6 +252,26 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
 
 IMPLS["dot_general"] = _dot_general_impl
 
+
+def _dot_general_epilogue_impl(lhs, rhs, bias, *, dimension_numbers, act):
+    """The jit's fused ``act(dot_general(lhs, rhs) + bias)`` (fnx.compiler.epilogue; a
+    schedule-only primitive): the GEMM, then the bias add and relu as elementwise kernels
+    (the same scalar ops as the unfused program)."""
+    from ..compiler.epilogue import ACT_RELU
+    c = _dot_general_impl(lhs, rhs, dimension_numbers=dimension_numbers,
+                          preferred_element_type=None)
+    shape, last = c.shape, c.ndim - 1
+    b = _wrap(bias._value.reshape(shape[-1]))
+    out = IMPLS["add"](c, IMPLS["broadcast_in_dim"](b, shape=shape, broadcast_dimensions=(last,)))
+    if act == ACT_RELU:
+        zero = _wrap(cp.zeros((), out.dtype))
+        out = IMPLS["max"](out, IMPLS["broadcast_in_dim"](zero, shape=shape,
+                                                           broadcast_dimensions=()))
+    return out
+
+
+IMPLS["dot_general_epilogue"] = _dot_general_epilogue_impl
+
 # ---------------------------------------------------------------------------------------------
 # gather / scatter
 # ---------------------------------------------------------------------------------------------

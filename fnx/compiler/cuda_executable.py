@@ -1,0 +1,217 @@
+"""The executable of a jitted jaxpr whose arguments live on a CUDA device.
+
+The same compiler as the CPU's up to the schedule: ``optimize`` (passes.py), ``schedule``
+(fusion decisions, epilogues, row groups), then a *program*: a host-side list of
+
+* ``CudaKernel`` launches: the fused Loop / Reduce / RowGroup steps rendered as CUDA by
+  ``codegen_cuda`` (one module per program, compiled by NVRTC through CuPy);
+* ``_HostCall``: a library step (dot_general, conv, scatter, sort-free library kernels...) run
+  by the CUDA backend's hand-written kernels (``fnx.backends.cuda`` impls) on the operands the
+  schedule packed for it -- the packed layout is expressed by adjusting the parameters (a
+  matmul operand packed as batch, free, contracting axes gets those dimension numbers);
+* ``_Fallback``: a primitive without a native lowering (a PyStep, e.g. sort) and every nested
+  scan / while_loop / cond: run through ``bind`` on the device, i.e. interpreted one CUDA
+  kernel per primitive of its body (the CPU compiles loop bodies natively; the GPU does not
+  yet).
+
+Memory: a value written by a generated kernel and read only by generated kernels lives in one
+arena allocated per call, at offsets planned by ``memory.plan_arena`` (the CPU's planner).
+Outputs, and values that a host call or fallback reads, get buffers of their own (a library
+impl may keep a view of its operand, which must not be recycled under it).
+
+Not (yet) on the GPU: ``donate_argnums`` (outputs never reuse a donated input's buffer; the
+call is still correct) and native loop bodies (above).
+
+Nothing here imports cupy: planning and ``as_cuda()`` work without a GPU; running goes through
+``fnx.backends.cuda_jit``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..core import Jaxpr, Literal, Var
+from . import codegen_cuda, memory
+from .codegen_cuda import CudaKernel
+from .rows import RowGroup
+from .schedule import Call, Loop, Nested, PyStep, Reduce, schedule
+
+
+@dataclass
+class _HostCall:
+    eqn: object
+    operands: list          # Vars (packed buffers), in the impl's operand order
+    params: dict            # the eqn's params adjusted to the packed layouts
+
+
+@dataclass
+class _Fallback:
+    eqn: object
+
+
+def _reads(item) -> list:
+    if isinstance(item, CudaKernel):
+        return [v for _, v, written in item.params if not written]
+    if isinstance(item, _HostCall):
+        return list(item.operands)
+    return [x for x in item.eqn.inputs if isinstance(x, Var)]
+
+
+def _host_call(step: Call) -> _HostCall:
+    """The CUDA impl's call for a library step, on the operands as packed by the schedule."""
+    eqn = step.eqn
+    name = eqn.primitive.name
+    params = dict(eqn.params)
+    if name in ("dot_general", "dot_general_epilogue"):
+        # packed: lhs (batch, free, contracting), rhs (batch, contracting, free)
+        (lc, _), (lb, _) = params["dimension_numbers"]
+        nb, nc = len(lb), len(lc)
+        nd = step.operands[0].aval.ndim
+        batch = tuple(range(nb))
+        params["dimension_numbers"] = ((tuple(range(nd - nc, nd)), tuple(range(nb, nb + nc))),
+                                       (batch, batch))
+    elif name in ("argmax", "argmin"):
+        # packed: kept axes, then the reduced ones
+        nd = step.operands[0].aval.ndim
+        params["axes"] = tuple(range(nd - len(params["axes"]), nd))
+    return _HostCall(eqn, list(step.operands), params)
+
+
+class CudaExecutable:
+    """Runs a jaxpr on the GPU compiled; ``as_cuda()`` is the generated CUDA source,
+    ``as_text()`` the optimized jaxpr, ``peak_bytes`` the planned arena size."""
+
+    def __init__(self, jaxpr: Jaxpr):
+        from .passes import optimize
+        t0 = time.perf_counter()
+        self.source_jaxpr = jaxpr
+        self.jaxpr = optimize(jaxpr)
+        self.sched = sched = schedule(self.jaxpr)
+        program, kernels = [], []
+        fused = []
+        for step in sched.steps:
+            if isinstance(step, RowGroup) and not codegen_cuda.row_fusion_pays(step):
+                fused += step.steps
+            else:
+                fused.append(step)
+        for step in fused:
+            if isinstance(step, (Loop, Reduce, RowGroup)):
+                ks = codegen_cuda.write_step(f"fnx_k{len(kernels)}", sched, step)
+                kernels += ks
+                program += ks
+            elif isinstance(step, Call):
+                program.append(_host_call(step))
+            elif isinstance(step, (PyStep, Nested)):
+                program.append(_Fallback(step.eqn))
+            else:
+                raise AssertionError(step)
+        self.program = program
+        self.kernels = kernels
+        self.source = codegen_cuda.render_source(kernels)
+        self._plan_memory()
+        self._functions: dict = {}      # device id -> {kernel name: compiled function}
+        self.compile_seconds = time.perf_counter() - t0
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def _plan_memory(self):
+        outs = {id(x) for x in self.jaxpr.outs if isinstance(x, Var)}
+        first, last, written = {}, {}, []
+        escapes = set(outs)     # values that need a buffer of their own
+        for k, item in enumerate(self.program):
+            for v in _reads(item):
+                last[id(v)] = k
+                if not isinstance(item, CudaKernel):
+                    escapes.add(id(v))
+            if isinstance(item, CudaKernel):
+                for _, v, w in item.params:
+                    if w and id(v) not in first:
+                        first[id(v)] = k
+                        written.append(v)
+        temps = [v for v in written if id(v) not in escapes and memory.nbytes(v.aval) > 0]
+        self.offsets, self.arena_bytes = memory.plan_arena(temps, first, last)
+        self.peak_bytes = self.arena_bytes
+
+    # -- running -------------------------------------------------------------------------------
+
+    def __call__(self, args, rt=None) -> list:
+        """Run on the current device.  ``rt``: the device runtime (fnx.backends.cuda_jit; the
+        tests substitute a serial CPU emulation of the generated kernels)."""
+        if rt is None:
+            from ..backends import cuda_jit as rt
+        functions = self._functions.get(rt.current_device())
+        if functions is None:       # compiled once per device (and cached on disk by CuPy)
+            mod = rt.module(codegen_cuda.self_contained(self.source)) if self.kernels else None
+            functions = self._functions[rt.current_device()] = {
+                k.name: rt.function(mod, k.name) for k in self.kernels}
+        env = {}
+        for v, a in zip(self.jaxpr.in_binders, args):
+            env[id(v)] = rt.contiguous(rt.device_value(a))
+        arena = rt.empty((self.arena_bytes,), "uint8") if self.arena_bytes else None
+        for item in self.program:
+            if isinstance(item, CudaKernel):
+                ptrs = []
+                for _, v, written in item.params:
+                    buf = env.get(id(v))
+                    if buf is None:
+                        off = self.offsets.get(id(v))
+                        buf = (rt.view(arena, off, v.aval) if off is not None
+                               else rt.empty(v.aval.shape, v.aval.dtype))
+                        env[id(v)] = buf
+                    ptrs.append(buf)
+                rt.launch(functions[item.name], item.grid, item.block, ptrs)
+            elif isinstance(item, _HostCall):
+                self._run_impl(rt, env, item.eqn, [rt.wrap(_get(rt, env, v))
+                                                   for v in item.operands], item.params)
+            else:
+                e = item.eqn
+                ins = [x.val if isinstance(x, Literal) else rt.wrap(_get(rt, env, x))
+                       for x in e.inputs]
+                outs = e.primitive.bind(*ins, **e.params)
+                self._store(rt, env, e, outs)
+        return [self._output(rt, env, args, x) for x in self.jaxpr.outs]
+
+    def _run_impl(self, rt, env, eqn, operands, params):
+        outs = rt.impl(eqn.primitive)(*operands, **params)
+        self._store(rt, env, eqn, outs)
+
+    @staticmethod
+    def _store(rt, env, eqn, outs):
+        if not eqn.primitive.multiple_results:
+            outs = [outs]
+        for v, o in zip(eqn.out_binders, outs):
+            env[id(v)] = rt.contiguous(rt.device_value(o))
+
+    def _output(self, rt, env, args, x):
+        if isinstance(x, Literal):
+            return rt.wrap(rt.device_value(x.val), x.aval.weak_type)
+        for v, a in zip(self.jaxpr.in_binders, args):
+            if v is x:
+                return a
+        return rt.wrap(_get(rt, env, x), x.aval.weak_type)
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    def as_text(self) -> str:
+        return str(self.jaxpr)
+
+    def as_cuda(self) -> str:
+        return self.source
+
+
+def _get(rt, env, v):
+    """The buffer of ``v``; an empty array was written by no kernel (none is launched)."""
+    buf = env.get(id(v))
+    if buf is None:
+        buf = env[id(v)] = rt.empty(v.aval.shape, v.aval.dtype)
+    return buf
+
+
+def cuda_executable_for(jaxpr: Jaxpr) -> CudaExecutable:
+    """The CUDA executable of ``jaxpr`` (made once and kept with the jaxpr, like the CPU's)."""
+    from ..interpreters.jit import _derived
+    cache = _derived(jaxpr)
+    exe = cache.get("cuda_executable")
+    if exe is None:
+        exe = cache["cuda_executable"] = CudaExecutable(jaxpr)
+    return exe
