@@ -111,6 +111,9 @@ def _model_programs():
         "transposed pack": (lambda a, b: jnp.tanh(a.T @ b), (f32(30, 20), f32(30, 7))),
         "mlp loss+grad": (fnx.value_and_grad(mlp_loss), (mlp, f32(16, 20), f32(16, 10))),
         "conv loss+grad": (fnx.value_and_grad(conv_loss), (conv, f32(2, 8, 8, 3), f32(2, 4))),
+        "sort along axis 0 (unpacked)": (lambda x: (jnp.sort(x, axis=0), jnp.argsort(x, axis=0)),
+                                         (f32(9, 5),)),
+        "full sum of a buffer": (lambda x: jnp.sum(x), (f32(200_000),)),
     }
     programs = []
     for name, (fun, args) in cases.items():

@@ -42,6 +42,7 @@ class _HostCall:
     eqn: object
     operands: list          # Vars (packed buffers), in the impl's operand order
     params: dict            # the eqn's params adjusted to the packed layouts
+    outputs: list | None = None   # the Vars written, when not the eqn's own out_binders
 
 
 @dataclass
@@ -74,7 +75,10 @@ def _host_call(step: Call) -> _HostCall:
         # packed: kept axes, then the reduced ones
         nd = step.operands[0].aval.ndim
         params["axes"] = tuple(range(nd - len(params["axes"]), nd))
-    return _HostCall(eqn, list(step.operands), params)
+    elif name == "sort":
+        # packed: the sorted dimension last; results into step.outputs when those differ
+        params["dimension"] = step.operands[0].aval.ndim - 1
+    return _HostCall(eqn, list(step.operands), params, step.outputs)
 
 
 class CudaExecutable:
@@ -162,7 +166,8 @@ class CudaExecutable:
                 rt.launch(functions[item.name], item.grid, item.block, ptrs)
             elif isinstance(item, _HostCall):
                 self._run_impl(rt, env, item.eqn, [rt.wrap(_get(rt, env, v))
-                                                   for v in item.operands], item.params)
+                                                   for v in item.operands], item.params,
+                               item.outputs)
             else:
                 e = item.eqn
                 ins = [x.val if isinstance(x, Literal) else rt.wrap(_get(rt, env, x))
@@ -171,15 +176,15 @@ class CudaExecutable:
                 self._store(rt, env, e, outs)
         return [self._output(rt, env, args, x) for x in self.jaxpr.outs]
 
-    def _run_impl(self, rt, env, eqn, operands, params):
+    def _run_impl(self, rt, env, eqn, operands, params, outputs=None):
         outs = rt.impl(eqn.primitive)(*operands, **params)
-        self._store(rt, env, eqn, outs)
+        self._store(rt, env, eqn, outs, outputs)
 
     @staticmethod
-    def _store(rt, env, eqn, outs):
+    def _store(rt, env, eqn, outs, outputs=None):
         if not eqn.primitive.multiple_results:
             outs = [outs]
-        for v, o in zip(eqn.out_binders, outs):
+        for v, o in zip(outputs or eqn.out_binders, outs):
             env[id(v)] = rt.contiguous(rt.device_value(o))
 
     def _output(self, rt, env, args, x):
