@@ -35,6 +35,8 @@ def add_training_args(p: argparse.ArgumentParser, *, epochs: int, lr: float, out
     p.add_argument("--stop-after", type=int, default=None, metavar="N",
                    help="stop after N epochs of this run (continue later with --resume)")
     p.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
+    p.add_argument("--device", default="cpu",
+                   help="cpu, cuda or cuda:N (a GPU needs cupy: pip install -e '.[cuda]')")
 
 
 def load_data(args):
@@ -80,9 +82,10 @@ def _progress(iterable, total, desc, enabled):
     return iterable
 
 
-def evaluate(eval_step, model, state, loader) -> float:
+def evaluate(eval_step, model, state, loader, to_device=lambda tree: tree) -> float:
     correct = total = 0
     for x, y in loader:
+        x, y = to_device((x, y))
         correct += int(eval_step(model, state, x, y))
         total += x.shape[0]
     return correct / total
@@ -144,6 +147,12 @@ def fit(model, train_set, test_set, opt, args, key) -> float:
         start_epoch = int(ckpt["epoch"])
         history = [h for h in _read_history(args.out) if h["epoch"] <= start_epoch]
         print(f"resumed from {ckpt_path} after epoch {start_epoch}")
+    # on a GPU: the model, its state and the optimizer state live there; batches are copied
+    # there as they come (the loader works on the host)
+    device = None if args.device == "cpu" else args.device
+    to_device = (lambda tree: tree) if device is None else (
+        lambda tree: fnx.device_put(tree, device))
+    model, state, opt_state = to_device((model, state, opt_state))
     train_loader = data.DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed,
                                    drop_last=True)
     test_loader = data.DataLoader(test_set, 512)
@@ -158,20 +167,22 @@ def fit(model, train_set, test_set, opt, args, key) -> float:
         for x, y in _progress(train_loader, len(train_loader), f"epoch {epoch + 1}",
                               not args.no_progress):
             key, step_key = fnx.random.split(key)
+            x, y = to_device((x, y))
             model, opt_state, state, loss, c = train_step(model, opt_state, state, x, y,
                                                           step_key)
             loss_sum += float(loss) * x.shape[0]
             correct += int(c)
             seen += x.shape[0]
-        test_acc = evaluate(eval_step, model, state, test_loader)
+        test_acc = evaluate(eval_step, model, state, test_loader, to_device)
         record = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                   "test_acc": test_acc}
         history.append(record)
         print(f"epoch {epoch + 1:2d}  train loss {record['train_loss']:.4f}  "
               f"train acc {record['train_acc']:.4f}  test acc {test_acc:.4f}  "
               f"({time.perf_counter() - t0:.2f} s)", flush=True)
-        fnx.io.save(ckpt_path, {"model": model, "state": state, "opt_state": opt_state,
-                                "key": key, "epoch": epoch + 1})
+        fnx.io.save(ckpt_path, fnx.device_put({"model": model, "state": state,   # to the host
+                                               "opt_state": opt_state, "key": key,
+                                               "epoch": epoch + 1}))
         _write_history(args.out, history)
     curves = os.path.join(args.out, "curves.png")
     plotted = bool(history) and save_curves(history, curves)

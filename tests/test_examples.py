@@ -39,3 +39,16 @@ def test_resume_continues_exactly(tmp_path):
 def test_cnn_reaches_its_bar(tmp_path):
     import cnn
     assert cnn.main(["--out", str(tmp_path), "--no-progress"]) >= 0.98
+
+
+@pytest.mark.gpu
+def test_mlp_resnet_trains_on_a_gpu(tmp_path):
+    pytest.importorskip("cupy")
+    import fnx
+    if not fnx.devices("cuda"):
+        pytest.skip("no CUDA device")
+    acc = mlp_resnet.main(["--out", str(tmp_path), "--no-progress", "--device", "cuda",
+                           "--epochs", "5"])
+    assert acc >= 0.9
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert history[-1]["train_loss"] < history[0]["train_loss"]

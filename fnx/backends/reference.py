@@ -36,6 +36,32 @@ from ..core import Array, Primitive
 
 _PRIMS: dict[str, Primitive] = {}
 _NUMPY_FNS: dict[str, callable] = {}
+# {primitive name: impl(*Arrays, **params)}, filled as the oracles register (here and in
+# reference_conv / reference_random, whichever of the modules is imported first)
+IMPLS: dict[str, callable] = {}
+
+
+def _as_result(value, aval, prim_name: str) -> Array:
+    out = np.array(value, copy=True, order="C")  # a fresh buffer: never an input's alias
+    if out.dtype != aval.dtype:
+        out = out.astype(aval.dtype)
+    assert out.shape == tuple(aval.shape), (
+        f"reference {prim_name}: computed shape {out.shape}, abstract eval says {aval.shape}")
+    return Array(out, aval.weak_type)
+
+
+def _primitive_impl(prim: Primitive, fn):
+    def impl(*args, **params):
+        avals = [a.aval for a in args]
+        out_aval = prim.abstract_eval(*avals, **params)  # validates; gives dtype/shape/weak
+        with np.errstate(all="ignore"):  # wrapping ints, inf/NaN results are the semantics
+            values = fn(*[a._value for a in args], **params)
+            if prim.multiple_results:
+                return [_as_result(v, a, prim.name) for v, a in zip(values, out_aval)]
+            return _as_result(values, out_aval, prim.name)
+    impl.__name__ = f"reference_{prim.name.replace('-', '_')}"
+    impl.__doc__ = fn.__doc__
+    return impl
 
 
 def _register(prim: Primitive):
@@ -43,6 +69,7 @@ def _register(prim: Primitive):
     def deco(fn):
         _PRIMS[prim.name] = prim
         _NUMPY_FNS[prim.name] = fn
+        IMPLS[prim.name] = _primitive_impl(prim, fn)
         return fn
     return deco
 
@@ -788,38 +815,7 @@ def iota(*, dtype, shape, dimension):
     return np.broadcast_to(counts.reshape(expanded), shape)
 
 
-# Convolution and windowed reductions live in reference_conv.py (registered here, before the
-# table is built).
+# Convolution and windowed reductions live in reference_conv.py, threefry in
+# reference_random.py (their oracles register into IMPLS when they are imported).
 from . import reference_conv  # noqa: E402,F401
 from . import reference_random  # noqa: E402,F401
-
-
-# ---------------------------------------------------------------------------------------------
-# The table
-# ---------------------------------------------------------------------------------------------
-
-def _as_result(value, aval, prim_name: str) -> Array:
-    out = np.array(value, copy=True, order="C")  # a fresh buffer: never an input's alias
-    if out.dtype != aval.dtype:
-        out = out.astype(aval.dtype)
-    assert out.shape == tuple(aval.shape), (
-        f"reference {prim_name}: computed shape {out.shape}, abstract eval says {aval.shape}")
-    return Array(out, aval.weak_type)
-
-
-def _primitive_impl(prim: Primitive, fn):
-    def impl(*args, **params):
-        avals = [a.aval for a in args]
-        out_aval = prim.abstract_eval(*avals, **params)  # validates; gives dtype/shape/weak
-        with np.errstate(all="ignore"):  # wrapping ints, inf/NaN results are the semantics
-            values = fn(*[a._value for a in args], **params)
-            if prim.multiple_results:
-                return [_as_result(v, a, prim.name) for v, a in zip(values, out_aval)]
-            return _as_result(values, out_aval, prim.name)
-    impl.__name__ = f"reference_{prim.name.replace('-', '_')}"
-    impl.__doc__ = fn.__doc__
-    return impl
-
-
-IMPLS: dict[str, callable] = {name: _primitive_impl(_PRIMS[name], fn)
-                              for name, fn in _NUMPY_FNS.items()}
