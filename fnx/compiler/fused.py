@@ -1,0 +1,327 @@
+"""The fused primitives of generated code: one writer per primitive returns the C name of its
+value at a multi-index (codegen_c.StepWriter.compute calls them).  Elementwise primitives
+become one ``const T tN = ...;`` statement each; movement primitives only rewrite the index
+(a transpose permutes it, a broadcast drops dimensions, a slice offsets it, a gather loads it),
+so they cost nothing.  Scalar semantics are ``fnx_scalar.h``'s ``fnx_s_<op>_<dtype>`` (the
+same header as the eager kernels, so jitted and eager results agree bit for bit); the CUDA
+code generator reuses these writers with fnx_cuda.cuh.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import dtypes
+from .codegen_c import C_TYPE, SFX, Flat, _strides, c_literal, offset_expr
+from .schedule import FUSIBLE
+
+
+
+_FUSED: dict = {}
+
+
+def _fused(*names):
+    def register(fn):
+        for n in names:
+            _FUSED[n] = fn
+        return fn
+    return register
+
+
+_UNARY = """neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh tanh asinh acosh
+    atanh logistic sqrt rsqrt cbrt abs sign floor ceil erf erf_inv lgamma digamma is_finite
+    not""".split()
+_BINARY = """add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
+    shift_left shift_right_logical shift_right_arithmetic""".split()
+_ELEMENTWISE_FLAT = frozenset(_UNARY + _BINARY + ["round", "integer_pow", "convert_element_type",
+                                                   "bitcast_convert_type",
+                                                   "stop_gradient", "select_n", "clamp"])
+
+
+def tmp_type(dtype) -> str:
+    """C type of a fused temporary: bools are ``int`` 0/1 in registers (as wide as a float
+    lane, so a float loop with comparisons in it vectorizes; uint8 temporaries stop gcc's
+    `omp simd` vectorizer) and uint8_t only in memory."""
+    return "int" if dtype == dtypes.bool_ else C_TYPE[dtype]
+
+
+def _out_type(eqn) -> str:
+    return tmp_type(eqn.out_binders[0].aval.dtype)
+
+
+_C_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_C_BOOL_BITS = {"and": "&", "or": "|", "xor": "^"}
+
+
+@_fused(*_UNARY)
+def _unary(w, eqn, idx):
+    (x,) = eqn.inputs
+    a = w.value(x, idx)
+    if eqn.primitive.name == "not" and x.aval.dtype == dtypes.bool_:
+        return w.tmp("int", f"({a} == 0)")
+    return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a})")
+
+
+@_fused(*_BINARY)
+def _binary(w, eqn, idx):
+    """Comparisons and bool logic as plain C on int temporaries (the header's functions return
+    uint8_t: same values, see tmp_type); everything else through the header."""
+    x, y = eqn.inputs
+    a, b = w.value(x, idx), w.value(y, idx)
+    name = eqn.primitive.name
+    if name in _C_COMPARE:
+        return w.tmp("int", f"({a} {_C_COMPARE[name]} {b})")
+    if name in _C_BOOL_BITS and x.aval.dtype == dtypes.bool_:
+        return w.tmp("int", f"({a} {_C_BOOL_BITS[name]} {b})")
+    return w.tmp(_out_type(eqn), f"fnx_s_{name}_{SFX[x.aval.dtype]}({a}, {b})")
+
+
+@_fused("round")
+def _round(w, eqn, idx):
+    (x,) = eqn.inputs
+    op = "round_even" if eqn.params["rounding_method"] == 1 else "round_away"
+    return w.tmp(_out_type(eqn), f"fnx_s_{op}_{SFX[x.aval.dtype]}({w.value(x, idx)})")
+
+
+@_fused("integer_pow")
+def _integer_pow(w, eqn, idx):
+    """Floats: the repeated squaring of fnx_s_integer_pow unrolled for the constant exponent
+    (the same multiplications in the same order, so the same bits), which gcc vectorizes;
+    the library function's loop would not be.  Integers keep the function (it wraps)."""
+    (x,) = eqn.inputs
+    y = int(eqn.params["y"])
+    sfx, t = SFX[x.aval.dtype], _out_type(eqn)
+    if x.aval.dtype.kind != "f":
+        return w.tmp(t, f"fnx_s_integer_pow_{sfx}({w.value(x, idx)}, {y}LL)")
+    result, base, m = None, w.value(x, idx), abs(y)
+    while m:
+        if m & 1:
+            result = base if result is None else w.tmp(t, f"fnx_s_mul_{sfx}({result}, {base})")
+        m >>= 1
+        if m:
+            base = w.tmp(t, f"fnx_s_mul_{sfx}({base}, {base})")
+    if result is None:
+        return c_literal(1, x.aval.dtype)
+    return w.tmp(t, f"fnx_s_div_{sfx}(({t})1, {result})") if y < 0 else result
+
+
+@_fused("convert_element_type")
+def _convert(w, eqn, idx):
+    (x,) = eqn.inputs
+    src, dst = x.aval.dtype, eqn.params["new_dtype"]
+    a = w.value(x, idx)
+    if src == dst:
+        return a
+    if src == dtypes.bool_:        # 0 / 1 in any dtype (the header's rule, on an int)
+        return w.tmp(tmp_type(dst), f"({C_TYPE[dst]})({a})")
+    if dst == dtypes.bool_:        # x != 0 (NaN is true), as the header
+        return w.tmp("int", f"({a} != 0)")
+    return w.tmp(C_TYPE[dst], f"fnx_s_convert_{SFX[src]}_{SFX[dst]}({a})")
+
+
+@_fused("bitcast_convert_type")
+def _bitcast(w, eqn, idx):
+    (x,) = eqn.inputs
+    src, dst = x.aval.dtype, eqn.params["new_dtype"]
+    a = w.value(x, idx)
+    if src == dst:
+        return a
+    return w.tmp(C_TYPE[dst], f"fnx_s_bitcast_{SFX[src]}_{SFX[dst]}({a})")
+
+
+@_fused("stop_gradient")
+def _identity(w, eqn, idx):
+    return w.value(eqn.inputs[0], idx)
+
+
+@_fused("select_n")
+def _select_n(w, eqn, idx):
+    which, *cases = eqn.inputs
+    vals = [w.value(c, idx) for c in cases]
+    p = w.value(which, idx)
+    t = _out_type(eqn)
+    if which.aval.dtype == dtypes.bool_:   # an int predicate: a plain blend
+        return w.tmp(t, f"({p} ? {vals[1]} : {vals[0]})")
+    # an int32 `which` is clamped into [0, n) (select_n's rule)
+    expr = vals[-1]
+    for k in range(len(vals) - 2, -1, -1):
+        expr = f"({p} <= {k} ? {vals[k]} : {expr})"
+    return w.tmp(t, expr)
+
+
+@_fused("clamp")
+def _clamp(w, eqn, idx):
+    lo, x, hi = eqn.inputs
+    return w.tmp(_out_type(eqn), f"fnx_s_clamp_{SFX[x.aval.dtype]}({w.value(lo, idx)}, "
+                                 f"{w.value(x, idx)}, {w.value(hi, idx)})")
+
+
+# -- movement: rewrite the index --------------------------------------------------------------
+
+def _linear(shape, idx) -> str:
+    return offset_expr(shape, idx)
+
+
+@_fused("broadcast_in_dim")
+def _broadcast_in_dim(w, eqn, idx):
+    (x,) = eqn.inputs
+    if x.aval.ndim == 0:
+        return w.value(x, ())
+    dims = eqn.params["broadcast_dimensions"]
+    return w.value(x, tuple("0" if x.aval.shape[i] == 1 else idx[d] for i, d in enumerate(dims)))
+
+
+@_fused("reshape")
+def _reshape(w, eqn, idx):
+    (x,) = eqn.inputs
+    if isinstance(idx, Flat):
+        return w.value(x, idx)
+    src = tuple(x.aval.shape)
+    kept = [d for d in src if d != 1]
+    out_shape = tuple(eqn.out_binders[0].aval.shape)
+    if kept == [d for d in out_shape if d != 1]:
+        # only unit dims inserted/removed: map the non-unit dims one to one
+        it = iter(i for i, d in zip(idx, out_shape) if d != 1)
+        return w.value(x, tuple("0" if d == 1 else next(it) for d in src))
+    lin = w.tmp("int64_t", _linear(out_shape, idx))
+    sub = []
+    for s, d in zip(_strides(src), src):
+        sub.append("0" if d == 1 else f"(({lin}) / {s}) % {d}")
+    return w.value(x, tuple(sub))
+
+
+@_fused("squeeze")
+def _squeeze(w, eqn, idx):
+    (x,) = eqn.inputs
+    if isinstance(idx, Flat):
+        return w.value(x, idx)
+    dims = set(eqn.params["dimensions"])
+    it = iter(idx)
+    return w.value(x, tuple("0" if k in dims else next(it) for k in range(x.aval.ndim)))
+
+
+@_fused("expand_dims")
+def _expand_dims(w, eqn, idx):
+    (x,) = eqn.inputs
+    if isinstance(idx, Flat):
+        return w.value(x, idx)
+    dims = set(eqn.params["dimensions"])
+    return w.value(x, tuple(i for k, i in enumerate(idx) if k not in dims))
+
+
+@_fused("transpose")
+def _transpose(w, eqn, idx):
+    (x,) = eqn.inputs
+    perm = eqn.params["permutation"]
+    src = [None] * len(perm)
+    for k, p in enumerate(perm):
+        src[p] = idx[k]
+    return w.value(x, tuple(src))
+
+
+@_fused("rev")
+def _rev(w, eqn, idx):
+    (x,) = eqn.inputs
+    dims = set(eqn.params["dimensions"])
+    return w.value(x, tuple(f"({d - 1} - {i})" if k in dims else i
+                            for k, (i, d) in enumerate(zip(idx, x.aval.shape))))
+
+
+@_fused("slice")
+def _slice(w, eqn, idx):
+    (x,) = eqn.inputs
+    p = eqn.params
+    strides = p["strides"] or (1,) * x.aval.ndim
+    return w.value(x, tuple(i if (lo == 0 and st == 1) else f"({lo} + ({i})*{st})"
+                            for i, lo, st in zip(idx, p["start_indices"], strides)))
+
+
+def _clamped(i: str, hi: int) -> str:
+    return f"({i} < 0 ? 0 : ({i} > {hi} ? {hi} : {i}))"
+
+
+@_fused("pad")
+def _pad(w, eqn, idx):
+    x, pv = eqn.inputs
+    fill = w.value(pv, ())
+    if math.prod(x.aval.shape) == 0:
+        return fill
+    conds, src = [], []
+    for i, d, (lo, _, interior) in zip(idx, x.aval.shape, eqn.params["padding_config"]):
+        t = w.tmp("int64_t", f"({i}) - ({lo})")
+        step = interior + 1
+        q = t if step == 1 else w.tmp("int64_t", f"{t} >= 0 ? {t} / {step} : -1")
+        ok = f"{t} >= 0 && {q} < {d}" + (f" && {t} % {step} == 0" if step > 1 else "")
+        conds.append(f"({ok})")
+        src.append(_clamped(q, d - 1))     # in bounds even where the pad value is taken
+    inside = w.tmp("int", " && ".join(conds) or "1")
+    val = w.value(x, tuple(src))
+    return w.tmp(_out_type(eqn), f"{inside} ? {val} : {fill}")
+
+
+@_fused("concatenate")
+def _concatenate(w, eqn, idx):
+    dim = eqn.params["dimension"]
+    parts, start = [], 0
+    for x in eqn.inputs:
+        n = x.aval.shape[dim]
+        if n:
+            parts.append((start, n, x))
+        start += n
+    pos = idx[dim]
+    expr = None
+    for start, n, x in reversed(parts):
+        local = _clamped(f"({pos}) - {start}", n - 1)
+        v = w.value(x, tuple(local if k == dim else i for k, i in enumerate(idx)))
+        expr = v if expr is None else f"(({pos}) < {start + n} ? {v} : {expr})"
+    return w.tmp(_out_type(eqn), expr)
+
+
+@_fused("iota")
+def _iota(w, eqn, idx):
+    i = idx.name if isinstance(idx, Flat) else idx[eqn.params["dimension"]]
+    return w.tmp(_out_type(eqn), f"({_out_type(eqn)})({i})")
+
+
+def _start(w, s, dim: int, size: int) -> str:
+    """A dynamic start index, clamped so the window [s, s + size) fits in [0, dim)."""
+    v = w.value(s, ())
+    return w.tmp("int64_t", _clamped(f"(int64_t){v}", dim - size))
+
+
+@_fused("dynamic_slice")
+def _dynamic_slice(w, eqn, idx):
+    x, *starts = eqn.inputs
+    sizes = eqn.params["slice_sizes"]
+    offs = [_start(w, s, d, n) for s, d, n in zip(starts, x.aval.shape, sizes)]
+    return w.value(x, tuple(f"({o} + {i})" for o, i in zip(offs, idx)))
+
+
+@_fused("dynamic_update_slice")
+def _dynamic_update_slice(w, eqn, idx):
+    x, upd, *starts = eqn.inputs
+    base = w.value(x, idx)
+    if math.prod(upd.aval.shape) == 0:
+        return base
+    conds, src = [], []
+    for s, i, d, u in zip(starts, idx, x.aval.shape, upd.aval.shape):
+        o = _start(w, s, d, u)
+        rel = w.tmp("int64_t", f"({i}) - {o}")
+        conds.append(f"({rel} >= 0 && {rel} < {u})")
+        src.append(_clamped(rel, u - 1))
+    inside = w.tmp("int", " && ".join(conds) or "1")
+    new = w.value(upd, tuple(src))
+    return w.tmp(_out_type(eqn), f"{inside} ? {new} : {base}")
+
+
+@_fused("gather")
+def _gather(w, eqn, idx):
+    operand, indices = eqn.inputs
+    bd = eqn.params["batch_dims"]
+    ni = indices.aval.ndim - bd
+    d = operand.aval.shape[bd]
+    k = w.value(indices, tuple(idx[:bd + ni]))
+    kc = w.tmp("int64_t", _clamped(f"(int64_t){k}", d - 1))
+    return w.value(operand, tuple(idx[:bd]) + (kc,) + tuple(idx[bd + ni:]))
+
+
+assert set(_FUSED) == set(FUSIBLE), set(FUSIBLE) ^ set(_FUSED)
