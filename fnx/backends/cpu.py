@@ -25,6 +25,7 @@ from ..lax import indexing as ix
 from ..lax import reduction as rd
 from ..lax import shape as sh
 from ..lax.shape import clamp_start_indices
+from ._layout import pad_indices, sort_on_rows
 
 
 def _load_kernels():
@@ -521,30 +522,14 @@ def _fill(out: np.ndarray, value: np.ndarray) -> None:
         _check(rc, "fill", value)
 
 
-def _pad_placement(n: int, lo: int, interior: int, out_len: int):
-    """Which input elements survive padding, and where they land.
-
-    Input element j sits at ``lo + j*(interior+1)`` of the output; negative low/high padding
-    crops.  Returns (first_j, stop_j, first_out, step)."""
-    step = interior + 1
-    first = 0 if lo >= 0 else min(n, (-lo + step - 1) // step)
-    stop = max(first, min(n, (out_len - 1 - lo) // step + 1))
-    return first, stop, lo + first * step, step
-
-
 def _pad_impl(x, padding_value, *, padding_config):
     aval = sh.pad_p.abstract_eval(x, padding_value, padding_config=padding_config)
     out = _empty(aval.shape, aval.dtype)
     _fill(out, padding_value._value)
-    src_index, dst_index = [], []
-    for d, (lo, hi, interior), out_len in zip(x.shape, padding_config, aval.shape):
-        first, stop, out_start, step = _pad_placement(d, lo, interior, out_len)
-        src_index.append(slice(first, stop))
-        dst_index.append(slice(out_start, out_start + (stop - first - 1) * step + 1, step)
-                         if stop > first else slice(0, 0))
-    src = x._value[tuple(src_index) + (Ellipsis,)]
+    src_index, dst_index = pad_indices(x.shape, padding_config, aval.shape)
+    src = x._value[src_index]
     if src.size:
-        _copy_into(out[tuple(dst_index) + (Ellipsis,)], src)
+        _copy_into(out[dst_index], src)
     return _wrap(out, aval.weak_type)
 
 
@@ -661,21 +646,9 @@ def _sort_impl(*operands, dimension, is_stable, num_keys):
                                     num_keys=num_keys)
     if operands[0].size == 0:
         return [_wrap(_contiguous_copy(o._value), a.weak_type) for o, a in zip(operands, avals)]
-    ndim = operands[0].ndim
-    order = [i for i in range(ndim) if i != dimension] + [dimension]
-    inverse = list(np.argsort(order))
-    moved_shape = [operands[0].shape[i] for i in order]
-    n = moved_shape[-1]
-    rows = [_contiguous(o._value.transpose(order)).reshape(-1, n) for o in operands]
-    # Lexicographic order over several keys: stable sorts from the last key to the first.
-    perm = _argsort_rows(rows[num_keys - 1])
-    for k in range(num_keys - 2, -1, -1):
-        perm = _take_rows(perm, _argsort_rows(_take_rows(rows[k], perm)))
-    outs = []
-    for row, aval in zip(rows, avals):
-        sorted_rows = _take_rows(row, perm).reshape(moved_shape).transpose(inverse)
-        outs.append(_wrap(sorted_rows, aval.weak_type))
-    return outs
+    outs = sort_on_rows([o._value for o in operands], dimension, num_keys, _contiguous,
+                        _argsort_rows, _take_rows)
+    return [_wrap(v, a.weak_type) for v, a in zip(outs, avals)]
 
 
 IMPLS["sort"] = _sort_impl

@@ -5,10 +5,9 @@ Registered into ``fnx.backends.cpu.IMPLS`` when cpu.py imports this module (it u
 cffi handles; it imports no cffi of its own)."""
 from __future__ import annotations
 
-import math
-
 from .. import dtypes
 from ..lax import linalg as la
+from ._layout import matmul_operands
 from .cpu import IMPLS, _DTYPE_CODE, _check, _contiguous, _empty, _wrap, ffi, lib
 
 _MATMUL_2D = (((1,), (0,)), ((), ()))
@@ -39,16 +38,8 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
             return out
     aval = la.dot_general_p.abstract_eval(lhs, rhs, dimension_numbers=dimension_numbers,
                                           preferred_element_type=preferred_element_type)
-    (lc, rc), (lb, rb) = dimension_numbers
-    lv, rv = lhs._value, rhs._value
-    lfree = [i for i in range(lv.ndim) if i not in lc and i not in lb]
-    rfree = [i for i in range(rv.ndim) if i not in rc and i not in rb]
-    batch = math.prod(lv.shape[i] for i in lb)
-    m = math.prod(lv.shape[i] for i in lfree)
-    k = math.prod(lv.shape[i] for i in lc)
-    n = math.prod(rv.shape[i] for i in rfree)
-    a = _contiguous(lv.transpose(list(lb) + lfree + list(lc))).reshape(batch, m, k)
-    b = _contiguous(rv.transpose(list(rb) + list(rc) + rfree)).reshape(batch, k, n)
+    a, b, (batch, m, k, n) = matmul_operands(lhs._value, rhs._value, dimension_numbers,
+                                             _contiguous)
     out = _empty((batch, m, n), aval.dtype)
     if out.size:
         status = lib.fnx_matmul(_DTYPE_CODE[aval.dtype], batch, m, n, k, ffi.from_buffer(a),

@@ -24,6 +24,7 @@ from ..lax import elementwise as ew
 from ..lax import shape as sh
 from ..lax.shape import clamp_start_indices
 from ..placement import CudaArray
+from ._layout import pad_indices
 
 IMPLS: dict = {}
 
@@ -399,19 +400,13 @@ def _concatenate_impl(*xs, dimension):
 
 
 def _pad_impl(x, padding_value, *, padding_config):
-    from .cpu import _pad_placement  # pure index arithmetic, shared with the CPU backend
     aval = sh.pad_p.abstract_eval(x, padding_value, padding_config=padding_config)
     out = cp.empty(aval.shape, aval.dtype)
     _copy_into(out, cp.broadcast_to(padding_value._value, out.shape))
-    src_index, dst_index = [], []
-    for d, (lo, hi, interior), out_len in zip(x.shape, padding_config, aval.shape):
-        first, stop, out_start, step = _pad_placement(d, lo, interior, out_len)
-        src_index.append(slice(first, stop))
-        dst_index.append(slice(out_start, out_start + (stop - first - 1) * step + 1, step)
-                         if stop > first else slice(0, 0))
-    src = x._value[tuple(src_index) + (Ellipsis,)]
+    src_index, dst_index = pad_indices(x.shape, padding_config, aval.shape)
+    src = x._value[src_index]
     if src.size:
-        _copy_into(out[tuple(dst_index) + (Ellipsis,)], src)
+        _copy_into(out[dst_index], src)
     return _wrap(out, aval.weak_type)
 
 

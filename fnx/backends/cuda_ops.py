@@ -16,6 +16,7 @@ from ..lax.random_bits import threefry2x32_p
 from ..lax import indexing as ix
 from ..lax import linalg as la
 from ..lax import reduction as rd
+from ._layout import matmul_operands, sort_on_rows
 from .cuda import (IMPLS, _BLOCK, _contiguous, _contiguous_copy, _convert, _fn, _geom_array,
                    _i64, _launch, _sfx, _wrap, cp)
 
@@ -192,18 +193,9 @@ def _sort_impl(*operands, dimension, is_stable, num_keys):
                                     num_keys=num_keys)
     if operands[0].size == 0:
         return [_wrap(_contiguous_copy(o._value), a.weak_type) for o, a in zip(operands, avals)]
-    ndim = operands[0].ndim
-    order = [i for i in range(ndim) if i != dimension] + [dimension]
-    inverse = list(np.argsort(order))
-    moved_shape = [operands[0].shape[i] for i in order]
-    n = moved_shape[-1]
-    rows = [_contiguous(o._value.transpose(order)).reshape(-1, n) for o in operands]
-    # lexicographic order over several keys: stable sorts from the last key to the first
-    perm = _argsort_rows(rows[num_keys - 1])
-    for k in range(num_keys - 2, -1, -1):
-        perm = _take_rows(perm, _argsort_rows(_take_rows(rows[k], perm)))
-    return [_wrap(_take_rows(row, perm).reshape(moved_shape).transpose(inverse), a.weak_type)
-            for row, a in zip(rows, avals)]
+    outs = sort_on_rows([o._value for o in operands], dimension, num_keys, _contiguous,
+                        _argsort_rows, _take_rows)
+    return [_wrap(v, a.weak_type) for v, a in zip(outs, avals)]
 
 
 IMPLS["sort"] = _sort_impl
@@ -235,16 +227,8 @@ def _gemm(a, b, out):
 def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
     aval = la.dot_general_p.abstract_eval(lhs, rhs, dimension_numbers=dimension_numbers,
                                           preferred_element_type=preferred_element_type)
-    (lc, rc), (lb, rb) = dimension_numbers
-    lv, rv = lhs._value, rhs._value
-    lfree = [i for i in range(lv.ndim) if i not in lc and i not in lb]
-    rfree = [i for i in range(rv.ndim) if i not in rc and i not in rb]
-    batch = math.prod(lv.shape[i] for i in lb)
-    m = math.prod(lv.shape[i] for i in lfree)
-    k = math.prod(lv.shape[i] for i in lc)
-    n = math.prod(rv.shape[i] for i in rfree)
-    a = _contiguous(lv.transpose(list(lb) + lfree + list(lc))).reshape(batch, m, k)
-    b = _contiguous(rv.transpose(list(rb) + list(rc) + rfree)).reshape(batch, k, n)
+    a, b, (batch, m, _, n) = matmul_operands(lhs._value, rhs._value, dimension_numbers,
+                                             _contiguous)
     out = cp.empty((batch, m, n), aval.dtype)
     _gemm(a, b, out)
     return _wrap(out.reshape(aval.shape), aval.weak_type)

@@ -30,7 +30,6 @@ import math
 
 import numpy as np
 
-from .. import dtypes
 from .. import lax
 from ..core import Array, Primitive
 
@@ -620,109 +619,6 @@ def dot_general(lhs, rhs, *, dimension_numbers, preferred_element_type):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reductions, arg-reductions, scans, sort
-# ---------------------------------------------------------------------------------------------
-
-def _max_identity(dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return False
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _min_identity(dtype):
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return True
-    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
-
-
-@_register(lax.reduce_sum_p)
-def reduce_sum(x, *, axes):
-    return np.sum(x, axis=axes, dtype=_accumulator(x.dtype))
-
-
-@_register(lax.reduce_prod_p)
-def reduce_prod(x, *, axes):
-    return np.prod(x, axis=axes, dtype=_accumulator(x.dtype))
-
-
-@_register(lax.reduce_max_p)
-def reduce_max(x, *, axes):
-    return np.max(x, axis=axes, initial=_max_identity(x.dtype))  # NaN propagates
-
-
-@_register(lax.reduce_min_p)
-def reduce_min(x, *, axes):
-    return np.min(x, axis=axes, initial=_min_identity(x.dtype))
-
-
-@_register(lax.reduce_and_p)
-def reduce_and(x, *, axes):
-    if x.dtype == np.bool_:
-        return np.all(x, axis=axes)
-    all_ones = np.invert(np.zeros((), x.dtype))
-    return np.bitwise_and.reduce(x, axis=axes, initial=all_ones)
-
-
-@_register(lax.reduce_or_p)
-def reduce_or(x, *, axes):
-    if x.dtype == np.bool_:
-        return np.any(x, axis=axes)
-    return np.bitwise_or.reduce(x, axis=axes, initial=np.zeros((), x.dtype))
-
-
-@_register(lax.argmax_p)
-def argmax(x, *, axes, index_dtype):
-    return np.argmax(x, axis=axes[0])  # first occurrence; the first NaN counts as the max
-
-
-@_register(lax.argmin_p)
-def argmin(x, *, axes, index_dtype):
-    return np.argmin(x, axis=axes[0])
-
-
-def _scan(accumulate, x, axis, reverse):
-    if reverse:
-        return np.flip(accumulate(np.flip(x, axis), axis), axis)
-    return accumulate(x, axis)
-
-
-@_register(lax.cumsum_p)
-def cumsum(x, *, axis, reverse):
-    return _scan(lambda v, a: np.cumsum(v, axis=a, dtype=_accumulator(v.dtype)), x, axis, reverse)
-
-
-@_register(lax.cumprod_p)
-def cumprod(x, *, axis, reverse):
-    return _scan(lambda v, a: np.cumprod(v, axis=a, dtype=_accumulator(v.dtype)), x, axis,
-                 reverse)
-
-
-@_register(lax.cummax_p)
-def cummax(x, *, axis, reverse):
-    return _scan(lambda v, a: np.maximum.accumulate(v, axis=a), x, axis, reverse)
-
-
-@_register(lax.cummin_p)
-def cummin(x, *, axis, reverse):
-    return _scan(lambda v, a: np.minimum.accumulate(v, axis=a), x, axis, reverse)
-
-
-@_register(lax.sort_p)
-def sort(*operands, dimension, is_stable, num_keys):
-    # Work on views with the sorted dimension last.  np.lexsort is stable, sorts NaN last, and
-    # takes its keys least significant first, hence the reversal.
-    moved = [np.moveaxis(o, dimension, -1) for o in operands]
-    keys = moved[:num_keys][::-1]
-    if moved[0].size == 0:
-        perm = np.zeros(moved[0].shape, np.int64)
-    else:
-        perm = np.lexsort(keys, axis=-1)
-    return [np.moveaxis(np.take_along_axis(o, perm, axis=-1), -1, dimension) for o in moved]
-
-
-# ---------------------------------------------------------------------------------------------
 # Shape primitives
 # ---------------------------------------------------------------------------------------------
 
@@ -815,7 +711,9 @@ def iota(*, dtype, shape, dimension):
     return np.broadcast_to(counts.reshape(expanded), shape)
 
 
-# Convolution and windowed reductions live in reference_conv.py, threefry in
-# reference_random.py (their oracles register into IMPLS when they are imported).
+# Reductions / scans / sort live in reference_reduce.py, convolution and windowed reductions
+# in reference_conv.py, threefry in reference_random.py (their oracles register into IMPLS
+# when they are imported).
 from . import reference_conv  # noqa: E402,F401
+from . import reference_reduce  # noqa: E402,F401
 from . import reference_random  # noqa: E402,F401

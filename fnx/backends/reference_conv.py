@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
-from .reference import _accumulator, _max_identity, _register
+from .reference import _accumulator, _register
+from .reference_reduce import _max_identity
 
 
 def _dilate_pad(x, dilation, padding, fill):
