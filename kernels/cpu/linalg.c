@@ -293,20 +293,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #define GABLK 262144
 #define GPAR_MIN ((int64_t)6 << 20)
 #include "gemm_avx512.h"
-#undef VSET1
-#undef VFMA
-#undef VLOAD
-#undef VLOADU
-#undef VMLOADU
-#undef VSTORE
-#undef VSTOREU
-#undef VMSTOREU
-#undef VADD
-#undef VMAX
-#undef VZERO
-#undef VNANMASK
-#undef VBLEND
-#undef VREDUCE
+#include "gemm_vec_undef.h"
 
 #define VSET1 _mm512_set1_pd
 #define VFMA _mm512_fmadd_pd
@@ -348,20 +335,7 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 #define GABLK 131072
 #define GPAR_MIN ((int64_t)3 << 20)
 #include "gemm_avx512.h"
-#undef VSET1
-#undef VFMA
-#undef VLOAD
-#undef VLOADU
-#undef VMLOADU
-#undef VSTORE
-#undef VSTOREU
-#undef VMSTOREU
-#undef VADD
-#undef VMAX
-#undef VZERO
-#undef VNANMASK
-#undef VBLEND
-#undef VREDUCE
+#include "gemm_vec_undef.h"
 
 /* The fast paths take m >= 2 and k >= 1 (m == 1 is one pass over B: the generic kernels) and
  * return FNX_ERR_UNSUPPORTED otherwise.  n <= 4 runs as dot products along k. */
