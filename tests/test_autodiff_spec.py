@@ -36,8 +36,8 @@ import spec_numpy
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
-# examples per (row, dtype): ci profile (25) -> 8 (float64, order 2) and 4 (float32, order 1);
-# dev profile (100) -> 33 and 16
+# examples per (row, dtype): default profile (25) -> 8 (float64, order 2) and 4 (float32, order 1);
+# explore profile (100) -> 33 and 16
 _N64 = max(3, settings.default.max_examples // 3)
 _N32 = max(2, settings.default.max_examples // 6)
 

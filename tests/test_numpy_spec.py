@@ -26,7 +26,7 @@ from fnx.core import ArrayBase
 from spec_numpy import (NOT_IN_TABLE, REQUIRED, SPEC_BY_NAME, SPECS, NumpyCase, NumpySpec)
 
 # Examples are spread over the dtypes: each (row, dtype) test gets a share of the profile's
-# max_examples (ci: 25 -> 8; dev: 100 -> 33), the 0-d / empty tests a smaller one.
+# max_examples (default: 25 -> 8; explore: 100 -> 33), the 0-d / empty tests a smaller one.
 _PER_DTYPE = max(3, settings.default.max_examples // 3)
 _PER_EDGE = max(2, settings.default.max_examples // 5)
 

@@ -27,7 +27,7 @@ broadcast along out_axes.  Per-example calls that raise (numpy rejects the input
 of an empty array) are not vmap cases: hypothesis rejects them.
 
 Known bugs, with deterministic reproducers marked xfail(strict=True) in ``tests/test_vmap.py``
-(the dev profile's larger samples find them here too, the ci sample may not): batched int64
+(the explore profile's larger samples find them here too, the default sample may not): batched int64
 starts of dynamic_slice / dynamic_update_slice beyond int32 wrap around; dynamic_update_slice
 with batched starts and pad with a batched padding value lose the operand's weak type.
 """
@@ -46,7 +46,7 @@ import spec_numpy
 from spec_lax import LaxCase
 from spec_numpy import NumpyCase
 
-# examples per row: ci profile (25) -> 15, dev (100) -> 60; the B = 0 test: ci 2, dev 6
+# examples per row: default profile (25) -> 15, explore (100) -> 60; the B = 0 test: default 2, explore 6
 _N = max(4, settings.default.max_examples * 3 // 5)
 _N_EMPTY = max(2, settings.default.max_examples // 16)
 
