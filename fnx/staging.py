@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import math
 import operator
 
 from . import tree as tree_util
@@ -90,7 +91,7 @@ class Jitted:
         statics, dyn_args, dyn_kwargs = self._split_static(args, kwargs)
         leaves, in_tree = tree_util.flatten((dyn_args, dyn_kwargs))
         leaves = [x if isinstance(x, (Array, Tracer)) else asarray_concrete(x) for x in leaves]
-        key = (in_tree, _leaf_signature(leaves), statics)
+        key = (in_tree, _leaf_signature(leaves), statics, _static_tags(statics))
         entry = self._cache.get(key)
         if entry is None:
             avals = tuple(raise_to_shaped(get_aval(x)) for x in leaves)
@@ -315,6 +316,13 @@ def _hashable_static(name, what, value):
     return value
 
 
+def _static_tags(statics) -> tuple:
+    """What equality of static values misses: 1 == 1.0 == True and 0.0 == -0.0 hash alike, but
+    a function may trace differently for each (int vs float arithmetic, 1 / -0.0 = -inf)."""
+    return tuple((type(v), type(v) is float and v == 0.0 and math.copysign(1.0, v) < 0)
+                 for _, v in statics)
+
+
 def _describe(sig) -> str:
     from .core import ShapedArray
     shape, dtype, weak = sig
@@ -324,8 +332,8 @@ def _describe(sig) -> str:
 def _miss_reason(prev, key, param_names, leaf_names) -> str:
     if prev is None:
         return "first call"
-    p_tree, p_avals, p_statics = prev
-    tree, avals, statics = key
+    p_tree, p_avals, p_statics, p_tags = prev
+    tree, avals, statics, tags = key
     if p_tree != tree:
         return f"the argument structure changed from {p_tree} to {tree}"
     for i, (a, b) in enumerate(zip(p_avals, avals)):
@@ -335,4 +343,9 @@ def _miss_reason(prev, key, param_names, leaf_names) -> str:
         if a != b:
             label = param_names[i] if isinstance(i, int) and i < len(param_names) else i
             return f"static argument {label!r} changed from {a!r} to {b!r}"
+    for (i, a), (_, b), ta, tb in zip(p_statics, statics, p_tags, tags):
+        if ta != tb:
+            label = param_names[i] if isinstance(i, int) and i < len(param_names) else i
+            return (f"static argument {label!r} changed from {a!r} ({ta[0].__name__}) to "
+                    f"{b!r} ({tb[0].__name__})")
     return "a signature seen before was evicted or the cache was cleared"

@@ -301,6 +301,16 @@ def test_decorator_forms():
     assert a.__name__ == "a" and b.__wrapped__ is not None
 
 
+def test_static_values_that_compare_equal_are_distinct_cache_entries():
+    # issue 16: 0.0 == -0.0 and 1 == 1.0 hash alike, yet they trace to different programs
+    add = fnx.jit(lambda x, c: x + c, static_argnums=1)
+    x = fnp.asarray(np.float32(-0.0))
+    assert not np.signbit(float(add(x, 0.0)))            # -0.0 + 0.0 == +0.0
+    assert np.signbit(float(add(x, -0.0)))               # -0.0 + -0.0 == -0.0
+    assert add(fnp.asarray(1), 1).dtype == np.int32      # int32 + weak int
+    assert add(fnp.asarray(1), 1.0).dtype == np.float32  # int32 + weak float
+
+
 def test_unhashable_static_argument():
     jf = fnx.jit(_power_chain, static_argnums=1)
     with pytest.raises(InvalidArgumentError, match=r"(?i)hashable") as e:

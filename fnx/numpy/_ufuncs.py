@@ -47,6 +47,10 @@ _weak_scalars: dict = {}
 def _weak_scalar(value, dtype) -> Array:
     """A cached weak scalar Array (arrays are immutable, so ``x * 2.0`` can reuse its 2.0)."""
     key = (type(value), value, dtype)
+    if value == 0 and type(value) is float:
+        # 0.0 == -0.0 (one dict key), but the sign of zero is part of the value: -0.0 + -0.0
+        # is -0.0, 1 / -0.0 is -inf
+        key += (math.copysign(1.0, value),)
     a = _weak_scalars.get(key)
     if a is None:
         if len(_weak_scalars) > 512:  # bounded: NaN keys never hit, and values vary freely
