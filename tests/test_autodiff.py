@@ -545,6 +545,32 @@ def test_softplus_via_logaddexp_at_zero():
     close(fnx.grad(lambda x: fnp.logaddexp(x, x))(arr(1.0)), 1.0)
 
 
+# issue 16: logaddexp / logaddexp2 were built on max / abs, whose derivatives ignore the tie, so
+# every derivative past the first was 0 where x1 == x2.
+@pytest.mark.parametrize("fn, log_base", [(fnp.logaddexp, 1.0), (fnp.logaddexp2, math.log(2))])
+def test_logaddexp_higher_derivatives_at_a_tie(fn, log_base):
+    # f = log_b(b**x + b**y): f_x = s, s = logistic((x - y) ln b); f_xx = ln b * s (1 - s);
+    # f_xxx = ln(b)^2 * s (1 - s) (1 - 2 s); at x == y: s = 1/2, f_xx = ln(b) / 4, f_xxx = 0.
+    y = 0.3
+    d1 = fnx.grad(lambda x: fn(x, y))
+    d2 = fnx.grad(d1)
+    d3 = fnx.grad(d2)
+    close(d1(arr(y)), 0.5)
+    close(d2(arr(y)), log_base / 4)
+    close(d3(arr(y)), 0.0)
+    close(fnx.grad(fnx.grad(lambda x: fn(y, x)))(arr(y)), log_base / 4)
+    # the mixed partial f_xy = -ln b * s (1 - s)
+    close(fnx.grad(fnx.grad(fn, argnums=0), argnums=1)(arr(y), arr(y)), -log_base / 4)
+    # and the same against central differences of the first derivative
+    h = 1e-5
+    fd = (float(to_numpy(d1(arr(y + h)))) - float(to_numpy(d1(arr(y - h))))) / (2 * h)
+    close(d2(arr(y)), fd, rtol=1e-8, atol=0)
+    # under jit and vmap too (the rule survives staging and batching)
+    close(fnx.jit(d2)(arr(y)), log_base / 4)
+    close(fnx.vmap(d2)(arr([y, y])), [log_base / 4] * 2)
+    check_grads(lambda x: fn(x, arr([y, -1.0, 2.0])), (arr([y, -1.0, 1.5]),), order=3)
+
+
 def test_log1p_expm1_near_zero():
     for x in (1e-12, -1e-9, 1e-5, 0.0):
         close(fnx.grad(fnp.log1p)(arr(x)), 1 / (1 + x), rtol=1e-15)
