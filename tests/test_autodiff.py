@@ -16,7 +16,7 @@ import pytest
 import fnx
 import fnx.numpy as fnp
 from fnx import lax
-from fnx.errors import FnxError
+from fnx.errors import AutodiffError, FnxError
 from fnx.test_util import check_grads, numerical_jvp, rand_like, to_numpy
 
 F64 = np.float64
@@ -478,6 +478,71 @@ def test_custom_vjp_with_nondiff_argnums_and_pytrees():
 def test_jvp_of_custom_vjp_is_a_clear_error():
     with pytest.raises(FnxError, match="custom_vjp"):
         fnx.jvp(_cube, (arr(1.0),), (arr(1.0),))
+
+
+# issue 16: a custom rule's wrongly shaped / typed output used to flow into the result (grad
+# returned the bwd's shape) or was dropped (zero gradients); it must raise naming the rule.
+def _bwd_returning(make_ct):
+    @fnx.custom_vjp
+    def scaled(x, y):
+        return x * y
+    scaled.defvjp(lambda x, y: (x * y, (x, y)), lambda res, g: make_ct(res, g))
+    return scaled
+
+
+@pytest.mark.parametrize("make_ct, expected", [
+    (lambda r, g: (fnp.ones(3) * fnp.sum(g), g * r[0]),
+     r"'scaled'.*same shape/dtypes.*output\[0\].*float64\[3\].*input of shape/dtype float64\[2\]"),
+    (lambda r, g: (g * r[1], fnp.asarray(np.ones(2, np.int32))),
+     r"'scaled'.*output\[1\].*int32\[2\].*float64\[2\]"),
+    (lambda r, g: (g * r[1],), r"'scaled'.*one cotangent per differentiable argument \(2\).*length 1"),
+    (lambda r, g: g * r[1], r"'scaled'.*one cotangent per differentiable argument \(2\).*single array float64\[2\]"),
+])
+def test_custom_vjp_bwd_output_is_checked(make_ct, expected):
+    f = _bwd_returning(make_ct)
+    x = arr([1.0, 2.0])
+    for transform in (lambda g: g, fnx.jit):
+        with pytest.raises(AutodiffError, match=expected):
+            transform(fnx.grad(lambda x: fnp.sum(f(x, x))))(x)
+    with pytest.raises(AutodiffError, match=expected):
+        fnx.vmap(fnx.grad(lambda x: fnp.sum(f(x, x))))(arr([[1.0, 2.0]]))
+
+
+def test_custom_vjp_bwd_pytree_cotangent_is_checked():
+    @fnx.custom_vjp
+    def f(p):
+        return p["w"] * p["b"]
+    f.defvjp(lambda p: (f(p), p), lambda p, g: ({"w": g * p["b"], "b": fnp.sum(g)},))
+    with pytest.raises(AutodiffError, match=r"output\[0\]\['b'\].*float64\[\].*float64\[2\]"):
+        fnx.grad(lambda p: fnp.sum(f(p)))({"w": arr([1.0, 2.0]), "b": arr([3.0, 4.0])})
+    # a Python scalar cotangent of a scalar input takes the input's dtype (it is not an error)
+    f.defvjp(lambda p: (f(p), p), lambda p, g: ({"w": g * p["b"], "b": 0.0},))
+    g = fnx.grad(lambda p: f(p))({"w": arr(2.0), "b": arr(3.0)})
+    assert to_numpy(g["b"]).dtype == np.float64 and float(to_numpy(g["w"])) == 3.0
+
+
+@pytest.mark.parametrize("bad_tangent, expected", [
+    (lambda x, t: fnp.ones(3) * fnp.sum(t), r"'twice'.*tangent is float64\[3\] and the primal output float64\[2\]"),
+    (lambda x, t: fnp.asarray(np.ones(2, np.int32)), r"'twice'.*tangent is int32\[2\]"),
+    (lambda x, t: (t, t), r"'twice'.*same pytree structure"),
+])
+def test_custom_jvp_tangent_output_is_checked(bad_tangent, expected):
+    @fnx.custom_jvp
+    def twice(x):
+        return 2.0 * x
+
+    @twice.defjvp
+    def _(primals, tangents):
+        return twice(primals[0]), bad_tangent(primals[0], tangents[0])
+
+    x = arr([1.0, 2.0])
+    with pytest.raises(AutodiffError, match=expected):
+        fnx.jvp(twice, (x,), (x,))
+    for transform in (lambda g: g, fnx.jit):
+        with pytest.raises(AutodiffError, match=expected):
+            transform(fnx.grad(lambda x: fnp.sum(twice(x))))(x)
+    with pytest.raises(AutodiffError, match=expected):
+        fnx.vmap(fnx.grad(lambda x: fnp.sum(twice(x))))(arr([[1.0, 2.0]]))
 
 
 # ---------------------------------------------------------------------------------------------
