@@ -197,3 +197,22 @@ def test_abstract_eval_rejects_bad_input(row, err):
 def test_every_row_has_an_error_case():
     accepts_everything = {"stop_gradient"}  # any array is a valid operand
     assert [row.name for row in SPECS if not row.errors and row.name not in accepts_everything] == []
+
+
+# -- issue 16: the public lax functions validate their static arguments --------------------------
+
+@pytest.mark.parametrize("start", [2.7, 2.0, True, np.float32(2.0)])
+def test_dynamic_slice_rejects_non_integer_starts(start):
+    # a Python float used to be truncated to int32 silently (2.7 -> 2)
+    x = fnx.numpy.arange(10.0)
+    kind = type(start).__name__
+    with pytest.raises(TypeError, match=rf"dynamic_slice: start indices must be integer.*{kind}"):
+        fnx.lax.dynamic_slice(x, (start,), (3,))
+    with pytest.raises(TypeError, match=rf"dynamic_update_slice: start indices must be .*{kind}"):
+        fnx.lax.dynamic_update_slice(x, fnx.numpy.zeros(2), (start,))
+    with pytest.raises(TypeError, match=r"dynamic_slice: start indices must be integer.*float32"):
+        fnx.lax.dynamic_slice(x, (fnx.numpy.asarray(2.0),), (3,))
+    # integer starts of any integer type still work
+    for ok in (2, np.int64(2), np.uint8(2), fnx.numpy.asarray(np.int8(2))):
+        np.testing.assert_array_equal(np.asarray(fnx.lax.dynamic_slice(x, (ok,), (3,))),
+                                      [2.0, 3.0, 4.0])
