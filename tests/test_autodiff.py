@@ -496,7 +496,8 @@ def _bwd_returning(make_ct):
     (lambda r, g: (g * r[1], fnp.asarray(np.ones(2, np.int32))),
      r"'scaled'.*output\[1\].*int32\[2\].*float64\[2\]"),
     (lambda r, g: (g * r[1],), r"'scaled'.*one cotangent per differentiable argument \(2\).*length 1"),
-    (lambda r, g: g * r[1], r"'scaled'.*one cotangent per differentiable argument \(2\).*single array float64\[2\]"),
+    (lambda r, g: g * r[1],
+     r"'scaled'.*one cotangent per differentiable argument \(2\).*single array float64\[2\]"),
 ])
 def test_custom_vjp_bwd_output_is_checked(make_ct, expected):
     f = _bwd_returning(make_ct)
@@ -522,7 +523,8 @@ def test_custom_vjp_bwd_pytree_cotangent_is_checked():
 
 
 @pytest.mark.parametrize("bad_tangent, expected", [
-    (lambda x, t: fnp.ones(3) * fnp.sum(t), r"'twice'.*tangent is float64\[3\] and the primal output float64\[2\]"),
+    (lambda x, t: fnp.ones(3) * fnp.sum(t),
+     r"'twice'.*tangent is float64\[3\] and the primal output float64\[2\]"),
     (lambda x, t: fnp.asarray(np.ones(2, np.int32)), r"'twice'.*tangent is int32\[2\]"),
     (lambda x, t: (t, t), r"'twice'.*same pytree structure"),
 ])

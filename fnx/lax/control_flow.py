@@ -29,8 +29,9 @@ from ..interpreters.jit import partial_eval_jaxpr, trace_open
 from ..interpreters.partial_eval import stage_eqn
 from ._control_util import (WEAK_CARRY_NOTE, _avals, _batch_jaxpr, _batched_outputs,
                             _broadcast_lanes, _cast_like, _check_same_types, _jvp_jaxpr,
-                            _leaf_names, _one_arg, _operand, _promote_weak_carry, _stage_whole, _strong, _trace_fn,
-                            _trace_loop_body, _transpose_jaxpr, _type_str, _with_inputs)
+                            _leaf_names, _one_arg, _operand, _promote_weak_carry, _stage_whole,
+                            _strong, _trace_fn, _trace_loop_body, _transpose_jaxpr, _type_str,
+                            _with_inputs)
 
 
 # =============================================================================================
