@@ -14,7 +14,11 @@ The header holds ``{"format", "version", "tree", "arrays", "data_size"}``. ``tre
 ``{"custom": "module.QualName", "children": [...]}`` for other registered pytree nodes;
 ``{"array": i}`` for the i-th array; ``{"scalar": v}`` for a Python bool/int/float/str leaf (kept as a
 Python value). Each entry of ``arrays`` has the key path, dtype, shape, byte offset into the data section,
-byte count and CRC-32 of the little-endian C-order bytes.
+byte count and CRC-32 of the little-endian C-order bytes. A tree nests at most ``MAX_TREE_DEPTH`` levels.
+
+``load`` checks every header field (types, ranges, array entries inside the data section, each array
+used once by the tree) before building anything; a malformed file raises ``CheckpointError`` naming the
+file and the field.
 
 Rebuilding node types (decided here, since no code may run at load time): dict / list / tuple / None
 come back as themselves. A NamedTuple comes back as its original class when that class's module is
@@ -31,6 +35,7 @@ the old checkpoint still loads).
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import sys
@@ -52,6 +57,9 @@ MAGIC = b"FNXCKPT\x01"
 FORMAT_VERSION = 1
 _ALIGN = 64  # array data starts on 64-byte boundaries (friendly to memory-mapping and SIMD loads)
 _ALLOWED_DTYPES = {np.dtype(d).name: np.dtype(d) for d in _dtypes.SUPPORTED}
+# How deeply a saved tree may nest (save refuses deeper trees, load rejects deeper headers): far
+# beyond real pytrees, and shallow enough for the recursive JSON codec and tree rebuilding.
+MAX_TREE_DEPTH = 200
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -79,6 +87,9 @@ class _Encoder:
         self.arrays: list[tuple[str, np.ndarray]] = []
 
     def encode(self, x, path: tuple) -> Any:
+        if len(path) > MAX_TREE_DEPTH:
+            raise CheckpointError(f"fnx.io.save: the tree nests deeper than {MAX_TREE_DEPTH} "
+                                  f"levels (at {_tree.keystr(path[:8])}...)")
         if x is None:
             return None
         if isinstance(x, (bool, int, float, str)) and type(x) in (bool, int, float, str):
@@ -212,34 +223,178 @@ def _read_file(path: str) -> tuple[dict, memoryview]:
         raise bad(f"the file is truncated (header of {hlen} bytes, file of {len(blob)} bytes)")
     try:
         header = json.loads(blob[start:start + hlen].decode("utf-8"))
-        data_size = int(header["data_size"])
-        _ = header["tree"], header["arrays"]
-    except (ValueError, KeyError, TypeError) as e:
+    except ValueError as e:
         raise bad(f"the header is corrupted ({e})") from None
-    if header.get("format") != "fnx-checkpoint" or header.get("version") != FORMAT_VERSION:
-        raise bad(f"unsupported format {header.get('format')!r} version {header.get('version')!r}")
+    except RecursionError:
+        raise bad(f"the header nests deeper than a checkpoint can (at most {MAX_TREE_DEPTH} "
+                  "levels of tree)") from None
     data = memoryview(blob)[start + hlen:]
-    if len(data) != data_size:
-        raise bad(f"the file is truncated or has trailing bytes (data section of {len(data)} bytes, "
-                  f"expected {data_size})")
+    _HeaderCheck(bad, len(data)).check(header)
     return header, data
 
 
+# ---------------------------------------------------------------------------------------------------
+# Validating the header: every field's type and range, before anything is built from it
+# ---------------------------------------------------------------------------------------------------
+
+def _is_int(x) -> bool:
+    return type(x) is int  # not bool, not float: JSON integers only
+
+
+class _HeaderCheck:
+    """Checks a parsed header against the format (module docstring), raising
+    ``bad("header field <name>: <why>")``: the structure of every field, array entries that fit
+    the data section, and a tree that uses each array exactly once and nests at most
+    MAX_TREE_DEPTH levels (walked with an explicit stack, so a hostile file cannot exhaust
+    the Python stack)."""
+
+    def __init__(self, bad, data_len: int):
+        self.bad, self.data_len = bad, data_len
+
+    def fail(self, field: str, why: str):
+        if len(field) > 100:  # a deep tree's field: its start and its end
+            field = f"{field[:40]}...{field[-40:]}"
+        raise self.bad(f"header field {field}: {why}")
+
+    def check(self, header) -> None:
+        if not isinstance(header, dict):
+            raise self.bad(f"the header is corrupted (a JSON {type(header).__name__}, not an "
+                           "object)")
+        missing = [k for k in ("format", "version", "tree", "arrays", "data_size")
+                   if k not in header]
+        if missing:
+            raise self.bad(f"the header is corrupted (missing {', '.join(missing)})")
+        if header["format"] != "fnx-checkpoint" or header["version"] != FORMAT_VERSION:
+            raise self.bad(f"unsupported format {header['format']!r} version "
+                           f"{header['version']!r}")
+        size = header["data_size"]
+        if not _is_int(size) or size < 0:
+            self.fail("data_size", f"must be a byte count, got {size!r}")
+        if size != self.data_len:
+            raise self.bad(f"the file is truncated or has trailing bytes (data section of "
+                           f"{self.data_len} bytes, expected {size})")
+        arrays = header["arrays"]
+        if not isinstance(arrays, list):
+            self.fail("arrays", f"must be a list, got {type(arrays).__name__}")
+        for i, entry in enumerate(arrays):
+            self.check_array_entry(f"arrays[{i}]", entry)
+        self.check_tree(header["tree"], len(arrays))
+
+    def check_array_entry(self, field: str, e) -> None:
+        if not isinstance(e, dict):
+            self.fail(field, f"must be an object, got {type(e).__name__}")
+        for key, ok, what in (("path", lambda v: isinstance(v, str), "a string"),
+                              ("dtype", lambda v: isinstance(v, str) and v in _ALLOWED_DTYPES,
+                               f"one of {', '.join(_ALLOWED_DTYPES)}"),
+                              ("shape", lambda v: isinstance(v, list) and all(
+                                  _is_int(d) and d >= 0 for d in v), "a list of sizes"),
+                              ("offset", lambda v: _is_int(v) and v >= 0, "a byte offset"),
+                              ("nbytes", lambda v: _is_int(v) and v >= 0, "a byte count"),
+                              ("crc32", lambda v: _is_int(v) and 0 <= v < 2 ** 32,
+                               "a CRC-32")):
+            if key not in e:
+                self.fail(f"{field}.{key}", "missing")
+            if not ok(e[key]):
+                self.fail(f"{field}.{key}", f"must be {what}, got {e[key]!r}")
+        expected = _ALLOWED_DTYPES[e["dtype"]].itemsize * math.prod(e["shape"])
+        if e["nbytes"] != expected:
+            self.fail(f"{field}.nbytes", f"{e['nbytes']} bytes do not hold {e['dtype']}"
+                                         f"{e['shape']} ({expected} bytes)")
+        if e["offset"] + e["nbytes"] > self.data_len:
+            self.fail(f"{field}.offset", f"{e['nbytes']} bytes at offset {e['offset']} run past "
+                                         f"the data section ({self.data_len} bytes)")
+
+    def check_tree(self, tree, n_arrays: int) -> None:
+        used = [False] * n_arrays
+        stack = [(tree, "tree", 0)]
+        while stack:
+            node, field, depth = stack.pop()
+            if depth > MAX_TREE_DEPTH:
+                self.fail(field, f"the tree nests deeper than {MAX_TREE_DEPTH} levels")
+            # reversed: popped in document order, so an index used twice is reported where
+            # it is used the second time
+            for child, child_field in reversed(self.children(node, field, used)):
+                stack.append((child, child_field, depth + 1))
+        if not all(used):
+            self.fail("arrays", f"entry {used.index(False)} is not used by the tree")
+
+    def children(self, node, field: str, used: list) -> list:
+        """The (child, field name) pairs of one checked tree node."""
+        if node is None:
+            return []
+        if not isinstance(node, dict) or not node:
+            self.fail(field, f"is not a tree node: {_short(node)}")
+        kinds = [k for k in _NODE_KINDS if k in node]
+        if len(kinds) != 1 or set(node) != set(_NODE_KINDS[kinds[0]]):
+            self.fail(field, f"is not a tree node (keys {sorted(node)})")
+        kind = kinds[0]
+        value = node[kind]
+        if kind == "array":
+            if not _is_int(value) or not 0 <= value < len(used) or used[value]:
+                self.fail(f"{field}.array", f"must be the index of an unused array entry "
+                                            f"(0 to {len(used) - 1}), got {value!r}")
+            used[value] = True
+            return []
+        if kind == "scalar":
+            if not isinstance(value, (bool, int, float, str)):
+                self.fail(f"{field}.scalar", f"must be a bool, int, float or string, got "
+                                             f"{_short(value)}")
+            return []
+        if kind == "dict":
+            return self.dict_children(value, f"{field}.dict")
+        if kind in ("namedtuple", "custom"):
+            if not isinstance(value, str):
+                self.fail(f"{field}.{kind}", f"must be a class name, got {_short(value)}")
+        if kind == "namedtuple":
+            fields = node["fields"]
+            if not isinstance(fields, list) or not all(
+                    isinstance(f, str) and f.isidentifier() for f in fields) or \
+                    len(set(fields)) != len(fields):
+                self.fail(f"{field}.fields", f"must be distinct field names, got {_short(fields)}")
+        kids_key = kind if kind in ("list", "tuple") else "children"
+        kids = node[kids_key]
+        if not isinstance(kids, list):
+            self.fail(f"{field}.{kids_key}", f"must be a list, got {_short(kids)}")
+        if kind == "namedtuple" and len(kids) != len(node["fields"]):
+            self.fail(f"{field}.children", f"{len(kids)} children for the "
+                                           f"{len(node['fields'])} fields")
+        return [(c, f"{field}.{kids_key}[{i}]") for i, c in enumerate(kids)]
+
+    def dict_children(self, entries, field: str) -> list:
+        if not isinstance(entries, list):
+            self.fail(field, f"must be a list of [key, node] pairs, got {_short(entries)}")
+        keys, out = set(), []
+        for i, pair in enumerate(entries):
+            if not isinstance(pair, list) or len(pair) != 2 or not (
+                    isinstance(pair[0], str) or _is_int(pair[0])) or pair[0] in keys:
+                self.fail(f"{field}[{i}]", f"must be a [key, node] pair with a new str or int "
+                                           f"key, got {_short(pair)}")
+            keys.add(pair[0])
+            out.append((pair[1], f"{field}[{i}][1]"))
+        return out
+
+
+# The keys of each kind of tree node (the first one names the kind)
+_NODE_KINDS = {"array": ("array",), "scalar": ("scalar",), "dict": ("dict",), "list": ("list",),
+               "tuple": ("tuple",), "namedtuple": ("namedtuple", "fields", "children"),
+               "custom": ("custom", "children")}
+
+
+def _short(x, limit: int = 60) -> str:
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit] + "..."
+
+
 def _decode_array(path: str, e: dict, data: memoryview) -> np.ndarray:
-    where = f"fnx.io.load: {path!r}, array at {e.get('path') or 'the root'}"
-    try:
-        dtype = _ALLOWED_DTYPES[e["dtype"]].newbyteorder("<")
-        shape = tuple(int(d) for d in e["shape"])
-        off, n = int(e["offset"]), int(e["nbytes"])
-    except (KeyError, TypeError, ValueError):
-        raise CheckpointError(f"{where}: corrupted array entry {e!r}") from None
-    if n != dtype.itemsize * int(np.prod(shape, dtype=np.int64)) or off < 0 or off + n > len(data):
-        raise CheckpointError(f"{where}: corrupted array entry (dtype {dtype.name}, shape {list(shape)}, "
-                              f"{n} bytes at offset {off})")
+    """One array of a checked header (_HeaderCheck: the entry fits the data section)."""
+    dtype = _ALLOWED_DTYPES[e["dtype"]].newbyteorder("<")
+    off, n = e["offset"], e["nbytes"]
     raw = data[off:off + n]
-    if zlib.crc32(raw) != e.get("crc32"):
+    if zlib.crc32(raw) != e["crc32"]:
+        where = f"fnx.io.load: {path!r}, array at {e['path'] or 'the root'}"
         raise CheckpointError(f"{where}: checksum mismatch, the file is corrupted")
-    return np.frombuffer(raw, dtype=dtype).astype(dtype.newbyteorder("="), copy=True).reshape(shape)
+    return np.frombuffer(raw, dtype=dtype).astype(dtype.newbyteorder("="), copy=True) \
+        .reshape(tuple(e["shape"]))
 
 
 def _to_fnx(a: np.ndarray) -> Array:

@@ -96,7 +96,18 @@ def _check_shape(fn: str, shape) -> tuple:
             from None
     if any(d < 0 for d in shape):
         raise ShapeError(f"random.{fn}: negative dimension in shape {shape}")
+    _check_size(fn, shape)
     return shape
+
+
+_MAX_DRAW = 2 ** 32  # one draw's elements are counted by a uint32 counter
+
+
+def _check_size(fn: str, shape):
+    n = math.prod(shape)
+    if n >= _MAX_DRAW:
+        raise ShapeError(f"random.{fn}: shape {tuple(shape)} has {n} elements, more than fnx "
+                         f"draws at once (2^32 - 1)")
 
 
 def _check_float(fn: str, dtype):
@@ -210,7 +221,12 @@ def uniform(key, shape=(), dtype=dtypes.float32, minval=0.0, maxval=1.0):
     k = _check_key("uniform", key)
     shape = _check_shape("uniform", shape)
     dtype = _check_float("uniform", dtype)
-    lo, hi = _as_float("uniform", minval, dtype, shape), _as_float("uniform", maxval, dtype, shape)
+    return _uniform("uniform", k, shape, dtype, minval, maxval)
+
+
+def _uniform(fn: str, k, shape, dtype, minval=0.0, maxval=1.0):
+    """``uniform`` for the sampler ``fn`` (named in errors), its arguments already checked."""
+    lo, hi = _as_float(fn, minval, dtype, shape), _as_float(fn, maxval, dtype, shape)
     u = _unit_floats(k, shape, dtype)
     # max with minval: rounding of u * (hi - lo) + lo must not step below minval
     return lax.max(lo, lax.add(lax.mul(u, lax.sub(hi, lo)), lo))
@@ -229,12 +245,18 @@ def normal(key, shape=(), dtype=dtypes.float32):
     shape = _check_shape("normal", shape)
     dtype = _check_float("normal", dtype)
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))  # keeps erf_inv finite
-    u = uniform(k, shape, dtype, float(lo), 1.0)
+    u = _uniform("normal", k, shape, dtype, float(lo), 1.0)
     return lax.mul(_full(np.sqrt(2.0), dtype), lax.erf_inv(u))
 
 
 def truncated_normal(key, lower, upper, shape=None, dtype=dtypes.float32):
     """Standard normal samples conditioned on lower < x < upper (inverse-CDF method).
+
+    Accurate deep in the tails: the CDF is inverted in float64, through ``erf`` where the
+    interval reaches into the body of the distribution, and in log space through the upper
+    tail probability where it lies beyond ``_TAIL_START`` standard deviations (an interval in
+    the lower tail is sampled mirrored).  ``erf`` alone rounds to +-1 there, which put every
+    sample of e.g. ``[10, 11]`` on the upper bound.
 
     >>> x = fnx.random.truncated_normal(fnx.random.key(0), -1.0, 2.0, (100,))
     """
@@ -246,12 +268,100 @@ def truncated_normal(key, lower, upper, shape=None, dtype=dtypes.float32):
         shape = np.broadcast_shapes(tuple(lower.shape), tuple(upper.shape))
     shape = _check_shape("truncated_normal", shape)
     lower, upper = (_as_float("truncated_normal", v, dtype, shape) for v in (lower, upper))
-    sqrt2 = _full(np.sqrt(2.0), dtype)
-    a, b = lax.erf(lax.div(lower, sqrt2)), lax.erf(lax.div(upper, sqrt2))
-    out = lax.mul(sqrt2, lax.erf_inv(uniform(k, shape, dtype, a, b)))
+    u = lax.convert_element_type(_uniform("truncated_normal", k, shape, dtype),
+                                 dtypes.float64)
+    f64 = dtypes.float64
+    out = _truncated_normal_f64(lax.convert_element_type(lower, f64),
+                                lax.convert_element_type(upper, f64), u)
+    out = lax.convert_element_type(out, dtype)
     # rounding may land exactly on a bound: keep the samples strictly inside
     inf = _full(np.inf, dtype, shape)
     return lax.clamp(lax.nextafter(lower, inf), out, lax.nextafter(upper, lax.neg(inf)))
+
+
+# Where the upper tail probability Q(x) = erfc(x / sqrt 2) / 2 is taken from its continued
+# fraction rather than from 1 - erf (whose relative error eps / Q grows as Q shrinks: at 5,
+# ~2e-10), and the number of terms that makes the fraction exact to float64 there.
+_TAIL_START = 5.0
+_TAIL_TERMS = 20
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _truncated_normal_f64(lower, upper, u):
+    """Inverse-CDF samples of the normal truncated to (lower, upper), from uniforms ``u`` in
+    [0, 1), all float64.  An interval mostly below 0 is sampled mirrored, so the far tail of
+    every interval is the upper one.  Concrete bounds skip the method no element needs."""
+    f64 = dtypes.float64
+    mirror = lax.lt(lax.add(lower, upper), _full(0.0, f64))
+    a = lax.select(mirror, lax.neg(upper), lower)
+    b = lax.select(mirror, lax.neg(lower), upper)
+    in_tail = lax.ge(a, _full(_TAIL_START, f64))
+    needs = _concrete_any(in_tail)
+    x = None
+    if needs != (True, False):          # some interval reaches into the body
+        x = _inverse_cdf_by_erf(a, b, u)
+    if needs != (False, True):          # some interval lies in the upper tail
+        t = _inverse_cdf_in_tail(a, b, u)
+        x = t if x is None else lax.select(in_tail, t, x)
+    return lax.select(mirror, lax.neg(x), x)
+
+
+def _concrete_any(mask):
+    """(all, none) of a concrete boolean mask; (None, None) for a traced one."""
+    if type(mask) is not Array:
+        return None, None
+    v = np.asarray(mask._value)
+    return bool(v.all()), not bool(v.any())
+
+
+def _inverse_cdf_by_erf(a, b, u):
+    """sqrt(2) erf_inv(p), p uniform between erf(a / sqrt 2) and erf(b / sqrt 2): accurate in
+    float64 while the interval starts below _TAIL_START (its mass is then not a vanishing
+    difference of two numbers near 1)."""
+    f64 = dtypes.float64
+    sqrt2 = _full(math.sqrt(2.0), f64)
+    pa, pb = lax.erf(lax.div(a, sqrt2)), lax.erf(lax.div(b, sqrt2))
+    p = lax.add(pa, lax.mul(u, lax.sub(pb, pa)))
+    return lax.mul(sqrt2, lax.erf_inv(p))
+
+
+def _mills_ratio(x):
+    """Q(x) / phi(x) for x >= _TAIL_START, by Laplace's continued fraction
+    1 / (x + 1 / (x + 2 / (x + 3 / ...))) evaluated from the innermost term."""
+    r = x
+    for n in range(_TAIL_TERMS, 0, -1):
+        r = lax.add(x, lax.div(_full(float(n), dtypes.float64), r))
+    return lax.div(_full(1.0, dtypes.float64), r)
+
+
+def _log_tail_and_mills(x):
+    """(log Q(x), Q(x) / phi(x)) for x >= _TAIL_START (log Q(inf) = -inf)."""
+    f64 = dtypes.float64
+    m = _mills_ratio(x)
+    log_phi = lax.sub(lax.mul(_full(-0.5, f64), lax.mul(x, x)), _full(_LOG_SQRT_2PI, f64))
+    return lax.add(log_phi, lax.log(m)), m
+
+
+def _inverse_cdf_in_tail(a, b, u):
+    """Samples of (a, b) with a >= _TAIL_START, in log space: the target log Q is
+    log Q(a) + log1p(-u (1 - Q(b) / Q(a))), inverted by Newton's method on log Q, whose
+    slope is -1 / mills_ratio.  Exact to float64 in 3 steps from the asymptotic guess
+    x^2 = -2 log Q - log(2 pi) - 2 log x."""
+    f64 = dtypes.float64
+    safe_a = lax.max(a, _full(_TAIL_START, f64))  # the body's elements: any finite tail value
+    log_qa, _ = _log_tail_and_mills(safe_a)
+    log_qb, _ = _log_tail_and_mills(lax.max(b, safe_a))
+    kept = lax.neg(lax.expm1(lax.sub(log_qb, log_qa)))  # 1 - Q(b) / Q(a)
+    target = lax.add(log_qa, lax.log1p(lax.neg(lax.mul(u, kept))))
+    x = safe_a
+    for _ in range(2):
+        x2 = lax.sub(lax.mul(_full(-2.0, f64), lax.add(target, _full(_LOG_SQRT_2PI, f64))),
+                     lax.mul(_full(2.0, f64), lax.log(x)))
+        x = lax.sqrt(lax.max(x2, lax.mul(safe_a, safe_a)))
+    for _ in range(3):
+        log_q, m = _log_tail_and_mills(x)
+        x = lax.max(safe_a, lax.add(x, lax.mul(lax.sub(log_q, target), m)))
+    return x
 
 
 def gumbel(key, shape=(), dtype=dtypes.float32):
@@ -262,7 +372,11 @@ def gumbel(key, shape=(), dtype=dtypes.float32):
     k = _check_key("gumbel", key)
     shape = _check_shape("gumbel", shape)
     dtype = _check_float("gumbel", dtype)
-    u = uniform(k, shape, dtype, float(np.finfo(dtype).tiny), 1.0)
+    return _gumbel("gumbel", k, shape, dtype)
+
+
+def _gumbel(fn: str, k, shape, dtype):
+    u = _uniform(fn, k, shape, dtype, float(np.finfo(dtype).tiny), 1.0)
     return lax.neg(lax.log(lax.neg(lax.log(u))))
 
 
@@ -286,7 +400,7 @@ def bernoulli(key, p=0.5, shape=None):
             raise InvalidArgumentError(f"random.bernoulli: p must be in [0, 1], got {v}")
     shape = tuple(p.shape) if shape is None else _check_shape("bernoulli", shape)
     p = _as_float("bernoulli", p, p.dtype, shape)
-    return lax.lt(uniform(k, shape, p.dtype), p)
+    return lax.lt(_uniform("bernoulli", k, shape, p.dtype), p)
 
 
 def categorical(key, logits, axis: int = -1, shape=None):
@@ -313,7 +427,8 @@ def categorical(key, logits, axis: int = -1, shape=None):
                          f"{batch} of logits {tuple(logits.shape)} (axis {axis} removed)")
     prefix = shape[:len(shape) - len(batch)]
     full = prefix + tuple(logits.shape)
-    g = gumbel(k, full, logits.dtype)
+    _check_size("categorical", full)
+    g = _gumbel("categorical", k, full, logits.dtype)
     return fnp.argmax(lax.add(g, fnp.broadcast_to(logits, full)), axis=len(prefix) + axis)
 
 
@@ -422,7 +537,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
     elif replace:
         # inverse CDF: the first index whose cumulative probability exceeds u * total
         cdf = fnp.cumsum(p)
-        u = lax.sub(_full(1.0, p.dtype), uniform(k, shape, p.dtype))
+        u = lax.sub(_full(1.0, p.dtype), _uniform("choice", k, shape, p.dtype))
         ind = fnp.searchsorted(cdf, lax.mul(cdf[-1], u)).astype(dtypes.int32)
         ind = fnp.minimum(ind, n - 1)  # guards u * total rounding above cdf[-1]
     elif p is None:
@@ -430,7 +545,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
     else:
         # Gumbel-top-k: the k largest of log p + Gumbel noise are a weighted sample without
         # replacement (a stable argsort of the negated keys gives them in order)
-        g = lax.add(gumbel(k, (n,), p.dtype), fnp.log(p))
+        g = lax.add(_gumbel("choice", k, (n,), p.dtype), fnp.log(p))
         order = fnp.argsort(lax.neg(g)).astype(dtypes.int32)
         ind = lax.reshape(lax.slice(order, (0,), (draws,)), shape)
     return ind if arr is None else fnp.take(arr, ind, axis=axis)

@@ -16,7 +16,7 @@ import pytest
 import fnx
 import fnx.numpy as fnp
 from fnx import lax
-from fnx.errors import FnxError
+from fnx.errors import AutodiffError, FnxError
 from fnx.test_util import check_grads, numerical_jvp, rand_like, to_numpy
 
 F64 = np.float64
@@ -480,6 +480,73 @@ def test_jvp_of_custom_vjp_is_a_clear_error():
         fnx.jvp(_cube, (arr(1.0),), (arr(1.0),))
 
 
+# issue 16: a custom rule's wrongly shaped / typed output used to flow into the result (grad
+# returned the bwd's shape) or was dropped (zero gradients); it must raise naming the rule.
+def _bwd_returning(make_ct):
+    @fnx.custom_vjp
+    def scaled(x, y):
+        return x * y
+    scaled.defvjp(lambda x, y: (x * y, (x, y)), lambda res, g: make_ct(res, g))
+    return scaled
+
+
+@pytest.mark.parametrize("make_ct, expected", [
+    (lambda r, g: (fnp.ones(3) * fnp.sum(g), g * r[0]),
+     r"'scaled'.*same shape/dtypes.*output\[0\].*float64\[3\].*input of shape/dtype float64\[2\]"),
+    (lambda r, g: (g * r[1], fnp.asarray(np.ones(2, np.int32))),
+     r"'scaled'.*output\[1\].*int32\[2\].*float64\[2\]"),
+    (lambda r, g: (g * r[1],), r"'scaled'.*one cotangent per differentiable argument \(2\).*length 1"),
+    (lambda r, g: g * r[1],
+     r"'scaled'.*one cotangent per differentiable argument \(2\).*single array float64\[2\]"),
+])
+def test_custom_vjp_bwd_output_is_checked(make_ct, expected):
+    f = _bwd_returning(make_ct)
+    x = arr([1.0, 2.0])
+    for transform in (lambda g: g, fnx.jit):
+        with pytest.raises(AutodiffError, match=expected):
+            transform(fnx.grad(lambda x: fnp.sum(f(x, x))))(x)
+    with pytest.raises(AutodiffError, match=expected):
+        fnx.vmap(fnx.grad(lambda x: fnp.sum(f(x, x))))(arr([[1.0, 2.0]]))
+
+
+def test_custom_vjp_bwd_pytree_cotangent_is_checked():
+    @fnx.custom_vjp
+    def f(p):
+        return p["w"] * p["b"]
+    f.defvjp(lambda p: (f(p), p), lambda p, g: ({"w": g * p["b"], "b": fnp.sum(g)},))
+    with pytest.raises(AutodiffError, match=r"output\[0\]\['b'\].*float64\[\].*float64\[2\]"):
+        fnx.grad(lambda p: fnp.sum(f(p)))({"w": arr([1.0, 2.0]), "b": arr([3.0, 4.0])})
+    # a Python scalar cotangent of a scalar input takes the input's dtype (it is not an error)
+    f.defvjp(lambda p: (f(p), p), lambda p, g: ({"w": g * p["b"], "b": 0.0},))
+    g = fnx.grad(lambda p: f(p))({"w": arr(2.0), "b": arr(3.0)})
+    assert to_numpy(g["b"]).dtype == np.float64 and float(to_numpy(g["w"])) == 3.0
+
+
+@pytest.mark.parametrize("bad_tangent, expected", [
+    (lambda x, t: fnp.ones(3) * fnp.sum(t),
+     r"'twice'.*tangent is float64\[3\] and the primal output float64\[2\]"),
+    (lambda x, t: fnp.asarray(np.ones(2, np.int32)), r"'twice'.*tangent is int32\[2\]"),
+    (lambda x, t: (t, t), r"'twice'.*same pytree structure"),
+])
+def test_custom_jvp_tangent_output_is_checked(bad_tangent, expected):
+    @fnx.custom_jvp
+    def twice(x):
+        return 2.0 * x
+
+    @twice.defjvp
+    def _(primals, tangents):
+        return twice(primals[0]), bad_tangent(primals[0], tangents[0])
+
+    x = arr([1.0, 2.0])
+    with pytest.raises(AutodiffError, match=expected):
+        fnx.jvp(twice, (x,), (x,))
+    for transform in (lambda g: g, fnx.jit):
+        with pytest.raises(AutodiffError, match=expected):
+            transform(fnx.grad(lambda x: fnp.sum(twice(x))))(x)
+    with pytest.raises(AutodiffError, match=expected):
+        fnx.vmap(fnx.grad(lambda x: fnp.sum(twice(x))))(arr([[1.0, 2.0]]))
+
+
 # ---------------------------------------------------------------------------------------------
 # make_jaxpr of a gradient
 # ---------------------------------------------------------------------------------------------
@@ -543,6 +610,32 @@ def test_softplus_via_logaddexp_at_zero():
     """logaddexp(x, 0) at x = 0 is smooth (slope 1/2) although it is built on max/abs."""
     close(fnx.grad(lambda x: fnp.logaddexp(x, 0.0))(arr(0.0)), 0.5)
     close(fnx.grad(lambda x: fnp.logaddexp(x, x))(arr(1.0)), 1.0)
+
+
+# issue 16: logaddexp / logaddexp2 were built on max / abs, whose derivatives ignore the tie, so
+# every derivative past the first was 0 where x1 == x2.
+@pytest.mark.parametrize("fn, log_base", [(fnp.logaddexp, 1.0), (fnp.logaddexp2, math.log(2))])
+def test_logaddexp_higher_derivatives_at_a_tie(fn, log_base):
+    # f = log_b(b**x + b**y): f_x = s, s = logistic((x - y) ln b); f_xx = ln b * s (1 - s);
+    # f_xxx = ln(b)^2 * s (1 - s) (1 - 2 s); at x == y: s = 1/2, f_xx = ln(b) / 4, f_xxx = 0.
+    y = 0.3
+    d1 = fnx.grad(lambda x: fn(x, y))
+    d2 = fnx.grad(d1)
+    d3 = fnx.grad(d2)
+    close(d1(arr(y)), 0.5)
+    close(d2(arr(y)), log_base / 4)
+    close(d3(arr(y)), 0.0)
+    close(fnx.grad(fnx.grad(lambda x: fn(y, x)))(arr(y)), log_base / 4)
+    # the mixed partial f_xy = -ln b * s (1 - s)
+    close(fnx.grad(fnx.grad(fn, argnums=0), argnums=1)(arr(y), arr(y)), -log_base / 4)
+    # and the same against central differences of the first derivative
+    h = 1e-5
+    fd = (float(to_numpy(d1(arr(y + h)))) - float(to_numpy(d1(arr(y - h))))) / (2 * h)
+    close(d2(arr(y)), fd, rtol=1e-8, atol=0)
+    # under jit and vmap too (the rule survives staging and batching)
+    close(fnx.jit(d2)(arr(y)), log_base / 4)
+    close(fnx.vmap(d2)(arr([y, y])), [log_base / 4] * 2)
+    check_grads(lambda x: fn(x, arr([y, -1.0, 2.0])), (arr([y, -1.0, 1.5]),), order=3)
 
 
 def test_log1p_expm1_near_zero():

@@ -1587,3 +1587,50 @@ def test_weak_typed_initial_carry_is_promoted_like_jax(loop):
     else:
         out = lax.while_loop(lambda s: s < 2, lambda s: s + 0.5, 0)
         assert float(out) == 2.0
+
+
+# -- issue 16: a loop carry / branch output whose type changes is an error naming the function the
+# user called, the carry's path in their pytree and both types ---------------------------------
+
+def _loop_over(loop, body, init):
+    """Run ``body(carry) -> carry`` once through ``loop`` (the user-facing function)."""
+    if loop == "while_loop":
+        return lax.while_loop(lambda c: fnp.asarray(False), body, init)
+    if loop == "scan":
+        return lax.scan(lambda c, x: (body(c), None), init, None, length=1)
+    if loop == "fori_loop":
+        return lax.fori_loop(0, 1, lambda i, c: body(c), init)
+    return fnx.jit(lambda n: lax.fori_loop(0, n, lambda i, c: body(c), init))(1)  # traced bound
+
+
+LOOPS = ["while_loop", "scan", "fori_loop", "fori_loop-traced"]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_loop_carry_int_to_float_names_the_loop_path_and_types(loop):
+    init = {"n": arr(0, np.int32), "x": arr([1.0], F32)}
+    with pytest.raises(TypeError) as e:
+        _loop_over(loop, lambda c: {"n": c["n"] + 0.5, "x": c["x"]}, init)
+    msg = str(e.value)
+    op = loop.split("-")[0]
+    assert msg.startswith(f"{op}:") and "must have identical types" in msg, msg
+    prefix = "init_val" if op == "fori_loop" else "carry"
+    assert f"{prefix}['n'] has type i32[] in the initial value but f32[]" in msg, msg
+    assert "weak-typed initial value" in msg, msg  # says which mismatches are errors
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_weak_float_initial_carry_is_not_narrowed_to_the_bodys_int(loop):
+    # result_type(weak float, int32) is float32 (as JAX): the body's int32 carry is then an
+    # error; it used to become the carry's type, truncating the initial 0.5 to 0
+    with pytest.raises(TypeError, match=r"has type f32\[\] in the initial value but i32\[\]"):
+        _loop_over(loop, lambda c: (c * 2).astype(np.int32), 0.5)
+
+
+def test_cond_and_switch_name_themselves_and_their_branches():
+    x = arr(1, np.int32)
+    with pytest.raises(TypeError, match=r"^cond: .*output has type f32\[\] in false_fun but "
+                                        r"i32\[\] in true_fun"):
+        lax.cond(True, lambda x: x + 1, lambda x: x + 1.5, x)
+    with pytest.raises(TypeError, match=r"^switch: .*i32\[\] in branch 0 but f32\[\] in branch 1"):
+        lax.switch(1, [lambda x: x + 1, lambda x: x + 1.5], x)

@@ -6,6 +6,8 @@ vmap, autodiff); this file covers the public functions: layouts (NCHW / NHWC / 1
 "SAME" / "VALID" / explicit (also negative) padding, strides 1-3, dilation and groups."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -318,3 +320,43 @@ def test_large_convolutions_match_the_reference(lhs_shape, rhs_shape, dtype, thr
     want = reference_conv.conv_general_dilated(x, w, **params)
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(got, want.astype(dtype), rtol=tol, atol=tol * 100)
+
+
+# -- issue 16: a channel mismatch is reported in the user's layout, not fnx's internal NHWC ------
+
+@pytest.mark.parametrize("call, op, shapes", [
+    (lambda x, w: lax.conv(x, w, (1, 1), "SAME"), "conv",
+     r"lhs shape \(1, 3, 8, 8\), rhs shape \(4, 2, 3, 3\), dimension_numbers=\('NCHW', 'OIHW', "
+     r"'NCHW'\) \(the default\)"),
+    (lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME"), "conv_general_dilated",
+     r"lhs shape \(1, 3, 8, 8\), rhs shape \(4, 2, 3, 3\)"),
+    (lambda x, w: lax.conv_general_dilated(np.transpose(x, (0, 2, 3, 1)),
+                                           np.transpose(w, (2, 3, 1, 0)), (1, 1), "SAME",
+                                           dimension_numbers=("NHWC", "HWIO", "NHWC")),
+     "conv_general_dilated",
+     r"lhs shape \(1, 8, 8, 3\), rhs shape \(3, 3, 2, 4\), dimension_numbers=\('NHWC', 'HWIO', "
+     r"'NHWC'\)"),
+    (lambda x, w: lax.conv_with_general_padding(x, w, (1, 1), [(1, 1), (1, 1)], None, None),
+     "conv_with_general_padding", r"lhs shape \(1, 3, 8, 8\)"),
+])
+def test_conv_channel_mismatch_names_the_op_and_the_users_shapes(call, op, shapes):
+    x, w = np.ones((1, 3, 8, 8), np.float32), np.ones((4, 2, 3, 3), np.float32)
+    with pytest.raises(ValueError) as e:
+        call(x, w)
+    msg = str(e.value)
+    assert msg.startswith(f"{op}: the lhs has 3 input features"), msg
+    assert "expects 2" in msg and re.search(shapes, msg), msg
+    assert "float32[1, 8, 8, 3], float32[3, 3, 2, 4]" not in msg or "NHWC" in msg, msg
+    # the layer reports its own shapes too
+    with pytest.raises(ValueError, match=r"Conv2d: expects 2 input channels on axis 1, got 3"):
+        fnx.nn.Conv2d(2, 4, 3, key=fnx.random.PRNGKey(0))(x)
+
+
+def test_conv_group_mismatch_and_1d_name_the_users_shapes():
+    x, w = np.ones((1, 3, 8, 8), np.float32), np.ones((4, 2, 3, 3), np.float32)
+    with pytest.raises(ValueError, match=r"expects 4 \(its 2 input features, axis 1, times "
+                                         r"feature_group_count 2\).*lhs shape \(1, 3, 8, 8\)"):
+        lax.conv_general_dilated(x, w, (1, 1), "SAME", feature_group_count=2)
+    with pytest.raises(ValueError, match=r"lhs shape \(1, 3, 8\), rhs shape \(4, 2, 3\), "
+                                         r"dimension_numbers=\('NCW', 'OIW', 'NCW'\)"):
+        lax.conv_general_dilated(x[..., 0], w[..., 0], (1,), "SAME")

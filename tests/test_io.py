@@ -254,7 +254,7 @@ def test_corrupted_and_truncated_files_raise_naming_the_file(tmp_path):
     header["arrays"][0]["dtype"] = "object"
     new = json.dumps(header).encode()
     bad.write_bytes(blob[:8] + len(new).to_bytes(8, "little") + new + blob[16 + hlen:])
-    with pytest.raises(CheckpointError, match="bad.fnx.*corrupted array entry"):
+    with pytest.raises(CheckpointError, match=r"bad.fnx.*header field arrays\[0\]\.dtype"):
         fnx.io.load(bad)
 
 
@@ -286,6 +286,104 @@ def test_corrupted_tree_description_raises_naming_the_file(tmp_path):
         path.write_bytes(blob[:8] + len(new).to_bytes(8, "little") + new + blob[16 + hlen:])
         with pytest.raises(CheckpointError, match="t.fnx"):
             fnx.io.load(path)
+
+
+# issue 16: a header field of the wrong type raised AttributeError / TypeError (or loaded
+# garbage: a negative array index, a dict as a "scalar"), a deeply nested tree RecursionError.
+def _rewrite_header(path, change, data_section=None):
+    blob = path.read_bytes()
+    hlen = int.from_bytes(blob[8:16], "little")
+    header = json.loads(blob[16:16 + hlen])
+    new = change(header)
+    raw = new if isinstance(new, bytes) else json.dumps(header).encode()
+    data = blob[16 + hlen:] if data_section is None else data_section
+    path.write_bytes(blob[:8] + len(raw).to_bytes(8, "little") + raw + data)
+
+
+def _entry(h, i=0):
+    return h["arrays"][i]
+
+
+HEADER_CORRUPTIONS = [
+    ("the header is a list", lambda h: b"[1, 2]", r"a JSON list, not an object"),
+    ("data_size a string", lambda h: h.update(data_size="80"), r"header field data_size"),
+    ("data_size a bool", lambda h: h.update(data_size=True), r"header field data_size"),
+    ("arrays an object", lambda h: h.update(arrays={"a": 1}), r"header field arrays: must be a list"),
+    ("arrays an int", lambda h: h.update(arrays=3), r"header field arrays: must be a list"),
+    ("an entry a list", lambda h: h["arrays"].__setitem__(0, [1]), r"header field arrays\[0\]: must"),
+    ("an entry a string", lambda h: h["arrays"].__setitem__(0, "x"), r"arrays\[0\]: must be an object"),
+    ("path an int", lambda h: _entry(h).update(path=5), r"arrays\[0\]\.path"),
+    ("dtype unknown", lambda h: _entry(h).update(dtype="float16"), r"arrays\[0\]\.dtype"),
+    ("dtype a list", lambda h: _entry(h).update(dtype=["f4"]), r"arrays\[0\]\.dtype"),
+    ("shape a string", lambda h: _entry(h).update(shape="2"), r"arrays\[0\]\.shape"),
+    ("shape negative", lambda h: _entry(h).update(shape=[-2]), r"arrays\[0\]\.shape"),
+    ("shape nested", lambda h: _entry(h).update(shape=[[2]]), r"arrays\[0\]\.shape"),
+    ("offset a float", lambda h: _entry(h).update(offset=0.5), r"arrays\[0\]\.offset"),
+    ("offset a string", lambda h: _entry(h).update(offset="0"), r"arrays\[0\]\.offset"),
+    ("offset past the end", lambda h: _entry(h).update(offset=10 ** 6), r"arrays\[0\]\.offset.*run past"),
+    ("nbytes wrong", lambda h: _entry(h).update(nbytes=4), r"arrays\[0\]\.nbytes.*float32\[2\]"),
+    ("crc32 missing", lambda h: _entry(h).pop("crc32"), r"arrays\[0\]\.crc32: missing"),
+    ("crc32 a string", lambda h: _entry(h).update(crc32="x"), r"arrays\[0\]\.crc32"),
+    ("tree a string", lambda h: h.update(tree="x"), r"header field tree: is not a tree node"),
+    ("two node kinds", lambda h: h["tree"].update(list=[]), r"header field tree: is not a tree node"),
+    ("dict not pairs", lambda h: h["tree"].update(dict=[["s"]]), r"tree\.dict\[0\]: must be a \[key, node\]"),
+    ("dict an object", lambda h: h["tree"].update(dict={"w": 1}), r"tree\.dict: must be a list"),
+    ("dict key a list", lambda h: h["tree"]["dict"][0].__setitem__(0, [1]), r"tree\.dict\[0\]"),
+    ("array index -1", lambda h: h["tree"]["dict"][1][1]["tuple"].__setitem__(0, {"array": -1}),
+     r"tree\.dict\[1\]\[1\]\.tuple\[0\]\.array"),
+    ("array index a string", lambda h: h["tree"]["dict"][2].__setitem__(1, {"array": "1"}),
+     r"tree\.dict\[2\]\[1\]\.array"),
+    ("array used twice", lambda h: h["tree"]["dict"][2].__setitem__(1, {"array": 0}),
+     r"tree\.dict\[2\]\[1\]\.array.*unused"),
+    ("scalar a dict", lambda h: h["tree"]["dict"][0].__setitem__(1, {"scalar": {"a": 1}}),
+     r"tree\.dict\[0\]\[1\]\.scalar"),
+    ("tuple a string", lambda h: h["tree"]["dict"][1].__setitem__(1, {"tuple": "ab"}),
+     r"tree\.dict\[1\]\[1\]\.tuple: must be a list"),
+    ("namedtuple name an int", lambda h: h.update(
+        tree={"namedtuple": 5, "fields": [], "children": []}), r"tree\.namedtuple"),
+    ("namedtuple fields bad", lambda h: h.update(
+        tree={"namedtuple": "m.T", "fields": ["not valid"], "children": [None]}), r"tree\.fields"),
+    ("namedtuple children short", lambda h: h.update(
+        tree={"namedtuple": "m.T", "fields": ["a"], "children": []}), r"tree\.children"),
+]
+
+
+@pytest.mark.parametrize("what, change, field", HEADER_CORRUPTIONS,
+                         ids=[c[0] for c in HEADER_CORRUPTIONS])
+def test_malformed_header_fields_raise_naming_the_file_and_field(tmp_path, what, change, field):
+    path = tmp_path / "ckpt.fnx"
+    fnx.io.save(path, {"s": 3, "t": (fnp.ones(2), None), "w": fnp.arange(4.0)})
+    _rewrite_header(path, change)
+    with pytest.raises(CheckpointError, match=r"fnx\.io\.load: .*ckpt\.fnx.* is not a valid fnx "
+                                              r"checkpoint: .*" + field):
+        fnx.io.load(path)
+
+
+@pytest.mark.parametrize("depth", [250, 100_000])
+def test_deeply_nested_header_raises_instead_of_recursing(tmp_path, depth):
+    path = tmp_path / "deep.fnx"
+    fnx.io.save(path, {"w": fnp.ones(2)})
+    tree = '{"list": [' * depth + '{"array": 0}' + "]}" * depth
+
+    def change(h):
+        h["tree"] = "@@"
+        return json.dumps(h).replace('"@@"', tree).encode()
+    _rewrite_header(path, change)
+    with pytest.raises(CheckpointError, match=r"deep\.fnx.*deeper than"):
+        fnx.io.load(path)
+
+
+def test_save_bounds_the_tree_depth_that_load_accepts(tmp_path):
+    tree = fnp.ones(2)
+    for _ in range(fnx.io.MAX_TREE_DEPTH):
+        tree = [tree]
+    fnx.io.save(tmp_path / "ok.fnx", tree)
+    got = fnx.io.load(tmp_path / "ok.fnx")
+    for _ in range(fnx.io.MAX_TREE_DEPTH):
+        got = got[0]
+    np.testing.assert_array_equal(np.asarray(got), np.ones(2))
+    with pytest.raises(CheckpointError, match=r"fnx\.io\.save: the tree nests deeper than"):
+        fnx.io.save(tmp_path / "deep.fnx", [tree])
 
 
 def test_models_with_parameterless_layers_round_trip(tmp_path):

@@ -19,10 +19,12 @@ import functools
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -999,3 +1001,49 @@ def test_donated_arguments_give_correct_results():
     out = jg({"a": fnp.asarray(xn), "b": fnp.asarray(yn)}, 3)
     np.testing.assert_allclose(to_np(out["a"]), xn * 3, rtol=1e-6)
     np.testing.assert_allclose(to_np(out["b"]), yn * 3, rtol=1e-6)
+
+
+# -- issue 16: an unusable FNX_CACHE_DIR warns once, naming it and why, and jit still works ------
+
+def _jit_something_new(offset):
+    """A jitted function whose generated code no earlier test compiled (forces a compile)."""
+    return to_np(fnx.jit(lambda x: fnp.tanh(x) * offset + 0.25)(fnp.ones(3)))
+
+
+def _a_file(root):
+    (root / "a_file").write_text("not a directory")
+    return root / "a_file"
+
+
+def _jit_subdir_is_a_file(root):
+    (root / "d").mkdir()
+    (root / "d" / "jit").write_text("not a directory")
+    return root / "d"
+
+
+@pytest.mark.parametrize("make_unusable", [_a_file, _jit_subdir_is_a_file])
+def test_unusable_cache_dir_warns_once_and_falls_back(tmp_path, restore_config, make_unusable):
+    bad = make_unusable(tmp_path)
+    fnx.config.update("cache_dir", str(bad))
+    with pytest.warns(RuntimeWarning, match=rf"FNX_CACHE_DIR\) = '{re.escape(str(bad))}' is "
+                                            r"unusable \(.*\).*temporary directory"):
+        np.testing.assert_allclose(_jit_something_new(1.7), np.tanh(1.0) * 1.7 + 0.25,
+                                   rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # once: the fallback is remembered
+        np.testing.assert_allclose(_jit_something_new(2.9), np.tanh(1.0) * 2.9 + 0.25,
+                                   rtol=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes to read-only directories")
+def test_read_only_cache_dir_warns_and_falls_back(tmp_path, restore_config):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        fnx.config.update("cache_dir", str(ro))
+        with pytest.warns(RuntimeWarning, match=r"is unusable \(Permission denied"):
+            _jit_something_new(3.3)
+    finally:
+        ro.chmod(0o755)

@@ -197,3 +197,48 @@ def test_abstract_eval_rejects_bad_input(row, err):
 def test_every_row_has_an_error_case():
     accepts_everything = {"stop_gradient"}  # any array is a valid operand
     assert [row.name for row in SPECS if not row.errors and row.name not in accepts_everything] == []
+
+
+# -- issue 16: the public lax functions validate their static arguments --------------------------
+
+@pytest.mark.parametrize("start", [2.7, 2.0, True, np.float32(2.0)])
+def test_dynamic_slice_rejects_non_integer_starts(start):
+    # a Python float used to be truncated to int32 silently (2.7 -> 2)
+    x = fnx.numpy.arange(10.0)
+    kind = type(start).__name__
+    with pytest.raises(TypeError, match=rf"dynamic_slice: start indices must be integer.*{kind}"):
+        fnx.lax.dynamic_slice(x, (start,), (3,))
+    with pytest.raises(TypeError, match=rf"dynamic_update_slice: start indices must be .*{kind}"):
+        fnx.lax.dynamic_update_slice(x, fnx.numpy.zeros(2), (start,))
+    with pytest.raises(TypeError, match=r"dynamic_slice: start indices must be integer.*float32"):
+        fnx.lax.dynamic_slice(x, (fnx.numpy.asarray(2.0),), (3,))
+    # integer starts of any integer type still work
+    for ok in (2, np.int64(2), np.uint8(2), fnx.numpy.asarray(np.int8(2))):
+        np.testing.assert_array_equal(np.asarray(fnx.lax.dynamic_slice(x, (ok,), (3,))),
+                                      [2.0, 3.0, 4.0])
+
+
+@pytest.mark.parametrize("dn", [([1], [0]), (([1], [0]),), (1, 0), None, "ij"])
+def test_dot_general_malformed_dimension_numbers_show_the_expected_form(dn):
+    # ([1], [0]) without the batch part used to fail with "not enough values to unpack"
+    a, b = fnx.numpy.ones((2, 3)), fnx.numpy.ones((3, 4))
+    with pytest.raises(TypeError, match=r"dot_general: dimension_numbers must have the form "
+                                        r"\(\(lhs_contract, rhs_contract\), \(lhs_batch, "
+                                        r"rhs_batch\)\)"):
+        fnx.lax.dot_general(a, b, dn)
+
+
+def test_dot_general_bad_dimensions_name_the_side_the_dimension_and_both_shapes():
+    a, b = fnx.numpy.ones((2, 3)), fnx.numpy.ones((3, 4))
+    shapes = r"float32\[2, 3\], float32\[3, 4\]"
+    with pytest.raises(ValueError, match=r"dot_general: lhs contracting dimension 2 is out of "
+                                         rf"range for the lhs of rank 2.*{shapes}"):
+        fnx.lax.dot_general(a, b, (([2], [0]), ([], [])))
+    with pytest.raises(ValueError, match=r"dot_general: rhs batch dimension 5 is out of range"):
+        fnx.lax.dot_general(a, b, (([1], [0]), ([0], [5])))
+    with pytest.raises(ValueError, match=r"dot_general: contracting dimension 0 of lhs \(size 2\)"
+                                         rf" does not match dimension 0 of rhs \(size 3\).*{shapes}"):
+        fnx.lax.dot_general(a, b, (([0], [0]), ([], [])))
+    np.testing.assert_allclose(
+        np.asarray(fnx.lax.dot_general(a, b, ((np.array([1]), np.array([0])), ([], [])))),
+        np.full((2, 4), 3.0))

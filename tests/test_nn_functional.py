@@ -110,6 +110,41 @@ def test_mse_and_bce_with_logits():
                 (fnp.asarray(z / 30),), order=2)
 
 
+# issue 16: an integer label outside [0, classes) made a one-hot of zeros: a silent loss of 0
+# (softmax_cross_entropy) or a clamped / wrapped class (nll_loss).
+LABEL_LOSSES = [
+    ("softmax_cross_entropy", lambda z, y: nn.softmax_cross_entropy(z, y, reduction="none")),
+    ("softmax_cross_entropy",
+     lambda z, y: nn.softmax_cross_entropy(z, y, label_smoothing=0.1, reduction="none")),
+    ("softmax_cross_entropy", nn.softmax_cross_entropy_with_integer_labels),
+    ("nll_loss", lambda z, y: nn.nll_loss(nn.log_softmax(z), y, reduction="none")),
+]
+
+
+@pytest.mark.parametrize("name, loss", LABEL_LOSSES)
+def test_out_of_range_labels_raise_when_concrete(name, loss):
+    z = fnp.zeros((3, 4))
+    with pytest.raises(ValueError, match=rf"{name}: labels must be class indices in \[0, 4\) for "
+                                         r"logits with 4 classes, got labels\[1\] = 4, "
+                                         r"labels\[2\] = -1"):
+        loss(z, fnp.asarray([0, 4, -1]))
+    # also under grad w.r.t. the logits (the labels stay concrete there)
+    with pytest.raises(ValueError, match=rf"{name}: .*labels\[0\] = 7"):
+        fnx.grad(lambda z: fnp.sum(loss(z, fnp.asarray([7, 0, 0]))))(z)
+
+
+@pytest.mark.parametrize("name, loss", LABEL_LOSSES)
+def test_out_of_range_labels_give_nan_rows_when_traced(name, loss):
+    z = fnp.asarray(np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32))
+    y = fnp.asarray([2, 4, -1])
+    expected_row0 = _np(loss(z[:1], y[:1]))[0]
+    for out in (fnx.jit(loss)(z, y), fnx.vmap(lambda a, b: loss(a[None], b[None])[0])(z, y)):
+        out = _np(out)
+        np.testing.assert_allclose(out[0], expected_row0, rtol=1e-6)
+        assert np.isnan(out[1]) and np.isnan(out[2]), out
+    assert np.isnan(_np(fnx.jit(lambda z, y: fnp.mean(loss(z, y)))(z, y)))
+
+
 def test_loss_errors_name_the_function():
     with pytest.raises(ShapeError, match="softmax_cross_entropy.*float32\\[4, 3\\]"):
         nn.softmax_cross_entropy(fnp.zeros((4, 3)), fnp.asarray([0, 1]))

@@ -1,4 +1,6 @@
 """fnx.nn feed-forward layers against numpy references written with explicit loops."""
+import re
+
 import numpy as np
 import pytest
 
@@ -290,3 +292,39 @@ def test_flatten_and_identity():
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     np.testing.assert_array_equal(_np(nn.Identity()(x)), _np(x))
+
+
+# -- issue 16: zero-size layers (PyTorch allows them: the init of an empty weight is a no-op
+# with a warning) used to divide by a zero fan-in ---------------------------------------------
+
+@pytest.mark.parametrize("make, weight_shape, bias", [
+    (lambda: nn.Linear(0, 4, key=_key()), (4, 0), np.zeros(4)),      # fan_in 0: bias bound 0
+    (lambda: nn.Linear(4, 0, key=_key()), (0, 4), np.zeros(0)),
+    (lambda: nn.Conv2d(0, 4, 3, key=_key()), (4, 0, 3, 3), np.zeros(4)),
+    (lambda: nn.Conv2d(4, 0, 3, key=_key()), (0, 4, 3, 3), np.zeros(0)),
+    (lambda: nn.ConvTranspose2d(4, 0, 3, key=_key()), (4, 0, 3, 3), np.zeros(0)),
+])
+def test_zero_size_layers_build_and_run_like_pytorch(make, weight_shape, bias):
+    with pytest.warns(UserWarning, match=r"zero-element tensor .* is a no-op"):
+        layer = make()
+    assert layer.weight.shape == weight_shape
+    np.testing.assert_array_equal(_np(layer.bias), bias)
+
+
+def test_zero_size_layers_compute():
+    with pytest.warns(UserWarning):
+        lin = nn.Linear(0, 4, key=_key())
+        conv = nn.Conv2d(0, 2, 3, padding=1, key=_key())
+    # an empty contraction is 0: the output is the bias alone
+    np.testing.assert_array_equal(_np(lin(fnp.ones((2, 0)))), np.zeros((2, 4)))
+    np.testing.assert_array_equal(_np(conv(fnp.ones((1, 0, 4, 4)))),
+                                  np.broadcast_to(_np(conv.bias)[None, :, None, None], (1, 2, 4, 4)))
+
+
+@pytest.mark.parametrize("init", [nn.init.xavier_uniform, nn.init.xavier_normal,
+                                  nn.init.kaiming_uniform, nn.init.kaiming_normal,
+                                  nn.init.orthogonal])
+def test_initializers_accept_zero_element_shapes(init):
+    for shape in ((0, 0), (0, 5), (3, 0, 2)):
+        with pytest.warns(UserWarning, match=rf"{init.__name__}: .*{re.escape(str(shape))}"):
+            assert init(_key(), shape).shape == shape

@@ -85,14 +85,15 @@ def ref_sgd(lr, momentum=0.0, nesterov=False, weight_decay=0.0):
     return step
 
 
-def ref_adam(lr, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+def ref_adam(lr, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0, eps_root=0.0):
     # Kingma & Ba, Algorithm 1; AdamW (Loshchilov & Hutter): the decay term lr * wd * p is added apart.
+    # optax's eps_root sits inside the root: m_hat / (sqrt(v_hat + eps_root) + eps).
     def step(p, g, s, t):
         m, v = s if s is not None else (np.zeros_like(p), np.zeros_like(p))
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
-        return p - lr * (m_hat / (np.sqrt(v_hat) + eps) + weight_decay * p), (m, v)
+        return p - lr * (m_hat / (np.sqrt(v_hat + eps_root) + eps) + weight_decay * p), (m, v)
     return step
 
 
@@ -127,6 +128,11 @@ CASES = [
     ("adam", lambda: optim.adam(0.05), ref_adam(0.05)),
     ("adam_betas", lambda: optim.adam(0.05, b1=0.5, b2=0.8, eps=1e-3), ref_adam(0.05, 0.5, 0.8, 1e-3)),
     ("adamw", lambda: optim.adamw(0.05, weight_decay=0.1), ref_adam(0.05, weight_decay=0.1)),
+    # issue 16: no case had eps_root > 0, so sqrt(v) + eps_root passed for sqrt(v + eps_root)
+    ("adam_eps_root", lambda: optim.adam(0.05, eps=1e-3, eps_root=0.3),
+     ref_adam(0.05, eps=1e-3, eps_root=0.3)),
+    ("adamw_eps_root", lambda: optim.adamw(0.05, eps_root=0.3, weight_decay=0.1),
+     ref_adam(0.05, weight_decay=0.1, eps_root=0.3)),
     ("rmsprop", lambda: optim.rmsprop(0.01), ref_rmsprop(0.01)),
     ("rmsprop_centered_momentum", lambda: optim.rmsprop(0.01, decay=0.8, centered=True, momentum=0.9),
      ref_rmsprop(0.01, 0.8, centered=True, momentum=0.9)),

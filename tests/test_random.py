@@ -356,3 +356,131 @@ def test_jitted_sampling_is_one_native_segment():
     exe = compile_jaxpr(fnx.make_jaxpr(f)(R.key(0)).jaxpr, (False,))
     assert len(exe.program) == 1 and not isinstance(exe.program[0], PyStep)
     np.testing.assert_allclose(_np(fnx.jit(f)(R.key(0))), _np(f(R.key(0))), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 16: the uniform bit layout pinned bit-exactly; truncated_normal accurate in the tails;
+# errors name the sampler called
+# ---------------------------------------------------------------------------------------------
+
+def _threefry_words_np(k, n):
+    """Both threefry words of counters (0, i), i < n, as numpy uint32 (the primitive is pinned
+    by the known answers above; this fixes the counter layout of a draw of shape (n,))."""
+    k = _np(k)
+    w0, w1 = lax.threefry2x32(_u32(k[0]), _u32(k[1]), _u32(np.zeros(n)), _u32(np.arange(n)))
+    return _np(w0), _np(w1)
+
+
+def _unit_floats_np(k, n, dtype):
+    """JAX's uniform in [0, 1): random mantissa bits under the exponent of 1.0, minus 1.0.
+    float32: the top 23 of bits = w0 ^ w1; float64: the top 52 of the 64-bit w0 << 32 | w1."""
+    w0, w1 = _threefry_words_np(k, n)
+    if dtype == np.float32:
+        mant = (w0 ^ w1) >> np.uint32(9)
+        return (mant | np.float32(1.0).view(np.uint32)).view(np.float32) - np.float32(1.0)
+    word = (w0.astype(np.uint64) << np.uint64(32)) | w1.astype(np.uint64)
+    mant = word >> np.uint64(12)
+    return (mant | np.float64(1.0).view(np.uint64)).view(np.float64) - 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_uniform_bits_are_jax_layout_bit_exactly(dtype):
+    n, k = 4099, R.key(17)
+    want = _unit_floats_np(k, n, dtype)
+    got = _np(R.uniform(k, (n,), dtype))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got.view(np.uint64 if dtype == np.float64 else np.uint32),
+                                  want.view(np.uint64 if dtype == np.float64 else np.uint32))
+    # bits is the float32 path's source word
+    w0, w1 = _threefry_words_np(k, n)
+    np.testing.assert_array_equal(_np(R.bits(k, (n,))), w0 ^ w1)
+    # a shape's elements are drawn in row-major order of the same counters
+    np.testing.assert_array_equal(_np(R.uniform(k, (3, 5), dtype)).ravel(), want[:15])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normal_is_the_inverse_cdf_of_the_pinned_uniform(dtype):
+    n, k = 2048, R.key(18)
+    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
+    u = np.maximum(lo, _unit_floats_np(k, n, dtype) * (dtype(1.0) - lo) + lo).astype(np.float64)
+    x = _np(R.normal(k, (n,), dtype)).astype(np.float64)
+    # erf(x / sqrt 2) recovers the uniform the sample was made from (to the sample's rounding)
+    slope = np.exp(-x ** 2 / 2) * math.sqrt(2 / math.pi)
+    err = np.abs(_erf(x / math.sqrt(2)) - u)
+    tol = slope * np.abs(x) * np.finfo(dtype).eps * 4 + np.finfo(dtype).eps * 2
+    assert np.all(err <= tol), np.max(err / tol)
+
+
+def _log_q(x):
+    """log of the upper tail probability Q(x) = erfc(x / sqrt 2) / 2 (math.erfc is accurate in
+    the tail)."""
+    return math.log(0.5 * math.erfc(x / math.sqrt(2)))
+
+
+def _truncated_moments(a, b):
+    """Exact mean and variance of the standard normal truncated to (a, b), by
+    mean = (phi(a) - phi(b)) / Z, var = 1 + (a phi(a) - b phi(b)) / Z - mean^2, every ratio
+    to Z taken in log space (mirrored so that the interval's far tail is the upper one)."""
+    if a + b < 0:
+        m, v = _truncated_moments(-b, -a)
+        return -m, v
+    log_z = _log_q(a) + math.log(-math.expm1(_log_q(b) - _log_q(a))) if b < math.inf \
+        else _log_q(a)
+
+    def ratio(x, weight):  # weight(x) * phi(x) / Z
+        if math.isinf(x):
+            return 0.0
+        return weight(x) * math.exp(-x * x / 2 - 0.5 * math.log(2 * math.pi) - log_z)
+    mean = ratio(a, lambda x: 1.0) - ratio(b, lambda x: 1.0)
+    var = 1 + ratio(a, lambda x: x) - ratio(b, lambda x: x) - mean ** 2
+    return mean, var
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lower, upper", [(10.0, 11.0), (-11.0, -10.0), (-1.0, 1.0),
+                                          (5.0, math.inf), (-math.inf, -30.0), (4.0, 6.0)])
+def test_truncated_normal_moments_in_the_body_and_the_tails(lower, upper, dtype):
+    # [10, 11] used to give 10.999999 for every sample (erf rounds to 1 there)
+    n = 20000
+    x = _np(R.truncated_normal(R.key(19), lower, upper, (n,), dtype))
+    assert x.dtype == dtype and np.all((x > lower) & (x < upper))
+    mean, var = _truncated_moments(lower, upper)
+    x = x.astype(np.float64)
+    assert abs(x.mean() - mean) < 5 * math.sqrt(var / n), (x.mean(), mean)
+    # the sample variance's standard error is var * sqrt((kurtosis - 1) / n); a truncated
+    # normal's kurtosis is at most an exponential's (9)
+    assert abs(x.var() / var - 1) < 5 * math.sqrt(8 / n), (x.var(), var)
+
+
+def test_truncated_normal_matches_the_exact_cdf_deep_in_a_tail():
+    a, b = 10.0, 11.0
+    x = _np(R.truncated_normal(R.key(20), a, b, (N,), np.float64))
+    log_qa = _log_q(a)
+    span = -math.expm1(_log_q(b) - log_qa)
+    cdf = np.vectorize(lambda v: -math.expm1(_log_q(v) - log_qa) / span)
+    assert _ks(x, cdf) < KS_BOUND
+    # per-element bounds (body, both tails) under jit and vmap as eagerly
+    lo, hi = fnp.asarray([-1.0, 10.0, -11.0, 5.0]), fnp.asarray([1.0, 11.0, -10.0, np.inf])
+    eager = _np(R.truncated_normal(R.key(21), lo, hi))
+    np.testing.assert_array_equal(_np(fnx.jit(R.truncated_normal)(R.key(21), lo, hi)), eager)
+    assert np.all((eager > _np(lo)) & (eager < _np(hi)))
+    batched = _np(fnx.vmap(lambda k: R.truncated_normal(k, lo, hi))(R.split(R.key(22), 3)))
+    assert np.all((batched > _np(lo)) & (batched < _np(hi)))
+
+
+@pytest.mark.parametrize("name, call", [
+    ("normal", lambda k, s: R.normal(k, s)),
+    ("uniform", lambda k, s: R.uniform(k, s)),
+    ("gumbel", lambda k, s: R.gumbel(k, s)),
+    ("bits", lambda k, s: R.bits(k, s)),
+    ("truncated_normal", lambda k, s: R.truncated_normal(k, -1.0, 1.0, s)),
+    ("bernoulli", lambda k, s: R.bernoulli(k, 0.5, s)),
+    ("randint", lambda k, s: R.randint(k, s, 0, 5)),
+    ("choice", lambda k, s: R.choice(k, 5, s)),
+    ("categorical", lambda k, s: R.categorical(k, fnp.zeros(3), shape=s)),
+])
+def test_too_large_draws_name_the_sampler_called(name, call):
+    # normal used to blame random.uniform ("a parameter ... does not broadcast")
+    with pytest.raises(ShapeError, match=rf"^random\.{name}: shape \(2147483648, 2147483648\) "
+                                         r"has 4611686018427387904 elements"):
+        call(R.key(0), (2 ** 31, 2 ** 31))

@@ -9,6 +9,7 @@ killed compile leaves no partial library behind.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import os
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import warnings
 
 from ..config import config
 from ..core import Array
@@ -72,14 +74,47 @@ def _header_digest() -> str:
     return h.hexdigest()
 
 
+# config.cache_dir values found unusable -> the temporary directory used instead (one per
+# value, so the warning is given once)
+_fallback_dirs: dict[str, str] = {}
+_usable_dirs: set[str] = set()
+
+
+def jit_cache_dir() -> str:
+    """The directory of compiled libraries: ``<config.cache_dir>/jit``, created if needed.  An
+    unusable one (a file, no write permission, ...) gives one warning naming it and why, and a
+    temporary directory (removed at exit) is used for the rest of the process."""
+    configured = config.cache_dir
+    if configured in _fallback_dirs:
+        return _fallback_dirs[configured]
+    directory = os.path.join(configured, "jit")
+    if configured in _usable_dirs:
+        return directory
+    with _lock:
+        try:
+            os.makedirs(directory, exist_ok=True)
+            os.rmdir(tempfile.mkdtemp(prefix="fnx_probe_", dir=directory))  # writable?
+        except OSError as e:
+            fallback = tempfile.mkdtemp(prefix="fnx_cache_")
+            atexit.register(shutil.rmtree, fallback, ignore_errors=True)
+            _fallback_dirs[configured] = fallback
+            warnings.warn(
+                f"fnx.jit: the cache directory fnx.config.cache_dir (FNX_CACHE_DIR) = "
+                f"{configured!r} is unusable ({e.strerror or e}: {e.filename or directory}); "
+                f"compiled code goes to the temporary directory {fallback} for this process",
+                RuntimeWarning, stacklevel=2)
+            return fallback
+        _usable_dirs.add(configured)
+    return directory
+
+
 def shared_library(sources: list[str]) -> tuple[str, bool]:
     """The path of a shared library built from the C translation units ``sources`` (compiled
     unless cached; several units compile in parallel), and whether it came from the cache."""
-    directory = os.path.join(config.cache_dir, "jit")
+    directory = jit_cache_dir()
     path = os.path.join(directory, f"fnx_{cache_key(sources)}.so")
     if os.path.exists(path):
         return path, True
-    os.makedirs(directory, exist_ok=True)
     with _lock:
         if os.path.exists(path):
             return path, True
@@ -113,7 +148,10 @@ def _compile(sources: list[str], directory: str, path: str) -> None:
 
 
 def clear_cache() -> None:
-    shutil.rmtree(os.path.join(config.cache_dir, "jit"), ignore_errors=True)
+    configured = config.cache_dir
+    shutil.rmtree(_fallback_dirs.get(configured, os.path.join(configured, "jit")),
+                  ignore_errors=True)
+    _usable_dirs.discard(configured)  # recreated on the next compile
 
 
 # ---------------------------------------------------------------------------------------------

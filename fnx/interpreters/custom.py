@@ -17,8 +17,8 @@ import functools
 
 from .. import tree as tree_util
 from ..core import Array, Primitive, Tracer, asarray_concrete, bind_custom
-from ..errors import FnxError
-from .ad import Zero, instantiate_zeros, transpose_rules
+from ..errors import AutodiffError, FnxError
+from .ad import Zero, instantiate_zeros, is_differentiable_dtype, transpose_rules
 
 
 def _split_args(args, nondiff_argnums):
@@ -35,6 +35,27 @@ def _merge_args(nondiff_argnums, nondiff, diff):
 
 def _as_leaf_operand(x):
     return x if isinstance(x, (Array, Tracer)) else asarray_concrete(x)
+
+
+def _type_str(aval) -> str:
+    return f"{aval.dtype}{list(aval.shape)}"
+
+
+def _conform_to(value, aval, mismatch_message):
+    """``value`` (a rule's tangent / cotangent leaf) checked against ``aval``, the shape and dtype
+    it must have.  A weak-typed Python scalar of the right shape takes ``aval``'s dtype; any
+    other shape or dtype difference raises ``mismatch_message(value's type str)`` -- accepting
+    it would silently give wrongly shaped gradients (or zeros, where the tangent is dropped)."""
+    from ..core import get_aval
+    from ..lax import convert_element_type
+    v = _as_leaf_operand(value)
+    got = get_aval(v)
+    if tuple(got.shape) == tuple(aval.shape):
+        if got.dtype == aval.dtype:
+            return v
+        if getattr(got, "weak_type", False) and got.dtype.kind in "fiub":
+            return convert_element_type(v, aval.dtype)
+    raise AutodiffError(mismatch_message(_type_str(got)))
 
 
 def _normalize_argnums(nondiff_argnums) -> tuple:
@@ -105,13 +126,52 @@ class custom_jvp:
         def flat_jvp(primals, tangents):
             p = tree_util.unflatten(in_tree, list(primals))
             t = tree_util.unflatten(in_tree, list(tangents))
-            ans, tan = self.jvp(*nondiff, tuple(p), tuple(t))
+            ans, tan = self._call_rule(nondiff, tuple(p), tuple(t))
             ans_leaves, tdef = tree_util.flatten(ans)
             out_tree.append(tdef)
-            return ans_leaves, tdef.flatten_up_to(tan)
+            return ans_leaves, self._checked_tangents(ans, tdef, tan)
 
         outs = bind_custom("process_custom_jvp_call", flat, flat_fun, flat_jvp)
         return tree_util.unflatten(out_tree[-1], outs)
+
+
+    def _call_rule(self, nondiff, primals, tangents):
+        out = self.jvp(*nondiff, primals, tangents)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise AutodiffError(f"custom_jvp rule of {self.__name__!r} must return a pair "
+                                f"(primal_out, tangent_out), got {_short_repr(out)}")
+        return out
+
+    def _checked_tangents(self, ans, ans_tree, tan) -> list:
+        """The rule's tangent leaves, each checked against its primal output: same pytree
+        structure, shape and dtype (the tangent of a float output has its dtype)."""
+        from ..core import get_aval, raise_to_shaped
+        tan_leaves, tan_tree = tree_util.flatten(tan)
+        if tan_tree != ans_tree:
+            raise AutodiffError(
+                f"custom_jvp rule of {self.__name__!r} must produce primal and tangent outputs "
+                f"with the same pytree structure: primal {ans_tree}, tangent {tan_tree}")
+        out = []
+        for (path, primal), t in zip(tree_util.leaves_with_path(ans), tan_leaves):
+            aval = raise_to_shaped(get_aval(_as_leaf_operand(primal)))
+            if not is_differentiable_dtype(aval.dtype):
+                out.append(t)  # integer outputs have no tangent to check (it is ignored)
+                continue
+            where = tree_util.keystr(path)
+            out.append(_conform_to(t, aval, lambda got, where=where, aval=aval: (
+                f"custom_jvp rule of {self.__name__!r} must produce a tangent output with the "
+                f"shape and dtype of its primal output, but{_at_output(where)} the tangent is "
+                f"{got} and the primal output {_type_str(aval)}")))
+        return out
+
+
+def _at_output(where: str) -> str:
+    return f" at output{where}" if where else ""
+
+
+def _short_repr(x, limit: int = 80) -> str:
+    r = f"{type(x).__name__} {x!r}"
+    return r if len(r) <= limit else r[:limit] + "..."
 
 
 class custom_vjp:
@@ -161,22 +221,50 @@ class custom_vjp:
         def flat_bwd(res_leaves, cts):
             res = tree_util.unflatten(trees["res"], list(res_leaves))
             ct_out = tree_util.unflatten(trees["out"], list(cts))
-            cts_in = self.bwd(*nondiff, res, ct_out)
-            if not isinstance(cts_in, (tuple, list)) or len(cts_in) != len(diff):
-                raise FnxError(f"custom_vjp bwd of {self.__name__!r} must return a tuple with "
-                               f"one cotangent per differentiable argument ({len(diff)}), got "
-                               f"{type(cts_in).__name__}")
-            # None stands for a zero cotangent of a whole argument
-            out = []
-            for arg, ct in zip(diff, cts_in):
-                arg_leaves = tree_util.leaves(arg)
-                ct_leaves = [None] * len(arg_leaves) if ct is None else \
-                    tree_util.structure(arg).flatten_up_to(ct)
-                out.extend(ct_leaves)
-            return out
+            return self._checked_cotangents(self.bwd(*nondiff, res, ct_out), diff)
 
         outs = bind_custom("process_custom_vjp_call", flat, flat_fun, flat_fwd, flat_bwd)
         return tree_util.unflatten(trees["out"], outs)
+
+    def _checked_cotangents(self, cts_in, diff) -> list:
+        """The bwd's cotangents as flat leaves, checked against the differentiable arguments:
+        a tuple with one entry per argument (None: zero), each with the argument's pytree
+        structure, and every leaf with its shape and dtype."""
+        from ..core import get_aval, raise_to_shaped
+        if not isinstance(cts_in, (tuple, list)) or len(cts_in) != len(diff):
+            got = (f"a {type(cts_in).__name__} of length {len(cts_in)}"
+                   if isinstance(cts_in, (tuple, list)) else _short_repr(cts_in))
+            if isinstance(cts_in, (Array, Tracer)):
+                from ..core import get_aval
+                got = f"a single array {_type_str(get_aval(cts_in))}"
+            raise AutodiffError(
+                f"custom_vjp bwd rule of {self.__name__!r} must return a tuple with one "
+                f"cotangent per differentiable argument ({len(diff)}), got {got}")
+        out = []
+        for i, (arg, ct) in enumerate(zip(diff, cts_in)):
+            arg_tree = tree_util.structure(arg)
+            if ct is None:  # a zero cotangent of a whole argument
+                out.extend([None] * arg_tree.num_leaves)
+                continue
+            try:
+                ct_leaves = arg_tree.flatten_up_to(ct)
+            except (ValueError, TypeError) as e:
+                raise AutodiffError(
+                    f"custom_vjp bwd rule of {self.__name__!r} must produce cotangents with the "
+                    f"pytree structure of the primal arguments: at output[{i}] the argument is "
+                    f"{arg_tree} but the cotangent is {tree_util.structure(ct)}") from e
+            for (path, leaf), c in zip(tree_util.leaves_with_path(arg), ct_leaves):
+                aval = raise_to_shaped(get_aval(_as_leaf_operand(leaf)))
+                if c is None or not is_differentiable_dtype(aval.dtype):
+                    out.append(c)
+                    continue
+                where = f"[{i}]{tree_util.keystr(path)}"
+                out.append(_conform_to(c, aval, lambda got, where=where, aval=aval: (
+                    f"Custom VJP bwd rule {self.__name__!r} must produce an output with the "
+                    f"same shape/dtypes as the args tuple of the primal function, but at "
+                    f"output{where} the bwd rule produced an output of shape/dtype {got} "
+                    f"corresponding to an input of shape/dtype {_type_str(aval)}")))
+        return out
 
 
 # -- custom_lin: the linear map of a custom_vjp, transposed by the user's bwd ---------------------

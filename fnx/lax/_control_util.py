@@ -3,6 +3,9 @@ types they return, and the jaxpr-to-jaxpr transformations (JVP, batching, transp
 the rules of cond / while / scan apply to their bodies."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from .. import dtypes
 from .. import tree as tree_util
 from ..core import Array, Jaxpr, ShapedArray, Tracer, asarray_concrete, eval_jaxpr, get_aval, \
     raise_to_shaped
@@ -46,11 +49,22 @@ def _type_str(aval) -> str:
     return aval.str_short() + (" (weak)" if aval.weak_type else "")
 
 
-def _check_same_types(what: str, names, avals_a, avals_b, label_a: str, label_b: str):
+# Appended to a carry-type error: JAX's weak-type rule, which decides which mismatches are errors.
+WEAK_CARRY_NOTE = ("(a weak-typed initial value, e.g. a Python scalar, is first promoted with the "
+                   "output's type as JAX does; a strongly typed one must match exactly)")
+
+
+def _check_same_types(what: str, names, avals_a, avals_b, label_a: str, label_b: str,
+                      note: str = ""):
+    """``what`` is the error's opening (the op and its rule, e.g. "while_loop: body_fun output
+    and input must have identical types"); ``names`` name each leaf in the user's pytree;
+    ``note`` is added to a dtype mismatch."""
     for name, a, b in zip(names, avals_a, avals_b):
         if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
+            note = f" {note}" if note and a.dtype != b.dtype else ""
             raise TypeError(f"{what}: {name} has type {_type_str(a)} in {label_a} but "
-                            f"{_type_str(b)} in {label_b}; they must agree (shape and dtype)")
+                            f"{_type_str(b)} in {label_b}; they must agree (shape and dtype)"
+                            + note)
 
 
 def _leaf_names(tree, prefix: str):
@@ -126,30 +140,38 @@ def _broadcast_lanes(lanes, like):
     return broadcast_in_dim(lanes, tuple(like.shape), (0,))
 
 
-def _trace_loop_body(body_fun, tree, init_avals, what: str):
-    """Trace a loop body ``carry -> carry`` and check it returns the carry's types.  A weak
-    initial carry that the body makes strong is retraced strong (as JAX promotes it)."""
+def _trace_loop_body(body_fun, tree, init_avals, what: str, op: str, names):
+    """Trace a loop body ``carry -> carry`` (``what`` names it in errors; ``op`` is the function
+    the user called) and check it returns the carry's types (``names``: the carry's leaves as
+    the user knows them).  A weak initial carry that the body changes is retraced at the
+    promoted type (as JAX does)."""
     jaxpr, consts, out_tree = _trace_fn(body_fun, _one_arg(tree), init_avals, what)
     if out_tree != tree:
-        raise TypeError(f"{what} must return the same structure as its input carry: got "
+        raise TypeError(f"{op}: {what} must return the same structure as its input carry: got "
                         f"{out_tree}, expected {tree}")
     out_avals = [v.aval for v in jaxpr.outs]
     promoted = _promote_weak_carry(init_avals, out_avals)
     if promoted != init_avals:
-        return _trace_loop_body(body_fun, tree, promoted, what)
-    _check_same_types(what, _leaf_names(tree, "carry"), init_avals, out_avals,
-                      "the initial value", "the body's output")
+        return _trace_loop_body(body_fun, tree, promoted, what, op, names)
+    _check_same_types(f"{op}: {what} output and input must have identical types", names,
+                      init_avals, out_avals, "the initial value", f"{what}'s output",
+                      WEAK_CARRY_NOTE)
     return jaxpr, consts, init_avals
 
 
 def _promote_weak_carry(init_avals, out_avals):
-    """A weak-typed initial carry (from a Python scalar) takes the type the body returns for
-    it (JAX's rule: ``fori_loop(0, n, lambda i, s: s + 0.5, 0)`` carries a float32)."""
+    """JAX's rule for a weak-typed initial carry (from a Python scalar) whose type the body
+    changes: it takes ``result_type(init, output)``, e.g. ``fori_loop(0, n, lambda i, s: s +
+    0.5, 0)`` carries a float32.  The promotion never narrows: a weak float init whose body
+    returns an int32 stays a float32 (and the type check then fails) -- taking the body's
+    int32 would silently truncate the initial value."""
     out = []
     for a, b in zip(init_avals, out_avals):
         if a.weak_type and tuple(a.shape) == tuple(b.shape) and (
                 a.dtype != b.dtype or not b.weak_type):
-            out.append(b)
+            dtype, weak = dtypes.result_type(SimpleNamespace(aval=a), SimpleNamespace(aval=b),
+                                             return_weak_type=True)
+            out.append(a.update(dtype=dtype, weak_type=weak))
         else:
             out.append(a)
     return out

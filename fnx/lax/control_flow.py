@@ -27,10 +27,11 @@ from ..errors import AutodiffError, InvalidArgumentError, ShapeError
 from ..interpreters import ad, batching, partial_eval
 from ..interpreters.jit import partial_eval_jaxpr, trace_open
 from ..interpreters.partial_eval import stage_eqn
-from ._control_util import (_avals, _batch_jaxpr, _batched_outputs, _broadcast_lanes, _cast_like,
-                            _check_same_types, _jvp_jaxpr, _leaf_names, _one_arg, _operand,
-                            _promote_weak_carry, _stage_whole, _strong, _trace_fn,
-                            _trace_loop_body, _transpose_jaxpr, _type_str, _with_inputs)
+from ._control_util import (WEAK_CARRY_NOTE, _avals, _batch_jaxpr, _batched_outputs,
+                            _broadcast_lanes, _cast_like, _check_same_types, _jvp_jaxpr,
+                            _leaf_names, _one_arg, _operand, _promote_weak_carry, _stage_whole,
+                            _strong, _trace_fn, _trace_loop_body, _transpose_jaxpr, _type_str,
+                            _with_inputs)
 
 
 # =============================================================================================
@@ -76,7 +77,15 @@ def _join_branches(traced):
 def switch(index, branches, *operands):
     """``branches[index](*operands)`` with ``index`` clamped into range (lax.switch).  Every
     branch must return the same types; all are traced, one runs."""
+    return _switch(index, branches, operands, "switch", None)
+
+
+def _switch(index, branches, operands, op: str, branch_names):
+    """switch called as ``op`` (for errors), its branches named ``branch_names[i]`` (default:
+    ``branch i``)."""
     branches = list(branches)
+    if branch_names is None:
+        branch_names = [f"branch {i}" for i in range(len(branches))]
     if not branches:
         raise InvalidArgumentError("switch: needs at least one branch")
     for b in branches:
@@ -92,25 +101,27 @@ def switch(index, branches, *operands):
     leaves, in_tree = tree_util.flatten(tuple(operands))
     leaves = [_operand(x) for x in leaves]
     avals = _avals(leaves)
-    traced = [_trace_fn(b, in_tree, avals, f"switch branch {i}")
+    traced = [_trace_fn(b, in_tree, avals, f"{op} {branch_names[i]}")
               for i, b in enumerate(branches)]
     out_trees = [t[2] for t in traced]
     for i, t in enumerate(out_trees[1:], 1):
         if t != out_trees[0]:
-            raise TypeError(f"switch/cond: branch 0 returns {out_trees[0]} but branch {i} returns "
-                            f"{t}; every branch must return the same structure")
+            raise TypeError(f"{op}: {branch_names[0]} returns {out_trees[0]} but "
+                            f"{branch_names[i]} returns {t}; every branch must return the "
+                            "same structure")
     names = _leaf_names(out_trees[0], "output")
     outs0 = [v.aval for v in traced[0][0].outs]
     for i, (jaxpr, _, _) in enumerate(traced[1:], 1):
-        _check_same_types("cond", names, outs0, [v.aval for v in jaxpr.outs], "branch 0",
-                          f"branch {i}")
+        _check_same_types(f"{op}: the branches' outputs must have identical types", names,
+                          outs0, [v.aval for v in jaxpr.outs], branch_names[0],
+                          branch_names[i])
     if any(len({jx.outs[k].aval.weak_type for jx, _, _ in traced}) > 1
            for k in range(len(outs0))):
         # mixed weak types: every branch returns the strong type (as JAX does)
         def strong(f):
             return lambda *a: tree_util.map(
                 lambda x: convert_element_type(x, _operand(x).dtype, weak_type=False), f(*a))
-        traced = [_trace_fn(strong(b), in_tree, avals, f"switch branch {i}")
+        traced = [_trace_fn(strong(b), in_tree, avals, f"{op} {branch_names[i]}")
                   for i, b in enumerate(branches)]
     jaxprs, consts = _join_branches([(j, c) for j, c, _ in traced])
     outs = cond_p.bind(index, *consts, *leaves, branches=jaxprs)
@@ -131,7 +142,7 @@ def cond(pred, true_fun, false_fun, *operands):
     from .elementwise import convert_element_type, ne
     index = convert_element_type(ne(pred, 0) if pred.dtype != dtypes.bool_ else pred,
                                  dtypes.int32)
-    return switch(index, [false_fun, true_fun], *operands)
+    return _switch(index, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
 
 # -- cond: JVP ----------------------------------------------------------------------------------
@@ -287,11 +298,19 @@ while_p.def_impl(_while_impl)
 def while_loop(cond_fun, body_fun, init_val):
     """``while cond_fun(val): val = body_fun(val)`` as one primitive (lax.while_loop).
     Forward-mode differentiable; for reverse mode use ``scan`` or ``fori_loop`` with a static
-    trip count."""
+    trip count.  ``body_fun`` must return the carry's types (a weak-typed Python scalar in
+    ``init_val`` is first promoted with what the body returns for it, as in JAX)."""
+    return _while_loop(cond_fun, body_fun, init_val, "while_loop", None)
+
+
+def _while_loop(cond_fun, body_fun, init_val, op: str, carry_names):
+    """while_loop called as ``op`` (the function the user called, for errors), with the carry's
+    leaves named by ``carry_names(tree)`` (default: ``carry[path]``)."""
     leaves, tree = tree_util.flatten(init_val)
     leaves = [_operand(x) for x in leaves]
+    names = (carry_names or (lambda t: _leaf_names(t, "carry")))(tree)
     body_jaxpr, body_consts, avals = _trace_loop_body(lambda c: body_fun(c), tree,
-                                                      _avals(leaves), "while_loop body_fun")
+                                                      _avals(leaves), "body_fun", op, names)
     leaves = [_cast_like(x, a) for x, a in zip(leaves, avals)]
     cond_jaxpr, cond_consts, cond_tree = _trace_fn(lambda c: cond_fun(c), _one_arg(tree),
                                                    avals, "while_loop cond_fun")
@@ -299,7 +318,7 @@ def while_loop(cond_fun, body_fun, init_val):
     if cond_tree.num_leaves != 1 or outs[0].aval.shape != () or \
             outs[0].aval.dtype != dtypes.bool_:
         got = ", ".join(_type_str(v.aval) for v in outs)
-        raise TypeError(f"while_loop: cond_fun must return a bool scalar, got {got}")
+        raise TypeError(f"{op}: cond_fun must return a bool scalar, got {got}")
     result = while_p.bind(*cond_consts, *body_consts, *leaves, cond_jaxpr=cond_jaxpr,
                           body_jaxpr=body_jaxpr, cond_nconsts=len(cond_consts),
                           body_nconsts=len(body_consts))
@@ -453,7 +472,15 @@ scan_p.def_impl(_scan_impl)
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final carry and
-    the stacked ys (lax.scan).  ``xs`` may be None with ``length`` given."""
+    the stacked ys (lax.scan).  ``xs`` may be None with ``length`` given.  ``f`` must return
+    the carry's types (a weak-typed Python scalar in ``init`` is first promoted with what
+    ``f`` returns for it, as in JAX)."""
+    return _scan(f, init, xs, length, reverse, unroll, "scan", None)
+
+
+def _scan(f, init, xs, length, reverse, unroll, op: str, carry_names):
+    """scan called as ``op`` (for errors), with the carry's leaves named by
+    ``carry_names(tree)`` (default: ``carry[path]``)."""
     init_leaves, carry_tree = tree_util.flatten(init)
     init_leaves = [_operand(x) for x in init_leaves]
     xs_leaves, xs_tree = tree_util.flatten(xs)
@@ -493,8 +520,10 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         jaxpr, consts, out_tree = traced(carry_avals)
         c_tree, y_tree = out_tree.children()
         out_avals = [v.aval for v in jaxpr.outs[:len(init_leaves)]]
-    _check_same_types("scan", _leaf_names(carry_tree, "carry"), carry_avals, out_avals,
-                      "init", "the carry f returns")
+    names = (carry_names or (lambda t: _leaf_names(t, "carry")))(carry_tree)
+    _check_same_types(f"{op}: the body's carry output and input must have identical types",
+                      names, carry_avals, out_avals, "the initial value",
+                      "the carry the body returns", WEAK_CARRY_NOTE)
     outs = scan_p.bind(*consts, *init_leaves, *xs_leaves, jaxpr=jaxpr, length=length,
                        reverse=bool(reverse), num_consts=len(consts),
                        num_carry=len(init_leaves), unroll=int(unroll))
@@ -722,14 +751,21 @@ def fori_loop(lower, upper, body_fun, init_val):
             return (i + 1, body_fun(i, val)), None
 
         i0 = Array(np.array(lower, np.int32))
-        (_, val), _ = scan(step, (i0, init_val), None, length=max(upper - lower, 0))
+        (_, val), _ = _scan(step, (i0, init_val), None, max(upper - lower, 0), False, 1,
+                            "fori_loop", _fori_carry_names)
         return val
     from .elementwise import convert_element_type
     lo = convert_element_type(_operand(lower), dtypes.int32)
     hi = convert_element_type(_operand(upper), dtypes.int32)
-    _, val = while_loop(lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-                        (lo, init_val))
+    _, val = _while_loop(lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                         (lo, init_val), "fori_loop", _fori_carry_names)
     return val
+
+
+def _fori_carry_names(tree):
+    """The leaves of fori_loop's internal carry ``(i, val)`` named as the user knows them."""
+    index_tree, val_tree = tree.children()
+    return ["the loop index"] + _leaf_names(val_tree, "init_val")
 
 
 def map(f, xs):  # noqa: A001 (lax.map)

@@ -240,7 +240,7 @@ def _unbatched_shape(x, d):
 batching.batching_rules[conv_p] = _conv_batching_rule
 
 
-def _conv_specs(dimension_numbers, nd):
+def _conv_specs(dimension_numbers, nd, op="conv_general_dilated"):
     """(lhs, rhs, out) axis positions as (batch/out-feature, feature/in-feature, spatial...)."""
     if dimension_numbers is None:
         names = {1: ("NCW", "OIW", "NCW"), 2: ("NCHW", "OIHW", "NCHW")}.get(nd)
@@ -252,7 +252,7 @@ def _conv_specs(dimension_numbers, nd):
         for spec, letters in ((lhs_s, "NC"), (rhs_s, "OI"), (out_s, "NC")):
             if len(spec) != nd + 2 or any(ch not in spec for ch in letters):
                 raise InvalidArgumentError(
-                    f"conv_general_dilated: dimension_numbers {dimension_numbers} do not fit "
+                    f"{op}: dimension_numbers {dimension_numbers} do not fit "
                     f"operands of rank {nd + 2}")
         spatial = [ch for ch in rhs_s if ch not in "OI"]
         try:
@@ -261,7 +261,7 @@ def _conv_specs(dimension_numbers, nd):
             out = (out_s.index("N"), out_s.index("C")) + tuple(out_s.index(ch) for ch in spatial)
         except ValueError:
             raise InvalidArgumentError(
-                f"conv_general_dilated: dimension_numbers {dimension_numbers} must name the "
+                f"{op}: dimension_numbers {dimension_numbers} must name the "
                 "same spatial dimensions in lhs, rhs and out") from None
         return lhs, rhs, out
     return tuple(tuple(int(a) for a in spec) for spec in (lhs_s, rhs_s, out_s))
@@ -279,7 +279,37 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     >>> conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")).shape
     (1, 5, 5, 8)
     """
-    op = "conv_general_dilated"
+    return _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                 dimension_numbers, feature_group_count, batch_group_count,
+                                 preferred_element_type, "conv_general_dilated")
+
+
+def _check_conv_operands(op, lhs, rhs, lspec, rspec, dimension_numbers, groups):
+    """Feature counts checked in the user's layout: the primitive checks them too, but on the
+    NHWC / HWIO operands it is given, shapes the user never wrote."""
+    def where():
+        if dimension_numbers is None:
+            default = {3: ("NCW", "OIW", "NCW"), 4: ("NCHW", "OIHW", "NCHW")}[lhs.ndim]
+            layout = f"dimension_numbers={default} (the default)"
+        else:
+            layout = f"dimension_numbers={dimension_numbers}"
+        return (f" (lhs shape {tuple(lhs.shape)}, rhs shape {tuple(rhs.shape)}, {layout}, "
+                f"feature_group_count={groups})")
+    c, cg, o = lhs.shape[lspec[1]], rhs.shape[rspec[1]], rhs.shape[rspec[0]]
+    if groups < 1:
+        raise InvalidArgumentError(f"{op}: feature_group_count must be >= 1, got {groups}")
+    if c != cg * groups:
+        raise shape_error(op, f"the lhs has {c} input features (axis {lspec[1]}) but the rhs "
+                              f"expects {cg * groups} (its {cg} input features, axis {rspec[1]}, "
+                              f"times feature_group_count {groups}){where()}")
+    if o % groups:
+        raise shape_error(op, f"the rhs output features ({o}, axis {rspec[0]}) must be a "
+                              f"multiple of feature_group_count ({groups}){where()}")
+
+
+def _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                          dimension_numbers, feature_group_count, batch_group_count,
+                          preferred_element_type, op):
     lhs, rhs = as_operands(lhs, rhs)
     if batch_group_count != 1:
         raise NotImplementedError(f"{op}: batch_group_count != 1 is not supported")
@@ -291,7 +321,8 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     if nd not in (1, 2) or rhs.ndim != lhs.ndim:
         raise shape_error(op, "supports 1 or 2 spatial dimensions (lhs and rhs of rank 3 or 4)",
                           lhs, rhs)
-    lspec, rspec, ospec = _conv_specs(dimension_numbers, nd)
+    lspec, rspec, ospec = _conv_specs(dimension_numbers, nd, op)
+    groups = operator.index(feature_group_count)
     strides = _ints(window_strides, nd, op, "window_strides", 1)
     ldil = _ints(lhs_dilation or (1,) * nd, nd, op, "lhs_dilation", 1)
     rdil = _ints(rhs_dilation or (1,) * nd, nd, op, "rhs_dilation", 1)
@@ -300,13 +331,18 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     pads = padtype_to_pads(in_sizes, win_sizes, strides, padding)
     if len(pads) != nd:
         raise InvalidArgumentError(f"{op}: padding {padding} needs {nd} (lo, hi) pairs")
+    for size, (lo, hi) in zip(in_sizes, pads):
+        if size + lo + hi < 0:
+            raise shape_error(op, f"padding {padding} makes a spatial size negative (lhs shape "
+                                  f"{tuple(lhs.shape)}, rhs shape {tuple(rhs.shape)})")
+    _check_conv_operands(op, lhs, rhs, lspec, rspec, dimension_numbers, groups)
     x = transpose(lhs, (lspec[0],) + tuple(lspec[2:]) + (lspec[1],))       # N, spatial, C
     w = transpose(rhs, tuple(rspec[2:]) + (rspec[1], rspec[0]))            # spatial, I, O
     if nd == 1:  # a unit H dimension
         x, w = expand_dims(x, (1,)), expand_dims(w, (0,))
         strides, ldil, rdil, pads = (1,) + strides, (1,) + ldil, (1,) + rdil, ((0, 0),) + pads
     out = bind(conv_p, x, w, window_strides=strides, padding=pads, lhs_dilation=ldil,
-               rhs_dilation=rdil, feature_group_count=operator.index(feature_group_count))
+               rhs_dilation=rdil, feature_group_count=groups)
     if nd == 1:
         out = reshape(out, (out.shape[0], out.shape[2], out.shape[3]))
     # out axes are (N, spatial..., C); result axis ospec[k] holds role k
@@ -319,14 +355,14 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
 
 def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
     """``conv_general_dilated`` in NCHW / OIHW layout without dilation (as jax.lax.conv)."""
-    return conv_general_dilated(lhs, rhs, window_strides, padding,
-                                preferred_element_type=preferred_element_type)
+    return _conv_general_dilated(lhs, rhs, window_strides, padding, None, None, None, 1, 1,
+                                 preferred_element_type, "conv")
 
 
 def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                               precision=None, preferred_element_type=None):
-    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-                                preferred_element_type=preferred_element_type)
+    return _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                 None, 1, 1, preferred_element_type, "conv_with_general_padding")
 
 
 # =============================================================================================

@@ -15,20 +15,50 @@ dot_general_p = Primitive("dot_general")
 _DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 
 
+_DN_FORM = "((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))"
+
+
 def _check_dims(lhs, rhs, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if len(lc) != len(rc) or len(lb) != len(rb):
         raise shape_error("dot_general", f"dimension_numbers {dimension_numbers}: contracting "
                           "and batch dimension lists must pair up", lhs, rhs)
-    for dims, x in ((lc + lb, lhs), (rc + rb, rhs)):
-        if len(set(dims)) != len(dims) or any(not 0 <= d < x.ndim for d in dims):
-            raise shape_error("dot_general", f"dimension_numbers {dimension_numbers} repeat or "
-                              "exceed the operand's axes", lhs, rhs)
-    for a, b in zip(lc + lb, rc + rb):
-        if lhs.shape[a] != rhs.shape[b]:
-            raise shape_error("dot_general", f"dimension {a} of lhs (size {lhs.shape[a]}) does not "
-                              f"match dimension {b} of rhs (size {rhs.shape[b]}) in "
-                              f"dimension_numbers {dimension_numbers}", lhs, rhs)
+    for side, (contract, batch), x in (("lhs", (lc, lb), lhs), ("rhs", (rc, rb), rhs)):
+        for kind, dims in (("contracting", contract), ("batch", batch)):
+            for d in dims:
+                if not 0 <= d < x.ndim:
+                    raise shape_error("dot_general", f"{side} {kind} dimension {d} is out of "
+                                      f"range for the {side} of rank {x.ndim} (dimension_numbers "
+                                      f"{dimension_numbers})", lhs, rhs)
+        if len(set(contract + batch)) != len(contract + batch):
+            raise shape_error("dot_general", f"dimension_numbers {dimension_numbers} repeat a "
+                              f"dimension of the {side}", lhs, rhs)
+    for kind, pairs in (("contracting", zip(lc, rc)), ("batch", zip(lb, rb))):
+        for a, b in pairs:
+            if lhs.shape[a] != rhs.shape[b]:
+                raise shape_error("dot_general", f"{kind} dimension {a} of lhs (size "
+                                  f"{lhs.shape[a]}) does not match dimension {b} of rhs (size "
+                                  f"{rhs.shape[b]}) in dimension_numbers {dimension_numbers}",
+                                  lhs, rhs)
+
+
+def _dimension_numbers(dimension_numbers):
+    """``dimension_numbers`` as tuples of ints, or a TypeError showing the expected form (a
+    bare ``(lhs_contract, rhs_contract)`` pair, without the batch part, is a common slip)."""
+    def pair(x):
+        return isinstance(x, (tuple, list)) and len(x) == 2
+
+    def axes(x):
+        return isinstance(x, (tuple, list, np.ndarray))
+    if not (pair(dimension_numbers) and all(pair(p) for p in dimension_numbers) and all(
+            axes(d) for p in dimension_numbers for d in p)):
+        raise TypeError(f"dot_general: dimension_numbers must have the form {_DN_FORM} (each a "
+                        f"sequence of axes), got {dimension_numbers!r}")
+    (lc, rc), (lb, rb) = dimension_numbers
+    return ((as_int_tuple(lc, "dot_general", "contracting dims"),
+             as_int_tuple(rc, "dot_general", "contracting dims")),
+            (as_int_tuple(lb, "dot_general", "batch dims"),
+             as_int_tuple(rb, "dot_general", "batch dims")))
 
 
 @dot_general_p.def_abstract_eval
@@ -129,11 +159,7 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
     """General tensor contraction.  ``dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch))``; the output is batch dims, then lhs free dims, then rhs free dims."""
     lhs, rhs = as_operands(lhs, rhs)
-    (lc, rc), (lb, rb) = dimension_numbers
-    dn = ((as_int_tuple(lc, "dot_general", "contracting dims"),
-           as_int_tuple(rc, "dot_general", "contracting dims")),
-          (as_int_tuple(lb, "dot_general", "batch dims"),
-           as_int_tuple(rb, "dot_general", "batch dims")))
+    dn = _dimension_numbers(dimension_numbers)
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize(preferred_element_type)
         if preferred_element_type == lhs.dtype:

@@ -393,6 +393,19 @@ def _check_start_indices(op, x, starts):
             raise dtype_error(op, "start indices must be integer scalars", *starts)
 
 
+def _start_index_operands(op, start_indices):
+    """The start indices as int32-defaulting operands.  A Python float or bool is refused here
+    (as JAX does): converted to int32 it would be silently truncated (2.7 -> 2)."""
+    out = []
+    for k, s in enumerate(start_indices):
+        if isinstance(s, (bool, float, complex)) or (
+                isinstance(s, np.generic) and not np.issubdtype(type(s), np.integer)):
+            raise dtype_error(op, f"start indices must be integer scalars, got "
+                                  f"{type(s).__name__} {s!r} at position {k}")
+        out.append(as_operand(s, dtypes.int32))
+    return out
+
+
 dynamic_slice_p = Primitive("dynamic_slice")
 
 
@@ -472,7 +485,7 @@ batching.batching_rules[dynamic_slice_p] = _dynamic_slice_batching_rule
 def dynamic_slice(x, start_indices, slice_sizes):
     """``x[s0:s0+n0, ...]`` with traced starts, clamped so that the slice fits (as JAX)."""
     x = as_operand(x)
-    starts = [as_operand(s, dtypes.int32) for s in start_indices]
+    starts = _start_index_operands("dynamic_slice", start_indices)
     slice_sizes = as_int_tuple(slice_sizes, "dynamic_slice", "slice_sizes")
     return bind(dynamic_slice_p, x, *starts, slice_sizes=slice_sizes)
 
@@ -553,7 +566,7 @@ batching.batching_rules[dynamic_update_slice_p] = _dynamic_update_slice_batching
 def dynamic_update_slice(x, update, start_indices):
     """``x`` with ``update`` written at traced ``start_indices`` (clamped to fit)."""
     x, update = as_operands(x, update)
-    starts = [as_operand(s, dtypes.int32) for s in start_indices]
+    starts = _start_index_operands("dynamic_update_slice", start_indices)
     return bind(dynamic_update_slice_p, x, update, *starts)
 
 

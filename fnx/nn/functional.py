@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
+from ..core import Tracer
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 
 __all__ = ["relu", "leaky_relu", "gelu", "silu", "swish", "softplus", "sigmoid", "tanh", "softmax",
@@ -123,11 +124,39 @@ def _check_int_labels(op, logits, labels):
                           logits, labels)
 
 
+def _valid_labels(op, labels, num_classes: int):
+    """Where ``labels`` are class indices in ``[0, num_classes)``.
+
+    Concrete labels are checked now: a label outside the range raises ValueError naming it
+    (a one-hot of it is all zeros, which silently gave a loss of 0).  Traced labels (under
+    jit / vmap / grad) cannot be inspected: the mask lets the loss be NaN on their rows."""
+    if not isinstance(labels, Tracer):
+        values = np.asarray(labels)
+        bad = (values < 0) | (values >= num_classes)
+        if bad.any():
+            where = np.argwhere(bad)
+            shown = ", ".join(f"labels[{', '.join(map(str, i))}] = {values[tuple(i)]}"
+                              for i in where[:5])
+            more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+            raise InvalidArgumentError(
+                f"{op}: labels must be class indices in [0, {num_classes}) for logits with "
+                f"{num_classes} classes, got {shown}{more}")
+    return (labels >= 0) & (labels < num_classes)
+
+
+def _nan_where_invalid(loss, valid):
+    return fnp.where(valid, loss, fnp.asarray(np.nan, dtype=loss.dtype))
+
+
 def softmax_cross_entropy(logits, labels, label_smoothing: float = 0.0, reduction: str = "mean"):
     """Cross-entropy between ``softmax(logits)`` and integer class ``labels`` (shape
     ``logits.shape[:-1]``), or probability targets of ``logits``' shape. With ``label_smoothing=e``
     the target is ``(1 - e) * one_hot + e / num_classes`` (PyTorch's definition).
     ``reduction``: "mean" (default, over the batch), "sum" or "none".
+
+    An integer label outside ``[0, num_classes)`` raises ValueError when the labels are
+    concrete; under ``jit`` / ``vmap`` / ``grad`` (traced labels, not inspectable) the loss
+    of such a row is NaN (so a reduced loss is NaN too), never a silent 0.
 
     >>> softmax_cross_entropy(fnp.zeros((2, 4)), fnp.asarray([1, 3]))   # log(4)
     """
@@ -142,14 +171,19 @@ def softmax_cross_entropy(logits, labels, label_smoothing: float = 0.0, reductio
             raise shape_error(op, "probability targets must have the shape of logits", logits,
                               labels)
         targets = labels
+        valid = None
     else:
         _check_int_labels(op, logits, labels)
+        valid = _valid_labels(op, labels, k)
         targets = one_hot(labels, k, logp.dtype)
     if label_smoothing:
         if not 0.0 <= label_smoothing <= 1.0:
             raise InvalidArgumentError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
         targets = (1.0 - label_smoothing) * targets + label_smoothing / k
-    return _reduce(-fnp.sum(targets * logp, axis=-1), reduction, op)
+    loss = -fnp.sum(targets * logp, axis=-1)
+    if valid is not None:
+        loss = _nan_where_invalid(loss, valid)
+    return _reduce(loss, reduction, op)
 
 
 def softmax_cross_entropy_with_integer_labels(logits, labels, reduction: str = "none"):
@@ -159,12 +193,17 @@ def softmax_cross_entropy_with_integer_labels(logits, labels, reduction: str = "
 
 def nll_loss(log_probs, labels, reduction: str = "mean"):
     """Negative log-likelihood of integer ``labels`` under ``log_probs`` (class axis last),
-    as ``torch.nn.functional.nll_loss`` with a trailing class axis. ``nll_loss(log_softmax(z), y)``"""
+    as ``torch.nn.functional.nll_loss`` with a trailing class axis. ``nll_loss(log_softmax(z), y)``
+
+    A label outside ``[0, num_classes)`` raises ValueError when the labels are concrete; under
+    ``jit`` / ``vmap`` / ``grad`` its row's loss is NaN (it used to read a clamped or wrapped
+    class)."""
     op = "nll_loss"
     log_probs, labels = fnp.asarray(log_probs), fnp.asarray(labels)
     _check_int_labels(op, log_probs, labels)
+    valid = _valid_labels(op, labels, log_probs.shape[-1])
     picked = fnp.take_along_axis(log_probs, labels[..., None].astype(fnp.int32), axis=-1)[..., 0]
-    return _reduce(-picked, reduction, op)
+    return _reduce(_nan_where_invalid(-picked, valid), reduction, op)
 
 
 def mse_loss(predictions, targets, reduction: str = "mean"):

@@ -10,6 +10,7 @@ distribution. Configure with ``functools.partial``::
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -51,6 +52,18 @@ def compute_fans(shape) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _zero_element(op: str, shape, dtype):
+    """For a weight with no elements (e.g. ``Linear(0, 4)``): an empty array, and PyTorch's
+    warning that initializing it does nothing.  None for any other shape.  Its fans may be 0,
+    so the scale must not be computed (it divides by them)."""
+    shape = tuple(shape)
+    if math.prod(shape) != 0:
+        return None
+    warnings.warn(f"{op}: initializing a zero-element tensor of shape {shape} is a no-op",
+                  UserWarning, stacklevel=3)
+    return fnp.zeros(shape, dtype)
+
+
 def _fan(shape, mode: str) -> int:
     fan_in, fan_out = compute_fans(shape)
     if mode == "fan_in":
@@ -73,6 +86,10 @@ def normal(key, shape, dtype=fnp.float32, *, mean: float = 0.0, std: float = 1.0
 def xavier_uniform(key, shape, dtype=fnp.float32, *, gain: float = 1.0):
     """Glorot uniform: ``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``.
     ``xavier_uniform(key, (out, in))``"""
+    compute_fans(shape)  # the rank check, even for an empty weight
+    empty = _zero_element("xavier_uniform", shape, dtype)
+    if empty is not None:
+        return empty
     fan_in, fan_out = compute_fans(shape)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform(key, shape, dtype, minval=-bound, maxval=bound)
@@ -80,6 +97,10 @@ def xavier_uniform(key, shape, dtype=fnp.float32, *, gain: float = 1.0):
 
 def xavier_normal(key, shape, dtype=fnp.float32, *, gain: float = 1.0):
     """Glorot normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    compute_fans(shape)  # the rank check, even for an empty weight
+    empty = _zero_element("xavier_normal", shape, dtype)
+    if empty is not None:
+        return empty
     fan_in, fan_out = compute_fans(shape)
     return normal(key, shape, dtype, std=gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -88,6 +109,10 @@ def kaiming_uniform(key, shape, dtype=fnp.float32, *, a: float = 0.0, mode: str 
                     nonlinearity: str = "leaky_relu"):
     """He uniform: ``U(-b, b)``, ``b = gain * sqrt(3 / fan)`` with ``gain = calculate_gain(nonlinearity, a)``.
     PyTorch's default Linear/Conv init is ``kaiming_uniform(a=sqrt(5))`` (bound ``1/sqrt(fan_in)``)."""
+    compute_fans(shape)  # the rank check, even for an empty weight
+    empty = _zero_element("kaiming_uniform", shape, dtype)
+    if empty is not None:
+        return empty
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(shape, mode))
     return uniform(key, shape, dtype, minval=-bound, maxval=bound)
@@ -96,6 +121,10 @@ def kaiming_uniform(key, shape, dtype=fnp.float32, *, a: float = 0.0, mode: str 
 def kaiming_normal(key, shape, dtype=fnp.float32, *, a: float = 0.0, mode: str = "fan_in",
                    nonlinearity: str = "leaky_relu"):
     """He normal: ``N(0, std^2)``, ``std = gain / sqrt(fan)``. ``kaiming_normal(key, s, nonlinearity="relu")``"""
+    compute_fans(shape)  # the rank check, even for an empty weight
+    empty = _zero_element("kaiming_normal", shape, dtype)
+    if empty is not None:
+        return empty
     gain = calculate_gain(nonlinearity, a)
     return normal(key, shape, dtype, std=gain / math.sqrt(_fan(shape, mode)))
 
@@ -107,6 +136,9 @@ def orthogonal(key, shape, dtype=fnp.float32, *, gain: float = 1.0):
     shape = tuple(shape)
     if len(shape) < 2:
         raise InvalidArgumentError(f"orthogonal: needs a shape of rank >= 2, got {shape}")
+    empty = _zero_element("orthogonal", shape, dtype)
+    if empty is not None:
+        return empty
     rows, cols = shape[0], math.prod(shape[1:])
     flat = np.asarray(random.normal(key, (max(rows, cols), min(rows, cols)), fnp.float64)
                       .to_numpy(), np.float64)
