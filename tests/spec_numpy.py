@@ -16,7 +16,7 @@ How a case is checked (``tests/test_numpy_spec.py``):
   correctly-rounded value;
 * where fnx deliberately differs from numpy the reference is a small lambda implementing fnx's
   documented semantics (signbit/copysign cannot see the sign of a NaN, take/take_along_axis
-  clamp, argsort/sort ``descending=``, average with zero weights, ...).
+  "fill" / "clip" modes as jax.numpy, argsort/sort ``descending=``, average with zero weights, ...).
 
 The strategies draw every accepted dtype (the tests parametrize over it), 0-d and empty arrays,
 broadcasting operands (``mutually_broadcastable_shapes``), Python scalars (weak) and weak Arrays,
@@ -557,16 +557,20 @@ def _fill_default(dt):
 
 
 def ref_take(a, indices, axis=None, mode=None):
-    """fnx's default mode is "clip" (numpy: "raise"); "fill": negatives in [-n, 0) wrap once,
-    other out-of-range positions give NaN / the dtype's extreme."""
-    mode = mode or "clip"
-    n = a.size if axis is None else a.shape[axis]
-    if n == 0 and indices.size:
+    """numpy's take for mode None / "raise" / "clip" / "wrap"; "fill" is jax.numpy's: negatives
+    in [-n, 0) wrap once, other out-of-range positions give NaN / the dtype's extreme."""
+    flat = a.ravel() if axis is None else a
+    ax = 0 if axis is None else axis % a.ndim
+    n = flat.shape[ax]
+    out_shape = flat.shape[:ax] + indices.shape + flat.shape[ax + 1:]
+    if math.prod(out_shape) == 0:  # nothing to read: no index is checked (numpy)
+        return np.zeros(out_shape, a.dtype)
+    if n == 0:
         raise IndexError("cannot do a non-empty take from an empty axis")
     if mode == "wrap":  # (numpy's wrap loop adds n until >= 0: hours for int64 extremes)
         return np.take(a, np.mod(indices.astype(np.int64), max(n, 1)), axis=axis)
-    if mode == "clip":
-        return np.take(a, indices.astype(np.int64), axis=axis, mode="clip")
+    if mode != "fill":
+        return np.take(a, indices.astype(np.int64), axis=axis, mode=mode or "raise")
     if axis is None:
         a, axis = a.ravel(), 0
     n = a.shape[axis]
@@ -580,21 +584,23 @@ def ref_take(a, indices, axis=None, mode=None):
 
 
 def ref_take_along_axis(a, indices, axis, mode=None):
-    """fnx: negatives wrap once, then "clip" clamps (numpy raises) / "fill" fills."""
-    mode = mode or "clip"
+    """numpy's take_along_axis for mode None / "raise" (negatives wrap, out of range raises);
+    jax.numpy's "clip" (negatives wrap once, then clamp) and "fill" (fill values)."""
     if axis is None:
         a, indices, axis = a.ravel(), indices.ravel(), 0
     n = a.shape[axis]
-    if n == 0 and indices.shape[axis]:
-        # numpy returns an empty array when the broadcast result is empty; fnx raises
-        # IndexError -- a known bug, see test_take_along_axis_empty_result (xfail strict)
-        raise IndexError("take_along_axis from an empty axis")
     idx = indices.astype(np.int64)
+    if mode in (None, "raise"):
+        return np.take_along_axis(a, idx, axis)
     idx = np.where(idx < 0, idx + n, idx)
     if mode == "clip":
-        return np.take_along_axis(a, np.clip(idx, 0, n - 1), axis)
+        return np.take_along_axis(a, np.clip(idx, 0, max(n - 1, 0)), axis)
     ok = (idx >= 0) & (idx < n)
-    out = np.take_along_axis(a, np.where(ok, idx, 0), axis)
+    if n == 0:  # every position is out of range: all fill values
+        shape = np.broadcast_shapes(a.shape[:axis] + (1,) + a.shape[axis + 1:], idx.shape)
+        return np.full(shape, _fill_default(a.dtype), a.dtype)
+    else:
+        out = np.take_along_axis(a, np.where(ok, idx, 0), axis)
     return np.where(ok, out, np.array(_fill_default(a.dtype), a.dtype))
 
 
@@ -774,7 +780,7 @@ def take_cases(dtype, sc):
             if sc != "scalar" else ()
         idx = draw(fnx_arrays(idt, ishape, elements_st=_index_elements(idt, n)))
         kw = {"axis": axis}
-        mode = draw(st.sampled_from([None, "clip", "wrap", "fill"]))
+        mode = draw(st.sampled_from([None, "raise", "clip", "wrap", "fill"]))
         if mode is not None:
             kw["mode"] = mode
         return NumpyCase((x, idx), kw)
@@ -796,7 +802,7 @@ def take_along_axis_cases(dtype, sc):
         idt = np.dtype(draw(st.sampled_from(INTEGER)))
         idx = draw(fnx_arrays(idt, ishape, elements_st=_index_elements(idt, n)))
         kw = {"axis": axis}
-        mode = draw(st.sampled_from([None, "clip", "fill"]))
+        mode = draw(st.sampled_from([None, "raise", "clip", "fill"]))
         if mode is not None:
             kw["mode"] = mode
         return NumpyCase((x, idx), kw)
