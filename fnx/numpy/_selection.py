@@ -26,8 +26,8 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
 from ..errors import ConcretizationTypeError, FnxIndexError
-from ._util import (asarray_arg, canonical_axis, full_scalar, static_int, to_dtype,
-                    broadcast_shapes_named, broadcast_to_shape)
+from ._util import (asarray_arg, canonical_axis, fill_scalar, full_scalar, static_int,
+                    to_dtype, broadcast_shapes_named, broadcast_to_shape)
 from ._manipulation import ravel
 
 _INDEX_MODES = (None, "raise", "clip", "wrap", "fill", "promise_in_bounds")
@@ -101,28 +101,6 @@ def _normalise(idx, n, mode, wrap_negatives_before_clip=False):
     return wrapped, None
 
 
-def _fill_default(dt):
-    if dt.kind == "f":
-        return np.nan
-    if dt.kind == "b":
-        return True
-    if dt.kind == "u":
-        return np.iinfo(dt).max
-    return np.iinfo(dt).min
-
-
-def _fill_scalar(name, fill_value, dt):
-    """``fill_value`` (None: jax.numpy's default for ``dt``) as a Python/numpy scalar."""
-    if fill_value is None:
-        return _fill_default(dt)
-    if isinstance(fill_value, Tracer):
-        fill_value._concretization_error(f"{name}: fill_value")
-    if np.ndim(fill_value) != 0:
-        raise ValueError(f"{name}: fill_value must be a scalar, got shape "
-                         f"{np.shape(fill_value)}")
-    return fill_value.item() if isinstance(fill_value, (ArrayBase, np.ndarray)) else fill_value
-
-
 def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
          indices_are_sorted=False, fill_value=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (flat when axis is None).
@@ -153,7 +131,7 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     perm = (ax,) + tuple(i for i in range(a.ndim) if i != ax)
     res = lax.gather(lax.transpose(a, perm), gidx)
     if ok is not None:
-        fv = _fill_scalar("take", fill_value, a.dtype)
+        fv = fill_scalar("take", fill_value, a.dtype)
         mask = lax.broadcast_in_dim(ok, res.shape, tuple(range(idx.ndim)))
         res = lax.select(mask, res, full_scalar(fv, a.dtype, res.shape))
     # result layout: a.shape[:ax] + idx.shape + a.shape[ax+1:]
@@ -194,7 +172,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
             raise FnxIndexError(f"take_along_axis: cannot take indices of shape "
                                 f"{tuple(idx.shape)} from the empty axis {axis} of an array "
                                 f"of shape {tuple(a.shape)}")
-        fv = _fill_scalar("take_along_axis", fill_value, a.dtype)
+        fv = fill_scalar("take_along_axis", fill_value, a.dtype)
         return lax.transpose(full_scalar(fv, a.dtype, out_shape), tuple(inv))
     gidx, ok = _normalise(idx, n, mode, wrap_negatives_before_clip=True)
     a_m = lax.transpose(a, tuple(others) + (ax,))
@@ -204,7 +182,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     res = lax.gather(a_m, i_m, batch_dims=nb)
     if ok is not None:
         okm = broadcast_to_shape(lax.transpose(ok, tuple(others) + (ax,)), res.shape)
-        fv = _fill_scalar("take_along_axis", fill_value, a.dtype)
+        fv = fill_scalar("take_along_axis", fill_value, a.dtype)
         res = lax.select(okm, res, full_scalar(fv, a.dtype, res.shape))
     return lax.transpose(res, tuple(inv))
 

@@ -240,3 +240,27 @@ def keep_dims(x, axes, ndim: int):
     for a in sorted(axes):
         shape.insert(a, 1)
     return lax.reshape(x, tuple(shape))
+
+
+def default_fill_value(dtype):
+    """jax.numpy's value for out-of-range reads in "fill" mode: NaN for floats, the most
+    negative value of signed ints, the largest of unsigned ints, True for bool."""
+    if dtype.kind == "f":
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    if dtype.kind == "u":
+        return np.iinfo(dtype).max
+    return np.iinfo(dtype).min
+
+
+def fill_scalar(name: str, fill_value, dtype):
+    """``fill_value`` (None: ``default_fill_value(dtype)``) as a static scalar."""
+    if fill_value is None:
+        return default_fill_value(dtype)
+    if isinstance(fill_value, Tracer):
+        fill_value._concretization_error(f"{name}: fill_value")
+    if np.ndim(fill_value) != 0:
+        raise ValueError(f"{name}: fill_value must be a scalar, got shape "
+                         f"{np.shape(fill_value)}")
+    return fill_value.item() if isinstance(fill_value, (ArrayBase, np.ndarray)) else fill_value
