@@ -872,3 +872,39 @@ def test_take_along_axis_from_an_empty_axis():
         fnp.take_along_axis(fnp.asarray(a), fnp.asarray(idx), 1, mode="clip")
     got = fnp.take_along_axis(fnp.asarray(a), fnp.asarray(idx), 1, mode="fill")
     check(got, np.full((2, 1), np.nan, np.float32))
+
+
+def test_quantile_rejects_q_outside_its_range():
+    x = np.arange(4.0, dtype=np.float32)
+    fx = fnp.asarray(x)
+    for q in (1.5, -0.25, [0.5, 2.0], np.nan):
+        with pytest.raises(ValueError, match=r"Quantiles must be in the range \[0, 1\]"):
+            np.quantile(x, q)
+        with pytest.raises(ValueError, match=r"quantile: Quantiles must be in the range "
+                                             r"\[0, 1\]"):
+            fnp.quantile(fx, q)
+        with pytest.raises(ValueError, match=r"quantile: Quantiles must"):
+            fnp.quantile(fx, fnp.asarray(np.asarray(q, np.float64)))
+    for q in (100.5, -1, [50, 150]):
+        with pytest.raises(ValueError, match=r"Percentiles must be in the range \[0, 100\]"):
+            np.percentile(x, q)
+        with pytest.raises(ValueError, match=r"percentile: Percentiles must be in the range "
+                                             r"\[0, 100\]"):
+            fnp.percentile(fx, q)
+    check(fnp.percentile(fx, [0, 100]), np.percentile(x, [0, 100]).astype(np.float32))
+    # a traced q has no values to check (jax.numpy): the index clamps
+    check(fnx.jit(lambda q: fnp.quantile(fx, q))(fnp.asarray(1.5)), np.float32(3.0))
+
+
+def test_quantile_exact_hits_and_infinite_neighbours():
+    # numpy's lerp computes inf - inf (NaN) next to an infinity; equal neighbours (an exact
+    # hit included) give their value, one infinite neighbour its infinity
+    cases = [([np.inf], 0.5, np.inf), ([-np.inf, -np.inf, 0.0], 0.25, -np.inf),
+             ([-np.inf, -np.inf, 0.0], 0.5, -np.inf), ([1.0, np.inf], 0.5, np.inf),
+             ([1.0, np.inf], 0.9, np.inf), ([-np.inf, 1.0], 0.1, -np.inf),
+             ([-np.inf, np.inf], 0.5, np.nan), ([0.0, 1.0, np.inf], 0.5, 1.0)]
+    for v, q, want in cases:
+        got = float(fnp.quantile(fnp.asarray(np.array(v, np.float32)), q))
+        np.testing.assert_equal(got, want, err_msg=f"quantile({v}, {q})")
+    got = fnp.quantile(fnp.asarray(np.array([1.0, np.inf], np.float32)), 0.5, method="midpoint")
+    assert float(got) == np.inf
