@@ -908,3 +908,42 @@ def test_quantile_exact_hits_and_infinite_neighbours():
         np.testing.assert_equal(got, want, err_msg=f"quantile({v}, {q})")
     got = fnp.quantile(fnp.asarray(np.array([1.0, np.inf], np.float32)), 0.5, method="midpoint")
     assert float(got) == np.inf
+
+
+def test_axis_arguments_out_of_range_raise_instead_of_wrapping():
+    # tensordot / vecdot took the axis modulo the rank: axis 5 of a 2-d array became axis 1
+    a = fnp.ones((2, 2))
+    for call, name, axis in ((lambda: fnp.tensordot(a, a, axes=([5], [0])), "tensordot", 5),
+                             (lambda: fnp.tensordot(a, a, axes=([0], [-3])), "tensordot", -3),
+                             (lambda: fnp.tensordot(a, a, axes=(2, 0)), "tensordot", 2),
+                             (lambda: fnp.vecdot(a, a, axis=5), "vecdot", 5)):
+        for kind in (ValueError, IndexError, fnx.errors.AxisError):
+            with pytest.raises(kind, match=rf"{name}: axis {axis} is out of bounds for array "
+                                           r"of dimension 2"):
+                call()
+    x = RNG.standard_normal((2, 3)).astype(np.float32)
+    check(fnp.tensordot(fnp.asarray(x), fnp.asarray(x), axes=([-1], [np.int64(1)])),
+          np.tensordot(x, x, axes=([-1], [1])))
+    from fnx import nn
+    with pytest.raises(fnx.errors.AxisError, match="Flatten: axis 5"):
+        nn.Flatten(start_dim=5)(fnp.ones((2, 3)))
+
+
+def test_column_stack_of_0d_and_1d_entries():
+    # a 0-d entry (e.g. iterating over a 1-d array) raised IndexError
+    x = np.arange(3, dtype=np.int32)
+    check(fnp.column_stack([fnp.asarray(x)]), np.column_stack([x]))
+    check(fnp.column_stack(fnp.asarray(x)), np.column_stack(x))
+    check(fnp.column_stack([fnp.asarray(np.float32(2.0)), fnp.asarray(np.float32(3.0))]),
+          np.column_stack([np.float32(2.0), np.float32(3.0)]))
+
+
+@pytest.mark.parametrize("k", [2 ** 31, -2 ** 31 - 5, 2 ** 40, 4, -4, 3, -3])
+def test_eye_and_tri_far_diagonals(k):
+    # k beyond int32 raised OverflowError; |k| >= N or M selects nothing (numpy)
+    check(fnp.eye(3, k=k), np.eye(3, k=k, dtype=np.float32))
+    check(fnp.eye(2, 4, k=k), np.eye(2, 4, k=k, dtype=np.float32))
+    check(fnp.tri(3, 2, k=k), np.tri(3, 2, k=k, dtype=np.float32))
+    y = np.ones((3, 4), np.float32)
+    check(fnp.tril(fnp.asarray(y), k=k), np.tril(y, k=k))
+    check(fnp.triu(fnp.asarray(y), k=k), np.triu(y, k=k))

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer, asarray_concrete
-from ..errors import DTypeError, FnxIndexError, ShapeError
+from ..errors import AxisError, DTypeError, FnxIndexError, ShapeError
 
 _PY_SCALARS = (bool, int, float)
 _SUPPORTED = frozenset(dtypes.SUPPORTED)
@@ -178,8 +178,8 @@ def canonical_axis(name: str, axis, ndim: int) -> int:
     except TypeError:
         raise TypeError(f"{name}: axis must be an integer, got {axis!r}") from None
     if not -ndim <= a < ndim:
-        raise FnxIndexError(f"{name}: axis {a} is out of bounds for array of dimension {ndim}")
-    return a % ndim
+        raise AxisError(f"{name}: axis {a} is out of bounds for array of dimension {ndim}")
+    return a + ndim if a < 0 else a
 
 
 def canonical_axes(name: str, axis, ndim: int) -> tuple:
