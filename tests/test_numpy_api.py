@@ -828,7 +828,8 @@ def test_take_default_mode_follows_numpy():
             fnp.take(fx.reshape(1, 5), [-6], axis=1, mode=mode)
     check(fnp.take(fx, [-7, 9], mode="clip"), np.take(x, [-7, 9], mode="clip"))
     check(fnp.take(fx, [-7, 9], mode="wrap"), np.take(x, [-7, 9], mode="wrap"))
-    check(fnp.take(fx, [-1, 9, -6], mode="fill", fill_value=-2.0), np.array([4.0, -2, -2], np.float32))
+    check(fnp.take(fx, [-1, 9, -6], mode="fill", fill_value=-2.0),
+          np.array([4.0, -2, -2], np.float32))
     with pytest.raises(ValueError, match="take: mode"):
         fnp.take(fx, [0], mode="bogus")
     # numpy checks nothing when the result is empty

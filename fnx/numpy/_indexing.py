@@ -19,7 +19,10 @@ Lowering:
 Out-of-bounds rule (JAX's): negative indices wrap once, numpy-style (``i < 0 -> i + n``); then a
 *gather clamps* each index into ``[0, n-1]`` per dimension, while a *scatter drops* updates whose
 index is outside ``[0, n)``.  Static Python ints out of range in ``x[i]`` raise IndexError (as
-numpy); traced ints are clamped (``lax.dynamic_slice``).
+numpy); traced ints are clamped (``lax.dynamic_slice``).  ``x.at[idx]`` takes jax's ``mode``:
+"clip" clamps every index (gathers and scatters), "fill" / "drop" make a gather return
+``fill_value`` at out-of-range positions (and a scatter drop them, its default anyway); an
+integer index into an axis of size 0 raises IndexError whatever the mode.
 """
 from __future__ import annotations
 

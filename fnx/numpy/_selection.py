@@ -92,7 +92,8 @@ def _normalise(idx, n, mode, wrap_negatives_before_clip=False):
         from ._ufuncs import remainder
         return remainder(idx, nn) if n else idx, None
     if mode == "clip" and not wrap_negatives_before_clip:
-        return lax.clamp(full_scalar(0, idx.dtype), idx, full_scalar(max(n - 1, 0), idx.dtype)), None
+        top = full_scalar(max(n - 1, 0), idx.dtype)
+        return lax.clamp(full_scalar(0, idx.dtype), idx, top), None
     # fill / promise_in_bounds / take_along_axis's clip: wrap negatives once
     wrapped = lax.select(lax.lt(idx, zero), lax.add(idx, nn), idx)
     if mode == "fill":
