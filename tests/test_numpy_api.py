@@ -844,6 +844,12 @@ def test_take_default_mode_under_tracing_fills_as_jax():
     check(got, np.array([[1.0], [np.nan]], np.float32))
     with pytest.raises(fnx.errors.ConcretizationTypeError, match="mode='raise'"):
         fnx.jit(lambda x, i: fnp.take(x, i, mode="raise"))(fx, fnp.asarray([0]))
+    # the fill keeps a weak operand's result weak, as the eager (checked) gather does
+    weak = fnx.core.Array(np.arange(3, dtype=np.float32), True)
+    assert fnp.take(weak, fnp.asarray([0, 2])).weak_type
+    assert fnx.jit(lambda i: fnp.take(weak, i))(fnp.asarray([0, 5])).weak_type
+    assert fnx.jit(lambda i: fnp.take_along_axis(weak, i, 0))(fnp.asarray([0, 5])).weak_type
+    assert weak.at[fnp.asarray([0, 5])].get(mode="fill").weak_type
 
 
 def test_take_along_axis_negative_and_out_of_range_indices():

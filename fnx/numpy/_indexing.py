@@ -35,7 +35,7 @@ from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
 from ..errors import ConcretizationTypeError, FnxIndexError
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, fill_scalar,
-                    full_scalar, host_to_array, to_dtype)
+                    full_like_weak, full_scalar, host_to_array, to_dtype)
 
 _INT32_MAX = 2 ** 31 - 1
 
@@ -328,8 +328,7 @@ def getitem(x, idx, mode=None, fill_value=None):
         if not fill:
             raise FnxIndexError(f"index is out of bounds: cannot take a non-empty selection "
                                 f"from an empty axis (shape {tuple(x.shape)})")
-        res = full_scalar(fill_scalar("at.get", fill_value, x.dtype), x.dtype,
-                          bshape + rest_shape)
+        res = full_like_weak(x, fill_scalar("at.get", fill_value, x.dtype), bshape + rest_shape)
     else:
         if mode in (None, "promise_in_bounds"):
             for i, n in zip(idx_arrays, adv_sizes):
@@ -341,7 +340,7 @@ def getitem(x, idx, mode=None, fill_value=None):
             if valid is not None:
                 valid = lax.broadcast_in_dim(valid, res.shape, tuple(range(len(bshape))))
                 fv = fill_scalar("at.get", fill_value, x.dtype)
-                res = lax.select(valid, res, full_scalar(fv, x.dtype, res.shape))
+                res = lax.select(valid, res, full_like_weak(res, fv))
     nb = len(bshape)
     if adjacent:
         p = sum(1 for k in rest_pos if k < adv_pos[0])

@@ -26,8 +26,8 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
 from ..errors import ConcretizationTypeError, FnxIndexError
-from ._util import (asarray_arg, canonical_axis, fill_scalar, full_scalar, static_int,
-                    to_dtype, broadcast_shapes_named, broadcast_to_shape)
+from ._util import (asarray_arg, canonical_axis, fill_scalar, full_like_weak, full_scalar,
+                    static_int, to_dtype, broadcast_shapes_named, broadcast_to_shape)
 from ._manipulation import ravel
 
 _INDEX_MODES = (None, "raise", "clip", "wrap", "fill", "promise_in_bounds")
@@ -123,7 +123,7 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     n = a.shape[ax]
     out_shape = tuple(a.shape[:ax]) + tuple(idx.shape) + tuple(a.shape[ax + 1:])
     if math.prod(out_shape) == 0:   # nothing to read, so no index is checked (numpy)
-        return full_scalar(0, a.dtype, out_shape)
+        return full_like_weak(a, 0, out_shape)
     if n == 0:
         raise FnxIndexError(f"take: cannot do a non-empty take (indices of shape "
                             f"{tuple(idx.shape)}) from the empty axis {axis}")
@@ -134,7 +134,7 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     if ok is not None:
         fv = fill_scalar("take", fill_value, a.dtype)
         mask = lax.broadcast_in_dim(ok, res.shape, tuple(range(idx.ndim)))
-        res = lax.select(mask, res, full_scalar(fv, a.dtype, res.shape))
+        res = lax.select(mask, res, full_like_weak(res, fv))
     # result layout: a.shape[:ax] + idx.shape + a.shape[ax+1:]
     k = idx.ndim
     rest_before = list(range(k, k + ax))
@@ -166,7 +166,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     inv.insert(ax, nb)
     out_shape = bshape + (idx.shape[ax],)
     if math.prod(out_shape) == 0:   # nothing to read (numpy returns the empty array)
-        return lax.transpose(full_scalar(0, a.dtype, out_shape), tuple(inv))
+        return lax.transpose(full_like_weak(a, 0, out_shape), tuple(inv))
     mode = _resolve_mode("take_along_axis", mode, idx, n, axis)
     if n == 0:
         if mode != "fill":
@@ -174,7 +174,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
                                 f"{tuple(idx.shape)} from the empty axis {axis} of an array "
                                 f"of shape {tuple(a.shape)}")
         fv = fill_scalar("take_along_axis", fill_value, a.dtype)
-        return lax.transpose(full_scalar(fv, a.dtype, out_shape), tuple(inv))
+        return lax.transpose(full_like_weak(a, fv, out_shape), tuple(inv))
     gidx, ok = _normalise(idx, n, mode, wrap_negatives_before_clip=True)
     a_m = lax.transpose(a, tuple(others) + (ax,))
     i_m = lax.transpose(gidx, tuple(others) + (ax,))
@@ -184,7 +184,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     if ok is not None:
         okm = broadcast_to_shape(lax.transpose(ok, tuple(others) + (ax,)), res.shape)
         fv = fill_scalar("take_along_axis", fill_value, a.dtype)
-        res = lax.select(okm, res, full_scalar(fv, a.dtype, res.shape))
+        res = lax.select(okm, res, full_like_weak(res, fv))
     return lax.transpose(res, tuple(inv))
 
 

@@ -264,3 +264,10 @@ def fill_scalar(name: str, fill_value, dtype):
         raise ValueError(f"{name}: fill_value must be a scalar, got shape "
                          f"{np.shape(fill_value)}")
     return fill_value.item() if isinstance(fill_value, (ArrayBase, np.ndarray)) else fill_value
+
+
+def full_like_weak(x, value, shape=None):
+    """``value`` in ``x``'s dtype and weak type, of ``shape`` (default ``x``'s): the fill of a
+    gather keeps a weak result weak, as the gather does."""
+    scalar = Array(np.array(value, x.dtype), bool(x.weak_type))
+    return lax.broadcast_in_dim(scalar, tuple(x.shape if shape is None else shape), ())
