@@ -387,6 +387,7 @@ def test_at_apply_and_get_reject_unknown_modes_and_follow_mode():
     check(fy.at[1, 7].apply(lambda v: -v, mode="clip"), _set(y, (1, 2), -y[1, 2]))
     check(fy.at[1, fnp.asarray([7, 1])].apply(lambda v: -v, mode="drop"),
           _set(y, (1, 1), -y[1, 1]))
+    check(fy.at[1, 7].apply(lambda v: -v), y)   # dropped by default, as every update
     for call in (lambda: fy.at[0].get(mode="bogus"),
                  lambda: fy.at[0].apply(lambda v: v, mode="bogus")):
         with pytest.raises(ValueError, match="mode must be one of"):

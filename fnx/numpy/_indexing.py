@@ -631,9 +631,9 @@ class _IndexUpdateRef:
     def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with ``x[idx] = func(x[idx])`` (func elementwise)."""
         _check_at_mode("at.apply", mode)
-        # the read must see the same positions the write reaches: clamped for "clip"; an
-        # out-of-range position is dropped by the write, so what the read gives there is moot
-        read_mode = "clip" if mode == "clip" else "fill" if mode in ("fill", "drop") else None
+        # the read must see the same positions the write reaches: clamped for "clip"; any
+        # other mode drops an out-of-range position (jax), so the read's fill there is moot
+        read_mode = "clip" if mode == "clip" else "fill"
         return self.set(func(self.get(mode=read_mode)), mode=mode)
 
 
