@@ -27,6 +27,11 @@ class FnxIndexError(FnxError, IndexError):
     """A static index is out of range."""
 
 
+class AxisError(FnxIndexError, ValueError):
+    """An axis argument is out of range for the array's rank (numpy's AxisError is also both an
+    IndexError and a ValueError)."""
+
+
 class ConcretizationTypeError(FnxError, TypeError):
     """A traced (abstract) value was used where a concrete Python value is needed."""
 

@@ -16,7 +16,8 @@ How a case is checked (``tests/test_numpy_spec.py``):
   correctly-rounded value;
 * where fnx deliberately differs from numpy the reference is a small lambda implementing fnx's
   documented semantics (signbit/copysign cannot see the sign of a NaN, take/take_along_axis
-  clamp, argsort/sort ``descending=``, average with zero weights, ...).
+  "fill" / "clip" modes as jax.numpy, quantile next to infinities, argsort/sort
+  ``descending=``, average with zero weights, ...).
 
 The strategies draw every accepted dtype (the tests parametrize over it), 0-d and empty arrays,
 broadcasting operands (``mutually_broadcastable_shapes``), Python scalars (weak) and weak Arrays,
@@ -557,16 +558,20 @@ def _fill_default(dt):
 
 
 def ref_take(a, indices, axis=None, mode=None):
-    """fnx's default mode is "clip" (numpy: "raise"); "fill": negatives in [-n, 0) wrap once,
-    other out-of-range positions give NaN / the dtype's extreme."""
-    mode = mode or "clip"
-    n = a.size if axis is None else a.shape[axis]
-    if n == 0 and indices.size:
+    """numpy's take for mode None / "raise" / "clip" / "wrap"; "fill" is jax.numpy's: negatives
+    in [-n, 0) wrap once, other out-of-range positions give NaN / the dtype's extreme."""
+    flat = a.ravel() if axis is None else a
+    ax = 0 if axis is None else axis % a.ndim
+    n = flat.shape[ax]
+    out_shape = flat.shape[:ax] + indices.shape + flat.shape[ax + 1:]
+    if math.prod(out_shape) == 0:  # nothing to read: no index is checked (numpy)
+        return np.zeros(out_shape, a.dtype)
+    if n == 0:
         raise IndexError("cannot do a non-empty take from an empty axis")
     if mode == "wrap":  # (numpy's wrap loop adds n until >= 0: hours for int64 extremes)
         return np.take(a, np.mod(indices.astype(np.int64), max(n, 1)), axis=axis)
-    if mode == "clip":
-        return np.take(a, indices.astype(np.int64), axis=axis, mode="clip")
+    if mode != "fill":
+        return np.take(a, indices.astype(np.int64), axis=axis, mode=mode or "raise")
     if axis is None:
         a, axis = a.ravel(), 0
     n = a.shape[axis]
@@ -580,21 +585,23 @@ def ref_take(a, indices, axis=None, mode=None):
 
 
 def ref_take_along_axis(a, indices, axis, mode=None):
-    """fnx: negatives wrap once, then "clip" clamps (numpy raises) / "fill" fills."""
-    mode = mode or "clip"
+    """numpy's take_along_axis for mode None / "raise" (negatives wrap, out of range raises);
+    jax.numpy's "clip" (negatives wrap once, then clamp) and "fill" (fill values)."""
     if axis is None:
         a, indices, axis = a.ravel(), indices.ravel(), 0
     n = a.shape[axis]
-    if n == 0 and indices.shape[axis]:
-        # numpy returns an empty array when the broadcast result is empty; fnx raises
-        # IndexError -- a known bug, see test_take_along_axis_empty_result (xfail strict)
-        raise IndexError("take_along_axis from an empty axis")
     idx = indices.astype(np.int64)
+    if mode in (None, "raise"):
+        return np.take_along_axis(a, idx, axis)
     idx = np.where(idx < 0, idx + n, idx)
     if mode == "clip":
-        return np.take_along_axis(a, np.clip(idx, 0, n - 1), axis)
+        return np.take_along_axis(a, np.clip(idx, 0, max(n - 1, 0)), axis)
     ok = (idx >= 0) & (idx < n)
-    out = np.take_along_axis(a, np.where(ok, idx, 0), axis)
+    if n == 0:  # every position is out of range: all fill values
+        shape = np.broadcast_shapes(a.shape[:axis] + (1,) + a.shape[axis + 1:], idx.shape)
+        return np.full(shape, _fill_default(a.dtype), a.dtype)
+    else:
+        out = np.take_along_axis(a, np.where(ok, idx, 0), axis)
     return np.where(ok, out, np.array(_fill_default(a.dtype), a.dtype))
 
 
@@ -602,6 +609,8 @@ def _no_axes_quantile(f):
     """numpy's quantile/median fail on axis=() for empty arrays (an internal reshape error):
     reduce over a new size-1 axis instead -- the same values and shape."""
     def ref(a, *args, axis=None, keepdims=False, **kw):
+        if args:   # numpy's own check of q (the shortcuts below would skip it)
+            f(np.zeros(1), *args)
         axes = _norm_axes(axis, a.ndim)
         if a.size == 0 and math.prod(a.shape[i] for i in axes) > 0:
             # numpy fails to reshape an empty result: build it (q's shape + the kept axes)
@@ -615,15 +624,44 @@ def _no_axes_quantile(f):
     return ref
 
 
+def _reduced_shape(a, axis, keepdims):
+    axes = _norm_axes(axis, a.ndim)
+    return tuple(1 if i in axes else d for i, d in enumerate(a.shape)) if keepdims \
+        else tuple(d for i, d in enumerate(a.shape) if i not in axes)
+
+
 def ref_median(a, axis=None, keepdims=False):
-    """numpy's quantile(a, 0.5), which is what fnx computes.  Two known bugs against
-    np.median are kept visible by xfail(strict) tests in test_numpy_spec.py and worked around
-    here so the row stays green: an empty reduction gives NaN in numpy but raises ValueError
-    in fnx (test_median_of_empty_is_nan); an infinite middle value gives inf in np.median but
-    NaN in fnx, whose interpolation computes inf - inf (test_median_of_infinite_middle)."""
+    """np.median: NaN for an empty reduction (built here: numpy fails to reshape some empty
+    multi-axis results); the mean of the middle pair is taken as numpy's lerp (np.quantile at
+    0.5): ``(a + b) / 2`` overflows to inf for large finite a, b where the lerp does not, and
+    the lerp gives NaN (inf - inf) where np.median's mean gives the infinite middle value."""
     if axis != () and math.prod(a.shape[i] for i in _norm_axes(axis, a.ndim)) == 0:
-        raise ValueError("median of an empty reduction (fnx raises; numpy gives nan)")
-    return _no_axes_quantile(np.quantile)(a, 0.5, axis=axis, keepdims=keepdims)
+        return np.full(_reduced_shape(a, axis, keepdims), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # inf - inf
+        med = np.asarray(_no_axes_quantile(np.median)(a, axis=axis, keepdims=keepdims))
+        lerp = np.asarray(_no_axes_quantile(np.quantile)(a, 0.5, axis=axis,
+                                                         keepdims=keepdims))
+    return np.where(np.isnan(lerp) & ~np.isnan(med), med, lerp)
+
+
+def _quantile_at_infinities(f):
+    """np.quantile / np.percentile as fnx documents them: numpy's lerp gives NaN (inf - inf)
+    next to an infinite value; fnx gives the value itself when both neighbours are equal (an
+    exact hit included) and the infinity when one neighbour is infinite (the limit of the
+    interpolation; -inf and inf give NaN)."""
+    def ref(a, *args, method="linear", **kw):
+        r = np.asarray(f(a, *args, method=method, **kw))
+        if method not in ("linear", "midpoint") or r.size == 0:
+            return r
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo = np.asarray(f(a, *args, method="lower", **kw))
+            hi = np.asarray(f(a, *args, method="higher", **kw))
+            limit = np.where(lo == hi, lo, lo + hi)
+        fix = np.isnan(r) & ~np.isnan(lo) & ~np.isnan(hi) & (np.isinf(lo) | np.isinf(hi))
+        return np.where(fix, limit, r)
+    return ref
 
 
 def ref_trace(a, offset=0, axis1=0, axis2=1):
@@ -774,7 +812,7 @@ def take_cases(dtype, sc):
             if sc != "scalar" else ()
         idx = draw(fnx_arrays(idt, ishape, elements_st=_index_elements(idt, n)))
         kw = {"axis": axis}
-        mode = draw(st.sampled_from([None, "clip", "wrap", "fill"]))
+        mode = draw(st.sampled_from([None, "raise", "clip", "wrap", "fill"]))
         if mode is not None:
             kw["mode"] = mode
         return NumpyCase((x, idx), kw)
@@ -796,7 +834,7 @@ def take_along_axis_cases(dtype, sc):
         idt = np.dtype(draw(st.sampled_from(INTEGER)))
         idx = draw(fnx_arrays(idt, ishape, elements_st=_index_elements(idt, n)))
         kw = {"axis": axis}
-        mode = draw(st.sampled_from([None, "clip", "fill"]))
+        mode = draw(st.sampled_from([None, "raise", "clip", "fill"]))
         if mode is not None:
             kw["mode"] = mode
         return NumpyCase((x, idx), kw)
@@ -900,6 +938,8 @@ def quantile_cases(scale=1.0):
         def case(draw):
             x = draw(fnx_arrays(dtype, draw_shape(draw, sc), "general", "small"))
             qs = st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0, 1 / 3]) | st.floats(0, 1)
+            if draw(st.integers(0, 9)) == 0:   # out of range: numpy raises ValueError
+                qs = st.sampled_from([-0.25, 1.5, math.nan])
             c = draw(st.sampled_from(["float", "0d", "1d"]))
             if c == "float":
                 # Python-float q: float32-representable values only -- fnx rounds a Python
@@ -1142,11 +1182,11 @@ REDUCTION_ROWS = [
                compute=c_first_float),
     _reduction("count_nonzero", np.count_nonzero, ALL, False, result=r_fixed(I32)),
     _reduction("median", ref_median, ALL, True, tol_ulps(4, 4), int_kind="small", **_MEAN),
-    _row("quantile", _no_axes_quantile(np.quantile), quantile_cases(), ALL, True, tol_ulps(4, 4),
-         compute=c_first_float, group="reduction"),
-    _row("percentile", _no_axes_quantile(np.percentile), quantile_cases(100.0), ALL, True,
-         tol_ulps(16, 16),
-         compute=c_first_float, group="reduction"),
+    _row("quantile", _quantile_at_infinities(_no_axes_quantile(np.quantile)), quantile_cases(),
+         ALL, True, tol_ulps(4, 4), compute=c_first_float, group="reduction"),
+    _row("percentile", _quantile_at_infinities(_no_axes_quantile(np.percentile)),
+         quantile_cases(100.0), ALL, True, tol_ulps(16, 16), compute=c_first_float,
+         group="reduction"),
     _row("average", ref_average, average_cases, ALL, True, tol_ulps(4, 4),
          compute=c_average, result=r_average, call=_average_call, group="reduction"),
 ]

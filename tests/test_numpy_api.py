@@ -576,7 +576,8 @@ def test_take_and_take_along_axis():
     check(fnp.take(fx, fnp.asarray(idx), axis=1), np.take(x, idx, axis=1))
     check(fnp.take(fx, 2, axis=0), np.take(x, 2, axis=0))
     oob = np.array([-7, -1, 0, 6, 9])
-    check(fnp.take(fx, fnp.asarray(oob), axis=1), np.take(x, oob, axis=1, mode="clip"))
+    check(fnp.take(fx, fnp.asarray(oob), axis=1, mode="clip"),
+          np.take(x, oob, axis=1, mode="clip"))
     check(fnp.take(fx, fnp.asarray(oob), axis=1, mode="wrap"),
           np.take(x, oob, axis=1, mode="wrap"))
     fill = fnp.take(fx, fnp.asarray(oob), axis=1, mode="fill")
@@ -792,3 +793,164 @@ def test_traced_function_matches_eager():
     jaxpr = make_jaxpr(f)(fnp.asarray(x))
     out = eval_jaxpr(jaxpr.jaxpr, list(jaxpr.consts) + [fnp.asarray(x)])[0]
     check(out, np.asarray(f(fnp.asarray(x))), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 16: take / take_along_axis index modes, quantile / median, axis checks, column_stack, eye
+# ---------------------------------------------------------------------------------------------
+
+def test_take_uint32_index_beyond_int32_is_out_of_range():
+    # 2**32 - 1 became -1 (the last element) when uint32 indices were narrowed to int32
+    x = fnp.asarray(np.array([5, -127], np.int8))
+    big = fnp.asarray(np.array([0, 2 ** 32 - 1], np.uint32))
+    np.testing.assert_array_equal(np.asarray(fnp.take(x, big, mode="fill")), [5, -128])
+    np.testing.assert_array_equal(np.asarray(fnp.take(x, big, mode="clip")), [5, -127])
+    np.testing.assert_array_equal(np.asarray(fnp.take(x, big, mode="wrap")),
+                                  np.take(np.asarray(x), np.array([0, 2 ** 32 - 1]) % 2))
+    y = fnp.asarray(np.array([[1.0, 2.0]], np.float32))
+    got = fnp.take_along_axis(y, fnp.asarray(np.array([[2 ** 32 - 1, 1]], np.uint32)), 1,
+                              mode="fill")
+    np.testing.assert_array_equal(np.asarray(got), [[np.nan, 2.0]])
+    with pytest.raises(IndexError, match="4294967295"):
+        fnp.take(x, big)
+
+
+def test_take_default_mode_follows_numpy():
+    x = np.arange(5.0, dtype=np.float32)
+    fx = fnp.asarray(x)
+    check(fnp.take(fx, [0, 1, -1]), np.take(x, [0, 1, -1]))
+    check(fnp.take(fx, fnp.asarray([-5, 4])), np.take(x, [-5, 4]))
+    for mode in (None, "raise"):
+        with pytest.raises(IndexError, match=r"take: index 5 is out of bounds for axis 0 "
+                                             r"with size 5"):
+            fnp.take(fx, [0, 5], mode=mode)
+        with pytest.raises(IndexError, match=r"index -6 .* size 5"):
+            fnp.take(fx.reshape(1, 5), [-6], axis=1, mode=mode)
+    check(fnp.take(fx, [-7, 9], mode="clip"), np.take(x, [-7, 9], mode="clip"))
+    check(fnp.take(fx, [-7, 9], mode="wrap"), np.take(x, [-7, 9], mode="wrap"))
+    check(fnp.take(fx, [-1, 9, -6], mode="fill", fill_value=-2.0),
+          np.array([4.0, -2, -2], np.float32))
+    with pytest.raises(ValueError, match="take: mode"):
+        fnp.take(fx, [0], mode="bogus")
+    # numpy checks nothing when the result is empty
+    check(fnp.take(fnp.zeros((0, 1)), 7, axis=1), np.take(np.zeros((0, 1), np.float32), 7, axis=1))
+
+
+def test_take_default_mode_under_tracing_fills_as_jax():
+    fx = fnp.arange(5.0)
+    f = fnx.jit(lambda x, i: fnp.take(x, i))
+    check(f(fx, fnp.asarray([0, -1, 5, -6])), np.array([0.0, 4.0, np.nan, np.nan], np.float32))
+    got = fnx.vmap(lambda i: fnp.take(fx, i))(fnp.asarray([[1], [7]]))
+    check(got, np.array([[1.0], [np.nan]], np.float32))
+    with pytest.raises(fnx.errors.ConcretizationTypeError, match="mode='raise'"):
+        fnx.jit(lambda x, i: fnp.take(x, i, mode="raise"))(fx, fnp.asarray([0]))
+    # the fill keeps a weak operand's result weak, as the eager (checked) gather does
+    weak = fnx.core.Array(np.arange(3, dtype=np.float32), True)
+    assert fnp.take(weak, fnp.asarray([0, 2])).weak_type
+    assert fnx.jit(lambda i: fnp.take(weak, i))(fnp.asarray([0, 5])).weak_type
+    assert fnx.jit(lambda i: fnp.take_along_axis(weak, i, 0))(fnp.asarray([0, 5])).weak_type
+    assert weak.at[fnp.asarray([0, 5])].get(mode="fill").weak_type
+
+
+def test_take_along_axis_negative_and_out_of_range_indices():
+    y = RNG.standard_normal((2, 3)).astype(np.float32)
+    fy = fnp.asarray(y)
+    ind = np.array([[0, -1], [-3, 2]])
+    check(fnp.take_along_axis(fy, fnp.asarray(ind), 1), np.take_along_axis(y, ind, 1))
+    with pytest.raises(IndexError, match=r"take_along_axis: index 3 is out of bounds for axis "
+                                         r"1 with size 3"):
+        fnp.take_along_axis(fy, fnp.asarray([[0, 3], [0, 0]]), 1)
+    got = fnx.jit(lambda a, i: fnp.take_along_axis(a, i, 1))(fy, fnp.asarray([[0, 3], [-4, 1]]))
+    check(got, np.array([[y[0, 0], np.nan], [np.nan, y[1, 1]]], np.float32))
+    check(fnp.take_along_axis(fy, fnp.asarray([[5, -1], [-9, 0]]), 1, mode="clip"),
+          np.array([[y[0, 2], y[0, 2]], [y[1, 0], y[1, 0]]], np.float32))
+    with pytest.raises(ValueError, match="take_along_axis: mode"):
+        fnp.take_along_axis(fy, fnp.asarray(ind), 1, mode="bogus")
+
+
+def test_take_along_axis_from_an_empty_axis():
+    a = np.zeros((2, 0), np.float32)
+    idx = np.zeros((2, 1), np.int32)
+    with pytest.raises(IndexError):
+        np.take_along_axis(a, idx, 1)
+    with pytest.raises(IndexError, match="index 0 is out of bounds for axis 1 with size 0"):
+        fnp.take_along_axis(fnp.asarray(a), fnp.asarray(idx), 1)
+    with pytest.raises(IndexError, match="empty axis"):
+        fnp.take_along_axis(fnp.asarray(a), fnp.asarray(idx), 1, mode="clip")
+    got = fnp.take_along_axis(fnp.asarray(a), fnp.asarray(idx), 1, mode="fill")
+    check(got, np.full((2, 1), np.nan, np.float32))
+
+
+def test_quantile_rejects_q_outside_its_range():
+    x = np.arange(4.0, dtype=np.float32)
+    fx = fnp.asarray(x)
+    for q in (1.5, -0.25, [0.5, 2.0], np.nan):
+        with pytest.raises(ValueError, match=r"Quantiles must be in the range \[0, 1\]"):
+            np.quantile(x, q)
+        with pytest.raises(ValueError, match=r"quantile: Quantiles must be in the range "
+                                             r"\[0, 1\]"):
+            fnp.quantile(fx, q)
+        with pytest.raises(ValueError, match=r"quantile: Quantiles must"):
+            fnp.quantile(fx, fnp.asarray(np.asarray(q, np.float64)))
+    for q in (100.5, -1, [50, 150]):
+        with pytest.raises(ValueError, match=r"Percentiles must be in the range \[0, 100\]"):
+            np.percentile(x, q)
+        with pytest.raises(ValueError, match=r"percentile: Percentiles must be in the range "
+                                             r"\[0, 100\]"):
+            fnp.percentile(fx, q)
+    check(fnp.percentile(fx, [0, 100]), np.percentile(x, [0, 100]).astype(np.float32))
+    # a traced q has no values to check (jax.numpy): the index clamps
+    check(fnx.jit(lambda q: fnp.quantile(fx, q))(fnp.asarray(1.5)), np.float32(3.0))
+
+
+def test_quantile_exact_hits_and_infinite_neighbours():
+    # numpy's lerp computes inf - inf (NaN) next to an infinity; equal neighbours (an exact
+    # hit included) give their value, one infinite neighbour its infinity
+    cases = [([np.inf], 0.5, np.inf), ([-np.inf, -np.inf, 0.0], 0.25, -np.inf),
+             ([-np.inf, -np.inf, 0.0], 0.5, -np.inf), ([1.0, np.inf], 0.5, np.inf),
+             ([1.0, np.inf], 0.9, np.inf), ([-np.inf, 1.0], 0.1, -np.inf),
+             ([-np.inf, np.inf], 0.5, np.nan), ([0.0, 1.0, np.inf], 0.5, 1.0)]
+    for v, q, want in cases:
+        got = float(fnp.quantile(fnp.asarray(np.array(v, np.float32)), q))
+        np.testing.assert_equal(got, want, err_msg=f"quantile({v}, {q})")
+    got = fnp.quantile(fnp.asarray(np.array([1.0, np.inf], np.float32)), 0.5, method="midpoint")
+    assert float(got) == np.inf
+
+
+def test_axis_arguments_out_of_range_raise_instead_of_wrapping():
+    # tensordot / vecdot took the axis modulo the rank: axis 5 of a 2-d array became axis 1
+    a = fnp.ones((2, 2))
+    for call, name, axis in ((lambda: fnp.tensordot(a, a, axes=([5], [0])), "tensordot", 5),
+                             (lambda: fnp.tensordot(a, a, axes=([0], [-3])), "tensordot", -3),
+                             (lambda: fnp.tensordot(a, a, axes=(2, 0)), "tensordot", 2),
+                             (lambda: fnp.vecdot(a, a, axis=5), "vecdot", 5)):
+        for kind in (ValueError, IndexError, fnx.errors.AxisError):
+            with pytest.raises(kind, match=rf"{name}: axis {axis} is out of bounds for array "
+                                           r"of dimension 2"):
+                call()
+    x = RNG.standard_normal((2, 3)).astype(np.float32)
+    check(fnp.tensordot(fnp.asarray(x), fnp.asarray(x), axes=([-1], [np.int64(1)])),
+          np.tensordot(x, x, axes=([-1], [1])))
+    from fnx import nn
+    with pytest.raises(fnx.errors.AxisError, match="Flatten: axis 5"):
+        nn.Flatten(start_dim=5)(fnp.ones((2, 3)))
+
+
+def test_column_stack_of_0d_and_1d_entries():
+    # a 0-d entry (e.g. iterating over a 1-d array) raised IndexError
+    x = np.arange(3, dtype=np.int32)
+    check(fnp.column_stack([fnp.asarray(x)]), np.column_stack([x]))
+    check(fnp.column_stack(fnp.asarray(x)), np.column_stack(x))
+    check(fnp.column_stack([fnp.asarray(np.float32(2.0)), fnp.asarray(np.float32(3.0))]),
+          np.column_stack([np.float32(2.0), np.float32(3.0)]))
+
+
+@pytest.mark.parametrize("k", [2 ** 31, -2 ** 31 - 5, 2 ** 40, 4, -4, 3, -3])
+def test_eye_and_tri_far_diagonals(k):
+    # k beyond int32 raised OverflowError; |k| >= N or M selects nothing (numpy)
+    check(fnp.eye(3, k=k), np.eye(3, k=k, dtype=np.float32))
+    check(fnp.eye(2, 4, k=k), np.eye(2, 4, k=k, dtype=np.float32))
+    check(fnp.tri(3, 2, k=k), np.tri(3, 2, k=k, dtype=np.float32))
+    y = np.ones((3, 4), np.float32)
+    check(fnp.tril(fnp.asarray(y), k=k), np.tril(y, k=k))
+    check(fnp.triu(fnp.asarray(y), k=k), np.triu(y, k=k))

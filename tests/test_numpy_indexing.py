@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+import fnx
 import fnx.numpy as fnp
 from fnx.errors import ConcretizationTypeError
 from fnx.interpreters.partial_eval import make_jaxpr
@@ -311,3 +312,109 @@ def test_iteration_and_len():
     assert len(rows) == 3 and len(fnp.asarray(x)) == 3
     for r, w in zip(rows, x):
         check(r, w)
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 16: the mode / fill_value of x.at[idx] (jax's semantics), empty axes, uint32 indices
+# ---------------------------------------------------------------------------------------------
+
+def _clamped(i, n):
+    """jax's "clip": a negative index wraps once, then the index clamps into [0, n)."""
+    return min(max(i + n if i < 0 else i, 0), n - 1)
+
+
+def test_at_get_fill_mode_uses_fill_value():
+    y = np.arange(6, dtype=np.float32).reshape(2, 3)
+    fy = fnp.asarray(y)
+    rows = [0, 5, -1, -3]
+    want = np.stack([y[r] if -2 <= r < 2 else np.full(3, -1.0, np.float32) for r in rows])
+    check(fy.at[fnp.asarray(rows)].get(mode="fill", fill_value=-1.0), want)
+    check(fy.at[fnp.asarray(rows)].get(mode="drop", fill_value=-1.0), want)
+    check(fy.at[1, fnp.asarray([0, 5, -1, -4])].get(mode="fill"),
+          np.array([3.0, np.nan, 5.0, np.nan], np.float32))
+    check(fy.at[1, 7].get(mode="fill"), np.float32(np.nan))   # a static int too
+    check(fy.at[fnp.asarray([1, 2]), 2].get(mode="fill"), np.array([5.0, np.nan], np.float32))
+    xi = fnp.asarray(np.array([1, 2], np.int8))
+    check(xi.at[fnp.asarray([1, 2])].get(mode="fill"), np.array([2, -128], np.int8))
+    xu = fnp.asarray(np.array([1, 2], np.uint8))
+    check(xu.at[fnp.asarray([3])].get(mode="fill"), np.array([255], np.uint8))
+    got = fnx.jit(lambda a, i: a.at[i, 1].get(mode="fill", fill_value=7.0))(fy, fnp.asarray(3))
+    check(got, np.float32(7.0))
+
+
+def test_at_get_clip_mode_clamps_every_index():
+    y = np.arange(6, dtype=np.float32).reshape(2, 3)
+    fy = fnp.asarray(y)
+    check(fy.at[1, 7].get(mode="clip"), y[1, _clamped(7, 3)])
+    check(fy.at[-9].get(mode="clip"), y[_clamped(-9, 2)])
+    check(fy.at[fnp.asarray([5, -1, -7])].get(mode="clip"),
+          y[[_clamped(i, 2) for i in (5, -1, -7)]])
+    with pytest.raises(IndexError, match="index 7 is out of bounds for axis 1 with size 3"):
+        fy.at[1, 7].get()   # the default keeps numpy's error for a static int
+
+
+_NP_UPDATES = {"set": lambda old, v: v, "add": lambda old, v: old + v,
+               "mul": lambda old, v: old * v, "multiply": lambda old, v: old * v,
+               "min": lambda old, v: min(old, v), "max": lambda old, v: max(old, v),
+               "divide": lambda old, v: old / v, "power": lambda old, v: old ** v}
+
+
+@pytest.mark.parametrize("method", sorted(_NP_UPDATES))
+def test_at_update_modes(method):
+    np_update = _NP_UPDATES[method]
+    y = np.arange(1, 7, dtype=np.float32).reshape(2, 3)
+    fy = fnp.asarray(y)
+    upd = getattr(fy.at[1, 7], method)
+    want = y.copy()
+    want[1, 2] = np_update(y[1, 2], np.float32(3.0))
+    check(upd(3.0, mode="clip"), want)            # the index clamps to (1, 2)
+    for mode in (None, "drop", "fill", "promise_in_bounds"):
+        check(upd(3.0, mode=mode), y)             # the update is dropped
+    for rows in ([5], [-7]):                      # 5 clamps to row 1, -7 (+2) to row 0
+        arr_idx = getattr(fy.at[fnp.asarray(rows), 0], method)
+        want = y.copy()
+        r = _clamped(rows[0], 2)
+        want[r, 0] = np_update(y[r, 0], np.float32(2.0))
+        check(arr_idx(2.0, mode="clip"), want)
+        check(arr_idx(2.0), y)                    # dropped by default
+    with pytest.raises(ValueError, match=r"at\.\w+: mode must be one of"):
+        upd(3.0, mode="bogus")
+
+
+def test_at_apply_and_get_reject_unknown_modes_and_follow_mode():
+    y = np.arange(6, dtype=np.float32).reshape(2, 3)
+    fy = fnp.asarray(y)
+    check(fy.at[1, 7].apply(lambda v: -v, mode="clip"), _set(y, (1, 2), -y[1, 2]))
+    check(fy.at[1, fnp.asarray([7, 1])].apply(lambda v: -v, mode="drop"),
+          _set(y, (1, 1), -y[1, 1]))
+    check(fy.at[1, 7].apply(lambda v: -v), y)   # dropped by default, as every update
+    for call in (lambda: fy.at[0].get(mode="bogus"),
+                 lambda: fy.at[0].apply(lambda v: v, mode="bogus")):
+        with pytest.raises(ValueError, match="mode must be one of"):
+            call()
+
+
+def test_at_on_an_empty_axis():
+    # was ZeroDivisionError; jax raises IndexError for an integer index into a size-0 axis
+    for mode in (None, "drop", "clip"):
+        with pytest.raises(IndexError, match="at.set: index 0 is out of bounds for axis 0 "
+                                             "with size 0"):
+            fnp.zeros(0).at[0].set(1.0, mode=mode)
+    with pytest.raises(IndexError, match=r"at.add: index \(traced .*\) is out of bounds for "
+                                         r"axis 0 with size 0"):
+        fnx.jit(lambda i: fnp.zeros((0, 2)).at[i].add(1.0))(fnp.asarray(0))
+    with pytest.raises(IndexError, match="out of bounds for axis 0 with size 0"):
+        fnx.jit(lambda i: fnp.zeros(0)[i])(fnp.asarray(0))
+    # index arrays only drop their updates (nothing is addressable)
+    check(fnp.zeros(0).at[fnp.asarray([0])].set(1.0), np.zeros(0, np.float32))
+    check(fnp.zeros((0, 2)).at[fnp.asarray([0]), 1].add(1.0, mode="clip"),
+          np.zeros((0, 2), np.float32))
+
+
+def test_uint32_index_beyond_int32_is_out_of_range():
+    # 2**32 - 1 was narrowed to int32 -1 and wrote to the last element
+    x = np.arange(3, dtype=np.float32)
+    big = np.array([2 ** 32 - 1], np.uint32)
+    check(fnp.asarray(x).at[big].set(9.0), x)
+    check(fnp.asarray(x).at[fnp.asarray(big)].add(9.0), x)
+    check(fnp.asarray(x).at[big].get(mode="fill"), np.array([np.nan], np.float32))

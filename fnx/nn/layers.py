@@ -408,6 +408,11 @@ class Embedding(Module):
         return fnp.take(self.weight, ids, axis=0)
 
 
+def _canonical_dim(name, dim, ndim):
+    from ..numpy._util import canonical_axis
+    return canonical_axis(name, dim, ndim)
+
+
 class Flatten(Module):
     """Flatten axes ``start_dim..end_dim`` into one (PyTorch default: all but the batch axis).
 
@@ -420,7 +425,7 @@ class Flatten(Module):
 
     def __call__(self, x, *, key=None, train=False):
         x = fnp.asarray(x)
-        s, e = self.start_dim % x.ndim, self.end_dim % x.ndim
+        s, e = (_canonical_dim("Flatten", d, x.ndim) for d in (self.start_dim, self.end_dim))
         shape = tuple(x.shape[:s]) + (math.prod(x.shape[s:e + 1]),) + tuple(x.shape[e + 1:])
         return fnp.reshape(x, shape)
 

@@ -264,8 +264,15 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 # -- eye / tri --------------------------------------------------------------------------------
 
+def _clamp_diagonal(k, n, m):
+    """``k`` clamped into [-n, m]: every diagonal outside lies off the (n, m) matrix, so they all
+    select the same elements -- and the offset fits int32 (numpy accepts any Python int)."""
+    return min(max(k, -n), m)
+
+
 def _tri_mask(n, m, k):
     """Boolean (n, m) with True where j - i <= k (on and below the k-th diagonal)."""
+    k = _clamp_diagonal(k, n, m)
     i = lax.broadcasted_iota(dtypes.int32, (n, m), 0)
     j = lax.broadcasted_iota(dtypes.int32, (n, m), 1)
     return lax.ge(lax.add(i, full_scalar(k, dtypes.int32, (n, m))), j)
@@ -279,6 +286,7 @@ def eye(N, M=None, k=0, dtype=None):
     dt = _dtype_or("eye", dtype, dtypes.default_float)
     if n == 0 or m == 0:
         return full_scalar(0, dt, (n, m))
+    k = _clamp_diagonal(k, n, m)
     i = lax.broadcasted_iota(dtypes.int32, (n, m), 0)
     j = lax.broadcasted_iota(dtypes.int32, (n, m), 1)
     on = lax.eq(lax.add(i, full_scalar(k, dtypes.int32, (n, m))), j)

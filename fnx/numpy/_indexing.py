@@ -19,7 +19,10 @@ Lowering:
 Out-of-bounds rule (JAX's): negative indices wrap once, numpy-style (``i < 0 -> i + n``); then a
 *gather clamps* each index into ``[0, n-1]`` per dimension, while a *scatter drops* updates whose
 index is outside ``[0, n)``.  Static Python ints out of range in ``x[i]`` raise IndexError (as
-numpy); traced ints are clamped (``lax.dynamic_slice``).
+numpy); traced ints are clamped (``lax.dynamic_slice``).  ``x.at[idx]`` takes jax's ``mode``:
+"clip" clamps every index (gathers and scatters), "fill" / "drop" make a gather return
+``fill_value`` at out-of-range positions (and a scatter drop them, its default anyway); an
+integer index into an axis of size 0 raises IndexError whatever the mode.
 """
 from __future__ import annotations
 
@@ -31,8 +34,8 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
 from ..errors import ConcretizationTypeError, FnxIndexError
-from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, full_scalar,
-                    host_to_array, to_dtype)
+from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, fill_scalar,
+                    full_like_weak, full_scalar, host_to_array, to_dtype)
 
 _INT32_MAX = 2 ** 31 - 1
 
@@ -177,7 +180,9 @@ def _normalise_index(i, n, dtype, clamp: bool):
         if clamp:
             return full_scalar(min(max(j, 0), max(n - 1, 0)), dtype), None
         return full_scalar(j, dtype), (0 <= j < n)
-    if i.dtype.kind == "u" or i.dtype == dtypes.int8:
+    if i.dtype == dtypes.uint32:   # int32 would turn 2**32 - 1 into -1 (a valid index)
+        i = lax.convert_element_type(i, dtypes.int64)
+    elif i.dtype.kind == "u" or i.dtype == dtypes.int8:
         i = lax.convert_element_type(i, dtypes.int32)
     zero = full_scalar(0, i.dtype, i.shape)
     nn = full_scalar(n, i.dtype, i.shape)
@@ -221,6 +226,9 @@ def _basic(x, entries, has_adv):
             starts.append(i), limits.append(i + 1), strides.append(1)
             squeeze_dims.append(d)
         elif kind == "dyn":
+            if n == 0:
+                raise FnxIndexError(f"index (traced {e[1].aval.str_short()}) is out of bounds "
+                                    f"for axis {d} with size 0")
             starts.append(0), limits.append(n), strides.append(1)
             dyn[d] = e[1]
             squeeze_dims.append(d)
@@ -265,12 +273,44 @@ def _basic(x, entries, has_adv):
     return y, layout
 
 
-def getitem(x, idx):
-    """``x[idx]`` with numpy semantics (see the module docstring for the lowering)."""
+_AT_MODES = (None, "promise_in_bounds", "clip", "fill", "drop")
+
+
+def _check_at_mode(name, mode):
+    if mode not in _AT_MODES:
+        raise ValueError(f"{name}: mode must be one of {_AT_MODES}, got {mode!r}")
+
+
+def _scalar_ints_as_arrays(entries):
+    """Integer entries as 0-d advanced indices, so that the gather applies the index mode to
+    them too (the result's layout is the same: a 0-d index adds no dimensions)."""
+    out = []
+    for e, d in entries:
+        if e[0] in ("int", "cint"):
+            dt = np.int32 if -_INT32_MAX <= e[1] <= _INT32_MAX else np.int64
+            e = ("adv", Array(np.array(e[1], dt)))
+        elif e[0] == "dyn":
+            e = ("adv", e[1])
+        out.append((e, d))
+    return out
+
+
+def getitem(x, idx, mode=None, fill_value=None):
+    """``x[idx]`` with numpy semantics (see the module docstring for the lowering).
+
+    ``mode`` (``x.at[idx].get``, jax's semantics): None / "promise_in_bounds": out-of-range
+    integer arrays clamp, static ints raise IndexError; "clip": every index clamps; "fill" /
+    "drop": positions with an out-of-range index give ``fill_value`` (NaN for floats, the
+    dtype's extreme for ints, True for bool)."""
     x = asarray_arg("getitem", x)
     if isinstance(idx, slice) and idx == slice(None):
         return x
     entries, has_adv, adjacent = _parse(tuple(x.shape), idx)
+    fill = mode in ("fill", "drop")
+    if mode in ("clip", "fill", "drop") and any(e[0] in ("int", "cint", "dyn")
+                                                for e, _ in entries):
+        entries = _scalar_ints_as_arrays(entries)
+        has_adv = True
     y, layout = _basic(x, entries, has_adv)
     if not has_adv:
         return y
@@ -284,26 +324,23 @@ def getitem(x, idx):
     rest_shape = tuple(y.shape[k] for k in rest_pos)
     if math.prod(bshape) == 0:
         res = full_scalar(0, x.dtype, bshape + rest_shape)
-    else:
-        if total == 0:
+    elif total == 0:
+        if not fill:
             raise FnxIndexError(f"index is out of bounds: cannot take a non-empty selection "
                                 f"from an empty axis (shape {tuple(x.shape)})")
-        for i, n in zip(idx_arrays, adv_sizes):
-            if isinstance(i, int):
-                _check_static_int(i, n, "advanced")
-        dt = _index_dtype(total)
-        flat = None
-        stride = total
-        for i, n in zip(idx_arrays, adv_sizes):
-            stride //= n
-            j, _ = _normalise_index(i, n, dt, clamp=True)
-            j = broadcast_to_shape(j, bshape)
-            if stride != 1:
-                j = lax.mul(j, full_scalar(stride, dt, bshape))
-            flat = j if flat is None else lax.add(flat, j)
-        moved = lax.transpose(y, tuple(adv_pos + rest_pos))
-        moved = lax.reshape(moved, (total,) + rest_shape)
-        res = lax.gather(moved, flat)
+        res = full_like_weak(x, fill_scalar("at.get", fill_value, x.dtype), bshape + rest_shape)
+    else:
+        if mode in (None, "promise_in_bounds"):
+            for i, n in zip(idx_arrays, adv_sizes):
+                if isinstance(i, int):
+                    _check_static_int(i, n, "advanced")
+        res = _gather_flat(y, adv_pos, rest_pos, idx_arrays, adv_sizes, bshape, fill)
+        if fill:
+            res, valid = res
+            if valid is not None:
+                valid = lax.broadcast_in_dim(valid, res.shape, tuple(range(len(bshape))))
+                fv = fill_scalar("at.get", fill_value, x.dtype)
+                res = lax.select(valid, res, full_like_weak(res, fv))
     nb = len(bshape)
     if adjacent:
         p = sum(1 for k in rest_pos if k < adv_pos[0])
@@ -312,11 +349,49 @@ def getitem(x, idx):
     return res
 
 
+def _gather_flat(y, adv_pos, rest_pos, idx_arrays, adv_sizes, bshape, fill):
+    """One gather of ``y``'s advanced axes flattened into one; with ``fill`` also returns the
+    mask (of ``bshape``, or None when every index is known in range) of valid positions."""
+    total = math.prod(adv_sizes)
+    dt = _index_dtype(total)
+    flat, valid = None, None
+    stride = total
+    for i, n in zip(idx_arrays, adv_sizes):
+        stride //= n
+        if fill:
+            j, ok = _normalise_index(i, n, dt, clamp=False)
+            # clamped all the same: an out-of-range component must not carry into the flat
+            # index of another axis (its position is masked out afterwards)
+            j = lax.clamp(full_scalar(0, dt), j, full_scalar(n - 1, dt))
+            valid = _and_mask(valid, ok, bshape)
+        else:
+            j, _ = _normalise_index(i, n, dt, clamp=True)
+        j = broadcast_to_shape(j, bshape)
+        if stride != 1:
+            j = lax.mul(j, full_scalar(stride, dt, bshape))
+        flat = j if flat is None else lax.add(flat, j)
+    moved = lax.transpose(y, tuple(adv_pos + rest_pos))
+    moved = lax.reshape(moved, (total,) + tuple(y.shape[k] for k in rest_pos))
+    res = lax.gather(moved, flat)
+    return (res, valid) if fill else res
+
+
+def _and_mask(valid, ok, shape):
+    """``valid & ok`` of ``shape``; ``ok`` is a bool (a static index) or a bool array."""
+    if ok is True:
+        return valid
+    ok = full_scalar(False, dtypes.bool_, shape) if ok is False else broadcast_to_shape(ok, shape)
+    return ok if valid is None else lax.bitwise_and(valid, ok)
+
+
 # ---------------------------------------------------------------------------------------------
 # Scatter: x.at[idx].set / add / multiply / min / max
 # ---------------------------------------------------------------------------------------------
 
-def _scatter(x, idx, values, prim_fn, name):
+def _scatter(x, idx, values, prim_fn, name, mode=None):
+    """``x`` with ``prim_fn`` applied at ``x[idx]``; ``mode`` "clip" clamps out-of-range indices,
+    every other mode drops their updates (jax's rule)."""
+    _check_at_mode(name, mode)
     x = asarray_arg(name, x)
     v = asarray_arg(name, values)
     if x.dtype != v.dtype:
@@ -381,6 +456,7 @@ def _scatter(x, idx, values, prim_fn, name):
         from ..errors import ShapeError
         raise ShapeError(f"{name}: cannot broadcast update of shape {tuple(v.shape)} to the "
                          f"indexed shape {view_shape}")
+    _check_scalar_index_on_empty_axis(name, indexed, shape)
     if any(t[0] == "N" and t[1] == 0 for t in view):
         return x  # x.at[False]: selects nothing
     grid = tuple(bshape) + tuple(s_lens)
@@ -389,6 +465,8 @@ def _scatter(x, idx, values, prim_fn, name):
         if not indexed:  # x.at[...] / x.at[:, :] : every element
             return _whole(x, v, view, view_shape, prim_fn, name)
         return x
+    if any(shape[d] == 0 for d, _ in indexed):
+        return x  # index arrays into an empty axis: every update is out of range, dropped
     # updates -> grid + R  (drop N dims, order B, S..., F...)
     tags_full = _expand_tags(view, bshape)
     v = lax.reshape(v, tuple(sz for t, sz in zip(tags_full, view_shape) if t[0] != "N"))
@@ -418,7 +496,7 @@ def _scatter(x, idx, values, prim_fn, name):
             comp_g = lax.broadcast_in_dim(vec, grid, (nb + j,))
             ok = None
         else:
-            c, ok = _normalise_index(comp, n, dt, clamp=False)
+            c, ok = _normalise_index(comp, n, dt, clamp=mode == "clip")
             if isinstance(ok, bool):
                 if not ok:
                     return x  # a static out-of-range int: every update is dropped
@@ -447,6 +525,17 @@ def _scatter(x, idx, values, prim_fn, name):
     for k, p in enumerate(perm):
         inv[p] = k
     return lax.transpose(out, tuple(inv))
+
+
+def _check_scalar_index_on_empty_axis(name, indexed, shape):
+    """An integer index into an axis of size 0 has nothing to address, whatever the mode (jax
+    raises too); index arrays there only drop their updates."""
+    for d, comp in indexed:
+        if shape[d] == 0 and (isinstance(comp, int) or (isinstance(comp, ArrayBase)
+                                                        and comp.ndim == 0)):
+            shown = comp if isinstance(comp, int) else f"(traced {comp.aval.str_short()})"
+            raise FnxIndexError(f"{name}: index {shown} is out of bounds for axis {d} with "
+                                "size 0")
 
 
 def _expand_tags(view, bshape):
@@ -485,26 +574,31 @@ class _IndexUpdateRef:
 
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None,
             fill_value=None):
-        """``x[idx]``."""
-        return getitem(self.array, self.index)
+        """``x[idx]``; ``mode`` "clip" clamps every index, "fill" / "drop" give ``fill_value``
+        (default NaN / the int dtype's extreme / True) where an index is out of range; None /
+        "promise_in_bounds" clamp index arrays and raise for static ints (numpy)."""
+        _check_at_mode("at.get", mode)
+        return getitem(self.array, self.index, mode=mode, fill_value=fill_value)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        """x with ``x[idx] = values`` (last write wins for repeated indices; OOB dropped)."""
-        return _scatter(self.array, self.index, values, lax.scatter, "at.set")
+        """x with ``x[idx] = values`` (last write wins for repeated indices).  Out-of-range
+        indices: "clip" clamps them; None / "drop" / "fill" / "promise_in_bounds" drop the
+        update (jax's rule); every update method takes the same ``mode``."""
+        return _scatter(self.array, self.index, values, lax.scatter, "at.set", mode)
 
     def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with ``values`` added at ``idx`` (repeated indices accumulate, as np.add.at)."""
         fn = lax.scatter_add
         if self.array.dtype == dtypes.bool_:
             fn = lax.scatter_max
-        return _scatter(self.array, self.index, values, fn, "at.add")
+        return _scatter(self.array, self.index, values, fn, "at.add", mode)
 
     def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with ``x[idx] *= values`` (repeated indices accumulate)."""
         fn = lax.scatter_mul
         if self.array.dtype == dtypes.bool_:
             fn = lax.scatter_min
-        return _scatter(self.array, self.index, values, fn, "at.multiply")
+        return _scatter(self.array, self.index, values, fn, "at.multiply", mode)
 
     mul = multiply
 
@@ -515,7 +609,7 @@ class _IndexUpdateRef:
         x = self.array
         dt = x.dtype if x.dtype.kind == "f" else dtypes.default_float
         denom = _scatter(ones_like(x, dtype=dt), self.index, values, lax.scatter_mul,
-                         "at.divide")
+                         "at.divide", mode)
         return divide(x, denom)
 
     def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
@@ -523,20 +617,24 @@ class _IndexUpdateRef:
         from ._ufuncs import power
         from ._creation import ones_like
         x = self.array
-        expo = _scatter(ones_like(x), self.index, values, lax.scatter, "at.power")
+        expo = _scatter(ones_like(x), self.index, values, lax.scatter, "at.power", mode)
         return power(x, expo)
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with ``x[idx] = minimum(x[idx], values)``."""
-        return _scatter(self.array, self.index, values, lax.scatter_min, "at.min")
+        return _scatter(self.array, self.index, values, lax.scatter_min, "at.min", mode)
 
     def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with ``x[idx] = maximum(x[idx], values)``."""
-        return _scatter(self.array, self.index, values, lax.scatter_max, "at.max")
+        return _scatter(self.array, self.index, values, lax.scatter_max, "at.max", mode)
 
     def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """x with ``x[idx] = func(x[idx])`` (func elementwise)."""
-        return self.set(func(self.get()))
+        _check_at_mode("at.apply", mode)
+        # the read must see the same positions the write reaches: clamped for "clip"; any
+        # other mode drops an out-of-range position (jax), so the read's fill there is moot
+        read_mode = "clip" if mode == "clip" else "fill"
+        return self.set(func(self.get(mode=read_mode)), mode=mode)
 
 
 class _IndexUpdateHelper:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 import operator
 
+import numpy as np
+
 from .. import dtypes, lax
 from ..core import Array, ArrayBase
 from ..errors import DTypeError, ShapeError
-from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, promote_dtypes,
-                    to_dtype)
+from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, canonical_axis,
+                    promote_dtypes, to_dtype)
 from ._ufuncs import multiply
 
 _COMPUTE = {dtypes.int8: dtypes.int32, dtypes.uint8: dtypes.int32, dtypes.uint32: dtypes.int64}
@@ -143,12 +145,12 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
         cb = tuple(range(n))
     else:
         xa, xb = axes
-        xa = (xa,) if isinstance(xa, int) else tuple(xa)
-        xb = (xb,) if isinstance(xb, int) else tuple(xb)
+        xa = (xa,) if np.ndim(xa) == 0 else tuple(xa)
+        xb = (xb,) if np.ndim(xb) == 0 else tuple(xb)
         if len(xa) != len(xb):
             raise ValueError("tensordot: the axes lists must have the same length")
-        ca = tuple(operator.index(i) % a.ndim for i in xa)
-        cb = tuple(operator.index(i) % b.ndim for i in xb)
+        ca = tuple(canonical_axis("tensordot", i, a.ndim) for i in xa)
+        cb = tuple(canonical_axis("tensordot", i, b.ndim) for i in xb)
     for i, j in zip(ca, cb):
         if a.shape[i] != b.shape[j]:
             raise ShapeError(f"tensordot: shape mismatch for sum: {tuple(a.shape)} axis {i} vs "
@@ -159,8 +161,10 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot product of vectors along ``axis`` (batch dims broadcast)."""
     (a, b), dt = _prep("vecdot", x1, x2)
-    a = lax.transpose(a, tuple(i for i in range(a.ndim) if i != axis % a.ndim) + (axis % a.ndim,))
-    b = lax.transpose(b, tuple(i for i in range(b.ndim) if i != axis % b.ndim) + (axis % b.ndim,))
+    ia = canonical_axis("vecdot", axis, a.ndim)
+    ib = canonical_axis("vecdot", axis, b.ndim)
+    a = lax.transpose(a, tuple(i for i in range(a.ndim) if i != ia) + (ia,))
+    b = lax.transpose(b, tuple(i for i in range(b.ndim) if i != ib) + (ib,))
     batch = broadcast_shapes_named("vecdot", tuple(a.shape[:-1]), tuple(b.shape[:-1]))
     a = broadcast_to_shape(a, batch + (a.shape[-1],))
     b = broadcast_to_shape(b, batch + (b.shape[-1],))

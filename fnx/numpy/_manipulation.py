@@ -258,10 +258,11 @@ def dstack(tup, dtype=None):
 
 
 def column_stack(tup):
+    """Stack 1-d arrays as columns (0-d ones as 1x1) and 2-d arrays as they are, along axis 1."""
     arrs = []
     for a in tup:
         a = asarray_arg("column_stack", a)
-        arrs.append(lax.reshape(a, (a.shape[0], 1)) if a.ndim < 2 else a)
+        arrs.append(lax.reshape(a, (a.size, 1)) if a.ndim < 2 else a)
     return concatenate(arrs, 1)
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Array
+from ..core import Array, Tracer
 from ..errors import DTypeError, ShapeError
 from ._util import (asarray_arg, canonical_axes, canonical_axis, check_supported, full_scalar,
                     host_to_array, is_array, keep_dims, promote, to_dtype)
@@ -389,34 +389,71 @@ def _weights_along_axis(a, w, axis):
 _QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-             keepdims=False, *, interpolation=None):
-    """The q-th quantiles (q in [0, 1]) along ``axis``, by sorting.  ``q`` may be a scalar or a
-    1-d array; the quantile axis comes first in the result, as in numpy."""
-    _no_out("quantile", out)
-    if interpolation is not None:
-        method = interpolation
-    if method not in _QUANTILE_METHODS:
-        raise ValueError(f"quantile: method must be one of {_QUANTILE_METHODS}, got {method!r}")
-    a = asarray_arg("quantile", a)
-    # host q (Python floats, lists) goes straight to float64: a weak float32 would round 1/3
-    q = q if is_array(q) else host_to_array("quantile", np.asarray(q, dtype=np.float64))
+def _host_q(name, q):
+    """q as a float64 Array: host q (Python floats, lists) goes straight to float64 (a weak
+    float32 would round 1/3)."""
+    q = q if is_array(q) else host_to_array(name, np.asarray(q, dtype=np.float64))
     if q.ndim > 1:
-        raise ValueError("quantile: q must be a scalar or 1-d")
+        raise ValueError(f"{name}: q must be a scalar or 1-d")
+    return to_dtype(q, dtypes.float64)
+
+
+def _check_q_range(name, q, top):
+    """numpy's check that every q lies in [0, top] (NaN fails).  A traced q (jit/vmap/grad)
+    has no values to check: it is not checked, as in jax.numpy."""
+    if isinstance(q, Tracer):
+        q = q.concrete_value()
+        if q is None:
+            return
+    host = np.asarray(q)
+    if not ((host >= 0) & (host <= top)).all():
+        what = "Quantiles" if top == 1 else "Percentiles"
+        raise ValueError(f"{name}: {what} must be in the range [0, {top}], got q={host}")
+
+
+def _interpolate(v_lo, v_hi, t, dt):
+    """numpy's lerp between the neighbours ``v_lo <= v_hi`` with weight ``t`` in [0, 1), except
+    where its ``inf - inf`` would give NaN: equal neighbours (an exact hit included) give their
+    value, and an infinite neighbour gives ``v_lo + v_hi`` (that infinity; NaN for -inf, inf),
+    which is what np.median's mean of the middle pair gives."""
+    diff = lax.sub(v_hi, v_lo)
+    half = full_scalar(0.5, dt)
+    one = full_scalar(1, dt)
+    r = lax.select(lax.ge(t, half), lax.sub(v_hi, lax.mul(diff, lax.sub(one, t))),
+                   lax.add(v_lo, lax.mul(diff, t)))
+    inf = full_scalar(np.inf, dt, r.shape)
+    infinite = lax.bitwise_or(lax.eq(lax.abs(v_lo), inf), lax.eq(lax.abs(v_hi), inf))
+    r = lax.select(infinite, lax.add(v_lo, v_hi), r)
+    return lax.select(lax.eq(v_lo, v_hi), v_lo, r)
+
+
+def _quantile(name, a, q, axis, method, keepdims, empty_is_nan=False):
+    """The quantiles ``q`` (a float64 Array in [0, 1]) of ``a`` along ``axis``, by sorting."""
+    if method not in _QUANTILE_METHODS:
+        raise ValueError(f"{name}: method must be one of {_QUANTILE_METHODS}, got {method!r}")
+    a = asarray_arg(name, a)
     dt = a.dtype if a.dtype.kind == "f" else dtypes.default_float
     a = to_dtype(a, dt)
-    q = to_dtype(q, dtypes.float64)
     ndim = a.ndim
-    axes = canonical_axes("quantile", axis, ndim)
+    axes = canonical_axes(name, axis, ndim)
     rest = [i for i in range(ndim) if i not in axes]
-    # move the reduced axes to the front and flatten them: (n,) + rest
-    a_t = lax.transpose(a, tuple(axes) + tuple(rest))
     n = math.prod(a.shape[i] for i in axes)
     rest_shape = tuple(a.shape[i] for i in rest)
-    a_t = lax.reshape(a_t, (n,) + rest_shape)
     if n == 0:
-        raise ValueError("quantile: cannot take a quantile of an empty axis")
-    s = lax.sort(a_t, dimension=0)
+        if not empty_is_nan:
+            raise ValueError(f"{name}: cannot take a quantile of an empty axis")
+        r = full_scalar(np.nan, dt, tuple(q.shape) + rest_shape)
+    else:
+        # move the reduced axes to the front and flatten them: (n,) + rest
+        a_t = lax.reshape(lax.transpose(a, tuple(axes) + tuple(rest)), (n,) + rest_shape)
+        r = _sorted_quantile(lax.sort(a_t, dimension=0), q, n, method, dt, rest_shape)
+    if keepdims:
+        shape = list(q.shape) + [1 if i in axes else a.shape[i] for i in range(ndim)]
+        r = lax.reshape(r, tuple(shape))
+    return r
+
+
+def _sorted_quantile(s, q, n, method, dt, rest_shape):
     pos = lax.mul(q, full_scalar(n - 1, dtypes.float64))
     lo = lax.floor(pos)
     hi = lax.ceil(pos)
@@ -442,34 +479,44 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
         else:
             t = lax.convert_element_type(lax.sub(pos, lo), dt)
         t = lax.broadcast_in_dim(t, tuple(q.shape) + rest_shape, tuple(range(q.ndim)))
-        diff = lax.sub(v_hi, v_lo)
-        half = full_scalar(0.5, dt)
-        one = full_scalar(1, dt)
-        r = lax.select(lax.ge(t, half), lax.sub(v_hi, lax.mul(diff, lax.sub(one, t))),
-                       lax.add(v_lo, lax.mul(diff, t)))
+        r = _interpolate(v_lo, v_hi, t, dt)
     # NaN anywhere along the axis gives NaN (sort puts NaN last; numpy propagates it)
-    has_nan = lax.ne(lax.slice_in_dim(s, n - 1, n, axis=0), lax.slice_in_dim(s, n - 1, n, axis=0))
-    has_nan = lax.broadcast_in_dim(lax.reshape(has_nan, rest_shape), r.shape,
+    last = lax.slice_in_dim(s, n - 1, n, axis=0)
+    has_nan = lax.broadcast_in_dim(lax.reshape(lax.ne(last, last), rest_shape), r.shape,
                                    tuple(range(q.ndim, q.ndim + len(rest_shape))))
-    r = lax.select(has_nan, full_scalar(np.nan, dt, r.shape), r)
-    if keepdims:
-        shape = list(q.shape) + [1 if i in axes else a.shape[i] for i in range(ndim)]
-        r = lax.reshape(r, tuple(shape))
-    return r
+    return lax.select(has_nan, full_scalar(np.nan, dt, r.shape), r)
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, interpolation=None):
+    """The q-th quantiles (q in [0, 1]; ValueError otherwise, as numpy -- a traced q is not
+    checked, as in jax.numpy) along ``axis``, by sorting.  ``q`` may be a scalar or a 1-d
+    array; the quantile axis comes first in the result, as in numpy.  Linear interpolation is
+    numpy's, except that equal neighbours give their value and an infinite neighbour gives
+    that infinity (numpy's ``inf - inf`` gives NaN there)."""
+    _no_out("quantile", out)
+    q = _host_q("quantile", q)
+    _check_q_range("quantile", q, 1)
+    return _quantile("quantile", a, q, axis, interpolation or method, keepdims)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, interpolation=None):
-    """The q-th percentiles (q in [0, 100]); see quantile."""
-    q = asarray_arg("percentile", q)
-    q = lax.div(to_dtype(q, dtypes.float64), full_scalar(100, dtypes.float64))
-    return quantile(a, q, axis, out, overwrite_input, method, keepdims,
-                    interpolation=interpolation)
+    """The q-th percentiles (q in [0, 100]; ValueError otherwise, unchecked when traced); see
+    quantile."""
+    _no_out("percentile", out)
+    q = _host_q("percentile", q)
+    _check_q_range("percentile", q, 100)
+    q = lax.div(q, full_scalar(100, dtypes.float64))
+    return _quantile("percentile", a, q, axis, interpolation or method, keepdims)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    """Median along ``axis`` (NaN propagates)."""
-    return quantile(a, 0.5, axis, out, overwrite_input, "linear", keepdims)
+    """Median along ``axis`` (NaN propagates; NaN for an empty axis, as numpy and jax.numpy;
+    an infinite middle value gives that infinity, as np.median)."""
+    _no_out("median", out)
+    q = full_scalar(0.5, dtypes.float64)
+    return _quantile("median", a, q, axis, "linear", keepdims, empty_is_nan=True)
 
 
 def nanmedian(*args, **kwargs):  # pragma: no cover - documented gap

@@ -1,9 +1,21 @@
 """take / take_along_axis, diagonals, sorting, searching and the concrete-only nonzero family.
 
 ``take`` and ``take_along_axis`` lower to one ``lax.gather`` in fnx's normalised form
-(operand ``B + (D,) + R``, indices ``B + I``).  Negative indices wrap once (numpy); then the
-gather clamps (``mode="clip"``, fnx's default) or ``mode="wrap"`` takes them modulo the size, or
-``mode="fill"`` returns ``fill_value`` for out-of-range positions (jax.numpy's default).
+(operand ``B + (D,) + R``, indices ``B + I``).  Index modes (numpy's and jax.numpy's):
+
+* ``None`` (default): numpy's rule on concrete indices -- negatives in ``[-n, 0)`` wrap, anything
+  else out of range raises IndexError naming the index and the axis size.  Under tracing
+  (jit/vmap/grad of the indices) the values are unknown, so it acts as ``"fill"``, as
+  jax.numpy's default does;
+* ``"raise"``: the same check; an error under tracing (there is nothing to check);
+* ``"clip"``: clamp into ``[0, n-1]``: ``take`` clamps negatives to 0 (numpy / jax.numpy),
+  ``take_along_axis`` wraps them once first (jax.numpy);
+* ``"wrap"``: modulo ``n``;
+* ``"fill"``: negatives in ``[-n, 0)`` wrap, other out-of-range positions give ``fill_value``
+  (NaN for floats, the most negative value for signed ints, the largest for unsigned ints,
+  True for bool -- jax.numpy's defaults);
+* ``"promise_in_bounds"``: the caller promises valid indices (no check; negatives wrap and the
+  gather clamps).
 """
 from __future__ import annotations
 
@@ -13,10 +25,13 @@ import numpy as np
 
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
-from ..errors import ConcretizationTypeError
-from ._util import (asarray_arg, canonical_axis, full_scalar, static_int, to_dtype,
-                    broadcast_shapes_named, broadcast_to_shape)
+from ..errors import ConcretizationTypeError, FnxIndexError
+from ._util import (asarray_arg, canonical_axis, fill_scalar, full_like_weak, full_scalar,
+                    static_int, to_dtype, broadcast_shapes_named, broadcast_to_shape)
 from ._manipulation import ravel
+
+_INDEX_MODES = (None, "raise", "clip", "wrap", "fill", "promise_in_bounds")
+_CHECKED_IN_RANGE = "checked"   # internal: concrete indices already known to be in [0, n)
 
 
 def _index_operand(name, indices):
@@ -25,21 +40,61 @@ def _index_operand(name, indices):
         if idx.dtype.kind == "b":
             raise TypeError(f"{name}: indices must be integers, got bool")
         raise TypeError(f"{name}: indices must be integers, got {idx.dtype}")
-    if idx.dtype != dtypes.int32 and idx.dtype != dtypes.int64:
+    if idx.dtype == dtypes.uint32:
+        # every uint32 value fits int64; int32 would turn 2**32 - 1 into -1 (a valid index)
+        idx = lax.convert_element_type(idx, dtypes.int64)
+    elif idx.dtype != dtypes.int32 and idx.dtype != dtypes.int64:
         idx = lax.convert_element_type(idx, dtypes.int32)
     return idx
 
 
-def _normalise(idx, n, mode):
+def _check_mode(name, mode):
+    if mode not in _INDEX_MODES:
+        raise ValueError(f"{name}: mode must be one of {_INDEX_MODES}, got {mode!r}")
+
+
+def _host_indices(idx):
+    """The values of ``idx`` as a numpy array, or None when they are traced (unknown)."""
+    if isinstance(idx, Tracer):
+        idx = idx.concrete_value()
+        if idx is None:
+            return None
+    return np.asarray(idx)
+
+
+def _resolve_mode(name, mode, idx, n, axis):
+    """numpy's bounds check for ``mode`` None / "raise" on concrete indices; returns the mode
+    the gather then applies (None -> "fill" for traced indices, as jax.numpy)."""
+    if mode not in (None, "raise"):
+        return mode
+    host = _host_indices(idx)
+    if host is None:
+        if mode == "raise":
+            raise ConcretizationTypeError(
+                f"{name}: mode='raise' needs concrete indices to check, but they are traced "
+                "(jit/vmap/grad); use mode='fill' or 'clip' there")
+        return "fill"
+    bad = (host < -n) | (host >= n)
+    if bad.any():
+        first = host[bad][0]
+        raise FnxIndexError(f"{name}: index {first} is out of bounds for axis {axis} with "
+                            f"size {n}")
+    return "promise_in_bounds" if (host < 0).any() else _CHECKED_IN_RANGE
+
+
+def _normalise(idx, n, mode, wrap_negatives_before_clip=False):
     """Apply the index mode; returns (indices for the gather, in-range mask or None)."""
+    if mode == _CHECKED_IN_RANGE:
+        return idx, None
     zero = full_scalar(0, idx.dtype, idx.shape)
     nn = full_scalar(n, idx.dtype, idx.shape)
     if mode == "wrap":
         from ._ufuncs import remainder
         return remainder(idx, nn) if n else idx, None
-    if mode == "clip":
-        return lax.clamp(full_scalar(0, idx.dtype), idx, full_scalar(max(n - 1, 0), idx.dtype)), None
-    # fill / promise_in_bounds: wrap negatives once
+    if mode == "clip" and not wrap_negatives_before_clip:
+        top = full_scalar(max(n - 1, 0), idx.dtype)
+        return lax.clamp(full_scalar(0, idx.dtype), idx, top), None
+    # fill / promise_in_bounds / take_along_axis's clip: wrap negatives once
     wrapped = lax.select(lax.lt(idx, zero), lax.add(idx, nn), idx)
     if mode == "fill":
         ok = lax.bitwise_and(lax.ge(wrapped, zero), lax.lt(wrapped, nn))
@@ -47,49 +102,39 @@ def _normalise(idx, n, mode):
     return wrapped, None
 
 
-def _fill_default(dt):
-    if dt.kind == "f":
-        return np.nan
-    if dt.kind == "b":
-        return True
-    if dt.kind == "u":
-        return np.iinfo(dt).max
-    return np.iinfo(dt).min
-
-
 def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
          indices_are_sorted=False, fill_value=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (flat when axis is None).
 
-    ``mode``: "clip" (default in fnx: out-of-range indices clamp, negatives clamp to 0 as in
-    numpy), "wrap" (modulo), "fill" (out of range -> ``fill_value``, NaN for floats; negative
-    indices in [-n, 0) wrap).  ``fnp.take(x, [0, 2])``"""
+    ``mode`` (see the module docstring): None follows numpy -- negative indices wrap and an
+    out-of-range index raises IndexError -- on concrete indices; on traced indices (under
+    jit/vmap/grad) it returns ``fill_value`` for them, as jax.numpy.  "raise", "clip" (negatives
+    clamp to 0), "wrap", "fill" and "promise_in_bounds" as in numpy / jax.numpy.
+    ``fnp.take(x, [0, 2])``"""
     if out is not None:
         raise NotImplementedError("take: out= is not supported")
+    _check_mode("take", mode)
     a = asarray_arg("take", a)
     idx = _index_operand("take", indices)
-    mode = mode or "clip"
-    if mode not in ("clip", "wrap", "fill", "promise_in_bounds"):
-        raise ValueError(f"take: mode must be 'clip', 'wrap' or 'fill', got {mode!r}")
     if axis is None:
         a = ravel(a)
         axis = 0
     ax = canonical_axis("take", axis, a.ndim)
     n = a.shape[ax]
+    out_shape = tuple(a.shape[:ax]) + tuple(idx.shape) + tuple(a.shape[ax + 1:])
+    if math.prod(out_shape) == 0:   # nothing to read, so no index is checked (numpy)
+        return full_like_weak(a, 0, out_shape)
+    if n == 0:
+        raise FnxIndexError(f"take: cannot do a non-empty take (indices of shape "
+                            f"{tuple(idx.shape)}) from the empty axis {axis}")
+    mode = _resolve_mode("take", mode, idx, n, axis)
     gidx, ok = _normalise(idx, n, mode)
     perm = (ax,) + tuple(i for i in range(a.ndim) if i != ax)
-    moved = lax.transpose(a, perm)
-    if n == 0:
-        if idx.size:
-            raise IndexError("take: cannot do a non-empty take from an empty axis")
-        shape = tuple(idx.shape) + tuple(moved.shape[1:])
-        res = full_scalar(0, a.dtype, shape)
-    else:
-        res = lax.gather(moved, gidx)
+    res = lax.gather(lax.transpose(a, perm), gidx)
     if ok is not None:
-        fv = _fill_default(a.dtype) if fill_value is None else fill_value
+        fv = fill_scalar("take", fill_value, a.dtype)
         mask = lax.broadcast_in_dim(ok, res.shape, tuple(range(idx.ndim)))
-        res = lax.select(mask, res, full_scalar(fv, a.dtype, res.shape))
+        res = lax.select(mask, res, full_like_weak(res, fv))
     # result layout: a.shape[:ax] + idx.shape + a.shape[ax+1:]
     k = idx.ndim
     rest_before = list(range(k, k + ax))
@@ -99,7 +144,9 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
 
 def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     """``out[..., i, ...] = arr[..., indices[..., i, ...], ...]`` along ``axis`` (numpy
-    broadcasting of the other axes).  Out-of-range indices clamp (mode "clip")."""
+    broadcasting of the other axes).  ``mode`` as ``take`` (module docstring), except that
+    "clip" wraps negative indices once before clamping (jax.numpy)."""
+    _check_mode("take_along_axis", mode)
     a = asarray_arg("take_along_axis", arr)
     idx = _index_operand("take_along_axis", indices)
     if axis is None:
@@ -111,32 +158,33 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
                          f"dimensions, got {idx.ndim} and {a.ndim}")
     ax = canonical_axis("take_along_axis", axis, a.ndim)
     n = a.shape[ax]
-    mode = mode or "clip"
-    if mode == "clip":
-        # numpy's take_along_axis wraps negatives; then clamp (the gather rule)
-        gidx, ok = _normalise(idx, n, "promise_in_bounds")
-    else:
-        gidx, ok = _normalise(idx, n, mode)
     others = [i for i in range(a.ndim) if i != ax]
     bshape = broadcast_shapes_named("take_along_axis", tuple(a.shape[i] for i in others),
                                     tuple(idx.shape[i] for i in others))
+    nb = len(bshape)
+    inv = list(range(nb))
+    inv.insert(ax, nb)
+    out_shape = bshape + (idx.shape[ax],)
+    if math.prod(out_shape) == 0:   # nothing to read (numpy returns the empty array)
+        return lax.transpose(full_like_weak(a, 0, out_shape), tuple(inv))
+    mode = _resolve_mode("take_along_axis", mode, idx, n, axis)
+    if n == 0:
+        if mode != "fill":
+            raise FnxIndexError(f"take_along_axis: cannot take indices of shape "
+                                f"{tuple(idx.shape)} from the empty axis {axis} of an array "
+                                f"of shape {tuple(a.shape)}")
+        fv = fill_scalar("take_along_axis", fill_value, a.dtype)
+        return lax.transpose(full_like_weak(a, fv, out_shape), tuple(inv))
+    gidx, ok = _normalise(idx, n, mode, wrap_negatives_before_clip=True)
     a_m = lax.transpose(a, tuple(others) + (ax,))
     i_m = lax.transpose(gidx, tuple(others) + (ax,))
     a_m = broadcast_to_shape(a_m, bshape + (n,))
-    i_m = broadcast_to_shape(i_m, bshape + (idx.shape[ax],))
-    nb = len(bshape)
-    if n == 0:
-        if idx.shape[ax]:
-            raise IndexError("take_along_axis: cannot take from an empty axis")
-        res = full_scalar(0, a.dtype, tuple(i_m.shape))
-    else:
-        res = lax.gather(a_m, i_m, batch_dims=nb)
+    i_m = broadcast_to_shape(i_m, out_shape)
+    res = lax.gather(a_m, i_m, batch_dims=nb)
     if ok is not None:
         okm = broadcast_to_shape(lax.transpose(ok, tuple(others) + (ax,)), res.shape)
-        fv = _fill_default(a.dtype) if fill_value is None else fill_value
-        res = lax.select(okm, res, full_scalar(fv, a.dtype, res.shape))
-    inv = list(range(nb))
-    inv.insert(ax, nb)
+        fv = fill_scalar("take_along_axis", fill_value, a.dtype)
+        res = lax.select(okm, res, full_like_weak(res, fv))
     return lax.transpose(res, tuple(inv))
 
 

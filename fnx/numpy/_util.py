@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer, asarray_concrete
-from ..errors import DTypeError, FnxIndexError, ShapeError
+from ..errors import AxisError, DTypeError, FnxIndexError, ShapeError
 
 _PY_SCALARS = (bool, int, float)
 _SUPPORTED = frozenset(dtypes.SUPPORTED)
@@ -178,8 +178,8 @@ def canonical_axis(name: str, axis, ndim: int) -> int:
     except TypeError:
         raise TypeError(f"{name}: axis must be an integer, got {axis!r}") from None
     if not -ndim <= a < ndim:
-        raise FnxIndexError(f"{name}: axis {a} is out of bounds for array of dimension {ndim}")
-    return a % ndim
+        raise AxisError(f"{name}: axis {a} is out of bounds for array of dimension {ndim}")
+    return a + ndim if a < 0 else a
 
 
 def canonical_axes(name: str, axis, ndim: int) -> tuple:
@@ -240,3 +240,34 @@ def keep_dims(x, axes, ndim: int):
     for a in sorted(axes):
         shape.insert(a, 1)
     return lax.reshape(x, tuple(shape))
+
+
+def default_fill_value(dtype):
+    """jax.numpy's value for out-of-range reads in "fill" mode: NaN for floats, the most
+    negative value of signed ints, the largest of unsigned ints, True for bool."""
+    if dtype.kind == "f":
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    if dtype.kind == "u":
+        return np.iinfo(dtype).max
+    return np.iinfo(dtype).min
+
+
+def fill_scalar(name: str, fill_value, dtype):
+    """``fill_value`` (None: ``default_fill_value(dtype)``) as a static scalar."""
+    if fill_value is None:
+        return default_fill_value(dtype)
+    if isinstance(fill_value, Tracer):
+        fill_value._concretization_error(f"{name}: fill_value")
+    if np.ndim(fill_value) != 0:
+        raise ValueError(f"{name}: fill_value must be a scalar, got shape "
+                         f"{np.shape(fill_value)}")
+    return fill_value.item() if isinstance(fill_value, (ArrayBase, np.ndarray)) else fill_value
+
+
+def full_like_weak(x, value, shape=None):
+    """``value`` in ``x``'s dtype and weak type, of ``shape`` (default ``x``'s): the fill of a
+    gather keeps a weak result weak, as the gather does."""
+    scalar = Array(np.array(value, x.dtype), bool(x.weak_type))
+    return lax.broadcast_in_dim(scalar, tuple(x.shape if shape is None else shape), ())
