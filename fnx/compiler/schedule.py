@@ -194,6 +194,30 @@ def _choose_materialized(jaxpr, producers, mat):
             if name == "broadcast_in_dim" and _size(x) < _size(eqn.out_binders[0]):
                 w = 2     # expanding: each element would be recomputed many times
             evals[id(x)] = evals.get(id(x), 0) + w
+    _bound_fused_size(jaxpr, producers, mat)
+
+
+# The most fused equations one loop computes per element.  A longer chain is cut by giving
+# an intermediate value a buffer: gcc's register allocation and instruction combining grow
+# faster than linearly in the size of one loop body (a 10,000-statement backward chain took
+# minutes), while a cut costs one store and one load per element.
+MAX_FUSED_EQNS = 256
+
+
+def _bound_fused_size(jaxpr, producers, mat):
+    """Materialize values whose fused expression would exceed MAX_FUSED_EQNS equations, so
+    the body of every generated loop -- and compile time -- stays bounded however long the
+    program.  ``size`` over-counts a shared operand once per use, which only cuts earlier."""
+    size: dict[int, int] = {}
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name not in FUSIBLE or not eqn.out_binders:
+            continue
+        out = eqn.out_binders[0]
+        n = 1 + sum(size.get(id(x), 0) for x in eqn.inputs
+                    if isinstance(x, Var) and id(x) not in mat)
+        if n > MAX_FUSED_EQNS:
+            mat.add(id(out))
+        size[id(out)] = n
 
 
 def _size(v) -> int:
