@@ -179,10 +179,8 @@ class Executable:
 
     def _render(self, segments) -> str:
         _profile_names.clear()
-        writers, entries = [], []
-        for seg in segments:
-            writers += [w for _, w in seg.steps]
-            entries.append(_render_entry(seg))
+        writers, same_as = _distinct_steps([w for seg in segments for _, w in seg.steps])
+        entries = [_render_entry(seg, same_as) for seg in segments]
         dispatch = ["int fnx_entry(int segment, char **in, char **out, void **fns, int nt) {",
                     "  switch (segment) {"]
         dispatch += [f"    case {s.index}: return fnx_seg{s.index}(in, out, fns, nt);"
@@ -317,7 +315,26 @@ def _unit_count(n_steps: int) -> int:
     return max(parts, 1)
 
 
-def _render_entry(seg: _Segment) -> str:
+def _distinct_steps(writers) -> tuple[list, dict]:
+    """The step functions to emit, one per distinct C text, and the name of the emitted
+    function that each other step calls instead of its own (an unrolled loop repeats the same
+    steps on other buffers thousands of times: gcc compiles each of them once)."""
+    first_of: dict = {}
+    distinct, same_as = [], {}
+    for w in writers:
+        name = w.name
+        w.name = "fnx_step"          # the text without the name
+        text = w.render()
+        w.name = name
+        first = first_of.setdefault(text, w)
+        if first is w:
+            distinct.append(w)
+        else:
+            same_as[name] = first.name
+    return distinct, same_as
+
+
+def _render_entry(seg: _Segment, same_as: dict) -> str:
     where = {}
     for k, v in enumerate(seg.inputs):
         where[id(v)] = f"in[{k}]"
@@ -325,7 +342,7 @@ def _render_entry(seg: _Segment) -> str:
         where[id(v)] = f"out[{k}]"
     for vid, off in seg.offsets.items():
         where[vid] = f"(ws + {off})"
-    calls = [_render_call(w, where) for _, w in seg.steps]
+    calls = [_render_call(w, where, same_as.get(w.name, w.name)) for _, w in seg.steps]
     name = f"fnx_seg{seg.index}"
     parts = []
     if len(calls) > CALLS_PER_FUNCTION:
@@ -356,14 +373,15 @@ def _call_chunks(name: str, calls: list) -> tuple[list, list]:
     return parts, chunk_calls
 
 
-def _render_call(w, where: dict) -> str:
-    """The line of an entry point that runs step ``w`` (if no earlier step failed)."""
+def _render_call(w, where: dict, function: str) -> str:
+    """The line of an entry point that runs step ``w`` (if no earlier step failed) by calling
+    ``function`` (w's own or one with the same text)."""
     args = []
     for p, v, written in w.params:
         t = codegen_c.C_TYPE[v.aval.dtype]
         args.append(f"({'' if written else 'const '}{t} *){where[id(v)]}")
     args += ["fns", "nt"]
-    call = f"{w.name}({', '.join(args)})"
+    call = f"{function}({', '.join(args)})"
     if PROFILE:
         return (f"  {{ double t0 = fnx_now(); if (!rc) rc = {call}; "
                 f"fnx_prof[{_profile_slot(w.name)}] += fnx_now() - t0; }}")
