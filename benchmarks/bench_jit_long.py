@@ -6,6 +6,9 @@ every compile is cold):
 * ``sin-grad N``: ``jit(grad(f))`` of ``f(x) = reduce(lambda a, _: sin(a) * 1.01 + 0.01,
   range(N), x).sum()`` on 16 float32 -- 6 primitives per step after differentiation, so
   N = 833 is a ~5,000-primitive program and N = 2500 a ~15,000-primitive one;
+* ``sin-grad-distinct N``: the same with a different constant in every step (``* (1.01 +
+  i * 1e-6)``), so that no two generated step functions are alike (an unrolled loop's repeated
+  steps are otherwise emitted once);
 * ``tanh-fwd N``: ``jit`` of N steps ``x = tanh(x) * 0.9 + 0.1`` (3 primitives a step, one
   fused chain);
 * ``rnn-grad N``: ``jit(grad)`` of an N-step unrolled RNN ``h = tanh(w @ h + x)``, 4 units.
@@ -34,7 +37,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CASES = "sin-grad:833,sin-grad:2500,tanh-fwd:5000,rnn-grad:400"
+DEFAULT_CASES = ("sin-grad:833,sin-grad:2500,sin-grad-distinct:833,sin-grad-distinct:2500,"
+                 "tanh-fwd:5000,rnn-grad:400")
 
 # One measurement, run as `python -c CHILD <fnx dir> <case> <n> <recursion limit>`.
 CHILD = r"""
@@ -47,6 +51,10 @@ from fnx.backends import native
 def program():
     if case == "sin-grad":
         f = lambda x: functools.reduce(lambda a, _: fnp.sin(a) * 1.01 + 0.01, range(n), x).sum()
+        return fnx.grad(f), (fnp.ones(16),)
+    if case == "sin-grad-distinct":     # no two steps alike: nothing to deduplicate
+        f = lambda x: functools.reduce(lambda a, i: fnp.sin(a) * (1.01 + i * 1e-6) + 0.01,
+                                       range(n), x).sum()
         return fnx.grad(f), (fnp.ones(16),)
     if case == "tanh-fwd":
         def f(x):
