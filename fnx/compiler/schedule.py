@@ -194,17 +194,17 @@ def _choose_materialized(jaxpr, producers, mat):
             if name == "broadcast_in_dim" and _size(x) < _size(eqn.out_binders[0]):
                 w = 2     # expanding: each element would be recomputed many times
             evals[id(x)] = evals.get(id(x), 0) + w
-    _bound_fused_size(jaxpr, producers, mat)
+    _bound_fused_size(jaxpr, mat)
 
 
 # The most fused equations one loop computes per element.  A longer chain is cut by giving
 # an intermediate value a buffer: gcc's register allocation and instruction combining grow
-# faster than linearly in the size of one loop body (a 10,000-statement backward chain took
-# minutes), while a cut costs one store and one load per element.
+# faster than linearly in the size of one loop body (benchmarks/results/jit_long.md: a
+# 10,000-statement backward loop), while a cut costs one store and one load per element.
 MAX_FUSED_EQNS = 256
 
 
-def _bound_fused_size(jaxpr, producers, mat):
+def _bound_fused_size(jaxpr, mat):
     """Materialize values whose fused expression would exceed MAX_FUSED_EQNS equations, so
     the body of every generated loop -- and compile time -- stays bounded however long the
     program.  ``size`` over-counts a shared operand once per use, which only cuts earlier."""
