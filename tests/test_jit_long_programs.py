@@ -150,6 +150,44 @@ def test_issue16_deeply_nested_3000_ops_compile():
     assert max(_functions(c).values()) <= 2 * schedule.MAX_FUSED_EQNS + 20
 
 
+def test_issue16_stack_of_many_values():
+    """A concatenate of 300 fused operands becomes a tree of concatenates of at most
+    MAX_CONCAT_OPERANDS: no loop body selects among hundreds of values in one nested
+    conditional expression."""
+    def stacked(x):
+        return fnp.stack([fnp.sin(x * float(i)) for i in range(300)])
+
+    xn = np.linspace(-1, 1, 5, dtype=np.float32)
+    got = fnx.jit(stacked)(fnp.asarray(xn))
+    np.testing.assert_allclose(to_np(got), np.sin(np.arange(300.0)[:, None] * xn), rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_array_equal(to_np(got), to_np(stacked(fnp.asarray(xn))))
+    c = fnx.jit(stacked).lower(fnp.asarray(xn)).as_c()
+    assert max(line.count("?") for line in c.splitlines()) <= schedule.MAX_CONCAT_OPERANDS
+    assert max(_functions(c).values()) <= 2 * schedule.MAX_FUSED_EQNS + 20
+
+
+def _rotations(x, steps):
+    """Index rewriting only (concatenate, slices, rev), fused: each step's index expression
+    is built from the previous one's."""
+    for _ in range(steps):
+        x = fnp.concatenate([x[1:], x[:1]])[::-1]
+    return x * 2.0
+
+
+def test_issue16_index_arithmetic_does_not_nest():
+    xn = np.arange(8, dtype=np.float32)
+    # a clamp repeats its operand three times: nested, 8 steps were 3**8 copies of the index
+    c = fnx.jit(functools.partial(_rotations, steps=8)).lower(fnp.asarray(xn)).as_c()
+    assert max(len(line) for line in c.splitlines()) < 300
+    for steps in (8, 150):
+        expected = xn
+        for _ in range(steps):
+            expected = np.concatenate([expected[1:], expected[:1]])[::-1]
+        jf = fnx.jit(functools.partial(_rotations, steps=steps))
+        np.testing.assert_array_equal(to_np(jf(fnp.asarray(xn))), expected * 2)
+
+
 def test_issue16_cuda_codegen_of_a_long_chain():
     """The CUDA generator shares the fused writers (no GPU needed to generate)."""
     def chain(x):

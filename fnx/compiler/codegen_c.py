@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import numpy as np
 
@@ -80,6 +81,9 @@ typedef int (*fnx_gather_t)(int, int, int64_t, int64_t, int64_t, const char *, i
 typedef int (*fnx_matmul_epilogue_t)(int, int64_t, int64_t, int64_t, int64_t, const char *,
                                      const char *, const char *, int, char *);
 """
+
+
+_SIMPLE_INDEX = re.compile(r"[A-Za-z_]\w*|-?\d+")
 
 
 class Flat:
@@ -161,6 +165,20 @@ class StepWriter:
         name = f"t{self._n}"
         self.emit(f"const {ctype} {name} = {expr};")
         return name
+
+    def index(self, expr: str) -> str:
+        """An index expression about to become part of another: itself when it is a name or a
+        number, else a temporary (memoized by its text, so equal indices stay equal memo
+        keys).  Index arithmetic composed through a chain of movement primitives (a rev of a
+        slice of a concatenate...) then never nests: gcc chokes on deeply nested expressions,
+        and a clamp repeats its operand three times."""
+        if _SIMPLE_INDEX.fullmatch(expr):
+            return expr
+        key = ("index", expr)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = self.tmp("int64_t", expr)
+        return hit
 
     def _declarations(self) -> list[str]:
         out = []

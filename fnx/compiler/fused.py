@@ -232,7 +232,7 @@ def _transpose(w, eqn, idx):
 def _rev(w, eqn, idx):
     (x,) = eqn.inputs
     dims = set(eqn.params["dimensions"])
-    return (yield x, tuple(f"({d - 1} - {i})" if k in dims else i
+    return (yield x, tuple(f"({d - 1} - {w.index(i)})" if k in dims else i
                             for k, (i, d) in enumerate(zip(idx, x.aval.shape))))
 
 
@@ -241,7 +241,7 @@ def _slice(w, eqn, idx):
     (x,) = eqn.inputs
     p = eqn.params
     strides = p["strides"] or (1,) * x.aval.ndim
-    return (yield x, tuple(i if (lo == 0 and st == 1) else f"({lo} + ({i})*{st})"
+    return (yield x, tuple(i if (lo == 0 and st == 1) else f"({lo} + ({w.index(i)})*{st})"
                             for i, lo, st in zip(idx, p["start_indices"], strides)))
 
 
@@ -277,7 +277,7 @@ def _concatenate(w, eqn, idx):
         if n:
             parts.append((start, n, x))
         start += n
-    pos = idx[dim]
+    pos = w.index(idx[dim])
     expr = None
     for start, n, x in reversed(parts):
         local = _clamped(f"({pos}) - {start}", n - 1)
@@ -305,7 +305,7 @@ def _dynamic_slice(w, eqn, idx):
     offs = []
     for s, d, n in zip(starts, x.aval.shape, sizes):
         offs.append((yield from _start(w, s, d, n)))
-    return (yield x, tuple(f"({o} + {i})" for o, i in zip(offs, idx)))
+    return (yield x, tuple(f"({o} + {w.index(i)})" for o, i in zip(offs, idx)))
 
 
 @_fused("dynamic_update_slice")
