@@ -126,16 +126,16 @@ def _compile(sources: list[str], directory: str, path: str) -> None:
     stem = tempfile.mkdtemp(prefix="fnx_build_", dir=directory)
     tmp_so = os.path.join(stem, "out.so")
     try:
-        objects, procs = [], []
+        objects = []
+        commands = []
         for k, src in enumerate(sources):
             c_path, o_path = os.path.join(stem, f"u{k}.c"), os.path.join(stem, f"u{k}.o")
             with open(c_path, "w") as f:
                 f.write(src)
             objects.append(o_path)
-            procs.append(subprocess.Popen([CC, *CFLAGS, "-c", "-I", include_dir(), c_path, "-o",
-                                           o_path], stderr=subprocess.PIPE, text=True))
-        errors = [p.communicate()[1] for p in procs]
-        if any(p.returncode for p in procs):
+            commands.append([CC, *CFLAGS, "-c", "-I", include_dir(), c_path, "-o", o_path])
+        errors = _run_parallel(commands, os.cpu_count() or 1)
+        if errors:
             raise FnxError("fnx.jit: the C compiler rejected the generated code (a bug in fnx; "
                            "please report it):\n" + "".join(errors)[-4000:])
         res = subprocess.run([CC, "-shared", *objects, "-o", tmp_so, "-lm"], capture_output=True,
@@ -145,6 +145,19 @@ def _compile(sources: list[str], directory: str, path: str) -> None:
         os.replace(tmp_so, path)     # atomic: readers see no file or the whole library
     finally:
         shutil.rmtree(stem, ignore_errors=True)
+
+
+def _run_parallel(commands: list, jobs: int) -> list[str]:
+    """Run the compiler commands, at most ``jobs`` at a time; the stderr of those that failed."""
+    pending, running, errors = list(reversed(commands)), [], []
+    while pending or running:
+        while pending and len(running) < jobs:
+            running.append(subprocess.Popen(pending.pop(), stderr=subprocess.PIPE, text=True))
+        proc = running.pop(0)
+        err = proc.communicate()[1]
+        if proc.returncode:
+            errors.append(err)
+    return errors
 
 
 def clear_cache() -> None:

@@ -13,7 +13,9 @@ writers live in fused.py.
 """
 from __future__ import annotations
 
+import inspect
 import math
+import re
 
 import numpy as np
 
@@ -79,6 +81,9 @@ typedef int (*fnx_gather_t)(int, int, int64_t, int64_t, int64_t, const char *, i
 typedef int (*fnx_matmul_epilogue_t)(int, int64_t, int64_t, int64_t, int64_t, const char *,
                                      const char *, const char *, int, char *);
 """
+
+
+_SIMPLE_INDEX = re.compile(r"[A-Za-z_]\w*|-?\d+")
 
 
 class Flat:
@@ -161,6 +166,20 @@ class StepWriter:
         self.emit(f"const {ctype} {name} = {expr};")
         return name
 
+    def index(self, expr: str) -> str:
+        """An index expression about to become part of another: itself when it is a name or a
+        number, else a temporary (memoized by its text, so equal indices stay equal memo
+        keys).  Index arithmetic composed through a chain of movement primitives (a rev of a
+        slice of a concatenate...) then never nests: gcc chokes on deeply nested expressions,
+        and a clamp repeats its operand three times."""
+        if _SIMPLE_INDEX.fullmatch(expr):
+            return expr
+        key = ("index", expr)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = self.tmp("int64_t", expr)
+        return hit
+
     def _declarations(self) -> list[str]:
         out = []
         for p, v, written in self.params:
@@ -203,30 +222,69 @@ class StepWriter:
 
     def value(self, x, idx) -> str:
         """C expression of ``x`` at index ``idx`` (a tuple of C index expressions, or Flat)."""
+        return self._evaluate(self._request(x, idx))
+
+    def compute(self, x, idx) -> str:
+        """``x`` at ``idx`` from its producing equation (not from its buffer)."""
+        return self._evaluate(self._request(x, idx, from_buffer=False))
+
+    def computing(self, x):
+        """Hook: ``x`` is about to be computed (not read from its own buffer)."""
+
+    def _request(self, x, idx, from_buffer=True):
+        """``x`` at ``idx``: its C name when at hand without running a fused writer (a literal,
+        a memoized temporary, a load), else ``(memo key, writer generator)`` to run."""
         if isinstance(x, Literal):
             return c_literal(x.val._value, x.aval.dtype)
         if x.aval.ndim == 0:
             idx = ()
-        key = (id(x), idx)
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit
-        if id(x) in self.sched.materialized:
+        key = (id(x), idx) if from_buffer else None
+        if key is not None:
+            hit = self.memo.get(key)
+            if hit is not None:
+                return hit
+            if id(x) in self.sched.materialized:
+                out = self.memo[key] = self.tmp(tmp_type(x.aval.dtype), self.load(x, idx))
+                return out
+        self.computing(x)
+        eqn = self.sched.producers.get(id(x))
+        if eqn is None:     # an input of the program: its buffer
             out = self.tmp(tmp_type(x.aval.dtype), self.load(x, idx))
         else:
-            out = self.compute(x, idx)
-        self.memo[key] = out
+            out = _FUSED[eqn.primitive.name](self, eqn, idx)
+            if inspect.isgenerator(out):
+                return key, out
+        if key is not None:
+            self.memo[key] = out
         return out
 
-    def compute(self, x, idx) -> str:
-        """``x`` at ``idx`` from its producing equation (not from its buffer)."""
-        if isinstance(x, Literal) or id(x) not in self.sched.producers:
-            return self.value(x, idx) if isinstance(x, Literal) else self.tmp(
-                tmp_type(x.aval.dtype), self.load(x, () if x.aval.ndim == 0 else idx))
-        if x.aval.ndim == 0:
-            idx = ()
-        eqn = self.sched.producers[id(x)]
-        return _FUSED[eqn.primitive.name](self, eqn, idx)
+    def _evaluate(self, request) -> str:
+        """Run fused writers with an explicit stack, not Python recursion: a fused expression
+        is as deep as the program is long (an unrolled loop of thousands of steps).  A writer
+        is a generator that yields ``(operand, index)`` and is sent back the operand's C name;
+        each value's statements are emitted before its consumer's, as a recursive descent
+        would, so the generated code is the same."""
+        if isinstance(request, str):
+            return request
+        stack, sent = [request], None
+        while True:
+            key, writer = stack[-1]
+            try:
+                x, idx = writer.send(sent)
+            except StopIteration as done:
+                stack.pop()
+                if key is not None:
+                    self.memo[key] = done.value
+                if not stack:
+                    return done.value
+                sent = done.value
+                continue
+            request = self._request(x, idx)
+            if isinstance(request, str):
+                sent = request
+            else:
+                stack.append(request)
+                sent = None
 
     def declare_scratch(self, v: Var) -> str:
         name = self.scratch[id(v)] = f"s{len(self.scratch)}"
@@ -276,31 +334,36 @@ def offset_expr(shape, idx) -> str:
     return " + ".join(terms) or "0"
 
 
-def _is_flat(sched, x, shape, seen=None, root=False) -> bool:
+def _is_flat(sched, x, shape, root=False) -> bool:
     """Can ``x`` be computed at a flat index of a loop over ``shape``?  True when every
     value on the way is elementwise over ``shape`` (or a scalar).  ``root``: x is the value
-    the loop computes (its own buffer is the destination, not a source)."""
-    if isinstance(x, Literal) or x.aval.ndim == 0:
-        return True
-    if tuple(x.aval.shape) != tuple(shape) and math.prod(x.aval.shape) != math.prod(shape):
-        return False
-    if id(x) in sched.materialized and not root:
-        return True
-    if id(x) not in sched.producers:
-        return True
-    seen = set() if seen is None else seen
-    if id(x) in seen:
-        return True
-    seen.add(id(x))
-    eqn = sched.producers[id(x)]
-    name = eqn.primitive.name
-    if name in ("reshape", "squeeze", "expand_dims"):
-        return _is_flat(sched, eqn.inputs[0], eqn.inputs[0].aval.shape, seen)
-    if name == "broadcast_in_dim":
-        return eqn.inputs[0].aval.ndim == 0
-    if name not in _ELEMENTWISE_FLAT or tuple(x.aval.shape) != tuple(shape):
-        return False
-    return all(_is_flat(sched, a, shape, seen) for a in eqn.inputs)
+    the loop computes (its own buffer is the destination, not a source).  Walks the fused
+    expression with an explicit stack (it is as deep as the program is long)."""
+    stack, seen = [(x, tuple(shape), root)], set()
+    while stack:
+        x, shape, root = stack.pop()
+        if isinstance(x, Literal) or x.aval.ndim == 0:
+            continue
+        if tuple(x.aval.shape) != shape and math.prod(x.aval.shape) != math.prod(shape):
+            return False
+        if (id(x) in sched.materialized and not root) or id(x) not in sched.producers:
+            continue
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        eqn = sched.producers[id(x)]
+        name = eqn.primitive.name
+        if name in ("reshape", "squeeze", "expand_dims"):
+            a = eqn.inputs[0]
+            stack.append((a, tuple(a.aval.shape), False))
+        elif name == "broadcast_in_dim":
+            if eqn.inputs[0].aval.ndim != 0:
+                return False
+        elif name not in _ELEMENTWISE_FLAT or tuple(x.aval.shape) != shape:
+            return False
+        else:
+            stack.extend((a, shape, False) for a in reversed(eqn.inputs))
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -105,9 +105,8 @@ class CudaStepWriter(cg.StepWriter):
 
     extent = 0   # the largest element count the kernel indexes (buffers, fused values, loops)
 
-    def compute(self, x, idx) -> str:
+    def computing(self, x):
         self.extent = max(self.extent, math.prod(x.aval.shape))
-        return super().compute(x, idx)
 
     def index_type(self) -> str:
         """32-bit index arithmetic where every index fits (64-bit division is slow on GPUs;

@@ -179,19 +179,16 @@ class Executable:
 
     def _render(self, segments) -> str:
         _profile_names.clear()
-        writers, entries = [], []
-        for seg in segments:
-            writers += [w for _, w in seg.steps]
-            entries.append(_render_entry(seg))
+        writers, same_as = _distinct_steps([w for seg in segments for _, w in seg.steps])
+        entries = [_render_entry(seg, same_as) for seg in segments]
         dispatch = ["int fnx_entry(int segment, char **in, char **out, void **fns, int nt) {",
                     "  switch (segment) {"]
         dispatch += [f"    case {s.index}: return fnx_seg{s.index}(in, out, fns, nt);"
                      for s in segments]
         dispatch += ["  }", "  return -1;", "}"]
         header = '#include "fnx_scalar.h"' + (_PROFILE_HEADER if PROFILE else "")
-        # big programs compile as two units in parallel (gcc time grows with the code)
-        parts = 2 if len(writers) >= 12 and (os.cpu_count() or 1) > 1 and not PROFILE else 1
-        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)], header, parts)
+        return codegen_c.render_module(writers, entries + ["\n".join(dispatch)], header,
+                                       _unit_count(len(writers)))
 
     # -- running -------------------------------------------------------------------------------
 
@@ -298,7 +295,46 @@ def profile_report(executable: "Executable", top: int = 15) -> str:
     return "\n".join(f"{n:>8s} {t * 1e3:10.3f} ms" for t, n in rows)
 
 
-def _render_entry(seg: _Segment) -> str:
+# Step calls per C function of an entry point: a segment of thousands of steps becomes a chain
+# of functions of this many calls each (gcc's time on one function grows faster than its size).
+CALLS_PER_FUNCTION = 64
+
+
+# Step functions per translation unit: a long program compiles as several units (in parallel,
+# as many at a time as there are cores), so the memory of each gcc process stays bounded.
+STEPS_PER_UNIT = 400
+
+
+def _unit_count(n_steps: int) -> int:
+    """Big programs compile as at least two units in parallel (gcc time grows with the code)."""
+    if PROFILE:
+        return 1
+    parts = -(-n_steps // STEPS_PER_UNIT)
+    if n_steps >= 12 and (os.cpu_count() or 1) > 1:
+        parts = max(parts, 2)
+    return max(parts, 1)
+
+
+def _distinct_steps(writers) -> tuple[list, dict]:
+    """The step functions to emit, one per distinct C text, and the name of the emitted
+    function that each other step calls instead of its own (an unrolled loop repeats the same
+    steps on other buffers thousands of times: gcc compiles each of them once)."""
+    first_of: dict = {}
+    distinct, same_as = [], {}
+    for w in writers:
+        name = w.name
+        w.name = "fnx_step"          # the text without the name
+        text = w.render()
+        w.name = name
+        first = first_of.setdefault(text, w)
+        if first is w:
+            distinct.append(w)
+        else:
+            same_as[name] = first.name
+    return distinct, same_as
+
+
+def _render_entry(seg: _Segment, same_as: dict) -> str:
     where = {}
     for k, v in enumerate(seg.inputs):
         where[id(v)] = f"in[{k}]"
@@ -306,27 +342,50 @@ def _render_entry(seg: _Segment) -> str:
         where[id(v)] = f"out[{k}]"
     for vid, off in seg.offsets.items():
         where[vid] = f"(ws + {off})"
-    lines = [f"static int fnx_seg{seg.index}(char **in, char **out, void **fns, int nt) {{",
-             "  char *ws = 0;"]
+    calls = [_render_call(w, where, same_as.get(w.name, w.name)) for _, w in seg.steps]
+    name = f"fnx_seg{seg.index}"
+    parts = []
+    if len(calls) > CALLS_PER_FUNCTION:
+        parts, calls = _call_chunks(name, calls)
+    lines = parts + [f"static int {name}(char **in, char **out, void **fns, int nt) {{",
+                     "  char *ws = 0;"]
     if seg.arena:
         lines += [f"  ws = {codegen_c.kernel('fnx_buffer_alloc')}({seg.arena});", "  if (!ws) return -3;"]
     lines.append("  int rc = 0;")
-    for step, w in seg.steps:
-        args = []
-        for p, v, written in w.params:
-            t = codegen_c.C_TYPE[v.aval.dtype]
-            args.append(f"({'' if written else 'const '}{t} *){where[id(v)]}")
-        args += ["fns", "nt"]
-        call = f"{w.name}({', '.join(args)})"
-        if PROFILE:
-            lines.append(f"  {{ double t0 = fnx_now(); if (!rc) rc = {call}; "
-                         f"fnx_prof[{_profile_slot(w.name)}] += fnx_now() - t0; }}")
-        else:
-            lines.append(f"  if (!rc) rc = {call};")
+    lines += calls
     if seg.arena:
         lines.append(f"  {codegen_c.kernel('fnx_buffer_free')}(ws);")
     lines += ["  return rc;", "}"]
     return "\n".join(lines)
+
+
+def _call_chunks(name: str, calls: list) -> tuple[list, list]:
+    """The step calls as functions of CALLS_PER_FUNCTION calls each (kept out of line: gcc
+    would inline a static function called once), and the calls of those functions."""
+    parts, chunk_calls = [], []
+    for k in range(0, len(calls), CALLS_PER_FUNCTION):
+        part = f"{name}_part{len(parts)}"
+        parts.append("\n".join(
+            [f"__attribute__((noinline)) static int {part}(char **in, char **out, char *ws, "
+             "void **fns, int nt) {", "  int rc = 0;"]
+            + calls[k:k + CALLS_PER_FUNCTION] + ["  return rc;", "}"]))
+        chunk_calls.append(f"  if (!rc) rc = {part}(in, out, ws, fns, nt);")
+    return parts, chunk_calls
+
+
+def _render_call(w, where: dict, function: str) -> str:
+    """The line of an entry point that runs step ``w`` (if no earlier step failed) by calling
+    ``function`` (w's own or one with the same text)."""
+    args = []
+    for p, v, written in w.params:
+        t = codegen_c.C_TYPE[v.aval.dtype]
+        args.append(f"({'' if written else 'const '}{t} *){where[id(v)]}")
+    args += ["fns", "nt"]
+    call = f"{function}({', '.join(args)})"
+    if PROFILE:
+        return (f"  {{ double t0 = fnx_now(); if (!rc) rc = {call}; "
+                f"fnx_prof[{_profile_slot(w.name)}] += fnx_now() - t0; }}")
+    return f"  if (!rc) rc = {call};"
 
 
 class _DonatedBuffer:

@@ -1,5 +1,8 @@
 """The fused primitives of generated code: one writer per primitive returns the C name of its
-value at a multi-index (codegen_c.StepWriter.compute calls them).  Elementwise primitives
+value at a multi-index (codegen_c.StepWriter.compute runs them).  A writer is a generator: it
+asks for an operand at an index with ``name = yield operand, index`` instead of calling the
+writer of the operand's producer, so the step writer evaluates an expression of any depth with
+an explicit stack (a fused chain is as long as the program).  Elementwise primitives
 become one ``const T tN = ...;`` statement each; movement primitives only rewrite the index
 (a transpose permutes it, a broadcast drops dimensions, a slice offsets it, a gather loads it),
 so they cost nothing.  Scalar semantics are ``fnx_scalar.h``'s ``fnx_s_<op>_<dtype>`` (the
@@ -55,7 +58,7 @@ _C_BOOL_BITS = {"and": "&", "or": "|", "xor": "^"}
 @_fused(*_UNARY)
 def _unary(w, eqn, idx):
     (x,) = eqn.inputs
-    a = w.value(x, idx)
+    a = yield x, idx
     if eqn.primitive.name == "not" and x.aval.dtype == dtypes.bool_:
         return w.tmp("int", f"({a} == 0)")
     return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a})")
@@ -66,7 +69,8 @@ def _binary(w, eqn, idx):
     """Comparisons and bool logic as plain C on int temporaries (the header's functions return
     uint8_t: same values, see tmp_type); everything else through the header."""
     x, y = eqn.inputs
-    a, b = w.value(x, idx), w.value(y, idx)
+    a = yield x, idx
+    b = yield y, idx
     name = eqn.primitive.name
     if name in _C_COMPARE:
         return w.tmp("int", f"({a} {_C_COMPARE[name]} {b})")
@@ -79,7 +83,8 @@ def _binary(w, eqn, idx):
 def _round(w, eqn, idx):
     (x,) = eqn.inputs
     op = "round_even" if eqn.params["rounding_method"] == 1 else "round_away"
-    return w.tmp(_out_type(eqn), f"fnx_s_{op}_{SFX[x.aval.dtype]}({w.value(x, idx)})")
+    a = yield x, idx
+    return w.tmp(_out_type(eqn), f"fnx_s_{op}_{SFX[x.aval.dtype]}({a})")
 
 
 @_fused("integer_pow")
@@ -90,9 +95,10 @@ def _integer_pow(w, eqn, idx):
     (x,) = eqn.inputs
     y = int(eqn.params["y"])
     sfx, t = SFX[x.aval.dtype], _out_type(eqn)
+    base = yield x, idx
     if x.aval.dtype.kind != "f":
-        return w.tmp(t, f"fnx_s_integer_pow_{sfx}({w.value(x, idx)}, {y}LL)")
-    result, base, m = None, w.value(x, idx), abs(y)
+        return w.tmp(t, f"fnx_s_integer_pow_{sfx}({base}, {y}LL)")
+    result, m = None, abs(y)
     while m:
         if m & 1:
             result = base if result is None else w.tmp(t, f"fnx_s_mul_{sfx}({result}, {base})")
@@ -108,7 +114,7 @@ def _integer_pow(w, eqn, idx):
 def _convert(w, eqn, idx):
     (x,) = eqn.inputs
     src, dst = x.aval.dtype, eqn.params["new_dtype"]
-    a = w.value(x, idx)
+    a = yield x, idx
     if src == dst:
         return a
     if src == dtypes.bool_:        # 0 / 1 in any dtype (the header's rule, on an int)
@@ -122,7 +128,7 @@ def _convert(w, eqn, idx):
 def _bitcast(w, eqn, idx):
     (x,) = eqn.inputs
     src, dst = x.aval.dtype, eqn.params["new_dtype"]
-    a = w.value(x, idx)
+    a = yield x, idx
     if src == dst:
         return a
     return w.tmp(C_TYPE[dst], f"fnx_s_bitcast_{SFX[src]}_{SFX[dst]}({a})")
@@ -130,14 +136,16 @@ def _bitcast(w, eqn, idx):
 
 @_fused("stop_gradient")
 def _identity(w, eqn, idx):
-    return w.value(eqn.inputs[0], idx)
+    return (yield eqn.inputs[0], idx)
 
 
 @_fused("select_n")
 def _select_n(w, eqn, idx):
     which, *cases = eqn.inputs
-    vals = [w.value(c, idx) for c in cases]
-    p = w.value(which, idx)
+    vals = []
+    for c in cases:
+        vals.append((yield c, idx))
+    p = yield which, idx
     t = _out_type(eqn)
     if which.aval.dtype == dtypes.bool_:   # an int predicate: a plain blend
         return w.tmp(t, f"({p} ? {vals[1]} : {vals[0]})")
@@ -151,8 +159,10 @@ def _select_n(w, eqn, idx):
 @_fused("clamp")
 def _clamp(w, eqn, idx):
     lo, x, hi = eqn.inputs
-    return w.tmp(_out_type(eqn), f"fnx_s_clamp_{SFX[x.aval.dtype]}({w.value(lo, idx)}, "
-                                 f"{w.value(x, idx)}, {w.value(hi, idx)})")
+    a = yield lo, idx
+    b = yield x, idx
+    c = yield hi, idx
+    return w.tmp(_out_type(eqn), f"fnx_s_clamp_{SFX[x.aval.dtype]}({a}, {b}, {c})")
 
 
 # -- movement: rewrite the index --------------------------------------------------------------
@@ -165,47 +175,47 @@ def _linear(shape, idx) -> str:
 def _broadcast_in_dim(w, eqn, idx):
     (x,) = eqn.inputs
     if x.aval.ndim == 0:
-        return w.value(x, ())
+        return (yield x, ())
     dims = eqn.params["broadcast_dimensions"]
-    return w.value(x, tuple("0" if x.aval.shape[i] == 1 else idx[d] for i, d in enumerate(dims)))
+    return (yield x, tuple("0" if x.aval.shape[i] == 1 else idx[d] for i, d in enumerate(dims)))
 
 
 @_fused("reshape")
 def _reshape(w, eqn, idx):
     (x,) = eqn.inputs
     if isinstance(idx, Flat):
-        return w.value(x, idx)
+        return (yield x, idx)
     src = tuple(x.aval.shape)
     kept = [d for d in src if d != 1]
     out_shape = tuple(eqn.out_binders[0].aval.shape)
     if kept == [d for d in out_shape if d != 1]:
         # only unit dims inserted/removed: map the non-unit dims one to one
         it = iter(i for i, d in zip(idx, out_shape) if d != 1)
-        return w.value(x, tuple("0" if d == 1 else next(it) for d in src))
+        return (yield x, tuple("0" if d == 1 else next(it) for d in src))
     lin = w.tmp("int64_t", _linear(out_shape, idx))
     sub = []
     for s, d in zip(_strides(src), src):
         sub.append("0" if d == 1 else f"(({lin}) / {s}) % {d}")
-    return w.value(x, tuple(sub))
+    return (yield x, tuple(sub))
 
 
 @_fused("squeeze")
 def _squeeze(w, eqn, idx):
     (x,) = eqn.inputs
     if isinstance(idx, Flat):
-        return w.value(x, idx)
+        return (yield x, idx)
     dims = set(eqn.params["dimensions"])
     it = iter(idx)
-    return w.value(x, tuple("0" if k in dims else next(it) for k in range(x.aval.ndim)))
+    return (yield x, tuple("0" if k in dims else next(it) for k in range(x.aval.ndim)))
 
 
 @_fused("expand_dims")
 def _expand_dims(w, eqn, idx):
     (x,) = eqn.inputs
     if isinstance(idx, Flat):
-        return w.value(x, idx)
+        return (yield x, idx)
     dims = set(eqn.params["dimensions"])
-    return w.value(x, tuple(i for k, i in enumerate(idx) if k not in dims))
+    return (yield x, tuple(i for k, i in enumerate(idx) if k not in dims))
 
 
 @_fused("transpose")
@@ -215,14 +225,14 @@ def _transpose(w, eqn, idx):
     src = [None] * len(perm)
     for k, p in enumerate(perm):
         src[p] = idx[k]
-    return w.value(x, tuple(src))
+    return (yield x, tuple(src))
 
 
 @_fused("rev")
 def _rev(w, eqn, idx):
     (x,) = eqn.inputs
     dims = set(eqn.params["dimensions"])
-    return w.value(x, tuple(f"({d - 1} - {i})" if k in dims else i
+    return (yield x, tuple(f"({d - 1} - {w.index(i)})" if k in dims else i
                             for k, (i, d) in enumerate(zip(idx, x.aval.shape))))
 
 
@@ -231,7 +241,7 @@ def _slice(w, eqn, idx):
     (x,) = eqn.inputs
     p = eqn.params
     strides = p["strides"] or (1,) * x.aval.ndim
-    return w.value(x, tuple(i if (lo == 0 and st == 1) else f"({lo} + ({i})*{st})"
+    return (yield x, tuple(i if (lo == 0 and st == 1) else f"({lo} + ({w.index(i)})*{st})"
                             for i, lo, st in zip(idx, p["start_indices"], strides)))
 
 
@@ -242,7 +252,7 @@ def _clamped(i: str, hi: int) -> str:
 @_fused("pad")
 def _pad(w, eqn, idx):
     x, pv = eqn.inputs
-    fill = w.value(pv, ())
+    fill = yield pv, ()
     if math.prod(x.aval.shape) == 0:
         return fill
     conds, src = [], []
@@ -254,7 +264,7 @@ def _pad(w, eqn, idx):
         conds.append(f"({ok})")
         src.append(_clamped(q, d - 1))     # in bounds even where the pad value is taken
     inside = w.tmp("int", " && ".join(conds) or "1")
-    val = w.value(x, tuple(src))
+    val = yield x, tuple(src)
     return w.tmp(_out_type(eqn), f"{inside} ? {val} : {fill}")
 
 
@@ -267,11 +277,11 @@ def _concatenate(w, eqn, idx):
         if n:
             parts.append((start, n, x))
         start += n
-    pos = idx[dim]
+    pos = w.index(idx[dim])
     expr = None
     for start, n, x in reversed(parts):
         local = _clamped(f"({pos}) - {start}", n - 1)
-        v = w.value(x, tuple(local if k == dim else i for k, i in enumerate(idx)))
+        v = yield x, tuple(local if k == dim else i for k, i in enumerate(idx))
         expr = v if expr is None else f"(({pos}) < {start + n} ? {v} : {expr})"
     return w.tmp(_out_type(eqn), expr)
 
@@ -284,7 +294,7 @@ def _iota(w, eqn, idx):
 
 def _start(w, s, dim: int, size: int) -> str:
     """A dynamic start index, clamped so the window [s, s + size) fits in [0, dim)."""
-    v = w.value(s, ())
+    v = yield s, ()
     return w.tmp("int64_t", _clamped(f"(int64_t){v}", dim - size))
 
 
@@ -292,24 +302,26 @@ def _start(w, s, dim: int, size: int) -> str:
 def _dynamic_slice(w, eqn, idx):
     x, *starts = eqn.inputs
     sizes = eqn.params["slice_sizes"]
-    offs = [_start(w, s, d, n) for s, d, n in zip(starts, x.aval.shape, sizes)]
-    return w.value(x, tuple(f"({o} + {i})" for o, i in zip(offs, idx)))
+    offs = []
+    for s, d, n in zip(starts, x.aval.shape, sizes):
+        offs.append((yield from _start(w, s, d, n)))
+    return (yield x, tuple(f"({o} + {w.index(i)})" for o, i in zip(offs, idx)))
 
 
 @_fused("dynamic_update_slice")
 def _dynamic_update_slice(w, eqn, idx):
     x, upd, *starts = eqn.inputs
-    base = w.value(x, idx)
+    base = yield x, idx
     if math.prod(upd.aval.shape) == 0:
         return base
     conds, src = [], []
     for s, i, d, u in zip(starts, idx, x.aval.shape, upd.aval.shape):
-        o = _start(w, s, d, u)
+        o = yield from _start(w, s, d, u)
         rel = w.tmp("int64_t", f"({i}) - {o}")
         conds.append(f"({rel} >= 0 && {rel} < {u})")
         src.append(_clamped(rel, u - 1))
     inside = w.tmp("int", " && ".join(conds) or "1")
-    new = w.value(upd, tuple(src))
+    new = yield upd, tuple(src)
     return w.tmp(_out_type(eqn), f"{inside} ? {new} : {base}")
 
 
@@ -319,9 +331,9 @@ def _gather(w, eqn, idx):
     bd = eqn.params["batch_dims"]
     ni = indices.aval.ndim - bd
     d = operand.aval.shape[bd]
-    k = w.value(indices, tuple(idx[:bd + ni]))
+    k = yield indices, tuple(idx[:bd + ni])
     kc = w.tmp("int64_t", _clamped(f"(int64_t){k}", d - 1))
-    return w.value(operand, tuple(idx[:bd]) + (kc,) + tuple(idx[bd + ni:]))
+    return (yield operand, tuple(idx[:bd]) + (kc,) + tuple(idx[bd + ni:]))
 
 
 assert set(_FUSED) == set(FUSIBLE), set(FUSIBLE) ^ set(_FUSED)

@@ -8,6 +8,7 @@ lets the generated functions declare their pointers ``restrict``.
 """
 from __future__ import annotations
 
+import heapq
 import math
 
 ALIGN = 64
@@ -26,18 +27,17 @@ def plan_arena(temps: list, first_step: dict, last_step: dict) -> tuple[dict, in
     inclusive).  Returns (offset by id, arena size in bytes)."""
     order = sorted(temps, key=lambda v: first_step[id(v)])
     free: list[tuple[int, int]] = []        # (offset, size) blocks, sorted by offset
-    live: list[tuple[int, int, int]] = []   # (last step, offset, size)
+    # (last step, offset, size), a heap: a long program keeps thousands of buffers live (the
+    # forward values an unrolled backward pass reads), which a scan per buffer made quadratic
+    live: list[tuple[int, int, int]] = []
     offsets, top = {}, 0
     for v in order:
         start = first_step[id(v)]
-        # release everything whose last use came strictly before this step
-        still = []
-        for end, off, size in live:
-            if end < start:
-                free = _release(free, off, size)
-            else:
-                still.append((end, off, size))
-        live = still
+        # release everything whose last use came strictly before this step (the free list
+        # is the sorted, merged union of the released blocks, whatever the release order)
+        while live and live[0][0] < start:
+            _, off, size = heapq.heappop(live)
+            free = _release(free, off, size)
         size = _round_up(max(nbytes(v.aval), 1))
         off = _best_fit(free, size)
         if off is None:
@@ -45,7 +45,7 @@ def plan_arena(temps: list, first_step: dict, last_step: dict) -> tuple[dict, in
         else:
             free = _take(free, off, size)
         offsets[id(v)] = off
-        live.append((last_step.get(id(v), start), off, size))
+        heapq.heappush(live, (last_step.get(id(v), start), off, size))
     return offsets, top
 
 

@@ -152,20 +152,21 @@ class _Fusion:
                     and self._row_aligned(a, rows, written))
         return False
 
-    def _touches(self, x, written, seen=None) -> bool:
-        """Does the fused expression of ``x`` read any group result?"""
-        if isinstance(x, Literal):
-            return False
-        if id(x) in written:
-            return True
-        if id(x) in self.sched.materialized or id(x) not in self.sched.producers:
-            return False
-        seen = set() if seen is None else seen
-        if id(x) in seen:
-            return False
-        seen.add(id(x))
-        return any(self._touches(a, written, seen)
-                   for a in self.sched.producers[id(x)].inputs)
+    def _touches(self, x, written) -> bool:
+        """Does the fused expression of ``x`` read any group result?  (An explicit stack: the
+        expression is as deep as the program is long.)"""
+        stack, seen = [x], set()
+        while stack:
+            x = stack.pop()
+            if isinstance(x, Literal) or id(x) in seen:
+                continue
+            if id(x) in written:
+                return True
+            seen.add(id(x))
+            if id(x) in self.sched.materialized or id(x) not in self.sched.producers:
+                continue
+            stack.extend(self.sched.producers[id(x)].inputs)
+        return False
 
     # -- closing a run ----------------------------------------------------------------------------
 
@@ -211,15 +212,22 @@ def _fused_ids(fusion: _Fusion, run) -> list:
     seen: set = set()
     sched = fusion.sched
 
-    def visit(x):
-        if isinstance(x, Literal) or id(x) in seen:
-            return
-        seen.add(id(x))
-        if id(x) in sched.materialized or id(x) not in sched.producers:
-            return
-        for a in sched.producers[id(x)].inputs:
-            visit(a)
-        order.append(id(x))
+    def visit(root):
+        """Append the fused values under ``root`` to ``order``, operands first (a post-order
+        walk with an explicit stack: the expression is as deep as the program is long)."""
+        stack = [(root, False)]
+        while stack:
+            x, expanded = stack.pop()
+            if expanded:
+                order.append(id(x))
+                continue
+            if isinstance(x, Literal) or id(x) in seen:
+                continue
+            seen.add(id(x))
+            if id(x) in sched.materialized or id(x) not in sched.producers:
+                continue
+            stack.append((x, True))
+            stack.extend((a, False) for a in reversed(sched.producers[id(x)].inputs))
 
     for step in run:
         if isinstance(step, fusion.Reduce):

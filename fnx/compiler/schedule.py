@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import Jaxpr, Literal, Var
+from ..core import Eqn, Jaxpr, Literal, Var
 
 # Primitives computed per element inside a consumer's loop.
 ELEMENTWISE = frozenset("""
@@ -99,6 +99,7 @@ class Schedule:
 def schedule(jaxpr: Jaxpr) -> Schedule:
     from .epilogue import fuse_matmul_epilogues
     jaxpr = fuse_matmul_epilogues(jaxpr)   # matmul + bias (+ relu) -> one kernel call
+    jaxpr = split_wide_concatenates(jaxpr)
     sched = Schedule()
     producers = sched.producers
     for eqn in jaxpr.eqns:
@@ -128,6 +129,42 @@ def schedule(jaxpr: Jaxpr) -> Schedule:
     from .rows import fuse_rows     # (rows imports this module)
     fuse_rows(sched, jaxpr)
     return sched
+
+
+# The most operands of one fused concatenate: each element of a concatenate selects among
+# all its operands, so a stack of thousands of values (``stack([f(i) for i in range(n)])``)
+# would be one loop body of n values and an n-deep conditional expression.
+MAX_CONCAT_OPERANDS = 16
+
+
+def split_wide_concatenates(jaxpr: Jaxpr) -> Jaxpr:
+    """A concatenate of more than MAX_CONCAT_OPERANDS operands as a tree of concatenates of at
+    most that many (the same values: concatenation is associative)."""
+    if not any(e.primitive.name == "concatenate" and len(e.inputs) > MAX_CONCAT_OPERANDS
+               for e in jaxpr.eqns):
+        return jaxpr
+    eqns = []
+    for e in jaxpr.eqns:
+        if e.primitive.name != "concatenate" or len(e.inputs) <= MAX_CONCAT_OPERANDS:
+            eqns.append(e)
+            continue
+        dim, out = e.params["dimension"], e.out_binders[0]
+        parts = list(e.inputs)
+        while len(parts) > MAX_CONCAT_OPERANDS:
+            grouped = []
+            for k in range(0, len(parts), MAX_CONCAT_OPERANDS):
+                group = parts[k:k + MAX_CONCAT_OPERANDS]
+                if len(group) == 1:
+                    grouped.append(group[0])
+                    continue
+                shape = list(out.aval.shape)
+                shape[dim] = sum(x.aval.shape[dim] for x in group)
+                v = Var(out.aval.update(shape=tuple(shape)))
+                eqns.append(Eqn(e.primitive, group, dict(e.params), [v]))
+                grouped.append(v)
+            parts = grouped
+        eqns.append(Eqn(e.primitive, parts, dict(e.params), list(e.out_binders)))
+    return Jaxpr(list(jaxpr.in_binders), eqns, list(jaxpr.outs))
 
 
 LOOPS = frozenset({"scan", "while", "cond"})
@@ -194,6 +231,34 @@ def _choose_materialized(jaxpr, producers, mat):
             if name == "broadcast_in_dim" and _size(x) < _size(eqn.out_binders[0]):
                 w = 2     # expanding: each element would be recomputed many times
             evals[id(x)] = evals.get(id(x), 0) + w
+    _bound_fused_size(jaxpr, mat)
+
+
+# The most fused equations one loop computes per element.  A longer chain is cut by giving
+# an intermediate value a buffer: gcc's register allocation and instruction combining grow
+# faster than linearly in the size of one loop body (benchmarks/results/jit_long.md: a
+# 10,000-statement backward loop), while a cut costs one store and one load per element.
+MAX_FUSED_EQNS = 256
+
+
+def _bound_fused_size(jaxpr, mat):
+    """Give buffers to fused operands (the largest first) wherever an expression would exceed
+    MAX_FUSED_EQNS equations, so the body of every generated loop -- and compile time --
+    stays bounded however long the program.  ``size`` over-counts an operand shared inside
+    one expression once per use, which only cuts earlier."""
+    size: dict[int, int] = {}
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name not in FUSIBLE or not eqn.out_binders:
+            continue
+        fused = sorted({id(x): x for x in eqn.inputs
+                        if isinstance(x, Var) and id(x) not in mat}.values(),
+                       key=lambda x: size.get(id(x), 0))
+        n = 1 + sum(size.get(id(x), 0) for x in fused)
+        while n > MAX_FUSED_EQNS and fused:
+            x = fused.pop()
+            mat.add(id(x))
+            n -= size.get(id(x), 0)
+        size[id(eqn.out_binders[0])] = n
 
 
 def _size(v) -> int:
