@@ -202,9 +202,11 @@ class Array(ArrayBase):
         return int(self._scalar("int"))
 
     def __index__(self):
-        if not dtypes.is_integer(self.dtype) and not dtypes.is_bool(self.dtype):
-            raise TypeError(f"only integer arrays can be used as an index, got {self.dtype}")
-        return operator.index(self._scalar("index").item())
+        # numpy's rule: only 0-d integer arrays are Python indices (not bool, not shape (1,))
+        if self.ndim != 0 or not dtypes.is_integer(self.dtype):
+            raise TypeError("only integer scalar arrays can be converted to a scalar index; "
+                            f"got an array of dtype {self.dtype} and shape {self.shape}")
+        return operator.index(self._value.item())
 
     def __complex__(self):
         return complex(self._scalar("complex"))

@@ -168,3 +168,18 @@ def test_abstract_values():
     assert aval == core.ShapedArray((2, 3), np.dtype(np.float32))
     assert aval != aval.update(weak_type=True)
     assert hash(aval) == hash(core.ShapedArray((2, 3), np.dtype(np.float32)))
+
+
+# -- issue 16: conversions and dtypes -----------------------------------------------------------
+
+def test_index_of_a_0d_integer_array_is_a_python_int():
+    import operator
+    assert operator.index(fnp.asarray(3)) == 3
+    assert [1, 2, 3][fnp.asarray(1)] == 2
+    assert operator.index(fnp.asarray(np.uint8(7))) == 7
+    # numpy's rule: only 0-d integer arrays (not bool, float or shape (1,)) are indices
+    for bad in (fnp.asarray([3]), fnp.asarray(True), fnp.asarray(3.0)):
+        with pytest.raises(TypeError, match="integer scalar arrays"):
+            operator.index(bad)
+    with pytest.raises(ConcretizationTypeError, match="index"):
+        fnx.jit(lambda i: [1, 2, 3][i])(fnp.asarray(1))
