@@ -134,6 +134,8 @@ def promote_types(a, b) -> np.dtype:
 
 def dtype_and_weak(x):
     """(dtype, weak_type) of an fnx array, tracer, numpy value or Python scalar."""
+    if isinstance(x, np.generic):  # np.float64 subclasses float, but numpy scalars are strong
+        return canonicalize(x.dtype), False
     if isinstance(x, bool):
         return bool_, True
     if isinstance(x, int):

@@ -198,3 +198,10 @@ def test_numpy_typed_data_inside_lists_keeps_its_dtype():
     np.testing.assert_array_equal(fnp.array([np.float64(1.0), 2]), [1.0, 2.0])
     with pytest.raises(OverflowError, match="int8"):
         fnp.array([np.int8(1), 300])
+
+
+def test_numpy_scalars_are_strong_in_result_type():
+    # np.float64 subclasses float, but a numpy scalar has an explicit dtype (not weak)
+    assert dtypes.dtype_and_weak(np.float64(1.0)) == (np.float64, False)
+    assert fnp.result_type(np.float64(2.0), fnp.ones(2)) == np.float64
+    assert fnp.result_type(2.0, fnp.ones(2)) == np.float32

@@ -792,3 +792,27 @@ def test_traced_function_matches_eager():
     jaxpr = make_jaxpr(f)(fnp.asarray(x))
     out = eval_jaxpr(jaxpr.jaxpr, list(jaxpr.consts) + [fnp.asarray(x)])[0]
     check(out, np.asarray(f(fnp.asarray(x))), rtol=1e-6)
+
+
+# -- issue 16: dtypes of creation functions and reductions ------------------------------------
+
+def test_ranges_compute_float64_results_in_float64():
+    # Python scalar endpoints used to pass through float32 (16777217 -> 16777216, 1e-283 -> 0)
+    got = fnp.linspace(16777217.0, 0, 1, endpoint=False, dtype=fnp.float64)
+    assert got.dtype == np.float64 and float(got[0]) == 16777217.0
+    np.testing.assert_array_equal(fnp.linspace(0, 1e-283, 2, dtype=fnp.float64), [0, 1e-283])
+    np.testing.assert_array_equal(fnp.linspace(0, 2**40, 3, dtype=fnp.int64),
+                                  np.linspace(0, 2**40, 3, dtype=np.int64))
+    np.testing.assert_array_equal(fnp.logspace(0.5, 300.5, 2, dtype=fnp.float64),
+                                  np.logspace(0.5, 300.5, 2))
+    # explicitly float64 inputs give float64 results; Python floats the default float32
+    assert fnp.linspace(np.float64(0), 1, 3).dtype == np.float64
+    assert fnp.logspace(np.float64(0), 1, 3).dtype == np.float64
+    assert fnp.geomspace(np.float64(1), 8, 4).dtype == np.float64
+    assert fnp.linspace(0.0, 1.0, 3).dtype == np.float32
+    assert fnp.logspace(0.0, 1.0, 3).dtype == np.float32
+    assert fnp.arange(np.float64(0.5), 3).dtype == np.float64
+    assert fnp.arange(np.int64(4)).dtype == np.int64
+    assert fnp.arange(0, 2, 0.5).dtype == np.float32
+    np.testing.assert_array_equal(fnp.arange(16777217.0, 16777219.0, dtype=fnp.float64),
+                                  [16777217.0, 16777218.0])
