@@ -9,7 +9,8 @@ How a case is checked (``tests/test_numpy_spec.py``):
 
 * the dtype fnx must return comes from fnx's rule (``row.result``: ``fnx.numpy.result_type`` for
   promotions -- the JAX lattice with weak Python scalars --, float32 for integer inputs of float
-  functions, int32 accumulators for bool/int8/uint8 sums, int32 indices, ...), never from numpy;
+  functions, int32 accumulators for bool/int8 sums and uint32 for uint8, int32 indices, ...), never
+  from numpy;
 * the reference runs on the inputs already cast to the dtype fnx computes in (``row.compute``),
   so only VALUES are compared with numpy.  ``wide`` rows (transcendental functions) run the
   reference in float64 on float32 inputs and round the result, so fnx is compared with a
@@ -111,9 +112,12 @@ def inexact(dt) -> np.dtype:
 
 
 def sum_dtype(dt) -> np.dtype:
-    """fnx's (and jax.numpy's) accumulator: bool/int8/uint8 -> int32; others unchanged."""
+    """The array API's (and jax.numpy's) accumulator: bool/int8 -> int32, uint8 -> uint32;
+    others unchanged."""
     dt = np.dtype(dt)
-    return I32 if dt.kind == "b" or (dt.kind in "iu" and dt.itemsize < 4) else dt
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < 4):
+        return I32
+    return np.dtype(np.uint32) if dt.kind == "u" and dt.itemsize < 4 else dt
 
 
 # compute rules: case -> one dtype (or None: leave as is) per positional operand

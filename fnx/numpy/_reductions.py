@@ -1,8 +1,9 @@
 """Reductions, statistics and cumulative scans of fnx.numpy.
 
 ``axis`` may be None (all axes), an int or a tuple (negative counts from the end); ``keepdims``
-keeps reduced axes with size 1.  Sums and products of bool / int8 / uint8 accumulate in int32
-(jax.numpy's rule); int64 stays int64; means of integers are float32.
+keeps reduced axes with size 1.  Sums and products of bool / int8 accumulate in int32, of uint8
+in uint32 (the array API's and jax.numpy's rule); wider integers keep their dtype; means of
+integers are float32.
 """
 from __future__ import annotations
 
@@ -20,8 +21,13 @@ from ._ufuncs import isnan, where as _where
 
 
 def _sum_dtype(dt):
-    if dt.kind == "b" or (dt.kind in "iu" and dt.itemsize < 4):
+    """The accumulator of sums/products (the array API's rule, jax.numpy's at 32 bits): integers
+    narrower than the default width widen to it, keeping their signedness (uint8 -> uint32);
+    bool counts in the default int."""
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < 4):
         return dtypes.default_int
+    if dt.kind == "u" and dt.itemsize < 4:
+        return dtypes.uint32
     return dt
 
 
