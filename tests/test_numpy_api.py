@@ -834,3 +834,37 @@ def test_sums_of_unsigned_ints_accumulate_in_uint32():
     assert fnp.sum(u8, dtype=fnp.uint8).dtype == np.uint8  # an explicit dtype wins (wraps)
     assert int(fnp.sum(u8, dtype=fnp.uint8)) == (200 + 100 + 3 + 4) % 256
     assert fnp.sum(u8, promote_integers=False).dtype == np.uint8
+
+
+def test_scalar_type_names_are_callable_and_still_dtypes():
+    import pickle
+    from fnx import dtypes as fdt
+    # callable constructors, as in jax.numpy
+    x = fnp.float32([1, 2])
+    assert isinstance(x, fnx.Array) and x.dtype == np.float32
+    check(x, np.float32([1, 2]))
+    three = fnp.int64(3)
+    assert three.shape == () and three.dtype == np.int64 and int(three) == 3
+    assert fnp.float32(1.5).dtype == np.float32 and not fnp.float32(1.5).weak_type
+    assert bool(fnp.bool_(3)) and fnp.bool_(3).dtype == np.bool_
+    assert fnp.uint8(fnp.asarray([1.0, 2.0])).dtype == np.uint8
+    assert fnx.jit(lambda v: fnp.float32(v) * 2)(fnp.asarray([1, 2])).dtype == np.float32
+    # ... that still work wherever a dtype does
+    assert fnp.zeros(3, fnp.float32).dtype == np.float32
+    assert fnp.ones(2).astype(fnp.int32).dtype == np.int32
+    assert x.dtype == fnp.float32 and fnp.float32 == x.dtype and fnp.float32 != fnp.float64
+    assert fnp.float32 == np.float32 and np.float32 == fnp.float32
+    assert np.dtype(fnp.float32) == np.float32 and fnp.dtype(fnp.float64) == np.float64
+    assert np.zeros(2, fnp.uint8).dtype == np.uint8
+    assert fnp.finfo(fnp.float32).eps == np.finfo(np.float32).eps
+    assert fnp.iinfo(fnp.int8).max == 127
+    assert fnp.issubdtype(fnp.float32, fnp.floating) and fnp.issubdtype(x.dtype, fnp.float32)
+    assert not fnp.issubdtype(fnp.int32, fnp.floating)
+    assert fnp.result_type(fnp.int32, fnp.float32) == np.float32
+    assert all(t in fdt.SUPPORTED and t in frozenset(fdt.SUPPORTED)
+               for t in (fnp.bool_, fnp.int8, fnp.uint8, fnp.int32, fnp.uint32, fnp.int64,
+                         fnp.float32, fnp.float64))
+    assert {np.dtype(np.int32): "i"}[fnp.int32] == "i" and {fnp.int32: "i"}[np.dtype("int32")]
+    assert pickle.loads(pickle.dumps(fnp.float32)) is fnp.float32
+    assert isinstance(np.float32(1), fnp.float32) and not isinstance(np.int8(1), fnp.float32)
+    assert fnp.float_ is fnp.float64
