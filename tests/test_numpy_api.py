@@ -868,3 +868,45 @@ def test_scalar_type_names_are_callable_and_still_dtypes():
     assert pickle.loads(pickle.dumps(fnp.float32)) is fnp.float32
     assert isinstance(np.float32(1), fnp.float32) and not isinstance(np.int8(1), fnp.float32)
     assert fnp.float_ is fnp.float64
+
+
+# -- issue 16: the sign of zero ---------------------------------------------------------------
+
+def _signed(values):
+    return [(float(v), bool(np.signbit(v))) for v in np.asarray(values).ravel()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_power_sign_of_zero_and_infinity_match_c_pow_eager_and_jit(dtype):
+    base = fnp.asarray(np.array([-0.0, -0.0, -0.0, -0.0, -np.inf, -np.inf, 0.0] * 3, dtype))
+    for exponent in (3.0, -1.0, 2.0, -3.0, 0.5, -0.5):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # numpy's array loop is C pow (its scalar-exponent fast path makes x ** 0.5 sqrt)
+            want = np.power(np.asarray(base), np.full(base.shape, exponent, dtype))
+        eager = fnp.power(base, exponent)
+        jitted = fnx.jit(lambda b, e=exponent: fnp.power(b, e))(base)
+        assert _signed(eager) == _signed(want), exponent
+        # gcc's vectorizer used to turn the jit's pow(x, 0.5) into sqrt(x): -0 and NaN
+        assert _signed(jitted) == _signed(want), exponent
+    for k in (3, -1, -3, 2):  # Python int exponents: integer_pow
+        with np.errstate(divide="ignore"):
+            want = np.power(np.asarray(base), np.full(base.shape, k, dtype))
+        assert _signed(fnp.power(base, k)) == _signed(want)
+        assert _signed(fnx.jit(lambda b, k=k: b ** k)(base)) == _signed(want)
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_fmax_fmin_order_signed_zeros(n):
+    # IEEE 754-2019 maximumNumber / minimumNumber: -0 < +0, whatever the argument order
+    # (numpy gives either zero, depending on the array length and position)
+    pos, neg = fnp.zeros(n), -fnp.zeros(n)
+    for f, want_negative in ((fnp.fmax, False), (fnp.fmin, True)):
+        for a, b in ((pos, neg), (neg, pos)):
+            for fn in (f, fnx.jit(f)):
+                assert np.all(np.signbit(fn(a, b)) == want_negative), (f.__name__, n)
+        assert np.all(np.signbit(f(neg, neg))) and not np.any(np.signbit(f(pos, pos)))
+    # NaN is still ignored and ordinary values unchanged
+    check(fnp.fmax(fnp.asarray([np.nan, 1.0, -2.0]), fnp.asarray([0.0, np.nan, -3.0])),
+          np.float32([0.0, 1.0, -2.0]))
+    check(fnp.fmin(fnp.asarray([np.nan, 1.0, -2.0]), fnp.asarray([0.0, np.nan, -3.0])),
+          np.float32([0.0, 1.0, -3.0]))

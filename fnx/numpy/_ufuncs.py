@@ -417,20 +417,38 @@ def minimum(x, y, /):
     return lax.min(x, y)
 
 
+def _ordered_zeros(x, y, r, is_max: bool):
+    """``r`` (max/min of x, y) with -0 < +0 where both are zeros: IEEE 754-2019's
+    maximumNumber / minimumNumber.  (numpy's fmax/fmin give either zero depending on the array
+    length and the argument order -- SIMD body vs libm tail -- so there is no numpy rule to
+    follow; this one is symmetric.)  It picks an operand (1 / -0 < 0 tells -0 from +0), so the
+    derivative still flows to exactly one of them."""
+    zero = _const(x, 0)
+    both_zero = lax.bitwise_and(lax.eq(x, zero), lax.eq(y, zero))
+    y_negative_zero = lax.lt(lax.div(_const(y, 1), y), zero)
+    ordered = lax.select(y_negative_zero, x, y) if is_max else lax.select(y_negative_zero, y, x)
+    return lax.select(both_zero, ordered, r)
+
+
+def _nan_ignoring(x, y, r):
+    """``r`` where neither is NaN, else the operand that is not NaN (NaN if both are)."""
+    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, r))
+
+
 def fmax(x, y, /):
-    """Elementwise maximum ignoring NaN (NaN only if both are NaN)."""
+    """Elementwise maximum ignoring NaN (NaN only if both are NaN); fmax(-0, +0) is +0."""
     x, y = promote("fmax", x, y)
     if x.dtype.kind != "f":
         return lax.max(x, y)
-    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax.max(x, y)))
+    return _nan_ignoring(x, y, _ordered_zeros(x, y, lax.max(x, y), is_max=True))
 
 
 def fmin(x, y, /):
-    """Elementwise minimum ignoring NaN (NaN only if both are NaN)."""
+    """Elementwise minimum ignoring NaN (NaN only if both are NaN); fmin(-0, +0) is -0."""
     x, y = promote("fmin", x, y)
     if x.dtype.kind != "f":
         return lax.min(x, y)
-    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax.min(x, y)))
+    return _nan_ignoring(x, y, _ordered_zeros(x, y, lax.min(x, y), is_max=False))
 
 
 _NO_VALUE = object()
