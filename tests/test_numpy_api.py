@@ -910,3 +910,25 @@ def test_fmax_fmin_order_signed_zeros(n):
           np.float32([0.0, 1.0, -2.0]))
     check(fnp.fmin(fnp.asarray([np.nan, 1.0, -2.0]), fnp.asarray([0.0, np.nan, -3.0])),
           np.float32([0.0, 1.0, -3.0]))
+
+
+# -- issue 16: axis arguments -----------------------------------------------------------------
+
+_AXIS_FUNCTIONS = ("sum", "prod", "mean", "var", "std", "max", "min", "amax", "amin", "all",
+                   "any", "argmax", "argmin", "ptp", "cumsum", "cumprod", "nansum", "nanprod",
+                   "nanmax", "nanmin", "nanmean", "count_nonzero", "logsumexp", "average",
+                   "sort", "argsort", "flip", "expand_dims")
+
+
+@pytest.mark.parametrize("name", _AXIS_FUNCTIONS)
+def test_non_integer_axis_raises_a_named_type_error(name):
+    fn = getattr(fnp, name)
+    x = fnp.ones((2, 3))
+    for bad in (1.0, (0, 1.0), "0"):
+        if isinstance(bad, tuple) and name in ("argmax", "argmin", "cumsum", "cumprod", "sort",
+                                               "argsort"):
+            continue  # single-axis functions
+        named = {"amax": "max", "amin": "min"}.get(name, name)  # aliases, as in numpy
+        with pytest.raises(TypeError, match=rf"{named}: .*cannot be interpreted as an integer"):
+            fn(x, axis=bad)
+    assert fnp.sum(x, axis=fnp.asarray(1)).shape == (2,)  # 0-d integer arrays still work

@@ -172,11 +172,25 @@ def check_kind(name: str, x, kinds: str, what: str):
         raise DTypeError(f"{name}: expected {what}, got {x.dtype}")
 
 
-def canonical_axis(name: str, axis, ndim: int) -> int:
+def _axis_index(name: str, axis) -> int:
     try:
-        a = operator.index(axis)
+        return operator.index(axis)
     except TypeError:
-        raise TypeError(f"{name}: axis must be an integer, got {axis!r}") from None
+        raise TypeError(f"{name}: axis must be an integer, got {axis!r}: "
+                        f"'{type(axis).__name__}' object cannot be interpreted as an integer"
+                        ) from None
+
+
+def check_axis_types(name: str, axis) -> None:
+    """TypeError naming ``name`` unless ``axis`` is None, an int or a tuple/list of ints (for
+    functions that hand ``axis`` on to another reduction, which would name itself)."""
+    if axis is not None:
+        for a in axis if isinstance(axis, (tuple, list)) else (axis,):
+            _axis_index(name, a)
+
+
+def canonical_axis(name: str, axis, ndim: int) -> int:
+    a = _axis_index(name, axis)
     if not -ndim <= a < ndim:
         raise FnxIndexError(f"{name}: axis {a} is out of bounds for array of dimension {ndim}")
     return a % ndim
@@ -186,10 +200,8 @@ def canonical_axes(name: str, axis, ndim: int) -> tuple:
     """None -> all axes; int or tuple -> sorted tuple of non-negative axes (no repeats)."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, ArrayBase):
-        axis = operator.index(axis)
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
+    if not isinstance(axis, (tuple, list)):
+        axis = (axis,)  # one axis: canonical_axis rejects non-integers (1.0, "0", arrays)
     out = tuple(canonical_axis(name, a, ndim) for a in axis)
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: repeated axis in {tuple(axis)}")
