@@ -342,8 +342,10 @@ def asarray_concrete(x, dtype=None) -> Array:
     if isinstance(x, Tracer):
         raise ConcretizationTypeError(
             f"asarray: cannot convert the traced value {x.aval.str_short()} into a concrete array")
-    if dtype is None and isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-        return _python_scalar_array(x)
+    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        if dtype is None:
+            return _python_scalar_array(x)
+        return Array(dtypes.scalar_array("asarray", x, dtypes.canonicalize(dtype, "asarray")))
     value = np.asarray(x)
     if value.dtype == object:
         raise DTypeError(f"asarray: cannot convert {type(x).__name__} to an array "
@@ -352,12 +354,14 @@ def asarray_concrete(x, dtype=None) -> Array:
         raise DTypeError("asarray: complex numbers are not supported by fnx")
     target = dtypes.canonicalize(dtype, "asarray") if dtype is not None else \
         _default_dtype_for(value, x)
-    if target.kind in "iu" and value.dtype.kind in "iu" and value.size and dtype is None \
+    if target.kind in "iu" and value.dtype.kind in "iu" and value.size \
             and not isinstance(x, (np.ndarray, np.generic)):
+        # Python ints must fit (numpy-typed data is cast, wrapping, as numpy's astype does)
         info = np.iinfo(target)
         if value.min() < info.min or value.max() > info.max:
-            raise OverflowError(f"asarray: integer values out of range for the dtype {target} "
-                                "inferred from the data; pass dtype=fnx.numpy.int64")
+            hint = "" if dtype is not None else " inferred from the data; pass dtype=fnx.numpy.int64"
+            raise OverflowError(f"asarray: integer values {value.min()}..{value.max()} out of "
+                                f"range for the dtype {target}{hint}")
     # Always copy: the caller may mutate its numpy array later, and fnx arrays are immutable.
     return Array(np.array(value, dtype=target, copy=True, order="C"))
 

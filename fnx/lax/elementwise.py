@@ -445,7 +445,7 @@ shift_right_arithmetic_p = _define_binary("shift_right_arithmetic", INTEGER)
 
 def _binary_fn(prim: Primitive, doc: str):
     def fn(x, y):
-        x, y = as_operands(x, y)
+        x, y = as_operands(x, y, op=prim.name)
         return bind(prim, x, y)
     fn.__name__ = prim.name
     fn.__doc__ = doc

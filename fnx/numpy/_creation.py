@@ -122,6 +122,8 @@ def full(shape, fill_value, dtype=None):
         dt = check_supported("full", dtype)
     if isinstance(fill_value, complex):
         raise DTypeError("full: complex numbers are not supported by fnx")
+    if is_python_scalar(fill_value):
+        dtypes.scalar_array("full", fill_value, dt)  # OverflowError if dt cannot hold it
     return full_scalar(fill_value, dt, shape)
 
 

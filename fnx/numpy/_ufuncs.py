@@ -12,11 +12,11 @@ import math
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Array, _eager
+from ..core import Array, ArrayBase, _eager
 from ..core import bind as _core_bind
 from ..errors import DTypeError
-from ._util import (arg, asarray_arg, check_kind, full_scalar, promote, promote_dtypes,
-                    to_dtype)
+from ._util import (arg, asarray_arg, check_kind, full_scalar, is_python_scalar, promote,
+                    promote_dtypes, to_dtype)
 
 
 _FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32, dtypes.int64,
@@ -44,18 +44,18 @@ def _float_operand(name, x):
 _weak_scalars: dict = {}
 
 
-def _weak_scalar(value, dtype) -> Array:
+def _weak_scalar(name, value, dtype) -> Array:
     """A cached weak scalar Array (arrays are immutable, so ``x * 2.0`` can reuse its 2.0)."""
     key = (type(value), value, dtype)
     a = _weak_scalars.get(key)
     if a is None:
         if len(_weak_scalars) > 512:  # bounded: NaN keys never hit, and values vary freely
             _weak_scalars.clear()
-        a = _weak_scalars[key] = Array(np.array(value, dtype=dtype), True)
+        a = _weak_scalars[key] = Array(dtypes.scalar_array(name, value, dtype), True)
     return a
 
 
-def _scalar_fast_operands(x, y):
+def _scalar_fast_operands(name, x, y):
     """(x, y) as Arrays when one is a float Array and the other a Python float/int, else None.
 
     A weak Python scalar takes a float array's dtype, so no promotion logic is needed."""
@@ -63,11 +63,11 @@ def _scalar_fast_operands(x, y):
     if tx is Array and (ty is float or ty is int):
         dt = x._value.dtype
         if dt.kind == "f":
-            return x, _weak_scalar(y, dt)
+            return x, _weak_scalar(name, y, dt)
     elif ty is Array and (tx is float or tx is int):
         dt = y._value.dtype
         if dt.kind == "f":
-            return _weak_scalar(x, dt), y
+            return _weak_scalar(name, x, dt), y
     return None
 
 
@@ -81,7 +81,7 @@ def _fast_binary(prim, name, allow_bool=False, bool_prim=None):
                     return prim.impl(x, y)
                 return _core_bind(prim, x, y)
         elif _eager[0]:
-            pair = _scalar_fast_operands(x, y)
+            pair = _scalar_fast_operands(name, x, y)
             if pair is not None:
                 return prim.impl(*pair)
         x, y = promote(name, x, y, scalars_ok=True)
@@ -481,8 +481,8 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     from ._util import broadcast_shapes_named, broadcast_to_shape, shape_of
     shape = broadcast_shapes_named("where", c.shape, shape_of(xx), shape_of(yy))
     c = broadcast_to_shape(to_dtype(c, dtypes.bool_), shape)
-    xx = broadcast_to_shape(to_dtype(xx, dt, weak), shape)
-    yy = broadcast_to_shape(to_dtype(yy, dt, weak), shape)
+    xx = broadcast_to_shape(to_dtype(xx, dt, weak, "where"), shape)
+    yy = broadcast_to_shape(to_dtype(yy, dt, weak, "where"), shape)
     return lax.select_n(c, yy, xx)
 
 
@@ -490,12 +490,42 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 # Comparisons and logic
 # ---------------------------------------------------------------------------------------------
 
+# What comparing an integer array with a Python int beyond its dtype gives, for every element:
+# (when the int is above the dtype's range, when below).  numpy 2's rule (NEP 50): comparisons
+# are exact.  (JAX raises OverflowError instead; arithmetic raises in both.)
+_OUT_OF_RANGE_COMPARISON = {"equal": (False, False), "not_equal": (True, True),
+                            "less": (True, False), "less_equal": (True, False),
+                            "greater": (False, True), "greater_equal": (False, True)}
+_MIRRORED = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
+             "greater_equal": "less_equal", "equal": "equal", "not_equal": "not_equal"}
+
+
+def _compare_out_of_range_int(name, x, y):
+    """The constant result of ``x <op> y`` where one side is a Python int that the other
+    (integer) array's dtype cannot hold, else None."""
+    if is_python_scalar(y) and isinstance(x, ArrayBase):
+        array, value, op = x, y, name
+    elif is_python_scalar(x) and isinstance(y, ArrayBase):
+        array, value, op = y, x, _MIRRORED[name]
+    else:
+        return None
+    if array.dtype.kind not in "iu" or dtypes.python_int_bounds_error(name, value,
+                                                                     array.dtype) is None:
+        return None
+    above, below = _OUT_OF_RANGE_COMPARISON[op]
+    return full_scalar(above if value > 0 else below, dtypes.bool_, array.shape)
+
+
 def _compare(prim, name):
     def fn(x, y, /):
         if type(x) is Array and type(y) is Array:
             xv, yv = x._value, y._value
             if xv.dtype is yv.dtype and xv.shape == yv.shape:
                 return _core_bind(prim, x, y)
+        x, y = arg(name, x), arg(name, y)
+        constant = _compare_out_of_range_int(name, x, y)
+        if constant is not None:
+            return constant
         x, y = promote(name, x, y, scalars_ok=True)
         return _core_bind(prim, x, y)
     fn.__name__ = fn.__qualname__ = name
@@ -753,4 +783,5 @@ def array_equiv(a1, a2):
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
-    "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype")]
+    "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype",
+    "ArrayBase", "is_python_scalar")]

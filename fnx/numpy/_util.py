@@ -119,8 +119,9 @@ def broadcast_to_shape(x, shape):
     return lax.broadcast_in_dim(x, shape, dims)
 
 
-def to_dtype(x, dtype, weak: bool = False):
-    """Array/Tracer/Python scalar -> operand of ``dtype`` (Python scalars become weak Arrays)."""
+def to_dtype(x, dtype, weak: bool = False, name: str = "asarray"):
+    """Array/Tracer/Python scalar -> operand of ``dtype`` (Python scalars become weak Arrays;
+    OverflowError naming ``name`` for a Python int that ``dtype`` cannot hold)."""
     if isinstance(x, ArrayBase):
         if x.dtype == dtype:
             return x
@@ -130,7 +131,7 @@ def to_dtype(x, dtype, weak: bool = False):
     # Python scalar: weak when the result is weak or when it meets arrays
     if dtype.kind in "iu" and isinstance(x, float):
         x = int(x)
-    return Array(np.array(x, dtype=dtype), True)
+    return Array(dtypes.scalar_array(name, x, dtype), True)
 
 
 def promote_dtypes(name: str, *args):
@@ -155,16 +156,16 @@ def promote(name: str, *args, inexact: bool = False, dtype=None, scalars_ok: boo
         dt = dtypes.default_float
     shape = broadcast_shapes_named(name, *(shape_of(a) for a in args))
     if scalars_ok:
-        return [to_dtype(a, dt, weak) if not shape_of(a) else
-                broadcast_to_shape(to_dtype(a, dt, weak), shape) for a in args]
-    return [broadcast_to_shape(to_dtype(a, dt, weak), shape) for a in args]
+        return [to_dtype(a, dt, weak, name) if not shape_of(a) else
+                broadcast_to_shape(to_dtype(a, dt, weak, name), shape) for a in args]
+    return [broadcast_to_shape(to_dtype(a, dt, weak, name), shape) for a in args]
 
 
 def promote_no_broadcast(name: str, *args, inexact: bool = False):
     args, dt, weak = promote_dtypes(name, *args)
     if inexact and dt.kind != "f":
         dt = dtypes.default_float
-    return [to_dtype(a, dt, weak) for a in args]
+    return [to_dtype(a, dt, weak, name) for a in args]
 
 
 def check_kind(name: str, x, kinds: str, what: str):
