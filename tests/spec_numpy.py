@@ -222,8 +222,8 @@ class NumpySpec:
             warnings.simplefilter("ignore")
             try:
                 value = self.ref(*args, **case.kwargs)
-            except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
-                return None, e
+            except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError) as e:
+                return None, e  # (OverflowError: a Python int the operand's dtype cannot hold)
             value = np.asarray(value).astype(self.result(self, case))
         return value, None
 

@@ -932,3 +932,11 @@ def test_non_integer_axis_raises_a_named_type_error(name):
         with pytest.raises(TypeError, match=rf"{named}: .*cannot be interpreted as an integer"):
             fn(x, axis=bad)
     assert fnp.sum(x, axis=fnp.asarray(1)).shape == (2,)  # 0-d integer arrays still work
+
+
+def test_cached_weak_scalars_keep_the_sign_of_zero():
+    # the cache of weak Python scalars keyed 0.0 and -0.0 alike (they compare equal), so
+    # x + -0.0 after x + 0.0 added +0.0 (found by HYPOTHESIS_PROFILE=explore, add-scalar)
+    x = fnp.asarray(np.float32([-0.0]))
+    assert not np.signbit(x + 0.0)[0]
+    assert np.signbit(x + -0.0)[0] and np.signbit(-0.0 + x)[0]

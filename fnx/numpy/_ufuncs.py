@@ -46,10 +46,11 @@ _weak_scalars: dict = {}
 
 def _weak_scalar(name, value, dtype) -> Array:
     """A cached weak scalar Array (arrays are immutable, so ``x * 2.0`` can reuse its 2.0)."""
-    key = (type(value), value, dtype)
+    # a float's hex keeps -0.0 apart from 0.0 (they compare and hash equal)
+    key = (type(value), value.hex() if type(value) is float else value, dtype)
     a = _weak_scalars.get(key)
     if a is None:
-        if len(_weak_scalars) > 512:  # bounded: NaN keys never hit, and values vary freely
+        if len(_weak_scalars) > 512:  # bounded: values vary freely
             _weak_scalars.clear()
         a = _weak_scalars[key] = Array(dtypes.scalar_array(name, value, dtype), True)
     return a
