@@ -940,3 +940,18 @@ def test_cached_weak_scalars_keep_the_sign_of_zero():
     x = fnp.asarray(np.float32([-0.0]))
     assert not np.signbit(x + 0.0)[0]
     assert np.signbit(x + -0.0)[0] and np.signbit(-0.0 + x)[0]
+
+
+def test_int8_power_with_exponents_beyond_int8():
+    x_np = np.arange(-128, 128).astype(np.int8)
+    x = fnp.asarray(x_np)
+    # a Python int exponent is integer_pow (as jax.numpy): the exactly wrapped int8 result
+    want = np.array([(pow(int(v), 200, 256) + 128) % 256 - 128 for v in x_np], np.int8)
+    np.testing.assert_array_equal(fnp.power(x, 200), want)
+    np.testing.assert_array_equal(fnx.jit(lambda v: v ** 200)(x), want)
+    # an int8 exponent array wraps like numpy's int8 loop
+    e = fnp.asarray(np.full(256, 127, np.int8))
+    np.testing.assert_array_equal(fnp.power(x, e), np.power(x_np, np.asarray(e)))
+    # a Python int base that int8 cannot hold: OverflowError, as numpy raises
+    with pytest.raises(OverflowError, match="power: Python int 200 too large .* int8"):
+        fnp.power(200, x)
