@@ -202,9 +202,11 @@ class Array(ArrayBase):
         return int(self._scalar("int"))
 
     def __index__(self):
-        if not dtypes.is_integer(self.dtype) and not dtypes.is_bool(self.dtype):
-            raise TypeError(f"only integer arrays can be used as an index, got {self.dtype}")
-        return operator.index(self._scalar("index").item())
+        # numpy's rule: only 0-d integer arrays are Python indices (not bool, not shape (1,))
+        if self.ndim != 0 or not dtypes.is_integer(self.dtype):
+            raise TypeError("only integer scalar arrays can be converted to a scalar index; "
+                            f"got an array of dtype {self.dtype} and shape {self.shape}")
+        return operator.index(self._value.item())
 
     def __complex__(self):
         return complex(self._scalar("complex"))
@@ -270,9 +272,52 @@ def _python_scalar_array(x) -> Array:
     return Array(np.array(x, dtype=dtype), weak)
 
 
+_PY_SCALAR_TYPES = (bool, int, float)
+
+
+def _typed_leaf_dtype(leaf) -> np.dtype:
+    """The dtype a numpy-typed leaf of a nested sequence keeps (as a top-level value would)."""
+    value = np.asarray(leaf)
+    if value.dtype.kind == "c":
+        raise DTypeError("asarray: complex numbers are not supported by fnx")
+    return _default_dtype_for(value, value)
+
+
+def _collect_leaf_types(seq, strong: set, weak: set) -> None:
+    """Sort the leaves of a nested list/tuple: numpy-typed leaves (arrays, numpy scalars) by
+    their dtype into ``strong``; Python scalars by their type into ``weak``."""
+    types = set(map(type, seq))  # one pass in C: most sequences hold a single leaf type
+    for t in types:
+        if t in _PY_SCALAR_TYPES:
+            weak.add(t)
+        elif issubclass(t, (list, tuple)):
+            for s in seq:
+                if type(s) is t:
+                    _collect_leaf_types(s, strong, weak)
+        elif issubclass(t, (np.ndarray, np.generic)):
+            strong.update(_typed_leaf_dtype(s) for s in seq if type(s) is t)
+        elif issubclass(t, _PY_SCALAR_TYPES):  # e.g. a bool/int/float subclass
+            weak.add(next(b for b in _PY_SCALAR_TYPES if issubclass(t, b)))
+
+
+def _sequence_dtype(seq):
+    """JAX's rule for a nested list/tuple: the promotion (fnx's lattice) of its leaves' dtypes,
+    Python scalars weak.  None when every leaf is a Python scalar (fnx's defaults apply)."""
+    strong, weak = set(), set()
+    _collect_leaf_types(seq, strong, weak)
+    if not strong:
+        return None
+    representatives = {bool: False, int: 0, float: 0.0}
+    return dtypes.result_type(*strong, *(representatives[t] for t in weak))
+
+
 def _default_dtype_for(value: np.ndarray, source) -> np.dtype:
     """Dtype of a new array built from host data (see fnx.dtypes for the defaults)."""
     kind = value.dtype.kind
+    if isinstance(source, (list, tuple)):
+        typed = _sequence_dtype(source)
+        if typed is not None:
+            return typed
     # Data typed by the user (a numpy array or numpy scalar) keeps its dtype; data that came
     # from Python lists/scalars gets fnx's defaults (float32, int32).
     explicit = isinstance(source, (np.ndarray, np.generic))
@@ -297,8 +342,10 @@ def asarray_concrete(x, dtype=None) -> Array:
     if isinstance(x, Tracer):
         raise ConcretizationTypeError(
             f"asarray: cannot convert the traced value {x.aval.str_short()} into a concrete array")
-    if dtype is None and isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-        return _python_scalar_array(x)
+    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        if dtype is None:
+            return _python_scalar_array(x)
+        return Array(dtypes.scalar_array("asarray", x, dtypes.canonicalize(dtype, "asarray")))
     value = np.asarray(x)
     if value.dtype == object:
         raise DTypeError(f"asarray: cannot convert {type(x).__name__} to an array "
@@ -307,12 +354,14 @@ def asarray_concrete(x, dtype=None) -> Array:
         raise DTypeError("asarray: complex numbers are not supported by fnx")
     target = dtypes.canonicalize(dtype, "asarray") if dtype is not None else \
         _default_dtype_for(value, x)
-    if target.kind in "iu" and value.dtype.kind in "iu" and value.size and dtype is None \
+    if target.kind in "iu" and value.dtype.kind in "iu" and value.size \
             and not isinstance(x, (np.ndarray, np.generic)):
+        # Python ints must fit (numpy-typed data is cast, wrapping, as numpy's astype does)
         info = np.iinfo(target)
         if value.min() < info.min or value.max() > info.max:
-            raise OverflowError(f"asarray: integer values out of range for the default dtype "
-                                f"{target}; pass dtype=fnx.numpy.int64")
+            hint = "" if dtype is not None else " inferred from the data; pass dtype=fnx.numpy.int64"
+            raise OverflowError(f"asarray: integer values {value.min()}..{value.max()} out of "
+                                f"range for the dtype {target}{hint}")
     # Always copy: the caller may mutate its numpy array later, and fnx arrays are immutable.
     return Array(np.array(value, dtype=target, copy=True, order="C"))
 

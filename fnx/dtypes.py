@@ -132,8 +132,39 @@ def promote_types(a, b) -> np.dtype:
     return _promote_ints(a, b)
 
 
+def python_int_bounds_error(op: str, value: int, dtype):
+    """The OverflowError for a Python int that ``dtype`` cannot hold (JAX's wording), or None."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "iu" or isinstance(value, bool) or not isinstance(value, int):
+        return None
+    info = np.iinfo(dtype)
+    if value > info.max:
+        return OverflowError(f"{op}: Python int {value} too large to convert to {dtype} "
+                             f"(largest {info.max})")
+    if value < info.min:
+        return OverflowError(f"{op}: Python int {value} too small to convert to {dtype} "
+                             f"(smallest {info.min})")
+    return None
+
+
+def scalar_array(op: str, value, dtype) -> np.ndarray:
+    """``np.array(value, dtype)`` for a Python scalar, with an OverflowError naming ``op``, the
+    value and the dtype when it does not fit (numpy would say "Python int too large to convert
+    to C long", or wrap silently)."""
+    error = python_int_bounds_error(op, value, dtype)
+    if error is not None:
+        raise error
+    try:
+        return np.array(value, dtype=dtype)
+    except OverflowError:  # an int beyond the float range
+        raise OverflowError(f"{op}: Python int {value} too large to convert to "
+                            f"{np.dtype(dtype)}") from None
+
+
 def dtype_and_weak(x):
     """(dtype, weak_type) of an fnx array, tracer, numpy value or Python scalar."""
+    if isinstance(x, np.generic):  # np.float64 subclasses float, but numpy scalars are strong
+        return canonicalize(x.dtype), False
     if isinstance(x, bool):
         return bool_, True
     if isinstance(x, int):

@@ -9,7 +9,8 @@ How a case is checked (``tests/test_numpy_spec.py``):
 
 * the dtype fnx must return comes from fnx's rule (``row.result``: ``fnx.numpy.result_type`` for
   promotions -- the JAX lattice with weak Python scalars --, float32 for integer inputs of float
-  functions, int32 accumulators for bool/int8/uint8 sums, int32 indices, ...), never from numpy;
+  functions, int32 accumulators for bool/int8 sums and uint32 for uint8, int32 indices, ...), never
+  from numpy;
 * the reference runs on the inputs already cast to the dtype fnx computes in (``row.compute``),
   so only VALUES are compared with numpy.  ``wide`` rows (transcendental functions) run the
   reference in float64 on float32 inputs and round the result, so fnx is compared with a
@@ -112,9 +113,12 @@ def inexact(dt) -> np.dtype:
 
 
 def sum_dtype(dt) -> np.dtype:
-    """fnx's (and jax.numpy's) accumulator: bool/int8/uint8 -> int32; others unchanged."""
+    """The array API's (and jax.numpy's) accumulator: bool/int8 -> int32, uint8 -> uint32;
+    others unchanged."""
     dt = np.dtype(dt)
-    return I32 if dt.kind == "b" or (dt.kind in "iu" and dt.itemsize < 4) else dt
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < 4):
+        return I32
+    return np.dtype(np.uint32) if dt.kind == "u" and dt.itemsize < 4 else dt
 
 
 # compute rules: case -> one dtype (or None: leave as is) per positional operand
@@ -219,8 +223,8 @@ class NumpySpec:
             warnings.simplefilter("ignore")
             try:
                 value = self.ref(*args, **case.kwargs)
-            except (ValueError, IndexError, TypeError, ZeroDivisionError) as e:
-                return None, e
+            except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError) as e:
+                return None, e  # (OverflowError: a Python int the operand's dtype cannot hold)
             value = np.asarray(value).astype(self.result(self, case))
         return value, None
 
@@ -483,6 +487,33 @@ def ref_signbit(x):
 def ref_copysign(x1, x2):
     """fnx: a NaN ``x2`` counts as positive (its sign bit is not seen)."""
     return np.where(np.isnan(x2), np.abs(x1), np.copysign(x1, x2))
+
+
+def ref_power(x1, x2):
+    """numpy's power through its array loop (C pow).  With a scalar exponent numpy takes a fast
+    path that computes x ** 0.5 as sqrt(x): -0 and NaN for -0 and -inf, where its own array
+    loop, C, IEEE 754 and fnx give +0 and +inf."""
+    shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
+    x2 = np.array(np.broadcast_to(x2, shape))  # a real array: no scalar fast path
+    return np.power(x1, x2)
+
+
+def _ref_ordered_zeros(fn, negative_wins):
+    """numpy's fmax / fmin give either zero for (+0, -0) (SIMD body vs libm tail); fnx orders
+    -0 < +0 (IEEE 754-2019 maximumNumber / minimumNumber)."""
+    def ref(x1, x2):
+        out = np.asarray(fn(x1, x2))
+        both_zero = (np.asarray(x1) == 0) & (np.asarray(x2) == 0)
+        any_negative = np.signbit(x1) | np.signbit(x2)
+        all_negative = np.signbit(x1) & np.signbit(x2)
+        negative = any_negative if negative_wins else all_negative
+        zero = np.where(negative, -0.0, 0.0).astype(out.dtype)
+        return np.where(both_zero, zero, out)
+    return ref
+
+
+ref_fmax = _ref_ordered_zeros(np.fmax, negative_wins=False)
+ref_fmin = _ref_ordered_zeros(np.fmin, negative_wins=True)
 
 
 def ref_round(x, decimals=0):
@@ -1039,8 +1070,8 @@ BINARY_ROWS = [
     _binary("remainder", np.remainder, NUMERIC, True),
     _binary("mod", np.mod, NUMERIC, True),
     _binary("fmod", np.fmod, NUMERIC, True),
-    _binary("power", np.power, NUMERIC, True, tol_ulps(8), rhs_elements=_pow_exponents,
-            wide=True, signed_zeros=False),  # pow(-0, y): libm vs numpy SIMD differ in sign
+    _binary("power", ref_power, NUMERIC, True, tol_ulps(8), rhs_elements=_pow_exponents,
+            wide=True),
     _binary("float_power", np.float_power, ALL, True, ONE_ULP,
             compute=lambda c: [F64] * len(c.args)),
     _float_binary("arctan2", np.arctan2, tol=_T, wide=True),
@@ -1052,8 +1083,8 @@ BINARY_ROWS = [
     _float_binary("logaddexp2", np.logaddexp2, tol=_LOGADD, wide=True),
     _binary("maximum", np.maximum, ALL, True),
     _binary("minimum", np.minimum, ALL, True),
-    _binary("fmax", np.fmax, ALL, True, signed_zeros=False),  # fmax(-0, 0): either zero
-    _binary("fmin", np.fmin, ALL, True, signed_zeros=False),
+    _binary("fmax", ref_fmax, ALL, True),
+    _binary("fmin", ref_fmin, ALL, True),
     _compare("equal", np.equal),
     _compare("not_equal", np.not_equal),
     _compare("less", np.less),

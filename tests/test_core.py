@@ -168,3 +168,40 @@ def test_abstract_values():
     assert aval == core.ShapedArray((2, 3), np.dtype(np.float32))
     assert aval != aval.update(weak_type=True)
     assert hash(aval) == hash(core.ShapedArray((2, 3), np.dtype(np.float32)))
+
+
+# -- issue 16: conversions and dtypes -----------------------------------------------------------
+
+def test_index_of_a_0d_integer_array_is_a_python_int():
+    import operator
+    assert operator.index(fnp.asarray(3)) == 3
+    assert [1, 2, 3][fnp.asarray(1)] == 2
+    assert operator.index(fnp.asarray(np.uint8(7))) == 7
+    # numpy's rule: only 0-d integer arrays (not bool, float or shape (1,)) are indices
+    for bad in (fnp.asarray([3]), fnp.asarray(True), fnp.asarray(3.0)):
+        with pytest.raises(TypeError, match="integer scalar arrays"):
+            operator.index(bad)
+    with pytest.raises(ConcretizationTypeError, match="index"):
+        fnx.jit(lambda i: [1, 2, 3][i])(fnp.asarray(1))
+
+
+def test_numpy_typed_data_inside_lists_keeps_its_dtype():
+    # JAX's rule (x64 enabled): leaves typed by numpy keep their dtype; Python scalars are weak
+    assert fnp.array([np.float64(1.0)]).dtype == np.float64
+    assert fnp.array([np.ones(2), np.zeros(2)]).dtype == np.float64
+    assert fnp.asarray(([np.float64(1.0), 2.0], [3.0, 4.0])).dtype == np.float64
+    assert fnp.array([1.0, 2]).dtype == np.float32  # only Python scalars: the defaults
+    assert fnp.array([np.int8(1), 2]).dtype == np.int8  # the weak int adopts int8
+    assert fnp.array([np.int8(1), 2.5]).dtype == np.float32  # a weak float over an int
+    assert fnp.array([np.float32(1), np.float64(2)]).dtype == np.float64
+    assert fnp.array([np.arange(2, dtype=np.uint8), np.int8([1, 2])]).dtype == np.int32
+    np.testing.assert_array_equal(fnp.array([np.float64(1.0), 2]), [1.0, 2.0])
+    with pytest.raises(OverflowError, match="int8"):
+        fnp.array([np.int8(1), 300])
+
+
+def test_numpy_scalars_are_strong_in_result_type():
+    # np.float64 subclasses float, but a numpy scalar has an explicit dtype (not weak)
+    assert dtypes.dtype_and_weak(np.float64(1.0)) == (np.float64, False)
+    assert fnp.result_type(np.float64(2.0), fnp.ones(2)) == np.float64
+    assert fnp.result_type(2.0, fnp.ones(2)) == np.float32

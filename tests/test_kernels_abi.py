@@ -73,7 +73,7 @@ def data(dt, n=64):
 # ---- unary -------------------------------------------------------------------------------------
 
 
-def unary(op, x, out_dtype=None, param=0.0, y=None, check=True):
+def unary(op, x, out_dtype=None, param=0, y=None, check=True):
     if y is None:
         y = np.zeros(x.shape, out_dtype or x.dtype)
     rc = lib.fnx_unary(op, code(x), x.ndim, i64(x.shape), ptr(x), i64(x.strides), ptr(y),
@@ -230,7 +230,7 @@ def test_is_finite(dt):
 @pytest.mark.parametrize("p", [0, 1, 2, 3, 5, 8, 13, -1, -2, -5])
 def test_integer_pow_float(dt, p):
     x = float_data(dt, 64, -3, 3)
-    y = unary(lib.FNX_INTEGER_POW, x, param=float(p))
+    y = unary(lib.FNX_INTEGER_POW, x, param=p)
     with np.errstate(all="ignore"):
         want = x.astype(np.float64) ** p
     np.testing.assert_allclose(y, want.astype(dt), rtol=1e-6 if dt is np.float32 else 1e-14)
@@ -251,7 +251,7 @@ def test_unary_int(dt):
     np.testing.assert_array_equal(unary(lib.FNX_SIGN, x), np.sign(x))
     np.testing.assert_array_equal(unary(lib.FNX_NOT, x), np.invert(x))
     for p in [0, 1, 2, 3, 7, 31, -1, -2, -3]:
-        y = unary(lib.FNX_INTEGER_POW, x, param=float(p))
+        y = unary(lib.FNX_INTEGER_POW, x, param=p)
         np.testing.assert_array_equal(y, np.array([ipow_ref(a, p, dt) for a in x], dt))
 
 
@@ -265,7 +265,7 @@ def test_unary_bool_and_unsupported():
     assert unary(lib.FNX_IS_FINITE, np.zeros(3, np.int32), np.bool_, check=False) == U
     assert unary(lib.FNX_NOT, np.zeros(3, np.float32), check=False) == U
     assert unary(99, np.zeros(3, np.float32), check=False) == U
-    assert lib.fnx_unary_contig(lib.FNX_EXP, 42, 3, ffi.NULL, ffi.NULL, 0.0) == U
+    assert lib.fnx_unary_contig(lib.FNX_EXP, 42, 3, ffi.NULL, ffi.NULL, 0) == U
 
 
 def test_unary_layouts():
@@ -294,13 +294,13 @@ def test_unary_contig_and_parallel():
         x = RNG.standard_normal(n).astype(np.float32)
         y = np.empty_like(x)
         assert lib.fnx_unary_contig(lib.FNX_SIN, lib.FNX_FLOAT32, n, ffi.from_buffer(x),
-                                    ffi.from_buffer(y), 0.0) == 0
+                                    ffi.from_buffer(y), 0) == 0
         np.testing.assert_allclose(y, np.sin(x.astype(np.float64)).astype(np.float32),
                                    rtol=4e-7, atol=1e-37)
     x = RNG.standard_normal(70_001)
     b = np.empty(x.shape, np.bool_)
     assert lib.fnx_unary_contig(lib.FNX_IS_FINITE, lib.FNX_FLOAT64, x.size, ffi.from_buffer(x),
-                                ffi.from_buffer(b), 0.0) == 0
+                                ffi.from_buffer(b), 0) == 0
     assert b.all()
     # a large strided 2-d case exercises the chunked parallel iterator
     x = RNG.standard_normal((3, 60_000))[:, ::-3]

@@ -242,3 +242,52 @@ def test_dot_general_bad_dimensions_name_the_side_the_dimension_and_both_shapes(
     np.testing.assert_allclose(
         np.asarray(fnx.lax.dot_general(a, b, ((np.array([1]), np.array([0])), ([], [])))),
         np.full((2, 4), 3.0))
+
+
+# -- issue 16: integer_pow with exponents beyond int64 / 2**53 ---------------------------------
+
+def _wrapped_power(x: int, e: int, dtype) -> int:
+    bits = 8 * np.dtype(dtype).itemsize
+    v = pow(x, e, 1 << bits)
+    return v - (1 << bits) if np.dtype(dtype).kind == "i" and v >= 1 << (bits - 1) else v
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.uint32, np.int64])
+def test_integer_pow_is_exact_for_any_python_int_exponent(dtype):
+    # the exponent used to travel to the kernels as a double (2**53 + 1 lost its parity,
+    # 2**63 saturated) and as an overflowing C literal under jit
+    import fnx.lax as lax
+    from fnx.backends import reference
+    info = np.iinfo(dtype)
+    xs = [v for v in (-3, -2, -1, 0, 1, 2, 3, 7, int(info.max)) if info.min <= v]
+    x = fnx.asarray(np.array(xs, dtype))
+    exponents = (200, 2**53 + 1, 2**63, 2**63 + 1, 2**64 + 1, 3 * 2**62, 2**100 + 7)
+    jitted = fnx.jit(lambda v: [lax.integer_pow(v, e) for e in exponents])(x)
+    for e, from_jit in zip(exponents, jitted):
+        want = np.array([_wrapped_power(v, e, dtype) for v in xs], dtype)
+        np.testing.assert_array_equal(lax.integer_pow(x, e), want, err_msg=f"eager {e}")
+        np.testing.assert_array_equal(from_jit, want, err_msg=f"jit {e}")
+        np.testing.assert_array_equal(reference.IMPLS["integer_pow"](x, y=e), want,
+                                      err_msg=f"reference {e}")
+    three = fnx.asarray(np.array([3], np.int32))
+    assert int(lax.integer_pow(three, 2**63)[0]) == 1
+    assert int((three ** (2**64 + 1))[0]) == _wrapped_power(3, 2**64 + 1, np.int32)  # not 3**1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_integer_pow_of_floats_with_huge_exponents(dtype):
+    import fnx.lax as lax
+    eps = np.finfo(dtype).eps
+    xs = np.array([1 - eps / 2, 1 + eps, -(1 - eps / 2), -(1 + eps), -1, 1, -0.0, np.inf,
+                   -np.inf], dtype)
+    for e in (2**63, 2**63 + 1, 2**64 + 1, -(2**63 + 1)):
+        # |x| > 1 overflows, |x| < 1 underflows, the sign follows the parity of e
+        magnitude = np.where(np.abs(xs) > 1, np.inf, np.where(np.abs(xs) < 1, 0.0, 1.0))
+        want = np.where(np.signbit(xs) & (e % 2 == 1), -magnitude, magnitude).astype(dtype)
+        if e < 0:
+            with np.errstate(divide="ignore"):
+                want = dtype(1) / want
+        for got in (lax.integer_pow(fnx.asarray(xs), e),
+                    fnx.jit(lambda v, e=e: lax.integer_pow(v, e))(fnx.asarray(xs))):
+            np.testing.assert_array_equal(np.asarray(got), want, err_msg=str(e))
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=str(e))

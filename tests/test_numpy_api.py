@@ -954,3 +954,166 @@ def test_eye_and_tri_far_diagonals(k):
     y = np.ones((3, 4), np.float32)
     check(fnp.tril(fnp.asarray(y), k=k), np.tril(y, k=k))
     check(fnp.triu(fnp.asarray(y), k=k), np.triu(y, k=k))
+
+
+# -- issue 16: dtypes of creation functions and reductions ------------------------------------
+
+def test_ranges_compute_float64_results_in_float64():
+    # Python scalar endpoints used to pass through float32 (16777217 -> 16777216, 1e-283 -> 0)
+    got = fnp.linspace(16777217.0, 0, 1, endpoint=False, dtype=fnp.float64)
+    assert got.dtype == np.float64 and float(got[0]) == 16777217.0
+    np.testing.assert_array_equal(fnp.linspace(0, 1e-283, 2, dtype=fnp.float64), [0, 1e-283])
+    np.testing.assert_array_equal(fnp.linspace(0, 2**40, 3, dtype=fnp.int64),
+                                  np.linspace(0, 2**40, 3, dtype=np.int64))
+    np.testing.assert_array_equal(fnp.logspace(0.5, 300.5, 2, dtype=fnp.float64),
+                                  np.logspace(0.5, 300.5, 2))
+    # explicitly float64 inputs give float64 results; Python floats the default float32
+    assert fnp.linspace(np.float64(0), 1, 3).dtype == np.float64
+    assert fnp.logspace(np.float64(0), 1, 3).dtype == np.float64
+    assert fnp.geomspace(np.float64(1), 8, 4).dtype == np.float64
+    assert fnp.linspace(0.0, 1.0, 3).dtype == np.float32
+    assert fnp.logspace(0.0, 1.0, 3).dtype == np.float32
+    assert fnp.arange(np.float64(0.5), 3).dtype == np.float64
+    assert fnp.arange(np.int64(4)).dtype == np.int64
+    assert fnp.arange(0, 2, 0.5).dtype == np.float32
+    np.testing.assert_array_equal(fnp.arange(16777217.0, 16777219.0, dtype=fnp.float64),
+                                  [16777217.0, 16777218.0])
+
+
+def test_sums_of_unsigned_ints_accumulate_in_uint32():
+    # the array API's rule (jax.numpy's at 32 bits): narrow ints widen keeping their signedness
+    u8 = fnp.asarray(np.array([[200, 100], [3, 4]], np.uint8))
+    for fn in (fnp.sum, fnp.prod, fnp.nansum, fnp.nanprod, fnp.cumsum, fnp.cumprod,
+               fnp.cumulative_sum, fnp.cumulative_prod, fnp.trace):
+        got = fn(u8)
+        assert got.dtype == np.uint32, fn.__name__
+        check(got, getattr(np, fn.__name__)(np.asarray(u8), dtype=np.uint32))
+    assert u8.sum().dtype == np.uint32 and u8.cumsum().dtype == np.uint32
+    assert fnp.sum(u8.astype(fnp.int8)).dtype == np.int32
+    assert fnp.sum(u8.astype(fnp.bool_)).dtype == np.int32
+    assert fnp.sum(u8.astype(fnp.uint32)).dtype == np.uint32
+    assert fnp.sum(u8.astype(fnp.int64)).dtype == np.int64
+    assert fnp.sum(u8, dtype=fnp.uint8).dtype == np.uint8  # an explicit dtype wins (wraps)
+    assert int(fnp.sum(u8, dtype=fnp.uint8)) == (200 + 100 + 3 + 4) % 256
+    assert fnp.sum(u8, promote_integers=False).dtype == np.uint8
+
+
+def test_scalar_type_names_are_callable_and_still_dtypes():
+    import pickle
+    from fnx import dtypes as fdt
+    # callable constructors, as in jax.numpy
+    x = fnp.float32([1, 2])
+    assert isinstance(x, fnx.Array) and x.dtype == np.float32
+    check(x, np.float32([1, 2]))
+    three = fnp.int64(3)
+    assert three.shape == () and three.dtype == np.int64 and int(three) == 3
+    assert fnp.float32(1.5).dtype == np.float32 and not fnp.float32(1.5).weak_type
+    assert bool(fnp.bool_(3)) and fnp.bool_(3).dtype == np.bool_
+    assert fnp.uint8(fnp.asarray([1.0, 2.0])).dtype == np.uint8
+    assert fnx.jit(lambda v: fnp.float32(v) * 2)(fnp.asarray([1, 2])).dtype == np.float32
+    # ... that still work wherever a dtype does
+    assert fnp.zeros(3, fnp.float32).dtype == np.float32
+    assert fnp.ones(2).astype(fnp.int32).dtype == np.int32
+    assert x.dtype == fnp.float32 and fnp.float32 == x.dtype and fnp.float32 != fnp.float64
+    assert fnp.float32 == np.float32 and np.float32 == fnp.float32
+    assert np.dtype(fnp.float32) == np.float32 and fnp.dtype(fnp.float64) == np.float64
+    assert np.zeros(2, fnp.uint8).dtype == np.uint8
+    assert fnp.finfo(fnp.float32).eps == np.finfo(np.float32).eps
+    assert fnp.iinfo(fnp.int8).max == 127
+    assert fnp.issubdtype(fnp.float32, fnp.floating) and fnp.issubdtype(x.dtype, fnp.float32)
+    assert not fnp.issubdtype(fnp.int32, fnp.floating)
+    assert fnp.result_type(fnp.int32, fnp.float32) == np.float32
+    assert all(t in fdt.SUPPORTED and t in frozenset(fdt.SUPPORTED)
+               for t in (fnp.bool_, fnp.int8, fnp.uint8, fnp.int32, fnp.uint32, fnp.int64,
+                         fnp.float32, fnp.float64))
+    assert {np.dtype(np.int32): "i"}[fnp.int32] == "i" and {fnp.int32: "i"}[np.dtype("int32")]
+    assert pickle.loads(pickle.dumps(fnp.float32)) is fnp.float32
+    assert isinstance(np.float32(1), fnp.float32) and not isinstance(np.int8(1), fnp.float32)
+    assert fnp.float_ is fnp.float64
+
+
+# -- issue 16: the sign of zero ---------------------------------------------------------------
+
+def _signed(values):
+    return [(float(v), bool(np.signbit(v))) for v in np.asarray(values).ravel()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_power_sign_of_zero_and_infinity_match_c_pow_eager_and_jit(dtype):
+    base = fnp.asarray(np.array([-0.0, -0.0, -0.0, -0.0, -np.inf, -np.inf, 0.0] * 3, dtype))
+    for exponent in (3.0, -1.0, 2.0, -3.0, 0.5, -0.5):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # numpy's array loop is C pow (its scalar-exponent fast path makes x ** 0.5 sqrt)
+            want = np.power(np.asarray(base), np.full(base.shape, exponent, dtype))
+        eager = fnp.power(base, exponent)
+        jitted = fnx.jit(lambda b, e=exponent: fnp.power(b, e))(base)
+        assert _signed(eager) == _signed(want), exponent
+        # gcc's vectorizer used to turn the jit's pow(x, 0.5) into sqrt(x): -0 and NaN
+        assert _signed(jitted) == _signed(want), exponent
+    for k in (3, -1, -3, 2):  # Python int exponents: integer_pow
+        with np.errstate(divide="ignore"):
+            want = np.power(np.asarray(base), np.full(base.shape, k, dtype))
+        assert _signed(fnp.power(base, k)) == _signed(want)
+        assert _signed(fnx.jit(lambda b, k=k: b ** k)(base)) == _signed(want)
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_fmax_fmin_order_signed_zeros(n):
+    # IEEE 754-2019 maximumNumber / minimumNumber: -0 < +0, whatever the argument order
+    # (numpy gives either zero, depending on the array length and position)
+    pos, neg = fnp.zeros(n), -fnp.zeros(n)
+    for f, want_negative in ((fnp.fmax, False), (fnp.fmin, True)):
+        for a, b in ((pos, neg), (neg, pos)):
+            for fn in (f, fnx.jit(f)):
+                assert np.all(np.signbit(fn(a, b)) == want_negative), (f.__name__, n)
+        assert np.all(np.signbit(f(neg, neg))) and not np.any(np.signbit(f(pos, pos)))
+    # NaN is still ignored and ordinary values unchanged
+    check(fnp.fmax(fnp.asarray([np.nan, 1.0, -2.0]), fnp.asarray([0.0, np.nan, -3.0])),
+          np.float32([0.0, 1.0, -2.0]))
+    check(fnp.fmin(fnp.asarray([np.nan, 1.0, -2.0]), fnp.asarray([0.0, np.nan, -3.0])),
+          np.float32([0.0, 1.0, -3.0]))
+
+
+# -- issue 16: axis arguments -----------------------------------------------------------------
+
+_AXIS_FUNCTIONS = ("sum", "prod", "mean", "var", "std", "max", "min", "amax", "amin", "all",
+                   "any", "argmax", "argmin", "ptp", "cumsum", "cumprod", "nansum", "nanprod",
+                   "nanmax", "nanmin", "nanmean", "count_nonzero", "logsumexp", "average",
+                   "sort", "argsort", "flip", "expand_dims")
+
+
+@pytest.mark.parametrize("name", _AXIS_FUNCTIONS)
+def test_non_integer_axis_raises_a_named_type_error(name):
+    fn = getattr(fnp, name)
+    x = fnp.ones((2, 3))
+    for bad in (1.0, (0, 1.0), "0"):
+        if isinstance(bad, tuple) and name in ("argmax", "argmin", "cumsum", "cumprod", "sort",
+                                               "argsort"):
+            continue  # single-axis functions
+        named = {"amax": "max", "amin": "min"}.get(name, name)  # aliases, as in numpy
+        with pytest.raises(TypeError, match=rf"{named}: .*cannot be interpreted as an integer"):
+            fn(x, axis=bad)
+    assert fnp.sum(x, axis=fnp.asarray(1)).shape == (2,)  # 0-d integer arrays still work
+
+
+def test_cached_weak_scalars_keep_the_sign_of_zero():
+    # the cache of weak Python scalars keyed 0.0 and -0.0 alike (they compare equal), so
+    # x + -0.0 after x + 0.0 added +0.0 (found by HYPOTHESIS_PROFILE=explore, add-scalar)
+    x = fnp.asarray(np.float32([-0.0]))
+    assert not np.signbit(x + 0.0)[0]
+    assert np.signbit(x + -0.0)[0] and np.signbit(-0.0 + x)[0]
+
+
+def test_int8_power_with_exponents_beyond_int8():
+    x_np = np.arange(-128, 128).astype(np.int8)
+    x = fnp.asarray(x_np)
+    # a Python int exponent is integer_pow (as jax.numpy): the exactly wrapped int8 result
+    want = np.array([(pow(int(v), 200, 256) + 128) % 256 - 128 for v in x_np], np.int8)
+    np.testing.assert_array_equal(fnp.power(x, 200), want)
+    np.testing.assert_array_equal(fnx.jit(lambda v: v ** 200)(x), want)
+    # an int8 exponent array wraps like numpy's int8 loop
+    e = fnp.asarray(np.full(256, 127, np.int8))
+    np.testing.assert_array_equal(fnp.power(x, e), np.power(x_np, np.asarray(e)))
+    # a Python int base that int8 cannot hold: OverflowError, as numpy raises
+    with pytest.raises(OverflowError, match="power: Python int 200 too large .* int8"):
+        fnp.power(200, x)

@@ -167,3 +167,43 @@ def test_fast_path_add_is_direct():
     # timing is informational only (speed is measured in benchmarks, never asserted)
     n = 2000
     timeit.timeit(lambda: x + y, number=n)
+
+
+# -- issue 16: Python ints that the target dtype cannot hold ----------------------------------
+
+def test_out_of_range_python_ints_raise_overflow_error_naming_op_value_and_dtype():
+    import fnx.lax as lax
+    x = fnp.asarray([1, 2])  # int32
+    cases = [(lambda: x + 2**70, "add", 2**70, "int32"),
+             (lambda: x * -2**40, "multiply", -2**40, "int32"),
+             (lambda: lax.add(x, 2**70), "add", 2**70, "int32"),
+             (lambda: fnp.asarray(np.int8([1])) + 200, "add", 200, "int8"),
+             (lambda: fnp.asarray(np.uint8([1])) - (-1), "subtract", -1, "uint8"),
+             (lambda: fnp.where(x > 0, x, 2**40), "where", 2**40, "int32"),
+             (lambda: fnp.full(2, 2**70, dtype=fnp.int32), "full", 2**70, "int32"),
+             (lambda: fnp.full(2, 300, dtype=fnp.int8), "full", 300, "int8"),
+             (lambda: fnp.asarray(300, dtype=fnp.int8), "asarray", 300, "int8"),
+             (lambda: fnp.asarray(2**70, dtype=fnp.int32), "asarray", 2**70, "int32"),
+             (lambda: fnp.int8(300), "asarray", 300, "int8"),
+             (lambda: fnp.ones(2) + 2**1030, "add", 2**1030, "float32")]
+    for fn, op, value, dtype in cases:
+        with pytest.raises(OverflowError, match=rf"{op}: Python int {value} too .* {dtype}"):
+            fn()
+    with pytest.raises(OverflowError, match="asarray: integer values 1..300 .* int8"):
+        fnp.asarray([1, 300], dtype=fnp.int8)
+    # numpy-typed data converts as numpy's astype does (wrapping); values that fit are fine
+    assert int(fnp.asarray(np.int64([300]), dtype=fnp.int8)[0]) == 44
+    assert (x + (2**31 - 1)).dtype == np.int32 and int(fnp.int8(127)) == 127
+
+
+def test_comparisons_with_out_of_range_python_ints_are_exact():
+    # numpy 2's rule (NEP 50) -- JAX raises OverflowError here instead
+    x_np = np.array([1, -2, 127], np.int8)
+    x = fnp.asarray(x_np)
+    for value in (300, -300, 2**70, -2**70):
+        for name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+            want = getattr(np, name)(x_np, value)
+            np.testing.assert_array_equal(getattr(fnp, name)(x, value), want)
+            np.testing.assert_array_equal(getattr(fnp, name)(value, x),
+                                          getattr(np, name)(value, x_np))
+    assert bool(fnx.jit(lambda v: (v < 2**70).all())(x))

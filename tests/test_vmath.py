@@ -20,7 +20,7 @@ def _call(op, x):
     x = np.ascontiguousarray(x)
     y = np.empty_like(x)
     code = lib.FNX_FLOAT32 if x.dtype == np.float32 else lib.FNX_FLOAT64
-    assert lib.fnx_unary_contig(op, code, x.size, ffi.from_buffer(x), ffi.from_buffer(y), 0.0) == 0
+    assert lib.fnx_unary_contig(op, code, x.size, ffi.from_buffer(x), ffi.from_buffer(y), 0) == 0
     return y
 
 
@@ -32,7 +32,7 @@ def _call_strided(op, x):
     isz = x.dtype.itemsize
     shape = ffi.new("int64_t[1]", [x.size])
     xs, ys = ffi.new("int64_t[1]", [2 * isz]), ffi.new("int64_t[1]", [isz])
-    assert lib.fnx_unary(op, code, 1, shape, ffi.from_buffer(xx), xs, ffi.from_buffer(y), ys, 0.0) == 0
+    assert lib.fnx_unary(op, code, 1, shape, ffi.from_buffer(xx), xs, ffi.from_buffer(y), ys, 0) == 0
     return y
 
 

@@ -208,7 +208,7 @@ _UNARY_CODES = {
 }
 
 
-def _run_unary(prim, code: int, x: Array, out_dtype, param: float, weak: bool) -> Array:
+def _run_unary(prim, code: int, x: Array, out_dtype, param: int, weak: bool) -> Array:
     v = x._value
     out = (np.empty if v.nbytes < _POOL_MIN_BYTES else _pooled_empty)(v.shape, out_dtype)
     po = ffi.from_buffer(out)
@@ -231,7 +231,7 @@ def _unary_impl(prim, code: int):
 
     def impl(x):
         v = x._value
-        return _run_unary(prim, code, x, _BOOL if bool_out else v.dtype, 0.0,
+        return _run_unary(prim, code, x, _BOOL if bool_out else v.dtype, 0,
                           x.weak_type and not bool_out)
     return impl
 
@@ -242,12 +242,12 @@ for _name, _code in _UNARY_CODES.items():
 
 def _round_impl(x, *, rounding_method):
     code = lib.FNX_ROUND_EVEN if rounding_method == 1 else lib.FNX_ROUND_AWAY
-    return _run_unary(ew.round_p, code, x, x._value.dtype, 0.0, x.weak_type)
+    return _run_unary(ew.round_p, code, x, x._value.dtype, 0, x.weak_type)
 
 
 def _integer_pow_impl(x, *, y):
-    return _run_unary(ew.integer_pow_p, lib.FNX_INTEGER_POW, x, x._value.dtype, float(y),
-                      x.weak_type)
+    return _run_unary(ew.integer_pow_p, lib.FNX_INTEGER_POW, x, x._value.dtype,
+                      ew.kernel_exponent(y, x._value.dtype), x.weak_type)
 
 
 IMPLS["round"] = _round_impl

@@ -203,10 +203,10 @@ def _contiguous_copy(v):
 # ---------------------------------------------------------------------------------------------
 
 
-def _run_unary(kname: str, v, out_dtype, param: float = 0.0):
+def _run_unary(kname: str, v, out_dtype, param: int = 0):
     out = cp.empty(v.shape, out_dtype)
     nd, g = _geom(out, v)
-    _launch(_fn("elementwise", kname), out.size, (nd, _i64(out.size), g, v, out, np.float64(param)))
+    _launch(_fn("elementwise", kname), out.size, (nd, _i64(out.size), g, v, out, _i64(param)))
     return out
 
 
@@ -234,7 +234,7 @@ def _round_impl(x, *, rounding_method):
 def _integer_pow_impl(x, *, y):
     aval = ew.integer_pow_p.abstract_eval(x, y=y)
     return _wrap(_run_unary(f"fnx_unary_integer_pow_{_sfx(x.dtype)}", x._value, aval.dtype,
-                            float(y)), aval.weak_type)
+                            ew.kernel_exponent(y, x.dtype)), aval.weak_type)
 
 
 IMPLS["round"] = _round_impl
@@ -303,7 +303,7 @@ def _convert(v, new_dtype):
     out = cp.empty(v.shape, new_dtype)
     nd, g = _geom(out, v)
     _launch(_fn("elementwise", f"fnx_convert_{_sfx(v.dtype)}_{_sfx(new_dtype)}"), out.size,
-            (nd, _i64(out.size), g, v, out, np.float64(0)))
+            (nd, _i64(out.size), g, v, out, _i64(0)))
     return out
 
 

@@ -342,11 +342,25 @@ def round_(x, *, rounding_method):
     return t + np.sign(x) * (frac >= 0.5)
 
 
+def _float_int_power(x, e: int):
+    """``x ** e`` by repeated squaring in x's dtype, as the C kernel (fnx_s_integer_pow):
+    the same multiplications in the same order give the same bits."""
+    result, b, m = np.ones_like(x), x, abs(e)
+    while m:
+        if m & 1:
+            result = result * b
+        b = b * b
+        m >>= 1
+    return np.divide(x.dtype.type(1), result) if e < 0 else result
+
+
 @_register(lax.integer_pow_p)
 def integer_pow(x, *, y):
+    e = lax.elementwise.kernel_exponent(y, x.dtype)
     if x.dtype.kind in "iu":
-        return _int_power(x, np.full(x.shape, y, np.int64))
-    return np.power(x.astype(np.float64), float(y))
+        return _int_power(x, np.full(x.shape, e, np.int64))
+    with np.errstate(all="ignore"):
+        return _float_int_power(x, e)
 
 
 def _float_to_int(x, new_dtype):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes
+from ..lax import elementwise as ew
 from .codegen_c import C_TYPE, SFX, Flat, _strides, c_literal, offset_expr
 from .schedule import FUSIBLE
 
@@ -93,7 +94,7 @@ def _integer_pow(w, eqn, idx):
     (the same multiplications in the same order, so the same bits), which gcc vectorizes;
     the library function's loop would not be.  Integers keep the function (it wraps)."""
     (x,) = eqn.inputs
-    y = int(eqn.params["y"])
+    y = ew.kernel_exponent(eqn.params["y"], x.aval.dtype)  # fits a C int64 literal
     sfx, t = SFX[x.aval.dtype], _out_type(eqn)
     base = yield x, idx
     if x.aval.dtype.kind != "f":

@@ -14,21 +14,22 @@ def is_array(x) -> bool:
     return isinstance(x, (Array, Tracer))
 
 
-def as_operand(x, dtype=None):
-    """Arrays and tracers pass through; Python scalars / numpy data become (weak) Arrays."""
+def as_operand(x, dtype=None, op: str = "lax"):
+    """Arrays and tracers pass through; Python scalars / numpy data become (weak) Arrays
+    (OverflowError naming ``op`` for a Python int that ``dtype`` cannot hold)."""
     if isinstance(x, (Array, Tracer)):
         return x
     if dtype is not None and isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
         # A Python scalar meeting an array takes the array's dtype and stays weak.
-        return Array(np.array(x, dtype=dtype), True)
+        return Array(dtypes.scalar_array(op, x, dtype), True)
     return asarray_concrete(x)
 
 
-def as_operands(*xs):
+def as_operands(*xs, op: str = "lax"):
     """Convert a mix of arrays and Python scalars, giving the scalars the arrays' dtype."""
     ref = next((x for x in xs if isinstance(x, (Array, Tracer))), None)
     dtype = ref.dtype if ref is not None else None
-    return [as_operand(x, dtype) for x in xs]
+    return [as_operand(x, dtype, op) for x in xs]
 
 
 def canonical_axis(axis, ndim: int, op: str) -> int:

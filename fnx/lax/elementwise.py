@@ -284,8 +284,32 @@ batching.defvectorized(integer_pow_p)
 
 
 def integer_pow(x, y: int):
-    """x ** y for a static Python integer exponent y (by repeated squaring)."""
+    """x ** y for a static Python integer exponent y (by repeated squaring); any Python int
+    (as in JAX): integers wrap exactly (``3 ** 2**63`` in int32 is 1)."""
     return bind(integer_pow_p, as_operand(x), y=operator.index(y))
+
+
+_INT64_MAX = 2 ** 63 - 1
+
+
+def kernel_exponent(y: int, dtype) -> int:
+    """The int64 exponent the kernels compute ``x ** y`` with: ``y`` itself when it fits, else
+    one with the same result for every x of ``dtype`` (by repeated squaring):
+
+    * integers wrap modulo 2**bits (bits <= 64): an even x ** e is 0 once e >= 64, and an odd
+      x has x ** 2**62 == 1, so e and 2**62 + e % 2**62 give the same power;
+    * floats: every |x| != 1 overflows or underflows for |e| >= 2**63 - 2, and +-1, NaN, +-inf
+      and +-0 depend on the parity of e only, so 2**63 - 2 (even) or 2**63 - 1 (odd) serve.
+    The sign is kept (negative exponents)."""
+    y = operator.index(y)
+    magnitude = -y if y < 0 else y  # (this module's abs is lax.abs)
+    if magnitude <= _INT64_MAX:
+        return y
+    if np.dtype(dtype).kind == "f":
+        reduced = _INT64_MAX - 1 + (magnitude & 1)
+    else:
+        reduced = 2 ** 62 + magnitude % 2 ** 62
+    return reduced if y > 0 else -reduced
 
 
 # -- convert_element_type ---------------------------------------------------------------------
@@ -421,7 +445,7 @@ shift_right_arithmetic_p = _define_binary("shift_right_arithmetic", INTEGER)
 
 def _binary_fn(prim: Primitive, doc: str):
     def fn(x, y):
-        x, y = as_operands(x, y)
+        x, y = as_operands(x, y, op=prim.name)
         return bind(prim, x, y)
     fn.__name__ = prim.name
     fn.__doc__ = doc

@@ -41,14 +41,10 @@ from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401
 
 # -- dtypes and constants -----------------------------------------------------------------------
-bool_ = _dtypes.bool_
-int8 = _dtypes.int8
-uint8 = _dtypes.uint8
-uint32 = _dtypes.uint32
-int32 = _dtypes.int32
-int64 = _dtypes.int64
-float32 = _dtypes.float32
-float64 = _dtypes.float64
+# callable scalar types that double as dtypes (fnp.float32(1.5), fnp.zeros(3, fnp.float32))
+from ._scalar_types import (bool_, float32, float64, int8, int32, int64, uint8,  # noqa: E402
+                            uint32)
+
 float_ = float64
 int_ = int64
 

@@ -122,6 +122,8 @@ def full(shape, fill_value, dtype=None):
         dt = check_supported("full", dtype)
     if isinstance(fill_value, complex):
         raise DTypeError("full: complex numbers are not supported by fnx")
+    if is_python_scalar(fill_value):
+        dtypes.scalar_array("full", fill_value, dt)  # OverflowError if dt cannot hold it
     return full_scalar(fill_value, dt, shape)
 
 
@@ -168,7 +170,13 @@ def _static_number(name, x, what):
 
 def arange(start, stop=None, step=None, dtype=None):
     """Evenly spaced values in [start, stop) (static arguments).  Ints give int32, floats
-    float32.  ``fnp.arange(3) -> [0, 1, 2]``"""
+    float32, explicitly typed (numpy/fnx) values their promoted dtype.  ``fnp.arange(3) ->
+    [0, 1, 2]``"""
+    if dtype is None:
+        dt = dtypes.result_type(*(v for v in (start, stop, step) if v is not None))
+        dt = dtypes.default_int if dt == dtypes.bool_ else dt
+    else:
+        dt = check_supported("arange", dtype)
     start = _static_number("arange", start, "start")
     stop = _static_number("arange", stop, "stop")
     step = _static_number("arange", step, "step")
@@ -178,11 +186,6 @@ def arange(start, stop=None, step=None, dtype=None):
         step = 1
     if step == 0:
         raise ValueError("arange: step must not be zero")
-    if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, stop, step))
-        dt = dtypes.default_float if is_float else dtypes.default_int
-    else:
-        dt = check_supported("arange", dtype)
     n = max(0, math.ceil((stop - start) / step))
     if dt.kind in "iu" and all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
         idx = lax.iota(dt, n)
@@ -197,19 +200,28 @@ def arange(start, stop=None, step=None, dtype=None):
     return to_dtype(vals, dt)
 
 
+def _float_result_dtype(name, dtype, *values):
+    """``dtype`` if given, else the floating dtype of ``values`` (Python scalars weak: float32
+    unless a value is explicitly float64)."""
+    if dtype is not None:
+        return check_supported(name, dtype)
+    values = [v if is_python_scalar(v) or isinstance(v, ArrayBase) else asarray(v)
+              for v in values]
+    dt = dtypes.result_type(*values, float)
+    return dt if dt.kind == "f" else dtypes.default_float
+
+
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``num`` evenly spaced samples from start to stop (stop included when ``endpoint``)."""
     from ._manipulation import moveaxis
     num = static_int("linspace", num, "num")
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
-    start_a = asarray(start)
-    stop_a = asarray(stop)
-    out_dt = check_supported("linspace", dtype) if dtype is not None else (
-        dtypes.result_type(start_a, stop_a, float)
-        if not (is_python_scalar(start) and is_python_scalar(stop)) else dtypes.default_float)
-    if out_dt.kind != "f" and dtype is None:
-        out_dt = dtypes.default_float
+    # Python scalars go straight to the float64 working dtype: through a weak float32 Array
+    # they would lose precision or range (16777217.0, 1e-283) before the computation starts.
+    start_a = start if is_python_scalar(start) else asarray(start)
+    stop_a = stop if is_python_scalar(stop) else asarray(stop)
+    out_dt = _float_result_dtype("linspace", dtype, start_a, stop_a)
     work = dtypes.float64
     s = to_dtype(start_a, work)
     e = to_dtype(stop_a, work)
@@ -246,20 +258,20 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop, num)``."""
     from ._ufuncs import power
-    dt = check_supported("logspace", dtype) if dtype is not None else None
+    dt = _float_result_dtype("logspace", dtype, start, stop)
     lin = linspace(start, stop, num, endpoint, dtype=dtypes.float64, axis=axis)
     y = power(full_scalar(base, dtypes.float64), lin)
-    return to_dtype(y, dt if dt is not None else dtypes.default_float)
+    return to_dtype(y, dt)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """Geometric progression from start to stop (positive endpoints)."""
     from ._ufuncs import power
+    dt = _float_result_dtype("geomspace", dtype, start, stop)
     lin = linspace(math.log10(start), math.log10(stop), num, endpoint, dtype=dtypes.float64,
                    axis=axis)
     y = power(full_scalar(10.0, dtypes.float64), lin)
-    return to_dtype(y, check_supported("geomspace", dtype) if dtype is not None
-                    else dtypes.default_float)
+    return to_dtype(y, dt)
 
 
 # -- eye / tri --------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def squeeze(a, axis=None):
 def expand_dims(a, axis):
     """Insert size-1 axes at positions ``axis`` (int or tuple) of the result."""
     a = asarray_arg("expand_dims", a)
-    axis = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axis = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out_ndim = a.ndim + len(axis)
     axes = canonical_axes("expand_dims", axis, out_ndim)
     shape = list(a.shape)

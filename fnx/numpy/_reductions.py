@@ -1,8 +1,9 @@
 """Reductions, statistics and cumulative scans of fnx.numpy.
 
 ``axis`` may be None (all axes), an int or a tuple (negative counts from the end); ``keepdims``
-keeps reduced axes with size 1.  Sums and products of bool / int8 / uint8 accumulate in int32
-(jax.numpy's rule); int64 stays int64; means of integers are float32.
+keeps reduced axes with size 1.  Sums and products of bool / int8 accumulate in int32, of uint8
+in uint32 (the array API's and jax.numpy's rule); wider integers keep their dtype; means of
+integers are float32.
 """
 from __future__ import annotations
 
@@ -14,14 +15,20 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, Tracer
 from ..errors import DTypeError, ShapeError
-from ._util import (asarray_arg, canonical_axes, canonical_axis, check_supported, full_scalar,
-                    host_to_array, is_array, keep_dims, promote, to_dtype)
+from ._util import (asarray_arg, canonical_axes, canonical_axis, check_axis_types,
+                    check_supported, full_scalar, host_to_array, is_array, keep_dims, promote,
+                    to_dtype)
 from ._ufuncs import isnan, where as _where
 
 
 def _sum_dtype(dt):
-    if dt.kind == "b" or (dt.kind in "iu" and dt.itemsize < 4):
+    """The accumulator of sums/products (the array API's rule, jax.numpy's at 32 bits): integers
+    narrower than the default width widen to it, keeping their signedness (uint8 -> uint32);
+    bool counts in the default int."""
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < 4):
         return dtypes.default_int
+    if dt.kind == "u" and dt.itemsize < 4:
+        return dtypes.uint32
     return dt
 
 
@@ -199,6 +206,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
         correction=None):
     """Standard deviation: sqrt(var)."""
+    check_axis_types("std", axis)
     return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
 
 
@@ -232,6 +240,7 @@ def argmin(a, axis=None, out=None, keepdims=False):
 def ptp(a, axis=None, out=None, keepdims=False):
     """max - min along ``axis``."""
     from ._ufuncs import subtract
+    check_axis_types("ptp", axis)
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
@@ -267,6 +276,7 @@ cumulative_prod = cumprod
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum treating NaN as zero."""
     a = asarray_arg("nansum", a)
+    check_axis_types("nansum", axis)
     if a.dtype.kind == "f":
         a = _where(isnan(a), full_scalar(0, a.dtype), a)
     return sum(a, axis, dtype, out, keepdims, initial, where)
@@ -275,6 +285,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Product treating NaN as one."""
     a = asarray_arg("nanprod", a)
+    check_axis_types("nanprod", axis)
     if a.dtype.kind == "f":
         a = _where(isnan(a), full_scalar(1, a.dtype), a)
     return prod(a, axis, dtype, out, keepdims, initial, where)
@@ -282,6 +293,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
 
 def _nanminmax(name, fn, fill, a, axis, out, keepdims, initial, where):
     a = asarray_arg(name, a)
+    check_axis_types(name, axis)
     if a.dtype.kind != "f":
         return fn(a, axis, out, keepdims, initial, where)
     nan_mask = isnan(a)
@@ -303,6 +315,7 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     """Mean ignoring NaN."""
     a = asarray_arg("nanmean", a)
+    check_axis_types("nanmean", axis)
     if a.dtype.kind != "f":
         return mean(a, axis, dtype, out, keepdims, where=where)
     valid = lax.bitwise_not(isnan(a))
@@ -317,6 +330,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
 def count_nonzero(a, axis=None, keepdims=False):
     """Number of nonzero elements along ``axis`` (int32)."""
     a = to_dtype(asarray_arg("count_nonzero", a), dtypes.bool_)
+    check_axis_types("count_nonzero", axis)
     return sum(a, axis, dtypes.default_int, keepdims=keepdims)
 
 
@@ -354,6 +368,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
     """Weighted average along ``axis`` (``weights`` 1-d along the axis, or a's shape)."""
     a = asarray_arg("average", a)
+    check_axis_types("average", axis)
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
         if not returned:

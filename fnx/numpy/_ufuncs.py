@@ -12,11 +12,11 @@ import math
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Array, _eager
+from ..core import Array, ArrayBase, _eager
 from ..core import bind as _core_bind
 from ..errors import DTypeError
-from ._util import (arg, asarray_arg, check_kind, full_scalar, promote, promote_dtypes,
-                    to_dtype)
+from ._util import (arg, asarray_arg, check_kind, full_scalar, is_python_scalar, promote,
+                    promote_dtypes, to_dtype)
 
 
 _FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32, dtypes.int64,
@@ -44,7 +44,7 @@ def _float_operand(name, x):
 _weak_scalars: dict = {}
 
 
-def _weak_scalar(value, dtype) -> Array:
+def _weak_scalar(name, value, dtype) -> Array:
     """A cached weak scalar Array (arrays are immutable, so ``x * 2.0`` can reuse its 2.0)."""
     key = (type(value), value, dtype)
     if value == 0 and type(value) is float:
@@ -55,11 +55,11 @@ def _weak_scalar(value, dtype) -> Array:
     if a is None:
         if len(_weak_scalars) > 512:  # bounded: NaN keys never hit, and values vary freely
             _weak_scalars.clear()
-        a = _weak_scalars[key] = Array(np.array(value, dtype=dtype), True)
+        a = _weak_scalars[key] = Array(dtypes.scalar_array(name, value, dtype), True)
     return a
 
 
-def _scalar_fast_operands(x, y):
+def _scalar_fast_operands(name, x, y):
     """(x, y) as Arrays when one is a float Array and the other a Python float/int, else None.
 
     A weak Python scalar takes a float array's dtype, so no promotion logic is needed."""
@@ -67,11 +67,11 @@ def _scalar_fast_operands(x, y):
     if tx is Array and (ty is float or ty is int):
         dt = x._value.dtype
         if dt.kind == "f":
-            return x, _weak_scalar(y, dt)
+            return x, _weak_scalar(name, y, dt)
     elif ty is Array and (tx is float or tx is int):
         dt = y._value.dtype
         if dt.kind == "f":
-            return _weak_scalar(x, dt), y
+            return _weak_scalar(name, x, dt), y
     return None
 
 
@@ -85,7 +85,7 @@ def _fast_binary(prim, name, allow_bool=False, bool_prim=None):
                     return prim.impl(x, y)
                 return _core_bind(prim, x, y)
         elif _eager[0]:
-            pair = _scalar_fast_operands(x, y)
+            pair = _scalar_fast_operands(name, x, y)
             if pair is not None:
                 return prim.impl(*pair)
         x, y = promote(name, x, y, scalars_ok=True)
@@ -421,20 +421,38 @@ def minimum(x, y, /):
     return lax.min(x, y)
 
 
+def _ordered_zeros(x, y, r, is_max: bool):
+    """``r`` (max/min of x, y) with -0 < +0 where both are zeros: IEEE 754-2019's
+    maximumNumber / minimumNumber.  (numpy's fmax/fmin give either zero depending on the array
+    length and the argument order -- SIMD body vs libm tail -- so there is no numpy rule to
+    follow; this one is symmetric.)  It picks an operand (1 / -0 < 0 tells -0 from +0), so the
+    derivative still flows to exactly one of them."""
+    zero = _const(x, 0)
+    both_zero = lax.bitwise_and(lax.eq(x, zero), lax.eq(y, zero))
+    y_negative_zero = lax.lt(lax.div(_const(y, 1), y), zero)
+    ordered = lax.select(y_negative_zero, x, y) if is_max else lax.select(y_negative_zero, y, x)
+    return lax.select(both_zero, ordered, r)
+
+
+def _nan_ignoring(x, y, r):
+    """``r`` where neither is NaN, else the operand that is not NaN (NaN if both are)."""
+    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, r))
+
+
 def fmax(x, y, /):
-    """Elementwise maximum ignoring NaN (NaN only if both are NaN)."""
+    """Elementwise maximum ignoring NaN (NaN only if both are NaN); fmax(-0, +0) is +0."""
     x, y = promote("fmax", x, y)
     if x.dtype.kind != "f":
         return lax.max(x, y)
-    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax.max(x, y)))
+    return _nan_ignoring(x, y, _ordered_zeros(x, y, lax.max(x, y), is_max=True))
 
 
 def fmin(x, y, /):
-    """Elementwise minimum ignoring NaN (NaN only if both are NaN)."""
+    """Elementwise minimum ignoring NaN (NaN only if both are NaN); fmin(-0, +0) is -0."""
     x, y = promote("fmin", x, y)
     if x.dtype.kind != "f":
         return lax.min(x, y)
-    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, lax.min(x, y)))
+    return _nan_ignoring(x, y, _ordered_zeros(x, y, lax.min(x, y), is_max=False))
 
 
 _NO_VALUE = object()
@@ -467,8 +485,8 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     from ._util import broadcast_shapes_named, broadcast_to_shape, shape_of
     shape = broadcast_shapes_named("where", c.shape, shape_of(xx), shape_of(yy))
     c = broadcast_to_shape(to_dtype(c, dtypes.bool_), shape)
-    xx = broadcast_to_shape(to_dtype(xx, dt, weak), shape)
-    yy = broadcast_to_shape(to_dtype(yy, dt, weak), shape)
+    xx = broadcast_to_shape(to_dtype(xx, dt, weak, "where"), shape)
+    yy = broadcast_to_shape(to_dtype(yy, dt, weak, "where"), shape)
     return lax.select_n(c, yy, xx)
 
 
@@ -476,12 +494,42 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 # Comparisons and logic
 # ---------------------------------------------------------------------------------------------
 
+# What comparing an integer array with a Python int beyond its dtype gives, for every element:
+# (when the int is above the dtype's range, when below).  numpy 2's rule (NEP 50): comparisons
+# are exact.  (JAX raises OverflowError instead; arithmetic raises in both.)
+_OUT_OF_RANGE_COMPARISON = {"equal": (False, False), "not_equal": (True, True),
+                            "less": (True, False), "less_equal": (True, False),
+                            "greater": (False, True), "greater_equal": (False, True)}
+_MIRRORED = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
+             "greater_equal": "less_equal", "equal": "equal", "not_equal": "not_equal"}
+
+
+def _compare_out_of_range_int(name, x, y):
+    """The constant result of ``x <op> y`` where one side is a Python int that the other
+    (integer) array's dtype cannot hold, else None."""
+    if is_python_scalar(y) and isinstance(x, ArrayBase):
+        array, value, op = x, y, name
+    elif is_python_scalar(x) and isinstance(y, ArrayBase):
+        array, value, op = y, x, _MIRRORED[name]
+    else:
+        return None
+    if array.dtype.kind not in "iu" or dtypes.python_int_bounds_error(name, value,
+                                                                     array.dtype) is None:
+        return None
+    above, below = _OUT_OF_RANGE_COMPARISON[op]
+    return full_scalar(above if value > 0 else below, dtypes.bool_, array.shape)
+
+
 def _compare(prim, name):
     def fn(x, y, /):
         if type(x) is Array and type(y) is Array:
             xv, yv = x._value, y._value
             if xv.dtype is yv.dtype and xv.shape == yv.shape:
                 return _core_bind(prim, x, y)
+        x, y = arg(name, x), arg(name, y)
+        constant = _compare_out_of_range_int(name, x, y)
+        if constant is not None:
+            return constant
         x, y = promote(name, x, y, scalars_ok=True)
         return _core_bind(prim, x, y)
     fn.__name__ = fn.__qualname__ = name
@@ -776,4 +824,5 @@ def array_equiv(a1, a2):
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
-    "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype")]
+    "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype",
+    "ArrayBase", "is_python_scalar")]

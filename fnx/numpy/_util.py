@@ -119,8 +119,9 @@ def broadcast_to_shape(x, shape):
     return lax.broadcast_in_dim(x, shape, dims)
 
 
-def to_dtype(x, dtype, weak: bool = False):
-    """Array/Tracer/Python scalar -> operand of ``dtype`` (Python scalars become weak Arrays)."""
+def to_dtype(x, dtype, weak: bool = False, name: str = "asarray"):
+    """Array/Tracer/Python scalar -> operand of ``dtype`` (Python scalars become weak Arrays;
+    OverflowError naming ``name`` for a Python int that ``dtype`` cannot hold)."""
     if isinstance(x, ArrayBase):
         if x.dtype == dtype:
             return x
@@ -130,7 +131,7 @@ def to_dtype(x, dtype, weak: bool = False):
     # Python scalar: weak when the result is weak or when it meets arrays
     if dtype.kind in "iu" and isinstance(x, float):
         x = int(x)
-    return Array(np.array(x, dtype=dtype), True)
+    return Array(dtypes.scalar_array(name, x, dtype), True)
 
 
 def promote_dtypes(name: str, *args):
@@ -155,16 +156,16 @@ def promote(name: str, *args, inexact: bool = False, dtype=None, scalars_ok: boo
         dt = dtypes.default_float
     shape = broadcast_shapes_named(name, *(shape_of(a) for a in args))
     if scalars_ok:
-        return [to_dtype(a, dt, weak) if not shape_of(a) else
-                broadcast_to_shape(to_dtype(a, dt, weak), shape) for a in args]
-    return [broadcast_to_shape(to_dtype(a, dt, weak), shape) for a in args]
+        return [to_dtype(a, dt, weak, name) if not shape_of(a) else
+                broadcast_to_shape(to_dtype(a, dt, weak, name), shape) for a in args]
+    return [broadcast_to_shape(to_dtype(a, dt, weak, name), shape) for a in args]
 
 
 def promote_no_broadcast(name: str, *args, inexact: bool = False):
     args, dt, weak = promote_dtypes(name, *args)
     if inexact and dt.kind != "f":
         dt = dtypes.default_float
-    return [to_dtype(a, dt, weak) for a in args]
+    return [to_dtype(a, dt, weak, name) for a in args]
 
 
 def check_kind(name: str, x, kinds: str, what: str):
@@ -172,11 +173,25 @@ def check_kind(name: str, x, kinds: str, what: str):
         raise DTypeError(f"{name}: expected {what}, got {x.dtype}")
 
 
-def canonical_axis(name: str, axis, ndim: int) -> int:
+def _axis_index(name: str, axis) -> int:
     try:
-        a = operator.index(axis)
+        return operator.index(axis)
     except TypeError:
-        raise TypeError(f"{name}: axis must be an integer, got {axis!r}") from None
+        raise TypeError(f"{name}: axis must be an integer, got {axis!r}: "
+                        f"'{type(axis).__name__}' object cannot be interpreted as an integer"
+                        ) from None
+
+
+def check_axis_types(name: str, axis) -> None:
+    """TypeError naming ``name`` unless ``axis`` is None, an int or a tuple/list of ints (for
+    functions that hand ``axis`` on to another reduction, which would name itself)."""
+    if axis is not None:
+        for a in axis if isinstance(axis, (tuple, list)) else (axis,):
+            _axis_index(name, a)
+
+
+def canonical_axis(name: str, axis, ndim: int) -> int:
+    a = _axis_index(name, axis)
     if not -ndim <= a < ndim:
         raise AxisError(f"{name}: axis {a} is out of bounds for array of dimension {ndim}")
     return a + ndim if a < 0 else a
@@ -186,10 +201,8 @@ def canonical_axes(name: str, axis, ndim: int) -> tuple:
     """None -> all axes; int or tuple -> sorted tuple of non-negative axes (no repeats)."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, ArrayBase):
-        axis = operator.index(axis)
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
+    if not isinstance(axis, (tuple, list)):
+        axis = (axis,)  # one axis: canonical_axis rejects non-integers (1.0, "0", arrays)
     out = tuple(canonical_axis(name, a, ndim) for a in axis)
     if len(set(out)) != len(out):
         raise ValueError(f"{name}: repeated axis in {tuple(axis)}")

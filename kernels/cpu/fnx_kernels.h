@@ -72,11 +72,12 @@ int fnx_call_entry(fnx_entry_fn fn, int segment, char **in, char **out, void **f
 
 /* ---- elementwise ------------------------------------------------------------------------ */
 /* y = op(x).  `dtype` is the input dtype; the output dtype is the same, except FNX_IS_FINITE
- * (bool output).  `param` carries the exponent of FNX_INTEGER_POW. */
-int fnx_unary_contig(int op, int dtype, int64_t n, const char *x, char *y, double param);
+ * (bool output).  `param` carries the exponent of FNX_INTEGER_POW (an integer: a double
+ * would round exponents above 2**53). */
+int fnx_unary_contig(int op, int dtype, int64_t n, const char *x, char *y, int64_t param);
 int fnx_unary(int op, int dtype, int ndim, const int64_t *shape,
               const char *x, const int64_t *xstrides, char *y, const int64_t *ystrides,
-              double param);
+              int64_t param);
 
 /* out = a op b; a and b share `dtype`; comparisons write bool. */
 int fnx_binary_contig(int op, int dtype, int64_t n, const char *a, const char *b, char *out);

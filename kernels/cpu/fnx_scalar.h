@@ -366,11 +366,18 @@ static inline uint8_t fnx_s_and_b(uint8_t a, uint8_t b) { return (uint8_t)(a & b
 static inline uint8_t fnx_s_or_b(uint8_t a, uint8_t b) { return (uint8_t)(a | b); }
 static inline uint8_t fnx_s_xor_b(uint8_t a, uint8_t b) { return (uint8_t)(a ^ b); }
 
-/* floats: IEEE division (x / 0 is +-inf or NaN), rem is C fmod (sign of the dividend) */
+/* floats: IEEE division (x / 0 is +-inf or NaN), rem is C fmod (sign of the dividend).
+ * pow is C's pow, with b == 0.5 written out: gcc's vectorizer turns pow(x, 0.5) with a constant
+ * 0.5 into sqrt(x) (as -ffast-math would), which gives -0 for -0 and NaN for -inf where pow
+ * gives +0 and +inf -- so a jitted x ** 0.5 differed from the eager kernel.  sqrt(a) + 0 is
+ * pow(a, 0.5) exactly (sqrt is correctly rounded; + 0 turns -0 into +0). */
 #define FNX_S_DEF_FLOAT_BINARY(T, sfx, SUF)                                               \
   static inline T fnx_s_div_##sfx(T a, T b) { return a / b; }                             \
   static inline T fnx_s_rem_##sfx(T a, T b) { return fmod##SUF(a, b); }                  \
-  static inline T fnx_s_pow_##sfx(T a, T b) { return pow##SUF(a, b); }                    \
+  static inline T fnx_s_pow_##sfx(T a, T b) {                                             \
+    if (b == (T)0.5) return a == -(T)INFINITY ? (T)INFINITY : sqrt##SUF(a) + (T)0;        \
+    return pow##SUF(a, b);                                                                \
+  }                                                                                       \
   static inline T fnx_s_atan2_##sfx(T a, T b) { return atan2##SUF(a, b); }                \
   static inline T fnx_s_nextafter_##sfx(T a, T b) { return nextafter##SUF(a, b); }
 FNX_S_DEF_FLOAT_BINARY(double, f64, )

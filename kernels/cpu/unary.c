@@ -127,18 +127,18 @@ static fnx_loop_fn unary_fn(int op, int dtype, int *heavy) {
 }
 
 int fnx_unary(int op, int dtype, int ndim, const int64_t *shape, const char *x,
-              const int64_t *xstrides, char *y, const int64_t *ystrides, double param) {
+              const int64_t *xstrides, char *y, const int64_t *ystrides, int64_t param) {
   int heavy;
   fnx_loop_fn fn = unary_fn(op, dtype, &heavy);
   if (!fn) return FNX_ERR_UNSUPPORTED;
-  uctx c = {fnx_d2i64(param)};
+  uctx c = {param};
   char *base[2] = {(char *)x, y};
   const int64_t *st[2] = {xstrides, ystrides};
   return fnx_nd_iterate(2, ndim, shape, base, st, heavy ? FNX_PAR_MIN_HEAVY : FNX_PAR_MIN, fn,
                         &c);
 }
 
-int fnx_unary_contig(int op, int dtype, int64_t n, const char *x, char *y, double param) {
+int fnx_unary_contig(int op, int dtype, int64_t n, const char *x, char *y, int64_t param) {
   int64_t shape[1] = {n};
   int64_t xs[1] = {fnx_itemsize(dtype)};
   int64_t ys[1] = {op == FNX_IS_FINITE ? 1 : fnx_itemsize(dtype)};

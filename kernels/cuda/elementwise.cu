@@ -9,7 +9,7 @@
 #define FNX_K_UNARY(name, TI, TO, EXPR)                                                   \
   extern "C" __global__ void name(int nd, fnx_int64 n, const fnx_int64 *__restrict__ g,   \
                                   const TI *__restrict__ xp, TO *__restrict__ yp,         \
-                                  double param) {                                         \
+                                  fnx_int64 param) {                                      \
     (void)param;                                                                          \
     FNX_GRID_LOOP(i, n) {                                                                 \
       fnx_int64 o[2];                                                                     \
