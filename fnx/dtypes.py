@@ -132,19 +132,33 @@ def promote_types(a, b) -> np.dtype:
     return _promote_ints(a, b)
 
 
+# (min, max) per integer dtype: np.iinfo costs microseconds, and this check runs on every
+# Python int that meets an array (``x + 1``)
+_INT_BOUNDS: dict = {}
+
+
+def _int_bounds(dtype):
+    bounds = _INT_BOUNDS.get(dtype)
+    if bounds is None:
+        dtype = np.dtype(dtype)
+        info = np.iinfo(dtype) if dtype.kind in "iu" else None
+        bounds = _INT_BOUNDS[dtype] = (int(info.min), int(info.max)) if info else ()
+    return bounds
+
+
 def python_int_bounds_error(op: str, value: int, dtype):
     """The OverflowError for a Python int that ``dtype`` cannot hold (JAX's wording), or None."""
-    dtype = np.dtype(dtype)
-    if dtype.kind not in "iu" or isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, int)):
         return None
-    info = np.iinfo(dtype)
-    if value > info.max:
+    bounds = _int_bounds(dtype)
+    if not bounds or bounds[0] <= value <= bounds[1]:
+        return None
+    dtype = np.dtype(dtype)
+    if value > bounds[1]:
         return OverflowError(f"{op}: Python int {value} too large to convert to {dtype} "
-                             f"(largest {info.max})")
-    if value < info.min:
-        return OverflowError(f"{op}: Python int {value} too small to convert to {dtype} "
-                             f"(smallest {info.min})")
-    return None
+                             f"(largest {bounds[1]})")
+    return OverflowError(f"{op}: Python int {value} too small to convert to {dtype} "
+                         f"(smallest {bounds[0]})")
 
 
 def scalar_array(op: str, value, dtype) -> np.ndarray:
