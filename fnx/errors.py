@@ -51,9 +51,10 @@ class DataFormatError(FnxError, ValueError):
     """
 
 
-class CheckpointError(FnxError, ValueError):
-    """A checkpoint file is unreadable (truncated, corrupted, not a checkpoint) or does not match the
-    structure it is loaded into."""
+class CheckpointError(DataFormatError):
+    """A checkpoint file is unreadable (truncated, corrupted, not a checkpoint, a malformed header
+    field) or does not match the structure it is loaded into.  A checkpoint is a data file, so
+    ``except DataFormatError`` catches these too."""
 
 
 class MissingKernelError(FnxError, NotImplementedError):

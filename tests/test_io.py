@@ -23,7 +23,7 @@ import fnx
 import fnx.io
 import fnx.numpy as fnp
 import fnx.optim as optim
-from fnx.errors import CheckpointError
+from fnx.errors import CheckpointError, DataFormatError
 
 DTYPES = [np.bool_, np.int8, np.uint8, np.int32, np.int64, np.float32, np.float64]
 
@@ -354,9 +354,11 @@ def test_malformed_header_fields_raise_naming_the_file_and_field(tmp_path, what,
     path = tmp_path / "ckpt.fnx"
     fnx.io.save(path, {"s": 3, "t": (fnp.ones(2), None), "w": fnp.arange(4.0)})
     _rewrite_header(path, change)
-    with pytest.raises(CheckpointError, match=r"fnx\.io\.load: .*ckpt\.fnx.* is not a valid fnx "
-                                              r"checkpoint: .*" + field):
+    # a CheckpointError is a DataFormatError (a malformed data file), as issue 16 asks
+    with pytest.raises(DataFormatError, match=r"fnx\.io\.load: .*ckpt\.fnx.* is not a valid fnx "
+                                              r"checkpoint: .*" + field) as info:
         fnx.io.load(path)
+    assert isinstance(info.value, CheckpointError)
 
 
 @pytest.mark.parametrize("depth", [250, 100_000])
