@@ -63,23 +63,28 @@ def _host_indices(idx):
 
 
 def _resolve_mode(name, mode, idx, n, axis):
-    """numpy's bounds check for ``mode`` None / "raise" on concrete indices; returns the mode
-    the gather then applies (None -> "fill" for traced indices, as jax.numpy)."""
+    """numpy's bounds check for ``mode`` None / "raise" on concrete indices.  Returns the mode
+    the gather then applies (None -> "fill" for traced indices, as jax.numpy) and the indices,
+    whose negatives are wrapped here when their values are known (one numpy op on the host
+    instead of five staged primitives: eager ``take`` is dispatch-bound)."""
     if mode not in (None, "raise"):
-        return mode
+        return mode, idx
     host = _host_indices(idx)
     if host is None:
         if mode == "raise":
             raise ConcretizationTypeError(
                 f"{name}: mode='raise' needs concrete indices to check, but they are traced "
                 "(jit/vmap/grad); use mode='fill' or 'clip' there")
-        return "fill"
+        return "fill", idx
     bad = (host < -n) | (host >= n)
     if bad.any():
         first = host[bad][0]
         raise FnxIndexError(f"{name}: index {first} is out of bounds for axis {axis} with "
                             f"size {n}")
-    return "promise_in_bounds" if (host < 0).any() else _CHECKED_IN_RANGE
+    negative = host < 0
+    if negative.any():
+        idx = Array(np.where(negative, host + n, host).astype(host.dtype))
+    return _CHECKED_IN_RANGE, idx
 
 
 def _normalise(idx, n, mode, wrap_negatives_before_clip=False):
@@ -127,7 +132,7 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     if n == 0:
         raise FnxIndexError(f"take: cannot do a non-empty take (indices of shape "
                             f"{tuple(idx.shape)}) from the empty axis {axis}")
-    mode = _resolve_mode("take", mode, idx, n, axis)
+    mode, idx = _resolve_mode("take", mode, idx, n, axis)
     gidx, ok = _normalise(idx, n, mode)
     perm = (ax,) + tuple(i for i in range(a.ndim) if i != ax)
     res = lax.gather(lax.transpose(a, perm), gidx)
@@ -167,7 +172,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     out_shape = bshape + (idx.shape[ax],)
     if math.prod(out_shape) == 0:   # nothing to read (numpy returns the empty array)
         return lax.transpose(full_like_weak(a, 0, out_shape), tuple(inv))
-    mode = _resolve_mode("take_along_axis", mode, idx, n, axis)
+    mode, idx = _resolve_mode("take_along_axis", mode, idx, n, axis)
     if n == 0:
         if mode != "fill":
             raise FnxIndexError(f"take_along_axis: cannot take indices of shape "
