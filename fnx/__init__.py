@@ -5,8 +5,11 @@
 >>> fnp.sin(x) * 2 + 1
 >>> print(fnx.make_jaxpr(lambda x: fnp.tanh(x).sum())(x))
 
-Transformations (grad, vmap, jit, ...) arrive in later versions; the core already has the
-interpreter stack they plug into.
+The transformations compose in any order: ``grad`` / ``value_and_grad`` / ``vjp`` / ``jvp`` /
+``linearize`` / ``jacfwd`` / ``jacrev`` / ``hessian``, ``vmap``, ``jit`` (compiles to C, or CUDA for
+GPU arrays), ``checkpoint`` (remat), ``custom_jvp`` / ``custom_vjp``; ``device_put`` moves data
+to a GPU.  ``fnx.numpy``, ``fnx.lax``, ``fnx.random``, ``fnx.tree``, ``fnx.nn``, ``fnx.optim``,
+``fnx.data`` and ``fnx.io`` are the libraries.  docs/architecture.md maps the modules.
 """
 from . import dtypes, errors, tree
 from .config import config

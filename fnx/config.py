@@ -31,12 +31,13 @@ class _Config:
         "strict": _env_bool("FNX_STRICT", False),
         # Threads used by the C kernels (None: OpenMP's default, usually one per core).
         "num_threads": _env_int("FNX_NUM_THREADS", None),
-        # Where jit keeps compiled code (used by the compiler once it exists).
+        # Where jit keeps the shared libraries it compiles: <cache_dir>/jit (backends/native.py).
         "cache_dir": os.environ.get("FNX_CACHE_DIR")
         or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "fnx"),
         # Log every jit compilation with the reason for the cache miss.
         "log_compiles": _env_bool("FNX_LOG_COMPILES", False),
-        # Default backend for new arrays.
+        # The backend that runs primitives on host arrays: "cpu" (the C kernels) or "reference"
+        # (numpy, the tests' oracle).  GPU arrays always run on "cuda" (fnx.placement).
         "default_backend": os.environ.get("FNX_BACKEND", "cpu"),
     }
 

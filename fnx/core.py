@@ -732,7 +732,7 @@ class Jaxpr:
 class ClosedJaxpr:
     """A jaxpr plus the values of its constant inputs (``constvars`` come first)."""
 
-    def __init__(self, jaxpr: Jaxpr, consts: list, num_consts: int | None = None):
+    def __init__(self, jaxpr: Jaxpr, consts: list):
         self.jaxpr = jaxpr
         self.consts = list(consts)
 

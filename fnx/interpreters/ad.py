@@ -225,8 +225,9 @@ class JVPTrace(Trace):
 
 
 def jvp_flat(fun, primals, tangents):
-    """Flat JVP: lists of arrays in, (primals_out, tangents_out) lists out.  Tangents may be
-    ``Zero``; output tangents are instantiated unless ``keep_zeros``."""
+    """Flat JVP: lists of arrays in, (primals_out, tangents_out) lists out.  Input tangents may
+    be ``Zero``, and so may output tangents (an output that does not depend on a nonzero input
+    tangent): callers that need arrays apply ``instantiate_zeros``."""
     with new_main(JVPTrace) as main:
         trace = JVPTrace(main)
         tracers_in = [JVPTracer(trace, x, t) for x, t in zip(primals, tangents)]
