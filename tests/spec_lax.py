@@ -11,8 +11,10 @@ and subnormals for floats, extreme integers, weak-typed operands, and non-contig
 kernels see real strides).  Arrays stay at <= 64 elements so the suite is fast.
 
 Tests built on the table: ``tests/test_lax_backends.py`` (CPU backend vs the numpy reference
-backend, the public function, make_jaxpr, abstract-eval errors); later: gradients (``differentiable``),
-vmap, jit, CUDA.
+backend, the public function, make_jaxpr, abstract-eval errors), ``test_autodiff_spec.py``
+(gradients of the ``differentiable`` rows), ``test_vmap_spec.py``, ``test_jit_spec.py``,
+``test_cuda_jit_emulated.py`` (generated CUDA run on the CPU) and the gpu-marked ``test_cuda.py`` /
+``test_cuda_jit.py``.
 """
 from __future__ import annotations
 

@@ -13,9 +13,12 @@ The passes, in the order ``optimize`` runs them:
 
 ``inline_jit``      splice the body of every nested ``jit`` call into its caller
 ``simplify``        local algebraic identities (``x * 1``, ``neg(neg(x))``, shape-op chains, ...)
+``transpose_dot_outputs``  ``transpose(dot_general(a, b))`` -> ``dot_general(b, a)``
 ``fold_constants``  evaluate equations whose inputs are all known; scalars become Literals
 ``cse``             merge equations that compute the same thing
 ``dce``             drop equations whose results nobody uses
+
+repeated until nothing changes, then ``strip_optimization_barriers`` once (fnx.checkpoint).
 
 Variables are tracked by identity (``id(var)``) throughout, as ``eval_jaxpr`` does: a ``Var``
 has no name, only an identity.
