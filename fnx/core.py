@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import threading
 from contextlib import contextmanager
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -559,56 +560,88 @@ class EvalTrace(Trace):
         return primitive.impl(*tracers, **params)
 
 
-_trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
-_dynamic_trace: MainTrace | None = None
-# True while no transformation is active: bind then goes straight to the backend.
+class _ThreadTraceState(threading.local):
+    """One thread's interpreter state, as in JAX: each thread transforms independently, so a
+    ``grad`` in one thread never sees (or pops) another thread's transformations."""
+
+    def __init__(self):
+        # runs once per thread, on that thread's first access
+        self.stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
+        self.dynamic: MainTrace | None = None
+        self.eager = True   # no transformation active in this thread
+
+
+_trace_state = _ThreadTraceState()
+
+# _eager[0]: True while no thread has a transformation active.  The hot eager paths (bind, the
+# array operators, jit's call) test ``_eager[0] or _trace_state.eager``: the shared list costs a
+# few ns to read, a thread-local attribute ~30 ns more, so the common single-threaded case reads
+# only the list.  It is sound on its own too: while it is True this thread transforms nothing,
+# because its own transformations are counted in _n_active.
 _eager = [True]
+_n_active = 0   # new_main / new_dynamic blocks active, in all threads together
+_n_active_lock = threading.Lock()
 
 
-def _update_eager_flag():
-    _eager[0] = len(_trace_stack) == 1 and _dynamic_trace is None
+def _count_active(delta: int):
+    global _n_active
+    with _n_active_lock:    # the count and the flag change together, so the flag is never stale
+        _n_active += delta
+        _eager[0] = _n_active == 0
+
+
+def _update_eager_flag(state: _ThreadTraceState):
+    state.eager = len(state.stack) == 1 and state.dynamic is None
 
 
 @contextmanager
 def new_main(trace_type: type, global_data=None):
-    """Push a new transformation onto the interpreter stack for the duration of the block."""
-    main = MainTrace(len(_trace_stack), trace_type, global_data)
-    _trace_stack.append(main)
-    _update_eager_flag()
+    """Push a new transformation onto this thread's interpreter stack for the block."""
+    state = _trace_state
+    main = MainTrace(len(state.stack), trace_type, global_data)
+    _count_active(1)    # first: _eager[0] must be False whenever this thread transforms
+    state.stack.append(main)
+    _update_eager_flag(state)
     try:
         yield main
     finally:
-        _trace_stack.pop()
-        _update_eager_flag()
+        state.stack.pop()
+        _update_eager_flag(state)
+        _count_active(-1)
 
 
 @contextmanager
 def new_dynamic(main: MainTrace):
     """Make ``main`` process every primitive, even those whose operands it never saw
     (used by make_jaxpr/jit so constants are staged out instead of run eagerly)."""
-    global _dynamic_trace
-    prev, _dynamic_trace = _dynamic_trace, main
-    _update_eager_flag()
+    state = _trace_state
+    _count_active(1)
+    prev, state.dynamic = state.dynamic, main
+    _update_eager_flag(state)
     try:
         yield
     finally:
-        _dynamic_trace = prev
-        _update_eager_flag()
+        state.dynamic = prev
+        _update_eager_flag(state)
+        _count_active(-1)
 
 
 def _is_live(main: MainTrace) -> bool:
-    return main.level < len(_trace_stack) and _trace_stack[main.level] is main
+    stack = _trace_state.stack
+    return main.level < len(stack) and stack[main.level] is main
 
 
 def find_top_trace(xs) -> Trace:
-    top = _trace_stack[0]
+    state = _trace_state
+    top = state.stack[0]
     for x in xs:
         if isinstance(x, Tracer):
             m = x._trace.main
             if m.level > top.level:
                 top = m
-    if _dynamic_trace is not None and _dynamic_trace.level > top.level:
-        top = _dynamic_trace
+    dynamic = state.dynamic
+    if dynamic is not None and dynamic.level > top.level:
+        top = dynamic
     return top.trace_type(top)
 
 
@@ -634,7 +667,7 @@ def full_lower(val):
 
 def bind(prim: Primitive, *args, **params):
     """Apply ``prim`` to ``args`` under whatever transformations are active."""
-    if _eager[0]:
+    if _eager[0] or _trace_state.eager:
         for a in args:
             if type(a) is not Array:
                 break
