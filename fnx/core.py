@@ -626,13 +626,15 @@ def new_dynamic(main: MainTrace):
         _count_active(-1)
 
 
-def _is_live(main: MainTrace) -> bool:
-    stack = _trace_state.stack
+def _is_live(main: MainTrace, stack: list | None = None) -> bool:
+    if stack is None:
+        stack = _trace_state.stack
     return main.level < len(stack) and stack[main.level] is main
 
 
-def find_top_trace(xs) -> Trace:
-    state = _trace_state
+def find_top_trace(xs, state: _ThreadTraceState | None = None) -> Trace:
+    if state is None:
+        state = _trace_state
     top = state.stack[0]
     for x in xs:
         if isinstance(x, Tracer):
@@ -645,11 +647,13 @@ def find_top_trace(xs) -> Trace:
     return top.trace_type(top)
 
 
-def full_raise(trace: Trace, val):
+def full_raise(trace: Trace, val, stack: list | None = None):
+    """``val`` as a tracer of ``trace``; ``stack``: this thread's interpreter stack, where the
+    caller has it at hand (reading the thread-local state costs more than passing it)."""
     if not isinstance(val, Tracer):
         return trace.pure(val)
     main = val._trace.main
-    if not _is_live(main):
+    if not _is_live(main, stack):
         val._value  # raises UnexpectedTracerError with the explanation
     if main is trace.main:
         return val
@@ -667,14 +671,18 @@ def full_lower(val):
 
 def bind(prim: Primitive, *args, **params):
     """Apply ``prim`` to ``args`` under whatever transformations are active."""
-    if _eager[0] or _trace_state.eager:
+    state = None
+    if _eager[0] or (state := _trace_state).eager:
         for a in args:
             if type(a) is not Array:
                 break
         else:
             return prim.impl(*args, **params)
-    trace = find_top_trace(args)
-    tracers = [full_raise(trace, a) for a in args]
+    if state is None:
+        state = _trace_state
+    trace = find_top_trace(args, state)
+    stack = state.stack
+    tracers = [full_raise(trace, a, stack) for a in args]
     outs = trace.process_primitive(prim, tracers, params)
     if prim.multiple_results:
         return [full_lower(o) for o in outs]
@@ -687,8 +695,10 @@ def bind_custom(method: str, args, fun, *rules):
     ``method`` names the Trace hook (``process_custom_jvp_call``...), called as
     ``hook(fun, *rules, tracers)``; traces without one (eval, staging, partial eval) just run
     ``fun`` on their tracers, inlining it."""
-    trace = find_top_trace(args)
-    tracers = [full_raise(trace, a) for a in args]
+    state = _trace_state
+    trace = find_top_trace(args, state)
+    stack = state.stack
+    tracers = [full_raise(trace, a, stack) for a in args]
     process = getattr(trace, method, None)
     outs = fun(*tracers) if process is None else process(fun, *rules, tracers)
     return [full_lower(o) for o in outs]
