@@ -161,3 +161,15 @@ def test_one_threads_jit_trace_leaves_another_thread_eager():
         release.set()
         t.join()
     assert seen["jit"] == 2.0
+
+
+def test_threads_compiling_one_program_share_one_executable():
+    """Threads that reach one uncompiled program together compile it once: they all get the
+    same executable (not one each, with the last one silently replacing the others)."""
+    lowered = fnx.jit(lambda x: fnp.cos(x) * 3.0 + x).lower(fnp.ones((5,)))
+    executables, errors = _run_concurrently(lambda i: lowered.compile())
+    assert not errors, errors
+    assert all(e is executables[0] for e in executables)
+    x = fnp.asarray(np.linspace(-1, 1, 5, dtype=np.float32))
+    np.testing.assert_allclose(np.asarray(executables[0]([x])[0]),
+                               np.cos(np.asarray(x)) * 3.0 + np.asarray(x), rtol=1e-6)
