@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import threading
 from contextlib import contextmanager
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -559,64 +560,100 @@ class EvalTrace(Trace):
         return primitive.impl(*tracers, **params)
 
 
-_trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
-_dynamic_trace: MainTrace | None = None
-# True while no transformation is active: bind then goes straight to the backend.
+class _ThreadTraceState(threading.local):
+    """One thread's interpreter state, as in JAX: each thread transforms independently, so a
+    ``grad`` in one thread never sees (or pops) another thread's transformations."""
+
+    def __init__(self):
+        # runs once per thread, on that thread's first access
+        self.stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
+        self.dynamic: MainTrace | None = None
+        self.eager = True   # no transformation active in this thread
+
+
+_trace_state = _ThreadTraceState()
+
+# _eager[0]: True while no thread has a transformation active.  The hot eager paths (bind, the
+# array operators, jit's call) test ``_eager[0] or _trace_state.eager``: the shared list costs a
+# few ns to read, a thread-local attribute ~30 ns more, so the common single-threaded case reads
+# only the list.  It is sound on its own too: while it is True this thread transforms nothing,
+# because its own transformations are counted in _n_active.
 _eager = [True]
+_n_active = 0   # new_main / new_dynamic blocks active, in all threads together
+_n_active_lock = threading.Lock()
 
 
-def _update_eager_flag():
-    _eager[0] = len(_trace_stack) == 1 and _dynamic_trace is None
+def _count_active(delta: int):
+    global _n_active
+    with _n_active_lock:    # the count and the flag change together, so the flag is never stale
+        _n_active += delta
+        _eager[0] = _n_active == 0
+
+
+def _update_eager_flag(state: _ThreadTraceState):
+    state.eager = len(state.stack) == 1 and state.dynamic is None
 
 
 @contextmanager
 def new_main(trace_type: type, global_data=None):
-    """Push a new transformation onto the interpreter stack for the duration of the block."""
-    main = MainTrace(len(_trace_stack), trace_type, global_data)
-    _trace_stack.append(main)
-    _update_eager_flag()
+    """Push a new transformation onto this thread's interpreter stack for the block."""
+    state = _trace_state
+    main = MainTrace(len(state.stack), trace_type, global_data)
+    _count_active(1)    # first: _eager[0] must be False whenever this thread transforms
+    state.stack.append(main)
+    _update_eager_flag(state)
     try:
         yield main
     finally:
-        _trace_stack.pop()
-        _update_eager_flag()
+        state.stack.pop()
+        _update_eager_flag(state)
+        _count_active(-1)
 
 
 @contextmanager
 def new_dynamic(main: MainTrace):
     """Make ``main`` process every primitive, even those whose operands it never saw
     (used by make_jaxpr/jit so constants are staged out instead of run eagerly)."""
-    global _dynamic_trace
-    prev, _dynamic_trace = _dynamic_trace, main
-    _update_eager_flag()
+    state = _trace_state
+    _count_active(1)
+    prev, state.dynamic = state.dynamic, main
+    _update_eager_flag(state)
     try:
         yield
     finally:
-        _dynamic_trace = prev
-        _update_eager_flag()
+        state.dynamic = prev
+        _update_eager_flag(state)
+        _count_active(-1)
 
 
-def _is_live(main: MainTrace) -> bool:
-    return main.level < len(_trace_stack) and _trace_stack[main.level] is main
+def _is_live(main: MainTrace, stack: list | None = None) -> bool:
+    if stack is None:
+        stack = _trace_state.stack
+    return main.level < len(stack) and stack[main.level] is main
 
 
-def find_top_trace(xs) -> Trace:
-    top = _trace_stack[0]
+def find_top_trace(xs, state: _ThreadTraceState | None = None) -> Trace:
+    if state is None:
+        state = _trace_state
+    top = state.stack[0]
     for x in xs:
         if isinstance(x, Tracer):
             m = x._trace.main
             if m.level > top.level:
                 top = m
-    if _dynamic_trace is not None and _dynamic_trace.level > top.level:
-        top = _dynamic_trace
+    dynamic = state.dynamic
+    if dynamic is not None and dynamic.level > top.level:
+        top = dynamic
     return top.trace_type(top)
 
 
-def full_raise(trace: Trace, val):
+def full_raise(trace: Trace, val, stack: list | None = None):
+    """``val`` as a tracer of ``trace``; ``stack``: this thread's interpreter stack, where the
+    caller has it at hand (reading the thread-local state costs more than passing it)."""
     if not isinstance(val, Tracer):
         return trace.pure(val)
     main = val._trace.main
-    if not _is_live(main):
+    if not _is_live(main, stack):
         val._value  # raises UnexpectedTracerError with the explanation
     if main is trace.main:
         return val
@@ -634,14 +671,18 @@ def full_lower(val):
 
 def bind(prim: Primitive, *args, **params):
     """Apply ``prim`` to ``args`` under whatever transformations are active."""
-    if _eager[0]:
+    state = None
+    if _eager[0] or (state := _trace_state).eager:
         for a in args:
             if type(a) is not Array:
                 break
         else:
             return prim.impl(*args, **params)
-    trace = find_top_trace(args)
-    tracers = [full_raise(trace, a) for a in args]
+    if state is None:
+        state = _trace_state
+    trace = find_top_trace(args, state)
+    stack = state.stack
+    tracers = [full_raise(trace, a, stack) for a in args]
     outs = trace.process_primitive(prim, tracers, params)
     if prim.multiple_results:
         return [full_lower(o) for o in outs]
@@ -654,8 +695,10 @@ def bind_custom(method: str, args, fun, *rules):
     ``method`` names the Trace hook (``process_custom_jvp_call``...), called as
     ``hook(fun, *rules, tracers)``; traces without one (eval, staging, partial eval) just run
     ``fun`` on their tracers, inlining it."""
-    trace = find_top_trace(args)
-    tracers = [full_raise(trace, a) for a in args]
+    state = _trace_state
+    trace = find_top_trace(args, state)
+    stack = state.stack
+    tracers = [full_raise(trace, a, stack) for a in args]
     process = getattr(trace, method, None)
     outs = fun(*tracers) if process is None else process(fun, *rules, tracers)
     return [full_lower(o) for o in outs]

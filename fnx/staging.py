@@ -16,7 +16,8 @@ import operator
 
 from . import tree as tree_util
 from .config import config
-from .core import Array, Tracer, _eager, asarray_concrete, get_aval, raise_to_shaped
+from .core import (Array, Tracer, _eager, _trace_state, asarray_concrete, get_aval,
+                   raise_to_shaped)
 from .errors import InvalidArgumentError
 from .interpreters.jit import executable_for, jit_p, trace_open
 
@@ -62,7 +63,7 @@ class Jitted:
     # -- calling --------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and _eager[0]:
+        if not kwargs and (_eager[0] or _trace_state.eager):
             # the hot path: positional Array arguments, no transformation active
             key = _array_signature(args)
             entry = self._by_signature.get(key) if key is not None else None
@@ -77,7 +78,7 @@ class Jitted:
             if key is not None:
                 self._by_signature[key] = entry
         operands = entry.consts + leaves
-        if _eager[0] and all(type(x) is Array for x in leaves):
+        if (_eager[0] or _trace_state.eager) and all(type(x) is Array for x in leaves):
             exe = entry.executable
             if exe is None:
                 exe = entry.executable = executable_for(entry.jaxpr, entry.donated)

@@ -214,9 +214,12 @@ def _get(rt, env, v):
 
 def cuda_executable_for(jaxpr: Jaxpr) -> CudaExecutable:
     """The CUDA executable of ``jaxpr`` (made once and kept with the jaxpr, like the CPU's)."""
-    from ..interpreters.jit import _derived
+    from ..interpreters.jit import _compile_lock, _derived
     cache = _derived(jaxpr)
     exe = cache.get("cuda_executable")
     if exe is None:
-        exe = cache["cuda_executable"] = CudaExecutable(jaxpr)
+        with _compile_lock:     # one compilation per jaxpr, however many threads call it
+            exe = cache.get("cuda_executable")
+            if exe is None:
+                exe = cache["cuda_executable"] = CudaExecutable(jaxpr)
     return exe

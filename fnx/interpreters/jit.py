@@ -16,6 +16,8 @@ call like any other primitive with a rule:
 """
 from __future__ import annotations
 
+import threading
+
 from ..core import Jaxpr, Primitive, ShapedArray
 
 jit_p = Primitive("jit", multiple_results=True)
@@ -34,6 +36,13 @@ def _aval_matches(a: ShapedArray, b: ShapedArray) -> bool:
 # Evaluation: compile once per jaxpr, then run
 # ---------------------------------------------------------------------------------------------
 
+# Held while compiling: threads calling one jitted function for the first time compile it once
+# (the others wait and take that executable), and the compiler's module-level scratch state
+# (profile slots) is used by one compilation at a time.  Re-entrant in case compiling a jaxpr
+# ever compiles another.
+_compile_lock = threading.RLock()
+
+
 def executable_for(jaxpr: Jaxpr, donated: tuple):
     """The compiled form of ``jaxpr`` (made once and kept on the jaxpr object)."""
     cache = _derived(jaxpr)
@@ -41,7 +50,10 @@ def executable_for(jaxpr: Jaxpr, donated: tuple):
     exe = cache.get(key)
     if exe is None:
         from ..compiler.executable import compile_jaxpr
-        exe = cache[key] = compile_jaxpr(jaxpr, donated)
+        with _compile_lock:
+            exe = cache.get(key)    # another thread may have compiled it while this one waited
+            if exe is None:
+                exe = cache[key] = compile_jaxpr(jaxpr, donated)
     return exe
 
 
@@ -55,7 +67,9 @@ def _derived(jaxpr: Jaxpr) -> dict:
     jaxprs), so repeated transformations of one jitted function trace and compile once."""
     cache = getattr(jaxpr, "_fnx_derived", None)
     if cache is None:
-        cache = jaxpr._fnx_derived = {}
+        # setdefault is atomic: two threads arriving at once share one dict (a plain assignment
+        # could let one thread's entries vanish with the dict it made)
+        cache = vars(jaxpr).setdefault("_fnx_derived", {})
     return cache
 
 
@@ -71,7 +85,9 @@ def _derive(jaxpr: Jaxpr, key, make):
     cache = _derived(jaxpr)
     hit = cache.get(key)
     if hit is None:
-        hit = cache[key] = make()
+        # no lock: make() traces, and may run user code (custom rules).  Threads racing here
+        # each derive a correct result; setdefault makes them all use the first one stored.
+        hit = cache.setdefault(key, make())
     return hit
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Array, ArrayBase, _eager, install_array_methods
+from ..core import Array, ArrayBase, _eager, _trace_state, install_array_methods
 from ..core import bind as _bind
 from . import _creation, _indexing, _linalg_ops, _manipulation, _reductions, _selection
 from . import _ufuncs as uf
@@ -32,7 +32,7 @@ def _binop(fn, name, prim=None):
                 sv, ov = self._value, other._value
                 dt = sv.dtype
                 if dt is ov.dtype and sv.shape == ov.shape and dt in _FAST:
-                    if _eager[0]:
+                    if _eager[0] or _trace_state.eager:
                         return impl_holder.impl(self, other)
                     return _bind(impl_holder, self, other)
             if not isinstance(other, _OPERAND_TYPES):

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Array, ArrayBase, _eager
+from ..core import Array, ArrayBase, _eager, _trace_state
 from ..core import bind as _core_bind
 from ..errors import DTypeError
 from ._util import (arg, asarray_arg, check_kind, full_scalar, is_python_scalar, promote,
@@ -81,10 +81,10 @@ def _fast_binary(prim, name, allow_bool=False, bool_prim=None):
             xv, yv = x._value, y._value
             dt = xv.dtype
             if dt is yv.dtype and xv.shape == yv.shape and dt in _FAST_DTYPES:
-                if _eager[0]:
+                if _eager[0] or _trace_state.eager:
                     return prim.impl(x, y)
                 return _core_bind(prim, x, y)
-        elif _eager[0]:
+        elif _eager[0] or _trace_state.eager:
             pair = _scalar_fast_operands(name, x, y)
             if pair is not None:
                 return prim.impl(*pair)
@@ -741,7 +741,8 @@ _logaddexp_2 = _make_log_add_exp(lax.exp2, _LN2)
 def logaddexp(x1, x2, /):
     """log(exp(x1) + exp(x2)) computed stably (derivatives smooth where x1 == x2)."""
     x1, x2 = promote("logaddexp", x1, x2, inexact=True)
-    if _eager[0]:  # no transformation active: the JVP rule is moot, skip custom_jvp's wrapping
+    # no transformation active: the JVP rule is moot, skip custom_jvp's wrapping
+    if _eager[0] or _trace_state.eager:
         return _log_add_exp_body(x1, x2, lax.exp, 1.0)
     return _logaddexp_e(x1, x2)
 
@@ -749,7 +750,7 @@ def logaddexp(x1, x2, /):
 def logaddexp2(x1, x2, /):
     """log2(2**x1 + 2**x2) computed stably (derivatives smooth where x1 == x2)."""
     x1, x2 = promote("logaddexp2", x1, x2, inexact=True)
-    if _eager[0]:
+    if _eager[0] or _trace_state.eager:
         return _log_add_exp_body(x1, x2, lax.exp2, _LN2)
     return _logaddexp_2(x1, x2)
 
