@@ -47,7 +47,7 @@ _weak_scalars: dict = {}
 def _weak_scalar(name, value, dtype) -> Array:
     """A cached weak scalar Array (arrays are immutable, so ``x * 2.0`` can reuse its 2.0)."""
     key = (type(value), value, dtype)
-    if value == 0 and type(value) is float:
+    if not value and type(value) is float:   # `not value`: the cheapest zero test
         # 0.0 == -0.0 (one dict key), but the sign of zero is part of the value: -0.0 + -0.0
         # is -0.0, 1 / -0.0 is -inf
         key += (math.copysign(1.0, value),)
