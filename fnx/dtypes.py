@@ -225,3 +225,63 @@ def result_type(*args, return_weak_type: bool = False):
     else:
         result, weak = strong, False
     return (result, weak) if return_weak_type else result
+
+
+# -- the dtype of host data (fnx.numpy.asarray / array of lists, numpy values) ----------------
+
+_PY_SCALAR_TYPES = (bool, int, float)
+
+
+def _typed_leaf_dtype(leaf) -> np.dtype:
+    """The dtype a numpy-typed leaf of a nested sequence keeps (as a top-level value would)."""
+    value = np.asarray(leaf)
+    if value.dtype.kind == "c":
+        raise DTypeError("asarray: complex numbers are not supported by fnx")
+    return host_data_dtype(value, value)
+
+
+def _collect_leaf_types(seq, strong: set, weak: set) -> None:
+    """Sort the leaves of a nested list/tuple: numpy-typed leaves (arrays, numpy scalars) by
+    their dtype into ``strong``; Python scalars by their type into ``weak``."""
+    types = set(map(type, seq))  # one pass in C: most sequences hold a single leaf type
+    for t in types:
+        if t in _PY_SCALAR_TYPES:
+            weak.add(t)
+        elif issubclass(t, (list, tuple)):
+            for s in seq:
+                if type(s) is t:
+                    _collect_leaf_types(s, strong, weak)
+        elif issubclass(t, (np.ndarray, np.generic)):
+            strong.update(_typed_leaf_dtype(s) for s in seq if type(s) is t)
+        elif issubclass(t, _PY_SCALAR_TYPES):  # e.g. a bool/int/float subclass
+            weak.add(next(b for b in _PY_SCALAR_TYPES if issubclass(t, b)))
+
+
+def _sequence_dtype(seq):
+    """JAX's rule for a nested list/tuple: the promotion (fnx's lattice) of its leaves' dtypes,
+    Python scalars weak.  None when every leaf is a Python scalar (fnx's defaults apply)."""
+    strong, weak = set(), set()
+    _collect_leaf_types(seq, strong, weak)
+    if not strong:
+        return None
+    representatives = {bool: False, int: 0, float: 0.0}
+    return result_type(*strong, *(representatives[t] for t in weak))
+
+
+def host_data_dtype(value: np.ndarray, source) -> np.dtype:
+    """Dtype of a new array built from host data: ``value`` is ``np.asarray(source)``."""
+    kind = value.dtype.kind
+    if isinstance(source, (list, tuple)):
+        typed = _sequence_dtype(source)
+        if typed is not None:
+            return typed
+    # Data typed by the user (a numpy array or numpy scalar) keeps its dtype; data that came
+    # from Python lists/scalars gets fnx's defaults (float32, int32).
+    explicit = isinstance(source, (np.ndarray, np.generic))
+    if kind == "f" and not explicit:
+        return default_float
+    if kind in "iu" and not explicit:
+        return default_int
+    if kind == "f" and value.dtype == np.float16:
+        return float32
+    return canonicalize(value.dtype, "asarray")

@@ -15,17 +15,16 @@ from .. import dtypes, lax
 from ..core import Array, ArrayBase, _eager, _trace_state
 from ..core import bind as _core_bind
 from ..errors import DTypeError
+from ._logaddexp import logaddexp, logaddexp2  # noqa: F401  (public here: fnx.numpy's ufuncs)
 from ._util import (arg, asarray_arg, check_kind, full_scalar, is_python_scalar, promote,
-                    promote_dtypes, to_dtype)
+                    promote_dtypes, to_dtype, weak_scalar_like)
 
 
 _FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32, dtypes.int64,
                           dtypes.float32, dtypes.float64))
 
 
-def _const(x, value):
-    """A scalar of ``x``'s dtype (weak, so it never changes the result type)."""
-    return Array(np.array(value, dtype=x.dtype), True)
+_const = weak_scalar_like
 
 
 def _float_operand(name, x):
@@ -693,68 +692,6 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return lax.select(lax.eq(x, _const(x, -np.inf)), full_scalar(neginf, x.dtype, shape), x)
 
 
-def _log_add_exp_body(x1, x2, exp_fn, log_base):
-    """``max + log1p(base**-|x1 - x2|) / log(base)``: no overflow for any finite inputs.
-
-    Its max / abs are kinks the value does not have, so it must not be differentiated
-    directly: the derivative rules below give the smooth ones."""
-    amax = lax.max(x1, x2)
-    delta = lax.sub(x1, x2)
-    tail = lax.log1p(exp_fn(lax.neg(lax.abs(delta))))
-    if log_base != 1.0:
-        tail = lax.div(tail, _const(x1, log_base))
-    r = lax.add(amax, tail)
-    return lax.select(lax.ne(delta, delta), lax.add(x1, x2), r)
-
-
-def _log_add_exp_jvp(fn, log_base, primals, tangents):
-    """d logaddexp_b(x1, x2) = t1 * w + t2 * (1 - w), w = logistic((x1 - x2) * ln b).
-
-    The weight is the logistic function of the difference (not a select on x1 > x2 as the
-    body's max would give), so every derivative order is smooth where x1 == x2: the second
-    derivative there is ln(b) / 4, not 0."""
-    x1, x2 = primals
-    t1, t2 = tangents
-    scale = _const(x1, log_base)
-    w1 = lax.logistic(lax.mul(lax.sub(x1, x2), scale))
-    w2 = lax.logistic(lax.mul(lax.sub(x2, x1), scale))
-    return fn(x1, x2), lax.add(lax.mul(t1, w1), lax.mul(t2, w2))
-
-
-def _make_log_add_exp(exp_fn, log_base):
-    from ..interpreters.custom import custom_jvp
-
-    @custom_jvp
-    def log_add_exp(x1, x2):
-        return _log_add_exp_body(x1, x2, exp_fn, log_base)
-
-    log_add_exp.defjvp(lambda primals, tangents:
-                       _log_add_exp_jvp(log_add_exp, log_base, primals, tangents))
-    return log_add_exp
-
-
-_logaddexp_e = _make_log_add_exp(lax.exp, 1.0)
-_LN2 = math.log(2)
-_logaddexp_2 = _make_log_add_exp(lax.exp2, _LN2)
-
-
-def logaddexp(x1, x2, /):
-    """log(exp(x1) + exp(x2)) computed stably (derivatives smooth where x1 == x2)."""
-    x1, x2 = promote("logaddexp", x1, x2, inexact=True)
-    # no transformation active: the JVP rule is moot, skip custom_jvp's wrapping
-    if _eager[0] or _trace_state.eager:
-        return _log_add_exp_body(x1, x2, lax.exp, 1.0)
-    return _logaddexp_e(x1, x2)
-
-
-def logaddexp2(x1, x2, /):
-    """log2(2**x1 + 2**x2) computed stably (derivatives smooth where x1 == x2)."""
-    x1, x2 = promote("logaddexp2", x1, x2, inexact=True)
-    if _eager[0] or _trace_state.eager:
-        return _log_add_exp_body(x1, x2, lax.exp2, _LN2)
-    return _logaddexp_2(x1, x2)
-
-
 def sinc(x, /):
     """sin(pi x) / (pi x), with sinc(0) = 1."""
     x = _float_operand("sinc", x)
@@ -831,4 +768,4 @@ def array_equiv(a1, a2):
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
     "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype",
-    "ArrayBase", "is_python_scalar")]
+    "ArrayBase", "is_python_scalar", "weak_scalar_like")]

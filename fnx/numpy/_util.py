@@ -228,6 +228,11 @@ def static_shape(name: str, shape) -> tuple:
     return shape
 
 
+def weak_scalar_like(x, value):
+    """A scalar of ``x``'s dtype (weak, so it never changes the result type)."""
+    return Array(np.array(value, dtype=x.dtype), True)
+
+
 def full_scalar(value, dtype, shape=()):
     """A constant of ``shape``: a scalar broadcast with lax.broadcast_in_dim (zero-copy on CPU)."""
     scalar = Array(np.array(value, dtype=dtype))
