@@ -418,3 +418,22 @@ def test_uint32_index_beyond_int32_is_out_of_range():
     check(fnp.asarray(x).at[big].set(9.0), x)
     check(fnp.asarray(x).at[fnp.asarray(big)].add(9.0), x)
     check(fnp.asarray(x).at[big].get(mode="fill"), np.array([np.nan], np.float32))
+
+
+def test_concrete_index_arrays_normalised_on_the_host_match_the_traced_path():
+    # eager x[idx] / x.at[idx] wrap and clamp (or mask) concrete index arrays in numpy; under
+    # jit the same normalisation is staged as primitives: both must give jax's answers
+    x = np.arange(5, dtype=np.float32)
+    indices = [np.array([0, 2, -1, 7, -9], np.int32), np.array(-2, np.int32),
+               np.array([[4, -5], [5, 1]], np.int64), np.array([2 ** 32 - 1, 3], np.uint32),
+               np.array([1, 250], np.uint8), np.zeros((0,), np.int32)]
+    for idx in indices:
+        wrapped = np.where(idx.astype(np.int64) < 0, idx.astype(np.int64) + 5, idx)
+        gathered = x[np.clip(wrapped, 0, 4)]
+        added = x.copy()
+        np.add.at(added, wrapped[(wrapped >= 0) & (wrapped < 5)], 1.0)
+        fx, fi = fnp.asarray(x), fnp.asarray(idx)
+        for get, add in ((lambda a, i: a[i], lambda a, i: a.at[i].add(1.0)),
+                         (fnx.jit(lambda a, i: a[i]), fnx.jit(lambda a, i: a.at[i].add(1.0)))):
+            check(get(fx, fi), gathered)
+            check(add(fx, fi), added)

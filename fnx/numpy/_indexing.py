@@ -180,6 +180,8 @@ def _normalise_index(i, n, dtype, clamp: bool):
         if clamp:
             return full_scalar(min(max(j, 0), max(n - 1, 0)), dtype), None
         return full_scalar(j, dtype), (0 <= j < n)
+    if type(i) is Array and type(i._value) is np.ndarray:
+        return _normalise_host_index(i._value, n, dtype, clamp)
     if i.dtype == dtypes.uint32:   # int32 would turn 2**32 - 1 into -1 (a valid index)
         i = lax.convert_element_type(i, dtypes.int64)
     elif i.dtype.kind == "u" or i.dtype == dtypes.int8:
@@ -192,6 +194,17 @@ def _normalise_index(i, n, dtype, clamp: bool):
         return to_dtype(j, dtype), None
     ok = lax.bitwise_and(lax.ge(j, zero), lax.lt(j, nn))
     return to_dtype(j, dtype), ok
+
+
+def _normalise_host_index(h, n, dtype, clamp: bool):
+    """``_normalise_index`` of a concrete CPU index array, in numpy: the same values as the
+    staged version, without its six small primitives (eager ``x[idx]`` is dispatch-bound)."""
+    j = h.astype(np.int64)            # uint32 / int64 values all fit; no wrap-around
+    j = np.where(j < 0, j + n, j)     # np.where / np.clip of a 0-d array give numpy scalars:
+    if clamp:                         # np.asarray keeps every result an ndarray
+        return Array(np.asarray(np.clip(j, 0, max(n - 1, 0)), dtype=dtype)), None
+    ok = np.asarray((j >= 0) & (j < n))
+    return Array(np.asarray(j, dtype=dtype)), Array(ok)
 
 
 def _basic(x, entries, has_adv):
