@@ -17,7 +17,6 @@ import the layers above it).
 """
 from __future__ import annotations
 
-import itertools
 import operator
 import threading
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from . import dtypes
+from ._jaxpr_printer import JaxprPrinter  # noqa: F401  (str(jaxpr); tests import it here)
 from .device import CPU
 from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
                      UnexpectedTracerError)
@@ -740,69 +740,6 @@ class ClosedJaxpr:
 
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
-
-
-def _var_names():
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    for size in itertools.count(1):
-        for combo in itertools.product(letters, repeat=size):
-            yield "".join(combo)
-
-
-class JaxprPrinter:
-    """Renders a jaxpr in JAX's textual style::
-
-        { lambda a:f32[3]; b:f32[3]. let
-            c:f32[3] = add a b
-            d:f32[] = reduce_sum[axes=(0,)] c
-          in (d,) }
-    """
-
-    def __init__(self):
-        self.names: dict[int, str] = {}
-        self._fresh = _var_names()
-
-    def name(self, v) -> str:
-        if isinstance(v, Literal):
-            return repr(v)
-        key = id(v)
-        if key not in self.names:
-            self.names[key] = next(self._fresh)
-        return self.names[key]
-
-    def binder(self, v: Var) -> str:
-        return f"{self.name(v)}:{v.aval.str_short()}"
-
-    def param(self, value, indent: int) -> str:
-        if isinstance(value, Jaxpr):
-            return "\n" + self.jaxpr(value, indent=indent + 4)
-        if isinstance(value, ClosedJaxpr):
-            return "\n" + self.jaxpr(value.jaxpr, indent=indent + 4, num_consts=len(value.consts))
-        if isinstance(value, np.dtype):
-            return value.name
-        if isinstance(value, tuple) and value and all(isinstance(v, Jaxpr) for v in value):
-            return "(" + ",".join("\n" + self.jaxpr(v, indent=indent + 4) for v in value) + ")"
-        return repr(value)
-
-    def eqn(self, e: Eqn, indent: int) -> str:
-        outs = " ".join(self.binder(v) for v in e.out_binders) or "_"
-        params = ""
-        if e.params:
-            params = "[" + " ".join(f"{k}={self.param(v, indent)}"
-                                    for k, v in e.params.items()) + "]"
-        ins = " ".join(self.name(x) for x in e.inputs)
-        return f"{' ' * indent}{outs} = {e.primitive.name}{params} {ins}".rstrip()
-
-    def jaxpr(self, jaxpr: Jaxpr, indent: int = 0, num_consts: int = 0) -> str:
-        consts = [self.binder(v) for v in jaxpr.in_binders[:num_consts]]
-        args = [self.binder(v) for v in jaxpr.in_binders[num_consts:]]
-        head = f"{' ' * indent}{{ lambda {' '.join(consts)}; {' '.join(args)}. let"
-        body = [self.eqn(e, indent + 4) for e in jaxpr.eqns]
-        outs = ", ".join(self.name(v) for v in jaxpr.outs)
-        if len(jaxpr.outs) == 1:
-            outs += ","
-        tail = f"{' ' * (indent + 2)}in ({outs}) }}"
-        return "\n".join([head, *body, tail])
 
 
 def eval_jaxpr(jaxpr: Jaxpr, args: Sequence) -> list:
