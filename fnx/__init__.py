@@ -16,6 +16,7 @@ from .config import config
 from .core import Array, ShapedArray
 from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from . import lax
+from . import backends  # installs the backend registry into core (core.upper_layers)
 from . import numpy
 from . import random
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap

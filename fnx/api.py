@@ -11,9 +11,8 @@ from . import dtypes
 from . import tree as tree_util
 from .core import Array, Tracer, asarray_concrete, get_aval, raise_to_shaped
 from .errors import InvalidArgumentError, ShapeError
-from .interpreters.ad import (AutodiffError, UndefinedPrimal, Zero, backward_pass,
-                              instantiate_zeros, is_differentiable_dtype, jvp_flat)
-from .interpreters.partial_eval import PartialVal, partial_eval_flat
+from .interpreters.ad import (AutodiffError, Linearized, Zero, instantiate_zeros,
+                              is_differentiable_dtype, jvp_flat)
 
 
 def _as_operand(x):
@@ -103,30 +102,6 @@ def _aux_split(fun, has_aux):
 # Reverse mode
 # ---------------------------------------------------------------------------------------------
 
-def _linearize_flat(flat_fun, flat_primals):
-    """(primals_out, linear jaxpr, consts, which outputs are known-zero tangents)."""
-    n = len(flat_primals)
-    tangent_pvals = []
-    for p in flat_primals:
-        aval = raise_to_shaped(get_aval(p))
-        aval = aval.strip_weak_type()
-        # integer inputs get a known-zero tangent: nothing to stage for them
-        tangent_pvals.append(PartialVal.unknown(aval) if is_differentiable_dtype(aval.dtype)
-                             else PartialVal(aval, Zero(aval)))
-    pvals_in = [PartialVal.known(p) for p in flat_primals] + tangent_pvals
-
-    def fun_jvp(*args):
-        primals, tangents = args[:n], args[n:]
-        tangents = [t.pval.const if isinstance(t.pval.const, Zero) else t for t in tangents]
-        p_out, t_out = jvp_flat(flat_fun, list(primals), list(tangents))
-        return list(p_out) + [instantiate_zeros(t) for t in t_out]
-
-    jaxpr, pvals_out, consts = partial_eval_flat(fun_jvp, pvals_in)
-    m = len(pvals_out) // 2
-    primals_out = [pv.const for pv in pvals_out[:m]]
-    return primals_out, jaxpr, consts, pvals_out[m:], tangent_pvals
-
-
 def vjp(fun, *primals, has_aux: bool = False):
     """Reverse-mode derivative: ``(fun(*primals), vjp_fn)`` with ``vjp_fn(ct)`` returning one
     cotangent per primal (pytrees as the inputs).
@@ -138,15 +113,14 @@ def vjp(fun, *primals, has_aux: bool = False):
     flat_p = [_as_operand(p) for p in flat_p]
     out_tree = []
     f, rebuild_aux = _aux_split(fun, has_aux)
-    primals_out, jaxpr, consts, tangent_pvals_out, tangent_pvals_in = _linearize_flat(
-        _flatten_fun(f, in_tree, out_tree), flat_p)
+    lin = Linearized(_flatten_fun(f, in_tree, out_tree), flat_p)
+    primals_out = lin.primals_out
     tree_out = out_tree[0]
     if has_aux:
         tree_out, aux_tree = tree_out.children()
         n_main = tree_out.num_leaves
         aux = rebuild_aux(tree_util.unflatten(aux_tree, primals_out[n_main:]))
         primals_out = primals_out[:n_main]
-        tangent_pvals_out = tangent_pvals_out[:n_main]
     out_avals = [raise_to_shaped(get_aval(p)).strip_weak_type() for p in primals_out]
 
     def vjp_fn(ct):
@@ -165,14 +139,8 @@ def vjp(fun, *primals, has_aux: bool = False):
                 from .lax import convert_element_type
                 c = convert_element_type(c, aval.dtype)
             cts.append(c)
-        unknown_cts = [c for c, pv in zip(cts, tangent_pvals_out) if not pv.is_known]
-        args = list(consts) + [UndefinedPrimal(pv.aval) for pv in tangent_pvals_in
-                               if not pv.is_known]
-        cts_in = iter(backward_pass(jaxpr, args, unknown_cts))
-        flat_cts = []
-        for p, pv in zip(flat_p, tangent_pvals_in):
-            c = Zero(pv.aval) if pv.is_known else next(cts_in)
-            flat_cts.append(_zero_cotangent_like(p) if isinstance(c, Zero) else c)
+        flat_cts = [_zero_cotangent_like(p) if isinstance(c, Zero) else c
+                    for p, c in zip(flat_p, lin.vjp(cts))]
         return tree_util.unflatten(in_tree, flat_cts)
 
     out = tree_util.unflatten(tree_out, primals_out)
@@ -187,12 +155,10 @@ def _zero_cotangent_like(p):
 def linearize(fun, *primals):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``, evaluated
     from a staged linear jaxpr (no re-running of ``fun``)."""
-    from .core import eval_jaxpr
     flat_p, in_tree = tree_util.flatten(tuple(primals))
     flat_p = [_as_operand(p) for p in flat_p]
     out_tree = []
-    primals_out, jaxpr, consts, tangent_pvals_out, tangent_pvals_in = _linearize_flat(
-        _flatten_fun(fun, in_tree, out_tree), flat_p)
+    lin = Linearized(_flatten_fun(fun, in_tree, out_tree), flat_p)
 
     def f_jvp(*tangents):
         flat_t, t_tree = tree_util.flatten(tuple(tangents))
@@ -200,12 +166,9 @@ def linearize(fun, *primals):
             raise AutodiffError(f"linearize: tangent structure {t_tree} does not match the "
                                 f"primals' {in_tree}")
         flat_t = [_tangent_in(p, t, "linearize") for p, t in zip(flat_p, flat_t)]
-        unknown = [t for t, pv in zip(flat_t, tangent_pvals_in) if not pv.is_known]
-        outs = iter(eval_jaxpr(jaxpr, list(consts) + unknown))
-        result = [pv.const if pv.is_known else next(outs) for pv in tangent_pvals_out]
-        return tree_util.unflatten(out_tree[0], result)
+        return tree_util.unflatten(out_tree[0], lin.jvp(flat_t))
 
-    return tree_util.unflatten(out_tree[0], primals_out), f_jvp
+    return tree_util.unflatten(out_tree[0], lin.primals_out), f_jvp
 
 
 # ---------------------------------------------------------------------------------------------

@@ -279,8 +279,7 @@ def asarray_concrete(x, dtype=None) -> Array:
         if dtype is None or np.dtype(dtype) == x.dtype:
             return x
         if type(x._value) is not np.ndarray:  # device memory: convert there, not via numpy
-            from .placement import convert_on_device
-            return convert_on_device(x, dtype)
+            return upper_layers.convert_on_device(x, dtype)
         x = x._value
     if isinstance(x, Tracer):
         raise ConcretizationTypeError(
@@ -314,6 +313,34 @@ def asarray_concrete(x, dtype=None) -> Array:
 # ---------------------------------------------------------------------------------------------
 
 ALL_PRIMITIVES: list["Primitive"] = []
+
+
+class _UpperLayers:
+    """What core needs from the layers above it, installed by them when they are imported (core
+    must not import upward; ``import fnx`` imports them all before any operation runs):
+
+    * ``lookup_impl(prim)``: the backend registry's function for ``prim`` (``fnx.backends``);
+    * ``dispatch(prim, args, params)``: run ``prim`` on operands that are not all plain CPU
+      Arrays -- GPU or committed ones (``fnx.placement``);
+    * ``convert_on_device(x, dtype)``: ``x`` converted where it lives (``fnx.placement``)."""
+
+    def lookup_impl(self, prim):
+        raise FnxError(f"{prim.name}: no backend is registered (import fnx, not fnx.core alone)")
+
+    def dispatch(self, prim, args, params):
+        raise FnxError(f"{prim.name}: an operand lives on a device but fnx.placement is not "
+                       "imported (import fnx)")
+
+    convert_on_device = dispatch
+
+    def install(self, **hooks):
+        for name, fn in hooks.items():
+            if not hasattr(_UpperLayers, name) or name == "install":
+                raise TypeError(f"core.upper_layers.install: unknown hook {name!r}")
+            setattr(self, name, fn)
+
+
+upper_layers = _UpperLayers()
 
 
 class Primitive:
@@ -361,8 +388,7 @@ class Primitive:
         self.impl = self._generic_impl or self._first_impl
 
     def _first_impl(self, *args, **params):
-        from .backends import lookup_impl  # backends are reached only through the registry
-        self.impl = lookup_impl(self)
+        self.impl = upper_layers.lookup_impl(self)   # the backend registry's answer
         return self.impl(*args, **params)
 
 
@@ -497,8 +523,7 @@ class EvalTrace(Trace):
     def process_primitive(self, primitive, tracers, params):
         for t in tracers:
             if type(t) is not Array:  # a GPU (or committed) array: placement decides
-                from .placement import dispatch
-                return dispatch(primitive, tracers, params)
+                return upper_layers.dispatch(primitive, tracers, params)
         return primitive.impl(*tracers, **params)
 
 
@@ -695,12 +720,28 @@ class Eqn(NamedTuple):
 
 
 class Jaxpr:
-    """A typed, first-order program: ``in_binders -> eqns -> outs``."""
+    """A typed, first-order program: ``in_binders -> eqns -> outs``.
+
+    ``derived`` caches what the transformations and backends derive from this jaxpr (its
+    executables, its JVP / batched / transposed / partially evaluated jaxprs), so repeated
+    transformations of one jitted function trace and compile once: see ``derive``."""
+
+    __slots__ = ("in_binders", "eqns", "outs", "derived", "__weakref__")
 
     def __init__(self, in_binders: list[Var], eqns: list[Eqn], outs: list):
         self.in_binders = in_binders
         self.eqns = eqns
         self.outs = outs
+        self.derived: dict = {}
+
+    def derive(self, key, make: Callable):
+        """``derived[key]``, made by ``make()`` on the first request.  No lock: ``make`` may
+        trace and run user code (custom rules); threads racing here each make a correct result
+        and ``setdefault`` has them all use the first one stored."""
+        hit = self.derived.get(key)
+        if hit is None:
+            hit = self.derived.setdefault(key, make())
+        return hit
 
     def __str__(self):
         return JaxprPrinter().jaxpr(self)

@@ -21,7 +21,8 @@ import importlib.util
 import numpy as np
 
 from . import dtypes, tree
-from .core import Array, Primitive, asarray_concrete, eval_jaxpr, is_concrete, missing_kernel
+from .backends import impl_for
+from .core import Array, Primitive, asarray_concrete, is_concrete, upper_layers
 from .device import CPU, Device
 from .errors import DeviceError, DTypeError
 
@@ -204,9 +205,7 @@ def dispatch(prim: Primitive, args, params):
     moved = [a if type(a) is CudaArray else CudaArray(cuda.to_device(a._value, dev), a.weak_type)
              for a in args]
     with cuda.on_device(dev):
-        if prim.name == "jit":
-            return _jit_on_cuda(moved, params)
-        return _cuda_impl(prim)(*moved, **params)
+        return impl_for("cuda", prim)(*moved, **params)
 
 
 def convert_on_device(x: Array, dtype) -> Array:
@@ -215,22 +214,7 @@ def convert_on_device(x: Array, dtype) -> Array:
     return convert_element_type(x, dtypes.canonicalize(dtype, "asarray"))
 
 
-def _cuda_impl(prim: Primitive):
-    from .backends import impl_table
-    fn = impl_table("cuda").get(prim.name)
-    if fn is not None:
-        return fn
-    if prim._generic_impl is not None:
-        return prim._generic_impl
-    raise missing_kernel(prim.name, "cuda")
-
-
-def _jit_on_cuda(args, params):
-    """A jitted call on GPU arrays: the optimized jaxpr's fused steps run as generated CUDA
-    kernels, its library steps as the CUDA backend's kernels (fnx.compiler.cuda_executable),
-    built once per jaxpr (i.e. per signature of the jitted function)."""
-    from .compiler.cuda_executable import cuda_executable_for
-    return cuda_executable_for(params["jaxpr"])(list(args))
+upper_layers.install(dispatch=dispatch, convert_on_device=convert_on_device)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,12 +14,18 @@ import logging
 import math
 import operator
 
+from . import backends
 from . import tree as tree_util
+from .compiler.cuda_executable import cuda_executable_for
 from .config import config
-from .core import (Array, Tracer, _eager, _trace_state, asarray_concrete, get_aval,
-                   raise_to_shaped)
+from .core import (Array, Eqn, Jaxpr, Primitive, Tracer, Var, _eager, _trace_state,
+                   asarray_concrete, eval_jaxpr, get_aval, raise_to_shaped)
 from .errors import InvalidArgumentError
-from .interpreters.jit import executable_for, jit_p, trace_open
+from .interpreters import ad, batching, partial_eval
+from .interpreters.ad import (UndefinedPrimal, Zero, backward_pass, instantiate_zeros, is_undefined,
+                              jvp_flat)
+from .interpreters.batching import batch_flat_keep_unbatched
+from .interpreters.partial_eval import partial_eval_jaxpr, stage_eqn, trace_open
 
 log = logging.getLogger("fnx.jit")
 
@@ -70,7 +76,7 @@ class Jitted:
             if entry is not None:
                 exe = entry.executable
                 if exe is None:
-                    exe = entry.executable = executable_for(entry.jaxpr, entry.donated)
+                    exe = entry.executable = executable_for(entry.jaxpr, entry.donated, args)
                 return tree_util.unflatten(entry.out_tree, exe(entry.consts + list(args)))
         entry, leaves = self._lookup(args, kwargs)
         if not kwargs and not self.static_argnums and entry.cacheable:
@@ -81,7 +87,7 @@ class Jitted:
         if (_eager[0] or _trace_state.eager) and all(type(x) is Array for x in leaves):
             exe = entry.executable
             if exe is None:
-                exe = entry.executable = executable_for(entry.jaxpr, entry.donated)
+                exe = entry.executable = executable_for(entry.jaxpr, entry.donated, leaves)
             outs = exe(operands)
         else:
             outs = jit_p.bind(*operands, jaxpr=entry.jaxpr, name=self.name,
@@ -210,7 +216,7 @@ class Lowered:
     def compile(self):
         e = self._entry
         if e.executable is None:
-            e.executable = executable_for(e.jaxpr, e.donated)
+            e.executable = executable_for(e.jaxpr, e.donated, ())   # the default CPU backend
         return e.executable
 
     def as_text(self) -> str:
@@ -222,7 +228,6 @@ class Lowered:
     def as_cuda(self) -> str:
         """The CUDA source ``fnx.jit`` generates for these arguments on a GPU (the fused
         kernels; library steps run the CUDA backend's own kernels).  Needs no GPU."""
-        from .compiler.cuda_executable import cuda_executable_for
         return cuda_executable_for(self._entry.jaxpr).as_cuda()
 
     @property
@@ -350,3 +355,173 @@ def _miss_reason(prev, key, param_names, leaf_names) -> str:
             return (f"static argument {label!r} changed from {a!r} ({ta[0].__name__}) to "
                     f"{b!r} ({tb[0].__name__})")
     return "a signature seen before was evicted or the cache was cleared"
+
+
+# ---------------------------------------------------------------------------------------------
+# jit_p: a jitted call as a higher-order primitive
+# ---------------------------------------------------------------------------------------------
+#
+#     outs = jit_p.bind(*operands, jaxpr=<Jaxpr>, name="f", donated=(False, ...))
+#
+# ``jaxpr`` is an *open* jaxpr whose inputs are exactly the operands (a traced function's
+# closed-over constants are passed as leading operands), so every transformation treats a jit
+# call like any other primitive with a rule:
+#
+# * eval (the bottom of the stack): the backend registry compiles the jaxpr once for the
+#   platform the operands live on (``backends.executable_for``) and runs it;
+# * JVP: the JVP of the jaxpr, traced into a new jaxpr, called through ``jit_p`` again;
+# * batching: likewise with the batched jaxpr;
+# * partial evaluation (linearize / grad): the jaxpr is split into a known part, which runs
+#   compiled now, and an unknown part, staged as a ``jit_p`` equation taking the residuals;
+# * transpose: the transposed jaxpr (``backward_pass`` traced), called through ``jit_p``;
+# * staging (jit of jit, make_jaxpr): the equation is recorded; the compiler inlines it
+#   (``fusion = FUSION_CALL``).
+# Everything derived from a jaxpr is cached on it (``Jaxpr.derive``), so repeated
+# transformations of one jitted function trace and compile once.
+
+jit_p = Primitive("jit", multiple_results=True)
+
+
+@jit_p.def_abstract_eval
+def _jit_abstract_eval(*avals, jaxpr: Jaxpr, name: str, donated: tuple):
+    return [v.aval for v in jaxpr.outs]
+
+
+def executable_for(jaxpr: Jaxpr, donated: tuple, operands):
+    """The compiled form of ``jaxpr`` for the platform ``operands`` live on."""
+    return backends.executable_for(backends.platform_of(operands), jaxpr, donated)
+
+
+@jit_p.def_impl
+def _jit_impl(*args, jaxpr, name, donated):
+    return executable_for(jaxpr, donated, args)(args)
+
+
+def _call(jaxpr: Jaxpr, consts: list, args: list, name: str) -> list:
+    n = len(consts) + len(args)
+    return jit_p.bind(*consts, *args, jaxpr=jaxpr, name=name, donated=(False,) * n)
+
+
+# ---------------------------------------------------------------------------------------------
+# JVP
+# ---------------------------------------------------------------------------------------------
+
+def _jit_jvp_rule(primals, tangents, *, jaxpr, name, donated):
+    t_avals = tuple(None if isinstance(t, Zero) else raise_to_shaped(get_aval(t))
+                    for t in tangents)
+    in_avals = [v.aval for v in jaxpr.in_binders]
+
+    def make():
+        def jvp_of_jaxpr(*args):
+            n = len(in_avals)
+            given = iter(args[n:])
+            ts = [Zero(a.strip_weak_type()) if ta is None else next(given)
+                  for a, ta in zip(in_avals, t_avals)]
+            p_out, t_out = jvp_flat(lambda *xs: eval_jaxpr(jaxpr, list(xs)), list(args[:n]), ts)
+            return list(p_out) + [instantiate_zeros(t) for t in t_out]
+        return trace_open(jvp_of_jaxpr, in_avals + [a for a in t_avals if a is not None])
+
+    jvp_jaxpr, consts = jaxpr.derive(("jvp", t_avals), make)
+    nonzero = [t for t in tangents if not isinstance(t, Zero)]
+    outs = _call(jvp_jaxpr, consts, list(primals) + nonzero, f"jvp({name})")
+    n_out = len(jaxpr.outs)
+    return outs[:n_out], outs[n_out:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching
+# ---------------------------------------------------------------------------------------------
+
+def _jit_batching_rule(axis_size, args, dims, *, jaxpr, name, donated):
+    avals = tuple(raise_to_shaped(get_aval(a)) for a in args)
+    dims = tuple(dims)
+
+    def make():
+        out_dims = []
+
+        def batched_jaxpr(*xs):
+            vals, ds = batch_flat_keep_unbatched(lambda *ys: eval_jaxpr(jaxpr, list(ys)),
+                                                 list(xs), list(dims), axis_size)
+            out_dims[:] = ds
+            return vals
+        b_jaxpr, consts = trace_open(batched_jaxpr, avals)
+        return b_jaxpr, consts, list(out_dims)
+
+    b_jaxpr, consts, out_dims = jaxpr.derive(("batch", axis_size, dims, avals), make)
+    outs = _call(b_jaxpr, consts, list(args), f"vmap({name})")
+    return outs, out_dims
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial evaluation: run the known part compiled now, stage the unknown part
+# ---------------------------------------------------------------------------------------------
+
+def _split_nested_jit(eqn, flags, unknown_ids):
+    """``partial_eval_jaxpr``'s rule for a nested jit equation with some unknown operands: a
+    known jit call computing the known outputs and the residuals, and an unknown one."""
+    inner = eqn.params["jaxpr"]
+    k, u, out_unknowns, n_res = inner.derive(("partial_eval", tuple(flags)),
+                                             lambda: partial_eval_jaxpr(inner, flags))
+    res_vars = [Var(v.aval) for v in k.outs[len(k.outs) - n_res:]]
+    known_outs = [v for v, uo in zip(eqn.out_binders, out_unknowns) if not uo]
+    unknown_outs = [v for v, uo in zip(eqn.out_binders, out_unknowns) if uo]
+    unknown_ids.update(id(v) for v in unknown_outs)
+    k_ins = [x for x, f in zip(eqn.inputs, flags) if not f]
+    u_ins = res_vars + [x for x, f in zip(eqn.inputs, flags) if f]
+    name = eqn.params["name"]
+    k_eqn = Eqn(jit_p, k_ins, dict(jaxpr=k, name=name, donated=(False,) * len(k_ins)),
+                known_outs + res_vars)
+    u_eqn = Eqn(jit_p, u_ins, dict(jaxpr=u, name=name, donated=(False,) * len(u_ins)),
+                unknown_outs)
+    return [k_eqn], [u_eqn]
+
+
+def _jit_partial_eval_rule(trace, tracers, *, jaxpr, name, donated):
+    unknowns = tuple(not t.pval.is_known for t in tracers)
+    known, unknown, out_unknowns, n_res = jaxpr.derive(
+        ("partial_eval", unknowns), lambda: partial_eval_jaxpr(jaxpr, unknowns))
+    known_vals = [t.pval.const for t, u in zip(tracers, unknowns) if not u]
+    known_results = _call(known, [], known_vals, name)
+    n_known_out = len(known_results) - n_res
+    known_outs, residuals = known_results[:n_known_out], known_results[n_known_out:]
+
+    res_tracers = [trace.instantiate_const(trace.lift(r)) for r in residuals]
+    ins = res_tracers + [t for t, u in zip(tracers, unknowns) if u]
+    outs_unknown = stage_eqn(trace, jit_p, ins, dict(jaxpr=unknown, name=name,
+                                                     donated=(False,) * len(ins)),
+                             [v.aval for v in unknown.outs])
+    k_it, u_it = iter(known_outs), iter(outs_unknown)
+    return [next(u_it) if u else trace.lift(next(k_it)) for u in out_unknowns]
+
+
+# ---------------------------------------------------------------------------------------------
+# Transpose
+# ---------------------------------------------------------------------------------------------
+
+def _jit_transpose_rule(cts, *args, jaxpr, name, donated):
+    undefined = tuple(is_undefined(a) for a in args)
+    defined = [a for a in args if not is_undefined(a)]
+    nonzero_cts = [c for c in cts if not isinstance(c, Zero)]
+    ct_avals = tuple(None if isinstance(c, Zero) else raise_to_shaped(get_aval(c)) for c in cts)
+    def_avals = tuple(raise_to_shaped(get_aval(a)) for a in defined)
+
+    def make():
+        def transposed(*xs):
+            d_it, c_it = iter(xs[:len(def_avals)]), iter(xs[len(def_avals):])
+            full = [UndefinedPrimal(v.aval) if u else next(d_it)
+                    for v, u in zip(jaxpr.in_binders, undefined)]
+            cts_full = [Zero(v.aval) if a is None else next(c_it)
+                        for v, a in zip(jaxpr.outs, ct_avals)]
+            return [instantiate_zeros(c) for c in backward_pass(jaxpr, full, cts_full)]
+        return trace_open(transposed, list(def_avals) + [a for a in ct_avals if a is not None])
+
+    t_jaxpr, consts = jaxpr.derive(("transpose", undefined, ct_avals, def_avals), make)
+    results = iter(_call(t_jaxpr, consts, defined + nonzero_cts, f"transpose({name})"))
+    return [next(results) if u else None for u in undefined]
+
+
+ad.jvp_rules[jit_p] = _jit_jvp_rule
+ad.transpose_rules[jit_p] = _jit_transpose_rule
+batching.batching_rules[jit_p] = _jit_batching_rule
+partial_eval.partial_eval_rules[jit_p] = _jit_partial_eval_rule
+partial_eval.partial_eval_jaxpr_rules[jit_p] = _split_nested_jit

@@ -14,7 +14,7 @@ from fnx.compiler.passes import (count_eqns, cse, dce, fold_constants, inline_ji
                                  simplify)
 from fnx.core import (Array, Eqn, Jaxpr, JaxprPrinter, Literal, Primitive, ShapedArray, Var,
                       bind, eval_jaxpr)
-from fnx.interpreters.jit import jit_p
+from fnx.staging import jit_p
 from fnx.lax import elementwise as ew
 from fnx.lax import shape as sh
 

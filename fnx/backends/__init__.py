@@ -1,9 +1,17 @@
-"""The backend registry: which function executes each primitive.
+"""The backend registry: how each platform runs a primitive, and a whole jaxpr.
 
 A backend module (``cpu``, ``reference``, ``cuda``) fills a table ``{primitive name:
 impl}``; ``impl(*arrays, **params)`` takes and returns ``fnx.Array``s.  ``Primitive.impl`` asks
-``lookup_impl`` once and caches the answer; changing ``fnx.config`` flags ``default_backend`` or
-``strict`` clears those caches.
+``lookup_impl`` once and caches the answer (core reaches it through ``core.upper_layers``,
+installed here); changing ``fnx.config`` flags ``default_backend`` or ``strict`` clears those
+caches.  ``impl_for(platform, prim)`` answers for any platform (placement asks it for GPU
+operands).
+
+A whole jaxpr (a jitted call, ``jit_p``) runs through ``executable_for(platform, jaxpr,
+donated)``: the platform's ``compile_jaxpr`` builds its executable once per jaxpr (generated
+C on ``cpu``, generated CUDA on ``cuda``, the optimized jaxpr interpreted on ``reference``).
+``platform_of(operands)`` says which platform a call's operands select: the one switch
+between devices.
 
 The CPU backend runs C for every primitive.  If it has no kernel for one, the reference (numpy)
 implementation runs instead with a warning -- unless ``fnx.config.strict`` (``FNX_STRICT=1``,
@@ -14,8 +22,9 @@ from __future__ import annotations
 import importlib
 import warnings
 
+from ..compiler import compile_lock
 from ..config import config
-from ..core import ALL_PRIMITIVES, Primitive, missing_kernel
+from ..core import ALL_PRIMITIVES, Jaxpr, Primitive, missing_kernel, upper_layers
 
 _BACKEND_MODULES = {"cpu": "fnx.backends.cpu", "reference": "fnx.backends.reference",
                     "cuda": "fnx.backends.cuda"}
@@ -36,6 +45,17 @@ def impl_table(backend: str) -> dict:
 def get_impl(backend: str, prim: Primitive):
     """The impl of ``prim`` on ``backend``, or None."""
     return impl_table(backend).get(prim.name)
+
+
+def impl_for(platform: str, prim: Primitive):
+    """How ``platform`` runs ``prim``: its backend's kernel, else the primitive's own
+    platform-independent impl (higher-order primitives such as ``jit_p``), else an error."""
+    fn = impl_table(platform).get(prim.name)
+    if fn is not None:
+        return fn
+    if prim._generic_impl is not None:
+        return prim._generic_impl
+    raise missing_kernel(prim.name, platform)
 
 
 def _missing(prim: Primitive, backend: str):
@@ -75,6 +95,43 @@ def _reset_all(_value=None):
         prim.reset_impl()
 
 
+# ---------------------------------------------------------------------------------------------
+# Whole jaxprs (jit)
+# ---------------------------------------------------------------------------------------------
+
+_JAXPR_COMPILERS = {"cpu": "fnx.backends.cpu_jit", "cuda": "fnx.backends.cuda_jit"}
+
+
+def platform_of(operands) -> str:
+    """The platform a call on ``operands`` runs on: ``cuda`` when an operand lives on a GPU
+    (placement has already moved the others there), else the default CPU backend."""
+    for x in operands:
+        if type(x).__name__ == "CudaArray":
+            return "cuda"
+    return config.default_backend
+
+
+def executable_for(platform: str, jaxpr: Jaxpr, donated: tuple):
+    """The executable of ``jaxpr`` on ``platform`` (``exe(args) -> outs``), built once per
+    jaxpr and kept with it (``jaxpr.derived``)."""
+    key = ("executable", platform, donated)
+    exe = jaxpr.derived.get(key)
+    if exe is None:
+        with compile_lock:
+            exe = jaxpr.derived.get(key)   # another thread may have built it while this waited
+            if exe is None:
+                exe = jaxpr.derived[key] = _compile(platform, jaxpr, donated)
+    return exe
+
+
+def _compile(platform: str, jaxpr: Jaxpr, donated: tuple):
+    if platform in _JAXPR_COMPILERS:
+        return importlib.import_module(_JAXPR_COMPILERS[platform]).compile_jaxpr(jaxpr, donated)
+    from ..compiler.executable import Executable
+    return Executable(jaxpr, donated)   # the reference backend: no code generator, interpreted
+
+
+upper_layers.install(lookup_impl=lookup_impl)
 config.on_change("default_backend", _reset_all)
 config.on_change("strict", _reset_all)
 

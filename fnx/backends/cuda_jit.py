@@ -11,8 +11,11 @@ within a process a module is compiled once per device.
 """
 from __future__ import annotations
 
+import sys
+
 import cupy as cp
 
+from ..compiler.cuda_executable import cuda_executable_for
 from ..placement import CudaArray
 from .cuda import _contiguous, to_device
 
@@ -38,8 +41,8 @@ def function(mod, name: str):
 
 def impl(prim):
     """The CUDA backend's implementation of ``prim`` (a library step between kernels)."""
-    from ..placement import _cuda_impl
-    return _cuda_impl(prim)
+    from . import impl_for
+    return impl_for("cuda", prim)
 
 
 def launch(fn, grid: int, block: int, args) -> None:
@@ -71,3 +74,23 @@ def device_value(x):
     if type(x) is CudaArray:
         return x._value
     return to_device(x._value, cp.cuda.Device().id)
+
+
+class _BoundExecutable:
+    """A CUDA executable (``fnx.compiler.cuda_executable``) bound to this runtime: what the
+    backend registry hands ``jit_p`` for platform ``cuda``."""
+
+    def __init__(self, exe):
+        self.exe = exe
+
+    def __call__(self, args) -> list:
+        return self.exe(list(args), rt=sys.modules[__name__])
+
+    def __getattr__(self, name):
+        return getattr(self.exe, name)
+
+
+def compile_jaxpr(jaxpr, donated: tuple) -> _BoundExecutable:
+    """The executable of ``jaxpr`` on the current CUDA device (``donated`` is not used on the
+    GPU yet: outputs never reuse a donated input's buffer)."""
+    return _BoundExecutable(cuda_executable_for(jaxpr))

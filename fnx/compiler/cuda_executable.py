@@ -22,8 +22,8 @@ impl may keep a view of its operand, which must not be recycled under it).
 Not (yet) on the GPU: ``donate_argnums`` (outputs never reuse a donated input's buffer; the
 call is still correct) and native loop bodies (above).
 
-Nothing here imports cupy: planning and ``as_cuda()`` work without a GPU; running goes through
-``fnx.backends.cuda_jit``.
+Nothing here imports cupy: planning and ``as_cuda()`` work without a GPU; running is given the
+device runtime, ``fnx.backends.cuda_jit`` (which the backend registry binds for ``jit_p``).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 from ..core import Jaxpr, Literal, Var
-from . import codegen_cuda, memory
+from . import codegen_cuda, compile_lock, memory
 from .codegen_cuda import CudaKernel
 from .rows import RowGroup
 from .schedule import Call, Loop, Nested, PyStep, Reduce, schedule
@@ -138,11 +138,9 @@ class CudaExecutable:
 
     # -- running -------------------------------------------------------------------------------
 
-    def __call__(self, args, rt=None) -> list:
-        """Run on the current device.  ``rt``: the device runtime (fnx.backends.cuda_jit; the
-        tests substitute a serial CPU emulation of the generated kernels)."""
-        if rt is None:
-            from ..backends import cuda_jit as rt
+    def __call__(self, args, rt) -> list:
+        """Run on the current device.  ``rt``: the device runtime (``fnx.backends.cuda_jit``;
+        the tests substitute a serial CPU emulation of the generated kernels)."""
         functions = self._functions.get(rt.current_device())
         if functions is None:       # compiled once per device (and cached on disk by CuPy)
             mod = rt.module(codegen_cuda.self_contained(self.source)) if self.kernels else None
@@ -214,11 +212,10 @@ def _get(rt, env, v):
 
 def cuda_executable_for(jaxpr: Jaxpr) -> CudaExecutable:
     """The CUDA executable of ``jaxpr`` (made once and kept with the jaxpr, like the CPU's)."""
-    from ..interpreters.jit import _compile_lock, _derived
-    cache = _derived(jaxpr)
+    cache = jaxpr.derived
     exe = cache.get("cuda_executable")
     if exe is None:
-        with _compile_lock:     # one compilation per jaxpr, however many threads call it
+        with compile_lock:      # one compilation per jaxpr, however many threads call it
             exe = cache.get("cuda_executable")
             if exe is None:
                 exe = cache["cuda_executable"] = CudaExecutable(jaxpr)

@@ -1,7 +1,9 @@
 """The executable of a jitted jaxpr: optimize, schedule, plan memory, generate C, run it.
 
-``compile_jaxpr(jaxpr, donated)`` is the compiler's one entry point (called by ``jit_p``'s
-implementation the first time a jaxpr runs).  The steps of the schedule are grouped into
+``Executable(jaxpr, donated, load)`` is the compiler's entry point for the CPU, made by the
+backend registry the first time a jaxpr runs (``fnx.backends.executable_for``): ``load(units)``
+is the backend's function that compiles and loads the rendered C (``backends/cpu_jit.py``);
+without one (the reference backend) the optimized jaxpr is interpreted.  The steps of the schedule are grouped into
 *segments*: maximal runs of natively lowered steps, each one C entry point.  A program whose
 every primitive has a native lowering (the usual case) is a single segment, i.e. one native
 call per jitted call; a primitive without one (e.g. a multi-key sort) runs through the backend
@@ -16,16 +18,12 @@ import time
 
 import numpy as np
 
-from ..config import config
 from ..core import Array, Jaxpr, Literal, Var
 from . import codegen_c, loops, memory
+from .passes import optimize
 from .schedule import Call, Loop, PyStep, Reduce, schedule
 
 log = logging.getLogger("fnx.jit")
-
-
-def compile_jaxpr(jaxpr: Jaxpr, donated: tuple) -> "Executable":
-    return Executable(jaxpr, donated)
 
 
 class _Segment:
@@ -41,13 +39,13 @@ class Executable:
     """Runs a jaxpr compiled; ``as_text()`` is the optimized jaxpr, ``as_c()`` the C code,
     ``peak_bytes`` the planned peak of live buffer bytes during a call."""
 
-    def __init__(self, jaxpr: Jaxpr, donated: tuple):
-        from .passes import optimize
+    def __init__(self, jaxpr: Jaxpr, donated: tuple, load=None):
         t0 = time.perf_counter()
         self.source_jaxpr = jaxpr
         self.donated = donated
         self.jaxpr = optimize(jaxpr)
-        self.native = config.default_backend == "cpu"
+        self.native = load is not None
+        self._load = load
         self.c_source = ""
         self.peak_bytes = None
         self.from_disk_cache = False
@@ -77,11 +75,10 @@ class Executable:
         segments = [p for p in program if isinstance(p, _Segment)]
         self._assign_buffers(segments)
         if segments:
-            from ..backends.native import load_native
             units = self._render(segments)
             self.c_source = "\n".join(units)
             self._profile_names = list(_profile_names)
-            self.module, self.from_disk_cache = load_native(units)
+            self.module, self.from_disk_cache = self._load(units)
         self._prepare_single_segment()
 
     def _assign_buffers(self, segments):
@@ -288,10 +285,9 @@ def _profile_slot(name: str) -> int:
 
 def profile_report(executable: "Executable", top: int = 15) -> str:
     """Seconds spent in each step of ``executable`` since it was loaded (FNX_JIT_PROFILE=1)."""
-    import ctypes
-    table = (ctypes.c_double * 4096).in_dll(executable.module._dll, "fnx_prof")
     names = executable._profile_names
-    rows = sorted(((table[i], n) for i, n in enumerate(names)), reverse=True)[:top]
+    seconds = executable.module.profile_seconds(len(names))
+    rows = sorted(zip(seconds, names), reverse=True)[:top]
     return "\n".join(f"{n:>8s} {t * 1e3:10.3f} ms" for t, n in rows)
 
 

@@ -28,8 +28,10 @@ from typing import Callable
 import numpy as np
 
 from .. import dtypes
+from . import array_ops
+from .partial_eval import PartialVal, partial_eval_flat
 from ..core import (Array, Jaxpr, Literal, Primitive, ShapedArray, Trace, Tracer, Var, bind,
-                    full_lower, full_raise, get_aval, new_main)
+                    eval_jaxpr, full_lower, full_raise, get_aval, new_main, raise_to_shaped)
 from ..errors import AutodiffError, FnxError  # noqa: F401 (AutodiffError re-exported)
 
 jvp_rules: dict[Primitive, Callable] = {}
@@ -58,8 +60,7 @@ class Zero:
 
 
 def zeros_like_aval(aval: ShapedArray):
-    from ..lax import broadcast_in_dim
-    return broadcast_in_dim(Array(np.zeros((), aval.dtype)), aval.shape, ())
+    return array_ops.broadcast_in_dim(Array(np.zeros((), aval.dtype)), aval.shape, ())
 
 
 def instantiate_zeros(t):
@@ -71,8 +72,7 @@ def add_tangents(a, b):
         return b
     if isinstance(b, Zero):
         return a
-    from ..lax import add
-    return add(a, b)
+    return array_ops.add(a, b)
 
 
 def is_differentiable_dtype(dtype) -> bool:
@@ -236,6 +236,52 @@ def jvp_flat(fun, primals, tangents):
         primals_out = [t.primal for t in tracers_out]
         tangents_out = [t.tangent for t in tracers_out]
     return primals_out, tangents_out
+
+
+
+class Linearized:
+    """``flat_fun`` (a flat function: lists of arrays in and out) linearized at
+    ``flat_primals``: its outputs, and the linear map of its tangents staged as a jaxpr (JVP
+    then partial evaluation), which ``jvp`` evaluates and ``vjp`` transposes.  The machinery
+    of ``fnx.linearize`` / ``fnx.vjp`` / ``fnx.grad``, also used by implicit differentiation
+    (``fnx.lax.custom_root`` / ``fixed_point``)."""
+
+    def __init__(self, flat_fun, flat_primals):
+        n = len(flat_primals)
+        tangent_pvals = []
+        for p in flat_primals:
+            aval = raise_to_shaped(get_aval(p)).strip_weak_type()
+            # integer inputs get a known-zero tangent: nothing to stage for them
+            tangent_pvals.append(PartialVal.unknown(aval) if is_differentiable_dtype(aval.dtype)
+                                 else PartialVal(aval, Zero(aval)))
+        pvals_in = [PartialVal.known(p) for p in flat_primals] + tangent_pvals
+
+        def fun_jvp(*args):
+            primals, tangents = args[:n], args[n:]
+            tangents = [t.pval.const if isinstance(t.pval.const, Zero) else t for t in tangents]
+            p_out, t_out = jvp_flat(flat_fun, list(primals), list(tangents))
+            return list(p_out) + [instantiate_zeros(t) for t in t_out]
+
+        self.jaxpr, pvals_out, self.consts = partial_eval_flat(fun_jvp, pvals_in)
+        m = len(pvals_out) // 2
+        self.primals_out = [pv.const for pv in pvals_out[:m]]
+        self.tangent_pvals_out = pvals_out[m:]
+        self.tangent_pvals_in = tangent_pvals
+
+    def jvp(self, flat_tangents) -> list:
+        """The output tangents for ``flat_tangents`` (one per primal, checked by the caller)."""
+        unknown = [t for t, pv in zip(flat_tangents, self.tangent_pvals_in) if not pv.is_known]
+        outs = iter(eval_jaxpr(self.jaxpr, list(self.consts) + unknown))
+        return [pv.const if pv.is_known else next(outs) for pv in self.tangent_pvals_out]
+
+    def vjp(self, cts) -> list:
+        """The input cotangents (``Zero`` where none flows) for output cotangents ``cts`` (the
+        first ``len(cts)`` outputs; checked and converted by the caller)."""
+        unknown_cts = [c for c, pv in zip(cts, self.tangent_pvals_out) if not pv.is_known]
+        args = list(self.consts) + [UndefinedPrimal(pv.aval) for pv in self.tangent_pvals_in
+                                    if not pv.is_known]
+        cts_in = iter(backward_pass(self.jaxpr, args, unknown_cts))
+        return [Zero(pv.aval) if pv.is_known else next(cts_in) for pv in self.tangent_pvals_in]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 from ..core import (Primitive, Trace, Tracer, bind_custom, full_lower, full_raise, get_aval,
                     new_main, raise_to_shaped)
 from ..errors import InvalidArgumentError, ShapeError
+from . import array_ops
 
 not_mapped = None
 batching_rules: dict[Primitive, Callable] = {}
@@ -47,19 +48,17 @@ def moveaxis(x, src: int, dst: int):
     """``x`` with axis ``src`` moved to position ``dst`` (a transpose; no-op if equal)."""
     if src == dst:
         return x
-    from ..lax.shape import transpose
     perm = [i for i in range(x.ndim) if i != src]
     perm.insert(dst, src)
-    return transpose(x, tuple(perm))
+    return array_ops.transpose(x, tuple(perm))
 
 
 def broadcast_batched(x, axis_size: int, bdim: int):
     """An unbatched ``x`` given a batch axis of ``axis_size`` at ``bdim`` (a broadcast)."""
-    from ..lax.shape import broadcast_in_dim
     shape = list(x.shape)
     shape.insert(bdim, axis_size)
     dims = tuple(full_axis(i, bdim) for i in range(x.ndim))
-    return broadcast_in_dim(x, tuple(shape), dims)
+    return array_ops.broadcast_in_dim(x, tuple(shape), dims)
 
 
 def move_to(x, bdim, axis_size: int, dst: int):
@@ -217,9 +216,8 @@ def _batched_custom_bwd(bwd, axis_size: int, in_dims):
 
         outs = iter(batch_flat(per_example, list(res) + list(cts), [0] * (len(res) + len(cts)),
                                axis_size, out_dims))
-        from ..lax.reduction import reduce_sum
         return [None if none else (next(outs) if d is not None
-                                   else reduce_sum(next(outs), (0,)))
+                                   else array_ops.reduce_sum(next(outs), (0,)))
                 for d, none in zip(in_dims, nones["mask"])]
     return batched_bwd
 
@@ -328,17 +326,15 @@ def _example_shape(args, dims, rank):
 
 
 def _broadcast_scalar_to(x, rank, args, dims):
-    from ..lax.shape import broadcast_in_dim
-    return broadcast_in_dim(x, _example_shape(args, dims, rank), ())
+    return array_ops.broadcast_in_dim(x, _example_shape(args, dims, rank), ())
 
 
 def _broadcast_batched_scalar(x, axis_size, out_dim, args, dims):
     """A batched per-example scalar (shape ``(B,)``) broadcast to the batched full shape."""
-    from ..lax.shape import broadcast_in_dim
     shape = list(_example_shape(args, dims, max(a.ndim - (d is not None)
                                                   for a, d in zip(args, dims))))
     shape.insert(out_dim, axis_size)
-    return broadcast_in_dim(x, tuple(shape), (out_dim,))
+    return array_ops.broadcast_in_dim(x, tuple(shape), (out_dim,))
 
 
 def defbroadcasting(prim: Primitive, scalar_operands: Sequence[bool] | None = None):

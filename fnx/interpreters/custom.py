@@ -18,6 +18,7 @@ import functools
 from .. import tree as tree_util
 from ..core import Array, Primitive, Tracer, asarray_concrete, bind_custom
 from ..errors import AutodiffError, FnxError
+from . import array_ops
 from .ad import Zero, instantiate_zeros, is_differentiable_dtype, transpose_rules
 
 
@@ -47,14 +48,13 @@ def _conform_to(value, aval, mismatch_message):
     other shape or dtype difference raises ``mismatch_message(value's type str)`` -- accepting
     it would silently give wrongly shaped gradients (or zeros, where the tangent is dropped)."""
     from ..core import get_aval
-    from ..lax import convert_element_type
     v = _as_leaf_operand(value)
     got = get_aval(v)
     if tuple(got.shape) == tuple(aval.shape):
         if got.dtype == aval.dtype:
             return v
         if getattr(got, "weak_type", False) and got.dtype.kind in "fiub":
-            return convert_element_type(v, aval.dtype)
+            return array_ops.convert_element_type(v, aval.dtype)
     raise AutodiffError(mismatch_message(_type_str(got)))
 
 
@@ -350,7 +350,7 @@ def _custom_vjp_call_jvp_rule(primals, tangents, *, call_jaxpr, num_consts, fwd,
 def _stage_custom_call(prim, fun, tracers, **rules):
     """Trace ``fun`` at the tracers' avals and bind ``prim`` (on the staging trace)."""
     from ..core import get_aval, raise_to_shaped
-    from .jit import trace_open
+    from .partial_eval import trace_open
     avals = [raise_to_shaped(get_aval(t)) for t in tracers]
     call_jaxpr, consts = trace_open(lambda *xs: list(fun(*xs)), avals)
     return prim.bind(*consts, *tracers, call_jaxpr=call_jaxpr, num_consts=len(consts), **rules)
@@ -368,7 +368,7 @@ def _batched_call_jaxpr(call_jaxpr, args, dims, axis_size):
     """The call's body batched (every output with its batch axis at 0), traced."""
     from ..core import eval_jaxpr, get_aval, raise_to_shaped
     from .batching import batch_flat
-    from .jit import trace_open
+    from .partial_eval import trace_open
     avals = [raise_to_shaped(get_aval(a)) for a in args]
 
     def body(*xs):

@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import tree as tree_util
 from ..core import (Array, ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Trace, Tracer, Var,
-                    asarray_concrete, full_lower, full_raise, get_aval, new_dynamic, new_main,
-                    raise_to_shaped)
+                    asarray_concrete, eval_jaxpr, full_lower, full_raise, get_aval, new_dynamic,
+                    new_main, raise_to_shaped)
 from ..errors import ConcretizationTypeError, UnexpectedTracerError
 
 
@@ -488,3 +488,114 @@ def partial_eval_flat(fun, pvals_in):
         unknown_out = [t for t in tracers_out if not t.pval.is_known]
         jaxpr, consts = tracers_to_jaxpr(unknown_in, unknown_out)
     return jaxpr, pvals_out, consts
+
+
+# ---------------------------------------------------------------------------------------------
+# Open jaxprs of sub-functions, and partial evaluation of whole jaxprs (used by jit, control
+# flow, remat and implicit differentiation)
+# ---------------------------------------------------------------------------------------------
+
+def trace_open(fun, avals, arg_names=None, name=None) -> tuple[Jaxpr, list]:
+    """Trace ``fun`` (flat -> flat) at ``avals``: an open jaxpr over ``consts + inputs`` and the
+    constants' values (which callers pass as leading operands)."""
+    closed = trace_to_jaxpr(fun, list(avals), arg_names, name)
+    return closed.jaxpr, list(closed.consts)
+
+
+# Other higher-order primitives that split themselves inside a jaxpr being partially evaluated,
+# as nested jit calls (fnx.jit) and fnx.checkpoint's remat do: ``rule(eqn, flags, unknown_ids) ->
+# (known_eqns, unknown_eqns)``, adding the ids of the outputs it leaves unknown to unknown_ids.
+partial_eval_jaxpr_rules: dict = {}
+
+
+def partial_eval_jaxpr(jaxpr: Jaxpr, unknowns, instantiate=None) -> tuple[Jaxpr, Jaxpr, list, int]:
+    """Split ``jaxpr`` given which inputs are unknown.
+
+    Returns ``(known, unknown, out_unknowns, num_residuals)``: ``known`` maps the known inputs
+    to the known outputs followed by the residuals; ``unknown`` maps ``residuals + unknown
+    inputs`` to the unknown outputs.  Equations whose inputs are all known go to ``known``;
+    an equation with mixed inputs whose primitive has a ``partial_eval_jaxpr_rules`` entry
+    (a nested jit call, a remat) is split by that rule.  ``instantiate[i]`` forces
+    output i to the unknown side even when it is known (it then passes through as a residual):
+    loops need their carries on the same side in and out."""
+    if any(e.primitive in split_by_tracing for e in jaxpr.eqns):
+        split = _partial_eval_jaxpr_traced(jaxpr, unknowns, instantiate)
+        if split is not None:
+            return split
+    unknown_ids = {id(v) for v, u in zip(jaxpr.in_binders, unknowns) if u}
+
+    def is_unknown(x):
+        return isinstance(x, Var) and id(x) in unknown_ids
+
+    known_eqns, unknown_eqns = [], []
+    for eqn in jaxpr.eqns:
+        flags = [is_unknown(x) for x in eqn.inputs]
+        if not any(flags):
+            known_eqns.append(eqn)
+        elif not all(flags) and eqn.primitive in partial_eval_jaxpr_rules:
+            k, u = partial_eval_jaxpr_rules[eqn.primitive](eqn, flags, unknown_ids)
+            known_eqns.extend(k)
+            unknown_eqns.extend(u)
+        else:
+            unknown_eqns.append(eqn)
+            unknown_ids.update(id(v) for v in eqn.out_binders)
+
+    # residuals: known variables the unknown side reads
+    residuals, seen = [], set()
+    for eqn in unknown_eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var) and not is_unknown(x) and id(x) not in seen:
+                seen.add(id(x))
+                residuals.append(x)
+    out_unknowns = [is_unknown(x) for x in jaxpr.outs]
+    if instantiate is not None:
+        for x, force in zip(jaxpr.outs, instantiate):
+            if force and isinstance(x, Var) and not is_unknown(x) and id(x) not in seen:
+                seen.add(id(x))
+                residuals.append(x)
+        out_unknowns = [u or bool(f) for u, f in zip(out_unknowns, instantiate)]
+    known_ins = [v for v, u in zip(jaxpr.in_binders, unknowns) if not u]
+    unknown_ins = [v for v, u in zip(jaxpr.in_binders, unknowns) if u]
+    known = Jaxpr(known_ins, known_eqns,
+                  [x for x, u in zip(jaxpr.outs, out_unknowns) if not u] + residuals)
+    unknown = Jaxpr(residuals + unknown_ins, unknown_eqns,
+                    [x for x, u in zip(jaxpr.outs, out_unknowns) if u])
+    return known, unknown, out_unknowns, len(residuals)
+
+
+# Control flow with partly known inputs must be split by its own partial-evaluation rule (a
+# scan with a known primal carry and an unknown tangent carry becomes two scans), which the
+# syntactic split above cannot do: jaxprs containing these primitives (fnx.lax.control_flow
+# adds cond, scan and while) are partially evaluated by tracing.
+split_by_tracing: set = set()
+
+
+def _partial_eval_jaxpr_traced(jaxpr: Jaxpr, unknowns, instantiate):
+    """``partial_eval_jaxpr`` by running the jaxpr under a PartialEvalTrace whose known values
+    are tracers of a staging trace: the known computation is recorded into the known jaxpr
+    (every primitive's own partial-eval rule applies), the unknown one into the unknown
+    jaxpr.  None when the known side would need array constants (then the syntactic split
+    is used)."""
+    known_avals = [v.aval for v, u in zip(jaxpr.in_binders, unknowns) if not u]
+    box = {}
+
+    def known_side(*known_vals):
+        it = iter(known_vals)
+        with new_main(PartialEvalTrace) as main:
+            trace = PartialEvalTrace(main)
+            ins = [trace.new_arg(PartialVal.unknown(v.aval) if u else PartialVal.known(next(it)))
+                   for v, u in zip(jaxpr.in_binders, unknowns)]
+            outs = [full_raise(trace, o) for o in eval_jaxpr(jaxpr, ins)]
+            if instantiate is not None:
+                outs = [trace.instantiate_const(o) if force else o
+                        for o, force in zip(outs, instantiate)]
+            out_uk = [not o.pval.is_known for o in outs]
+            unknown_jaxpr, residuals = tracers_to_jaxpr(
+                [t for t in ins if not t.pval.is_known], [o for o, u in zip(outs, out_uk) if u])
+        box.update(unknown=unknown_jaxpr, out_uk=out_uk, n_res=len(residuals))
+        return [o.pval.const for o, u in zip(outs, out_uk) if not u] + list(residuals)
+
+    known, consts = trace_open(known_side, known_avals)
+    if consts:
+        return None
+    return known, box["unknown"], box["out_uk"], box["n_res"]

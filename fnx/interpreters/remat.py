@@ -40,8 +40,8 @@ from ..core import (Array, Eqn, Jaxpr, Literal, Primitive, Tracer, Var, asarray_
                     eval_jaxpr, full_lower, get_aval, new_main, raise_to_shaped)
 from ..errors import InvalidArgumentError
 from . import ad, batching, partial_eval
-from .partial_eval import stage_eqn
-from .jit import _derive, partial_eval_jaxpr, partial_eval_jaxpr_rules, trace_open
+from .partial_eval import (partial_eval_jaxpr, partial_eval_jaxpr_rules, stage_eqn,
+                           trace_open)
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "checkpoint_name",
            "optimization_barrier", "remat_p", "optimization_barrier_p", "name_p"]
@@ -255,7 +255,7 @@ def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse, policy):
         jvp_jaxpr, consts = trace_open(jvp_of_body, in_avals + t_avals)
         return jvp_jaxpr, consts, list(out_nonzero)
 
-    jvp_jaxpr, consts, out_nonzero = _derive(jaxpr, ("remat_jvp", nonzero), make)
+    jvp_jaxpr, consts, out_nonzero = jaxpr.derive(("remat_jvp", nonzero), make)
     given = [t for t in tangents if not isinstance(t, ad.Zero)]
     outs = _bind(jvp_jaxpr, consts, list(primals) + given, prevent_cse, policy)
     n = len(jaxpr.outs)
@@ -282,7 +282,7 @@ def _remat_batching(axis_size, args, dims, *, jaxpr, prevent_cse, policy):
         b_jaxpr, consts = trace_open(batched_body, avals)
         return b_jaxpr, consts, list(out_dims)
 
-    b_jaxpr, consts, out_dims = _derive(jaxpr, ("remat_batch", axis_size, dims, avals), make)
+    b_jaxpr, consts, out_dims = jaxpr.derive(("remat_batch", axis_size, dims, avals), make)
     return _bind(b_jaxpr, consts, list(args), prevent_cse, policy), out_dims
 
 
@@ -408,8 +408,8 @@ def _remat_split_eqn(eqn: Eqn, flags, unknown_ids: set):
     computing the known outputs (and what the policy saves), and an unknown remat equation
     recomputing the rest from the operands."""
     inner, policy = eqn.params["jaxpr"], eqn.params["policy"]
-    k, _, out_unknowns, n_res = _derive(inner, ("partial_eval", tuple(flags)),
-                                        lambda: partial_eval_jaxpr(inner, list(flags)))
+    k, _, out_unknowns, n_res = inner.derive(("partial_eval", tuple(flags)),
+                                             lambda: partial_eval_jaxpr(inner, list(flags)))
     known_outs = [v for v, u in zip(eqn.out_binders, out_unknowns) if not u]
     if not any(out_unknowns):
         k_jaxpr = _dce(Jaxpr(k.in_binders, k.eqns, k.outs[:len(k.outs) - n_res]))

@@ -11,6 +11,13 @@ from .reduction import *  # noqa: F401,F403
 from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
 from .shape import *  # noqa: F401,F403
 from .shape import slice  # noqa: F401
+from ..interpreters import array_ops as _array_ops
+from . import elementwise as _elementwise, reduction as _reduction, shape as _shape
+
+# the operations the interpreters (a layer below) build tangents and batched values with
+_array_ops.install(add=add, broadcast_in_dim=_shape.broadcast_in_dim,
+                   transpose=_shape.transpose, reduce_sum=_reduction.reduce_sum,
+                   convert_element_type=_elementwise.convert_element_type)
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,A004
 from .implicit import custom_root, fixed_point  # noqa: F401
 from ..interpreters.remat import optimization_barrier  # noqa: F401

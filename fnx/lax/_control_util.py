@@ -10,7 +10,7 @@ from .. import tree as tree_util
 from ..core import Array, Jaxpr, ShapedArray, Tracer, asarray_concrete, eval_jaxpr, get_aval, \
     raise_to_shaped
 from ..interpreters import ad, batching
-from ..interpreters.jit import trace_open
+from ..interpreters.partial_eval import trace_open
 from ..interpreters.partial_eval import stage_eqn
 
 

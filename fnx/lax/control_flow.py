@@ -25,7 +25,7 @@ from .. import tree as tree_util
 from ..core import Array, Jaxpr, Primitive, Var, bind, eval_jaxpr, get_aval, raise_to_shaped
 from ..errors import AutodiffError, InvalidArgumentError, ShapeError
 from ..interpreters import ad, batching, partial_eval
-from ..interpreters.jit import partial_eval_jaxpr, trace_open
+from ..interpreters.partial_eval import partial_eval_jaxpr, split_by_tracing, trace_open
 from ..interpreters.partial_eval import stage_eqn
 from ._control_util import (WEAK_CARRY_NOTE, _avals, _batch_jaxpr, _batched_outputs,
                             _broadcast_lanes, _cast_like, _check_same_types, _jvp_jaxpr,
@@ -54,6 +54,7 @@ def _cond_impl(index, *ops, branches):
 
 
 cond_p.def_impl(_cond_impl)
+split_by_tracing.add(cond_p)   # partially evaluated by its own rule (see partial_eval_jaxpr)
 
 
 def _join_branches(traced):
@@ -293,6 +294,7 @@ def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
 
 
 while_p.def_impl(_while_impl)
+split_by_tracing.add(while_p)
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -468,6 +470,7 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
 
 
 scan_p.def_impl(_scan_impl)
+split_by_tracing.add(scan_p)
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):

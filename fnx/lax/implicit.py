@@ -26,7 +26,7 @@ from ..core import Array, Tracer, asarray_concrete, eval_jaxpr, get_aval, raise_
 from ..errors import InvalidArgumentError
 from ..interpreters import ad
 from ..interpreters.custom import custom_jvp, custom_vjp
-from ..interpreters.jit import trace_open
+from ..interpreters.partial_eval import trace_open
 
 __all__ = ["custom_root", "fixed_point"]
 
@@ -170,18 +170,13 @@ def _root_jvp(static, primals, tangents):
 
 
 def _tangent_solve(static, f_consts, sol, rhs):
-    from ..api import linearize
     tree = static.guess_tree
-
-    def f_of_x(x):
-        leaves = tree.flatten_up_to(x)
-        return tree_util.unflatten(tree, eval_jaxpr(static.f_jaxpr, f_consts + list(leaves)))
-
-    _, f_jvp = linearize(f_of_x, tree_util.unflatten(tree, list(sol)))
+    f_at_sol = ad.Linearized(lambda *x: eval_jaxpr(static.f_jaxpr, f_consts + list(x)),
+                             list(sol))
 
     def g(t):
         leaves = [_as_dtype_of(x, s) for x, s in zip(tree.flatten_up_to(t), sol)]
-        return f_jvp(tree_util.unflatten(tree, leaves))
+        return tree_util.unflatten(tree, f_at_sol.jvp(leaves))
 
     out = static.tangent_solve(g, tree_util.unflatten(tree, list(rhs)))
     return tree.flatten_up_to(out)
@@ -293,22 +288,23 @@ def _fixed_point_fwd(static, consts, params, x0):
 
 
 def _fixed_point_bwd(static, res, x_bar):
-    from ..api import vjp
     from .elementwise import add
     consts, params, x = res
     x_bar = [ad.instantiate_zeros(c) if isinstance(c, ad.Zero) else c for c in x_bar]
-    _, pull_x = vjp(lambda xs: _apply(static, consts, params, xs), list(x))
+    f_of_x = ad.Linearized(lambda *xs: _apply(static, consts, params, list(xs)), list(x))
 
     # the adjoint fixed point u = x_bar + (d_x f)^T u, itself a (differentiable) fixed_point
     def adjoint(packed, u):
         xb, = packed
-        return [add(a, b) for a, b in zip(xb, pull_x(list(u))[0])]
+        return [add(a, ad.instantiate_zeros(c)) for a, c in zip(xb, f_of_x.vjp(list(u)))]
 
     u = fixed_point(adjoint, (list(x_bar),), list(x_bar), max_iter=static.max_iter,
                     tol=static.tol)
-    _, pull_cp = vjp(lambda cs, ps: _apply(static, cs, ps, x), list(consts), list(params))
-    consts_bar, params_bar = pull_cp(list(u))
-    return consts_bar, params_bar, None
+    n = len(consts)
+    f_of_cp = ad.Linearized(lambda *cp: _apply(static, list(cp[:n]), list(cp[n:]), x),
+                            list(consts) + list(params))
+    bars = [ad.instantiate_zeros(c) for c in f_of_cp.vjp(list(u))]
+    return bars[:n], bars[n:], None
 
 
 _fixed_point.defvjp(_fixed_point_fwd, _fixed_point_bwd)

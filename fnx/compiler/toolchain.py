@@ -1,5 +1,6 @@
-"""Generated C (rendered by fnx.compiler for jit): compiled into shared libraries cached on
-disk, loaded, and called.
+"""The C toolchain of jit: generated C (rendered by fnx.compiler) compiled by gcc into shared
+libraries cached on disk.  Loading and calling them is the CPU backend's
+(``fnx.backends.cpu.load_library``).
 
 The cache key is a hash of the source, the compiler command line and the compiler's version,
 so a changed compiler or flag never loads a stale library.  Libraries are written atomically
@@ -20,9 +21,7 @@ import threading
 import warnings
 
 from ..config import config
-from ..core import Array
 from ..errors import FnxError
-from .cpu import _contig_ptr, _contiguous, _empty, ffi, lib
 
 CC = os.environ.get("CC", "gcc")
 # The kernels' flags (build_kernels.py): no -ffast-math, NaN/inf semantics must hold.
@@ -47,7 +46,7 @@ def compiler_version() -> str:
 @functools.lru_cache(maxsize=None)
 def include_dir() -> str:
     """Where fnx_scalar.h / vmath.h are: the installed copy, else the source tree's."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # fnx/
     for d in (os.path.join(here, "_include"),
               os.path.join(os.path.dirname(here), "kernels", "cpu")):
         if os.path.exists(os.path.join(d, "fnx_scalar.h")):
@@ -165,67 +164,3 @@ def clear_cache() -> None:
     shutil.rmtree(_fallback_dirs.get(configured, os.path.join(configured, "jit")),
                   ignore_errors=True)
     _usable_dirs.discard(configured)  # recreated on the next compile
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading and calling (through the CPU backend's cffi module: cpu.py stays the one cffi user)
-# ---------------------------------------------------------------------------------------------
-
-_kernel_table = None
-
-
-def _kernels_for_generated_code():
-    """The table of kernel entry points every generated library receives (codegen_c's order)."""
-    global _kernel_table
-    if _kernel_table is None:
-        from ..compiler.codegen_c import KERNEL_TABLE
-        _kernel_table = ffi.new("void *[]", [ffi.cast("void *", ffi.addressof(lib, n))
-                                             for n in KERNEL_TABLE])
-    return _kernel_table
-
-
-class NativeModule:
-    """A loaded generated library.  ``run(segment, inputs, outputs)`` calls its entry point on
-    C-contiguous Arrays (inputs) and numpy buffers (outputs, which it returns wrapped)."""
-
-    def __init__(self, path: str):
-        import ctypes
-        self._dll = ctypes.CDLL(path)      # keeps the library loaded
-        addr = ctypes.cast(self._dll.fnx_entry, ctypes.c_void_p).value
-        self._entry = ffi.cast("fnx_entry_fn", addr)
-        self._table = _kernels_for_generated_code()
-
-    def run(self, segment: int, inputs, out_avals, provided=None) -> list:
-        ins = ffi.new("char *[]", len(inputs) or 1)
-        for k, x in enumerate(inputs):
-            p = x._ptr if x._ptr else _contig_ptr(x)
-            if p is False:                     # a strided view: pass a contiguous copy
-                p = ffi.from_buffer(_contiguous(x._value))
-                ins[k] = p
-                inputs[k] = p                  # keep the copy alive for the call
-            else:
-                ins[k] = p
-        outs_np = [_empty(a.shape, a.dtype) for a in out_avals] if provided is None else \
-            [_empty(a.shape, a.dtype) if b is None else b for a, b in zip(out_avals, provided)]
-        outs = ffi.new("char *[]", len(outs_np) or 1)
-        ptrs = []
-        for k, v in enumerate(outs_np):
-            p = ffi.from_buffer(v)
-            outs[k] = p
-            ptrs.append(p)
-        rc = lib.fnx_call_entry(self._entry, segment, ins, outs, self._table, 0)
-        if rc != 0:
-            raise FnxError(f"jit: generated code failed with status {rc}"
-                           + (" (out of memory)" if rc == lib.FNX_ERR_ALLOC else ""))
-        results = []
-        for v, p, a in zip(outs_np, ptrs, out_avals):
-            r = Array(v, a.weak_type)
-            r._ptr = p
-            results.append(r)
-        return results
-
-
-def load_native(sources: list[str]) -> tuple[NativeModule, bool]:
-    """Compile (or find in the disk cache) and load generated C; also says if it was cached."""
-    path, cached = shared_library(sources)
-    return NativeModule(path), cached
