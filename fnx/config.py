@@ -31,7 +31,7 @@ class _Config:
         "strict": _env_bool("FNX_STRICT", False),
         # Threads used by the C kernels (None: OpenMP's default, usually one per core).
         "num_threads": _env_int("FNX_NUM_THREADS", None),
-        # Where jit keeps the shared libraries it compiles: <cache_dir>/jit (backends/native.py).
+        # Where jit keeps the shared libraries it compiles: <cache_dir>/jit (compiler/toolchain.py).
         "cache_dir": os.environ.get("FNX_CACHE_DIR")
         or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "fnx"),
         # Log every jit compilation with the reason for the cache miss.

@@ -97,7 +97,7 @@ class DataLoader:
     def _to_output(self, batch):
         if self.as_numpy:
             return batch
-        from .. import asarray
+        from ..numpy import asarray
         if isinstance(batch, tuple):
             return tuple(asarray(b) for b in batch)
         return asarray(batch)
