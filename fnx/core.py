@@ -316,18 +316,33 @@ def asarray_concrete(x, dtype=None) -> Array:
 ALL_PRIMITIVES: list["Primitive"] = []
 
 
+class Fusion:
+    """The kinds of ``Primitive.fusion``: how fnx.compiler lowers a primitive under jit."""
+    ELEMENTWISE = "elementwise"   # computed per element inside the consumer's fused loop
+    MOVEMENT = "movement"         # fused too: only rewrites the index it is read at
+    REDUCTION = "reduction"       # a reduction loop with its input expression fused in
+    LIBRARY = "library"           # a hand-written kernel call on packed operands
+    CONTROL = "control"           # scan / while / cond: bodies compiled into native loops
+    CALL = "call"                 # a call whose body (param ``call_jaxpr_param``) is inlined
+
+
 class Primitive:
     """A primitive operation: the unit that traces record and backends execute.
 
     Rules are attached with ``def_abstract_eval`` here and registered in the interpreters'
-    tables (jvp, transpose, batching) by the block in ``fnx.lax`` that defines the primitive.
+    tables (jvp, transpose, batching) by the block in ``fnx.lax`` that defines the primitive,
+    which also declares its ``fusion`` kind (a ``Fusion`` constant; None: jit runs it through
+    its impl between native segments).
     """
 
     multiple_results = False
 
-    def __init__(self, name: str, *, multiple_results: bool = False):
+    def __init__(self, name: str, *, multiple_results: bool = False, fusion: str | None = None,
+                 call_jaxpr_param: str | None = None):
         self.name = name
         self.multiple_results = multiple_results
+        self.fusion = fusion
+        self.call_jaxpr_param = call_jaxpr_param
         self._abstract_eval: Callable | None = None
         self._generic_impl: Callable | None = None
         self.impl = self._first_impl  # replaced by the backend's function on first use

@@ -19,6 +19,7 @@ import numpy as np
 from ..config import config
 from ..core import Array, Jaxpr, Literal, Var
 from . import codegen_c, loops, memory
+from .passes import lower_for_codegen
 from .schedule import Call, Loop, PyStep, Reduce, schedule
 
 log = logging.getLogger("fnx.jit")
@@ -59,7 +60,7 @@ class Executable:
     # -- building ------------------------------------------------------------------------------
 
     def _build(self):
-        self.sched = sched = schedule(self.jaxpr)
+        self.sched = sched = schedule(lower_for_codegen(self.jaxpr))
         program = []        # segments and PySteps, in order
         seg = None
         n = 0

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import threading
 
-from ..core import Jaxpr, Primitive, ShapedArray
+from ..core import Fusion, Jaxpr, Primitive, ShapedArray
 
-jit_p = Primitive("jit", multiple_results=True)
+jit_p = Primitive("jit", multiple_results=True, fusion=Fusion.CALL, call_jaxpr_param="jaxpr")
 
 
 @jit_p.def_abstract_eval
