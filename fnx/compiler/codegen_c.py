@@ -485,7 +485,6 @@ def write_reduce(w: StepWriter, step: Reduce):
 def write_row_group(w, group: RowGroup) -> None:
     """One loop over rows; inside, each member's loop over that row."""
     rows = group.rows
-    r = len(rows)
     nrows = math.prod(rows)
     work = sum(math.prod(_iteration_shape(s)) for s in group.steps)
     for step in group.steps:                 # declare outputs first: they are written

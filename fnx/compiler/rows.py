@@ -20,6 +20,9 @@ where every value a member reads from an *earlier member* reaches it through ele
 and row-preserving broadcasts only (:func:`_row_aligned`): a transpose or slice of a member
 result would read other rows, which may not be computed yet.  Anything materialized before the
 group can be read any way at all.
+
+This module only decides the groups (``schedule`` runs it last); ``codegen_c.write_row_group``
+and ``codegen_cuda.write_row_group`` render them.
 """
 from __future__ import annotations
 
