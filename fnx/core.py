@@ -26,6 +26,7 @@ import numpy as np
 
 from . import dtypes
 from ._jaxpr_printer import JaxprPrinter  # noqa: F401  (str(jaxpr); tests import it here)
+from .avals import ShapedArray  # noqa: F401  (the abstract value; core re-exports it)
 from .device import CPU
 from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
                      UnexpectedTracerError)
@@ -33,48 +34,6 @@ from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKerne
 # ---------------------------------------------------------------------------------------------
 # Abstract values
 # ---------------------------------------------------------------------------------------------
-
-_SHORT_DTYPE = {"bool": "bool", "int8": "i8", "uint8": "u8", "int32": "i32", "int64": "i64", "uint32": "u32",
-                "float32": "f32", "float64": "f64"}
-
-
-class ShapedArray:
-    """The abstract value of an array: ``shape``, ``dtype`` and ``weak_type``."""
-
-    __slots__ = ("shape", "dtype", "weak_type")
-    array_abstraction_level = 1
-
-    def __init__(self, shape, dtype, weak_type: bool = False):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.weak_type = weak_type
-
-    ndim = property(lambda self: len(self.shape))
-    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
-
-    def update(self, shape=None, dtype=None, weak_type=None) -> "ShapedArray":
-        return ShapedArray(self.shape if shape is None else shape,
-                           self.dtype if dtype is None else dtype,
-                           self.weak_type if weak_type is None else weak_type)
-
-    def strip_weak_type(self) -> "ShapedArray":
-        return ShapedArray(self.shape, self.dtype, False) if self.weak_type else self
-
-    def __eq__(self, other):
-        return (type(other) is ShapedArray and self.shape == other.shape
-                and self.dtype == other.dtype and self.weak_type == other.weak_type)
-
-    def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
-
-    def str_short(self) -> str:
-        name = _SHORT_DTYPE.get(self.dtype.name, self.dtype.name)
-        return f"{name}[{','.join(str(d) for d in self.shape)}]"
-
-    def __repr__(self):
-        weak = ", weak_type=True" if self.weak_type else ""
-        return f"ShapedArray({self.dtype.name}{list(self.shape)}{weak})"
-
 
 def get_aval(x) -> ShapedArray:
     """The abstract value of an Array, Tracer, numpy array or Python scalar."""
@@ -343,18 +302,33 @@ class _UpperLayers:
 upper_layers = _UpperLayers()
 
 
+class Fusion:
+    """The kinds of ``Primitive.fusion``: how fnx.compiler lowers a primitive under jit."""
+    ELEMENTWISE = "elementwise"   # computed per element inside the consumer's fused loop
+    MOVEMENT = "movement"         # fused too: only rewrites the index it is read at
+    REDUCTION = "reduction"       # a reduction loop with its input expression fused in
+    LIBRARY = "library"           # a hand-written kernel call on packed operands
+    CONTROL = "control"           # scan / while / cond: bodies compiled into native loops
+    CALL = "call"                 # a call whose body (param ``call_jaxpr_param``) is inlined
+
+
 class Primitive:
     """A primitive operation: the unit that traces record and backends execute.
 
     Rules are attached with ``def_abstract_eval`` here and registered in the interpreters'
-    tables (jvp, transpose, batching) by the block in ``fnx.lax`` that defines the primitive.
+    tables (jvp, transpose, batching) by the block in ``fnx.lax`` that defines the primitive,
+    which also declares its ``fusion`` kind (a ``Fusion`` constant; None: jit runs it through
+    its impl between native segments).
     """
 
     multiple_results = False
 
-    def __init__(self, name: str, *, multiple_results: bool = False):
+    def __init__(self, name: str, *, multiple_results: bool = False, fusion: str | None = None,
+                 call_jaxpr_param: str | None = None):
         self.name = name
         self.multiple_results = multiple_results
+        self.fusion = fusion
+        self.call_jaxpr_param = call_jaxpr_param
         self._abstract_eval: Callable | None = None
         self._generic_impl: Callable | None = None
         self.impl = self._first_impl  # replaced by the backend's function on first use

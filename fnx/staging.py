@@ -18,7 +18,7 @@ from . import backends
 from . import tree as tree_util
 from .compiler.cuda_executable import cuda_executable_for
 from .config import config
-from .core import (Array, Eqn, Jaxpr, Primitive, Tracer, Var, _eager, _trace_state,
+from .core import (Array, Eqn, Fusion, Jaxpr, Primitive, Tracer, Var, _eager, _trace_state,
                    asarray_concrete, eval_jaxpr, get_aval, raise_to_shaped)
 from .errors import InvalidArgumentError
 from .interpreters import ad, batching, partial_eval
@@ -379,7 +379,7 @@ def _miss_reason(prev, key, param_names, leaf_names) -> str:
 # Everything derived from a jaxpr is cached on it (``Jaxpr.derive``), so repeated
 # transformations of one jitted function trace and compile once.
 
-jit_p = Primitive("jit", multiple_results=True)
+jit_p = Primitive("jit", multiple_results=True, fusion=Fusion.CALL, call_jaxpr_param="jaxpr")
 
 
 @jit_p.def_abstract_eval

@@ -19,7 +19,7 @@ import pytest
 
 import fnx
 import fnx.numpy as fnp
-from fnx.compiler import executable, memory, schedule
+from fnx.compiler import executable, memory, passes, schedule
 from fnx.compiler.cuda_executable import cuda_executable_for
 
 
@@ -163,7 +163,7 @@ def test_issue16_stack_of_many_values():
                                atol=1e-6)
     np.testing.assert_array_equal(to_np(got), to_np(stacked(fnp.asarray(xn))))
     c = fnx.jit(stacked).lower(fnp.asarray(xn)).as_c()
-    assert max(line.count("?") for line in c.splitlines()) <= schedule.MAX_CONCAT_OPERANDS
+    assert max(line.count("?") for line in c.splitlines()) <= passes.MAX_CONCAT_OPERANDS
     assert max(_functions(c).values()) <= 2 * schedule.MAX_FUSED_EQNS + 20
 
 

@@ -9,7 +9,8 @@ gcc vectorizes like the hand-written kernels.
 
 Scalar semantics come from ``fnx_scalar.h`` (shared with the eager kernels, so jitted and eager
 results agree bit for bit): ``fnx_s_<op>_<dtype suffix>``.  The per-primitive expression
-writers live in fused.py.
+writers live in fused.py, the C vocabulary they share (types, literals, offsets) in cexpr.py.
+Library calls are codegen_calls.py; loops.write_any_step picks the writer of each step.
 """
 from __future__ import annotations
 
@@ -20,25 +21,26 @@ import re
 import numpy as np
 
 from .. import dtypes
-from ..core import Literal, Var
-from .rows import RowGroup, write_row_group
-from .schedule import Call, Loop, Reduce
+from ..core import Fusion, Literal, Var
+from ..lax.reduction import (reduce_and_p, reduce_max_p, reduce_min_p, reduce_or_p,
+                             reduce_prod_p, reduce_sum_p)
+from ..lax.shape import broadcast_in_dim_p, expand_dims_p, reshape_p, squeeze_p
+from .cexpr import C_TYPE, SFX, Flat, c_literal, offset_expr, tmp_type
+from .fused import fused_writer
+from .rows import RowGroup
+from .steps import Loop, Reduce
 
-C_TYPE = {dtypes.bool_: "uint8_t", dtypes.int8: "int8_t", dtypes.uint8: "uint8_t",
-          dtypes.int32: "int32_t", dtypes.int64: "int64_t", dtypes.float32: "float",
-          dtypes.float64: "double", dtypes.uint32: "uint32_t"}
-SFX = {dtypes.bool_: "b", dtypes.int8: "i8", dtypes.uint8: "u8", dtypes.int32: "i32",
-       dtypes.int64: "i64", dtypes.float32: "f32", dtypes.float64: "f64", dtypes.uint32: "u32"}
 DTYPE_CODE = {dtypes.bool_: 0, dtypes.int8: 1, dtypes.uint8: 2, dtypes.int32: 3,
               dtypes.int64: 4, dtypes.float32: 5, dtypes.float64: 6, dtypes.uint32: 7}   # enum fnx_dtype
 
 # Elements per loop below which a loop runs on the calling thread (as in the kernels).
 PAR_MIN = 131072
 
-_REDUCE = {  # name -> (scalar op, omp simd reduction operator or None)
-    "reduce_sum": ("add", "+"), "reduce_prod": ("mul", "*"), "reduce_max": ("max", None),
-    "reduce_min": ("min", None), "reduce_and": ("and", "&"), "reduce_or": ("or", "|"),
-}
+# The scalar function (fnx_s_<op>) each reduction accumulates with, and that op's
+# `omp simd reduction` operator.
+REDUCE_OP = {reduce_sum_p: "add", reduce_prod_p: "mul", reduce_max_p: "max",
+             reduce_min_p: "min", reduce_and_p: "and", reduce_or_p: "or"}
+_SIMD_OP = {"add": "+", "mul": "*", "max": "max", "min": "min", "and": "&", "or": "|"}
 # Kernel function table passed to every entry point (order matters: see KERNEL_TABLE).
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
@@ -84,44 +86,6 @@ typedef int (*fnx_matmul_epilogue_t)(int, int64_t, int64_t, int64_t, int64_t, co
 
 
 _SIMPLE_INDEX = re.compile(r"[A-Za-z_]\w*|-?\d+")
-
-
-class Flat:
-    """The index of a flat loop: the linear position ``i`` in every same-shape operand."""
-
-    def __init__(self, name="i"):
-        self.name = name
-
-    def __eq__(self, other):
-        return isinstance(other, Flat)
-
-    def __hash__(self):
-        return hash("flat")
-
-
-def c_literal(value, dtype) -> str:
-    dtype = np.dtype(dtype)
-    v = np.asarray(value).astype(dtype).item()
-    if dtype.kind == "f":
-        t = C_TYPE[dtype]
-        if math.isnan(v):
-            return f"(({t})NAN)"
-        if math.isinf(v):
-            return f"(({t}){'-' if v < 0 else ''}INFINITY)"
-        return f"(({t}){float(v).hex()})"
-    if dtype == dtypes.bool_:
-        return "((uint8_t)1)" if v else "((uint8_t)0)"
-    if dtype == dtypes.int64:
-        return f"((int64_t){v}LL)" if v != -2 ** 63 else "((int64_t)INT64_MIN)"
-    return f"(({C_TYPE[dtype]}){v})"
-
-
-def _strides(shape) -> list[int]:
-    out, acc = [], 1
-    for d in reversed(shape):
-        out.append(acc)
-        acc *= d
-    return list(reversed(out))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +215,7 @@ class StepWriter:
         if eqn is None:     # an input of the program: its buffer
             out = self.tmp(tmp_type(x.aval.dtype), self.load(x, idx))
         else:
-            out = _FUSED[eqn.primitive.name](self, eqn, idx)
+            out = fused_writer(eqn.primitive)(self, eqn, idx)
             if inspect.isgenerator(out):
                 return key, out
         if key is not None:
@@ -325,15 +289,6 @@ class StepWriter:
             self.emit("}")
 
 
-def offset_expr(shape, idx) -> str:
-    terms = []
-    for s, d, i in zip(_strides(shape), shape, idx):
-        if d == 1 or i == "0":
-            continue
-        terms.append(i if s == 1 else f"({i})*{s}")
-    return " + ".join(terms) or "0"
-
-
 def _is_flat(sched, x, shape, root=False) -> bool:
     """Can ``x`` be computed at a flat index of a loop over ``shape``?  True when every
     value on the way is elementwise over ``shape`` (or a scalar).  ``root``: x is the value
@@ -352,14 +307,14 @@ def _is_flat(sched, x, shape, root=False) -> bool:
             continue
         seen.add(id(x))
         eqn = sched.producers[id(x)]
-        name = eqn.primitive.name
-        if name in ("reshape", "squeeze", "expand_dims"):
+        prim = eqn.primitive
+        if prim in (reshape_p, squeeze_p, expand_dims_p):
             a = eqn.inputs[0]
             stack.append((a, tuple(a.aval.shape), False))
-        elif name == "broadcast_in_dim":
+        elif prim is broadcast_in_dim_p:
             if eqn.inputs[0].aval.ndim != 0:
                 return False
-        elif name not in _ELEMENTWISE_FLAT or tuple(x.aval.shape) != shape:
+        elif prim.fusion != Fusion.ELEMENTWISE or tuple(x.aval.shape) != shape:
             return False
         else:
             stack.extend((a, shape, False) for a in reversed(eqn.inputs))
@@ -422,15 +377,16 @@ def _cast(v: str, src, dst_dtype) -> str:
     return f"fnx_s_convert_{SFX[src_dtype]}_{SFX[dst_dtype]}({v})"
 
 
-def _reduce_init(name: str, dtype) -> str:
+def reduce_init(op: str, dtype) -> str:
+    """The identity of the scalar op ``op`` (REDUCE_OP) in ``dtype``, as a C literal."""
     dtype = np.dtype(dtype)
-    if name == "reduce_sum" or name == "reduce_or":
+    if op == "add" or op == "or":
         return c_literal(0, dtype)
-    if name == "reduce_prod":
+    if op == "mul":
         return c_literal(1, dtype)
-    if name == "reduce_and":
+    if op == "and":
         return c_literal(1 if dtype == dtypes.bool_ else -1, dtype)
-    hi = name == "reduce_min"
+    hi = op == "min"
     if dtype.kind == "f":
         return c_literal(np.inf if hi else -np.inf, dtype)
     if dtype == dtypes.bool_:
@@ -447,15 +403,13 @@ def _combine(op: str, sfx: str, acc: str, v: str) -> str:
     return f"fnx_s_{op}_{sfx}({acc}, {v})"
 
 
-def emit_accumulate(w: StepWriter, name: str, dtype, acc: str, value, j: str, n: int):
+def emit_accumulate(w: StepWriter, op: str, dtype, acc: str, value, j: str, n: int):
     """``for j in [0, n): acc = acc (op) value()`` as a loop gcc vectorizes.  Float max/min
     keep numpy's NaN propagation without a per-element NaN branch in the reduction: the loop
     is a plain max/min reduction plus a "saw a NaN" flag, applied after it."""
-    op, simd_op = _REDUCE[name]
+    simd_op = _SIMD_OP[op]
     dtype = np.dtype(dtype)
-    nan_flag = dtype.kind == "f" and name in ("reduce_max", "reduce_min")
-    if simd_op is None and name in ("reduce_max", "reduce_min"):
-        simd_op = "max" if name == "reduce_max" else "min"
+    nan_flag = dtype.kind == "f" and op in ("max", "min")
     if nan_flag:
         w.emit("{")
         w.indent += 1
@@ -467,7 +421,7 @@ def emit_accumulate(w: StepWriter, name: str, dtype, acc: str, value, j: str, n:
     w.indent += 1
     v = value()
     if nan_flag:
-        cmp = ">" if name == "reduce_max" else "<"
+        cmp = ">" if op == "max" else "<"
         w.emit(f"{acc} = {v} {cmp} {acc} ? {v} : {acc};")
         w.emit(f"nan_seen |= {v} != {v};")
     else:
@@ -484,15 +438,14 @@ def write_reduce(w: StepWriter, step: Reduce):
     eqn = step.eqn
     (x,) = eqn.inputs
     axes = set(eqn.params["axes"])
-    name = eqn.primitive.name
     dtype = x.aval.dtype
     t, sfx = C_TYPE[dtype], SFX[dtype]
-    op = _REDUCE[name][0]
+    op = REDUCE_OP[eqn.primitive]
     out = w.buffer(step.out, written=True)
     shape = tuple(x.aval.shape)
     kept_shape = tuple(d for k, d in enumerate(shape) if k not in axes)
     n_out = math.prod(kept_shape)
-    w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {_reduce_init(name, dtype)};")
+    w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {reduce_init(op, dtype)};")
     if math.prod(shape) == 0:
         return
     # threads split the outermost axis when it is kept (their outputs are then disjoint)
@@ -505,7 +458,7 @@ def write_reduce(w: StepWriter, step: Reduce):
         pos = offset_expr(kept_shape, kept_idx(idx + ["0"]))
         w.emit(f"{t} acc = {out}[{pos}];")
         saved = dict(w.memo)
-        emit_accumulate(w, name, dtype, "acc", lambda: w.value(x, tuple(idx + [f"i{last}"])),
+        emit_accumulate(w, op, dtype, "acc", lambda: w.value(x, tuple(idx + [f"i{last}"])),
                         f"i{last}", shape[last])
         w.memo = saved
         w.emit(f"{out}[{pos}] = acc;")
@@ -525,20 +478,93 @@ def write_reduce(w: StepWriter, step: Reduce):
     w.close_loops(len(outer))
 
 
-def write_step(name: str, sched, step) -> StepWriter:
-    w = StepWriter(name, sched)
-    if isinstance(step, Loop):
-        write_loop(w, step)
-    elif isinstance(step, Reduce):
-        write_reduce(w, step)
-    elif isinstance(step, Call):
-        from .codegen_calls import write_call
-        write_call(w, step)
-    elif isinstance(step, RowGroup):
-        write_row_group(w, step)
+# ---------------------------------------------------------------------------------------------
+# Row groups (rows.py): one loop over rows, each member's loop over the row inside
+# ---------------------------------------------------------------------------------------------
+
+def write_row_group(w, group: RowGroup) -> None:
+    """One loop over rows; inside, each member's loop over that row."""
+    rows = group.rows
+    nrows = math.prod(rows)
+    work = sum(math.prod(_iteration_shape(s)) for s in group.steps)
+    for step in group.steps:                 # declare outputs first: they are written
+        if id(step.out) not in group.scratch:
+            w.buffer(step.out, written=True)
+    if work >= PAR_MIN and nrows > 1:
+        w.begin_parallel(nrows, work)
+        w.emit("for (int64_t row = lo; row < hi; row++) {")
     else:
-        raise AssertionError(step)
-    return w
+        w.emit(f"for (int64_t row = 0; row < {nrows}; row++) {{")
+    w.indent += 1
+    idx = decode_row(w, rows)
+    for step in group.steps:
+        if id(step.out) in group.scratch:
+            name = w.declare_scratch(step.out)
+            w.emit(f"{C_TYPE[step.out.aval.dtype]} {name}[{step.out.aval.shape[-1]}] "
+                   "__attribute__((aligned(64)));")
+    for step in group.steps:
+        saved = dict(w.memo)
+        w.emit("{")             # a block per member: each declares its own accumulator
+        w.indent += 1
+        if isinstance(step, Reduce):
+            _write_row_reduce(w, step, idx)
+        else:
+            _write_row_loop(w, step, idx)
+        w.close_loops(1)
+        w.memo = saved
+    w.close_loops(1)
+
+
+def _iteration_shape(step):
+    return step.eqn.inputs[0].aval.shape if isinstance(step, Reduce) else step.out.aval.shape
+
+
+def decode_row(w, rows) -> tuple:
+    """C index variables i0..i{r-1} of the row number ``row`` (row-major)."""
+    names = []
+    stride = math.prod(rows)
+    for k, d in enumerate(rows):
+        stride //= d
+        expr = "row" if stride == 1 else f"row / {stride}"
+        if k > 0:
+            expr = f"({expr}) % {d}"
+        w.emit(f"const int64_t i{k} = {expr};")
+        names.append(f"i{k}")
+    return tuple(names)
+
+
+def _write_row_loop(w, step, idx) -> None:
+    v_out = step.out
+    shape = tuple(v_out.aval.shape)
+    if len(shape) == len(idx):          # one value per row
+        v = _root(w, step, idx)
+        out = w.buffer(v_out, written=True)
+        w.emit(f"{out}[{offset_expr(shape, idx)}] = {_cast(v, step.src, v_out.aval.dtype)};")
+        return
+    j = f"i{len(idx)}"
+    full = idx + (j,)
+    if id(v_out) in w.scratch:
+        target = f"{w.scratch[id(v_out)]}[{j}]"
+    else:
+        target = f"{w.buffer(v_out, written=True)}[{offset_expr(shape, full)}]"
+    w.emit("#pragma omp simd")
+    w.emit(f"for (int64_t {j} = 0; {j} < {shape[-1]}; {j}++) {{")
+    w.indent += 1
+    v = _root(w, step, full)
+    w.emit(f"{target} = {_cast(v, step.src, v_out.aval.dtype)};")
+    w.close_loops(1)
+
+
+def _write_row_reduce(w, step, idx) -> None:
+    eqn = step.eqn
+    (x,) = eqn.inputs
+    dtype = x.aval.dtype
+    out = w.buffer(step.out, written=True)
+    j = f"i{len(idx)}"
+    op = REDUCE_OP[eqn.primitive]
+    w.emit(f"{C_TYPE[dtype]} acc = {reduce_init(op, dtype)};")
+    emit_accumulate(w, op, dtype, "acc", lambda: w.value(x, idx + (j,)), j, x.aval.shape[-1])
+    w.emit(f"{out}[{offset_expr(step.out.aval.shape, idx)}] = acc;")
 
 
 def render_module(step_writers, entries, include_header: str, parts: int = 1) -> list[str]:
@@ -561,6 +587,3 @@ def render_module(step_writers, entries, include_header: str, parts: int = 1) ->
     units[-1] = "\n".join([units[-1]] + protos + entries)
     return units
 
-
-# the per-primitive expression writers (fused.py uses this module's helpers, so it comes last)
-from .fused import _ELEMENTWISE_FLAT, _FUSED, tmp_type  # noqa: E402,F401

@@ -7,82 +7,94 @@ import math
 
 import numpy as np
 
+from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p,
+                        select_and_gather_add_p, select_and_scatter_add_p)
+from ..lax.indexing import scatter_add_p, scatter_max_p, scatter_min_p, scatter_mul_p, scatter_p
+from ..lax.reduction import (REDUCE_PRIMITIVES, argmax_p, argmin_p, cummax_p, cummin_p,
+                             cumprod_p, cumsum_p, reduce_and_p, reduce_max_p, reduce_min_p,
+                             reduce_or_p, reduce_prod_p, reduce_sum_p, sort_p)
+from ..lax.linalg import dot_general_p
+from ..lax.random_bits import threefry2x32_p
 from .codegen_c import DTYPE_CODE, StepWriter, kernel
-from .schedule import Call
+from .epilogue import dot_general_epilogue_p
+from .steps import Call
 
-_LIB_CODES = {  # enum values of fnx_kernels.h
-    "argmax": 6, "argmin": 7, "cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3,
-    "scatter": 0, "scatter-add": 1, "scatter-mul": 2, "scatter-min": 3, "scatter-max": 4,
-    "reduce_sum": 0, "reduce_prod": 1, "reduce_max": 2, "reduce_min": 3, "reduce_and": 4,
-    "reduce_or": 5,
-}
+# enum values of fnx_kernels.h: the op codes of fnx_reduce, fnx_cumulative and fnx_scatter
+_REDUCE_CODES = {reduce_sum_p: 0, reduce_prod_p: 1, reduce_max_p: 2, reduce_min_p: 3,
+                 reduce_and_p: 4, reduce_or_p: 5, argmax_p: 6, argmin_p: 7}
+_CUMULATIVE_CODES = {cumsum_p: 0, cumprod_p: 1, cummax_p: 2, cummin_p: 3}
+_SCATTER_CODES = {scatter_p: 0, scatter_add_p: 1, scatter_mul_p: 2, scatter_min_p: 3,
+                  scatter_max_p: 4}
+_WINDOW_CODES = {reduce_window_sum_p: 0, reduce_window_max_p: 2}  # FNX_RED_SUM/MAX
 
 
 def write_call(w: StepWriter, step: Call) -> None:
+    """The kernel call of a library step (or of a full reduction, schedule._reduction)."""
+    writer = _STEP_CALLS.get(step.eqn.primitive)
+    if writer is not None:
+        writer(w, step)
+        return
     eqn = step.eqn
-    name = eqn.primitive.name
-    if name == "threefry2x32":
-        _write_threefry_call(w, step)
-        return
-    if name == "sort":
-        _write_sort_call(w, step)
-        return
-    out_var = eqn.out_binders[0]
-    out = w.buffer(out_var, written=True)
+    out = w.buffer(eqn.out_binders[0], written=True)
     ptrs = [w.buffer(v) for v in step.operands]
-    if name in ("dot_general", "dot_general_epilogue"):
-        _write_matmul_call(w, eqn, out, ptrs)
-    elif name in ("argmax", "argmin"):
-        (x,) = eqn.inputs
-        axes = eqn.params["axes"]
-        nred = math.prod(x.aval.shape[a] for a in axes)
-        outer = math.prod(x.aval.shape) // max(nred, 1)
-        if outer == 0:
-            return
-        w.emit(f"if ({kernel('fnx_reduce')}({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
-               f"{DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, {nred}, 1, "
-               f"(const char *){ptrs[0]}, (char *){out})) return -1;")
-    elif name.startswith("reduce_") and not name.startswith("reduce_window"):
-        (x,) = eqn.inputs     # a full reduction (schedule._reduction)
-        w.emit(f"if ({kernel('fnx_reduce')}({_LIB_CODES[name]}, {DTYPE_CODE[x.aval.dtype]}, "
-               f"{DTYPE_CODE[x.aval.dtype]}, 1, {math.prod(x.aval.shape)}, 1, "
-               f"(const char *){ptrs[0]}, (char *){out})) return -1;")
-    elif name.startswith("cum"):
-        (x,) = eqn.inputs
-        axis = eqn.params["axis"]
-        shape = x.aval.shape
-        if math.prod(shape) == 0:
-            return
-        outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
-        w.emit(f"if ({kernel('fnx_cumulative')}({_LIB_CODES[name]}, "
-               f"{DTYPE_CODE[x.aval.dtype]}, {int(eqn.params['reverse'])}, {outer}, {n}, "
-               f"{inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
-    elif name.startswith("scatter"):
-        operand, indices, updates = eqn.inputs
-        bd = eqn.params["batch_dims"]
-        shape = operand.aval.shape
-        nb, d, nr = math.prod(shape[:bd]), shape[bd], math.prod(shape[bd + 1:])
-        ni = math.prod(indices.aval.shape[bd:])
-        # the operand's copy was written into `out` by the pack before this call
-        if math.prod(updates.aval.shape) == 0:
-            return
-        idx_code = DTYPE_CODE[step.operands[1].aval.dtype]
-        w.emit(f"if ({kernel('fnx_scatter')}({_LIB_CODES[name]}, "
-               f"{DTYPE_CODE[operand.aval.dtype]}, {idx_code}, {nb}, {d}, {nr}, (char *){out}, "
-               f"{ni}, (const char *){ptrs[1]}, (const char *){ptrs[2]})) return -1;")
-    elif name == "conv_general_dilated":
-        _write_conv_call(w, eqn, out, ptrs)
-    elif name.startswith("reduce_window"):
-        _write_reduce_window_call(w, eqn, out, ptrs)
-    elif name.startswith("select_and_"):
-        _write_select_window_call(w, eqn, out, ptrs)
-    else:
-        raise AssertionError(name)
+    _CALLS[eqn.primitive](w, step, out, ptrs)
 
 
-def _write_matmul_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+def _write_argreduce_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
+    eqn = step.eqn
+    (x,) = eqn.inputs
+    axes = eqn.params["axes"]
+    nred = math.prod(x.aval.shape[a] for a in axes)
+    outer = math.prod(x.aval.shape) // max(nred, 1)
+    if outer == 0:
+        return
+    w.emit(f"if ({kernel('fnx_reduce')}({_REDUCE_CODES[eqn.primitive]}, "
+           f"{DTYPE_CODE[x.aval.dtype]}, {DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, "
+           f"{nred}, 1, (const char *){ptrs[0]}, (char *){out})) return -1;")
+
+
+def _write_full_reduce_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
+    """A full reduction of a large materialized array (schedule._reduction)."""
+    eqn = step.eqn
+    (x,) = eqn.inputs
+    w.emit(f"if ({kernel('fnx_reduce')}({_REDUCE_CODES[eqn.primitive]}, "
+           f"{DTYPE_CODE[x.aval.dtype]}, {DTYPE_CODE[x.aval.dtype]}, 1, "
+           f"{math.prod(x.aval.shape)}, 1, (const char *){ptrs[0]}, (char *){out})) return -1;")
+
+
+def _write_cumulative_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
+    eqn = step.eqn
+    (x,) = eqn.inputs
+    axis = eqn.params["axis"]
+    shape = x.aval.shape
+    if math.prod(shape) == 0:
+        return
+    outer, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+    w.emit(f"if ({kernel('fnx_cumulative')}({_CUMULATIVE_CODES[eqn.primitive]}, "
+           f"{DTYPE_CODE[x.aval.dtype]}, {int(eqn.params['reverse'])}, {outer}, {n}, "
+           f"{inner}, (const char *){ptrs[0]}, (char *){out})) return -1;")
+
+
+def _write_scatter_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
+    eqn = step.eqn
+    operand, indices, updates = eqn.inputs
+    bd = eqn.params["batch_dims"]
+    shape = operand.aval.shape
+    nb, d, nr = math.prod(shape[:bd]), shape[bd], math.prod(shape[bd + 1:])
+    ni = math.prod(indices.aval.shape[bd:])
+    # the operand's copy was written into `out` by the pack before this call
+    if math.prod(updates.aval.shape) == 0:
+        return
+    idx_code = DTYPE_CODE[step.operands[1].aval.dtype]
+    w.emit(f"if ({kernel('fnx_scatter')}({_SCATTER_CODES[eqn.primitive]}, "
+           f"{DTYPE_CODE[operand.aval.dtype]}, {idx_code}, {nb}, {d}, {nr}, (char *){out}, "
+           f"{ni}, (const char *){ptrs[1]}, (const char *){ptrs[2]})) return -1;")
+
+
+def _write_matmul_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     """fnx_matmul on the packed (batch, m, k) / (batch, k, n) operands, or
     fnx_matmul_epilogue with the bias (n values) and activation fused in."""
+    eqn = step.eqn
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     lhs, rhs = eqn.inputs[:2]
     out_var = eqn.out_binders[0]
@@ -95,7 +107,7 @@ def _write_matmul_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     if batch * m * n == 0:
         return
     code = DTYPE_CODE[out_var.aval.dtype]
-    if eqn.primitive.name == "dot_general_epilogue":   # k == 0 too: c = act(bias)
+    if eqn.primitive is dot_general_epilogue_p:   # k == 0 too: c = act(bias)
         w.emit(f"if ({kernel('fnx_matmul_epilogue')}({code}, {batch}, {m}, {n}, {k}, "
                f"(const char *){ptrs[0]}, (const char *){ptrs[1]}, (const char *){ptrs[2]}, "
                f"{eqn.params['act']}, (char *){out})) return -1;")
@@ -111,8 +123,9 @@ def _c_array(values) -> str:
     return "{" + ", ".join(str(int(v)) for v in values) + "}"
 
 
-def _write_conv_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+def _write_conv_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     """fnx_conv2d on the packed NHWC input and HWIO filter."""
+    eqn = step.eqn
     lhs, rhs = eqn.inputs
     n, h, wd, c = lhs.aval.shape
     kh, kw, _, o = rhs.aval.shape
@@ -148,14 +161,15 @@ def _window_geometry(eqn, x, pooled_shape):
     return max(nd, 1), decl, inner
 
 
-def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+def _write_reduce_window_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     """fnx_reduce_window."""
+    eqn = step.eqn
     (x,) = eqn.inputs
     oshape = eqn.out_binders[0].aval.shape
     if math.prod(oshape) == 0:
         return
     nd, decl, inner = _window_geometry(eqn, x, oshape)
-    code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
+    code = _WINDOW_CODES[eqn.primitive]
     w.emit("{")
     w.emit("  " + decl)
     w.emit(f"  if ({kernel('fnx_reduce_window')}({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
@@ -163,11 +177,12 @@ def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     w.emit("}")
 
 
-def _write_select_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
+def _write_select_window_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     """fnx_select_window for select_and_gather_add / select_and_scatter_add; the
     operands are packed as (source, operand)."""
+    eqn = step.eqn
     source, operand = eqn.inputs
-    gather = eqn.primitive.name == "select_and_gather_add"
+    gather = eqn.primitive is select_and_gather_add_p
     pooled = eqn.out_binders[0].aval.shape if gather else source.aval.shape
     if math.prod(eqn.out_binders[0].aval.shape) == 0:
         return
@@ -238,3 +253,17 @@ def _write_sort_call(w: StepWriter, step: Call) -> None:
     w.emit(f"  {free}((char *)perm); {free}((char *)step); {free}(key);")
     w.emit("  if (rc) return -1;")
     w.emit("}")
+
+
+# What each library primitive calls: writers of the whole step (their own outputs) ...
+_STEP_CALLS = {threefry2x32_p: _write_threefry_call, sort_p: _write_sort_call}
+# ... and writers handed the step's output buffer and packed operand pointers.
+_CALLS = {dot_general_p: _write_matmul_call, dot_general_epilogue_p: _write_matmul_call,
+          argmax_p: _write_argreduce_call, argmin_p: _write_argreduce_call,
+          conv_p: _write_conv_call,
+          **{p: _write_reduce_window_call for p in _WINDOW_CODES},
+          select_and_gather_add_p: _write_select_window_call,
+          select_and_scatter_add_p: _write_select_window_call,
+          **{p: _write_full_reduce_call for p in REDUCE_PRIMITIVES.values()},
+          **{p: _write_cumulative_call for p in _CUMULATIVE_CODES},
+          **{p: _write_scatter_call for p in _SCATTER_CODES}}

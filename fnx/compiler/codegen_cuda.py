@@ -1,7 +1,7 @@
 """Rendering a schedule's fused steps as CUDA kernels (the GPU side of ``fnx.jit``).
 
 The fused expressions are codegen_c's: ``StepWriter.value`` / ``compute`` and the per-primitive
-``_FUSED`` writers emit ``const T tN = fnx_s_<op>_<sfx>(...);`` chains, and
+fused.py writers emit ``const T tN = fnx_s_<op>_<sfx>(...);`` chains, and
 ``kernels/cuda/fnx_cuda.cuh`` defines every ``fnx_s_`` function with the CPU header's name and
 semantics, so that text is CUDA as it stands.  Only the code *around* the expressions differs:
 
@@ -27,9 +27,10 @@ import os
 from dataclasses import dataclass
 
 from ..core import Var
+from . import cexpr
 from . import codegen_c as cg
-from .rows import RowGroup, _decode_row
-from .schedule import Loop, Reduce
+from .rows import RowGroup
+from .steps import Loop, Reduce
 
 BLOCK = 256
 MAX_GRID = 1 << 20          # grid-stride loops: a capped grid still covers everything
@@ -96,7 +97,7 @@ class CudaStepWriter(cg.StepWriter):
     the expression writers are inherited unchanged."""
 
     def _declarations(self) -> list[str]:
-        return [f"{'' if written else 'const '}{cg.C_TYPE[v.aval.dtype]} *__restrict__ {p}"
+        return [f"{'' if written else 'const '}{cexpr.C_TYPE[v.aval.dtype]} *__restrict__ {p}"
                 for p, v, written in self.params]
 
     def signature(self) -> str:
@@ -168,7 +169,7 @@ def write_loop(name: str, sched, step: Loop) -> list:
     w.flat = flat
     w.open_block(_GRID_LOOP.format(v="i", n=total))
     if flat:
-        v = cg._root(w, step, cg.Flat())
+        v = cg._root(w, step, cexpr.Flat())
     else:
         idx = _decode(w, shape, "i", "i")
         if step.perm is not None:
@@ -202,10 +203,10 @@ def _full_index(shape, kept, red, kidx, ridx) -> tuple:
     return tuple(full)
 
 
-def _block_combine(w, name, dtype, acc: str, sh: str):
-    """Combine the block's per-thread ``acc`` into ``sh[0]`` (shared-memory tree)."""
-    op = cg._REDUCE[name][0]
-    sfx, t = cg.SFX[dtype], cg.C_TYPE[dtype]
+def _block_combine(w, op: str, dtype, acc: str, sh: str):
+    """Combine the block's per-thread ``acc`` into ``sh[0]`` (shared-memory tree) with the
+    scalar op ``op`` (codegen_c.REDUCE_OP)."""
+    sfx, t = cexpr.SFX[dtype], cexpr.C_TYPE[dtype]
     w.emit(f"__shared__ {t} {sh}[{BLOCK}];")
     w.emit(f"{sh}[threadIdx.x] = {acc};")
     w.emit("__syncthreads();")
@@ -216,28 +217,27 @@ def _block_combine(w, name, dtype, acc: str, sh: str):
     w.close_loops(1)
 
 
-def _accumulate(w, name, dtype, acc: str, value):
+def _accumulate(w, op: str, dtype, acc: str, value):
     """``acc = acc (op) value()`` with the memo restored afterwards (the value is per element)."""
-    op = cg._REDUCE[name][0]
     saved = dict(w.memo)
     v = value()
-    w.emit(f"{acc} = {cg._combine(op, cg.SFX[dtype], acc, v)};")
+    w.emit(f"{acc} = {cg._combine(op, cexpr.SFX[dtype], acc, v)};")
     w.memo = saved
 
 
 def write_reduce(name: str, sched, step: Reduce) -> list:
     eqn = step.eqn
     (x,) = eqn.inputs
-    prim = eqn.primitive.name
+    op = cg.REDUCE_OP[eqn.primitive]
     dtype = x.aval.dtype
-    t = cg.C_TYPE[dtype]
+    t = cexpr.C_TYPE[dtype]
     shape, kept, red = _reduce_geometry(x, set(eqn.params["axes"]))
     kshape = tuple(shape[k] for k in kept)
     rshape = tuple(shape[k] for k in red)
     n_out, r = math.prod(kshape), math.prod(rshape)
     if n_out == 0:
         return []
-    init = cg._reduce_init(prim, dtype)
+    init = cg.reduce_init(op, dtype)
     if not shape:   # rank 0, axes=(): the value itself (as the CPU writes it)
         w = CudaStepWriter(name, sched)
         out = w.buffer(step.out, written=True)
@@ -277,12 +277,12 @@ def write_reduce(name: str, sched, step: Reduce) -> list:
             w.open_block("for (fnx_idx j = lo; j < hi; j++)")
         saved = dict(w.memo)
         ridx = _decode(w, rshape, "j", "r")
-        _accumulate(w, prim, dtype, "acc",
+        _accumulate(w, op, dtype, "acc",
                     lambda: w.value(x, _full_index(shape, kept, red, kidx, ridx)))
         w.memo = saved
         w.close_loops(1)
     if by_block:
-        _block_combine(w, prim, dtype, "acc", "sh")
+        _block_combine(w, op, dtype, "acc", "sh")
         w.emit(f"if (threadIdx.x == 0) {out}[b] = sh[0];")
         w.emit("__syncthreads();   /* sh is reused by this block's next output */")
     else:
@@ -291,20 +291,20 @@ def write_reduce(name: str, sched, step: Reduce) -> list:
     grid = min(units, MAX_GRID) if by_block else _grid(units)
     kernels = [CudaKernel(w.name, w, grid, BLOCK)]
     if split > 1:
-        kernels.append(_combine_partials(f"{name}b", sched, step, partial, prim, dtype,
+        kernels.append(_combine_partials(f"{name}b", sched, step, partial, op, dtype,
                                          n_out, split, layout_by_block=by_block))
     return kernels
 
 
-def _combine_partials(name, sched, step, partial, prim, dtype, n_out, split, layout_by_block):
+def _combine_partials(name, sched, step, partial, op, dtype, n_out, split, layout_by_block):
     """Second pass: one thread per output folds its ``split`` partial results."""
     w = CudaStepWriter(name, sched)
     out = w.buffer(step.out, written=True)
     p = w.buffer(partial)
-    t = cg.C_TYPE[dtype]
-    op, sfx = cg._REDUCE[prim][0], cg.SFX[dtype]
+    t = cexpr.C_TYPE[dtype]
+    sfx = cexpr.SFX[dtype]
     w.open_block(_GRID_LOOP.format(v="o", n=n_out))
-    w.emit(f"{t} acc = {cg._reduce_init(prim, dtype)};")
+    w.emit(f"{t} acc = {cg.reduce_init(op, dtype)};")
     at = f"{p}[o * {split}LL + s]" if layout_by_block else f"{p}[o + {n_out}LL * s]"
     w.emit(f"for (fnx_idx s = 0; s < {split}; s++) acc = {cg._combine(op, sfx, 'acc', at)};")
     w.emit(f"{out}[o] = acc;")
@@ -346,21 +346,21 @@ def write_row_group(name: str, sched, group: RowGroup) -> list:
     for step in group.steps:        # declare outputs first: they are written
         w.buffer(step.out, written=True)
     w.open_block(_BLOCK_LOOP.format(v="row", n=nrows))
-    idx = _decode_row(w, rows)
+    idx = cg.decode_row(w, rows)
     j = f"i{len(idx)}"
     for k, step in enumerate(group.steps):
         saved = dict(w.memo)
         w.open_block("")            # a scope per member: each declares its own names
         if isinstance(step, Reduce):
             (x,) = step.eqn.inputs
-            prim, dtype = step.eqn.primitive.name, x.aval.dtype
+            op, dtype = cg.REDUCE_OP[step.eqn.primitive], x.aval.dtype
             out = w.buffer(step.out, written=True)
-            w.emit(f"{cg.C_TYPE[dtype]} acc = {cg._reduce_init(prim, dtype)};")
+            w.emit(f"{cexpr.C_TYPE[dtype]} acc = {cg.reduce_init(op, dtype)};")
             w.open_block(_THREAD_LOOP.format(v=j, lo="0", hi=f"{x.aval.shape[-1]}LL"))
-            _accumulate(w, prim, dtype, "acc", lambda: w.value(x, idx + (j,)))
+            _accumulate(w, op, dtype, "acc", lambda: w.value(x, idx + (j,)))
             w.close_loops(1)
-            _block_combine(w, prim, dtype, "acc", f"sh{k}")
-            pos = cg.offset_expr(step.out.aval.shape, idx)
+            _block_combine(w, op, dtype, "acc", f"sh{k}")
+            pos = cexpr.offset_expr(step.out.aval.shape, idx)
             w.emit(f"if (threadIdx.x == 0) {out}[{pos}] = sh{k}[0];")
         else:
             _row_loop(w, step, idx, j)
@@ -378,13 +378,14 @@ def _row_loop(w, step, idx, j):
     if len(shape) == len(idx):       # one value per row: the block's first thread
         w.open_block("if (threadIdx.x == 0)")
         v = cg._root(w, step, idx)
-        w.emit(f"{out}[{cg.offset_expr(shape, idx)}] = {cg._cast(v, step.src, v_out.aval.dtype)};")
+        pos = cexpr.offset_expr(shape, idx)
+        w.emit(f"{out}[{pos}] = {cg._cast(v, step.src, v_out.aval.dtype)};")
         w.close_loops(1)
         return
     full = idx + (j,)
     w.open_block(_THREAD_LOOP.format(v=j, lo="0", hi=f"{shape[-1]}LL"))
     v = cg._root(w, step, full)
-    w.emit(f"{out}[{cg.offset_expr(shape, full)}] = {cg._cast(v, step.src, v_out.aval.dtype)};")
+    w.emit(f"{out}[{cexpr.offset_expr(shape, full)}] = {cg._cast(v, step.src, v_out.aval.dtype)};")
     w.close_loops(1)
 
 

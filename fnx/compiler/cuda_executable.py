@@ -34,6 +34,7 @@ from ..core import Jaxpr, Literal, Var
 from . import codegen_cuda, compile_lock, memory
 from .codegen_cuda import CudaKernel
 from .rows import RowGroup
+from .passes import lower_for_codegen
 from .schedule import Call, Loop, Nested, PyStep, Reduce, schedule
 
 
@@ -90,7 +91,7 @@ class CudaExecutable:
         t0 = time.perf_counter()
         self.source_jaxpr = jaxpr
         self.jaxpr = optimize(jaxpr)
-        self.sched = sched = schedule(self.jaxpr)
+        self.sched = sched = schedule(lower_for_codegen(self.jaxpr))
         program, kernels = [], []
         fused = []
         for step in sched.steps:

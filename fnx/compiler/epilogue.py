@@ -11,8 +11,9 @@ becomes one ``dot_general_epilogue a b x`` eqn (params: dimension_numbers, act) 
 schedule turns into a ``fnx_matmul_epilogue`` call: the bias add and the relu happen while each
 C tile is still in registers, instead of in a second pass over C.  Only values with no other
 use are folded in (c, e and d each feed only the next step, and are not outputs); anything
-else keeps the plain matmul + fused loop.  The eqn exists only inside the compiler's schedule
-(it has no eager rule): the jaxpr that ``lower().as_text()`` shows is unchanged.
+else keeps the plain matmul + fused loop.  The eqn exists only in the jaxpr lowered for code
+generation (``passes.lower_for_codegen``; it has no eager rule): the jaxpr that
+``lower().as_text()`` shows is unchanged.
 """
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ import math
 
 import numpy as np
 
-from ..core import Eqn, Jaxpr, Literal, Primitive, Var
+from ..core import Eqn, Fusion, Jaxpr, Literal, Primitive, Var
+from ..lax.elementwise import add_p, max_p
+from ..lax.linalg import dot_general_p
+from ..lax.shape import broadcast_in_dim_p
 
-dot_general_epilogue_p = Primitive("dot_general_epilogue")
+dot_general_epilogue_p = Primitive("dot_general_epilogue", fusion=Fusion.LIBRARY)
 
 ACT_NONE, ACT_RELU = 0, 1   # enum fnx_act of fnx_kernels.h
 _DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64))
@@ -49,7 +53,7 @@ def fuse_matmul_epilogues(jaxpr: Jaxpr) -> Jaxpr:
     drop: set[int] = set()          # ids of eqns folded into a fused one
     place: dict[int, Eqn] = {}      # id of the chain's last eqn -> the fused eqn
     for eqn in jaxpr.eqns:
-        if eqn.primitive.name != "dot_general":
+        if eqn.primitive is not dot_general_p:
             continue
         m = _match(eqn, only_consumer, producer)
         if m is None:
@@ -78,11 +82,11 @@ def _match(dot, only_consumer, producer):
     if rhs.aval.ndim - len(rc) - len(rb) != 1:     # c's last axis must be all of N
         return None
     add = only_consumer(c)
-    if add is None or add.primitive.name != "add":
+    if add is None or add.primitive is not add_p:
         return None
     other = add.inputs[1] if add.inputs[0] is c else add.inputs[0]
     bcast = producer.get(id(other)) if isinstance(other, Var) else None
-    if (bcast is None or bcast.primitive.name != "broadcast_in_dim"
+    if (bcast is None or bcast.primitive is not broadcast_in_dim_p
             or only_consumer(other) is not add or not _along_last_axis(bcast, c)):
         return None
     bias = bcast.inputs[0]
@@ -91,7 +95,7 @@ def _match(dot, only_consumer, producer):
     chain = [dot, bcast, add]
     d = add.out_binders[0]
     relu = only_consumer(d)
-    if relu is not None and relu.primitive.name == "max" and _is_zero(
+    if relu is not None and relu.primitive is max_p and _is_zero(
             relu.inputs[1] if relu.inputs[0] is d else relu.inputs[0], producer, only_consumer,
             relu, chain):
         return bias, ACT_RELU, chain + [relu]
@@ -114,7 +118,7 @@ def _is_zero(z, producer, only_consumer, relu, chain) -> bool:
     if isinstance(z, Literal):
         return np.all(np.asarray(getattr(z.val, "_value", z.val)) == 0)
     e = producer.get(id(z))
-    if (e is not None and e.primitive.name == "broadcast_in_dim" and only_consumer(z) is relu
+    if (e is not None and e.primitive is broadcast_in_dim_p and only_consumer(z) is relu
             and isinstance(e.inputs[0], Literal)):
         if np.all(np.asarray(getattr(e.inputs[0].val, "_value", e.inputs[0].val)) == 0):
             chain.append(e)

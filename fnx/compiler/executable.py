@@ -3,8 +3,9 @@
 ``Executable(jaxpr, donated, load)`` is the compiler's entry point for the CPU, made by the
 backend registry the first time a jaxpr runs (``fnx.backends.executable_for``): ``load(units)``
 is the backend's function that compiles and loads the rendered C (``backends/cpu_jit.py``);
-without one (the reference backend) the optimized jaxpr is interpreted.  The steps of the schedule are grouped into
-*segments*: maximal runs of natively lowered steps, each one C entry point.  A program whose
+without one (the reference backend) the optimized jaxpr is interpreted.
+
+The steps of the schedule are grouped into *segments*: maximal runs of natively lowered steps, each one C entry point.  A program whose
 every primitive has a native lowering (the usual case) is a single segment, i.e. one native
 call per jitted call; a primitive without one (e.g. a multi-key sort) runs through the backend
 between two segments.
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..core import Array, Jaxpr, Literal, Var
 from . import codegen_c, loops, memory
-from .passes import optimize
+from .passes import lower_for_codegen, optimize
 from .schedule import Call, Loop, PyStep, Reduce, schedule
 
 log = logging.getLogger("fnx.jit")
@@ -57,7 +58,7 @@ class Executable:
     # -- building ------------------------------------------------------------------------------
 
     def _build(self):
-        self.sched = sched = schedule(self.jaxpr)
+        self.sched = sched = schedule(lower_for_codegen(self.jaxpr))
         program = []        # segments and PySteps, in order
         seg = None
         n = 0

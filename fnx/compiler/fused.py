@@ -8,79 +8,93 @@ become one ``const T tN = ...;`` statement each; movement primitives only rewrit
 so they cost nothing.  Scalar semantics are ``fnx_scalar.h``'s ``fnx_s_<op>_<dtype>`` (the
 same header as the eager kernels, so jitted and eager results agree bit for bit); the CUDA
 code generator reuses these writers with fnx_cuda.cuh.
+
+An elementwise primitive (``fusion = Fusion.ELEMENTWISE``) needs no writer of its own: by
+default it is the call ``fnx_s_<name>_<sfx>(operands...)`` of its scalar function.  Writers
+are registered, keyed by the ``Primitive``, only where the C differs; every movement primitive
+has one.
 """
 from __future__ import annotations
 
 import math
 
 from .. import dtypes
+from ..core import ALL_PRIMITIVES, Fusion
 from ..lax import elementwise as ew
-from .codegen_c import C_TYPE, SFX, Flat, _strides, c_literal, offset_expr
-from .schedule import FUSIBLE
+from ..lax import shape as lax_shape
+from ..lax.indexing import gather_p
+from .cexpr import C_TYPE, SFX, Flat, c_literal, offset_expr, strides, tmp_type
+
+_FUSED: dict = {}     # Primitive -> writer, where the generic scalar call does not fit
 
 
-
-_FUSED: dict = {}
-
-
-def _fused(*names):
+def _fused(*prims):
     def register(fn):
-        for n in names:
-            _FUSED[n] = fn
+        for p in prims:
+            _FUSED[p] = fn
         return fn
     return register
 
 
-_UNARY = """neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh tanh asinh acosh
-    atanh logistic sqrt rsqrt cbrt abs sign floor ceil erf erf_inv lgamma digamma is_finite
-    not""".split()
-_BINARY = """add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
-    shift_left shift_right_logical shift_right_arithmetic""".split()
-_ELEMENTWISE_FLAT = frozenset(_UNARY + _BINARY + ["round", "integer_pow", "convert_element_type",
-                                                   "bitcast_convert_type",
-                                                   "stop_gradient", "select_n", "clamp"])
-
-
-def tmp_type(dtype) -> str:
-    """C type of a fused temporary: bools are ``int`` 0/1 in registers (as wide as a float
-    lane, so a float loop with comparisons in it vectorizes; uint8 temporaries stop gcc's
-    `omp simd` vectorizer) and uint8_t only in memory."""
-    return "int" if dtype == dtypes.bool_ else C_TYPE[dtype]
+def fused_writer(prim):
+    """The writer of a fused primitive: its registered one, else the generic scalar call."""
+    writer = _FUSED.get(prim)
+    if writer is not None:
+        return writer
+    if prim.fusion != Fusion.ELEMENTWISE:
+        raise NotImplementedError(f"no fused writer for {prim.name} (fusion={prim.fusion})")
+    return _scalar_call
 
 
 def _out_type(eqn) -> str:
     return tmp_type(eqn.out_binders[0].aval.dtype)
 
 
-_C_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-_C_BOOL_BITS = {"and": "&", "or": "|", "xor": "^"}
+def _scalar_call(w, eqn, idx):
+    """``fnx_s_<name>_<sfx>(operands...)``, the suffix of the first operand's dtype (the
+    operands of an elementwise primitive share it)."""
+    args = []
+    for x in eqn.inputs:
+        args.append((yield x, idx))
+    sfx = SFX[eqn.inputs[0].aval.dtype]
+    return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{sfx}({', '.join(args)})")
 
 
-@_fused(*_UNARY)
-def _unary(w, eqn, idx):
-    (x,) = eqn.inputs
-    a = yield x, idx
-    if eqn.primitive.name == "not" and x.aval.dtype == dtypes.bool_:
-        return w.tmp("int", f"({a} == 0)")
-    return w.tmp(_out_type(eqn), f"fnx_s_{eqn.primitive.name}_{SFX[x.aval.dtype]}({a})")
+# Comparisons and bool logic as plain C on int temporaries (the header's functions return
+# uint8_t: same values, see tmp_type).
+_C_COMPARE = {ew.eq_p: "==", ew.ne_p: "!=", ew.lt_p: "<", ew.le_p: "<=", ew.gt_p: ">",
+              ew.ge_p: ">="}
+_C_BOOL_BITS = {ew.and_p: "&", ew.or_p: "|", ew.xor_p: "^"}
 
 
-@_fused(*_BINARY)
-def _binary(w, eqn, idx):
-    """Comparisons and bool logic as plain C on int temporaries (the header's functions return
-    uint8_t: same values, see tmp_type); everything else through the header."""
+@_fused(*_C_COMPARE)
+def _compare(w, eqn, idx):
     x, y = eqn.inputs
     a = yield x, idx
     b = yield y, idx
-    name = eqn.primitive.name
-    if name in _C_COMPARE:
-        return w.tmp("int", f"({a} {_C_COMPARE[name]} {b})")
-    if name in _C_BOOL_BITS and x.aval.dtype == dtypes.bool_:
-        return w.tmp("int", f"({a} {_C_BOOL_BITS[name]} {b})")
-    return w.tmp(_out_type(eqn), f"fnx_s_{name}_{SFX[x.aval.dtype]}({a}, {b})")
+    return w.tmp("int", f"({a} {_C_COMPARE[eqn.primitive]} {b})")
 
 
-@_fused("round")
+@_fused(*_C_BOOL_BITS)
+def _bool_bits(w, eqn, idx):
+    x, y = eqn.inputs
+    if x.aval.dtype != dtypes.bool_:
+        return (yield from _scalar_call(w, eqn, idx))
+    a = yield x, idx
+    b = yield y, idx
+    return w.tmp("int", f"({a} {_C_BOOL_BITS[eqn.primitive]} {b})")
+
+
+@_fused(ew.not_p)
+def _not(w, eqn, idx):
+    (x,) = eqn.inputs
+    if x.aval.dtype != dtypes.bool_:
+        return (yield from _scalar_call(w, eqn, idx))
+    a = yield x, idx
+    return w.tmp("int", f"({a} == 0)")
+
+
+@_fused(ew.round_p)
 def _round(w, eqn, idx):
     (x,) = eqn.inputs
     op = "round_even" if eqn.params["rounding_method"] == 1 else "round_away"
@@ -88,7 +102,7 @@ def _round(w, eqn, idx):
     return w.tmp(_out_type(eqn), f"fnx_s_{op}_{SFX[x.aval.dtype]}({a})")
 
 
-@_fused("integer_pow")
+@_fused(ew.integer_pow_p)
 def _integer_pow(w, eqn, idx):
     """Floats: the repeated squaring of fnx_s_integer_pow unrolled for the constant exponent
     (the same multiplications in the same order, so the same bits), which gcc vectorizes;
@@ -111,7 +125,7 @@ def _integer_pow(w, eqn, idx):
     return w.tmp(t, f"fnx_s_div_{sfx}(({t})1, {result})") if y < 0 else result
 
 
-@_fused("convert_element_type")
+@_fused(ew.convert_element_type_p)
 def _convert(w, eqn, idx):
     (x,) = eqn.inputs
     src, dst = x.aval.dtype, eqn.params["new_dtype"]
@@ -125,7 +139,7 @@ def _convert(w, eqn, idx):
     return w.tmp(C_TYPE[dst], f"fnx_s_convert_{SFX[src]}_{SFX[dst]}({a})")
 
 
-@_fused("bitcast_convert_type")
+@_fused(ew.bitcast_convert_type_p)
 def _bitcast(w, eqn, idx):
     (x,) = eqn.inputs
     src, dst = x.aval.dtype, eqn.params["new_dtype"]
@@ -135,12 +149,12 @@ def _bitcast(w, eqn, idx):
     return w.tmp(C_TYPE[dst], f"fnx_s_bitcast_{SFX[src]}_{SFX[dst]}({a})")
 
 
-@_fused("stop_gradient")
+@_fused(ew.stop_gradient_p)
 def _identity(w, eqn, idx):
     return (yield eqn.inputs[0], idx)
 
 
-@_fused("select_n")
+@_fused(ew.select_n_p)
 def _select_n(w, eqn, idx):
     which, *cases = eqn.inputs
     vals = []
@@ -157,22 +171,13 @@ def _select_n(w, eqn, idx):
     return w.tmp(t, expr)
 
 
-@_fused("clamp")
-def _clamp(w, eqn, idx):
-    lo, x, hi = eqn.inputs
-    a = yield lo, idx
-    b = yield x, idx
-    c = yield hi, idx
-    return w.tmp(_out_type(eqn), f"fnx_s_clamp_{SFX[x.aval.dtype]}({a}, {b}, {c})")
-
-
 # -- movement: rewrite the index --------------------------------------------------------------
 
 def _linear(shape, idx) -> str:
     return offset_expr(shape, idx)
 
 
-@_fused("broadcast_in_dim")
+@_fused(lax_shape.broadcast_in_dim_p)
 def _broadcast_in_dim(w, eqn, idx):
     (x,) = eqn.inputs
     if x.aval.ndim == 0:
@@ -181,7 +186,7 @@ def _broadcast_in_dim(w, eqn, idx):
     return (yield x, tuple("0" if x.aval.shape[i] == 1 else idx[d] for i, d in enumerate(dims)))
 
 
-@_fused("reshape")
+@_fused(lax_shape.reshape_p)
 def _reshape(w, eqn, idx):
     (x,) = eqn.inputs
     if isinstance(idx, Flat):
@@ -195,12 +200,12 @@ def _reshape(w, eqn, idx):
         return (yield x, tuple("0" if d == 1 else next(it) for d in src))
     lin = w.tmp("int64_t", _linear(out_shape, idx))
     sub = []
-    for s, d in zip(_strides(src), src):
+    for s, d in zip(strides(src), src):
         sub.append("0" if d == 1 else f"(({lin}) / {s}) % {d}")
     return (yield x, tuple(sub))
 
 
-@_fused("squeeze")
+@_fused(lax_shape.squeeze_p)
 def _squeeze(w, eqn, idx):
     (x,) = eqn.inputs
     if isinstance(idx, Flat):
@@ -210,7 +215,7 @@ def _squeeze(w, eqn, idx):
     return (yield x, tuple("0" if k in dims else next(it) for k in range(x.aval.ndim)))
 
 
-@_fused("expand_dims")
+@_fused(lax_shape.expand_dims_p)
 def _expand_dims(w, eqn, idx):
     (x,) = eqn.inputs
     if isinstance(idx, Flat):
@@ -219,7 +224,7 @@ def _expand_dims(w, eqn, idx):
     return (yield x, tuple(i for k, i in enumerate(idx) if k not in dims))
 
 
-@_fused("transpose")
+@_fused(lax_shape.transpose_p)
 def _transpose(w, eqn, idx):
     (x,) = eqn.inputs
     perm = eqn.params["permutation"]
@@ -229,7 +234,7 @@ def _transpose(w, eqn, idx):
     return (yield x, tuple(src))
 
 
-@_fused("rev")
+@_fused(lax_shape.rev_p)
 def _rev(w, eqn, idx):
     (x,) = eqn.inputs
     dims = set(eqn.params["dimensions"])
@@ -237,7 +242,7 @@ def _rev(w, eqn, idx):
                             for k, (i, d) in enumerate(zip(idx, x.aval.shape))))
 
 
-@_fused("slice")
+@_fused(lax_shape.slice_p)
 def _slice(w, eqn, idx):
     (x,) = eqn.inputs
     p = eqn.params
@@ -250,7 +255,7 @@ def _clamped(i: str, hi: int) -> str:
     return f"({i} < 0 ? 0 : ({i} > {hi} ? {hi} : {i}))"
 
 
-@_fused("pad")
+@_fused(lax_shape.pad_p)
 def _pad(w, eqn, idx):
     x, pv = eqn.inputs
     fill = yield pv, ()
@@ -269,7 +274,7 @@ def _pad(w, eqn, idx):
     return w.tmp(_out_type(eqn), f"{inside} ? {val} : {fill}")
 
 
-@_fused("concatenate")
+@_fused(lax_shape.concatenate_p)
 def _concatenate(w, eqn, idx):
     dim = eqn.params["dimension"]
     parts, start = [], 0
@@ -287,7 +292,7 @@ def _concatenate(w, eqn, idx):
     return w.tmp(_out_type(eqn), expr)
 
 
-@_fused("iota")
+@_fused(lax_shape.iota_p)
 def _iota(w, eqn, idx):
     i = idx.name if isinstance(idx, Flat) else idx[eqn.params["dimension"]]
     return w.tmp(_out_type(eqn), f"({_out_type(eqn)})({i})")
@@ -299,7 +304,7 @@ def _start(w, s, dim: int, size: int) -> str:
     return w.tmp("int64_t", _clamped(f"(int64_t){v}", dim - size))
 
 
-@_fused("dynamic_slice")
+@_fused(lax_shape.dynamic_slice_p)
 def _dynamic_slice(w, eqn, idx):
     x, *starts = eqn.inputs
     sizes = eqn.params["slice_sizes"]
@@ -309,7 +314,7 @@ def _dynamic_slice(w, eqn, idx):
     return (yield x, tuple(f"({o} + {w.index(i)})" for o, i in zip(offs, idx)))
 
 
-@_fused("dynamic_update_slice")
+@_fused(lax_shape.dynamic_update_slice_p)
 def _dynamic_update_slice(w, eqn, idx):
     x, upd, *starts = eqn.inputs
     base = yield x, idx
@@ -326,7 +331,7 @@ def _dynamic_update_slice(w, eqn, idx):
     return w.tmp(_out_type(eqn), f"{inside} ? {new} : {base}")
 
 
-@_fused("gather")
+@_fused(gather_p)
 def _gather(w, eqn, idx):
     operand, indices = eqn.inputs
     bd = eqn.params["batch_dims"]
@@ -337,4 +342,5 @@ def _gather(w, eqn, idx):
     return (yield operand, tuple(idx[:bd]) + (kc,) + tuple(idx[bd + ni:]))
 
 
-assert set(_FUSED) == set(FUSIBLE), set(FUSIBLE) ^ set(_FUSED)
+# a movement primitive rewrites the index in its own way: each must have a writer above
+assert all(p in _FUSED for p in ALL_PRIMITIVES if p.fusion == Fusion.MOVEMENT)

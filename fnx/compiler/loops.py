@@ -14,10 +14,14 @@ from __future__ import annotations
 import math
 
 from ..core import Jaxpr, Literal, Var
+from ..lax.control_flow import cond_p, scan_p, while_p
 from . import codegen_c, memory
-from .schedule import Call, Loop, PyStep, Reduce, schedule
-
-LOOP_PRIMITIVES = frozenset({"scan", "while", "cond"})
+from .cexpr import C_TYPE, c_literal
+from .codegen_calls import write_call
+from .passes import lower_for_codegen, optimize
+from .rows import RowGroup
+from .schedule import schedule
+from .steps import Call, Loop, Nested, PyStep, Reduce
 
 
 class NotLowerable(Exception):
@@ -37,8 +41,7 @@ class SubProgram:
     of a weight matrix that a scan's backward pass multiplies by at every step."""
 
     def __init__(self, jaxpr: Jaxpr, prefix: str, invariant=()):
-        from .passes import optimize
-        self.jaxpr = optimize(jaxpr)
+        self.jaxpr = lower_for_codegen(optimize(jaxpr))
         self.sched = schedule(self.jaxpr)
         if any(isinstance(s, PyStep) for s in self.sched.steps):
             raise NotLowerable
@@ -77,7 +80,7 @@ class SubProgram:
     def _calls(self, writers, where) -> list[str]:
         lines = []
         for w in writers:
-            args = [f"({'' if written else 'const '}{codegen_c.C_TYPE[v.aval.dtype]} *)"
+            args = [f"({'' if written else 'const '}{C_TYPE[v.aval.dtype]} *)"
                     f"{where[id(v)]}" for _, v, written in w.params]
             lines.append(f"if (!rc) rc = {w.name}({', '.join(args + ['fns', 'nt'])});")
         return lines
@@ -105,7 +108,7 @@ class SubProgram:
         """(C pointer expression, None) of output k, or (None, C literal) for a Literal."""
         x = self.jaxpr.outs[k]
         if isinstance(x, Literal):
-            return None, codegen_c.c_literal(x.val._value, x.aval.dtype)
+            return None, c_literal(x.val._value, x.aval.dtype)
         return self._where[id(x)], None
 
 
@@ -118,7 +121,7 @@ def _copy_out(dst: str, src, lit, aval) -> str:
     n = math.prod(aval.shape)
     if n == 0:
         return ""
-    t = codegen_c.C_TYPE[aval.dtype]
+    t = C_TYPE[aval.dtype]
     if lit is not None:
         return f"for (int64_t q = 0; q < {n}; q++) (({t} *)({dst}))[q] = {lit};"
     return f"memcpy({dst}, {src}, {_nbytes(aval)});"
@@ -154,7 +157,7 @@ class LoopWriter:
     def render(self) -> str:
         decls = []
         for p, v, written in self.params:
-            t = codegen_c.C_TYPE[v.aval.dtype]
+            t = C_TYPE[v.aval.dtype]
             decls.append(f"{'' if written else 'const '}{t} *restrict {p}")
         sig = f"static int {self.name}({', '.join(decls + ['void *const *fns', 'int nt'])})"
         funcs = [f for sp in self.subprograms for f in sp.functions()]
@@ -162,7 +165,7 @@ class LoopWriter:
         return "\n".join(funcs) + f"\n{sig} {{\n  int rc = 0;\n{body}\n  return rc;\n}}\n"
 
     def signature(self) -> str:
-        decls = [f"{'' if w else 'const '}{codegen_c.C_TYPE[v.aval.dtype]} *restrict {p}"
+        decls = [f"{'' if w else 'const '}{C_TYPE[v.aval.dtype]} *restrict {p}"
                  for p, v, w in self.params]
         return f"static int {self.name}({', '.join(decls + ['void *const *fns', 'int nt'])})"
 
@@ -211,7 +214,7 @@ def write_scan(name: str, eqn) -> LoopWriter:
     x_ptrs = []
     for v, x in zip(b_in[nc + ncar:], xs):
         per = math.prod(v.aval.shape)
-        t = codegen_c.C_TYPE[v.aval.dtype]
+        t = C_TYPE[v.aval.dtype]
         inputs[id(v)] = f"(({t} *){w.buffer(x)} + t * {per})"
         x_ptrs.append(v)
     L += body.hoisted_lines(inputs, "ws")
@@ -223,7 +226,7 @@ def write_scan(name: str, eqn) -> LoopWriter:
         a = jaxpr.outs[ncar + k].aval
         per = math.prod(a.shape)
         src, lit = body.output_source(ncar + k)
-        dst = f"({codegen_c.C_TYPE[a.dtype]} *){w.buffer(y, written=True)} + t * {per}"
+        dst = f"({C_TYPE[a.dtype]} *){w.buffer(y, written=True)} + t * {per}"
         L.append("  " + _copy_out(dst, src, lit, a))
     for k, a in enumerate(carry_avals):
         src, lit = body.output_source(k)
@@ -288,7 +291,7 @@ def write_cond(name: str, eqn) -> LoopWriter:
     arena = max(b.arena for b in branches)
     L = w.body_lines
     _alloc(L, "ws", arena)
-    idx = (codegen_c.c_literal(index.val._value, index.aval.dtype) if isinstance(index, Literal)
+    idx = (c_literal(index.val._value, index.aval.dtype) if isinstance(index, Literal)
            else f"(int64_t)*{w.buffer(index)}")
     n = len(branches)
     L.append(f"int64_t which = {idx};")
@@ -316,19 +319,20 @@ def _pointer(w: LoopWriter, x) -> str:
 
 def _copy_in(dst: str, w: LoopWriter, x, aval) -> str:
     if isinstance(x, Literal):
-        return _copy_out(dst, None, codegen_c.c_literal(x.val._value, aval.dtype), aval)
+        return _copy_out(dst, None, c_literal(x.val._value, aval.dtype), aval)
     return _copy_out(dst, w.buffer(x), None, aval)
 
 
-_WRITERS = {"scan": write_scan, "while": write_while, "cond": write_cond}
-
-
-def write_loop_step(name: str, eqn) -> LoopWriter:
-    return _WRITERS[eqn.primitive.name](name, eqn)
+_LOOP_WRITERS = {scan_p: write_scan, while_p: write_while, cond_p: write_cond}
+# The C writer of each kind of step (a Nested loop is written by _LOOP_WRITERS).
+_STEP_WRITERS = {Loop: codegen_c.write_loop, Reduce: codegen_c.write_reduce, Call: write_call,
+                 RowGroup: codegen_c.write_row_group}
 
 
 def write_any_step(name: str, sched, step):
-    from .schedule import Nested
+    """The writer of one step's C function(s), named ``name``."""
     if isinstance(step, Nested):
-        return write_loop_step(name, step.eqn)
-    return codegen_c.write_step(name, sched, step)
+        return _LOOP_WRITERS[step.eqn.primitive](name, step.eqn)
+    w = codegen_c.StepWriter(name, sched)
+    _STEP_WRITERS[type(step)](w, step)
+    return w

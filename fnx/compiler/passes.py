@@ -20,20 +20,33 @@ The passes, in the order ``optimize`` runs them:
 
 repeated until nothing changes, then ``strip_optimization_barriers`` once (fnx.checkpoint).
 
+``lower_for_codegen`` then rewrites the optimized jaxpr for the code generators only (matmul
+epilogues, wide concatenates split); ``schedule`` analyses its result.
+
+Passes read what they need to know about a primitive from its declarations (``fusion``,
+``call_jaxpr_param``) or, for rewrites specific to one primitive, from tables keyed by the
+``Primitive`` object.
+
 Variables are tracked by identity (``id(var)``) throughout, as ``eval_jaxpr`` does: a ``Var``
 has no name, only an identity.
 """
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..core import Array, ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from ..core import Array, ClosedJaxpr, Eqn, Fusion, Jaxpr, Literal, Var
+from ..interpreters.custom import custom_lin_p
+from ..interpreters.remat import name_p, optimization_barrier_p
+from ..lax import elementwise as ew
+from ..lax import shape as lax_shape
+from ..lax.linalg import dot_general_p
+from .epilogue import fuse_matmul_epilogues
 
 __all__ = ["inline_jit", "dce", "cse", "fold_constants", "simplify", "optimize", "count_eqns",
-           "strip_optimization_barriers"]
+           "strip_optimization_barriers", "lower_for_codegen", "split_wide_concatenates"]
 
 # Results with more elements than this are not computed at compile time at all (a folded value
 # is only *emitted* when it is a scalar; larger known values just help fold their consumers).
@@ -138,22 +151,15 @@ def count_eqns(jaxpr, primitive_name: str | None = None) -> int:
 # inline_jit
 # ---------------------------------------------------------------------------------------------
 
-# Call-like primitives and the param holding the jaxpr they call: jit, and the staged
-# custom_jvp / custom_vjp calls (whose custom rules matter only to differentiation, which has
-# happened by the time a jaxpr is compiled).
-_CALL_BODIES = {"jit": "jaxpr", "custom_jvp_call": "call_jaxpr", "custom_vjp_call": "call_jaxpr",
-                # fnx.checkpoint: a remat call is its body once differentiation is done
-                # (the recomputation is protected by optimization_barrier, see below)
-                "remat": "jaxpr"}
-
-
 def _jit_body(e: Eqn) -> Jaxpr | None:
-    """The inner jaxpr of a call equation (jit, custom_jvp_call, custom_vjp_call) that can be
-    inlined, else None."""
-    param = _CALL_BODIES.get(e.primitive.name)
-    if param is None:
+    """The inner jaxpr of a call equation that can be inlined, else None.  Calls declare
+    ``fusion = Fusion.CALL`` and the param holding their body (``call_jaxpr_param``): jit, the
+    staged custom_jvp / custom_vjp calls (whose custom rules matter only to differentiation,
+    which has happened by the time a jaxpr is compiled) and fnx.checkpoint's remat (its body
+    once differentiation is done; the recomputation is protected by optimization_barrier)."""
+    if e.primitive.fusion != Fusion.CALL:
         return None
-    body = e.params.get(param)
+    body = e.params.get(e.primitive.call_jaxpr_param)
     if isinstance(body, ClosedJaxpr):
         if body.consts:  # constants have no place in the caller; leave the call alone
             return None
@@ -242,9 +248,6 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
 # fold_constants
 # ---------------------------------------------------------------------------------------------
 
-# Primitives never evaluated at compile time: higher-order ones (their bodies are compiled, not
-# run) and ones whose implementation only raises.
-_NEVER_FOLD = frozenset({"jit", "custom_lin"})
 
 
 def _const_values(jaxpr: Jaxpr, consts) -> list:
@@ -283,7 +286,9 @@ def _scalar_literal(val: Array, aval) -> Literal:
 
 
 def _foldable(e: Eqn) -> bool:
-    if e.primitive.name in _NEVER_FOLD:
+    """Never evaluated at compile time: calls (their bodies are compiled, not run), any
+    primitive with a body, and custom_lin (its implementation only raises)."""
+    if e.primitive.fusion == Fusion.CALL or e.primitive is custom_lin_p:
         return False
     if any(isinstance(p, (Jaxpr, ClosedJaxpr)) for p in e.params.values()):
         return False
@@ -375,9 +380,10 @@ def _is_zero(x, *, negative: bool) -> bool:
     return True
 
 
-def _producer(x, producers: dict, name: str) -> Eqn | None:
+def _producer(x, producers: dict, prim) -> Eqn | None:
+    """The equation of primitive ``prim`` that produced ``x``, else None."""
     e = producers.get(id(x)) if isinstance(x, Var) else None
-    return e if e is not None and e.primitive.name == name else None
+    return e if e is not None and e.primitive is prim else None
 
 
 def _mul_rule(e, producers):
@@ -402,7 +408,7 @@ def _div_rule(e, producers):
 
 def _involution_rule(e, producers):
     """``f(f(x)) -> x`` for ``neg`` and ``not`` (exact, integer wrap-around included)."""
-    inner = _producer(e.inputs[0], producers, e.primitive.name)
+    inner = _producer(e.inputs[0], producers, e.primitive)
     return [inner.inputs[0]] if inner else []
 
 
@@ -436,7 +442,7 @@ def _replace_operand(e: Eqn, x, **params) -> Eqn:
 def _transpose_rule(e, producers):
     perm = tuple(e.params["permutation"])
     x = e.inputs[0]
-    inner = _producer(x, producers, "transpose")
+    inner = _producer(x, producers, lax_shape.transpose_p)
     if inner is not None:
         # out axis i = mid axis perm[i] = x axis inner_perm[perm[i]]
         inner_perm = tuple(inner.params["permutation"])
@@ -448,7 +454,7 @@ def _transpose_rule(e, producers):
 
 def _reshape_rule(e, producers):
     x = e.inputs[0]
-    inner = _producer(x, producers, "reshape")
+    inner = _producer(x, producers, lax_shape.reshape_p)
     if inner is not None:
         x = inner.inputs[0]  # row-major reshapes compose: only the final shape matters
     if tuple(x.aval.shape) == tuple(e.params["new_sizes"]):
@@ -480,12 +486,12 @@ def _broadcast_source(x, dims, producers):
     if e is None or not e.inputs:   # (no operand: an iota, say)
         return x, dims
     src = e.inputs[0]
-    if e.primitive.name == "broadcast_in_dim":
+    if e.primitive is lax_shape.broadcast_in_dim_p:
         # src axis i -> x axis inner[i] -> out axis dims[inner[i]].  A src axis has size 1 or
         # the size of its x axis, which is 1 or the out axis's size: the composition is valid
         # (size-1 axes may be stretched twice).
         return src, tuple(dims[d] for d in e.params["broadcast_dimensions"])
-    if e.primitive.name in ("reshape", "expand_dims"):
+    if e.primitive in (lax_shape.reshape_p, lax_shape.expand_dims_p):
         pos = _unit_insertion(tuple(src.aval.shape), tuple(x.aval.shape))
         if pos is not None:
             return src, tuple(dims[p] for p in pos)
@@ -501,38 +507,38 @@ def _broadcast_in_dim_rule(e, producers):
 
 
 def _rev_rule(e, producers):
-    inner = _producer(e.inputs[0], producers, "rev")
+    inner = _producer(e.inputs[0], producers, lax_shape.rev_p)
     if inner is not None and sorted(inner.params["dimensions"]) == \
             sorted(e.params["dimensions"]):
         return [inner.inputs[0]]
     return _no_dims_rule(e, producers)
 
 
-_SIMPLIFY_RULES: dict[str, Callable] = {
-    "mul": _mul_rule,
-    "add": _add_rule,
-    "sub": _sub_rule,
-    "div": _div_rule,
-    "neg": _involution_rule,
-    "not": _involution_rule,
-    "transpose": _transpose_rule,
-    "reshape": _reshape_rule,
-    "broadcast_in_dim": _broadcast_in_dim_rule,
-    "convert_element_type": _convert_rule,
-    "squeeze": _no_dims_rule,
-    "expand_dims": _no_dims_rule,
-    "rev": _rev_rule,
+_SIMPLIFY_RULES: dict = {
+    ew.mul_p: _mul_rule,
+    ew.add_p: _add_rule,
+    ew.sub_p: _sub_rule,
+    ew.div_p: _div_rule,
+    ew.neg_p: _involution_rule,
+    ew.not_p: _involution_rule,
+    lax_shape.transpose_p: _transpose_rule,
+    lax_shape.reshape_p: _reshape_rule,
+    lax_shape.broadcast_in_dim_p: _broadcast_in_dim_rule,
+    ew.convert_element_type_p: _convert_rule,
+    lax_shape.squeeze_p: _no_dims_rule,
+    lax_shape.expand_dims_p: _no_dims_rule,
+    lax_shape.rev_p: _rev_rule,
     # Inside jit, after differentiation, stop_gradient is the identity.
-    "stop_gradient": _identity_rule,
+    ew.stop_gradient_p: _identity_rule,
     # fnx.checkpoint_name only tags a value for remat policies.
-    "name": _identity_rule,
-    "select_n": _select_n_rule,
+    name_p: _identity_rule,
+    ew.select_n_p: _select_n_rule,
 }
 
 
 def _simplify_eqn(e: Eqn, producers: dict):
     """What replaces ``e``: an atom equal to its (single) result, a new Eqn, or ``e``."""
-    rule = _SIMPLIFY_RULES.get(e.primitive.name)
+    rule = _SIMPLIFY_RULES.get(e.primitive)
     if rule is None or len(e.out_binders) != 1:
         return e
     result = rule(e, producers)
@@ -588,9 +594,9 @@ def transpose_dot_outputs(jaxpr: Jaxpr) -> Jaxpr:
     producers = {id(v): e for e in jaxpr.eqns for v in e.out_binders}
     replaced: dict[int, Eqn] = {}
     for e in jaxpr.eqns:
-        if e.primitive.name != "transpose":
+        if e.primitive is not lax_shape.transpose_p:
             continue
-        dot = _producer(e.inputs[0], producers, "dot_general")
+        dot = _producer(e.inputs[0], producers, dot_general_p)
         if dot is None or uses.get(id(e.inputs[0])) != 1:
             continue
         (lc, rc), (lb, rb) = dot.params["dimension_numbers"]
@@ -644,7 +650,7 @@ def optimize(jaxpr: Jaxpr, consts=None, max_rounds: int = 4) -> Jaxpr:
 
 # Identity primitives that only matter before compilation: optimization barriers, and the
 # tags of fnx.checkpoint_name (``simplify`` drops top-level tags; these also go from bodies).
-_IDENTITY_MARKERS = frozenset({"optimization_barrier", "name"})
+_IDENTITY_MARKERS = frozenset({optimization_barrier_p, name_p})
 
 
 def strip_optimization_barriers(jaxpr: Jaxpr) -> Jaxpr:
@@ -660,18 +666,19 @@ def strip_optimization_barriers(jaxpr: Jaxpr) -> Jaxpr:
     env: dict = {}
     eqns = []
     for e in jaxpr.eqns:
-        if e.primitive.name in _IDENTITY_MARKERS:
+        if e.primitive in _IDENTITY_MARKERS:
             env.update((id(v), _read(x, env)) for v, x in zip(e.out_binders, e.inputs))
             continue
         e = _copy_eqn(e, env)
-        if any(_has_barrier(p) for p in _param_jaxprs(e.params)):
+        if any(_has_barrier(p) for p in param_jaxprs(e.params)):
             e = Eqn(e.primitive, e.inputs, {k: _strip_param(v) for k, v in e.params.items()},
                     e.out_binders)
         eqns.append(e)
     return _rebuild(jaxpr, eqns, env)
 
 
-def _param_jaxprs(params: dict):
+def param_jaxprs(params: dict):
+    """The jaxprs held in an equation's params (the bodies of a loop, a cond's branches)."""
     for v in params.values():
         if isinstance(v, Jaxpr):
             yield v
@@ -688,5 +695,59 @@ def _strip_param(v):
 
 
 def _has_barrier(jaxpr: Jaxpr) -> bool:
-    return any(e.primitive.name in _IDENTITY_MARKERS
-               or any(_has_barrier(p) for p in _param_jaxprs(e.params)) for e in jaxpr.eqns)
+    return any(e.primitive in _IDENTITY_MARKERS
+               or any(_has_barrier(p) for p in param_jaxprs(e.params)) for e in jaxpr.eqns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lowering for code generation
+# ---------------------------------------------------------------------------------------------
+
+def lower_for_codegen(jaxpr: Jaxpr) -> Jaxpr:
+    """The optimized ``jaxpr`` rewritten for the code generators (the stage between ``optimize``
+    and ``schedule``): matmul + bias (+ relu) chains as one ``dot_general_epilogue`` kernel
+    call (epilogue.py), concatenates of many operands as trees of narrower ones.
+
+    Not part of ``optimize``: the epilogue primitive exists only for code generation (it has
+    no eager implementation, so the reference backend, which interprets the optimized jaxpr,
+    could not run it), and the optimized jaxpr is what ``lower().as_text()`` shows."""
+    return split_wide_concatenates(fuse_matmul_epilogues(jaxpr))
+
+
+# The most operands of one fused concatenate: each element of a concatenate selects among
+# all its operands, so a stack of thousands of values (``stack([f(i) for i in range(n)])``)
+# would be one loop body of n values and an n-deep conditional expression.
+MAX_CONCAT_OPERANDS = 16
+
+
+def split_wide_concatenates(jaxpr: Jaxpr) -> Jaxpr:
+    """A concatenate of more than MAX_CONCAT_OPERANDS operands as a tree of concatenates of at
+    most that many (the same values: concatenation is associative)."""
+    if not any(_is_wide_concatenate(e) for e in jaxpr.eqns):
+        return jaxpr
+    eqns = []
+    for e in jaxpr.eqns:
+        if not _is_wide_concatenate(e):
+            eqns.append(e)
+            continue
+        dim, out = e.params["dimension"], e.out_binders[0]
+        parts = list(e.inputs)
+        while len(parts) > MAX_CONCAT_OPERANDS:
+            grouped = []
+            for k in range(0, len(parts), MAX_CONCAT_OPERANDS):
+                group = parts[k:k + MAX_CONCAT_OPERANDS]
+                if len(group) == 1:
+                    grouped.append(group[0])
+                    continue
+                sizes = list(out.aval.shape)
+                sizes[dim] = sum(x.aval.shape[dim] for x in group)
+                v = Var(out.aval.update(shape=tuple(sizes)))
+                eqns.append(Eqn(e.primitive, group, dict(e.params), [v]))
+                grouped.append(v)
+            parts = grouped
+        eqns.append(Eqn(e.primitive, parts, dict(e.params), list(e.out_binders)))
+    return Jaxpr(list(jaxpr.in_binders), eqns, list(jaxpr.outs))
+
+
+def _is_wide_concatenate(e: Eqn) -> bool:
+    return e.primitive is lax_shape.concatenate_p and len(e.inputs) > MAX_CONCAT_OPERANDS

@@ -20,13 +20,18 @@ where every value a member reads from an *earlier member* reaches it through ele
 and row-preserving broadcasts only (:func:`_row_aligned`): a transpose or slice of a member
 result would read other rows, which may not be computed yet.  Anything materialized before the
 group can be read any way at all.
+
+This module only decides the groups (``schedule`` runs it last); ``codegen_c.write_row_group``
+and ``codegen_cuda.write_row_group`` render them.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from ..core import Literal, Var
+from ..core import Fusion, Literal, Var
+from ..lax.shape import broadcast_in_dim_p, expand_dims_p, reshape_p, squeeze_p
+from .steps import Loop, Reduce
 
 # Fewer rows than this and splitting rows over threads loses the parallelism of the separate
 # steps (which split their own, larger, outer loops).
@@ -45,10 +50,9 @@ class RowGroup:
 
 def fuse_rows(sched, jaxpr) -> None:
     """Replace runs of consecutive row-compatible steps in ``sched.steps`` by RowGroups."""
-    from .schedule import ELEMENTWISE, Loop, Reduce
     consumers = _consumers(jaxpr)
     outs = {id(x) for x in jaxpr.outs if isinstance(x, Var)}
-    fusion = _Fusion(sched, ELEMENTWISE, Loop, Reduce)
+    fusion = _Fusion(sched)
     steps, run, rows = [], [], None
     for step in sched.steps + [None]:
         if step is not None and run and fusion.joins(step, rows) \
@@ -81,17 +85,15 @@ def _consumers(jaxpr) -> dict:
 
 
 class _Fusion:
-    def __init__(self, sched, elementwise, loop_cls, reduce_cls):
+    def __init__(self, sched):
         self.sched = sched
-        self.elementwise = elementwise
-        self.Loop, self.Reduce = loop_cls, reduce_cls
 
     def rows_of(self, step):
         """The row shape R a step iterates over, or None when it cannot join a group."""
-        if isinstance(step, self.Loop) and step.perm is None:
+        if isinstance(step, Loop) and step.perm is None:
             shape = tuple(step.out.aval.shape)
             return shape[:-1] if len(shape) >= 2 else None
-        if isinstance(step, self.Reduce):
+        if isinstance(step, Reduce):
             x = step.eqn.inputs[0]
             if isinstance(x, Var) and tuple(step.eqn.params["axes"]) == (x.aval.ndim - 1,) \
                     and x.aval.ndim >= 2:
@@ -103,7 +105,7 @@ class _Fusion:
         inner axis), or it computes one value per row (a loop over exactly ``rows``)."""
         if self.rows_of(step) == rows:
             return True
-        return (isinstance(step, self.Loop) and step.perm is None
+        return (isinstance(step, Loop) and step.perm is None
                 and tuple(step.out.aval.shape) == rows)
 
     def members_written(self, run) -> set:
@@ -111,7 +113,7 @@ class _Fusion:
 
     def reads_aligned(self, step, run, rows) -> bool:
         written = self.members_written(run)
-        if isinstance(step, self.Reduce):
+        if isinstance(step, Reduce):
             return self._row_aligned(step.eqn.inputs[0], rows, written)
         if step.src is step.out:       # the loop computes its own value: check its equation
             eqn = self.sched.producers.get(id(step.out))
@@ -131,19 +133,19 @@ class _Fusion:
         return self._eqn_aligned(self.sched.producers[id(x)], rows, written)
 
     def _eqn_aligned(self, eqn, rows, written) -> bool:
-        name = eqn.primitive.name
-        if name in self.elementwise:
+        prim = eqn.primitive
+        if prim.fusion == Fusion.ELEMENTWISE:
             return all(self._row_aligned(a, rows, written) for a in eqn.inputs)
         if not any(self._touches(a, written) for a in eqn.inputs):
             return True
-        if name == "broadcast_in_dim":
+        if prim is broadcast_in_dim_p:
             r = len(rows)
             (a,) = eqn.inputs
             dims = tuple(eqn.params["broadcast_dimensions"])
             keeps_rows = (dims[:r] == tuple(range(r)) and tuple(a.aval.shape[:r]) == rows
                           and a.aval.ndim <= r + 1 and dims[r:] in ((), (r,)))
             return keeps_rows and self._row_aligned(a, rows, written)
-        if name in ("reshape", "expand_dims", "squeeze"):
+        if prim in (reshape_p, expand_dims_p, squeeze_p):
             # only adding / removing unit axes after the rows (keepdims-style reshapes)
             (a,) = eqn.inputs
             out = eqn.out_binders[0]
@@ -179,7 +181,7 @@ class _Fusion:
         for step in run:
             v = step.out
             nbytes = v.aval.shape[-1] * v.aval.dtype.itemsize
-            if (isinstance(step, self.Loop) and step.src is step.out and id(v) not in outs
+            if (isinstance(step, Loop) and step.src is step.out and id(v) not in outs
                     and v.aval.ndim == len(rows) + 1
                     and stack_bytes + nbytes <= MAX_SCRATCH_BYTES
                     and all(id(e) in exclusive for e in consumers.get(id(v), ()))):
@@ -190,9 +192,9 @@ class _Fusion:
     def _exclusive_eqns(self, run, consumers, outs) -> set:
         """Equations evaluated only inside the group's members: the members' own equations and
         fused equations all of whose results are read only by such equations."""
-        roots = {id(s.eqn) for s in run if isinstance(s, self.Reduce)}
+        roots = {id(s.eqn) for s in run if isinstance(s, Reduce)}
         roots |= {id(self.sched.producers[id(s.out)]) for s in run
-                  if isinstance(s, self.Loop) and s.src is s.out
+                  if isinstance(s, Loop) and s.src is s.out
                   and id(s.out) in self.sched.producers}
         exclusive = set(roots)
         # fused equations, consumers first: exclusive when every consumer is
@@ -230,7 +232,7 @@ def _fused_ids(fusion: _Fusion, run) -> list:
             stack.extend((a, False) for a in reversed(sched.producers[id(x)].inputs))
 
     for step in run:
-        if isinstance(step, fusion.Reduce):
+        if isinstance(step, Reduce):
             visit(step.eqn.inputs[0])
         elif step.src is step.out and id(step.out) in sched.producers:
             for a in sched.producers[id(step.out)].inputs:
@@ -238,94 +240,3 @@ def _fused_ids(fusion: _Fusion, run) -> list:
         else:
             visit(step.src)
     return order
-
-
-# ---------------------------------------------------------------------------------------------
-# Code generation
-# ---------------------------------------------------------------------------------------------
-
-def write_row_group(w, group: RowGroup) -> None:
-    """One loop over rows; inside, each member's loop over that row."""
-    from . import codegen_c as cg
-    rows = group.rows
-    r = len(rows)
-    nrows = math.prod(rows)
-    work = sum(math.prod(_iteration_shape(s, cg)) for s in group.steps)
-    for step in group.steps:                 # declare outputs first: they are written
-        if id(step.out) not in group.scratch:
-            w.buffer(step.out, written=True)
-    if work >= cg.PAR_MIN and nrows > 1:
-        w.begin_parallel(nrows, work)
-        w.emit("for (int64_t row = lo; row < hi; row++) {")
-    else:
-        w.emit(f"for (int64_t row = 0; row < {nrows}; row++) {{")
-    w.indent += 1
-    idx = _decode_row(w, rows)
-    for step in group.steps:
-        if id(step.out) in group.scratch:
-            name = w.declare_scratch(step.out)
-            w.emit(f"{cg.C_TYPE[step.out.aval.dtype]} {name}[{step.out.aval.shape[-1]}] "
-                   "__attribute__((aligned(64)));")
-    for step in group.steps:
-        saved = dict(w.memo)
-        w.emit("{")             # a block per member: each declares its own accumulator
-        w.indent += 1
-        if isinstance(step, cg.Reduce):
-            _write_row_reduce(w, step, idx, cg)
-        else:
-            _write_row_loop(w, step, idx, cg)
-        w.close_loops(1)
-        w.memo = saved
-    w.close_loops(1)
-
-
-def _iteration_shape(step, cg):
-    return step.eqn.inputs[0].aval.shape if isinstance(step, cg.Reduce) else step.out.aval.shape
-
-
-def _decode_row(w, rows) -> tuple:
-    """C index variables i0..i{r-1} of the row number ``row`` (row-major)."""
-    names = []
-    stride = math.prod(rows)
-    for k, d in enumerate(rows):
-        stride //= d
-        expr = "row" if stride == 1 else f"row / {stride}"
-        if k > 0:
-            expr = f"({expr}) % {d}"
-        w.emit(f"const int64_t i{k} = {expr};")
-        names.append(f"i{k}")
-    return tuple(names)
-
-
-def _write_row_loop(w, step, idx, cg) -> None:
-    v_out = step.out
-    shape = tuple(v_out.aval.shape)
-    if len(shape) == len(idx):          # one value per row
-        v = cg._root(w, step, idx)
-        out = w.buffer(v_out, written=True)
-        w.emit(f"{out}[{cg.offset_expr(shape, idx)}] = {cg._cast(v, step.src, v_out.aval.dtype)};")
-        return
-    j = f"i{len(idx)}"
-    full = idx + (j,)
-    if id(v_out) in w.scratch:
-        target = f"{w.scratch[id(v_out)]}[{j}]"
-    else:
-        target = f"{w.buffer(v_out, written=True)}[{cg.offset_expr(shape, full)}]"
-    w.emit("#pragma omp simd")
-    w.emit(f"for (int64_t {j} = 0; {j} < {shape[-1]}; {j}++) {{")
-    w.indent += 1
-    v = cg._root(w, step, full)
-    w.emit(f"{target} = {cg._cast(v, step.src, v_out.aval.dtype)};")
-    w.close_loops(1)
-
-
-def _write_row_reduce(w, step, idx, cg) -> None:
-    eqn = step.eqn
-    (x,) = eqn.inputs
-    dtype = x.aval.dtype
-    out = w.buffer(step.out, written=True)
-    j = f"i{len(idx)}"
-    w.emit(f"{cg.C_TYPE[dtype]} acc = {cg._reduce_init(eqn.primitive.name, dtype)};")
-    cg.emit_accumulate(w, eqn.primitive.name, dtype, "acc",
-                       lambda: w.value(x, idx + (j,)), j, x.aval.shape[-1])
-    w.emit(f"{out}[{cg.offset_expr(step.out.aval.shape, idx)}] = acc;")

@@ -13,93 +13,52 @@ A value gets a buffer (is *materialized*) only when
 * it would otherwise be recomputed: an expensive value with several consumers, or one
   broadcast to a larger shape.
 
-Steps:
-
-* ``Loop(out, expr_var, index_map)``: a fused loop nest writing ``out``.
-* ``Reduce(out, eqn)``: a reduction with its input expression fused into the loop (prologue).
-* ``Call(eqn, ...)``: a hand-written kernel (kernels/cpu) on packed operands.
-* ``PyStep(eqn)``: a primitive without native lowering, run by the backend between native
-  segments (the executable splits around it).
+What a primitive becomes is its declared ``Primitive.fusion`` kind (core.Fusion): fused
+(elementwise, movement), a ``Reduce`` step (reduction), a ``Call`` (library), a ``Nested`` loop
+(control) or, with no kind, a ``PyStep`` (steps.py describes each).  The input is a jaxpr
+already optimized and lowered for code generation (passes.optimize, passes.lower_for_codegen):
+scheduling only analyses it.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import Eqn, Jaxpr, Literal, Var
+from ..core import Fusion, Jaxpr, Literal, Var
+from ..lax import elementwise as ew
+from ..lax.control_flow import cond_p, scan_p
+from ..lax.indexing import SCATTER_PRIMITIVES
+from ..lax.linalg import dot_general_p
+from ..lax.reduction import argmax_p, argmin_p, sort_p
+from ..lax.shape import broadcast_in_dim_p
+from .epilogue import dot_general_epilogue_p
+from .passes import lower_for_codegen, optimize, param_jaxprs
+from .rows import fuse_rows
+from .steps import Call, Loop, Nested, PyStep, Reduce, Schedule
 
-# Primitives computed per element inside a consumer's loop.
-ELEMENTWISE = frozenset("""
-    neg exp exp2 log log1p expm1 sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh
-    logistic sqrt rsqrt cbrt abs sign floor ceil erf erf_inv lgamma digamma is_finite not
-    round integer_pow convert_element_type bitcast_convert_type stop_gradient
-    add sub mul div rem pow max min atan2 nextafter eq ne lt le gt ge and or xor
-    shift_left shift_right_logical shift_right_arithmetic select_n clamp
-""".split())
-MOVEMENT = frozenset("""
-    broadcast_in_dim reshape transpose squeeze expand_dims rev slice pad concatenate iota
-    dynamic_slice dynamic_update_slice gather
-""".split())
-FUSIBLE = ELEMENTWISE | MOVEMENT
-REDUCTIONS = frozenset("reduce_sum reduce_prod reduce_max reduce_min reduce_and reduce_or".split())
-LIBRARY = frozenset("""dot_general dot_general_epilogue cumsum cumprod cummax cummin argmax argmin
-    scatter scatter-add scatter-mul scatter-min scatter-max
-    conv_general_dilated reduce_window_sum reduce_window_max
-    select_and_gather_add select_and_scatter_add threefry2x32 sort""".split())
-NATIVE = FUSIBLE | REDUCTIONS | LIBRARY
+# Computed per element inside a consumer's loop, never a step of its own.
+FUSIBLE = frozenset({Fusion.ELEMENTWISE, Fusion.MOVEMENT})
+# Lowered to native code whatever their operands (a Python step reads real arrays).
+NATIVE = FUSIBLE | {Fusion.REDUCTION, Fusion.LIBRARY}
 
-# Cheap to recompute per use: index remaps and one-operand casts, never materialized just for
-# reuse.  Arithmetic is not in the list: a chain of adds and multiplies read by several
-# consumers would be recomputed by each, and through each of *their* consumers -- quadratic
-# work in a long unrolled recurrence (a 32-step unrolled LSTM's backward pass).
-CHEAP = MOVEMENT | frozenset("""neg abs sign not convert_element_type stop_gradient floor ceil
-    round""".split())
+# Elementwise primitives cheap to recompute per use (one-operand casts and sign flips): like
+# movement primitives (index remaps), never materialized just for reuse.  Arithmetic is not
+# in the list: a chain of adds and multiplies read by several consumers would be recomputed by
+# each, and through each of *their* consumers -- quadratic work in a long unrolled recurrence
+# (a 32-step unrolled LSTM's backward pass).
+_CHEAP_ELEMENTWISE = frozenset({ew.neg_p, ew.abs_p, ew.sign_p, ew.not_p,
+                                ew.convert_element_type_p, ew.stop_gradient_p, ew.floor_p,
+                                ew.ceil_p, ew.round_p})
 
 
-@dataclass
-class Loop:
-    out: Var                  # the buffer written
-    src: Var                  # the value computed per element
-    perm: tuple | None = None  # out index k is src index perm[k] (a transposing pack)
-
-
-@dataclass
-class Reduce:
-    out: Var
-    eqn: object
-
-
-@dataclass
-class Call:
-    eqn: object
-    operands: list            # packed operand buffers (Vars), in the kernel's order
-    outputs: list | None = None   # the buffers written, when not the eqn's own out_binders
-
-
-@dataclass
-class PyStep:
-    eqn: object
-
-
-@dataclass
-class Nested:
-    """A scan / while_loop / cond whose bodies are compiled too (fnx.compiler.loops)."""
-    eqn: object
-
-
-@dataclass
-class Schedule:
-    steps: list = field(default_factory=list)
-    materialized: set = field(default_factory=set)    # ids of Vars that own buffers
-    producers: dict = field(default_factory=dict)     # id(Var) -> eqn
+def _cheap(prim) -> bool:
+    return prim.fusion == Fusion.MOVEMENT or prim in _CHEAP_ELEMENTWISE
 
 
 def schedule(jaxpr: Jaxpr) -> Schedule:
-    from .epilogue import fuse_matmul_epilogues
-    jaxpr = fuse_matmul_epilogues(jaxpr)   # matmul + bias (+ relu) -> one kernel call
-    jaxpr = split_wide_concatenates(jaxpr)
+    """The steps of ``jaxpr`` (optimized and lowered for code generation), in order, and the
+    values that get buffers."""
     sched = Schedule()
     producers = sched.producers
     for eqn in jaxpr.eqns:
@@ -110,79 +69,34 @@ def schedule(jaxpr: Jaxpr) -> Schedule:
     _choose_materialized(jaxpr, producers, mat)
 
     for eqn in jaxpr.eqns:
-        name = eqn.primitive.name
+        kind = eqn.primitive.fusion
         out = eqn.out_binders[0] if eqn.out_binders else None
-        if name in FUSIBLE:
+        if kind in FUSIBLE:
             if id(out) in mat:
                 sched.steps.append(Loop(out, out))
-        elif name in REDUCTIONS:
+        elif kind == Fusion.REDUCTION:
             sched.steps.append(_reduction(eqn, sched))
-        elif name in LIBRARY:
+        elif kind == Fusion.LIBRARY:
             call = _library_call(eqn, sched)
             sched.steps.append(call)
             sched.steps.extend(getattr(call, "unpack", ()))
-        elif name in LOOPS and _lowerable(eqn):
+        elif kind == Fusion.CONTROL and _lowerable(eqn):
             sched.steps.append(Nested(eqn))
         else:
             sched.steps.append(PyStep(eqn))
             mat.update(id(v) for v in eqn.out_binders)
-    from .rows import fuse_rows     # (rows imports this module)
     fuse_rows(sched, jaxpr)
     return sched
-
-
-# The most operands of one fused concatenate: each element of a concatenate selects among
-# all its operands, so a stack of thousands of values (``stack([f(i) for i in range(n)])``)
-# would be one loop body of n values and an n-deep conditional expression.
-MAX_CONCAT_OPERANDS = 16
-
-
-def split_wide_concatenates(jaxpr: Jaxpr) -> Jaxpr:
-    """A concatenate of more than MAX_CONCAT_OPERANDS operands as a tree of concatenates of at
-    most that many (the same values: concatenation is associative)."""
-    if not any(e.primitive.name == "concatenate" and len(e.inputs) > MAX_CONCAT_OPERANDS
-               for e in jaxpr.eqns):
-        return jaxpr
-    eqns = []
-    for e in jaxpr.eqns:
-        if e.primitive.name != "concatenate" or len(e.inputs) <= MAX_CONCAT_OPERANDS:
-            eqns.append(e)
-            continue
-        dim, out = e.params["dimension"], e.out_binders[0]
-        parts = list(e.inputs)
-        while len(parts) > MAX_CONCAT_OPERANDS:
-            grouped = []
-            for k in range(0, len(parts), MAX_CONCAT_OPERANDS):
-                group = parts[k:k + MAX_CONCAT_OPERANDS]
-                if len(group) == 1:
-                    grouped.append(group[0])
-                    continue
-                shape = list(out.aval.shape)
-                shape[dim] = sum(x.aval.shape[dim] for x in group)
-                v = Var(out.aval.update(shape=tuple(shape)))
-                eqns.append(Eqn(e.primitive, group, dict(e.params), [v]))
-                grouped.append(v)
-            parts = grouped
-        eqns.append(Eqn(e.primitive, parts, dict(e.params), list(e.out_binders)))
-    return Jaxpr(list(jaxpr.in_binders), eqns, list(jaxpr.outs))
-
-
-LOOPS = frozenset({"scan", "while", "cond"})
-_BODY_PARAMS = {"scan": ("jaxpr",), "while": ("cond_jaxpr", "body_jaxpr"), "cond": ("branches",)}
 
 
 def _lowerable(eqn) -> bool:
     """Can this loop run natively: every body schedules without a Python step (which checks
     nested loops recursively), and no operand is a literal (loops read buffers)."""
-    from .passes import optimize
     if any(isinstance(x, Literal) for x in _pointer_operands(eqn)):
         return False
-    bodies = []
-    for param in _BODY_PARAMS[eqn.primitive.name]:
-        value = eqn.params[param]
-        bodies += list(value) if isinstance(value, tuple) else [value]
-    for body in bodies:
-        if any(isinstance(s, PyStep) for s in schedule(optimize(body)).steps):
+    for body in param_jaxprs(eqn.params):
+        if any(isinstance(s, PyStep)
+               for s in schedule(lower_for_codegen(optimize(body))).steps):
             return False
     return True
 
@@ -191,9 +105,9 @@ def _pointer_operands(eqn):
     """The operands a native loop reads through pointers (a literal initial carry is copied
     in, a literal cond index read as a constant; anything else must be a buffer)."""
     p = eqn.params
-    if eqn.primitive.name == "cond":
+    if eqn.primitive is cond_p:
         return eqn.inputs[1:]
-    if eqn.primitive.name == "scan":
+    if eqn.primitive is scan_p:
         nc, ncar = p["num_consts"], p["num_carry"]
         return eqn.inputs[:nc] + eqn.inputs[nc + ncar:]
     return eqn.inputs[:p["cond_nconsts"] + p["body_nconsts"]]
@@ -205,30 +119,30 @@ def _choose_materialized(jaxpr, producers, mat):
         if isinstance(x, Var):
             mat.add(id(x))
     for eqn in jaxpr.eqns:
-        name = eqn.primitive.name
-        if name not in FUSIBLE:
+        kind = eqn.primitive.fusion
+        if kind not in FUSIBLE:
             mat.update(id(v) for v in eqn.out_binders)
-            if name not in NATIVE:   # a Python step reads real arrays
+            if kind not in NATIVE:   # a Python step (or a loop) reads real arrays
                 mat.update(id(x) for x in eqn.inputs if isinstance(x, Var))
     # Evaluation counts, consumers first: a fused value is computed once per use by each
     # consumer loop; through cheap fused consumers the counts multiply.
     evals: dict[int, int] = {}
     for eqn in reversed(jaxpr.eqns):
-        name = eqn.primitive.name
+        prim = eqn.primitive
         out = eqn.out_binders[0] if eqn.out_binders else None
-        if name in FUSIBLE and id(out) not in mat:
+        if prim.fusion in FUSIBLE and id(out) not in mat:
             n = evals.get(id(out), 0)
-            if name not in CHEAP and n > 1:
+            if not _cheap(prim) and n > 1:
                 mat.add(id(out))
                 n = 1
-            weight = max(n, 1) if name in CHEAP else 1
+            weight = max(n, 1) if _cheap(prim) else 1
         else:
             weight = 1
         for x in eqn.inputs:
             if not isinstance(x, Var) or id(x) in mat:
                 continue
             w = weight
-            if name == "broadcast_in_dim" and _size(x) < _size(eqn.out_binders[0]):
+            if prim is broadcast_in_dim_p and _size(x) < _size(eqn.out_binders[0]):
                 w = 2     # expanding: each element would be recomputed many times
             evals[id(x)] = evals.get(id(x), 0) + w
     _bound_fused_size(jaxpr, mat)
@@ -248,7 +162,7 @@ def _bound_fused_size(jaxpr, mat):
     one expression once per use, which only cuts earlier."""
     size: dict[int, int] = {}
     for eqn in jaxpr.eqns:
-        if eqn.primitive.name not in FUSIBLE or not eqn.out_binders:
+        if eqn.primitive.fusion not in FUSIBLE or not eqn.out_binders:
             continue
         fused = sorted({id(x): x for x in eqn.inputs
                         if isinstance(x, Var) and id(x) not in mat}.values(),
@@ -281,40 +195,44 @@ def _reduction(eqn, sched: Schedule):
 
 
 def _library_call(eqn, sched: Schedule) -> Call:
-    """A kernel call; its operands are packed into the layouts the kernel wants."""
-    name = eqn.primitive.name
-    if name in ("dot_general", "dot_general_epilogue"):
-        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-        lhs, rhs = eqn.inputs[:2]
-        lfree = [i for i in range(lhs.aval.ndim) if i not in lc and i not in lb]
-        rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
-        a = _pack(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc))
-        b = _pack(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree))
-        # the epilogue's bias: its N values, contiguous
-        return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]])
-    if name in ("argmax", "argmin"):
-        (x,) = eqn.inputs
-        axes = eqn.params["axes"]
-        kept = tuple(i for i in range(x.aval.ndim) if i not in axes)
-        return Call(eqn, [_pack(sched, x, kept + tuple(axes))])
-    if name.startswith("cum") or name.startswith("reduce_window"):
-        return Call(eqn, [_pack(sched, eqn.inputs[0], None)])
-    if name in ("conv_general_dilated", "select_and_gather_add", "select_and_scatter_add",
-                "threefry2x32"):   # contiguous operands
+    """A kernel call; its operands are packed into the layouts the kernel wants (contiguous,
+    unless the primitive's entry in _PACKERS says otherwise)."""
+    packer = _PACKERS.get(eqn.primitive)
+    if packer is None:
         return Call(eqn, [_pack(sched, x, None) for x in eqn.inputs])
-    if name == "sort":
-        return _sort_call(eqn, sched)
-    if name.startswith("scatter"):
-        # the kernel updates a copy of the operand in place: write that copy into the output
-        operand, indices, updates = eqn.inputs
-        out = eqn.out_binders[0]
-        sched.steps.append(Loop(out, operand))
-        index_dtype = indices.aval.dtype
-        if index_dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
-            index_dtype = np.dtype(np.int64)     # the kernel reads int32 or int64 indices
-        return Call(eqn, [out, _pack(sched, indices, None, dtype=index_dtype),
-                          _pack(sched, updates, None)])
-    raise AssertionError(name)
+    return packer(eqn, sched)
+
+
+def _matmul_call(eqn, sched: Schedule) -> Call:
+    """(batch, m, k) / (batch, k, n) operands; an epilogue's bias: its N values, contiguous."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    lhs, rhs = eqn.inputs[:2]
+    lfree = [i for i in range(lhs.aval.ndim) if i not in lc and i not in lb]
+    rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
+    a = _pack(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc))
+    b = _pack(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree))
+    return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]])
+
+
+def _argreduce_call(eqn, sched: Schedule) -> Call:
+    """The reduced axes last."""
+    (x,) = eqn.inputs
+    axes = eqn.params["axes"]
+    kept = tuple(i for i in range(x.aval.ndim) if i not in axes)
+    return Call(eqn, [_pack(sched, x, kept + tuple(axes))])
+
+
+def _scatter_call(eqn, sched: Schedule) -> Call:
+    """The kernel updates a copy of the operand in place: that copy is written into the
+    output first."""
+    operand, indices, updates = eqn.inputs
+    out = eqn.out_binders[0]
+    sched.steps.append(Loop(out, operand))
+    index_dtype = indices.aval.dtype
+    if index_dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
+        index_dtype = np.dtype(np.int64)     # the kernel reads int32 or int64 indices
+    return Call(eqn, [out, _pack(sched, indices, None, dtype=index_dtype),
+                      _pack(sched, updates, None)])
 
 
 def _sort_call(eqn, sched: Schedule) -> Call:
@@ -352,3 +270,9 @@ def _pack(sched: Schedule, x, perm, dtype=None):
     sched.materialized.add(id(buf))
     sched.steps.append(Loop(buf, x, None if identity else tuple(perm)))
     return buf
+
+
+# Library primitives whose kernels want operands in a layout other than "each contiguous".
+_PACKERS = {dot_general_p: _matmul_call, dot_general_epilogue_p: _matmul_call,
+            argmax_p: _argreduce_call, argmin_p: _argreduce_call, sort_p: _sort_call,
+            **{p: _scatter_call for p in SCATTER_PRIMITIVES.values()}}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 
 from .. import tree as tree_util
-from ..core import Array, Primitive, Tracer, asarray_concrete, bind_custom
+from ..core import Array, Fusion, Primitive, Tracer, asarray_concrete, bind_custom
 from ..errors import AutodiffError, FnxError
 from . import array_ops
 from .ad import Zero, instantiate_zeros, is_differentiable_dtype, transpose_rules
@@ -309,8 +309,10 @@ def custom_lin(residuals, tangents, bwd, out_avals):
 # ``consts + args`` (the body's closed-over constants first); the rules see only ``args``.
 # The compiler inlines the body (fnx.compiler.passes.inline_calls).
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True, fusion=Fusion.CALL,
+                               call_jaxpr_param="call_jaxpr")
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True, fusion=Fusion.CALL,
+                               call_jaxpr_param="call_jaxpr")
 
 
 def _call_abstract_eval(*avals, call_jaxpr, num_consts, **rules):

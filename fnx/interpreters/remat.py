@@ -36,8 +36,8 @@ import types
 from typing import Callable
 
 from .. import tree as tree_util
-from ..core import (Array, Eqn, Jaxpr, Literal, Primitive, Tracer, Var, asarray_concrete,
-                    eval_jaxpr, full_lower, get_aval, new_main, raise_to_shaped)
+from ..core import (Array, Eqn, Fusion, Jaxpr, Literal, Primitive, Tracer, Var,
+                    asarray_concrete, eval_jaxpr, full_lower, get_aval, new_main, raise_to_shaped)
 from ..errors import InvalidArgumentError
 from . import ad, batching, partial_eval
 from .partial_eval import (partial_eval_jaxpr, partial_eval_jaxpr_rules, stage_eqn,
@@ -216,7 +216,7 @@ def _saveable(policy, eqn: Eqn) -> bool:
 # The remat primitive
 # =============================================================================================
 
-remat_p = Primitive("remat", multiple_results=True)
+remat_p = Primitive("remat", multiple_results=True, fusion=Fusion.CALL, call_jaxpr_param="jaxpr")
 
 
 @remat_p.def_abstract_eval

@@ -22,7 +22,8 @@ import numpy as np
 
 from .. import dtypes
 from .. import tree as tree_util
-from ..core import Array, Jaxpr, Primitive, Var, bind, eval_jaxpr, get_aval, raise_to_shaped
+from ..core import (Array, Fusion, Jaxpr, Primitive, Var, bind, eval_jaxpr, get_aval,
+                    raise_to_shaped)
 from ..errors import AutodiffError, InvalidArgumentError, ShapeError
 from ..interpreters import ad, batching, partial_eval
 from ..interpreters.partial_eval import partial_eval_jaxpr, split_by_tracing, trace_open
@@ -38,7 +39,7 @@ from ._control_util import (WEAK_CARRY_NOTE, _avals, _batch_jaxpr, _batched_outp
 # cond / switch
 # =============================================================================================
 
-cond_p = Primitive("cond", multiple_results=True)
+cond_p = Primitive("cond", multiple_results=True, fusion=Fusion.CONTROL)
 
 
 @cond_p.def_abstract_eval
@@ -276,7 +277,7 @@ batching.batching_rules[cond_p] = _cond_batching_rule
 # while_loop
 # =============================================================================================
 
-while_p = Primitive("while", multiple_results=True)
+while_p = Primitive("while", multiple_results=True, fusion=Fusion.CONTROL)
 
 
 @while_p.def_abstract_eval
@@ -443,7 +444,7 @@ batching.batching_rules[while_p] = _while_batching_rule
 # scan
 # =============================================================================================
 
-scan_p = Primitive("scan", multiple_results=True)
+scan_p = Primitive("scan", multiple_results=True, fusion=Fusion.CONTROL)
 
 
 @scan_p.def_abstract_eval

@@ -19,7 +19,7 @@ import operator
 import numpy as np
 
 from .. import dtypes
-from ..core import Array, Primitive, ShapedArray, Tracer, bind
+from ..core import Array, Fusion, Primitive, ShapedArray, Tracer, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ..interpreters import ad, batching
 from ._util import as_operand, as_operands, check_same_dtypes
@@ -79,7 +79,7 @@ def _ints(seq, n, op, what, minimum=None):
 # conv_general_dilated: lhs NHWC, rhs HWIO, out NHWC
 # =============================================================================================
 
-conv_p = Primitive("conv_general_dilated")
+conv_p = Primitive("conv_general_dilated", fusion=Fusion.LIBRARY)
 
 
 def _conv_out_spatial(lhs_shape, rhs_shape, window_strides, padding, lhs_dilation,
@@ -400,7 +400,7 @@ def _window_batching_rule(prim):
     return rule
 
 
-reduce_window_sum_p = Primitive("reduce_window_sum")
+reduce_window_sum_p = Primitive("reduce_window_sum", fusion=Fusion.LIBRARY)
 reduce_window_sum_p.def_abstract_eval(_window_abstract_eval("reduce_window_sum"))
 
 
@@ -425,7 +425,7 @@ ad.deflinear(reduce_window_sum_p, _reduce_window_sum_transpose_rule)
 batching.batching_rules[reduce_window_sum_p] = _window_batching_rule(reduce_window_sum_p)
 
 
-reduce_window_max_p = Primitive("reduce_window_max")
+reduce_window_max_p = Primitive("reduce_window_max", fusion=Fusion.LIBRARY)
 reduce_window_max_p.def_abstract_eval(_window_abstract_eval("reduce_window_max"))
 
 
@@ -474,7 +474,7 @@ def _pooled_shape(operand, window_dimensions, window_strides, padding):
         padding=padding).shape
 
 
-select_and_gather_add_p = Primitive("select_and_gather_add")
+select_and_gather_add_p = Primitive("select_and_gather_add", fusion=Fusion.LIBRARY)
 
 
 @select_and_gather_add_p.def_abstract_eval
@@ -499,7 +499,7 @@ ad.defjvp(select_and_gather_add_p,
 ad.deftranspose(select_and_gather_add_p, _select_and_gather_add_transpose)
 
 
-select_and_scatter_add_p = Primitive("select_and_scatter_add")
+select_and_scatter_add_p = Primitive("select_and_scatter_add", fusion=Fusion.LIBRARY)
 
 
 @select_and_scatter_add_p.def_abstract_eval

@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from .. import dtypes
-from ..core import Array, Primitive, ShapedArray, bind
+from ..core import Array, Fusion, Primitive, ShapedArray, bind
 from ..interpreters import ad, batching
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ._util import (ALL, BOOL_OR_INT, FLOATING, INTEGER, NUMERIC, all_weak, as_operand,
@@ -31,7 +31,7 @@ UNARY_PRIMITIVES: dict[str, Primitive] = {}
 
 
 def _define_unary(name: str, allowed, out_dtype=None) -> Primitive:
-    prim = Primitive(name)
+    prim = Primitive(name, fusion=Fusion.ELEMENTWISE)
 
     def abstract_eval(x, **params):
         check_dtype(name, x, allowed, _KIND_NAMES[allowed])
@@ -242,7 +242,7 @@ class RoundingMethod(enum.IntEnum):
     TO_NEAREST_EVEN = 1
 
 
-round_p = Primitive("round")
+round_p = Primitive("round", fusion=Fusion.ELEMENTWISE)
 
 
 @round_p.def_abstract_eval
@@ -262,7 +262,7 @@ def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):
 
 # -- integer_pow ------------------------------------------------------------------------------
 
-integer_pow_p = Primitive("integer_pow")
+integer_pow_p = Primitive("integer_pow", fusion=Fusion.ELEMENTWISE)
 
 
 @integer_pow_p.def_abstract_eval
@@ -314,7 +314,7 @@ def kernel_exponent(y: int, dtype) -> int:
 
 # -- convert_element_type ---------------------------------------------------------------------
 
-convert_element_type_p = Primitive("convert_element_type")
+convert_element_type_p = Primitive("convert_element_type", fusion=Fusion.ELEMENTWISE)
 
 
 @convert_element_type_p.def_abstract_eval
@@ -355,7 +355,7 @@ def convert_element_type(x, new_dtype, weak_type: bool = False):
 
 # -- bitcast_convert_type ---------------------------------------------------------------------
 
-bitcast_convert_type_p = Primitive("bitcast_convert_type")
+bitcast_convert_type_p = Primitive("bitcast_convert_type", fusion=Fusion.ELEMENTWISE)
 
 
 def _check_bitcast(dtype, new_dtype):
@@ -401,7 +401,7 @@ BINARY_PRIMITIVES: dict[str, Primitive] = {}
 
 
 def _define_binary(name: str, allowed, out_dtype=None) -> Primitive:
-    prim = Primitive(name)
+    prim = Primitive(name, fusion=Fusion.ELEMENTWISE)
 
     def abstract_eval(x, y):
         check_same_dtypes(name, x, y)
@@ -584,7 +584,7 @@ for _p in (nextafter_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, 
 
 # -- select_n ---------------------------------------------------------------------------------
 
-select_n_p = Primitive("select_n")
+select_n_p = Primitive("select_n", fusion=Fusion.ELEMENTWISE)
 
 
 @select_n_p.def_abstract_eval
@@ -658,7 +658,7 @@ def select(pred, on_true, on_false):
 
 # -- clamp ------------------------------------------------------------------------------------
 
-clamp_p = Primitive("clamp")
+clamp_p = Primitive("clamp", fusion=Fusion.ELEMENTWISE)
 
 
 @clamp_p.def_abstract_eval
@@ -715,7 +715,7 @@ def reciprocal(x):
 
 # -- stop_gradient ----------------------------------------------------------------------------
 
-stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p = Primitive("stop_gradient", fusion=Fusion.ELEMENTWISE)
 stop_gradient_p.def_abstract_eval(lambda x: ShapedArray(x.shape, x.dtype, x.weak_type))
 ad.defjvp_zero(stop_gradient_p)
 batching.defvectorized(stop_gradient_p)

@@ -39,7 +39,7 @@ import operator
 
 import numpy as np
 
-from ..core import Array, Primitive, ShapedArray, bind, get_aval
+from ..core import Array, Fusion, Primitive, ShapedArray, bind, get_aval
 from ..interpreters import ad, batching
 from ..errors import dtype_error, shape_error
 from . import elementwise as _ew
@@ -58,7 +58,7 @@ def _check_indices(op, operand, indices, batch_dims):
                           "must agree", operand, indices)
 
 
-gather_p = Primitive("gather")
+gather_p = Primitive("gather", fusion=Fusion.MOVEMENT)
 
 
 @gather_p.def_abstract_eval
@@ -152,7 +152,7 @@ SCATTER_PRIMITIVES: dict[str, Primitive] = {}
 
 
 def _define_scatter(name: str, allowed) -> Primitive:
-    prim = Primitive(name)
+    prim = Primitive(name, fusion=Fusion.LIBRARY)
 
     def abstract_eval(operand, indices, updates, *, batch_dims):
         _check_indices(name, operand, indices, batch_dims)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..core import Primitive, ShapedArray, bind
+from ..core import Fusion, Primitive, ShapedArray, bind
 from ..interpreters import ad, batching
 from ..errors import dtype_error, shape_error
 from ._util import as_int_tuple, as_operands, check_same_dtypes
 from .shape import _linear_transpose, transpose
 
-dot_general_p = Primitive("dot_general")
+dot_general_p = Primitive("dot_general", fusion=Fusion.LIBRARY)
 
 _DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 

@@ -9,7 +9,7 @@ no state.  The spec (rotations, key schedule) is in ``kernels/cpu/random.c``.
 from __future__ import annotations
 
 from .. import dtypes
-from ..core import Primitive, ShapedArray, bind
+from ..core import Fusion, Primitive, ShapedArray, bind
 from ..errors import dtype_error, shape_error
 from ..interpreters import ad, batching
 from ._util import as_operand
@@ -18,7 +18,7 @@ __all__ = ["threefry2x32", "threefry2x32_p"]
 
 _NAMES = ("k0", "k1", "x0", "x1")
 
-threefry2x32_p = Primitive("threefry2x32", multiple_results=True)
+threefry2x32_p = Primitive("threefry2x32", multiple_results=True, fusion=Fusion.LIBRARY)
 
 
 def _common_shape(*operands):

@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from .. import dtypes
-from ..core import Array, Primitive, ShapedArray, bind
+from ..core import Array, Fusion, Primitive, ShapedArray, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ..interpreters import ad, batching
 from . import elementwise as _ew
@@ -19,7 +19,7 @@ REDUCE_PRIMITIVES: dict[str, Primitive] = {}
 
 
 def _define_reduce(name: str, allowed, kind: str) -> Primitive:
-    prim = Primitive(name)
+    prim = Primitive(name, fusion=Fusion.REDUCTION)
 
     def abstract_eval(x, *, axes):
         check_dtype(name, x, allowed, kind)
@@ -139,7 +139,7 @@ reduce_or = _reduce_fn(reduce_or_p, "Logical/bitwise or over ``axes``.")
 # -- argmax / argmin --------------------------------------------------------------------------
 
 def _define_argreduce(name: str) -> Primitive:
-    prim = Primitive(name)
+    prim = Primitive(name, fusion=Fusion.LIBRARY)
 
     def abstract_eval(x, *, axes, index_dtype):
         if len(axes) != 1 or not 0 <= axes[0] < x.ndim:
@@ -182,7 +182,7 @@ CUMULATIVE_PRIMITIVES: dict[str, Primitive] = {}
 
 
 def _define_cumulative(name: str, allowed, kind: str) -> Primitive:
-    prim = Primitive(name)
+    prim = Primitive(name, fusion=Fusion.LIBRARY)
 
     def abstract_eval(x, *, axis, reverse):
         check_dtype(name, x, allowed, kind)
@@ -257,7 +257,7 @@ cummin = _cumulative_fn(cummin_p, "Inclusive running minimum along ``axis`` (NaN
 
 # -- sort -------------------------------------------------------------------------------------
 
-sort_p = Primitive("sort", multiple_results=True)
+sort_p = Primitive("sort", multiple_results=True, fusion=Fusion.LIBRARY)
 
 
 @sort_p.def_abstract_eval

@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import dtypes
-from ..core import Array, Primitive, ShapedArray, bind, get_aval
+from ..core import Array, Fusion, Primitive, ShapedArray, bind, get_aval
 from ..interpreters import ad, batching
 from ..errors import FnxIndexError, InvalidArgumentError, dtype_error, shape_error
 from ._util import (INTEGER, as_int_tuple, as_operand, as_operands, canonical_axes,
@@ -51,7 +51,7 @@ def _linear_transpose(rule):
 
 # -- broadcast_in_dim -------------------------------------------------------------------------
 
-broadcast_in_dim_p = Primitive("broadcast_in_dim")
+broadcast_in_dim_p = Primitive("broadcast_in_dim", fusion=Fusion.MOVEMENT)
 
 
 @broadcast_in_dim_p.def_abstract_eval
@@ -117,7 +117,7 @@ def broadcast(x, sizes):
 
 # -- reshape ----------------------------------------------------------------------------------
 
-reshape_p = Primitive("reshape")
+reshape_p = Primitive("reshape", fusion=Fusion.MOVEMENT)
 
 
 @reshape_p.def_abstract_eval
@@ -158,7 +158,7 @@ def reshape(x, new_sizes, dimensions=None):
 
 # -- transpose --------------------------------------------------------------------------------
 
-transpose_p = Primitive("transpose")
+transpose_p = Primitive("transpose", fusion=Fusion.MOVEMENT)
 
 
 @transpose_p.def_abstract_eval
@@ -198,7 +198,7 @@ def transpose(x, permutation):
 
 # -- squeeze / expand_dims --------------------------------------------------------------------
 
-squeeze_p = Primitive("squeeze")
+squeeze_p = Primitive("squeeze", fusion=Fusion.MOVEMENT)
 
 
 @squeeze_p.def_abstract_eval
@@ -238,7 +238,7 @@ def squeeze(x, dimensions):
     return bind(squeeze_p, x, dimensions=dimensions)
 
 
-expand_dims_p = Primitive("expand_dims")
+expand_dims_p = Primitive("expand_dims", fusion=Fusion.MOVEMENT)
 
 
 @expand_dims_p.def_abstract_eval
@@ -278,7 +278,7 @@ def expand_dims(x, dimensions):
 
 # -- rev --------------------------------------------------------------------------------------
 
-rev_p = Primitive("rev")
+rev_p = Primitive("rev", fusion=Fusion.MOVEMENT)
 
 
 @rev_p.def_abstract_eval
@@ -314,7 +314,7 @@ def rev(x, dimensions):
 
 # -- slice ------------------------------------------------------------------------------------
 
-slice_p = Primitive("slice")
+slice_p = Primitive("slice", fusion=Fusion.MOVEMENT)
 
 
 @slice_p.def_abstract_eval
@@ -406,7 +406,7 @@ def _start_index_operands(op, start_indices):
     return out
 
 
-dynamic_slice_p = Primitive("dynamic_slice")
+dynamic_slice_p = Primitive("dynamic_slice", fusion=Fusion.MOVEMENT)
 
 
 @dynamic_slice_p.def_abstract_eval
@@ -490,7 +490,7 @@ def dynamic_slice(x, start_indices, slice_sizes):
     return bind(dynamic_slice_p, x, *starts, slice_sizes=slice_sizes)
 
 
-dynamic_update_slice_p = Primitive("dynamic_update_slice")
+dynamic_update_slice_p = Primitive("dynamic_update_slice", fusion=Fusion.MOVEMENT)
 
 
 @dynamic_update_slice_p.def_abstract_eval
@@ -577,7 +577,7 @@ def clamp_start_indices(starts, operand_shape, sizes):
 
 # -- concatenate ------------------------------------------------------------------------------
 
-concatenate_p = Primitive("concatenate")
+concatenate_p = Primitive("concatenate", fusion=Fusion.MOVEMENT)
 
 
 @concatenate_p.def_abstract_eval
@@ -636,7 +636,7 @@ def concatenate(operands, dimension):
 
 # -- pad --------------------------------------------------------------------------------------
 
-pad_p = Primitive("pad")
+pad_p = Primitive("pad", fusion=Fusion.MOVEMENT)
 
 
 @pad_p.def_abstract_eval
@@ -721,7 +721,7 @@ def pad(x, padding_value, padding_config):
 
 # -- iota -------------------------------------------------------------------------------------
 
-iota_p = Primitive("iota")
+iota_p = Primitive("iota", fusion=Fusion.MOVEMENT)
 
 
 @iota_p.def_abstract_eval
