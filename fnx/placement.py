@@ -1,8 +1,9 @@
 """Devices, placement and DLPack: ``fnx.devices()``, ``fnx.device_put``, ``fnx.from_dlpack``.
 
 An ``Array`` holds a numpy array and lives on ``cpu:0``; a ``CudaArray`` (an ``Array``
-subclass) holds a ``cupy.ndarray`` and lives on ``cuda:<id>``.  Operations run where their
-operands live and their results stay there.  Placement rules (JAX's, committed vs not):
+subclass, defined with ``CommittedArray`` and ``devices`` in ``fnx.backends.device_arrays``)
+holds a ``cupy.ndarray`` and lives on ``cuda:<id>``.  Operations run where their operands live
+and their results stay there.  Placement rules (JAX's, committed vs not):
 
 * arrays put on a device by ``device_put(x, device)`` are *committed* to it, and so are GPU
   results; an operation whose committed operands live on different devices raises
@@ -16,102 +17,20 @@ CPU kernels, and only an operand of another type (a GPU or a committed array) re
 """
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 
 from . import dtypes, tree
+from .backends.device_arrays import CommittedArray, CudaArray, devices
 from .core import Array, Primitive, asarray_concrete, eval_jaxpr, is_concrete, missing_kernel
-from .device import CPU, Device
+from .device import Device
 from .errors import DeviceError, DTypeError
 
 _KDL_CPU, _KDL_CUDA = 1, 2
 
 
-class CudaArray(Array):
-    """An immutable array in the memory of a CUDA device (``_value`` is a ``cupy.ndarray``).
-
-    ``np.asarray(x)`` copies it to the host; ``fnx.device_put(x, "cpu")`` makes a CPU array."""
-
-    __slots__ = ()
-
-    @property
-    def device(self) -> Device:
-        return Device("cuda", self._value.device.id)
-
-    def devices(self):
-        return {self.device}
-
-    def block_until_ready(self):
-        self._value.device.synchronize()
-        return self
-
-    def __array__(self, dtype=None, copy=None):
-        host = self._value.get()
-        return host if dtype is None else host.astype(dtype, copy=False)
-
-    def to_numpy(self) -> np.ndarray:
-        return self._value.get()
-
-    def __repr__(self):
-        text = Array(self._value.get(), self.weak_type).__repr__()
-        return f"{text[:-1]}, device={self.device})"
-
-    def __str__(self):
-        return str(self._value.get())
-
-    def tolist(self):
-        return self._value.get().tolist()
-
-    def __reduce__(self):
-        return (_rebuild_cuda_array, (self._value.get(), self.weak_type, self._value.device.id))
-
-
-class CommittedArray(Array):
-    """A CPU array committed to ``cpu:0`` by ``device_put``: it never moves implicitly."""
-
-    __slots__ = ()
-
-
-def _rebuild_cuda_array(value, weak_type, device_id):
-    return _put_leaf(Array(value, weak_type), Device("cuda", device_id))
-
-
 # ---------------------------------------------------------------------------------------------
 # Devices
 # ---------------------------------------------------------------------------------------------
-
-_cuda_count: list = []
-
-
-def _cuda_device_count() -> int:
-    """How many GPUs CuPy sees (0 without cupy or without a driver)."""
-    if not _cuda_count:
-        n = 0
-        if importlib.util.find_spec("cupy") is not None:
-            try:
-                from .backends import cuda
-                n = cuda.device_count()
-            except Exception:  # noqa: BLE001 - no driver / no device: simply no GPUs
-                n = 0
-        _cuda_count.append(n)
-    return _cuda_count[0]
-
-
-def devices(backend: str | None = None) -> list[Device]:
-    """The devices fnx can place arrays on: ``cpu:0``, then ``cuda:0``, ``cuda:1``, ... when
-    CuPy sees GPUs.  ``backend`` ("cpu" or "cuda") keeps only that platform's devices.
-
-    >>> fnx.devices("cpu")
-    [cpu:0]
-    """
-    found = [CPU] + [Device("cuda", i) for i in range(_cuda_device_count())]
-    if backend is None:
-        return found
-    if backend not in ("cpu", "cuda", "gpu"):
-        raise DeviceError(f"devices: unknown backend {backend!r}; known: 'cpu', 'cuda'")
-    platform = "cuda" if backend == "gpu" else backend
-    return [d for d in found if d.platform == platform]
 
 
 def _as_device(device) -> Device:

@@ -16,6 +16,7 @@ import warnings
 
 from ..config import config
 from ..core import ALL_PRIMITIVES, Primitive, missing_kernel
+from .device_arrays import devices  # noqa: F401 - fnx.backends.devices (fnx.devices is the same)
 
 _BACKEND_MODULES = {"cpu": "fnx.backends.cpu", "reference": "fnx.backends.reference",
                     "cuda": "fnx.backends.cuda"}
@@ -77,9 +78,3 @@ def _reset_all(_value=None):
 
 config.on_change("default_backend", _reset_all)
 config.on_change("strict", _reset_all)
-
-
-def devices(backend=None):
-    """The devices fnx can place arrays on (see ``fnx.placement.devices``)."""
-    from ..placement import devices as _devices
-    return _devices(backend)

@@ -23,7 +23,7 @@ from ..core import missing_kernel
 from ..lax import elementwise as ew
 from ..lax import shape as sh
 from ..lax.shape import clamp_start_indices
-from ..placement import CudaArray
+from .device_arrays import CudaArray
 from ._layout import pad_indices
 
 IMPLS: dict = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import cupy as cp
 
-from ..placement import CudaArray
+from .device_arrays import CudaArray
 from .cuda import _contiguous, to_device
 
 _modules: dict = {}
