@@ -22,7 +22,7 @@ import warnings
 from ..config import config
 from ..core import Array
 from ..errors import FnxError
-from .cpu import _contig_ptr, _contiguous, _empty, ffi, lib
+from .cpu_ffi import _contig_ptr, _contiguous, _empty, ffi, lib
 
 CC = os.environ.get("CC", "gcc")
 # The kernels' flags (build_kernels.py): no -ffast-math, NaN/inf semantics must hold.
@@ -168,7 +168,7 @@ def clear_cache() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading and calling (through the CPU backend's cffi module: cpu.py stays the one cffi user)
+# Loading and calling (through the CPU backend's cffi module, cpu_ffi.py)
 # ---------------------------------------------------------------------------------------------
 
 _kernel_table = None
