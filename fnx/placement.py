@@ -13,7 +13,8 @@ and their results stay there.  Placement rules (JAX's, committed vs not):
 
 The CPU eager path never comes here: ``core.bind`` sends all-``Array`` operands straight to the
 CPU kernels, and only an operand of another type (a GPU or a committed array) reaches
-``dispatch``.  cupy is imported (through ``fnx.backends.cuda``) only when a GPU is asked for.
+``dispatch``.  cupy is imported (through ``fnx.backends.cuda_transfer`` and ``cuda``) only when
+a GPU is asked for.
 """
 from __future__ import annotations
 
@@ -65,10 +66,10 @@ def _put_leaf(x, device: Device | None):
     if device is None or device.platform == "cpu":
         host = x._value if type(x._value) is np.ndarray else x._value.get()
         return Array(host, x.weak_type) if device is None else CommittedArray(host, x.weak_type)
-    from .backends import cuda
+    from .backends.cuda_transfer import to_device
     if type(x) is CudaArray and x._value.device.id == device.id:
         return x
-    return CudaArray(cuda.to_device(x._value, device.id), x.weak_type)
+    return CudaArray(to_device(x._value, device.id), x.weak_type)
 
 
 def device_put(x, device=None):
@@ -119,10 +120,10 @@ def dispatch(prim: Primitive, args, params):
         return prim.impl(*args, **params)
     if committed_cpu:
         raise _mixed_error(prim, args)
-    from .backends import cuda
-    moved = [a if type(a) is CudaArray else CudaArray(cuda.to_device(a._value, dev), a.weak_type)
+    from .backends.cuda_transfer import on_device, to_device
+    moved = [a if type(a) is CudaArray else CudaArray(to_device(a._value, dev), a.weak_type)
              for a in args]
-    with cuda.on_device(dev):
+    with on_device(dev):
         if prim.name == "jit":
             return _jit_on_cuda(moved, params)
         return _cuda_impl(prim)(*moved, **params)
@@ -172,8 +173,8 @@ def from_dlpack(x) -> Array:
     if kind == _KDL_CPU:
         value = np.from_dlpack(x)
     elif kind == _KDL_CUDA:
-        from .backends import cuda
-        value = cuda.from_dlpack(x)
+        from .backends.cuda_transfer import from_dlpack as cuda_from_dlpack
+        value = cuda_from_dlpack(x)
     else:
         raise DeviceError(f"from_dlpack: unsupported DLPack device type {int(kind)} "
                           "(fnx supports CPU and CUDA memory)")

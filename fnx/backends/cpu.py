@@ -384,8 +384,9 @@ def _take_rows(v: np.ndarray, perm: np.ndarray) -> np.ndarray:
     return out
 
 
-IMPLS["sort"] = sort_impl(wrap=Array, contiguous=_contiguous, contiguous_copy=_contiguous_copy,
-                          argsort_rows=_argsort_rows, take_rows=_take_rows)
+IMPLS["sort"] = sort_impl(wrap=Array, contiguous=_contiguous,
+                          contiguous_copy=_contiguous_copy, argsort_rows=_argsort_rows,
+                          take_rows=_take_rows)
 
 # ---------------------------------------------------------------------------------------------
 # gather / scatter

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import cupy as cp
 
+from .cuda_launch import _contiguous
+from .cuda_transfer import to_device
 from .device_arrays import CudaArray
-from .cuda import _contiguous, to_device
 
 _modules: dict = {}
 

@@ -3,8 +3,8 @@
 ``CudaArray`` (an ``Array`` whose ``_value`` is a ``cupy.ndarray``) and ``CommittedArray`` (a CPU
 array pinned to ``cpu:0`` by ``device_put``) live here, in the backends layer, because the CUDA
 backend creates them; ``fnx.placement`` builds the placement rules on top of them and re-exports
-them.  No cupy import at module level: cupy is reached through ``backends.cuda`` only once a GPU
-is asked for.
+them.  No cupy import at module level: cupy is reached (through ``cuda_transfer``) only once a
+GPU is asked for.
 """
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ class CommittedArray(Array):
 
 def _rebuild_cuda_array(value, weak_type, device_id):
     """Unpickle a ``CudaArray``: the host copy goes back to GPU ``device_id``."""
-    from . import cuda
-    return CudaArray(cuda.to_device(value, device_id), weak_type)
+    from .cuda_transfer import to_device
+    return CudaArray(to_device(value, device_id), weak_type)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ def _cuda_device_count() -> int:
         n = 0
         if importlib.util.find_spec("cupy") is not None:
             try:
-                from . import cuda
-                n = cuda.device_count()
+                from .cuda_transfer import device_count
+                n = device_count()
             except Exception:  # noqa: BLE001 - no driver / no device: simply no GPUs
                 n = 0
         _cuda_count.append(n)
