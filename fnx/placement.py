@@ -1,8 +1,9 @@
 """Devices, placement and DLPack: ``fnx.devices()``, ``fnx.device_put``, ``fnx.from_dlpack``.
 
 An ``Array`` holds a numpy array and lives on ``cpu:0``; a ``CudaArray`` (an ``Array``
-subclass) holds a ``cupy.ndarray`` and lives on ``cuda:<id>``.  Operations run where their
-operands live and their results stay there.  Placement rules (JAX's, committed vs not):
+subclass, defined with ``CommittedArray`` and ``devices`` in ``fnx.backends.device_arrays``)
+holds a ``cupy.ndarray`` and lives on ``cuda:<id>``.  Operations run where their operands live
+and their results stay there.  Placement rules (JAX's, committed vs not):
 
 * arrays put on a device by ``device_put(x, device)`` are *committed* to it, and so are GPU
   results; an operation whose committed operands live on different devices raises
@@ -12,107 +13,27 @@ operands live and their results stay there.  Placement rules (JAX's, committed v
 
 The CPU eager path never comes here: ``core.bind`` sends all-``Array`` operands straight to the
 CPU kernels, and only an operand of another type (a GPU or a committed array) reaches
-``dispatch``.  cupy is imported (through ``fnx.backends.cuda``) only when a GPU is asked for.
+``dispatch``.  cupy is imported (through ``fnx.backends.cuda_transfer`` and ``cuda``) only when
+a GPU is asked for.
 """
 from __future__ import annotations
-
-import importlib.util
 
 import numpy as np
 
 from . import dtypes, tree
 from .backends import impl_for
+from .backends.device_arrays import CommittedArray, CudaArray, devices
+from .backends.device_arrays import _rebuild_cuda_array  # noqa: F401  (GPU arrays pickled before it moved)
 from .core import Array, Primitive, asarray_concrete, is_concrete, upper_layers
-from .device import CPU, Device
+from .device import Device
 from .errors import DeviceError, DTypeError
 
 _KDL_CPU, _KDL_CUDA = 1, 2
 
 
-class CudaArray(Array):
-    """An immutable array in the memory of a CUDA device (``_value`` is a ``cupy.ndarray``).
-
-    ``np.asarray(x)`` copies it to the host; ``fnx.device_put(x, "cpu")`` makes a CPU array."""
-
-    __slots__ = ()
-
-    @property
-    def device(self) -> Device:
-        return Device("cuda", self._value.device.id)
-
-    def devices(self):
-        return {self.device}
-
-    def block_until_ready(self):
-        self._value.device.synchronize()
-        return self
-
-    def __array__(self, dtype=None, copy=None):
-        host = self._value.get()
-        return host if dtype is None else host.astype(dtype, copy=False)
-
-    def to_numpy(self) -> np.ndarray:
-        return self._value.get()
-
-    def __repr__(self):
-        text = Array(self._value.get(), self.weak_type).__repr__()
-        return f"{text[:-1]}, device={self.device})"
-
-    def __str__(self):
-        return str(self._value.get())
-
-    def tolist(self):
-        return self._value.get().tolist()
-
-    def __reduce__(self):
-        return (_rebuild_cuda_array, (self._value.get(), self.weak_type, self._value.device.id))
-
-
-class CommittedArray(Array):
-    """A CPU array committed to ``cpu:0`` by ``device_put``: it never moves implicitly."""
-
-    __slots__ = ()
-
-
-def _rebuild_cuda_array(value, weak_type, device_id):
-    return _put_leaf(Array(value, weak_type), Device("cuda", device_id))
-
-
 # ---------------------------------------------------------------------------------------------
 # Devices
 # ---------------------------------------------------------------------------------------------
-
-_cuda_count: list = []
-
-
-def _cuda_device_count() -> int:
-    """How many GPUs CuPy sees (0 without cupy or without a driver)."""
-    if not _cuda_count:
-        n = 0
-        if importlib.util.find_spec("cupy") is not None:
-            try:
-                from .backends import cuda
-                n = cuda.device_count()
-            except Exception:  # noqa: BLE001 - no driver / no device: simply no GPUs
-                n = 0
-        _cuda_count.append(n)
-    return _cuda_count[0]
-
-
-def devices(backend: str | None = None) -> list[Device]:
-    """The devices fnx can place arrays on: ``cpu:0``, then ``cuda:0``, ``cuda:1``, ... when
-    CuPy sees GPUs.  ``backend`` ("cpu" or "cuda") keeps only that platform's devices.
-
-    >>> fnx.devices("cpu")
-    [cpu:0]
-    """
-    found = [CPU] + [Device("cuda", i) for i in range(_cuda_device_count())]
-    if backend is None:
-        return found
-    if backend not in ("cpu", "cuda", "gpu"):
-        raise DeviceError(f"devices: unknown backend {backend!r}; known: 'cpu', 'cuda'")
-    platform = "cuda" if backend == "gpu" else backend
-    return [d for d in found if d.platform == platform]
 
 
 def _as_device(device) -> Device:
@@ -147,10 +68,10 @@ def _put_leaf(x, device: Device | None):
     if device is None or device.platform == "cpu":
         host = x._value if type(x._value) is np.ndarray else x._value.get()
         return Array(host, x.weak_type) if device is None else CommittedArray(host, x.weak_type)
-    from .backends import cuda
+    from .backends.cuda_transfer import to_device
     if type(x) is CudaArray and x._value.device.id == device.id:
         return x
-    return CudaArray(cuda.to_device(x._value, device.id), x.weak_type)
+    return CudaArray(to_device(x._value, device.id), x.weak_type)
 
 
 def device_put(x, device=None):
@@ -201,11 +122,14 @@ def dispatch(prim: Primitive, args, params):
         return prim.impl(*args, **params)
     if committed_cpu:
         raise _mixed_error(prim, args)
-    from .backends import cuda
-    moved = [a if type(a) is CudaArray else CudaArray(cuda.to_device(a._value, dev), a.weak_type)
+    from .backends.cuda_transfer import on_device, to_device
+    moved = [a if type(a) is CudaArray else CudaArray(to_device(a._value, dev), a.weak_type)
              for a in args]
-    with cuda.on_device(dev):
-        return impl_for("cuda", prim)(*moved, **params)
+from .backends import impl_for
+from .backends.device_arrays import CommittedArray, CudaArray, devices
+from .backends.device_arrays import _rebuild_cuda_array  # noqa: F401  (GPU arrays pickled before it moved)
+from .core import Array, Primitive, asarray_concrete, is_concrete, upper_layers
+from .device import Device
 
 
 def convert_on_device(x: Array, dtype) -> Array:
@@ -237,8 +161,8 @@ def from_dlpack(x) -> Array:
     if kind == _KDL_CPU:
         value = np.from_dlpack(x)
     elif kind == _KDL_CUDA:
-        from .backends import cuda
-        value = cuda.from_dlpack(x)
+        from .backends.cuda_transfer import from_dlpack as cuda_from_dlpack
+        value = cuda_from_dlpack(x)
     else:
         raise DeviceError(f"from_dlpack: unsupported DLPack device type {int(kind)} "
                           "(fnx supports CPU and CUDA memory)")

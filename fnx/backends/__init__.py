@@ -25,6 +25,7 @@ import warnings
 from ..compiler import compile_lock
 from ..config import config
 from ..core import ALL_PRIMITIVES, Jaxpr, Primitive, missing_kernel, upper_layers
+from .device_arrays import CudaArray, devices  # noqa: F401 - fnx.backends.devices = fnx.devices
 
 _BACKEND_MODULES = {"cpu": "fnx.backends.cpu", "reference": "fnx.backends.reference",
                     "cuda": "fnx.backends.cuda"}
@@ -106,7 +107,7 @@ def platform_of(operands) -> str:
     """The platform a call on ``operands`` runs on: ``cuda`` when an operand lives on a GPU
     (placement has already moved the others there), else the default CPU backend."""
     for x in operands:
-        if type(x).__name__ == "CudaArray":
+        if type(x) is CudaArray:
             return "cuda"
     return config.default_backend
 
@@ -134,9 +135,3 @@ def _compile(platform: str, jaxpr: Jaxpr, donated: tuple):
 upper_layers.install(lookup_impl=lookup_impl)
 config.on_change("default_backend", _reset_all)
 config.on_change("strict", _reset_all)
-
-
-def devices(backend=None):
-    """The devices fnx can place arrays on (see ``fnx.placement.devices``)."""
-    from ..placement import devices as _devices
-    return _devices(backend)

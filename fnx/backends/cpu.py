@@ -1,9 +1,12 @@
 """The CPU backend: every primitive runs a hand-written C kernel (kernels/cpu) through cffi.
 
-This is the only module that touches cffi.  numpy owns the buffers (``Array._value``) and
-computes *views* -- layout-only results such as transpose, broadcast, slice and rev are strided
-views of their operand's buffer, and the C kernels take byte strides, so they cost no copy.
-Everything that computes values calls C.
+numpy owns the buffers (``Array._value``) and computes *views* -- layout-only results such as
+transpose, broadcast, slice and rev are strided views of their operand's buffer (the impls are
+shared with the CUDA backend: ``_layout.layout_impls``), and the C kernels take byte strides, so
+they cost no copy.  Everything that computes values calls C, through ``cpu_ffi`` (the loaded
+library and the buffer helpers).  This module holds the elementwise, reduction, sort and
+gather / scatter impls and the backend's table ``IMPLS``, merged with those of ``cpu_conv``
+(convolution, windowed reductions) and ``cpu_linalg`` (dot_general).
 
 Kernels validate nothing: each impl checks shapes/dtypes before the call (cheaply on the hot
 path; via the primitive's abstract-eval rule, which raises fnx's clear errors, otherwise).
@@ -11,129 +14,24 @@ path; via the primitive's abstract-eval rule, which raises fnx's clear errors, o
 from __future__ import annotations
 
 import math
-import os
-import sys
 
 import numpy as np
 
 from .. import dtypes
-from ..config import config
-from ..core import Array, missing_kernel
-from ..errors import FnxError
+from ..core import Array
 from ..lax import elementwise as ew
 from ..lax import indexing as ix
 from ..lax import reduction as rd
 from ..lax import shape as sh
-from ..lax.shape import clamp_start_indices
-from ._layout import pad_indices, sort_on_rows
-
-
-def _load_kernels():
-    # OpenMP's default is to keep idle worker threads spinning for a while after each parallel
-    # region.  Eager fnx runs many short kernels with Python in between, so spinning workers
-    # steal the core the Python thread needs: measured 224 ms vs 9 ms per MLP value_and_grad on
-    # a busy 2-core machine.  Sleeping workers cost a few microseconds of wake-up per kernel.
-    # Must be set before libgomp initialises (it reads the variable once); users may override.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
-        from .. import _fnx_kernels
-    except ImportError:
-        _fnx_kernels = _build_in_place()
-    return _fnx_kernels.ffi, _fnx_kernels.lib
-
-
-def _build_in_place():
-    """A source checkout without a built extension: build it once (python build_kernels.py)."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    script = os.path.join(root, "build_kernels.py")
-    if not os.path.exists(script):
-        raise ImportError("fnx's C kernels are not built and build_kernels.py is not available; "
-                          "reinstall fnx with `pip install .`")
-    print("fnx: building the C kernels (python build_kernels.py) ...", file=sys.stderr)
-    import subprocess
-    subprocess.run([sys.executable, script], check=True, cwd=root)
-    import importlib
-    return importlib.import_module("fnx._fnx_kernels")
-
-
-ffi, lib = _load_kernels()
+from . import cpu_conv, cpu_linalg
+from ._layout import index_rows, layout_impls, outer_n_inner, sort_impl
+from .cpu_ffi import (_DTYPE_CODE, _POOL_MIN_BYTES, _broadcast_view, _check, _contig_ptr,
+                      _contiguous, _contiguous_copy, _copy_into, _empty, _i64, _pooled_empty,
+                      _ptr, _result, _wrap, ffi, lib)
 
 IMPLS: dict = {}
 
-_DTYPE_CODE = {
-    dtypes.bool_: lib.FNX_BOOL, dtypes.int8: lib.FNX_INT8, dtypes.uint8: lib.FNX_UINT8,
-    dtypes.int32: lib.FNX_INT32, dtypes.int64: lib.FNX_INT64,
-    dtypes.float32: lib.FNX_FLOAT32, dtypes.float64: lib.FNX_FLOAT64, dtypes.uint32: lib.FNX_UINT32,
-}
 _BOOL = dtypes.bool_
-
-
-def _apply_threads(n):
-    if n is not None:
-        lib.fnx_set_num_threads(int(n))
-
-
-_apply_threads(config.num_threads)
-config.on_change("num_threads", _apply_threads)
-
-# ---------------------------------------------------------------------------------------------
-# Buffers, pointers and strides
-# ---------------------------------------------------------------------------------------------
-
-
-def _ptr(v: np.ndarray):
-    """A ``char *`` to the first element of ``v`` (any strides)."""
-    if v.flags.c_contiguous:
-        return ffi.from_buffer(v)
-    return ffi.cast("char *", v.__array_interface__["data"][0])
-
-
-def _array_ptr(x: Array):
-    """Pointer to an Array's first element (any strides)."""
-    p = x._ptr
-    return p if p is not None and p is not False else _ptr(x._value)
-
-
-def _contig_ptr(x: Array):
-    """The cached pointer of a C-contiguous Array's buffer, or False if it is not contiguous.
-
-    Arrays are immutable, so the answer never changes; caching it in ``Array._ptr`` saves the
-    hot path a contiguity check and a ``from_buffer`` per operand."""
-    p = x._ptr
-    if p is None:
-        v = x._value
-        p = x._ptr = ffi.from_buffer(v) if v.flags.c_contiguous else False
-    return p
-
-
-def _result(out: np.ndarray, out_ptr, weak: bool) -> Array:
-    r = Array(out, weak)
-    r._ptr = out_ptr
-    return r
-
-
-# Outputs of at least this many bytes come from the kernels' caching allocator
-# (kernels/cpu/buffers.c) instead of numpy's, which would page-fault on every fresh block.
-_POOL_MIN_BYTES = 1 << 20
-
-
-def _pooled_empty(shape, dtype) -> np.ndarray:
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    raw = lib.fnx_buffer_alloc(nbytes)
-    if raw == ffi.NULL:
-        raise MemoryError(f"fnx: cannot allocate {nbytes} bytes for an array of shape {shape}")
-    # the cffi buffer keeps `raw` alive; when the last numpy view of it dies, the block goes
-    # back to the cache
-    raw = ffi.gc(raw, lib.fnx_buffer_free, size=nbytes)
-    return np.frombuffer(ffi.buffer(raw, nbytes), dtype=dtype).reshape(shape)
-
-
-def _empty(shape, dtype) -> np.ndarray:
-    """An uninitialised output array (pooled when large)."""
-    if math.prod(shape) * np.dtype(dtype).itemsize >= _POOL_MIN_BYTES:
-        return _pooled_empty(shape, dtype)
-    return np.empty(shape, dtype)
 
 
 def buffer_cache_bytes() -> int:
@@ -143,52 +41,6 @@ def buffer_cache_bytes() -> int:
 
 def clear_buffer_cache() -> None:
     lib.fnx_buffer_cache_clear()
-
-
-def _i64(seq):
-    return ffi.new("int64_t[]", tuple(seq))
-
-
-def _check(rc: int, op: str, *operands):
-    if rc != 0:
-        if rc == lib.FNX_ERR_UNSUPPORTED:
-            raise missing_kernel(op, "cpu", ", ".join(f"{o.dtype}{list(o.shape)}"
-                                                       for o in operands))
-        raise FnxError(f"{op}: C kernel failed with status {rc}")
-
-
-def _contiguous(v: np.ndarray) -> np.ndarray:
-    """``v`` itself if C-contiguous, else a C-contiguous copy made by the strided-copy kernel."""
-    if v.flags.c_contiguous:
-        return v
-    out = _empty(v.shape, v.dtype)
-    _copy_into(out, v)
-    return out
-
-
-def _copy_into(dst: np.ndarray, src: np.ndarray) -> None:
-    """dst[...] = src for equal shapes and dtypes, any strides (dst may be a strided view)."""
-    # Guard the C call: a numpy *scalar* here (what `a[()]` gives for a 0-d array) would
-    # be written through, corrupting numpy's cached scalar objects.
-    if type(dst) is not np.ndarray or dst.shape != src.shape or dst.dtype != src.dtype:
-        raise AssertionError(f"internal error: copy into {type(dst).__name__} {dst.shape} "
-                             f"{dst.dtype} from {src.shape} {src.dtype}")
-    if dst.size == 0:
-        return
-    rc = lib.fnx_copy(src.dtype.itemsize, src.ndim, _i64(src.shape), _ptr(src),
-                      _i64(src.strides), _ptr(dst), _i64(dst.strides))
-    _check(rc, "copy", src)
-
-
-def _wrap(out: np.ndarray, weak: bool = False) -> Array:
-    return Array(out, weak)
-
-
-def _broadcast_view(v: np.ndarray, shape) -> np.ndarray:
-    """A stride-0 broadcast view of ``v`` (same rank or a scalar) to ``shape``."""
-    if v.shape == tuple(shape):
-        return v
-    return np.broadcast_to(v, shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,104 +285,12 @@ def _broadcast_to(v: np.ndarray, expanded, shape) -> np.ndarray:
     return view
 
 
-def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    sh.broadcast_in_dim_p.abstract_eval(x, shape=shape, broadcast_dimensions=broadcast_dimensions)
-    v = x._value
-    expanded = [1] * len(shape)
-    for d, od in zip(v.shape, broadcast_dimensions):
-        expanded[od] = d
-    return _wrap(_broadcast_to(v, expanded, shape), x.weak_type)
-
-
-def _reshape_impl(x, *, new_sizes):
-    sh.reshape_p.abstract_eval(x, new_sizes=new_sizes)
-    return _wrap(_contiguous(x._value).reshape(new_sizes), x.weak_type)
-
-
-def _transpose_impl(x, *, permutation):
-    sh.transpose_p.abstract_eval(x, permutation=permutation)
-    return _wrap(x._value.transpose(permutation), x.weak_type)
-
-
-def _squeeze_impl(x, *, dimensions):
-    aval = sh.squeeze_p.abstract_eval(x, dimensions=dimensions)
-    return _wrap(x._value.reshape(aval.shape), x.weak_type)  # dropping 1-dims is always a view
-
-
-def _expand_dims_impl(x, *, dimensions):
-    aval = sh.expand_dims_p.abstract_eval(x, dimensions=dimensions)
-    return _wrap(x._value.reshape(aval.shape), x.weak_type)  # adding 1-dims is always a view
-
-
-def _rev_impl(x, *, dimensions):
-    index = tuple(slice(None, None, -1) if i in dimensions else slice(None)
-                  for i in range(x.ndim))
-    return _wrap(x._value[index + (Ellipsis,)], x.weak_type)  # `...` keeps 0-d an array
-
-
-def _slice_impl(x, *, start_indices, limit_indices, strides):
-    sh.slice_p.abstract_eval(x, start_indices=start_indices, limit_indices=limit_indices,
-                             strides=strides)
-    index = tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))
-    return _wrap(x._value[index + (Ellipsis,)], x.weak_type)  # `...` keeps 0-d an array
-
-
-def _start_values(starts) -> list[int]:
-    return [int(s._value) for s in starts]
-
-
-def _dynamic_slice_impl(x, *starts, slice_sizes):
-    sh.dynamic_slice_p.abstract_eval(x, *starts, slice_sizes=slice_sizes)
-    begin = clamp_start_indices(_start_values(starts), x.shape, slice_sizes)
-    index = tuple(slice(b, b + n) for b, n in zip(begin, slice_sizes))
-    return _wrap(x._value[index + (Ellipsis,)], x.weak_type)  # `...` keeps 0-d an array
-
-
-def _dynamic_update_slice_impl(x, update, *starts):
-    aval = sh.dynamic_update_slice_p.abstract_eval(x, update, *starts)
-    out = _contiguous_copy(x._value)
-    begin = clamp_start_indices(_start_values(starts), x.shape, update.shape)
-    index = tuple(slice(b, b + n) for b, n in zip(begin, update.shape))
-    _copy_into(out[index + (Ellipsis,)], update._value)
-    return _wrap(out, aval.weak_type)
-
-
-def _contiguous_copy(v: np.ndarray) -> np.ndarray:
-    """A fresh, writable C-contiguous copy of ``v`` (made in C)."""
-    out = _empty(v.shape, v.dtype)
-    _copy_into(out, v)
-    return out
-
-
-def _concatenate_impl(*xs, dimension):
-    aval = sh.concatenate_p.abstract_eval(*xs, dimension=dimension)
-    out = _empty(aval.shape, aval.dtype)
-    offset = 0
-    lead = (slice(None),) * dimension
-    for x in xs:
-        n = x.shape[dimension]
-        _copy_into(out[lead + (slice(offset, offset + n),)], x._value)
-        offset += n
-    return _wrap(out, aval.weak_type)
-
-
 def _fill(out: np.ndarray, value: np.ndarray) -> None:
     if out.size:
         value = np.ascontiguousarray(value, dtype=out.dtype)
         rc = lib.fnx_fill(out.dtype.itemsize, out.size, ffi.from_buffer(value),
                           ffi.from_buffer(out))
         _check(rc, "fill", value)
-
-
-def _pad_impl(x, padding_value, *, padding_config):
-    aval = sh.pad_p.abstract_eval(x, padding_value, padding_config=padding_config)
-    out = _empty(aval.shape, aval.dtype)
-    _fill(out, padding_value._value)
-    src_index, dst_index = pad_indices(x.shape, padding_config, aval.shape)
-    src = x._value[src_index]
-    if src.size:
-        _copy_into(out[dst_index], src)
-    return _wrap(out, aval.weak_type)
 
 
 def _iota_impl(*, dtype, shape, dimension):
@@ -543,13 +303,10 @@ def _iota_impl(*, dtype, shape, dimension):
     return _wrap(_broadcast_to(line, expanded, shape))
 
 
-IMPLS.update({
-    "broadcast_in_dim": _broadcast_in_dim_impl, "reshape": _reshape_impl,
-    "transpose": _transpose_impl, "squeeze": _squeeze_impl, "expand_dims": _expand_dims_impl,
-    "rev": _rev_impl, "slice": _slice_impl, "dynamic_slice": _dynamic_slice_impl,
-    "dynamic_update_slice": _dynamic_update_slice_impl, "concatenate": _concatenate_impl,
-    "pad": _pad_impl, "iota": _iota_impl,
-})
+IMPLS.update(layout_impls(wrap=Array, empty=_empty, contiguous=_contiguous,
+                         contiguous_copy=_contiguous_copy, copy_into=_copy_into, fill=_fill,
+                         broadcast=_broadcast_to))
+IMPLS["iota"] = _iota_impl
 
 # ---------------------------------------------------------------------------------------------
 # Reductions, scans and sort over an (outer, n, inner) view
@@ -563,27 +320,13 @@ _REDUCE_CODES = {
 }
 
 
-def _as_outer_n_inner(v: np.ndarray, axes: tuple):
-    """A C-contiguous array and (outer, n, inner) such that reducing ``axes`` of ``v`` is
-    reducing the middle axis.  Copies (in C) only when the reduced axes are not one block."""
-    shape = v.shape
-    if axes == tuple(range(axes[0], axes[-1] + 1)):
-        c = _contiguous(v)
-        outer = math.prod(shape[:axes[0]])
-        n = math.prod(shape[axes[0]:axes[-1] + 1])
-        return c, outer, n, math.prod(shape[axes[-1] + 1:])
-    kept = [i for i in range(v.ndim) if i not in axes]
-    moved = _contiguous(v.transpose(kept + list(axes)))
-    return moved, math.prod(shape[i] for i in kept), math.prod(shape[i] for i in axes), 1
-
-
 def _reduce_impl(prim, code: int):
     """Reductions and argmax/argmin (whose extra param ``index_dtype`` picks the output type)."""
     def impl(x, *, axes, **params):
         aval = prim.abstract_eval(x, axes=axes, **params)
         if not axes:  # reducing over no axes is the identity
             return _wrap(_contiguous_copy(x._value), aval.weak_type)
-        c, outer, n, inner = _as_outer_n_inner(x._value, axes)
+        c, outer, n, inner = outer_n_inner(x._value, axes, _contiguous)
         out = _empty(aval.shape, aval.dtype)
         if out.size:
             index_code = _DTYPE_CODE[params.get("index_dtype", dtypes.int32)]
@@ -606,7 +349,7 @@ _CUMULATIVE_CODES = {"cumsum": lib.FNX_CUM_SUM, "cumprod": lib.FNX_CUM_PROD,
 def _cumulative_impl(prim, code: int):
     def impl(x, *, axis, reverse):
         aval = prim.abstract_eval(x, axis=axis, reverse=reverse)
-        c, outer, n, inner = _as_outer_n_inner(x._value, (axis,))
+        c, outer, n, inner = outer_n_inner(x._value, (axis,), _contiguous)
         out = _empty(aval.shape, aval.dtype)
         if out.size:
             rc = lib.fnx_cumulative(code, _DTYPE_CODE[c.dtype], int(reverse), outer, n, inner,
@@ -641,17 +384,9 @@ def _take_rows(v: np.ndarray, perm: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sort_impl(*operands, dimension, is_stable, num_keys):
-    avals = rd.sort_p.abstract_eval(*operands, dimension=dimension, is_stable=is_stable,
-                                    num_keys=num_keys)
-    if operands[0].size == 0:
-        return [_wrap(_contiguous_copy(o._value), a.weak_type) for o, a in zip(operands, avals)]
-    outs = sort_on_rows([o._value for o in operands], dimension, num_keys, _contiguous,
-                        _argsort_rows, _take_rows)
-    return [_wrap(v, a.weak_type) for v, a in zip(outs, avals)]
-
-
-IMPLS["sort"] = _sort_impl
+IMPLS["sort"] = sort_impl(wrap=Array, contiguous=_contiguous,
+                          contiguous_copy=_contiguous_copy, argsort_rows=_argsort_rows,
+                          take_rows=_take_rows)
 
 # ---------------------------------------------------------------------------------------------
 # gather / scatter
@@ -663,22 +398,13 @@ _SCATTER_CODES = {"scatter": lib.FNX_SCATTER_SET, "scatter-add": lib.FNX_SCATTER
                   "scatter-max": lib.FNX_SCATTER_MAX}
 
 
-def _index_rows(indices: Array, nb: int) -> np.ndarray:
-    """Indices as a C-contiguous (nb, ni) int32/int64 array (narrow ints converted in C)."""
-    v = indices._value
-    if v.dtype not in _INDEX_CODES:
-        v = _convert(v, dtypes.int64)
-    v = _contiguous(v)
-    return v.reshape(nb, -1) if nb else v.reshape(0, 0)
-
-
 def _gather_impl(operand, indices, *, batch_dims):
     aval = ix.gather_p.abstract_eval(operand, indices, batch_dims=batch_dims)
     ov = _contiguous(operand._value)
     nb = math.prod(ov.shape[:batch_dims])
     d = ov.shape[batch_dims]
     nr = math.prod(ov.shape[batch_dims + 1:])
-    idx = _index_rows(indices, nb)
+    idx = index_rows(indices._value, nb, _convert, _contiguous)
     out = _empty(aval.shape, aval.dtype)
     if out.size:
         rc = lib.fnx_gather(ov.dtype.itemsize, _INDEX_CODES[idx.dtype], nb, d, nr,
@@ -695,7 +421,7 @@ def _scatter_impl(prim, code: int):
         nb = math.prod(out.shape[:batch_dims])
         d = out.shape[batch_dims]
         nr = math.prod(out.shape[batch_dims + 1:])
-        idx = _index_rows(indices, nb)
+        idx = index_rows(indices._value, nb, _convert, _contiguous)
         upd = _contiguous(updates._value)
         if upd.size:
             rc = lib.fnx_scatter(code, _DTYPE_CODE[out.dtype], _INDEX_CODES[idx.dtype], nb, d,
@@ -728,6 +454,5 @@ def flatnonzero(mask: np.ndarray) -> np.ndarray:
 
 
 del _name, _code, _prim
-
-# convolution and windowed reductions live in their own module (registers into IMPLS)
-from . import cpu_conv, cpu_linalg  # noqa: E402,F401
+IMPLS.update(cpu_conv.IMPLS)
+IMPLS.update(cpu_linalg.IMPLS)

@@ -1,14 +1,16 @@
 """CPU impls of the convolution / windowed-reduction primitives (fnx/lax/conv.py).
 
-Registered into ``fnx.backends.cpu.IMPLS`` when cpu.py imports this module (it uses cpu.py's
-cffi handles; it imports no cffi of its own)."""
+Its table ``IMPLS`` is merged into ``fnx.backends.cpu.IMPLS``; the cffi handles and buffer
+helpers come from cpu_ffi.py."""
 from __future__ import annotations
 
 import math
 
 from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p, select_and_gather_add_p,
                         select_and_scatter_add_p)
-from .cpu import (IMPLS, _DTYPE_CODE, _check, _contiguous, _empty, _i64, _wrap, ffi, lib)
+from .cpu_ffi import _DTYPE_CODE, _check, _contiguous, _empty, _i64, _wrap, ffi, lib
+
+IMPLS: dict = {}
 
 
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,

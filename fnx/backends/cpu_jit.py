@@ -2,7 +2,7 @@
 
 ``fnx.compiler`` renders a jaxpr as C and its toolchain (``compiler/toolchain.py``) compiles
 that into a shared library in the disk cache; this module loads the library and calls its
-entry point with the kernels' own cffi module (``cpu.ffi`` / ``cpu.lib``), so the CPU backend
+entry point with the kernels' own cffi module (``cpu_ffi.ffi`` / ``cpu_ffi.lib``), so the CPU backend
 stays the one place that talks to native code.  ``compile_jaxpr`` is what the backend registry
 (``fnx.backends.executable_for``) calls for platform ``cpu``.
 """
@@ -15,7 +15,7 @@ from ..compiler import toolchain
 from ..compiler.codegen_c import KERNEL_TABLE
 from ..core import Array, Jaxpr
 from ..errors import FnxError
-from .cpu import _contig_ptr, _contiguous, _empty, ffi, lib
+from .cpu_ffi import _contig_ptr, _contiguous, _empty, ffi, lib
 
 # The two symbols every generated library exports, as seen from an ABI-mode loader (the
 # library is not known when the kernels' API-mode module is built).

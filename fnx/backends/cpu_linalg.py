@@ -1,14 +1,16 @@
 """CPU impl of dot_general (fnx/lax/linalg.py): the operands transposed to (batch, m, k) and
 (batch, k, n) and one fnx_matmul call; plain 2-d products take a shorter path.
 
-Registered into ``fnx.backends.cpu.IMPLS`` when cpu.py imports this module (it uses cpu.py's
-cffi handles; it imports no cffi of its own)."""
+Its table ``IMPLS`` is merged into ``fnx.backends.cpu.IMPLS``; the cffi handles and buffer
+helpers come from cpu_ffi.py."""
 from __future__ import annotations
 
 from .. import dtypes
 from ..lax import linalg as la
 from ._layout import matmul_operands
-from .cpu import IMPLS, _DTYPE_CODE, _check, _contiguous, _empty, _wrap, ffi, lib
+from .cpu_ffi import _DTYPE_CODE, _check, _contiguous, _empty, _wrap, ffi, lib
+
+IMPLS: dict = {}
 
 _MATMUL_2D = (((1,), (0,)), ((), ()))
 _MATMUL_DTYPES = frozenset((dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64))

@@ -16,8 +16,10 @@ import sys
 import cupy as cp
 
 from ..compiler.cuda_executable import cuda_executable_for
-from ..placement import CudaArray
-from .cuda import _contiguous, to_device
+from . import impl_for
+from .cuda_launch import _contiguous
+from .cuda_transfer import to_device
+from .device_arrays import CudaArray
 
 _modules: dict = {}
 
@@ -41,7 +43,6 @@ def function(mod, name: str):
 
 def impl(prim):
     """The CUDA backend's implementation of ``prim`` (a library step between kernels)."""
-    from . import impl_for
     return impl_for("cuda", prim)
 
 

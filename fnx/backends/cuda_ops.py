@@ -1,12 +1,13 @@
 """CUDA impls of the reductions, scans, sort, dot_general, gather / scatter and convolution /
 windowed-reduction primitives, plus the kernels the jit will call (threefry, fused rows).
 
-Registered into ``fnx.backends.cuda.IMPLS`` when cuda.py imports this module; it uses cuda.py's
-CuPy handle and launch helpers (it imports no cupy of its own)."""
+Its table ``IMPLS`` is merged into ``fnx.backends.cuda.IMPLS``; the launch helpers and copies
+come from cuda_launch.py."""
 from __future__ import annotations
 
 import math
 
+import cupy as cp
 import numpy as np
 
 from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p, select_and_gather_add_p,
@@ -16,9 +17,12 @@ from ..lax.random_bits import threefry2x32_p
 from ..lax import indexing as ix
 from ..lax import linalg as la
 from ..lax import reduction as rd
-from ._layout import matmul_operands, sort_on_rows
-from .cuda import (IMPLS, _BLOCK, _contiguous, _contiguous_copy, _convert, _fn, _geom_array,
-                   _i64, _launch, _sfx, _wrap, cp)
+from ._layout import index_rows, matmul_operands, outer_n_inner, sort_impl
+from .cuda_launch import (_BLOCK, _contiguous, _contiguous_copy, _convert, _fn, _geom_array,
+                          _i64, _launch, _sfx, _wrap)
+from .device_arrays import CudaArray
+
+IMPLS: dict = {}
 
 # ---------------------------------------------------------------------------------------------
 # Reductions over an (outer, n, inner) view
@@ -29,18 +33,6 @@ from .cuda import (IMPLS, _BLOCK, _contiguous, _contiguous_copy, _convert, _fn, 
 _TWO_PASS_MIN = 1 << 15
 _CHUNK = 1 << 13
 _FEW_ROWS = 264        # about two blocks per SM of an H100 / H200 (132 SMs)
-
-
-def _as_outer_n_inner(v, axes: tuple):
-    """A C-contiguous array and (outer, n, inner) such that reducing ``axes`` of ``v`` is
-    reducing the middle axis (a transposing copy only when the axes are not one block)."""
-    shape = v.shape
-    if axes == tuple(range(axes[0], axes[-1] + 1)):
-        return (_contiguous(v), math.prod(shape[:axes[0]]),
-                math.prod(shape[axes[0]:axes[-1] + 1]), math.prod(shape[axes[-1] + 1:]))
-    kept = [i for i in range(v.ndim) if i not in axes]
-    moved = _contiguous(v.transpose(kept + list(axes)))
-    return moved, math.prod(shape[i] for i in kept), math.prod(shape[i] for i in axes), 1
 
 
 def _rows_last(c, outer, n, inner):
@@ -83,7 +75,7 @@ def _reduce_impl(prim):
         aval = prim.abstract_eval(x, axes=axes)
         if not axes:
             return _wrap(_contiguous_copy(x._value), aval.weak_type)
-        c, outer, n, inner = _as_outer_n_inner(x._value, axes)
+        c, outer, n, inner = outer_n_inner(x._value, axes, _contiguous)
         out = cp.empty(aval.shape, aval.dtype)
         if out.size == 0:
             return _wrap(out, aval.weak_type)
@@ -106,7 +98,7 @@ for _name, _prim in rd.REDUCE_PRIMITIVES.items():
 def _argreduce_impl(prim):
     def impl(x, *, axes, index_dtype):
         aval = prim.abstract_eval(x, axes=axes, index_dtype=index_dtype)
-        c, outer, n, inner = _as_outer_n_inner(x._value, axes)
+        c, outer, n, inner = outer_n_inner(x._value, axes, _contiguous)
         out = cp.empty(aval.shape, aval.dtype)
         if out.size == 0:
             return _wrap(out, aval.weak_type)
@@ -131,7 +123,7 @@ IMPLS["argmin"] = _argreduce_impl(rd.argmin_p)
 def _cumulative_impl(prim):
     def impl(x, *, axis, reverse):
         aval = prim.abstract_eval(x, axis=axis, reverse=reverse)
-        c, outer, n, inner = _as_outer_n_inner(x._value, (axis,))
+        c, outer, n, inner = outer_n_inner(x._value, (axis,), _contiguous)
         out = cp.empty(aval.shape, aval.dtype)
         _launch(_fn("scan", f"fnx_{prim.name}_{_sfx(c.dtype)}"), outer * inner,
                 (_i64(outer), _i64(n), _i64(inner), np.int32(bool(reverse)), c, out))
@@ -188,17 +180,9 @@ def _take_rows(v, perm):
     return out
 
 
-def _sort_impl(*operands, dimension, is_stable, num_keys):
-    avals = rd.sort_p.abstract_eval(*operands, dimension=dimension, is_stable=is_stable,
-                                    num_keys=num_keys)
-    if operands[0].size == 0:
-        return [_wrap(_contiguous_copy(o._value), a.weak_type) for o, a in zip(operands, avals)]
-    outs = sort_on_rows([o._value for o in operands], dimension, num_keys, _contiguous,
-                        _argsort_rows, _take_rows)
-    return [_wrap(v, a.weak_type) for v, a in zip(outs, avals)]
-
-
-IMPLS["sort"] = _sort_impl
+IMPLS["sort"] = sort_impl(wrap=CudaArray, contiguous=_contiguous,
+                          contiguous_copy=_contiguous_copy, argsort_rows=_argsort_rows,
+                          take_rows=_take_rows)
 
 # ---------------------------------------------------------------------------------------------
 # dot_general: batched tiled GEMM
@@ -236,26 +220,6 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
 
 IMPLS["dot_general"] = _dot_general_impl
 
-
-def _dot_general_epilogue_impl(lhs, rhs, bias, *, dimension_numbers, act):
-    """The jit's fused ``act(dot_general(lhs, rhs) + bias)`` (fnx.compiler.epilogue; a
-    schedule-only primitive): the GEMM, then the bias add and relu as elementwise kernels
-    (the same scalar ops as the unfused program)."""
-    from ..compiler.epilogue import ACT_RELU
-    c = _dot_general_impl(lhs, rhs, dimension_numbers=dimension_numbers,
-                          preferred_element_type=None)
-    shape, last = c.shape, c.ndim - 1
-    b = _wrap(bias._value.reshape(shape[-1]))
-    out = IMPLS["add"](c, IMPLS["broadcast_in_dim"](b, shape=shape, broadcast_dimensions=(last,)))
-    if act == ACT_RELU:
-        zero = _wrap(cp.zeros((), out.dtype))
-        out = IMPLS["max"](out, IMPLS["broadcast_in_dim"](zero, shape=shape,
-                                                           broadcast_dimensions=()))
-    return out
-
-
-IMPLS["dot_general_epilogue"] = _dot_general_epilogue_impl
-
 # ---------------------------------------------------------------------------------------------
 # gather / scatter
 # ---------------------------------------------------------------------------------------------
@@ -268,21 +232,13 @@ _ATOMIC_ADD = frozenset(("f32", "f64", "i32", "i64", "u32"))
 _ATOMIC_MIN = 1 << 16
 
 
-def _index_rows(indices, nb: int):
-    v = indices._value
-    if v.dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
-        v = _convert(v, np.int64)
-    v = _contiguous(v)
-    return v.reshape(nb, -1) if nb else v.reshape(0, 0)
-
-
 def _gather_impl(operand, indices, *, batch_dims):
     aval = ix.gather_p.abstract_eval(operand, indices, batch_dims=batch_dims)
     ov = _contiguous(operand._value)
     nb = math.prod(ov.shape[:batch_dims])
     d = ov.shape[batch_dims]
     nr = math.prod(ov.shape[batch_dims + 1:])
-    idx = _index_rows(indices, nb)
+    idx = index_rows(indices._value, nb, _convert, _contiguous)
     if d == 0:
         return _wrap(cp.zeros(aval.shape, aval.dtype), aval.weak_type)
     out = cp.empty(aval.shape, aval.dtype)
@@ -301,7 +257,7 @@ def _scatter_impl(prim):
         nb = math.prod(out.shape[:batch_dims])
         d = out.shape[batch_dims]
         nr = math.prod(out.shape[batch_dims + 1:])
-        idx = _index_rows(indices, nb)
+        idx = index_rows(indices._value, nb, _convert, _contiguous)
         upd = _contiguous(updates._value)
         if upd.size == 0 or d == 0:
             return _wrap(out, aval.weak_type)

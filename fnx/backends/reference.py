@@ -17,10 +17,10 @@ order as ``fnx/lax``.  Its semantics are the ones documented for the C kernels
   float32 transcendental functions are evaluated in float64 and rounded, so the oracle is
   accurate to half an ulp wherever numpy's float64 functions are.
 
-Every implementation is wrapped by ``_primitive_impl``: it first runs the primitive's abstract
-evaluation (which validates the inputs with fnx's errors and gives the output aval), then casts
-the numpy result to the aval's dtype, asserts the shape, and returns a fresh C-contiguous
-``Array`` that never aliases an input.
+Every implementation is wrapped by ``reference_common.registrar``: it first runs the
+primitive's abstract evaluation (which validates the inputs with fnx's errors and gives the
+output aval), then casts the numpy result to the aval's dtype, asserts the shape, and returns a
+fresh C-contiguous ``Array`` that never aliases an input.
 
 The table ``IMPLS`` maps primitive names to ``impl(*arrays, **params)``.
 """
@@ -31,46 +31,13 @@ import math
 import numpy as np
 
 from .. import lax
-from ..core import Array, Primitive
+from . import reference_conv, reference_random, reference_reduce
+from .reference_common import _accumulator, registrar
 
-_PRIMS: dict[str, Primitive] = {}
-_NUMPY_FNS: dict[str, callable] = {}
-# {primitive name: impl(*Arrays, **params)}, filled as the oracles register (here and in
-# reference_conv / reference_random, whichever of the modules is imported first)
+# {primitive name: impl(*Arrays, **params)}: this module's oracles, then (at the bottom) those of
+# reference_reduce, reference_conv and reference_random
 IMPLS: dict[str, callable] = {}
-
-
-def _as_result(value, aval, prim_name: str) -> Array:
-    out = np.array(value, copy=True, order="C")  # a fresh buffer: never an input's alias
-    if out.dtype != aval.dtype:
-        out = out.astype(aval.dtype)
-    assert out.shape == tuple(aval.shape), (
-        f"reference {prim_name}: computed shape {out.shape}, abstract eval says {aval.shape}")
-    return Array(out, aval.weak_type)
-
-
-def _primitive_impl(prim: Primitive, fn):
-    def impl(*args, **params):
-        avals = [a.aval for a in args]
-        out_aval = prim.abstract_eval(*avals, **params)  # validates; gives dtype/shape/weak
-        with np.errstate(all="ignore"):  # wrapping ints, inf/NaN results are the semantics
-            values = fn(*[a._value for a in args], **params)
-            if prim.multiple_results:
-                return [_as_result(v, a, prim.name) for v, a in zip(values, out_aval)]
-            return _as_result(values, out_aval, prim.name)
-    impl.__name__ = f"reference_{prim.name.replace('-', '_')}"
-    impl.__doc__ = fn.__doc__
-    return impl
-
-
-def _register(prim: Primitive):
-    """Decorator: ``fn(*numpy_values, **params) -> numpy value (or list)`` implements ``prim``."""
-    def deco(fn):
-        _PRIMS[prim.name] = prim
-        _NUMPY_FNS[prim.name] = fn
-        IMPLS[prim.name] = _primitive_impl(prim, fn)
-        return fn
-    return deco
+_register = registrar(IMPLS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,16 +58,6 @@ def _bits(dtype) -> int:
 
 def _unsigned(dtype) -> np.dtype:
     return np.dtype(f"uint{_bits(dtype)}")
-
-
-def _wide_int(dtype) -> np.dtype:
-    """The 64-bit integer type used to compute a wrapping integer result (cast back later)."""
-    return np.dtype(np.int64) if np.dtype(dtype).kind == "i" else np.dtype(np.uint64)
-
-
-def _accumulator(dtype) -> np.dtype:
-    """float64 for floats (float32 reductions are computed in float64), 64-bit for ints."""
-    return np.dtype(np.float64) if np.dtype(dtype).kind == "f" else _wide_int(dtype)
 
 
 def _in_f64(fn):
@@ -726,8 +683,7 @@ def iota(*, dtype, shape, dimension):
 
 
 # Reductions / scans / sort live in reference_reduce.py, convolution and windowed reductions
-# in reference_conv.py, threefry in reference_random.py (their oracles register into IMPLS
-# when they are imported).
-from . import reference_conv  # noqa: E402,F401
-from . import reference_reduce  # noqa: E402,F401
-from . import reference_random  # noqa: E402,F401
+# in reference_conv.py, threefry in reference_random.py.
+IMPLS.update(reference_reduce.IMPLS)
+IMPLS.update(reference_conv.IMPLS)
+IMPLS.update(reference_random.IMPLS)

@@ -1,12 +1,15 @@
 """numpy oracles of the convolution / windowed-reduction primitives (fnx/lax/conv.py), for
-the tests.  Registered into the reference backend's table when reference.py imports this."""
+the tests.  reference.py merges its table ``IMPLS`` into the backend's."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import lax
-from .reference import _accumulator, _register
+from .reference_common import _accumulator, registrar
 from .reference_reduce import _max_identity
+
+IMPLS: dict = {}
+_register = registrar(IMPLS)
 
 
 def _dilate_pad(x, dilation, padding, fill):

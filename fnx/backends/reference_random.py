@@ -1,11 +1,14 @@
 """numpy oracle of the counter-based random-bits primitive (fnx/lax/random_bits.py), for the
-tests.  Registered into the reference backend's table when reference.py imports this."""
+tests.  reference.py merges its table ``IMPLS`` into the backend's."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import lax
-from .reference import _register
+from .reference_common import registrar
+
+IMPLS: dict = {}
+_register = registrar(IMPLS)
 
 
 @_register(lax.threefry2x32_p)
