@@ -23,7 +23,7 @@ import numpy as np
 from . import dtypes, tree
 from .backends import impl_for
 from .backends.device_arrays import CommittedArray, CudaArray, devices
-from .backends.device_arrays import _rebuild_cuda_array  # noqa: F401  (GPU arrays pickled before it moved)
+from .backends.device_arrays import _rebuild_cuda_array  # noqa: F401  (older GPU pickles)
 from .core import Array, Primitive, asarray_concrete, is_concrete, upper_layers
 from .device import Device
 from .errors import DeviceError, DTypeError
@@ -125,11 +125,8 @@ def dispatch(prim: Primitive, args, params):
     from .backends.cuda_transfer import on_device, to_device
     moved = [a if type(a) is CudaArray else CudaArray(to_device(a._value, dev), a.weak_type)
              for a in args]
-from .backends import impl_for
-from .backends.device_arrays import CommittedArray, CudaArray, devices
-from .backends.device_arrays import _rebuild_cuda_array  # noqa: F401  (GPU arrays pickled before it moved)
-from .core import Array, Primitive, asarray_concrete, is_concrete, upper_layers
-from .device import Device
+    with on_device(dev):
+        return impl_for("cuda", prim)(*moved, **params)
 
 
 def convert_on_device(x: Array, dtype) -> Array:
