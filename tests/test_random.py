@@ -344,7 +344,7 @@ def test_bad_input_errors():
 def test_jitted_sampling_is_one_native_segment():
     """threefry is a library call of the generated C, so a sampler (bits -> floats -> a
     transform) compiles to one native segment with no Python step in between."""
-    from fnx.compiler.executable import compile_jaxpr
+    from fnx.backends import executable_for
     from fnx.compiler.schedule import PyStep
     if fnx.config.default_backend != "cpu":
         pytest.skip("native segments are the CPU backend's")
@@ -353,7 +353,7 @@ def test_jitted_sampling_is_one_native_segment():
         k1, k2 = R.split(k)
         return R.normal(k1, (64,)) * R.uniform(k2, (64,)) + R.gumbel(k2, (64,))
 
-    exe = compile_jaxpr(fnx.make_jaxpr(f)(R.key(0)).jaxpr, (False,))
+    exe = executable_for("cpu", fnx.make_jaxpr(f)(R.key(0)).jaxpr, (False,))
     assert len(exe.program) == 1 and not isinstance(exe.program[0], PyStep)
     np.testing.assert_allclose(_np(fnx.jit(f)(R.key(0))), _np(f(R.key(0))), rtol=1e-6)
 
