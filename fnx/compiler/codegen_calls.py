@@ -10,11 +10,14 @@ import numpy as np
 from .codegen_c import DTYPE_CODE, StepWriter, kernel
 from .schedule import Call
 
-_LIB_CODES = {  # enum values of fnx_kernels.h
-    "argmax": 6, "argmin": 7, "cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3,
-    "scatter": 0, "scatter-add": 1, "scatter-mul": 2, "scatter-min": 3, "scatter-max": 4,
-    "reduce_sum": 0, "reduce_prod": 1, "reduce_max": 2, "reduce_min": 3, "reduce_and": 4,
-    "reduce_or": 5,
+_LIB_CODES = {  # enum constants of fnx_kernels.h (the generated C includes it)
+    "argmax": "FNX_RED_ARGMAX", "argmin": "FNX_RED_ARGMIN", "cumsum": "FNX_CUM_SUM",
+    "cumprod": "FNX_CUM_PROD", "cummax": "FNX_CUM_MAX", "cummin": "FNX_CUM_MIN",
+    "scatter": "FNX_SCATTER_SET", "scatter-add": "FNX_SCATTER_ADD",
+    "scatter-mul": "FNX_SCATTER_MUL", "scatter-min": "FNX_SCATTER_MIN",
+    "scatter-max": "FNX_SCATTER_MAX", "reduce_sum": "FNX_RED_SUM", "reduce_prod": "FNX_RED_PROD",
+    "reduce_max": "FNX_RED_MAX", "reduce_min": "FNX_RED_MIN", "reduce_and": "FNX_RED_AND",
+    "reduce_or": "FNX_RED_OR",
 }
 
 
@@ -155,7 +158,7 @@ def _write_reduce_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     if math.prod(oshape) == 0:
         return
     nd, decl, inner = _window_geometry(eqn, x, oshape)
-    code = 0 if eqn.primitive.name == "reduce_window_sum" else 2  # FNX_RED_SUM / FNX_RED_MAX
+    code = "FNX_RED_SUM" if eqn.primitive.name == "reduce_window_sum" else "FNX_RED_MAX"
     w.emit("{")
     w.emit("  " + decl)
     w.emit(f"  if ({kernel('fnx_reduce_window')}({code}, {DTYPE_CODE[x.aval.dtype]}, {nd}, ish, "
@@ -174,7 +177,8 @@ def _write_select_window_call(w: StepWriter, eqn, out: str, ptrs) -> None:
     nd, decl, inner = _window_geometry(eqn, operand, pooled)
     w.emit("{")
     w.emit("  " + decl)
-    w.emit(f"  if ({kernel('fnx_select_window')}({0 if gather else 1}, "
+    w.emit(f"  if ({kernel('fnx_select_window')}("
+           f"{'FNX_SELECT_GATHER' if gather else 'FNX_SELECT_SCATTER'}, "
            f"{DTYPE_CODE[operand.aval.dtype]}, {nd}, ish, osh, win, st, lo, {inner}, "
            f"(const char *){ptrs[1]}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     w.emit("}")
