@@ -2,7 +2,7 @@
  *
  * The scalar semantics of every elementwise op (fnx_s_<op>_<sfx>, fnx_s_convert_<from>_<to>,
  * the dtype type map FNX_ALL_TYPES & co., the fixed-width types fnx_int8 ... fnx_uint64) are
- * kernels/common/fnx_scalar.h, the CPU's own header, included here in its CUDA form: integer
+ * kernels/common/fnx_scalar.h, the header of the C kernels too, here in its CUDA form: integer
  * division truncates and x / 0 == 0, INT_MIN / -1 == INT_MIN, shifts outside [0, bits) are
  * defined, max / min propagate NaN, float -> int conversion saturates (NaN -> 0), integer
  * arithmetic wraps (done in the unsigned type).  The float32 transcendental functions are
