@@ -7,13 +7,19 @@ Usage (from anywhere):
 setuptools imports ``ffibuilder`` from this module (``cffi_modules=["build_kernels.py:ffibuilder"]``),
 so every path handed to cffi is relative to the repository root, which is where setuptools runs.
 
-Both routes also copy the headers that the jit's generated C includes (kernels/cpu/fnx_scalar.h
-and the vmath.h it includes) into ``fnx/_include/``, and the CUDA sources (kernels/cuda/*.cu,
-*.cuh, compiled at run time by fnx/backends/cuda.py through NVRTC) into ``fnx/_cuda/``, so an
-installed fnx has them as package data.
+Both routes also copy the headers that the jit's generated C includes (kernels/common/*.h,
+the scalar semantics; kernels/cpu/fnx_kernels.h, the kernels' ABI, and vmath.h) into
+``fnx/_include/``, and the CUDA sources (kernels/cuda/*.cu, *.cuh and kernels/common/*.h,
+compiled at run time through NVRTC) into ``fnx/_cuda/``, so an installed fnx has them as
+package data.
+
+cffi's declarations (the cdef) are kernels/cpu/fnx_kernels.h run through the C preprocessor:
+its op enums are expanded from the op lists of kernels/common/fnx_ops.h, so that one list line
+per op numbers it for C and Python alike.
 """
 import glob
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,9 +29,12 @@ import cffi
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 HEADER = os.path.join("kernels", "cpu", "fnx_kernels.h")
-# The scalar semantics of the elementwise ops, shared by the kernels and the jit's generated C
-# (fnx_scalar.h includes vmath.h); copied into the package so the jit finds them at run time.
-JIT_HEADERS = ("fnx_scalar.h", "vmath.h")
+# kernels/common: what the C and the CUDA kernels share (the scalar semantics, the op lists)
+COMMON_DIR = os.path.join("kernels", "common")
+# What the jit's generated C includes besides kernels/common/*.h (fnx_kernels.h for the kernel
+# calls and op codes, vmath.h under fnx_scalar.h); copied into the package so the jit finds
+# them at run time.
+JIT_CPU_HEADERS = ("fnx_kernels.h", "vmath.h")
 INCLUDE_DIR = os.path.join("fnx", "_include")
 CUDA_DIR = os.path.join("fnx", "_cuda")
 # nvcc flags of the compile check: the GPUs fnx targets first (Hopper), C++17 like the NVRTC
@@ -42,8 +51,19 @@ EXTRA_COMPILE_ARGS = ["-O3", "-march=native", "-mprefer-vector-width=512", "-fop
 
 
 def _cdef_source():
-    with open(os.path.join(ROOT, HEADER)) as f:
-        return "\n".join(line for line in f.read().splitlines() if not line.lstrip().startswith("#"))
+    """fnx_kernels.h as cffi's cdef: preprocessed (macros expanded, comments and directives
+    gone) with FNX_CDEF defined, which leaves out <stdint.h> (cffi knows int64_t & co.)."""
+    cc = shlex.split(os.environ.get("CC") or "cc")
+    cmd = [*cc, "-E", "-P", "-x", "c", "-DFNX_CDEF", "-I", os.path.join(ROOT, COMMON_DIR),
+           os.path.join(ROOT, HEADER)]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:
+        raise RuntimeError(f"building fnx's kernels needs a C compiler: running {cc[0]!r} "
+                           f"failed ({e}); install gcc or set CC") from None
+    if res.returncode != 0:
+        raise RuntimeError(f"preprocessing {HEADER} failed:\n{res.stderr}")
+    return res.stdout
 
 
 def _sources():
@@ -61,7 +81,7 @@ def make_ffibuilder(absolute=False):
         "fnx._fnx_kernels",
         '#include "fnx_kernels.h"',
         sources=[fix(p) for p in _sources()],
-        include_dirs=[fix("kernels/cpu")],
+        include_dirs=[fix("kernels/cpu"), fix("kernels/common")],
         extra_compile_args=EXTRA_COMPILE_ARGS,
         extra_link_args=["-fopenmp"],
         libraries=["m"],
@@ -102,18 +122,29 @@ def _cuda_sources():
     return sorted(glob.glob(os.path.join(ROOT, "kernels", "cuda", "*.cu")))
 
 
+def _common_headers():
+    return sorted(glob.glob(os.path.join(ROOT, COMMON_DIR, "*.h")))
+
+
+def jit_headers():
+    """The headers the jit's generated C includes (and those they include)."""
+    return _common_headers() + [os.path.join(ROOT, "kernels", "cpu", name)
+                                for name in JIT_CPU_HEADERS]
+
+
 def copy_headers():
-    """Copy JIT_HEADERS from kernels/cpu into fnx/_include/ and kernels/cuda/*.cu(h) into
-    fnx/_cuda/."""
+    """Copy jit_headers() into fnx/_include/, and kernels/cuda/*.cu(h) with the common headers
+    they include into fnx/_cuda/ (one flat directory each: fnx/_cuda_source.py finds an
+    included header by its file name)."""
     dest_dir = os.path.join(ROOT, INCLUDE_DIR)
     os.makedirs(dest_dir, exist_ok=True)
-    for name in JIT_HEADERS:
-        _copy_if_changed(os.path.join(ROOT, "kernels", "cpu", name), dest_dir)
+    for path in jit_headers():
+        _copy_if_changed(path, dest_dir)
     cuda_files = _cuda_sources() + sorted(glob.glob(os.path.join(ROOT, "kernels", "cuda", "*.cuh")))
     if cuda_files:
         cuda_dir = os.path.join(ROOT, CUDA_DIR)
         os.makedirs(cuda_dir, exist_ok=True)
-        for path in cuda_files:
+        for path in cuda_files + _common_headers():
             _copy_if_changed(path, cuda_dir)
 
 
@@ -141,8 +172,8 @@ def build():
         if os.path.abspath(other) != os.path.abspath(dest):
             os.unlink(other)
     copy_headers()
-    print(f"built {os.path.relpath(dest, ROOT)} from {len(_sources())} C files; "
-          f"copied {', '.join(JIT_HEADERS)} to {INCLUDE_DIR}/")
+    print(f"built {os.path.relpath(dest, ROOT)} from {len(_sources())} C files; copied "
+          f"{', '.join(os.path.basename(p) for p in jit_headers())} to {INCLUDE_DIR}/")
 
 
 def check_cuda():

@@ -150,10 +150,11 @@ def clib(tmp_path_factory):
         pytest.skip("gcc not found")
     header = os.path.join(INCLUDE, "fnx_scalar.h")
     assert os.path.exists(header), f"{header} is missing: run `python build_kernels.py`"
-    src_header = os.path.join(ROOT, "kernels", "cpu", "fnx_scalar.h")
+    src_header = os.path.join(ROOT, "kernels", "common", "fnx_scalar.h")
     if os.path.exists(src_header):  # a source checkout: the packaged copy must be current
-        for name in ("fnx_scalar.h", "vmath.h"):
-            with open(os.path.join(ROOT, "kernels", "cpu", name), "rb") as a, \
+        for src in ("common/fnx_scalar.h", "common/fnx_ops.h", "cpu/vmath.h"):
+            name = os.path.basename(src)
+            with open(os.path.join(ROOT, "kernels", src), "rb") as a, \
                     open(os.path.join(INCLUDE, name), "rb") as b:
                 assert a.read() == b.read(), f"fnx/_include/{name} is stale: run build_kernels.py"
     tmp = tmp_path_factory.mktemp("scalar_header")

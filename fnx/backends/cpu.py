@@ -47,17 +47,21 @@ def clear_buffer_cache() -> None:
 # Elementwise
 # ---------------------------------------------------------------------------------------------
 
-_UNARY_CODES = {
-    "neg": lib.FNX_NEG, "exp": lib.FNX_EXP, "exp2": lib.FNX_EXP2, "log": lib.FNX_LOG,
-    "log1p": lib.FNX_LOG1P, "expm1": lib.FNX_EXPM1, "sin": lib.FNX_SIN, "cos": lib.FNX_COS,
-    "tan": lib.FNX_TAN, "asin": lib.FNX_ASIN, "acos": lib.FNX_ACOS, "atan": lib.FNX_ATAN,
-    "sinh": lib.FNX_SINH, "cosh": lib.FNX_COSH, "tanh": lib.FNX_TANH, "asinh": lib.FNX_ASINH,
-    "acosh": lib.FNX_ACOSH, "atanh": lib.FNX_ATANH, "logistic": lib.FNX_LOGISTIC,
-    "sqrt": lib.FNX_SQRT, "rsqrt": lib.FNX_RSQRT, "cbrt": lib.FNX_CBRT, "abs": lib.FNX_ABS,
-    "sign": lib.FNX_SIGN, "floor": lib.FNX_FLOOR, "ceil": lib.FNX_CEIL, "erf": lib.FNX_ERF,
-    "erf_inv": lib.FNX_ERF_INV, "lgamma": lib.FNX_LGAMMA, "digamma": lib.FNX_DIGAMMA,
-    "is_finite": lib.FNX_IS_FINITE, "not": lib.FNX_NOT,
-}
+def _op_codes(primitives) -> dict:
+    """{primitive name: its kernel op code}: the enum constant FNX_<NAME> of fnx_kernels.h,
+    which numbers the ops of kernels/common/fnx_ops.h's lists (and a few fixed ones)."""
+    codes = {}
+    for name in primitives:
+        code = getattr(lib, "FNX_" + name.upper(), None)
+        if code is None:
+            raise FnxError(f"fnx's C kernels have no op code FNX_{name.upper()} for the lax "
+                              f"primitive {name!r}: add it to kernels/common/fnx_ops.h (see "
+                              "docs/architecture.md, section 3) and rebuild (python build_kernels.py)")
+        codes[name] = code
+    return codes
+
+
+_UNARY_CODES = _op_codes(ew.UNARY_PRIMITIVES)
 
 
 def _run_unary(prim, code: int, x: Array, out_dtype, param: int, weak: bool) -> Array:
@@ -105,15 +109,7 @@ def _integer_pow_impl(x, *, y):
 IMPLS["round"] = _round_impl
 IMPLS["integer_pow"] = _integer_pow_impl
 
-_BINARY_CODES = {
-    "add": lib.FNX_ADD, "sub": lib.FNX_SUB, "mul": lib.FNX_MUL, "div": lib.FNX_DIV,
-    "rem": lib.FNX_REM, "pow": lib.FNX_POW, "max": lib.FNX_MAX, "min": lib.FNX_MIN,
-    "atan2": lib.FNX_ATAN2, "nextafter": lib.FNX_NEXTAFTER, "eq": lib.FNX_EQ, "ne": lib.FNX_NE,
-    "lt": lib.FNX_LT, "le": lib.FNX_LE, "gt": lib.FNX_GT, "ge": lib.FNX_GE, "and": lib.FNX_AND,
-    "or": lib.FNX_OR, "xor": lib.FNX_XOR, "shift_left": lib.FNX_SHIFT_LEFT,
-    "shift_right_logical": lib.FNX_SHIFT_RIGHT_LOGICAL,
-    "shift_right_arithmetic": lib.FNX_SHIFT_RIGHT_ARITHMETIC,
-}
+_BINARY_CODES = _op_codes(ew.BINARY_PRIMITIVES)
 _COMPARISONS = frozenset(("eq", "ne", "lt", "le", "gt", "ge"))
 
 

@@ -8,12 +8,10 @@ computed here.  cuda.py (elementwise, layout, transfers and the merged table) an
 """
 from __future__ import annotations
 
-import os
-import re
-
 import cupy as cp
 import numpy as np
 
+from .._cuda_source import read_source
 from ..core import missing_kernel
 from .device_arrays import CudaArray
 
@@ -28,35 +26,6 @@ _MAX_GRID = 1 << 20   # kernels loop grid-stride, so a capped grid still covers 
 # ---------------------------------------------------------------------------------------------
 
 
-def _source_dir() -> str:
-    """kernels/cuda in a source checkout (always the current sources), else fnx/_cuda (the
-    copy build_kernels.py installs as package data)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    checkout = os.path.join(os.path.dirname(here), "kernels", "cuda")
-    if os.path.isfile(os.path.join(checkout, "fnx_cuda.cuh")):
-        return checkout
-    return os.path.join(here, "_cuda")
-
-
-_INCLUDE = re.compile(r'^#include "([^"]+)"\s*$', re.M)
-
-
-def _read_source(name: str, seen=None) -> str:
-    """The source with our own #includes inlined (once each), so NVRTC needs no include path
-    and CuPy's cache key (the code) changes whenever a header does."""
-    seen = set() if seen is None else seen
-    with open(os.path.join(_source_dir(), name)) as f:
-        text = f.read()
-
-    def inline(m):
-        header = m.group(1)
-        if header in seen:
-            return ""
-        seen.add(header)
-        return _read_source(header, seen)
-    return _INCLUDE.sub(inline, text)
-
-
 _modules: dict = {}
 _functions: dict = {}
 
@@ -69,7 +38,7 @@ def _fn(file: str, name: str):
     if f is None:
         mod = _modules.get((dev, file))
         if mod is None:
-            mod = _modules[(dev, file)] = cp.RawModule(code=_read_source(file + ".cu"),
+            mod = _modules[(dev, file)] = cp.RawModule(code=read_source(file + ".cu"),
                                                        options=("-std=c++17",))
         try:
             f = _functions[key] = mod.get_function(name)

@@ -19,13 +19,18 @@ from .codegen_c import DTYPE_CODE, StepWriter, kernel
 from .epilogue import dot_general_epilogue_p
 from .steps import Call
 
-# enum values of fnx_kernels.h: the op codes of fnx_reduce, fnx_cumulative and fnx_scatter
-_REDUCE_CODES = {reduce_sum_p: 0, reduce_prod_p: 1, reduce_max_p: 2, reduce_min_p: 3,
-                 reduce_and_p: 4, reduce_or_p: 5, argmax_p: 6, argmin_p: 7}
-_CUMULATIVE_CODES = {cumsum_p: 0, cumprod_p: 1, cummax_p: 2, cummin_p: 3}
-_SCATTER_CODES = {scatter_p: 0, scatter_add_p: 1, scatter_mul_p: 2, scatter_min_p: 3,
-                  scatter_max_p: 4}
-_WINDOW_CODES = {reduce_window_sum_p: 0, reduce_window_max_p: 2}  # FNX_RED_SUM/MAX
+# enum constants of fnx_kernels.h (the generated C includes it): the op codes of fnx_reduce,
+# fnx_cumulative, fnx_scatter and fnx_reduce_window
+_REDUCE_CODES = {reduce_sum_p: "FNX_RED_SUM", reduce_prod_p: "FNX_RED_PROD",
+                 reduce_max_p: "FNX_RED_MAX", reduce_min_p: "FNX_RED_MIN",
+                 reduce_and_p: "FNX_RED_AND", reduce_or_p: "FNX_RED_OR",
+                 argmax_p: "FNX_RED_ARGMAX", argmin_p: "FNX_RED_ARGMIN"}
+_CUMULATIVE_CODES = {cumsum_p: "FNX_CUM_SUM", cumprod_p: "FNX_CUM_PROD", cummax_p: "FNX_CUM_MAX",
+                     cummin_p: "FNX_CUM_MIN"}
+_SCATTER_CODES = {scatter_p: "FNX_SCATTER_SET", scatter_add_p: "FNX_SCATTER_ADD",
+                  scatter_mul_p: "FNX_SCATTER_MUL", scatter_min_p: "FNX_SCATTER_MIN",
+                  scatter_max_p: "FNX_SCATTER_MAX"}
+_WINDOW_CODES = {reduce_window_sum_p: "FNX_RED_SUM", reduce_window_max_p: "FNX_RED_MAX"}
 
 
 def write_call(w: StepWriter, step: Call) -> None:
@@ -189,7 +194,8 @@ def _write_select_window_call(w: StepWriter, step: Call, out: str, ptrs) -> None
     nd, decl, inner = _window_geometry(eqn, operand, pooled)
     w.emit("{")
     w.emit("  " + decl)
-    w.emit(f"  if ({kernel('fnx_select_window')}({0 if gather else 1}, "
+    w.emit(f"  if ({kernel('fnx_select_window')}("
+           f"{'FNX_SELECT_GATHER' if gather else 'FNX_SELECT_SCATTER'}, "
            f"{DTYPE_CODE[operand.aval.dtype]}, {nd}, ish, osh, win, st, lo, {inner}, "
            f"(const char *){ptrs[1]}, (const char *){ptrs[0]}, (char *){out})) return -1;")
     w.emit("}")

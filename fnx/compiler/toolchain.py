@@ -45,12 +45,12 @@ def compiler_version() -> str:
 
 @functools.lru_cache(maxsize=None)
 def include_dir() -> str:
-    """Where fnx_scalar.h / vmath.h are: the installed copy, else the source tree's."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # fnx/
-    for d in (os.path.join(here, "_include"),
-              os.path.join(os.path.dirname(here), "kernels", "cpu")):
-        if os.path.exists(os.path.join(d, "fnx_scalar.h")):
-            return d
+    """Where the headers the generated C includes are (fnx_scalar.h, fnx_kernels.h, ...): the
+    copy build_kernels.py puts into the package with the kernels (the source tree has them in
+    two directories, kernels/common and kernels/cpu)."""
+    d = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_include")
+    if os.path.exists(os.path.join(d, "fnx_scalar.h")):
+        return d
     raise FnxError("fnx.jit: fnx_scalar.h not found (rebuild with `python build_kernels.py`)")
 
 

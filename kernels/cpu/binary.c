@@ -57,22 +57,33 @@
 #define SHIFT_OPS(X, sfx, T)                                                                  \
   X(sfx, T, SHIFT_LEFT, shift_left, T) X(sfx, T, SHIFT_RIGHT_LOGICAL, shift_right_logical, T) \
   X(sfx, T, SHIFT_RIGHT_ARITHMETIC, shift_right_arithmetic, T)
-#define FLOAT_OPS(X, sfx, T) X(sfx, T, ATAN2, atan2, T) X(sfx, T, NEXTAFTER, nextafter, T)
 /* by kind K of the type map: bool, integers, floats */
 #define OPS_B(X, sfx, T) CMP_OPS(X, sfx, T) LOGIC_OPS(X, sfx, T)
 #define OPS_I(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T) LOGIC_OPS(X, sfx, T) SHIFT_OPS(X, sfx, T)
-#define OPS_F(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T) FLOAT_OPS(X, sfx, T)
+#define OPS_F(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T)
 
 #define DEF_LOOP(sfx, T, OP, name, TO) BINARY_LOOP(b_##OP##_##sfx, T, TO, fnx_s_##name##_##sfx)
 #define DEF_LOOPS(code, T, U, sfx, K, TMIN, TMAX) OPS_##K(DEF_LOOP, sfx, T)
 FNX_ALL_TYPES(DEF_LOOPS)
 
+/* The float-only ops: one loop per line of FNX_FLOAT_BINARY_OPS (fnx_ops.h). */
+#define DEF_FLOAT_ONLY(OP, name, H, E64, E32)                          \
+  BINARY_LOOP(b_##OP##_f64, double, double, fnx_s_##name##_f64)        \
+  BINARY_LOOP(b_##OP##_f32, float, float, fnx_s_##name##_f32)
+FNX_FLOAT_BINARY_OPS(DEF_FLOAT_ONLY)
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 #define CASE_OP(sfx, T, OP, name, TO) case FNX_##OP: return b_##OP##_##sfx;
+#define CASE_FLOAT_ONLY_f64(OP, name, H, E64, E32) case FNX_##OP: return b_##OP##_f64;
+#define CASE_FLOAT_ONLY_f32(OP, name, H, E64, E32) case FNX_##OP: return b_##OP##_f32;
+#define FLOAT_ONLY_CASES_B(sfx)
+#define FLOAT_ONLY_CASES_I(sfx)
+#define FLOAT_ONLY_CASES_F(sfx) FNX_FLOAT_BINARY_OPS(CASE_FLOAT_ONLY_##sfx)
 #define CASE_DTYPE(code, T, U, sfx, K, TMIN, TMAX) \
   case code:                                        \
     switch (op) {                                   \
       OPS_##K(CASE_OP, sfx, T)                      \
+      FLOAT_ONLY_CASES_##K(sfx)                     \
       default: return NULL;                         \
     }
 
@@ -83,10 +94,11 @@ static fnx_loop_fn binary_fn(int op, int dtype) {
   }
 }
 
+#define OR_HEAVY_FLOAT_ONLY(OP, name, H, E64, E32) || (H && op == FNX_##OP)
 static int binary_heavy(int op, int dtype) {
   if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64)
     return op == FNX_DIV || op == FNX_REM || op == FNX_POW; /* scalar integer division */
-  return op == FNX_REM || op == FNX_POW || op == FNX_ATAN2 || op == FNX_NEXTAFTER;
+  return op == FNX_REM || op == FNX_POW FNX_FLOAT_BINARY_OPS(OR_HEAVY_FLOAT_ONLY);
 }
 
 int fnx_binary(int op, int dtype, int ndim, const int64_t *shape, const char *a,

@@ -1,8 +1,10 @@
 /* fnx CPU kernels: the one header.
  *
- * This file is parsed twice: by the C compiler (the kernels/cpu C files include it) and by cffi's cdef
- * (build_kernels.py strips the preprocessor lines first).  Keep it cffi-parsable: plain prototypes,
- * enums with explicit values, no macros in the declarations.
+ * This file is read three times: by the C compiler (the kernels/cpu C files include it), by the
+ * jit's generated C (which calls the kernels through pointers of these types and passes these
+ * enums), and by cffi's cdef, which gets it run through the C preprocessor with FNX_CDEF
+ * defined (build_kernels.py).  Keep it cffi-parsable after preprocessing: plain prototypes and
+ * enums; macros only where they expand to such (the op enums come from fnx_ops.h's lists).
  *
  * Conventions
  *  - Buffers are `char *`; strides are in BYTES and may be 0 (broadcast) or negative (reversed views).
@@ -13,7 +15,10 @@
  */
 #ifndef FNX_KERNELS_H
 #define FNX_KERNELS_H
+#ifndef FNX_CDEF /* cffi knows the fixed-width types; <stdint.h>'s definitions would not parse */
 #include <stdint.h>
+#endif
+#include "fnx_ops.h"
 
 enum fnx_status { FNX_OK = 0, FNX_ERR_UNSUPPORTED = -1, FNX_ERR_NDIM = -2, FNX_ERR_ALLOC = -3 };
 
@@ -23,22 +28,18 @@ enum fnx_dtype {
   FNX_FLOAT32 = 5, FNX_FLOAT64 = 6, FNX_UINT32 = 7
 };
 
+/* elementwise op codes: the ops of fnx_ops.h's lists get consecutive codes in list order */
+#define FNX_OP_ENUM_ENTRY(NAME, name, heavy, E64, E32) FNX_##NAME,
 enum fnx_unary_op {
-  FNX_NEG = 0, FNX_EXP = 1, FNX_EXP2 = 2, FNX_LOG = 3, FNX_LOG1P = 4, FNX_EXPM1 = 5,
-  FNX_SIN = 6, FNX_COS = 7, FNX_TAN = 8, FNX_ASIN = 9, FNX_ACOS = 10, FNX_ATAN = 11,
-  FNX_SINH = 12, FNX_COSH = 13, FNX_TANH = 14, FNX_ASINH = 15, FNX_ACOSH = 16, FNX_ATANH = 17,
-  FNX_LOGISTIC = 18, FNX_SQRT = 19, FNX_RSQRT = 20, FNX_CBRT = 21, FNX_ABS = 22, FNX_SIGN = 23,
-  FNX_FLOOR = 24, FNX_CEIL = 25, FNX_ROUND_AWAY = 26, FNX_ROUND_EVEN = 27, FNX_ERF = 28,
-  FNX_ERF_INV = 29, FNX_LGAMMA = 30, FNX_DIGAMMA = 31, FNX_IS_FINITE = 32, FNX_NOT = 33,
-  FNX_INTEGER_POW = 34
+  FNX_FLOAT_UNARY_OPS(FNX_OP_ENUM_ENTRY)
+  FNX_IS_FINITE, FNX_NOT, FNX_INTEGER_POW
 };
 
 enum fnx_binary_op {
-  FNX_ADD = 0, FNX_SUB = 1, FNX_MUL = 2, FNX_DIV = 3, FNX_REM = 4, FNX_POW = 5,
-  FNX_MAX = 6, FNX_MIN = 7, FNX_ATAN2 = 8, FNX_NEXTAFTER = 9,
-  FNX_EQ = 10, FNX_NE = 11, FNX_LT = 12, FNX_LE = 13, FNX_GT = 14, FNX_GE = 15,
-  FNX_AND = 16, FNX_OR = 17, FNX_XOR = 18,
-  FNX_SHIFT_LEFT = 19, FNX_SHIFT_RIGHT_LOGICAL = 20, FNX_SHIFT_RIGHT_ARITHMETIC = 21
+  FNX_ADD, FNX_SUB, FNX_MUL, FNX_DIV, FNX_REM, FNX_POW, FNX_MAX, FNX_MIN,
+  FNX_FLOAT_BINARY_OPS(FNX_OP_ENUM_ENTRY)
+  FNX_EQ, FNX_NE, FNX_LT, FNX_LE, FNX_GT, FNX_GE, /* consecutive: the comparisons */
+  FNX_AND, FNX_OR, FNX_XOR, FNX_SHIFT_LEFT, FNX_SHIFT_RIGHT_LOGICAL, FNX_SHIFT_RIGHT_ARITHMETIC
 };
 
 enum fnx_reduce_op {

@@ -34,47 +34,13 @@ typedef struct { int64_t e; } uctx;
     }                                                                                   \
   }
 
-/* X(enum op, lax name, heavy): the floating-point unary ops.  What each computes is
- * fnx_s_<name>_<sfx> in fnx_scalar.h; "heavy" (transcendental, ~20-100 cycles per element) only
- * lowers the size at which the loop is split over threads. */
-#define FLOAT_UNARY_OPS(X)                                                    \
-  X(NEG, neg, 0)                                                              \
-  X(EXP, exp, 1)                                                              \
-  X(EXP2, exp2, 1)                                                            \
-  X(LOG, log, 1)                                                              \
-  X(LOG1P, log1p, 1)                                                          \
-  X(EXPM1, expm1, 1)                                                          \
-  X(SIN, sin, 1)                                                              \
-  X(COS, cos, 1)                                                              \
-  X(TAN, tan, 1)                                                              \
-  X(ASIN, asin, 1)                                                            \
-  X(ACOS, acos, 1)                                                            \
-  X(ATAN, atan, 1)                                                            \
-  X(SINH, sinh, 1)                                                            \
-  X(COSH, cosh, 1)                                                            \
-  X(TANH, tanh, 1)                                                            \
-  X(ASINH, asinh, 1)                                                          \
-  X(ACOSH, acosh, 1)                                                          \
-  X(ATANH, atanh, 1)                                                          \
-  X(LOGISTIC, logistic, 1)                                                    \
-  X(SQRT, sqrt, 0)                                                            \
-  X(RSQRT, rsqrt, 0)                                                          \
-  X(CBRT, cbrt, 1)                                                            \
-  X(ABS, abs, 0)                                                              \
-  X(SIGN, sign, 0)                                                            \
-  X(FLOOR, floor, 0)                                                          \
-  X(CEIL, ceil, 0)                                                            \
-  X(ROUND_AWAY, round_away, 0)                                                \
-  X(ROUND_EVEN, round_even, 0)                                                \
-  X(ERF, erf, 1)                                                              \
-  X(ERF_INV, erf_inv, 1)                                                      \
-  X(LGAMMA, lgamma, 1)                                                        \
-  X(DIGAMMA, digamma, 1)
-
-#define DEF_FLOAT_UNARY(OP, name, H)                                    \
+/* The floating-point unary ops: one loop per line of FNX_FLOAT_UNARY_OPS (fnx_ops.h), computing
+ * fnx_s_<name>_<sfx> (fnx_scalar.h); the line's "heavy" flag (transcendental, ~20-100 cycles per
+ * element) only lowers the size at which the loop is split over threads. */
+#define DEF_FLOAT_UNARY(OP, name, H, E64, E32)                          \
   UNARY_LOOP(u_##OP##_f64, double, double, fnx_s_##name##_f64(x))       \
   UNARY_LOOP(u_##OP##_f32, float, float, fnx_s_##name##_f32(x))
-FLOAT_UNARY_OPS(DEF_FLOAT_UNARY)
+FNX_FLOAT_UNARY_OPS(DEF_FLOAT_UNARY)
 UNARY_LOOP(u_INTEGER_POW_f64, double, double, fnx_s_integer_pow_f64(x, e))
 UNARY_LOOP(u_INTEGER_POW_f32, float, float, fnx_s_integer_pow_f32(x, e))
 UNARY_LOOP(u_IS_FINITE_f64, double, uint8_t, fnx_s_is_finite_f64(x))
@@ -90,8 +56,8 @@ FNX_INT_TYPES(DEF_INT_UNARY)
 UNARY_LOOP(u_NOT_b, uint8_t, uint8_t, fnx_s_not_b(x))
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
-#define CASE_F64(OP, name, H) case FNX_##OP: *heavy = H; return u_##OP##_f64;
-#define CASE_F32(OP, name, H) case FNX_##OP: *heavy = H; return u_##OP##_f32;
+#define CASE_F64(OP, name, H, E64, E32) case FNX_##OP: *heavy = H; return u_##OP##_f64;
+#define CASE_F32(OP, name, H, E64, E32) case FNX_##OP: *heavy = H; return u_##OP##_f32;
 #define CASE_INT(code, T, U, sfx, K, TMIN, TMAX)        \
   case code:                                            \
     switch (op) {                                       \
@@ -108,14 +74,14 @@ static fnx_loop_fn unary_fn(int op, int dtype, int *heavy) {
   switch (dtype) {
     case FNX_FLOAT64:
       switch (op) {
-        FLOAT_UNARY_OPS(CASE_F64)
+        FNX_FLOAT_UNARY_OPS(CASE_F64)
         case FNX_INTEGER_POW: return u_INTEGER_POW_f64;
         case FNX_IS_FINITE: return u_IS_FINITE_f64;
         default: return NULL;
       }
     case FNX_FLOAT32:
       switch (op) {
-        FLOAT_UNARY_OPS(CASE_F32)
+        FNX_FLOAT_UNARY_OPS(CASE_F32)
         case FNX_INTEGER_POW: return u_INTEGER_POW_f32;
         case FNX_IS_FINITE: return u_IS_FINITE_f32;
         default: return NULL;

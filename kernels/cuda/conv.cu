@@ -100,7 +100,7 @@ FNX_DEV fnx_int64 fnx_window_offset(int nd, const fnx_int64 *g, fnx_int64 inner,
   return off;
 }
 
-#define FNX_K_REDUCE_WINDOW(T, U, sfx, K)                                                   \
+#define FNX_K_REDUCE_WINDOW(code, T, U, sfx, K, TMIN, TMAX)                                                   \
   extern "C" __global__ void fnx_reduce_window_sum_##sfx(int nd, fnx_int64 nout,            \
                                                          fnx_int64 nwin, fnx_int64 inner,   \
                                                          const fnx_int64 *__restrict__ g,   \

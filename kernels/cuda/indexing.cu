@@ -57,11 +57,11 @@ FNX_K_GATHER_BOTH(8, fnx_uint64)
 #define FNX_K_SCATTER_MODE(mode, STEP, T, U, sfx, K)               \
   FNX_K_SCATTER_ONE(mode, STEP, T, U, sfx, K, fnx_int32, i32)      \
   FNX_K_SCATTER_ONE(mode, STEP, T, U, sfx, K, fnx_int64, i64)
-#define FNX_K_SCATTER_ALL(T, U, sfx, K)                     \
+#define FNX_K_SCATTER_ALL(code, T, U, sfx, K, TMIN, TMAX)                     \
   FNX_K_SCATTER_MODE(set, FNX_SC_SET, T, U, sfx, K)         \
   FNX_K_SCATTER_MODE(min, FNX_SC_MIN, T, U, sfx, K)         \
   FNX_K_SCATTER_MODE(max, FNX_SC_MAX, T, U, sfx, K)
-#define FNX_K_SCATTER_NUMERIC(T, U, sfx, K)                 \
+#define FNX_K_SCATTER_NUMERIC(code, T, U, sfx, K, TMIN, TMAX)                 \
   FNX_K_SCATTER_MODE(add, FNX_SC_ADD, T, U, sfx, K)         \
   FNX_K_SCATTER_MODE(mul, FNX_SC_MUL, T, U, sfx, K)
 FNX_ALL_TYPES(FNX_K_SCATTER_ALL)

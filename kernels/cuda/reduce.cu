@@ -142,7 +142,7 @@ FNX_K_REDUCE(sum, f32, float, double, OpSum<double>)
 FNX_K_REDUCE(sum, f64, double, double, OpSum<double>)
 FNX_K_REDUCE(prod, f32, float, double, OpProd<double>)
 FNX_K_REDUCE(prod, f64, double, double, OpProd<double>)
-#define FNX_K_INT_SUMPROD(T, U, sfx, K)          \
+#define FNX_K_INT_SUMPROD(code, T, U, sfx, K, TMIN, TMAX)          \
   FNX_K_REDUCE(sum, sfx, T, U, OpSum<U>)         \
   FNX_K_REDUCE(prod, sfx, T, U, OpProd<U>)       \
   FNX_K_REDUCE(and, sfx, T, T, OpAnd<T>)         \
@@ -251,7 +251,7 @@ __device__ void fnx_argreduce_cols(fnx_int64 outer, fnx_int64 n, fnx_int64 inner
                                                             TI *y) {                        \
     fnx_argreduce_cols<T, TI, IS_MAX>(outer, n, inner, x, y);                               \
   }
-#define FNX_K_ARG(T, U, sfx, K)                                  \
+#define FNX_K_ARG(code, T, U, sfx, K, TMIN, TMAX)                                  \
   FNX_K_ARG_ONE(argmax, true, T, sfx, fnx_int32, i32)             \
   FNX_K_ARG_ONE(argmax, true, T, sfx, fnx_int64, i64)             \
   FNX_K_ARG_ONE(argmin, false, T, sfx, fnx_int32, i32)            \

@@ -28,7 +28,7 @@
       }                                                                                     \
     }                                                                                       \
   }
-#define FNX_K_CUM_NUMERIC(T, U, sfx, K)           \
+#define FNX_K_CUM_NUMERIC(code, T, U, sfx, K, TMIN, TMAX)           \
   FNX_K_CUM(sum, FNX_CUM_SUM, T, U, sfx, K)       \
   FNX_K_CUM(prod, FNX_CUM_PROD, T, U, sfx, K)     \
   FNX_K_CUM(max, FNX_CUM_MAX, T, U, sfx, K)       \

@@ -60,7 +60,7 @@ __device__ void fnx_argsort_small(fnx_int64 outer, fnx_int64 n, int P, const T *
   }
 }
 
-#define FNX_K_SORT(T, U, sfx, K)                                                             \
+#define FNX_K_SORT(code, T, U, sfx, K, TMIN, TMAX)                                                             \
   extern "C" __global__ void fnx_argsort_small_##sfx(fnx_int64 outer, fnx_int64 n, int P,    \
                                                      const T *x, fnx_int64 *perm) {          \
     fnx_argsort_small<T>(outer, n, P, x, perm);                                              \
