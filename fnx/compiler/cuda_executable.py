@@ -31,10 +31,13 @@ import time
 from dataclasses import dataclass
 
 from ..core import Jaxpr, Literal, Var
+from ..lax.linalg import dot_general_p
+from ..lax.reduction import argmax_p, argmin_p, sort_p
 from . import codegen_cuda, compile_lock, memory
 from .codegen_cuda import CudaKernel
+from .epilogue import dot_general_epilogue_p
 from .rows import RowGroup
-from .passes import lower_for_codegen
+from .passes import lower_for_codegen, optimize
 from .schedule import Call, Loop, Nested, PyStep, Reduce, schedule
 
 
@@ -59,26 +62,45 @@ def _reads(item) -> list:
     return [x for x in item.eqn.inputs if isinstance(x, Var)]
 
 
+def _matmul_params(params: dict, step: Call) -> dict:
+    """dot_general on operands packed as lhs (batch, free, contracting) and rhs (batch,
+    contracting, free)."""
+    (lc, _), (lb, _) = params["dimension_numbers"]
+    nb, nc = len(lb), len(lc)
+    nd = step.operands[0].aval.ndim
+    batch = tuple(range(nb))
+    params["dimension_numbers"] = ((tuple(range(nd - nc, nd)), tuple(range(nb, nb + nc))),
+                                   (batch, batch))
+    return params
+
+
+def _arg_reduction_params(params: dict, step: Call) -> dict:
+    """argmax / argmin on an operand packed as kept axes, then the reduced ones."""
+    nd = step.operands[0].aval.ndim
+    params["axes"] = tuple(range(nd - len(params["axes"]), nd))
+    return params
+
+
+def _sort_params(params: dict, step: Call) -> dict:
+    """sort on operands packed with the sorted dimension last (results into step.outputs
+    when those differ)."""
+    params["dimension"] = step.operands[0].aval.ndim - 1
+    return params
+
+
+# The library primitives whose params change with the schedule's packing of their operands.
+_PACKED_PARAMS = {dot_general_p: _matmul_params, dot_general_epilogue_p: _matmul_params,
+                  argmax_p: _arg_reduction_params, argmin_p: _arg_reduction_params,
+                  sort_p: _sort_params}
+
+
 def _host_call(step: Call) -> _HostCall:
     """The CUDA impl's call for a library step, on the operands as packed by the schedule."""
     eqn = step.eqn
-    name = eqn.primitive.name
     params = dict(eqn.params)
-    if name in ("dot_general", "dot_general_epilogue"):
-        # packed: lhs (batch, free, contracting), rhs (batch, contracting, free)
-        (lc, _), (lb, _) = params["dimension_numbers"]
-        nb, nc = len(lb), len(lc)
-        nd = step.operands[0].aval.ndim
-        batch = tuple(range(nb))
-        params["dimension_numbers"] = ((tuple(range(nd - nc, nd)), tuple(range(nb, nb + nc))),
-                                       (batch, batch))
-    elif name in ("argmax", "argmin"):
-        # packed: kept axes, then the reduced ones
-        nd = step.operands[0].aval.ndim
-        params["axes"] = tuple(range(nd - len(params["axes"]), nd))
-    elif name == "sort":
-        # packed: the sorted dimension last; results into step.outputs when those differ
-        params["dimension"] = step.operands[0].aval.ndim - 1
+    adjust = _PACKED_PARAMS.get(eqn.primitive)
+    if adjust is not None:
+        params = adjust(params, step)
     return _HostCall(eqn, list(step.operands), params, step.outputs)
 
 
@@ -87,7 +109,6 @@ class CudaExecutable:
     ``as_text()`` the optimized jaxpr, ``peak_bytes`` the planned arena size."""
 
     def __init__(self, jaxpr: Jaxpr):
-        from .passes import optimize
         t0 = time.perf_counter()
         self.source_jaxpr = jaxpr
         self.jaxpr = optimize(jaxpr)
