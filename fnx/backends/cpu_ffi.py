@@ -4,7 +4,7 @@ built by build_kernels.py) and the buffer helpers every family of CPU impls uses
 numpy owns the buffers (``Array._value``); a kernel gets ``char *`` pointers and byte strides.
 Outputs of at least ``_POOL_MIN_BYTES`` come from the kernels' caching allocator.  cpu.py (the
 elementwise, layout, reduction and indexing impls, and the merged table), cpu_conv.py and
-cpu_linalg.py import from here; native.py calls generated code through the same ``ffi``.
+cpu_linalg.py import from here; cpu_jit.py calls generated code through the same ``ffi``.
 """
 from __future__ import annotations
 

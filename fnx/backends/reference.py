@@ -111,15 +111,9 @@ def neg(x):
     return _wrapping_neg(x) if x.dtype.kind in "iu" else np.negative(x)
 
 
-# Transcendental functions: numpy's float64 function, rounded once to the input dtype.
-_FLOAT64_UNARY = {
-    lax.exp_p: np.exp, lax.exp2_p: np.exp2, lax.log_p: np.log, lax.log1p_p: np.log1p,
-    lax.expm1_p: np.expm1, lax.sin_p: np.sin, lax.cos_p: np.cos, lax.tan_p: np.tan,
-    lax.asin_p: np.arcsin, lax.acos_p: np.arccos, lax.atan_p: np.arctan, lax.sinh_p: np.sinh,
-    lax.cosh_p: np.cosh, lax.tanh_p: np.tanh, lax.asinh_p: np.arcsinh,
-    lax.acosh_p: np.arccosh, lax.atanh_p: np.arctanh,
-}
-for _prim, _ufunc in _FLOAT64_UNARY.items():
+# Elementwise primitives declaring their numpy function (lax's NUMPY_ORACLE): that function in
+# float64, rounded once to the input dtype.
+for _prim, _ufunc in lax.elementwise.NUMPY_ORACLE.items():
     _register(_prim)(_in_f64(_ufunc))
 
 

@@ -28,10 +28,17 @@ _KIND_NAMES = {FLOATING: "a floating dtype", NUMERIC: "a numeric dtype",
 # ---------------------------------------------------------------------------------------------
 
 UNARY_PRIMITIVES: dict[str, Primitive] = {}
+# primitive -> numpy's function of it: the reference backend's oracle (computed in float64 and
+# rounded once to the input dtype), declared in the primitive's own block
+NUMPY_ORACLE: dict[Primitive, object] = {}
 
 
-def _define_unary(name: str, allowed, out_dtype=None) -> Primitive:
+def _define_unary(name: str, allowed, out_dtype=None, numpy=None) -> Primitive:
+    """An elementwise unary primitive: abstract eval, batching, fusion kind, and, with
+    ``numpy`` (numpy's function of it), its oracle (``NUMPY_ORACLE``)."""
     prim = Primitive(name, fusion=Fusion.ELEMENTWISE)
+    if numpy is not None:
+        NUMPY_ORACLE[prim] = numpy
 
     def abstract_eval(x, **params):
         check_dtype(name, x, allowed, _KIND_NAMES[allowed])
@@ -46,23 +53,23 @@ def _define_unary(name: str, allowed, out_dtype=None) -> Primitive:
 
 
 neg_p = _define_unary("neg", NUMERIC)
-exp_p = _define_unary("exp", FLOATING)
-exp2_p = _define_unary("exp2", FLOATING)
-log_p = _define_unary("log", FLOATING)
-log1p_p = _define_unary("log1p", FLOATING)
-expm1_p = _define_unary("expm1", FLOATING)
-sin_p = _define_unary("sin", FLOATING)
-cos_p = _define_unary("cos", FLOATING)
-tan_p = _define_unary("tan", FLOATING)
-asin_p = _define_unary("asin", FLOATING)
-acos_p = _define_unary("acos", FLOATING)
-atan_p = _define_unary("atan", FLOATING)
-sinh_p = _define_unary("sinh", FLOATING)
-cosh_p = _define_unary("cosh", FLOATING)
-tanh_p = _define_unary("tanh", FLOATING)
-asinh_p = _define_unary("asinh", FLOATING)
-acosh_p = _define_unary("acosh", FLOATING)
-atanh_p = _define_unary("atanh", FLOATING)
+exp_p = _define_unary("exp", FLOATING, numpy=np.exp)
+exp2_p = _define_unary("exp2", FLOATING, numpy=np.exp2)
+log_p = _define_unary("log", FLOATING, numpy=np.log)
+log1p_p = _define_unary("log1p", FLOATING, numpy=np.log1p)
+expm1_p = _define_unary("expm1", FLOATING, numpy=np.expm1)
+sin_p = _define_unary("sin", FLOATING, numpy=np.sin)
+cos_p = _define_unary("cos", FLOATING, numpy=np.cos)
+tan_p = _define_unary("tan", FLOATING, numpy=np.tan)
+asin_p = _define_unary("asin", FLOATING, numpy=np.arcsin)
+acos_p = _define_unary("acos", FLOATING, numpy=np.arccos)
+atan_p = _define_unary("atan", FLOATING, numpy=np.arctan)
+sinh_p = _define_unary("sinh", FLOATING, numpy=np.sinh)
+cosh_p = _define_unary("cosh", FLOATING, numpy=np.cosh)
+tanh_p = _define_unary("tanh", FLOATING, numpy=np.tanh)
+asinh_p = _define_unary("asinh", FLOATING, numpy=np.arcsinh)
+acosh_p = _define_unary("acosh", FLOATING, numpy=np.arccosh)
+atanh_p = _define_unary("atanh", FLOATING, numpy=np.arctanh)
 logistic_p = _define_unary("logistic", FLOATING)
 sqrt_p = _define_unary("sqrt", FLOATING)
 rsqrt_p = _define_unary("rsqrt", FLOATING)
