@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import Array
+from ..errors import FnxError
 from ..lax import elementwise as ew
 from ..lax import indexing as ix
 from ..lax import reduction as rd
@@ -55,8 +56,8 @@ def _op_codes(primitives) -> dict:
         code = getattr(lib, "FNX_" + name.upper(), None)
         if code is None:
             raise FnxError(f"fnx's C kernels have no op code FNX_{name.upper()} for the lax "
-                              f"primitive {name!r}: add it to kernels/common/fnx_ops.h (see "
-                              "docs/architecture.md, section 3) and rebuild (python build_kernels.py)")
+                           f"primitive {name!r}: add it to kernels/common/fnx_ops.h (see "
+                           "docs/architecture.md, section 3) and rebuild (python build_kernels.py)")
         codes[name] = code
     return codes
 

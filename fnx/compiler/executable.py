@@ -13,7 +13,6 @@ between two segments.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 
@@ -22,7 +21,7 @@ import numpy as np
 from ..core import Array, Jaxpr, Literal, Var
 from . import codegen_c, loops, memory
 from .passes import lower_for_codegen, optimize
-from .schedule import Call, Loop, PyStep, Reduce, schedule
+from .schedule import Loop, PyStep, schedule
 
 log = logging.getLogger("fnx.jit")
 

@@ -37,8 +37,8 @@ from ._node_types import (register_dataclass, register_pytree_node,  # noqa: F40
                         register_pytree_node_class, register_pytree_with_keys,
                         register_pytree_with_keys_class, register_static)
 from ._node_types import _registry
-from ._treedef import (_LEAF, PyTree, PyTreeDef, _flatten, _flatten_up_to, _is_node,
-                       _mismatch_message, _StructureMismatch, flatten, unflatten)
+from ._treedef import (_LEAF, PyTree, PyTreeDef, _flatten, _is_node, flatten, leaves_of_rest,
+                       unflatten)
 
 __all__ = [
     # jax.tree names
@@ -97,15 +97,7 @@ def map(f: Callable, tree: PyTree, *rest: PyTree, is_leaf: Callable[[Any], bool]
     leaves_, treedef = flatten(tree, is_leaf)
     if not rest:
         return treedef.unflatten([f(x) for x in leaves_])
-    all_leaves = [leaves_]
-    for i, r in enumerate(rest):
-        out: list = []
-        try:
-            _flatten_up_to(treedef._node, r, out)
-        except _StructureMismatch as e:
-            raise ValueError(f"tree.map: tree #{i + 1} of `rest` does not match the first tree. "
-                             + _mismatch_message(treedef, r, e)) from None
-        all_leaves.append(out)
+    all_leaves = [leaves_] + leaves_of_rest(treedef, rest, "tree.map")
     return treedef.unflatten([f(*xs) for xs in zip(*all_leaves)])
 
 

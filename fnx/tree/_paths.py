@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ._node_types import _NONE
-from ._treedef import (_LEAF, _NONE_NODE, PyTree, PyTreeDef, _flatten_up_to, _is_node,
-                       _mismatch_message, _node_keyed_children, _node_registration,
-                       _StructureMismatch)
+from ._treedef import (_LEAF, _NONE_NODE, PyTree, PyTreeDef, _is_node,
+                       _node_keyed_children, _node_registration, leaves_of_rest)
 
 
 def _flatten_with_path(x, path: tuple, out: list, is_leaf):
@@ -50,14 +49,6 @@ def map_with_path(f: Callable, tree: PyTree, *rest: PyTree,
     {'a': "['a']", 'b': ("['b'][0]",)}
     """
     pairs, treedef = flatten_with_path(tree, is_leaf)
-    all_leaves = [[x for _, x in pairs]]
-    for i, r in enumerate(rest):
-        out: list = []
-        try:
-            _flatten_up_to(treedef._node, r, out)
-        except _StructureMismatch as e:
-            raise ValueError(f"tree.map_with_path: tree #{i + 1} of `rest` does not match the first tree. "
-                             + _mismatch_message(treedef, r, e)) from None
-        all_leaves.append(out)
+    all_leaves = [[x for _, x in pairs]] + leaves_of_rest(treedef, rest, "tree.map_with_path")
     paths = [p for p, _ in pairs]
     return treedef.unflatten([f(p, *xs) for p, *xs in zip(paths, *all_leaves)])

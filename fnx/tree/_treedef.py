@@ -354,6 +354,21 @@ def _mismatch_message(treedef: PyTreeDef, xs, e: _StructureMismatch) -> str:
             f"  got structure:               {flatten(xs)[1]!r}")
 
 
+def leaves_of_rest(treedef: PyTreeDef, rest, what: str) -> list[list]:
+    """The leaves of each tree in ``rest`` (the extra trees of a ``map``), each flattened up to
+    ``treedef``; a tree of another structure raises naming ``what`` and where it differs."""
+    all_leaves = []
+    for i, r in enumerate(rest):
+        out: list = []
+        try:
+            _flatten_up_to(treedef._node, r, out)
+        except _StructureMismatch as e:
+            raise ValueError(f"{what}: tree #{i + 1} of `rest` does not match the first tree. "
+                             + _mismatch_message(treedef, r, e)) from None
+        all_leaves.append(out)
+    return all_leaves
+
+
 # --------------------------------------------------------------------------------------------------
 # flatten / unflatten
 # --------------------------------------------------------------------------------------------------
