@@ -375,7 +375,7 @@ def _miss_reason(prev, key, param_names, leaf_names) -> str:
 #   compiled now, and an unknown part, staged as a ``jit_p`` equation taking the residuals;
 # * transpose: the transposed jaxpr (``backward_pass`` traced), called through ``jit_p``;
 # * staging (jit of jit, make_jaxpr): the equation is recorded; the compiler inlines it
-#   (``fusion = FUSION_CALL``).
+#   (``fusion=Fusion.CALL``).
 # Everything derived from a jaxpr is cached on it (``Jaxpr.derive``), so repeated
 # transformations of one jitted function trace and compile once.
 

@@ -2,8 +2,8 @@
 
 ``fnx.compiler`` renders a jaxpr as C and its toolchain (``compiler/toolchain.py``) compiles
 that into a shared library in the disk cache; this module loads the library and calls its
-entry point with the kernels' own cffi module (``cpu_ffi.ffi`` / ``cpu_ffi.lib``), so the CPU backend
-stays the one place that talks to native code.  ``compile_jaxpr`` is what the backend registry
+entry point with the kernels' own cffi module (``cpu_ffi.ffi`` / ``cpu_ffi.lib``), so the CPU
+backend stays the one place that talks to native code.  ``compile_jaxpr`` is what the backend registry
 (``fnx.backends.executable_for``) calls for platform ``cpu``.
 """
 from __future__ import annotations

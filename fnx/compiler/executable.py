@@ -5,10 +5,10 @@ backend registry the first time a jaxpr runs (``fnx.backends.executable_for``): 
 is the backend's function that compiles and loads the rendered C (``backends/cpu_jit.py``);
 without one (the reference backend) the optimized jaxpr is interpreted.
 
-The steps of the schedule are grouped into *segments*: maximal runs of natively lowered steps, each one C entry point.  A program whose
-every primitive has a native lowering (the usual case) is a single segment, i.e. one native
-call per jitted call; a primitive without one (e.g. a multi-key sort) runs through the backend
-between two segments.
+The steps of the schedule are grouped into *segments*: maximal runs of natively lowered steps,
+each one C entry point.  A program whose every primitive has a native lowering (the usual
+case) is a single segment, i.e. one native call per jitted call; a primitive without one (e.g.
+a multi-key sort) runs through the backend between two segments.
 """
 from __future__ import annotations
 
