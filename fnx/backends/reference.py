@@ -31,7 +31,7 @@ import math
 import numpy as np
 
 from .. import lax
-from . import reference_conv, reference_random, reference_reduce
+from . import reference_conv, reference_linalg, reference_random, reference_reduce
 from .reference_common import _accumulator, registrar
 
 # {primitive name: impl(*Arrays, **params)}: this module's oracles, then (at the bottom) those of
@@ -681,3 +681,4 @@ def iota(*, dtype, shape, dimension):
 IMPLS.update(reference_reduce.IMPLS)
 IMPLS.update(reference_conv.IMPLS)
 IMPLS.update(reference_random.IMPLS)
+IMPLS.update(reference_linalg.IMPLS)

@@ -1,4 +1,14 @@
-"""dot_general: contraction with batch dimensions (matmul, einsum, tensordot lower to it)."""
+"""Linear algebra primitives (``fnx.lax.linalg``, JAX's ``jax.lax.linalg`` names).
+
+* ``dot_general``: contraction with batch dimensions (matmul, einsum, tensordot lower to it);
+  ``fnx.lax`` re-exports it and ``dot``.
+* Decompositions of the last two axes, batched over any leading ones, float32 / float64:
+  ``cholesky``, ``triangular_solve``, ``lu``, ``qr``, ``eigh``, ``svd``.  One block each: the
+  primitive, its abstract eval (clear errors naming the operation and shapes), its batching,
+  JVP (and transpose) rules, and the wrapper.  Numerical failure is data, never an error, as in
+  JAX: a matrix that is not positive definite gives a ``cholesky`` of NaNs, a singular one
+  inf / NaN solutions.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +23,9 @@ from .shape import _linear_transpose, transpose
 dot_general_p = Primitive("dot_general", fusion=Fusion.LIBRARY)
 
 _DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
+
+# what ``from .linalg import *`` gives fnx.lax (the decompositions stay in fnx.lax.linalg)
+__all__ = ["dot_general_p", "dot_general", "dot"]
 
 
 _DN_FORM = "((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))"
@@ -177,3 +190,228 @@ def dot(lhs, rhs):
     if lhs.ndim not in (1, 2) or rhs.ndim not in (1, 2):
         raise shape_error("dot", "operands must be vectors or matrices", lhs, rhs)
     return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())))
+
+
+# =============================================================================================
+# Decompositions
+# =============================================================================================
+
+_FLOATS = (dtypes.float32, dtypes.float64)
+
+
+def _check_matrix(op: str, x, square: bool = False) -> None:
+    """A float32/float64 operand with at least two axes (square when ``square``)."""
+    if x.dtype not in _FLOATS:
+        raise dtype_error(op, "needs a float32 or float64 operand", x)
+    if x.ndim < 2:
+        raise shape_error(op, "needs an operand of at least two dimensions (..., m, n)", x)
+    if square and x.shape[-1] != x.shape[-2]:
+        raise shape_error(op, "needs square matrices in the last two axes (..., n, n)", x)
+
+
+def _batched_at_front(prim, n_results: int | None = None):
+    """A batching rule for a primitive over (..., matrix axes): the batch axis of every
+    batched operand moved to the front (it is one more leading dimension), unbatched operands
+    broadcast to it; every output batched at 0."""
+    def rule(axis_size, args, dims, **params):
+        args = [batching.move_to(x, d, axis_size, 0) for x, d in zip(args, dims)]
+        out = bind(prim, *args, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    batching.batching_rules[prim] = rule
+    return rule
+
+
+# ---------------------------------------------------------------------------------------------
+# cholesky: A = L L^T, L lower triangular
+# ---------------------------------------------------------------------------------------------
+
+cholesky_p = Primitive("cholesky", fusion=Fusion.LIBRARY)
+
+
+@cholesky_p.def_abstract_eval
+def _cholesky_abstract_eval(x):
+    _check_matrix("cholesky", x, square=True)
+    return ShapedArray(x.shape, x.dtype, False)
+
+
+_batched_at_front(cholesky_p)
+
+
+def cholesky(x, *, symmetrize_input: bool = True):
+    """The lower Cholesky factor ``L`` of each symmetric positive definite matrix in the last
+    two axes of ``x`` (``A = L @ L.T``).  Only the lower triangle is read (after averaging
+    ``x`` with its transpose when ``symmetrize_input``).  A matrix that is not positive
+    definite gives a factor of NaNs (JAX's convention), not an error."""
+    (x,) = as_operands(x, op="cholesky")
+    if symmetrize_input and x.ndim >= 2:
+        _check_matrix("cholesky", x.aval, square=True)
+        x = _symmetrize(x)
+    return bind(cholesky_p, x)
+
+
+def _symmetrize(x):
+    from .elementwise import add, mul
+    return mul(add(x, _mt(x)), np.array(0.5, x.dtype))
+
+
+def _mt(x):
+    """The matrix transpose of the last two axes."""
+    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return transpose(x, perm)
+
+
+# ---------------------------------------------------------------------------------------------
+# triangular_solve: op(A) X = B (left_side) or X op(A) = B, A triangular
+# ---------------------------------------------------------------------------------------------
+
+triangular_solve_p = Primitive("triangular_solve", fusion=Fusion.LIBRARY)
+
+
+@triangular_solve_p.def_abstract_eval
+def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    _check_matrix("triangular_solve", a, square=True)
+    _check_matrix("triangular_solve", b)
+    check_same_dtypes("triangular_solve", a, b)
+    m = a.shape[-1]
+    if a.shape[:-2] != b.shape[:-2] or b.shape[-2 if left_side else -1] != m:
+        side = "b's rows (left_side=True)" if left_side else "b's columns (left_side=False)"
+        raise shape_error("triangular_solve", f"a (..., {m}, {m}) must match {side} and b's "
+                          "leading (batch) dimensions", a, b)
+    return ShapedArray(b.shape, b.dtype, False)
+
+
+_batched_at_front(triangular_solve_p)
+
+
+def triangular_solve(a, b, *, left_side: bool = False, lower: bool = False,
+                     transpose_a: bool = False, conjugate_a: bool = False,
+                     unit_diagonal: bool = False):
+    """``X`` with ``op(a) @ X = b`` (``left_side``) or ``X @ op(a) = b``, where ``op(a)`` is
+    ``a`` or its transpose (``transpose_a``) and ``a`` is lower or upper triangular (only that
+    triangle is read; ``unit_diagonal`` takes its diagonal as ones).  JAX's signature;
+    ``conjugate_a`` changes nothing for real matrices.  A zero on the diagonal gives inf/NaN."""
+    a, b = as_operands(a, b, op="triangular_solve")
+    return bind(triangular_solve_p, a, b, left_side=bool(left_side), lower=bool(lower),
+                transpose_a=bool(transpose_a), unit_diagonal=bool(unit_diagonal))
+
+
+# ---------------------------------------------------------------------------------------------
+# lu: P A = L U with partial pivoting
+# ---------------------------------------------------------------------------------------------
+
+lu_p = Primitive("lu", multiple_results=True, fusion=Fusion.LIBRARY)
+
+
+@lu_p.def_abstract_eval
+def _lu_abstract_eval(x):
+    _check_matrix("lu", x)
+    *batch, m, n = x.shape
+    return [ShapedArray(x.shape, x.dtype, False),
+            ShapedArray((*batch, min(m, n)), dtypes.int32, False),
+            ShapedArray((*batch, m), dtypes.int32, False)]
+
+
+_batched_at_front(lu_p)
+
+
+def lu(x):
+    """LU decomposition with partial pivoting of the last two axes, as ``jax.lax.linalg.lu``:
+    ``(lu, pivots, permutation)``.  ``lu`` holds ``L`` (unit lower, diagonal not stored) below
+    the diagonal and ``U`` on and above it; ``pivots[i]`` is the row swapped with row ``i`` at
+    step ``i`` (LAPACK's ipiv, 0-based); ``permutation`` is the resulting row order, so
+    ``x[..., permutation, :] == L @ U``.  A singular matrix gives a zero on ``U``'s diagonal."""
+    (x,) = as_operands(x, op="lu")
+    lu_, pivots, permutation = bind(lu_p, x)
+    return lu_, pivots, permutation
+
+
+# ---------------------------------------------------------------------------------------------
+# qr: A = Q R (Householder)
+# ---------------------------------------------------------------------------------------------
+
+qr_p = Primitive("qr", multiple_results=True, fusion=Fusion.LIBRARY)
+
+
+@qr_p.def_abstract_eval
+def _qr_abstract_eval(x, *, full_matrices):
+    _check_matrix("qr", x)
+    *batch, m, n = x.shape
+    k = m if full_matrices else min(m, n)
+    return [ShapedArray((*batch, m, k), x.dtype, False),
+            ShapedArray((*batch, k, n), x.dtype, False)]
+
+
+_batched_at_front(qr_p)
+
+
+def qr(x, *, full_matrices: bool = True):
+    """``(q, r)`` with ``x = q @ r``, ``q`` orthonormal columns, ``r`` upper triangular, by
+    Householder reflections (LAPACK's sign convention, as numpy).  ``full_matrices``: ``q`` is
+    (m, m) and ``r`` (m, n); else (m, k) and (k, n) with k = min(m, n)."""
+    (x,) = as_operands(x, op="qr")
+    q, r = bind(qr_p, x, full_matrices=bool(full_matrices))
+    return q, r
+
+
+# ---------------------------------------------------------------------------------------------
+# eigh: A = V diag(w) V^T for symmetric A
+# ---------------------------------------------------------------------------------------------
+
+eigh_p = Primitive("eigh", multiple_results=True, fusion=Fusion.LIBRARY)
+
+
+@eigh_p.def_abstract_eval
+def _eigh_abstract_eval(x, *, lower):
+    _check_matrix("eigh", x, square=True)
+    return [ShapedArray(x.shape, x.dtype, False), ShapedArray(x.shape[:-1], x.dtype, False)]
+
+
+_batched_at_front(eigh_p)
+
+
+def eigh(x, *, lower: bool = True, symmetrize_input: bool = True, sort_eigenvalues: bool = True):
+    """``(v, w)`` as ``jax.lax.linalg.eigh``: eigenvectors (columns of ``v``) and eigenvalues
+    ``w`` in ascending order of each symmetric matrix in the last two axes.  Only the
+    ``lower`` (or upper) triangle is read, after averaging ``x`` with its transpose when
+    ``symmetrize_input``.  Eigenvalues always come sorted (``sort_eigenvalues`` is accepted
+    for JAX's signature)."""
+    (x,) = as_operands(x, op="eigh")
+    if symmetrize_input and x.ndim >= 2:
+        _check_matrix("eigh", x.aval, square=True)
+        x = _symmetrize(x)
+    v, w = bind(eigh_p, x, lower=bool(lower))
+    return v, w
+
+
+# ---------------------------------------------------------------------------------------------
+# svd: A = U diag(s) V^T
+# ---------------------------------------------------------------------------------------------
+
+svd_p = Primitive("svd", multiple_results=True, fusion=Fusion.LIBRARY)
+
+
+@svd_p.def_abstract_eval
+def _svd_abstract_eval(x, *, full_matrices, compute_uv):
+    _check_matrix("svd", x)
+    *batch, m, n = x.shape
+    k = min(m, n)
+    s = ShapedArray((*batch, k), x.dtype, False)
+    if not compute_uv:
+        return [s]
+    mu, nv = (m, n) if full_matrices else (k, k)
+    return [s, ShapedArray((*batch, m, mu), x.dtype, False),
+            ShapedArray((*batch, nv, n), x.dtype, False)]
+
+
+_batched_at_front(svd_p)
+
+
+def svd(x, *, full_matrices: bool = True, compute_uv: bool = True):
+    """``(u, s, vt)`` with ``x = u @ diag(s) @ vt`` and ``s`` descending (non-negative), or
+    just ``s`` without ``compute_uv`` -- ``jax.lax.linalg.svd``'s results."""
+    (x,) = as_operands(x, op="svd")
+    outs = bind(svd_p, x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    if not compute_uv:
+        return outs[0]
+    s, u, vt = outs
+    return u, s, vt
