@@ -60,6 +60,10 @@ int fnx_team(int64_t work, int64_t par_min);
  * split the work themselves, e.g. the convolution's row chunks) */
 int fnx_matmul_threads(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
                        char *c, int nt);
+/* C (+)= A @ B on row-strided float32 / float64 sub-matrices (linalg.c; accumulate != 0 adds
+ * to C), on up to nt threads: the GEMM of the blocked decompositions in lapack.c */
+int fnx_gemm_strided(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int64_t lda,
+                     const char *b, int64_t ldb, char *c, int64_t ldc, int accumulate, int nt);
 
 /* ---- N-d strided iteration (threads.c) ------------------------------------------------------
  * The inner loop gets a run of n elements, the operands' start pointers p[0..nops) and their

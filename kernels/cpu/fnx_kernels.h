@@ -136,6 +136,33 @@ int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
 int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
                         const char *a, const char *b, const char *bias, int act, char *c);
 
+/* ---- decompositions (lapack.c) -----------------------------------------------------------
+ * Each over `batch` contiguous row-major matrices (the last two axes), float32 / float64;
+ * numerical failure is data (NaN / inf results), as in JAX; the status only reports a missing
+ * dtype or memory.  l = cholesky(a) (n x n, only a's lower triangle read; a matrix that is not
+ * positive definite gives all NaN). */
+int fnx_cholesky(int dtype, int64_t batch, int64_t n, const char *a, char *l);
+/* op(a) x = b (left_side) or x op(a) = b; a: (batch, k, k), k = m (left) or n; b, x:
+ * (batch, m, n); op(a) = a or a^T (transpose_a) of a's lower or upper triangle. */
+int fnx_triangular_solve(int dtype, int64_t batch, int64_t m, int64_t n, const char *a,
+                         const char *b, char *x, int left_side, int lower, int transpose_a,
+                         int unit_diagonal);
+/* P a = L U: lu (batch, m, n), pivots (batch, min(m, n)) int32 (LAPACK's ipiv, 0-based),
+ * permutation (batch, m) int32 (the resulting row order). */
+int fnx_lu(int dtype, int64_t batch, int64_t m, int64_t n, const char *a, char *lu,
+           char *pivots, char *permutation);
+/* a = q r (Householder, LAPACK's signs): q (batch, m, mq), r (batch, mq, n), mq = m when
+ * full_matrices else min(m, n). */
+int fnx_qr(int dtype, int64_t batch, int64_t m, int64_t n, int full_matrices, const char *a,
+           char *q, char *r);
+/* a = v diag(w) v^T of the symmetric matrix in a's lower (or upper) triangle: v (batch, n, n)
+ * eigenvectors as columns, w (batch, n) ascending. */
+int fnx_eigh(int dtype, int64_t batch, int64_t n, int lower, const char *a, char *v, char *w);
+/* a = u diag(s) vt: s (batch, k) descending, k = min(m, n); with compute_uv u (batch, m, mu)
+ * and vt (batch, nv, n), (mu, nv) = (m, n) when full_matrices else (k, k); else u, vt unused. */
+int fnx_svd(int dtype, int64_t batch, int64_t m, int64_t n, int full_matrices, int compute_uv,
+            const char *a, char *s, char *u, char *vt);
+
 /* ---- convolution and windowed reductions (conv.c) ----------------------------------------- */
 /* y = conv(x, f): x (n, h, w, c) NHWC, f (kh, kw, c / groups, o) HWIO, y (n, oh, ow, o) NHWC,
  * all contiguous.  strides / pad_lo / lhs_dilation / rhs_dilation hold two entries (H, W);

@@ -128,9 +128,10 @@ static __thread int64_t G(abuf_cap);
 
 typedef struct {
   int64_t m, n, k, rb, gw, nrb, ngr;
+  int64_t lda, ldb, ldc; /* row strides (k, n, n when contiguous) */
   const GT *a, *b;
   GT *c;
-  int pack_a;
+  int pack_a, acc; /* acc: C += A @ B instead of C = A @ B (fnx_gemm_strided) */
   const fnx_epilogue *ep;
 } G(job);
 
@@ -138,13 +139,13 @@ typedef struct {
  * already when job->pack_a (full K, GMR-row panels), else read in place (tails packed here). */
 static void G(item)(const G(job) *jb, int64_t ic, int64_t mc, int64_t jc, int64_t nc,
                     const GT *ap, GT *bp, GT *tail) {
-  const int64_t k = jb->k, lda = k, ldb = jb->n, ldc = jb->n;
+  const int64_t k = jb->k, lda = jb->lda, ldb = jb->ldb, ldc = jb->ldc;
   const int64_t nks = fnx_cdiv(k, GKC), kcb = fnx_cdiv(k, nks); /* balanced KC slices */
   const int64_t mfull = jb->pack_a ? 0 : mc / GMR * GMR;
   const GT *ablk = jb->a + ic * lda;
   for (int64_t pc = 0; pc < k; pc += kcb) {
     const int64_t kc = fnx_min64(kcb, k - pc);
-    const int add = pc > 0;
+    const int add = pc > 0 || jb->acc;
     if (!jb->pack_a && mfull < mc) G(pack_a)(ablk + mfull * lda + pc, lda, mc - mfull, kc, tail);
     for (int64_t jr = jc; jr < jc + nc; jr += GNR) {
       const int nr = (int)fnx_min64(GNR, jc + nc - jr);
@@ -200,7 +201,7 @@ static int G(worker)(const G(job) *jb, int64_t *next, int nt) {
     const int64_t ic = rbi * jb->rb, mc = fnx_min64(jb->rb, jb->m - ic);
     const int64_t jc = gi * jb->gw, nc = fnx_min64(jb->gw, jb->n - jc);
     if (jb->pack_a && rbi != packed_rb) {
-      G(pack_a)(jb->a + ic * jb->k, jb->k, mc, jb->k, G(abuf));
+      G(pack_a)(jb->a + ic * jb->lda, jb->lda, mc, jb->k, G(abuf));
       packed_rb = rbi;
     }
     G(item)(jb, ic, mc, jc, nc, G(abuf), G(bbuf), G(bbuf) + GKC * GNR);
@@ -208,12 +209,14 @@ static int G(worker)(const G(job) *jb, int64_t *next, int nt) {
   return FNX_OK;
 }
 
-/* C = ep(A @ B), all contiguous, m, n, k >= 1, on a team of up to nt threads */
-static int G(gemm)(int64_t m, int64_t n, int64_t k, const GT *a, const GT *b, GT *c, int nt,
-                   const fnx_epilogue *ep) {
+/* C (+)= ep(A @ B) with row strides lda / ldb / ldc, m, n, k >= 1, on a team of up to nt
+ * threads (acc: accumulate into C, for the blocked decompositions' trailing updates) */
+static int G(gemm_ld)(int64_t m, int64_t n, int64_t k, const GT *a, int64_t lda, const GT *b,
+                      int64_t ldb, GT *c, int64_t ldc, int acc, int nt, const fnx_epilogue *ep) {
   if (m * n * k < GPAR_MIN) nt = 1;
   G(job) jb;
   jb.m = m, jb.n = n, jb.k = k, jb.a = a, jb.b = b, jb.c = c, jb.ep = ep;
+  jb.lda = lda, jb.ldb = ldb, jb.ldc = ldc, jb.acc = acc;
   const int64_t npanels = fnx_cdiv(n, GNR);
   jb.pack_a = npanels >= G_PACK_A_MIN_PANELS;
   /* row blocks: <= GMC rows, and the packed block (rows x K) within GABLK elements */
@@ -247,6 +250,12 @@ static int G(gemm)(int64_t m, int64_t n, int64_t k, const GT *a, const GT *b, GT
     }
   }
   return err;
+}
+
+/* C = ep(A @ B), all contiguous */
+static int G(gemm)(int64_t m, int64_t n, int64_t k, const GT *a, const GT *b, GT *c, int nt,
+                   const fnx_epilogue *ep) {
+  return G(gemm_ld)(m, n, k, a, k, b, n, c, n, 0, nt, ep);
 }
 
 /* ---- very narrow n (<= 4): n dot products per row, vectorized along k ----------------------

@@ -448,3 +448,39 @@ int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t 
   ep.act = act;
   return matmul_batched(dtype, batch, m, n, k, a, b, c, &ep);
 }
+
+/* C (+)= A @ B on row-strided float32 / float64 matrices (lda, ldb, ldc >= the row lengths),
+ * for the blocked decompositions of lapack.c: their trailing updates run in place on
+ * sub-matrices of the factor.  AVX-512: the tile kernels above; else plain loops. */
+int fnx_gemm_strided(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int64_t lda,
+                     const char *b, int64_t ldb, char *c, int64_t ldc, int accumulate, int nt) {
+  if (m <= 0 || n <= 0) return FNX_OK;
+#if defined(__AVX512F__)
+  if (k > 0 && dtype == FNX_FLOAT32)
+    return gemm_ld_s(m, n, k, (const float *)a, lda, (const float *)b, ldb, (float *)c, ldc,
+                     accumulate, nt, NULL);
+  if (k > 0 && dtype == FNX_FLOAT64)
+    return gemm_ld_d(m, n, k, (const double *)a, lda, (const double *)b, ldb, (double *)c, ldc,
+                     accumulate, nt, NULL);
+#endif
+#define GEMM_STRIDED_LOOPS(T)                                                                  \
+  for (int64_t i = 0; i < m; i++) {                                                            \
+    T *cr = (T *)c + i * ldc;                                                                  \
+    if (!accumulate)                                                                           \
+      for (int64_t j = 0; j < n; j++) cr[j] = 0;                                               \
+    for (int64_t p = 0; p < k; p++) {                                                          \
+      const T av = ((const T *)a)[i * lda + p], *br = (const T *)b + p * ldb;                  \
+      for (int64_t j = 0; j < n; j++) cr[j] += av * br[j];                                     \
+    }                                                                                          \
+  }
+  (void)nt;
+  if (dtype == FNX_FLOAT32) {
+    GEMM_STRIDED_LOOPS(float)
+  } else if (dtype == FNX_FLOAT64) {
+    GEMM_STRIDED_LOOPS(double)
+  } else {
+    return FNX_ERR_UNSUPPORTED;
+  }
+#undef GEMM_STRIDED_LOOPS
+  return FNX_OK;
+}

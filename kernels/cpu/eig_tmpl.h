@@ -1,0 +1,366 @@
+/* fnx CPU kernels: symmetric eigendecomposition and SVD of one row-major matrix, a
+ * dtype-generic template included by lapack.c after lapack_tmpl.h (same LT / LSFX / LDT /
+ * LEPS, and its helpers: householder, apply_reflector, qr_form_q, dot, axpy).
+ *
+ * eigh: Householder tridiagonalisation, then implicit QL iteration with Wilkinson shifts;
+ * svd: Householder bidiagonalisation, then implicit-shift Golub-Kahan QR sweeps on the
+ * bidiagonal (Golub & Van Loan 8.3 and 8.6).  Every plane rotation is applied to two rows of
+ * a row-major matrix holding the vectors as rows, so it runs on contiguous memory.  The input
+ * is scaled by its largest magnitude first (no overflow in the squares of the shifts); a
+ * non-finite input, or an iteration that does not converge within its cap, gives NaNs. */
+
+/* largest |x|; NaN when any element is NaN or infinite */
+static LT L(max_abs)(int64_t n, const LT *x) {
+  LT mx = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const LT v = (LT)fabs((double)x[i]);
+    if (!(v <= (LT)INFINITY) || isinf(v)) return (LT)NAN;
+    if (v > mx) mx = v;
+  }
+  return mx;
+}
+
+/* rows x, y of length n: (x, y) <- (c x + s y, c y - s x) */
+static void L(rotate_rows)(int64_t n, LT *x, LT *y, LT c, LT s) {
+#pragma omp simd
+  for (int64_t k = 0; k < n; k++) {
+    const LT a = x[k], b = y[k];
+    x[k] = c * a + s * b;
+    y[k] = c * b - s * a;
+  }
+}
+
+static void L(transpose)(int64_t m, int64_t n, const LT *a, LT *t) { /* t (n x m) = a^T */
+  for (int64_t i0 = 0; i0 < m; i0 += 32)
+    for (int64_t j0 = 0; j0 < n; j0 += 32)
+      for (int64_t i = i0; i < fnx_min64(m, i0 + 32); i++)
+        for (int64_t j = j0; j < fnx_min64(n, j0 + 32); j++) t[j * m + i] = a[i * n + j];
+}
+
+/* Order the n values descending (desc) or ascending, permuting the rows (length len) of up to
+ * two row-major matrices alike (NULL: none).  Selection sort: n^2 compares, n row swaps. */
+static void L(sort_with_rows)(int64_t n, LT *d, int desc, LT *x, int64_t lx, LT *y, int64_t ly) {
+  for (int64_t i = 0; i < n; i++) {
+    int64_t p = i;
+    for (int64_t j = i + 1; j < n; j++)
+      if (desc ? d[j] > d[p] : d[j] < d[p]) p = j;
+    if (p == i) continue;
+    LT t = d[i];
+    d[i] = d[p], d[p] = t;
+    if (x) L(swap_rows)(x + i * lx, x + p * lx, lx);
+    if (y) L(swap_rows)(y + i * ly, y + p * ly, ly);
+  }
+}
+
+/* Q (n x n) = H_0 ... H_{nr-1} for reflectors stored in rows: H_k acts on indices
+ * k + off .. n - 1 with v = (1, r[k][k + off + 1 ..]) and tau[k]; accumulated backwards. */
+static int L(form_q_rows)(int64_t n, int64_t nr, int64_t off, const LT *r, int64_t ldr,
+                          const LT *tau, LT *q) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < n; j++) q[i * n + j] = i == j ? (LT)1 : (LT)0;
+  LT *w = (LT *)malloc(sizeof(LT) * (size_t)(n + 1));
+  if (!w) return FNX_ERR_ALLOC;
+  for (int64_t k = nr - 1; k >= 0; k--) {
+    const int64_t s = k + off;
+    L(apply_reflector)(n - s, n - s, r + k * ldr + s, 1, tau[k], q + s * n + s, n, w);
+  }
+  free(w);
+  return FNX_OK;
+}
+
+/* ---- eigh ---------------------------------------------------------------------------------- */
+
+/* Implicit QL on the symmetric tridiagonal (d[0..n), e[0..n-1) off-diagonal, e[n-1] = 0),
+ * rotating rows of zt (n x n) alongside.  0 on success, -1 when it does not converge. */
+static int L(tridiag_ql)(int64_t n, LT *d, LT *e, LT *zt) {
+  int64_t total = 0;
+  const int64_t cap = 40 * n + 40;
+  for (int64_t l = 0; l < n; l++) {
+    for (;;) {
+      int64_t m = l;
+      for (; m < n - 1; m++) {
+        const LT dd = (LT)(fabs((double)d[m]) + fabs((double)d[m + 1]));
+        if (fabs((double)e[m]) <= LEPS * dd) break;
+      }
+      if (m == l) break;
+      if (++total > cap) return -1;
+      /* Wilkinson shift from the leading 2 x 2 block (QL chases from the bottom) */
+      LT g = (d[l + 1] - d[l]) / (2 * e[l]);
+      LT r = (LT)hypot((double)g, 1.0);
+      g = d[m] - d[l] + e[l] / (g + (LT)copysign((double)r, (double)g));
+      LT s = 1, c = 1, p = 0;
+      int64_t i = m - 1;
+      int split = 0;
+      for (; i >= l; i--) {
+        LT f = s * e[i], b = c * e[i];
+        r = (LT)hypot((double)f, (double)g);
+        e[i + 1] = r;
+        if (r == 0) { /* the rotation underflowed: split here */
+          d[i + 1] -= p;
+          e[m] = 0;
+          split = 1;
+          break;
+        }
+        s = f / r, c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+        L(rotate_rows)(n, zt + (i + 1) * n, zt + i * n, c, s);
+      }
+      if (split) continue;
+      d[l] -= p, e[l] = g, e[m] = 0;
+    }
+  }
+  return 0;
+}
+
+/* v (n x n, eigenvectors as columns) and w (ascending) of the symmetric matrix whose lower
+ * (or upper) triangle a holds */
+static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
+  (void)nt;
+  if (n == 0) return FNX_OK;
+  LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(3 * n * n + 4 * n));
+  if (!buf) return FNX_ERR_ALLOC;
+  LT *s = buf, *q = s + n * n, *zt = q + n * n, *e = zt + n * n, *tau = e + n, *p = tau + n;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < n; j++)
+      s[i * n + j] = (lower ? j <= i : j >= i) ? a[i * n + j] : a[j * n + i];
+  const LT scale = L(max_abs)(n * n, s);
+  int bad = isnan(scale);
+  int err = FNX_OK;
+  if (!bad) {
+    if (scale > 0)
+      for (int64_t i = 0; i < n * n; i++) s[i] /= scale;
+    /* tridiagonalise: reflector k maps s[k][k+1:] onto e_1; s <- H s H on the trailing block */
+    for (int64_t k = 0; k + 2 < n; k++) {
+      const int64_t r = n - k - 1;
+      LT *x = s + k * n + k + 1;
+      tau[k] = L(householder)(r, x, 1);
+      w[k] = s[k * n + k], e[k] = x[0];
+      if (tau[k] == 0) continue;
+      const LT beta = x[0];
+      x[0] = 1;
+      LT *sub = s + (k + 1) * n + k + 1;
+      for (int64_t i = 0; i < r; i++) p[i] = tau[k] * L(dot)(r, sub + i * n, x);
+      const LT kk = tau[k] / 2 * L(dot)(r, p, x);
+      for (int64_t i = 0; i < r; i++) p[i] -= kk * x[i];
+      for (int64_t i = 0; i < r; i++) {
+        L(axpy)(r, x[i], p, sub + i * n);
+        L(axpy)(r, p[i], x, sub + i * n);
+      }
+      x[0] = beta;
+    }
+    if (n >= 2) w[n - 2] = s[(n - 2) * n + n - 2], e[n - 2] = s[(n - 2) * n + n - 1];
+    w[n - 1] = s[(n - 1) * n + n - 1];
+    e[n - 1] = 0;
+    err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, 1, s, n, tau, q);
+    if (!err) {
+      L(transpose)(n, n, q, zt);
+      bad = L(tridiag_ql)(n, w, e, zt) != 0;
+    }
+  }
+  if (bad || err) {
+    for (int64_t i = 0; i < n * n; i++) v[i] = (LT)NAN;
+    for (int64_t i = 0; i < n; i++) w[i] = (LT)NAN;
+  } else {
+    L(sort_with_rows)(n, w, 0, zt, n, NULL, 0);
+    for (int64_t i = 0; i < n; i++) w[i] *= scale > 0 ? scale : 1;
+    L(transpose)(n, n, zt, v);
+  }
+  free(buf);
+  return err;
+}
+
+/* ---- svd ----------------------------------------------------------------------------------- */
+
+/* One implicit-shift Golub-Kahan sweep on the unreduced block lo..hi of the upper bidiagonal
+ * (d, e): a right rotation starts a bulge that left / right rotations chase down. */
+static void L(gk_sweep)(int64_t lo, int64_t hi, LT *d, LT *e, LT *ut, int64_t lu, LT *vt,
+                        int64_t lv) {
+  /* Wilkinson shift: the eigenvalue of the trailing 2 x 2 of B^T B nearer its last entry */
+  const LT a = d[hi - 1] * d[hi - 1] + (hi - 1 > lo ? e[hi - 2] * e[hi - 2] : 0);
+  const LT b = d[hi - 1] * e[hi - 1];
+  const LT cc = d[hi] * d[hi] + e[hi - 1] * e[hi - 1];
+  const LT delta = (a - cc) / 2;
+  const LT den = delta + (LT)copysign(hypot((double)delta, (double)b), (double)delta);
+  const LT mu = den != 0 ? cc - b * b / den : cc - (LT)fabs((double)b);
+  LT y = d[lo] * d[lo] - mu, z = d[lo] * e[lo];
+  for (int64_t k = lo; k < hi; k++) {
+    LT r = (LT)hypot((double)y, (double)z), c = 1, s = 0;
+    if (r != 0) c = y / r, s = z / r;
+    if (k > lo) e[k - 1] = r;
+    LT dk = c * d[k] + s * e[k];
+    e[k] = c * e[k] - s * d[k];
+    LT bulge = s * d[k + 1];
+    d[k + 1] = c * d[k + 1];
+    if (vt) L(rotate_rows)(lv, vt + k * lv, vt + (k + 1) * lv, c, s);
+    r = (LT)hypot((double)dk, (double)bulge), c = 1, s = 0;
+    if (r != 0) c = dk / r, s = bulge / r;
+    d[k] = r;
+    const LT ek = e[k];
+    e[k] = c * ek + s * d[k + 1];
+    d[k + 1] = c * d[k + 1] - s * ek;
+    if (ut) L(rotate_rows)(lu, ut + k * lu, ut + (k + 1) * lu, c, s);
+    if (k + 1 < hi) {
+      y = e[k];
+      z = s * e[k + 1];
+      e[k + 1] = c * e[k + 1];
+    }
+  }
+}
+
+/* Singular values of the upper bidiagonal (d, e) into d (unsorted, signed), rotating rows of
+ * ut / vt (or neither when NULL).  0 on success, -1 when it does not converge. */
+static int L(bidiag_qr)(int64_t n, LT *d, LT *e, LT *ut, int64_t lu, LT *vt, int64_t lv) {
+  LT bnorm = 0;
+  for (int64_t i = 0; i < n; i++) {
+    bnorm = fmax(bnorm, fabs((double)d[i]));
+    if (i + 1 < n) bnorm = fmax(bnorm, fabs((double)e[i]));
+  }
+  const LT tol = LEPS * bnorm;
+  int64_t total = 0, hi = n - 1;
+  const int64_t cap = 40 * n + 40;
+  while (hi > 0) {
+    for (int64_t i = 0; i < hi; i++)
+      if (fabs((double)e[i]) <= LEPS * (fabs((double)d[i]) + fabs((double)d[i + 1])) ||
+          fabs((double)e[i]) <= LEPS * tol)
+        e[i] = 0;
+    if (e[hi - 1] == 0) {
+      hi--;
+      continue;
+    }
+    int64_t lo = hi - 1;
+    while (lo > 0 && e[lo - 1] != 0) lo--;
+    int64_t zi = -1;
+    for (int64_t i = lo; i <= hi && zi < 0; i++)
+      if (fabs((double)d[i]) <= tol) zi = i;
+    if (zi >= 0) {
+      if (++total > 2 * cap) return -1;
+      d[zi] = 0;
+      if (zi < hi) { /* row zi: chase e[zi] right with left rotations against rows j */
+        LT f = e[zi];
+        e[zi] = 0;
+        for (int64_t j = zi + 1; j <= hi && f != 0; j++) {
+          const LT r = (LT)hypot((double)d[j], (double)f), c = d[j] / r, s = f / r;
+          d[j] = r;
+          if (j < hi) f = -s * e[j], e[j] = c * e[j];
+          if (ut) L(rotate_rows)(lu, ut + j * lu, ut + zi * lu, c, s);
+        }
+      } else { /* column hi: chase e[hi-1] up with right rotations against columns j */
+        LT f = e[hi - 1];
+        e[hi - 1] = 0;
+        for (int64_t j = hi - 1; j >= lo && f != 0; j--) {
+          const LT r = (LT)hypot((double)d[j], (double)f), c = d[j] / r, s = f / r;
+          d[j] = r;
+          if (j > lo) f = -s * e[j - 1], e[j - 1] = c * e[j - 1];
+          if (vt) L(rotate_rows)(lv, vt + j * lv, vt + hi * lv, c, s);
+        }
+      }
+      continue;
+    }
+    if (++total > cap) return -1;
+    L(gk_sweep)(lo, hi, d, e, ut, lu, vt, lv);
+  }
+  return 0;
+}
+
+/* SVD of a tall a (m x n, m >= n, overwritten): s (n), u (m x mu, mu = full ? m : n) and
+ * vt (n x n) unless !uv. */
+static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT *u, LT *vt,
+                       int nt) {
+  const int64_t mu = full ? m : n;
+  if (n == 0) {
+    if (uv)
+      for (int64_t i = 0; i < m * mu; i++) u[i] = (i / mu == i % mu) ? (LT)1 : (LT)0;
+    return FNX_OK;
+  }
+  LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(4 * n + m + 1 +
+                                                          (uv ? m * mu + n * n : 0)));
+  if (!buf) return FNX_ERR_ALLOC;
+  LT *e = buf, *tauq = e + n, *taup = tauq + n, *w = taup + n; /* w: m + 1 */
+  LT *ut = uv ? w + m + 1 : NULL;                                /* mu x m */
+  const LT scale = L(max_abs)(m * n, a);
+  int bad = isnan(scale), err = FNX_OK;
+  if (!bad) {
+    if (scale > 0)
+      for (int64_t i = 0; i < m * n; i++) a[i] /= scale;
+    for (int64_t k = 0; k < n; k++) {
+      tauq[k] = L(householder)(m - k, a + k * n + k, n);
+      s[k] = a[k * n + k];
+      L(apply_reflector)(m - k, n - k - 1, a + k * n + k, n, tauq[k], a + k * n + k + 1, n, w);
+      if (k + 1 >= n) continue;
+      LT *x = a + k * n + k + 1;
+      taup[k] = L(householder)(n - k - 1, x, 1);
+      e[k] = x[0];
+      if (taup[k] == 0) continue;
+      const LT beta = x[0];
+      x[0] = 1;
+      for (int64_t i = k + 1; i < m; i++) {
+        LT *row = a + i * n + k + 1;
+        L(axpy)(n - k - 1, taup[k] * L(dot)(n - k - 1, row, x), x, row);
+      }
+      x[0] = beta;
+    }
+    if (uv) {
+      LT *qleft = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(m * mu + n * n));
+      if (!qleft) {
+        free(buf);
+        return FNX_ERR_ALLOC;
+      }
+      err = L(qr_form_q)(m, n, a, tauq, qleft, mu, nt);
+      if (!err) err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, 1, a, n, taup, qleft + m * mu);
+      if (!err) {
+        L(transpose)(m, mu, qleft, ut);
+        L(transpose)(n, n, qleft + m * mu, vt);
+      }
+      free(qleft);
+    }
+    if (!err) bad = L(bidiag_qr)(n, s, e, ut, m, uv ? vt : NULL, n) != 0;
+  }
+  if (bad || err) {
+    for (int64_t i = 0; i < n; i++) s[i] = (LT)NAN;
+    if (uv) {
+      for (int64_t i = 0; i < m * mu; i++) u[i] = (LT)NAN;
+      for (int64_t i = 0; i < n * n; i++) vt[i] = (LT)NAN;
+    }
+    free(buf);
+    return err;
+  }
+  for (int64_t i = 0; i < n; i++)
+    if (s[i] < 0) {
+      s[i] = -s[i];
+      if (uv)
+        for (int64_t j = 0; j < n; j++) vt[i * n + j] = -vt[i * n + j];
+    }
+  L(sort_with_rows)(n, s, 1, ut, m, uv ? vt : NULL, n);
+  for (int64_t i = 0; i < n; i++) s[i] *= scale > 0 ? scale : 1;
+  if (uv) L(transpose)(mu, m, ut, u);
+  free(buf);
+  return FNX_OK;
+}
+
+/* any shape: a wide matrix is the transpose of a tall one (a^T = U S V^T: a = V S U^T) */
+static int L(svd)(int64_t m, int64_t n, const LT *a, int full, int uv, LT *s, LT *u, LT *vt,
+                  int nt) {
+  const int wide = m < n;
+  const int64_t tm = wide ? n : m, tn = wide ? m : n, mu = full ? tm : tn;
+  LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(m * n + (wide && uv ? tm * mu + tn * tn : 0) + 1));
+  if (!buf) return FNX_ERR_ALLOC;
+  if (wide) L(transpose)(m, n, a, buf);
+  else memcpy(buf, a, sizeof(LT) * (size_t)(m * n));
+  int err;
+  if (!wide) {
+    err = L(svd_tall)(m, n, buf, full, uv, s, u, vt, nt);
+  } else {
+    LT *tu = buf + m * n, *tvt = tu + tm * mu;
+    err = L(svd_tall)(tm, tn, buf, full, uv, s, uv ? tu : NULL, uv ? tvt : NULL, nt);
+    if (uv && !err) {
+      L(transpose)(tn, tn, tvt, u);   /* u (m x m) = (vt')^T */
+      L(transpose)(tm, mu, tu, vt);   /* vt (mu x n) = (u')^T */
+    }
+  }
+  free(buf);
+  return err;
+}
