@@ -49,7 +49,8 @@ _SIMD_OP = {"add": "+", "mul": "*", "max": "max", "min": "min", "and": "&", "or"
 KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce",
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
                 "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue",
-                "fnx_argsort", "fnx_gather")
+                "fnx_argsort", "fnx_gather", "fnx_cholesky", "fnx_triangular_solve", "fnx_lu",
+                "fnx_qr", "fnx_eigh", "fnx_svd")
 
 
 def kernel(name: str) -> str:

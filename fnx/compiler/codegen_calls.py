@@ -13,7 +13,8 @@ from ..lax.indexing import scatter_add_p, scatter_max_p, scatter_min_p, scatter_
 from ..lax.reduction import (REDUCE_PRIMITIVES, argmax_p, argmin_p, cummax_p, cummin_p,
                              cumprod_p, cumsum_p, reduce_and_p, reduce_max_p, reduce_min_p,
                              reduce_or_p, reduce_prod_p, reduce_sum_p, sort_p)
-from ..lax.linalg import dot_general_p
+from ..lax.linalg import (cholesky_p, dot_general_p, eigh_p, lu_p, qr_p, svd_p,
+                          triangular_solve_p)
 from ..lax.random_bits import threefry2x32_p
 from .codegen_c import DTYPE_CODE, StepWriter, kernel
 from .epilogue import dot_general_epilogue_p
@@ -261,8 +262,42 @@ def _write_sort_call(w: StepWriter, step: Call) -> None:
     w.emit("}")
 
 
+def _write_decomposition_call(w: StepWriter, step: Call) -> None:
+    """One call of the batched decomposition kernel (kernels/cpu/lapack.c) on the contiguous
+    operand(s); its outputs are the equation's own, in the primitive's result order."""
+    eqn = step.eqn
+    outs = [f"(char *){w.buffer(v, written=True)}" for v in eqn.out_binders]
+    ins = [f"(const char *){w.buffer(v)}" for v in step.operands]
+    if all(math.prod(v.aval.shape) == 0 for v in eqn.out_binders):
+        return
+    x = eqn.inputs[-1]                      # the matrix operand (b for triangular_solve)
+    *batch, m, n = x.aval.shape
+    nb = math.prod(batch)
+    code = DTYPE_CODE[x.aval.dtype]
+    p, prim = eqn.params, eqn.primitive
+    if prim is cholesky_p:
+        args = [nb, n, ins[0], outs[0]]
+    elif prim is triangular_solve_p:
+        args = [nb, m, n, ins[0], ins[1], outs[0]] + [int(p[k]) for k in (
+            "left_side", "lower", "transpose_a", "unit_diagonal")]
+    elif prim is lu_p:
+        args = [nb, m, n, ins[0], *outs]
+    elif prim is qr_p:
+        args = [nb, m, n, int(p["full_matrices"]), ins[0], *outs]
+    elif prim is eigh_p:
+        args = [nb, n, int(p["lower"]), ins[0], *outs]
+    else:
+        uv = p["compute_uv"]
+        s, u, vt = outs if uv else (outs[0], "(char *)0", "(char *)0")
+        args = [nb, m, n, int(p["full_matrices"]), int(uv), ins[0], s, u, vt]
+    name = f"fnx_{prim.name}"
+    w.emit(f"if ({kernel(name)}({code}, {', '.join(str(a) for a in args)})) return -1;")
+
+
 # What each library primitive calls: writers of the whole step (their own outputs) ...
-_STEP_CALLS = {threefry2x32_p: _write_threefry_call, sort_p: _write_sort_call}
+_STEP_CALLS = {threefry2x32_p: _write_threefry_call, sort_p: _write_sort_call,
+               **{p: _write_decomposition_call for p in (cholesky_p, triangular_solve_p, lu_p,
+                                                         qr_p, eigh_p, svd_p)}}
 # ... and writers handed the step's output buffer and packed operand pointers.
 _CALLS = {dot_general_p: _write_matmul_call, dot_general_epilogue_p: _write_matmul_call,
           argmax_p: _write_argreduce_call, argmin_p: _write_argreduce_call,

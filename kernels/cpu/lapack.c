@@ -121,7 +121,7 @@ static int lu_one(const void *p, int64_t t, int nt) {
   const int64_t off = t * c->m * c->n, k = fnx_min64(c->m, c->n);
   const size_t isz = (size_t)fnx_itemsize(c->dtype);
   char *lu = c->lu + (size_t)off * isz;
-  memcpy(lu, c->a + (size_t)off * isz, (size_t)(c->m * c->n) * isz);
+  memmove(lu, c->a + (size_t)off * isz, (size_t)(c->m * c->n) * isz);
   int32_t *piv = (int32_t *)c->piv + t * k, *perm = (int32_t *)c->perm + t * c->m;
   if (c->dtype == FNX_FLOAT32) return lu_f32(c->m, c->n, (float *)lu, piv, perm, nt);
   return lu_f64(c->m, c->n, (double *)lu, piv, perm, nt);
