@@ -126,11 +126,10 @@ def tensorsolve(a, b, axes=None):
         rest = [i for i in range(a.ndim) if i not in axes]
         a = lax.transpose(a, tuple(rest + axes))
     x_shape = tuple(a.shape[b.ndim:])
-    if a.ndim < b.ndim or tuple(a.shape[:b.ndim]) != tuple(b.shape) \
-            or math.prod(x_shape) != b.size:
+    if a.ndim < b.ndim or a.size != math.prod(x_shape) ** 2 or b.size != math.prod(x_shape):
         raise ShapeError(f"tensorsolve: a of shape {tuple(a.shape)} and b of shape "
-                         f"{tuple(b.shape)} must satisfy a.shape[:b.ndim] == b.shape and "
-                         "prod(a.shape[b.ndim:]) == prod(b.shape)")
+                         f"{tuple(b.shape)} must satisfy prod(a.shape[b.ndim:]) == "
+                         "prod(a.shape[:b.ndim]) == prod(b.shape)")
     x = solve(lax.reshape(a, (b.size, b.size)), lax.reshape(b, (b.size,)))
     return lax.reshape(x, x_shape)
 
