@@ -35,8 +35,8 @@ def _vector(name, x, axes, ord, keepdims):
         return sqrt(_sum(multiply(x, x), axis=axes, keepdims=keepdims))
     if isinstance(ord, str):
         raise InvalidArgumentError(f"{name}: invalid norm order {ord!r} for vectors")
-    if _is(ord, math.inf):
-        return _max(_abs(x), axis=axes, keepdims=keepdims)
+    if _is(ord, math.inf):   # |x| >= 0: an empty norm is 0 (numpy's), a min has no identity
+        return _max(_abs(x), axis=axes, keepdims=keepdims, initial=0.0)
     if _is(ord, -math.inf):
         return _min(_abs(x), axis=axes, keepdims=keepdims)
     if _is(ord, 0):
@@ -75,14 +75,16 @@ def _matrix(name, x, row, col, ord, keepdims):
     if ord == "nuc":
         return _restore_axes(_sum(_singular_values(x, row, col), axis=-1), x, axes, keepdims)
     if _is(ord, 2) or _is(ord, -2):
-        pick = _max if ord == 2 else _min
-        return _restore_axes(pick(_singular_values(x, row, col), axis=-1), x, axes, keepdims)
+        s = _singular_values(x, row, col)
+        r = _max(s, axis=-1, initial=0.0) if ord == 2 else _min(s, axis=-1)
+        return _restore_axes(r, x, axes, keepdims)
     if isinstance(ord, str) or not any(_is(ord, v) for v in (1, -1, math.inf, -math.inf)):
         raise InvalidArgumentError(f"{name}: invalid norm order {ord!r} for matrices")
     # 1 / -1: sum over rows (each column's sum), then max / min over columns; inf: the reverse
     summed, picked = (row, col) if abs(ord) == 1 else (col, row)
-    pick = _max if ord > 0 else _min
-    r = pick(_sum(_abs(x), axis=summed, keepdims=True), axis=picked, keepdims=True)
+    sums = _sum(_abs(x), axis=summed, keepdims=True)
+    r = _max(sums, axis=picked, keepdims=True, initial=0.0) if ord > 0 else \
+        _min(sums, axis=picked, keepdims=True)
     return r if keepdims else lax.reshape(r, tuple(d for i, d in enumerate(x.shape)
                                                    if i not in axes))
 

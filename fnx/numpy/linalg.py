@@ -331,7 +331,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     if tol is None:
         if rtol is None:
             rtol = max(A.shape[-2:]) * _eps(A.dtype)
-        tol = fnp.max(s, axis=-1) * fnp.asarray(rtol, A.dtype)
+        tol = fnp.max(s, axis=-1, initial=0.0) * fnp.asarray(rtol, A.dtype)
     tol = fnp.asarray(tol, A.dtype)
     return fnp.sum(s > tol[..., None], axis=-1, dtype=fnp.int32)
 
