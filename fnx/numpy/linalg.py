@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import lax
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..lax import linalg as lax_linalg
 from . import _linalg_ops, _selection
 from ._linalg_common import (as_float, check_matrix, det_square, eye_like, float_matrix, mT,
@@ -157,7 +157,7 @@ def matrix_power(a, n):
     try:
         n = operator.index(n)
     except TypeError:
-        raise TypeError(f"matrix_power: exponent must be an integer, got {n!r}") from None
+        raise DTypeError(f"matrix_power: exponent must be an integer, got {n!r}") from None
     if n == 0:
         return eye_like(a.shape[-1], a.dtype, a.shape[:-2])
     if n < 0:
