@@ -78,11 +78,18 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     return _unrhs(x, vector)
 
 
+def _from_triangle(a, lower):
+    """The symmetric matrix whose ``lower`` (or upper) triangle is ``a``'s: what SciPy's
+    symmetric routines read (the other triangle is ignored, derivatives included)."""
+    tri = fnp.tril(a) if lower else fnp.triu(a)
+    return tri + mT(fnp.tril(tri, -1) if lower else fnp.triu(tri, 1))
+
+
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
-    """``(c, lower)``: the Cholesky factor of ``a`` (lower ``L`` or upper ``L^T``), NaNs when
-    ``a`` is not positive definite."""
+    """``(c, lower)``: the Cholesky factor of ``a`` (lower ``L`` or upper ``L^T``; only that
+    triangle of ``a`` is read), NaNs when ``a`` is not positive definite."""
     a = float_matrix("cho_factor", a, square=True)
-    low = lax_linalg.cholesky(a)
+    low = lax_linalg.cholesky(_from_triangle(a, lower), symmetrize_input=False)
     return (low if lower else mT(low)), bool(lower)
 
 
@@ -189,7 +196,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     if subset_by_value is not None:
         raise NotImplementedError("eigh: subset_by_value is not supported")
     a = float_matrix("eigh", a, square=True)
-    v, w = lax_linalg.eigh(a, lower=bool(lower))
+    v, w = lax_linalg.eigh(_from_triangle(a, lower), lower=bool(lower), symmetrize_input=False)
     if subset_by_index is not None:
         lo, hi = (int(i) for i in subset_by_index)
         n = a.shape[-1]
@@ -223,9 +230,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     a, b = as_float("solve", a, b)
     check_matrix("solve", a, square=True)
     if assume_a == "pos":
-        tri = fnp.tril(a) if lower else mT(fnp.triu(a))
-        sym = tri + mT(fnp.tril(tri, -1))
-        return cho_solve(cho_factor(sym, lower=True), b)
+        return cho_solve(cho_factor(a, lower=lower), b)
     if transposed:
         a = mT(a)
     a, b2, vector = _rhs("solve", a, b)
