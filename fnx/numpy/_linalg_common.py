@@ -18,7 +18,7 @@ from ..interpreters.custom import custom_jvp
 from ..lax import linalg as lax_linalg
 from ._linalg_ops import matmul
 from ._ufuncs import multiply, sign as _sign, subtract, where
-from ._util import asarray_arg, to_dtype
+from ._util import asarray_arg
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,7 +209,3 @@ def _slogdet_square_jvp(primals, tangents):
     lu, _, perm = lax_linalg.lu(a)
     t = _trace_last2(lu_solve_factors(lu, perm, da))
     return (sign, logabs), (lax.mul(sign, np.array(0, a.dtype)), t)
-
-
-def to_float(x, dtype):
-    return to_dtype(x, np.dtype(dtype))

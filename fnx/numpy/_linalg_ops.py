@@ -1,4 +1,4 @@
-"""Products: matmul, dot, vdot, inner, outer, tensordot, einsum and kron.
+"""Products: matmul, dot, vdot, inner, outer, tensordot, einsum, kron and cross.
 
 Every contraction is one ``lax.dot_general`` (batch dims + contracting dims).  ``einsum``
 contracts its operands pairwise in a greedy order (always the pair whose result is smallest),
@@ -412,4 +412,5 @@ def _interleaved_to_subscripts(first, rest):
     return spec, ops
 
 
-__all__ = ["cross", "matmul", "dot", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum", "kron"]
+__all__ = ["cross", "matmul", "dot", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum",
+           "kron"]
