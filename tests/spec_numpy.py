@@ -1252,6 +1252,192 @@ SHAPE_ROWS = [
     _shape("take_along_axis", ref_take_along_axis, None, cases=take_along_axis_cases),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# numpy.linalg rows (group "linalg"): well-conditioned matrices, so numpy (which raises on a
+# singular matrix) and fnx (inf / NaN) agree and float32 results stay within a few hundred
+# ulps; stacks of matrices, 1x1, tall and wide, 0x0 and empty batches
+# ---------------------------------------------------------------------------------------------
+
+LINALG_TOL = {F32: (3e-4, 3e-5), F64: (1e-9, 1e-11)}
+LINALG_DTYPES = (F32, F64, I32)
+
+
+def _wrap_matrix(draw, value):
+    """An fnx Array equal to ``value``: contiguous, a numpy strided view, or a view fnx made
+    (a transposed copy transposed back)."""
+    layout = draw(st.sampled_from(("contiguous", "numpy-view", "fnx-transposed")))
+    if layout == "fnx-transposed" and value.ndim >= 2 and value.size:
+        base = fnp.asarray(np.ascontiguousarray(np.swapaxes(value, -1, -2)))
+        return fnp.swapaxes(base, -1, -2)
+    if layout == "numpy-view":
+        return Array(draw(strided_view(value)))
+    return Array(value)
+
+
+def _matrix_shape(draw, sc, square, max_side=4):
+    """A stack of matrices (batch..., m, n): "scalar" 1x1, "empty" a 0 side or batch."""
+    if sc == "scalar":
+        return (1, 1)
+    batch = list(draw(shapes(0, 2, 1, 3)))
+    m = draw(st.integers(1, max_side))
+    n = m if square else draw(st.integers(1, max_side))
+    if sc == "empty":
+        if batch and draw(st.booleans()):
+            batch[draw(st.integers(0, len(batch) - 1))] = 0
+        else:
+            m = 0
+            n = 0 if square else draw(st.integers(0, max_side))
+            if not square and draw(st.booleans()):
+                m, n = n, m
+    return tuple(batch) + (m, n)
+
+
+def _plain_values(draw, dtype, shape, bound):
+    """Values in [-bound, bound] (integers for an integer dtype)."""
+    dtype = np.dtype(dtype)
+    el = st.integers(-bound, bound) if dtype.kind == "i" else \
+        st.floats(-bound, bound, width=dtype.itemsize * 8)
+    return draw(hnp.arrays(dtype, shape, elements=el))
+
+
+def _matrix_value(draw, dtype, shape, kind):
+    """kind "general": entries in [-1, 1] (ints [-2, 2]) plus (max(m, n) + 1) on the main
+    diagonal (singular values in about [1, 3 max(m, n)]); "spd": X X^T + n I; "sym": the
+    general matrix plus its transpose."""
+    dtype = np.dtype(dtype)
+    x = _plain_values(draw, dtype, shape, 2 if dtype.kind == "i" else 1).astype(np.float64)
+    m, n = shape[-2:]
+    if kind == "spd":
+        x = x @ np.swapaxes(x, -1, -2) + n * np.eye(n)
+    else:   # diagonally dominant (integer entries reach 2: twice the shift)
+        x = x + (max(m, n) + 1) * (2 if dtype.kind == "i" else 1) * np.eye(m, n)
+        if kind == "sym":
+            x = x + np.swapaxes(x, -1, -2)
+    return x.astype(dtype)
+
+
+def linalg_cases(kind="general", square=True, kwargs=None):
+    def build(dtype, sc):
+        @st.composite
+        def case(draw):
+            value = _matrix_value(draw, dtype, _matrix_shape(draw, sc, square), kind)
+            x = _wrap_matrix(draw, value)
+            return NumpyCase((x,), kwargs(draw, x) if kwargs is not None else {})
+        return case()
+    return build
+
+
+def solve_cases(dtype, sc):
+    @st.composite
+    def case(draw):
+        shape = _matrix_shape(draw, sc, True)
+        a = _wrap_matrix(draw, _matrix_value(draw, dtype, shape, "general"))
+        n = shape[-1]
+        if draw(st.booleans()):
+            b_shape = (n,)            # numpy 2: only a 1-d b is a vector
+        else:                         # (..., n, k) with a batch that broadcasts against a's
+            batch = [1 if draw(st.integers(0, 3)) == 0 else d for d in shape[:-2]]
+            batch = batch[draw(st.integers(0, len(batch))):]
+            b_shape = tuple(batch) + (n, draw(st.integers(1 if sc != "empty" else 0, 3)))
+        b_dtype = dtype if draw(st.booleans()) else np.dtype(draw(st.sampled_from(LINALG_DTYPES)))
+        b = _wrap_matrix(draw, _plain_values(draw, b_dtype, b_shape, 3))
+        return NumpyCase((a, b), {})
+    return case()
+
+
+def lstsq_cases(dtype, sc):
+    @st.composite
+    def case(draw):
+        shape = _matrix_shape(draw, sc, False)[-2:]
+        a = _wrap_matrix(draw, _matrix_value(draw, dtype, shape, "general"))
+        b_shape = (shape[0],) if draw(st.booleans()) else (shape[0], draw(st.integers(1, 3)))
+        b = Array(_plain_values(draw, dtype, b_shape, 3))
+        return NumpyCase((a, b), {})
+    return case()
+
+
+def _kw_norm(draw, x):
+    """ord and axis: a vector or matrix order, with axis None / an int / a pair (numpy rejects
+    some combinations -- then fnx must reject them too)."""
+    style = draw(st.sampled_from(("none", "vector", "matrix")))
+    nd = x.ndim
+    if style == "vector" and nd >= 1:
+        return {"ord": draw(st.sampled_from([None, math.inf, -math.inf, 0, 1, -1, 2, -2, 3,
+                                             0.5])),
+                "axis": draw(st.integers(-nd, nd - 1)), "keepdims": draw(st.booleans())}
+    if style == "matrix" and nd >= 2:
+        axes = draw(st.permutations(range(nd)))[:2]
+        return {"ord": draw(st.sampled_from([None, "fro", "nuc", math.inf, -math.inf, 1, -1, 2,
+                                             -2])),
+                "axis": tuple(a - nd if draw(st.booleans()) else a for a in axes),
+                "keepdims": draw(st.booleans())}
+    return {"ord": None, "keepdims": draw(st.booleans())}
+
+
+def norm_cases(dtype, sc):
+    @st.composite
+    def case(draw):
+        x = Array(_plain_values(draw, dtype, draw_shape(draw, sc, 0, 3), 10))
+        return NumpyCase((x,), _kw_norm(draw, x))
+    return case()
+
+
+def _kw_vector_norm(draw, x):
+    return {"ord": draw(st.sampled_from([math.inf, -math.inf, 0, 1, -1, 2, -2, 3, 0.5])),
+            "axis": draw(axis_arg(x.ndim)), "keepdims": draw(st.booleans())}
+
+
+def _kw_matrix_norm(draw, x):
+    return {"ord": draw(st.sampled_from(["fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2])),
+            "keepdims": draw(st.booleans())}
+
+
+def _linalg(name, ref, cases, accepted=LINALG_DTYPES, differentiable=True, **kw):
+    kw.setdefault("compute", c_float)
+    return NumpySpec(f"linalg.{name}", getattr(fnp.linalg, name), ref, cases, accepted,
+                     differentiable, LINALG_TOL, group="linalg", signed_zeros=False, **kw)
+
+
+def _field(i):
+    """Call the function, keep result ``i`` (for functions that return tuples)."""
+    return lambda fn, case: fn(*case.args, **case.kwargs)[i]
+
+
+def _ref_field(f, i):
+    return lambda *a, **k: f(*a, **k)[i]
+
+
+def _abs_r(fn, case):
+    return fnp.abs(fn(*case.args, mode="r"))
+
+
+LINALG_ROWS = [
+    _linalg("solve", np.linalg.solve, solve_cases),
+    _linalg("inv", np.linalg.inv, linalg_cases()),
+    _linalg("det", np.linalg.det, linalg_cases()),
+    _linalg("slogdet", _ref_field(np.linalg.slogdet, 1), linalg_cases(), call=_field(1)),
+    _linalg("cholesky", np.linalg.cholesky, linalg_cases(
+        "spd", kwargs=lambda draw, x: {"upper": draw(st.booleans())})),
+    _linalg("eigvalsh", np.linalg.eigvalsh, linalg_cases(
+        "sym", kwargs=lambda draw, x: {"UPLO": draw(st.sampled_from("LU"))})),
+    _linalg("svdvals", np.linalg.svdvals, linalg_cases(square=False)),
+    _linalg("qr", lambda a: np.abs(np.linalg.qr(a, mode="r")), linalg_cases(square=False),
+            call=_abs_r),
+    _linalg("pinv", np.linalg.pinv, linalg_cases(square=False)),
+    _linalg("matrix_rank", np.linalg.matrix_rank, linalg_cases(square=False),
+            differentiable=False, result=r_fixed(I32)),
+    _linalg("cond", np.linalg.cond, linalg_cases(kwargs=lambda draw, x: {"p": draw(
+        st.sampled_from([None, "fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2]))})),
+    _linalg("matrix_power", np.linalg.matrix_power, linalg_cases(
+        kwargs=lambda draw, x: {"n": draw(st.integers(-3, 5))}), FLOATING),
+    _linalg("lstsq", _ref_field(lambda a, b: np.linalg.lstsq(a, b), 0), lstsq_cases,
+            call=_field(0)),
+    _linalg("norm", np.linalg.norm, norm_cases),
+    _linalg("vector_norm", np.linalg.vector_norm, unary_cases(kwargs=_kw_vector_norm)),
+    _linalg("matrix_norm", np.linalg.matrix_norm, linalg_cases(square=False,
+                                                               kwargs=_kw_matrix_norm)),
+]
+
 # Reductions: the sign of a zero sum / min / max depends on the accumulation order and the
 # identity (fnx's sums start from +0.0, numpy's from the first element): not compared.
 for _r in REDUCTION_ROWS:
@@ -1262,7 +1448,7 @@ for _r in SHAPE_ROWS:
         _r.result = r_first
 
 SPECS: list[NumpySpec] = (BINARY_ROWS + UNARY_ROWS + OTHER_ELEMENTWISE_ROWS + REDUCTION_ROWS
-                          + SHAPE_ROWS)
+                          + SHAPE_ROWS + LINALG_ROWS)
 SPEC_BY_NAME: dict[str, NumpySpec] = {row.name: row for row in SPECS}
 assert len(SPEC_BY_NAME) == len(SPECS), "duplicate spec rows"
 
@@ -1283,6 +1469,10 @@ REQUIRED = {
     "shape": """reshape ravel transpose moveaxis swapaxes squeeze expand_dims broadcast_to flip
         roll tile repeat sort argsort diagonal trace tril triu cumsum take
         take_along_axis""".split(),
+    "linalg": """linalg.solve linalg.inv linalg.det linalg.slogdet linalg.cholesky
+        linalg.eigvalsh linalg.svdvals linalg.qr linalg.pinv linalg.matrix_rank linalg.cond
+        linalg.matrix_power linalg.lstsq linalg.norm linalg.vector_norm
+        linalg.matrix_norm""".split(),
 }
 
 # Public functions of fnx/numpy/_ufuncs.py and _reductions.py that deliberately have no row

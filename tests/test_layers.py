@@ -29,8 +29,8 @@ LAYERS = [
     ("lax", ["fnx.lax"]),
     ("compiler", ["fnx.compiler"]),
     ("backends", ["fnx.backends", "fnx._fnx_kernels"]),
-    ("front ends", ["fnx.numpy", "fnx.random", "fnx.api", "fnx.staging", "fnx.placement",
-                    "fnx.test_util"]),
+    ("front ends", ["fnx.numpy", "fnx.scipy", "fnx.random", "fnx.api", "fnx.staging",
+                    "fnx.placement", "fnx.test_util"]),
     ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io"]),
     ("package", ["fnx"]),      # fnx/__init__.py gathers everything
 ]

@@ -1,4 +1,4 @@
-"""Products: matmul, dot, vdot, inner, outer, tensordot, einsum and kron.
+"""Products: matmul, dot, vdot, inner, outer, tensordot, einsum, kron and cross.
 
 Every contraction is one ``lax.dot_general`` (batch dims + contracting dims).  ``einsum``
 contracts its operands pairwise in a greedy order (always the pair whose result is smallest),
@@ -171,6 +171,41 @@ def vecdot(x1, x2, /, *, axis=-1):
     nb = len(batch)
     bd = tuple(range(nb))
     return _finish(lax.dot_general(a, b, (((nb,), (nb,)), (bd, bd))), dt)
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 2- or 3-element vectors along ``axisa`` / ``axisb`` (``axis`` sets all
+    three), batch dimensions broadcast; the result's vector axis is ``axisc``.  Two 2-element
+    vectors give the scalar z component; a 2-element vector is (x, y, 0) against a 3-element
+    one."""
+    from ._manipulation import concatenate, moveaxis, stack
+    from ._ufuncs import subtract
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = asarray_arg("cross", a), asarray_arg("cross", b)
+    (a, b), _ = _prep("cross", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"cross: operands must be at least 1-d, got shapes {tuple(a.shape)} "
+                         f"and {tuple(b.shape)}")
+    a = moveaxis(a, canonical_axis("cross", axisa, a.ndim), -1)
+    b = moveaxis(b, canonical_axis("cross", axisb, b.ndim), -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ShapeError(f"cross: incompatible dimensions for cross product (dimension must be "
+                         f"2 or 3), got vectors of {a.shape[-1]} and {b.shape[-1]} elements")
+    planar = a.shape[-1] == 2 and b.shape[-1] == 2
+
+    def components(x):
+        if x.shape[-1] == 2:
+            x = concatenate([x, multiply(x[..., :1], 0)], axis=-1)
+        return x[..., 0], x[..., 1], x[..., 2]
+    (a0, a1, a2), (b0, b1, b2) = components(a), components(b)
+    z = subtract(multiply(a0, b1), multiply(a1, b0))
+    if planar:
+        return z
+    x = subtract(multiply(a1, b2), multiply(a2, b1))
+    y = subtract(multiply(a2, b0), multiply(a0, b2))
+    out = stack([x, y, z], axis=-1)
+    return moveaxis(out, -1, canonical_axis("cross", axisc, out.ndim))
 
 
 def kron(a, b):
@@ -377,4 +412,5 @@ def _interleaved_to_subscripts(first, rest):
     return spec, ops
 
 
-__all__ = ["matmul", "dot", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum", "kron"]
+__all__ = ["cross", "matmul", "dot", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum",
+           "kron"]

@@ -1,0 +1,6 @@
+"""fnx.scipy: SciPy's API on fnx arrays (``jax.scipy``'s counterpart).  ``fnx.scipy.linalg``:
+triangular / Cholesky / LU solves, decompositions with SciPy's conventions, ``expm``,
+``block_diag``."""
+from . import linalg  # noqa: F401
+
+__all__ = ["linalg"]
