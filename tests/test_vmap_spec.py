@@ -183,6 +183,7 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
     assert len(got_list) == len(template), \
         f"{fn.row.name}: vmap returned {len(got_list)} outputs, expected {len(template)}"
     axes = _per_output_axes(out_axes, len(template))
+    got_values = _aligned(fn.row, got_list, per_example, axes, B)
     for j, (g, t, ax) in enumerate(zip(got_list, template, axes)):
         where = f"{fn.row.name} output {j} (out_axes={ax})"
         assert isinstance(g, ArrayBase), f"{where}: got {type(g).__name__}"
@@ -191,7 +192,7 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
             want = np.stack([np.asarray(p[j]._value) for p in per_example], axis=ax)
         else:
             want = np.empty(_insert(t_val.shape, ax, 0), t_val.dtype)
-        g_val = np.asarray(g._value)
+        g_val = got_values[j]
         assert g.dtype == t.dtype, f"{where}: dtype {g.dtype} != per-example {t.dtype}"
         assert g_val.shape == want.shape, f"{where}: shape {g_val.shape} != {want.shape}"
         assert bool(g.weak_type) == bool(t.weak_type), \
@@ -202,6 +203,23 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
                                        err_msg=where)
         else:
             np.testing.assert_array_equal(g_val, want, err_msg=where)
+
+
+def _aligned(row, got_list, per_example, axes, B) -> list:
+    """vmap's output values, each example's sign-aligned to its per-example output by the
+    row's ``align`` (decompositions unique only up to signs), else as they are."""
+    values = [np.asarray(g._value) if isinstance(g, ArrayBase) else None for g in got_list]
+    align = getattr(row, "align", None)
+    if align is None or not B or any(v is None for v in values):
+        return values
+    moved = [np.array(np.moveaxis(v, ax, 0)) for v, ax in zip(values, axes)]
+    if any(m.shape[0] != B for m in moved):
+        return values  # the shape assertion reports it
+    for i in range(B):
+        aligned = align([m[i] for m in moved], [np.asarray(o._value) for o in per_example[i]])
+        for m, a in zip(moved, aligned):
+            m[i] = a
+    return [np.moveaxis(m, 0, ax) for m, ax in zip(moved, axes)]
 
 
 def check_vmap_case(data, fn: RowFn, B: int):
