@@ -229,7 +229,8 @@ def check_vmap_case(data, fn: RowFn, B: int):
     in_axes = _in_axes_spec(data.draw, axes)
     note(f"in_axes={in_axes!r}, B={B}")
     try:
-        template, is_list = _as_list(fn(*fn.operands))
+        raw_template = fn(*fn.operands)
+        template, is_list = _as_list(raw_template)
         per_example = []
         for i in range(B):
             ops = [x if ex is None else Array(ex[i], bool(x.weak_type))
@@ -243,6 +244,8 @@ def check_vmap_case(data, fn: RowFn, B: int):
         assume(data.draw(st.integers(0, 3), label="keep empty") == 0)
     ranks = [t.ndim for t in template]
     out_axes = _out_axes_spec(data.draw, ranks, is_list)
+    if isinstance(out_axes, list) and isinstance(raw_template, tuple):
+        out_axes = tuple(out_axes)  # one per output, in the output's own container type
     note(f"out_axes={out_axes!r}")
     got = fnx.vmap(fn, in_axes=in_axes, out_axes=out_axes)(*batched)
     _, got_is_list = _as_list(got)
