@@ -12,7 +12,12 @@ max/min/sort/median...), magnitudes kept away from 0 (abs, sign, division, cbrt)
 inputs for log/sqrt/pow, |x| < 1 for arcsin/arctanh/erf_inv, rem/mod operands away from the
 jumps.  Python scalars at differentiable positions are redrawn the same way (they stay static).
 Cases the function rejects (e.g. the max of an empty array) or whose value is not finite are
-skipped by hypothesis.
+skipped by hypothesis.  The decompositions (cholesky, triangular_solve, lu, qr, eigh, svd) are
+differentiated through a smooth map of those values into a well-conditioned domain (a positive
+definite matrix, far-apart pivots, separated eigen / singular values: ``RowConfig.prepare``), and
+eigen / singular vectors through sign-invariant functions of them (``RowConfig.finish``); qr and
+svd draw only the cases their JVP supports (as in JAX: no wide qr, no full_matrices u / vt of a
+non-square matrix).
 
 A row whose differentiation rule is missing fails (NotImplementedError): a missing rule is a bug.
 """

@@ -20,7 +20,9 @@ For a drawn case of a row (its shapes, dtypes, static params, layouts, NaN/inf..
   ``np.stack([fn(*example_i) for i in range(B)], axis=out_axes)``: same dtype, shape and weak
   type, integer / bool values exactly, float values within the row's tolerance (those cover
   transcendental kernels whose SIMD and scalar paths may differ by an ulp; rows whose results
-  depend on summation order draw exactly-summable values), NaNs in the same places.
+  depend on summation order draw exactly-summable values), NaNs in the same places; for a
+  decomposition unique only up to signs (a row with ``align``: eigh, qr, svd) each example's
+  vectors are sign-aligned to the per-example ones first.
 
 ``iota`` (no array operands) is mapped with ``axis_size`` and no mapped input: its output is
 broadcast along out_axes.  Per-example calls that raise (numpy rejects the input, e.g. the max
