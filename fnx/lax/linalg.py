@@ -249,8 +249,13 @@ def _const(x, value: np.ndarray, dtype=None):
     return broadcast_in_dim(c, lead + c.shape, tuple(range(len(lead), len(lead) + c.ndim)))
 
 
+def _full(x, value):
+    """An array of ``x``'s shape and dtype filled with ``value``."""
+    return broadcast_in_dim(Array(np.array(value, x.dtype)), tuple(x.shape), ())
+
+
 def _zeros(x):
-    return broadcast_in_dim(Array(np.zeros((), x.dtype)), tuple(x.shape), ())
+    return _full(x, 0)
 
 
 def _mask(x, keep: np.ndarray):
@@ -303,10 +308,6 @@ def _inverse_gaps(d):
     matrices ``d`` of differences (inf where two eigen / singular values coincide)."""
     eye = _eye_like(d)
     return sub(div(_full(d, 1), add(eye, d)), eye)
-
-
-def _full(x, value):
-    return broadcast_in_dim(Array(np.array(value, x.dtype)), tuple(x.shape), ())
 
 
 def _column_minus_row(v):
