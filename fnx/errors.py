@@ -91,3 +91,8 @@ def data_format_error(path, message: str) -> DataFormatError:
 class DeviceError(FnxError, ValueError):
     """Operands of one operation live on different devices (move them with fnx.device_put),
     or a device that does not exist was asked for."""
+
+
+class DerivativeNotImplementedError(FnxError, NotImplementedError):
+    """A primitive has a derivative rule, but not for this case (e.g. the JVP of a wide QR
+    decomposition, which JAX does not implement either); the message names the case."""

@@ -12,7 +12,12 @@ max/min/sort/median...), magnitudes kept away from 0 (abs, sign, division, cbrt)
 inputs for log/sqrt/pow, |x| < 1 for arcsin/arctanh/erf_inv, rem/mod operands away from the
 jumps.  Python scalars at differentiable positions are redrawn the same way (they stay static).
 Cases the function rejects (e.g. the max of an empty array) or whose value is not finite are
-skipped by hypothesis.
+skipped by hypothesis.  The decompositions (cholesky, triangular_solve, lu, qr, eigh, svd) are
+differentiated through a smooth map of those values into a well-conditioned domain (a positive
+definite matrix, far-apart pivots, separated eigen / singular values: ``RowConfig.prepare``), and
+eigen / singular vectors through sign-invariant functions of them (``RowConfig.finish``); qr and
+svd draw only the cases their JVP supports (as in JAX: no wide qr, no full_matrices u / vt of a
+non-square matrix).
 
 A row whose differentiation rule is missing fails (NotImplementedError): a missing rule is a bug.
 """
@@ -27,7 +32,7 @@ import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-import fnx.numpy as fnp  # noqa: F401  (installs the array methods)
+import fnx.numpy as jnp  # (also installs the array methods)
 from fnx import dtypes as fnx_dtypes
 from fnx.core import Array, ArrayBase
 from fnx.test_util import check_grads, to_numpy
@@ -113,6 +118,12 @@ class RowConfig:
     accept: Callable | None = None           # (case, outputs) -> bool: a smooth point?
     tol: Callable | None = None              # (case, dtype) -> check_grads atol/rtol/eps
     cases: Callable | None = None            # dtype -> strategy, instead of the row's own
+    # (params, differentiated operands) -> operands: a differentiable map (fnx ops) into a
+    # well-conditioned domain (a positive definite matrix from any values, ...)
+    prepare: Callable | None = None
+    # (params, outputs) -> what is differentiated: sign-invariant functions of eigen /
+    # singular vectors, which are unique only up to sign
+    finish: Callable | None = None
 
 
 def _small_integer_pow(params):
@@ -148,7 +159,79 @@ def _std_positive(case, outs):
     return all(np.all(to_numpy(o) > 1e-3) for o in outs)
 
 
+# -- decompositions: a smooth, well-conditioned map of arbitrary values (magnitudes 0.25..3,
+# so a 4 x 4 block has a 2-norm below 12), sign-invariant outputs ---------------------------
+
+def _fixed_orthogonal(n, dtype, seed):
+    """A constant orthogonal n x n matrix (singular vectors in general position)."""
+    return jnp.asarray(spec_lax.orthonormal(np.random.default_rng(seed), n, n).astype(dtype))
+
+
+def _mT(x):
+    return jnp.swapaxes(x, -1, -2)
+
+
+def _positive_definite(params, x):
+    """x x^T / n + I (eigenvalues in [1, 1 + 9 n]) in the lower triangle the primitive reads,
+    x's own values in the strict upper one (their derivative must come out zero)."""
+    n = x.shape[-1]
+    spd = x @ _mT(x) * (1.0 / max(n, 1)) + jnp.eye(n, dtype=x.dtype)
+    return (jnp.tril(spd) + jnp.triu(x, 1),)
+
+
+def _well_conditioned_triangle(params, a, b):
+    return (a * 0.25 + 3.0 * jnp.eye(a.shape[-1], dtype=a.dtype), b)
+
+
+def _pivoted(params, x):
+    """Pivots far apart: 3 on a reversed identity, so the pivot order is fixed near x."""
+    m, n = x.shape[-2:]
+    return (x * 0.25 + jnp.asarray(3.0 * np.eye(m, n)[::-1].astype(x.dtype)),)
+
+
+def _rotated_diagonal(params, x):
+    """Q1 (0.05 x + D) Q2 with D's diagonal 10, 7, 4, 1.5: singular values >= 0.9, >= 1.3
+    apart (0.05 x has a 2-norm below 0.6)."""
+    m, n = x.shape[-2:]
+    d = np.zeros((m, n))
+    k = min(m, n)
+    d[np.arange(k), np.arange(k)] = [10.0, 7.0, 4.0, 1.5][:k]
+    core = x * 0.05 + jnp.asarray(d.astype(x.dtype))
+    return (_fixed_orthogonal(m, x.dtype, 1) @ core @ _fixed_orthogonal(n, x.dtype, 2),)
+
+
+def _separated_symmetric(params, x):
+    """Q (0.05 (x + x^T) + diag(0, 3, 6, 9)) Q^T (eigenvalues >= 1.8 apart) in the triangle
+    the primitive reads, x's values in the other one."""
+    n = x.shape[-1]
+    q = _fixed_orthogonal(n, x.dtype, 3)
+    core = (x + _mT(x)) * 0.05 + jnp.asarray(np.diag(3.0 * np.arange(n)).astype(x.dtype))
+    sym = q @ core @ q.T
+    if params["lower"]:
+        return (jnp.tril(sym) + jnp.triu(x, 1),)
+    return (jnp.triu(sym) + jnp.tril(x, -1),)
+
+
+def _squared_eigenvectors(params, out):
+    v, w = out
+    return v * v, w
+
+
+def _squared_singular_vectors(params, out):
+    if not params["compute_uv"]:
+        return out
+    s, u, vt = out
+    return s, u * u, vt * vt
+
+
 CONFIG = {
+    ("lax", "cholesky"): RowConfig(prepare=_positive_definite),
+    ("lax", "triangular_solve"): RowConfig(prepare=_well_conditioned_triangle),
+    ("lax", "lu"): RowConfig(prepare=_pivoted),
+    ("lax", "qr"): RowConfig(prepare=_rotated_diagonal, cases=spec_lax.qr_jvp_cases),
+    ("lax", "eigh"): RowConfig(prepare=_separated_symmetric, finish=_squared_eigenvectors),
+    ("lax", "svd"): RowConfig(prepare=_rotated_diagonal, finish=_squared_singular_vectors,
+                              cases=spec_lax.svd_jvp_cases),
     ("lax", "integer_pow"): RowConfig(params=_small_integer_pow),
     ("lax", "convert_element_type"): RowConfig(tol=_convert_tol, cases=_convert_to_float_cases),
     ("numpy", "where"): RowConfig(static=(0,)),
@@ -234,10 +317,13 @@ def smooth_case(table, row, case, dtype, seed):
     new_case = _with_operands(case, ops, params)
 
     def f(*xs):
+        if cfg.prepare is not None:
+            xs = cfg.prepare(params, *xs)
         full = list(ops)
         for p, x in zip(diff_positions, xs):
             full[p] = x
-        return row.call(row.fn, _with_operands(case, full, params))
+        out = row.call(row.fn, _with_operands(case, full, params))
+        return out if cfg.finish is None else cfg.finish(params, out)
 
     return f, tuple(ops[p] for p in diff_positions), new_case, cfg
 

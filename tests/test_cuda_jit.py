@@ -22,13 +22,13 @@ import fnx.numpy as jnp
 from fnx import lax
 
 from spec_lax import SPECS
-from test_cuda import _cuda, _gpu_row, _on_gpu, _stays_on_gpu, _to_host
+from test_cuda import _cuda, _gpu_param, _gpu_row, _on_gpu, _stays_on_gpu, _to_host
 from test_cuda_jit_codegen import _fused, conv_loss, layer_norm, mlp_loss, softmax
 from test_jit_spec import _apply
 from test_lax_backends import assert_same_arrays
 
 gpu = pytest.mark.gpu
-GPU_ROWS = [pytest.param(row, id=row.name, marks=gpu) for row in SPECS]
+GPU_ROWS = [_gpu_param(row) for row in SPECS]  # skips the rows in NO_CUDA_KERNELS
 _EXAMPLES = max(2, settings.default.max_examples // 4)
 
 

@@ -41,7 +41,17 @@ def assert_same_arrays(row: LaxSpec, actual, expected, what: str):
         assert a.dtype == e.dtype, f"{where}: dtype {a.dtype} != reference {e.dtype}"
         assert a.shape == e.shape, f"{where}: shape {a.shape} != reference {e.shape}"
         assert a.weak_type == e.weak_type, f"{where}: weak_type {a.weak_type} != {e.weak_type}"
-        av, ev = np.asarray(a._value), np.asarray(e._value)
+    assert_same_values(row, [np.asarray(a._value) for a in actual],
+                       [np.asarray(e._value) for e in expected], what)
+
+
+def assert_same_values(row: LaxSpec, actual: list, expected: list, what: str):
+    """numpy output lists equal within the row's tolerance (NaNs in the same places), after
+    the row's sign alignment (eigen / singular vectors, QR)."""
+    if row.align is not None:
+        actual = row.align(actual, expected)
+    for i, (av, ev) in enumerate(zip(actual, expected)):
+        where = f"{row.name} output {i} ({what})"
         if av.dtype.kind == "f":
             rtol, atol = row.tolerance(av.dtype)
             np.testing.assert_allclose(av, ev, rtol=rtol, atol=atol, equal_nan=True,

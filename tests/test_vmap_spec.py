@@ -20,7 +20,9 @@ For a drawn case of a row (its shapes, dtypes, static params, layouts, NaN/inf..
   ``np.stack([fn(*example_i) for i in range(B)], axis=out_axes)``: same dtype, shape and weak
   type, integer / bool values exactly, float values within the row's tolerance (those cover
   transcendental kernels whose SIMD and scalar paths may differ by an ulp; rows whose results
-  depend on summation order draw exactly-summable values), NaNs in the same places.
+  depend on summation order draw exactly-summable values), NaNs in the same places; for a
+  decomposition unique only up to signs (a row with ``align``: eigh, qr, svd) each example's
+  vectors are sign-aligned to the per-example ones first.
 
 ``iota`` (no array operands) is mapped with ``axis_size`` and no mapped input: its output is
 broadcast along out_axes.  Per-example calls that raise (numpy rejects the input, e.g. the max
@@ -183,6 +185,7 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
     assert len(got_list) == len(template), \
         f"{fn.row.name}: vmap returned {len(got_list)} outputs, expected {len(template)}"
     axes = _per_output_axes(out_axes, len(template))
+    got_values = _aligned(fn.row, got_list, per_example, axes, B)
     for j, (g, t, ax) in enumerate(zip(got_list, template, axes)):
         where = f"{fn.row.name} output {j} (out_axes={ax})"
         assert isinstance(g, ArrayBase), f"{where}: got {type(g).__name__}"
@@ -191,7 +194,7 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
             want = np.stack([np.asarray(p[j]._value) for p in per_example], axis=ax)
         else:
             want = np.empty(_insert(t_val.shape, ax, 0), t_val.dtype)
-        g_val = np.asarray(g._value)
+        g_val = got_values[j]
         assert g.dtype == t.dtype, f"{where}: dtype {g.dtype} != per-example {t.dtype}"
         assert g_val.shape == want.shape, f"{where}: shape {g_val.shape} != {want.shape}"
         assert bool(g.weak_type) == bool(t.weak_type), \
@@ -204,6 +207,23 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
             np.testing.assert_array_equal(g_val, want, err_msg=where)
 
 
+def _aligned(row, got_list, per_example, axes, B) -> list:
+    """vmap's output values, each example's sign-aligned to its per-example output by the
+    row's ``align`` (decompositions unique only up to signs), else as they are."""
+    values = [np.asarray(g._value) if isinstance(g, ArrayBase) else None for g in got_list]
+    align = getattr(row, "align", None)
+    if align is None or not B or any(v is None for v in values):
+        return values
+    moved = [np.array(np.moveaxis(v, ax, 0)) for v, ax in zip(values, axes)]
+    if any(m.shape[0] != B for m in moved):
+        return values  # the shape assertion reports it
+    for i in range(B):
+        aligned = align([m[i] for m in moved], [np.asarray(o._value) for o in per_example[i]])
+        for m, a in zip(moved, aligned):
+            m[i] = a
+    return [np.moveaxis(m, 0, ax) for m, ax in zip(moved, axes)]
+
+
 def check_vmap_case(data, fn: RowFn, B: int):
     if not fn.operands:
         return check_no_operands(data, fn, B)
@@ -211,7 +231,8 @@ def check_vmap_case(data, fn: RowFn, B: int):
     in_axes = _in_axes_spec(data.draw, axes)
     note(f"in_axes={in_axes!r}, B={B}")
     try:
-        template, is_list = _as_list(fn(*fn.operands))
+        raw_template = fn(*fn.operands)
+        template, is_list = _as_list(raw_template)
         per_example = []
         for i in range(B):
             ops = [x if ex is None else Array(ex[i], bool(x.weak_type))
@@ -225,6 +246,8 @@ def check_vmap_case(data, fn: RowFn, B: int):
         assume(data.draw(st.integers(0, 3), label="keep empty") == 0)
     ranks = [t.ndim for t in template]
     out_axes = _out_axes_spec(data.draw, ranks, is_list)
+    if isinstance(out_axes, list) and isinstance(raw_template, tuple):
+        out_axes = tuple(out_axes)  # one per output, in the output's own container type
     note(f"out_axes={out_axes!r}")
     got = fnx.vmap(fn, in_axes=in_axes, out_axes=out_axes)(*batched)
     _, got_is_list = _as_list(got)

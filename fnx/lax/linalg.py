@@ -14,11 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..core import Fusion, Primitive, ShapedArray, bind
+from ..core import Array, Fusion, Primitive, ShapedArray, bind
 from ..interpreters import ad, batching
-from ..errors import dtype_error, shape_error
+from ..errors import DerivativeNotImplementedError, dtype_error, shape_error
 from ._util import as_int_tuple, as_operands, check_same_dtypes
-from .shape import _linear_transpose, transpose
+from .elementwise import add, convert_element_type, div, eq, mul, neg, select, sub
+from .reduction import reduce_sum
+from .shape import (_linear_transpose, broadcast_in_dim, broadcasted_iota, pad, reshape,
+                    slice as _slice, transpose)
 
 dot_general_p = Primitive("dot_general", fusion=Fusion.LIBRARY)
 
@@ -222,6 +225,111 @@ def _batched_at_front(prim, n_results: int | None = None):
 
 
 # ---------------------------------------------------------------------------------------------
+# Matrix helpers of the JVP rules.  They work on stacks of matrices (..., m, n) and are written
+# with fnx.lax operations that have JVP and transpose rules themselves, so the rules linearize,
+# transpose (reverse mode) and differentiate again (higher orders) like any fnx function.
+# ---------------------------------------------------------------------------------------------
+
+def _mt(x):
+    """The matrix transpose of the last two axes."""
+    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return transpose(x, perm)
+
+
+def _mm(a, b):
+    """The matrix product of the last two axes, batched over the (equal) leading ones."""
+    batch = tuple(range(a.ndim - 2))
+    return dot_general(a, b, (((a.ndim - 1,), (b.ndim - 2,)), (batch, batch)))
+
+
+def _const(x, value: np.ndarray, dtype=None):
+    """The numpy matrix ``value`` broadcast over the leading axes of ``x``."""
+    c = Array(np.asarray(value, dtype if dtype is not None else x.dtype))
+    lead = tuple(x.shape[:-2])
+    return broadcast_in_dim(c, lead + c.shape, tuple(range(len(lead), len(lead) + c.ndim)))
+
+
+def _full(x, value):
+    """An array of ``x``'s shape and dtype filled with ``value``."""
+    return broadcast_in_dim(Array(np.array(value, x.dtype)), tuple(x.shape), ())
+
+
+def _zeros(x):
+    return _full(x, 0)
+
+
+def _mask(x, keep: np.ndarray):
+    """``x`` where the (m, n) bool matrix ``keep`` is set, else 0 (a select, so NaN / inf in
+    the dropped entries do not leak into the kept ones or into cotangents)."""
+    return select(_const(x, keep, np.bool_), x, _zeros(x))
+
+
+def _tril(x, k: int = 0):
+    m, n = x.shape[-2:]
+    return _mask(x, np.tri(m, n, k, dtype=bool))
+
+
+def _triu(x, k: int = 0):
+    m, n = x.shape[-2:]
+    return _mask(x, ~np.tri(m, n, k - 1, dtype=bool))
+
+
+def _eye_like(x):
+    return _const(x, np.eye(x.shape[-2], x.shape[-1]))
+
+
+def _diag(x):
+    """The diagonals (..., n) of square matrices (..., n, n)."""
+    return reduce_sum(_mask(x, np.eye(x.shape[-1], dtype=bool)), (x.ndim - 1,))
+
+
+def _along_rows(v, shape):
+    """(..., k) -> (..., k, n): ``v[..., i]`` in every entry of row i."""
+    return broadcast_in_dim(v, tuple(shape), tuple(range(v.ndim - 1)) + (v.ndim - 1,))
+
+
+def _along_cols(v, shape):
+    """(..., k) -> (..., m, k): ``v[..., j]`` in every entry of column j."""
+    return broadcast_in_dim(v, tuple(shape), tuple(range(v.ndim - 1)) + (v.ndim,))
+
+
+def _scale_cols(x, v):
+    """``x @ diag(v)``."""
+    return mul(x, _along_cols(v, x.shape))
+
+
+def _scale_rows(x, v):
+    """``diag(v) @ x``."""
+    return mul(x, _along_rows(v, x.shape))
+
+
+def _inverse_gaps(d):
+    """``F[..., i, j] = 1 / (d[j] - d[i])`` off the diagonal and 0 on it, for the (k, k)
+    matrices ``d`` of differences (inf where two eigen / singular values coincide)."""
+    eye = _eye_like(d)
+    return sub(div(_full(d, 1), add(eye, d)), eye)
+
+
+def _column_minus_row(v):
+    """``D[..., i, j] = v[j] - v[i]``."""
+    shape = tuple(v.shape) + (v.shape[-1],)
+    return sub(_along_cols(v, shape), _along_rows(v, shape))
+
+
+def _solve(a, b, *, left_side, lower, transpose_a=False, unit_diagonal=False):
+    return bind(triangular_solve_p, a, b, left_side=left_side, lower=lower,
+                transpose_a=transpose_a, unit_diagonal=unit_diagonal)
+
+
+def _from_triangle(x, lower: bool):
+    """The symmetric matrix a decomposition reading only the ``lower`` (or upper) triangle of
+    ``x`` sees: that triangle mirrored across the diagonal."""
+    if lower:
+        return add(_tril(x), _mt(_tril(x, -1)))
+    return add(_triu(x), _mt(_triu(x, 1)))
+
+
+# ---------------------------------------------------------------------------------------------
 # cholesky: A = L L^T, L lower triangular
 # ---------------------------------------------------------------------------------------------
 
@@ -237,6 +345,23 @@ def _cholesky_abstract_eval(x):
 _batched_at_front(cholesky_p)
 
 
+def _cholesky_jvp_rule(primals, tangents):
+    """A = L L^T gives L^-1 A' L^-T = X + X^T with X = L^-1 L' lower triangular, so
+    L' = L Phi(L^-1 A' L^-T), Phi taking the lower triangle with its diagonal halved.  A' is
+    the tangent of the matrix the primitive reads: its lower triangle, mirrored."""
+    (x,), (g,) = primals, tangents
+    chol = bind(cholesky_p, x)
+    g = _from_triangle(g, lower=True)
+    inner = _solve(chol, _solve(chol, g, left_side=True, lower=True), left_side=False,
+                   lower=True, transpose_a=True)
+    n = x.shape[-1]
+    half_diagonal = _const(x, 1.0 - 0.5 * np.eye(n))
+    return chol, _mm(chol, mul(_tril(inner), half_diagonal))
+
+
+ad.jvp_rules[cholesky_p] = _cholesky_jvp_rule
+
+
 def cholesky(x, *, symmetrize_input: bool = True):
     """The lower Cholesky factor ``L`` of each symmetric positive definite matrix in the last
     two axes of ``x`` (``A = L @ L.T``).  Only the lower triangle is read (after averaging
@@ -250,14 +375,7 @@ def cholesky(x, *, symmetrize_input: bool = True):
 
 
 def _symmetrize(x):
-    from .elementwise import add, mul
     return mul(add(x, _mt(x)), np.array(0.5, x.dtype))
-
-
-def _mt(x):
-    """The matrix transpose of the last two axes."""
-    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
-    return transpose(x, perm)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +398,69 @@ def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit
     return ShapedArray(b.shape, b.dtype, False)
 
 
-_batched_at_front(triangular_solve_p)
+
+
+def _triangle_of(g, *, lower, unit_diagonal):
+    """The part of ``g`` that triangular_solve reads (the diagonal is not read when unit)."""
+    if lower:
+        return _tril(g, -1 if unit_diagonal else 0)
+    return _triu(g, 1 if unit_diagonal else 0)
+
+
+def _triangular_solve_jvp_a(g, ans, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    """op(A) X = B gives op(A) X' = -op(A') X (left side); X op(A) = B gives X' op(A) =
+    -X op(A')."""
+    g = _triangle_of(g, lower=lower, unit_diagonal=unit_diagonal)
+    op_g = _mt(g) if transpose_a else g
+    rhs = _mm(op_g, ans) if left_side else _mm(ans, op_g)
+    return neg(_solve(a, rhs, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                      unit_diagonal=unit_diagonal))
+
+
+def _triangular_solve_jvp_b(g, ans, a, b, **params):
+    return bind(triangular_solve_p, a, g, **params)  # linear in b
+
+
+ad.defjvp2(triangular_solve_p, _triangular_solve_jvp_a, _triangular_solve_jvp_b)
+
+
+@_linear_transpose
+def _triangular_solve_transpose_rule(ct, a, b, *, left_side, lower, transpose_a,
+                                     unit_diagonal):
+    """X = op(A)^-1 B (left side) transposes to op(A)^-T ct; X = B op(A)^-1 to ct op(A)^-T:
+    the same solve with ``transpose_a`` flipped."""
+    if ad.is_undefined(a):
+        raise NotImplementedError("triangular_solve is linear in b only: it cannot be "
+                                  "transposed with respect to the matrix a")
+    return [None, _solve(a, ct, left_side=left_side, lower=lower, transpose_a=not transpose_a,
+                         unit_diagonal=unit_diagonal)]
+
+
+ad.deftranspose(triangular_solve_p, _triangular_solve_transpose_rule)
+
+
+def _triangular_solve_batching_rule(axis_size, args, dims, **params):
+    """One matrix ``a`` for a batch of right-hand sides: the examples become more columns
+    (left side: columns are solved independently) or rows (right side) of one ``b``, so
+    ``a`` is not copied per example.  Otherwise both batch axes move to the front."""
+    (a, b), (a_dim, b_dim) = args, dims
+    if a_dim is not None or b_dim is None:
+        a, b = (batching.move_to(x, d, axis_size, 0) for x, d in zip(args, dims))
+        return bind(triangular_solve_p, a, b, **params), 0
+    nd = b.ndim  # one more than an example's rank
+    if params["left_side"]:  # (..., m, k, B) -> (..., m, k B)
+        b = batching.moveaxis(b, b_dim, nd - 1)
+        folded = reshape(b, tuple(b.shape[:-2]) + (b.shape[-2] * b.shape[-1],))
+        out_dim = nd - 1
+    else:  # (..., B, r, m) -> (..., B r, m)
+        b = batching.moveaxis(b, b_dim, nd - 3)
+        folded = reshape(b, tuple(b.shape[:-3]) + (b.shape[-3] * b.shape[-2], b.shape[-1]))
+        out_dim = nd - 3
+    out = bind(triangular_solve_p, a, folded, **params)
+    return reshape(out, tuple(b.shape)), out_dim
+
+
+batching.batching_rules[triangular_solve_p] = _triangular_solve_batching_rule
 
 
 def triangular_solve(a, b, *, left_side: bool = False, lower: bool = False,
@@ -314,6 +494,53 @@ def _lu_abstract_eval(x):
 _batched_at_front(lu_p)
 
 
+def _unit_lower_square(lu_):
+    """L (m, k) completed to a unit lower triangular (m, m) by the last columns of I."""
+    m, n = lu_.shape[-2:]
+    k = min(m, n)
+    cols = _slice(lu_, (0,) * lu_.ndim, tuple(lu_.shape[:-1]) + (k,))
+    cols = pad(cols, np.array(0, lu_.dtype), ((0, 0, 0),) * (lu_.ndim - 1) + ((0, m - k, 0),))
+    return select(_const(lu_, np.tri(m, m, -1, dtype=bool), np.bool_), cols, _eye_like(cols))
+
+
+def _upper_square(lu_):
+    """U (k, n) completed to an upper triangular (n, n) by the last rows of I."""
+    m, n = lu_.shape[-2:]
+    k = min(m, n)
+    rows = _slice(lu_, (0,) * lu_.ndim, tuple(lu_.shape[:-2]) + (k, n))
+    rows = pad(rows, np.array(0, lu_.dtype),
+               ((0, 0, 0),) * (lu_.ndim - 2) + ((0, n - k, 0), (0, 0, 0)))
+    keep = ~np.tri(n, n, -1, dtype=bool) & (np.arange(n) < k)[:, None]
+    return select(_const(rows, keep, np.bool_), rows,
+                  _const(rows, np.diag((np.arange(n) >= k).astype(float))))
+
+
+def _permutation_matrix(permutation, like):
+    """P (..., m, m) with ``P @ x == x[..., permutation, :]``."""
+    m = permutation.shape[-1]
+    shape = tuple(permutation.shape) + (m,)
+    cols = broadcasted_iota(permutation.dtype, shape, len(shape) - 1)
+    return convert_element_type(eq(_along_rows(permutation, shape), cols), like.dtype)
+
+
+def _lu_jvp_rule(primals, tangents):
+    """P A = L U with L (m, k) unit lower and U (k, n) upper.  Completed to squares L_ (m, m)
+    and U_ (n, n) (identity blocks), F = L_^-1 P A' U_^-1 splits into L_^-1 L' (strictly
+    lower) and U' U_^-1 (upper), so L' = L_ tril(F, -1) and U' = triu(F) U_, which share the
+    packed (m, n) layout of ``lu``.  Pivots and permutation are integers: zero tangents."""
+    (x,), (g,) = primals, tangents
+    lu_, pivots, permutation = outs = bind(lu_p, x)
+    lower, upper = _unit_lower_square(lu_), _upper_square(lu_)
+    pg = _mm(_permutation_matrix(permutation, x), g)
+    f = _solve(upper, _solve(lower, pg, left_side=True, lower=True, unit_diagonal=True),
+               left_side=False, lower=False)
+    lu_dot = add(_mm(lower, _tril(f, -1)), _mm(_triu(f), upper))
+    return outs, [lu_dot, ad.Zero.from_value(pivots), ad.Zero.from_value(permutation)]
+
+
+ad.jvp_rules[lu_p] = _lu_jvp_rule
+
+
 def lu(x):
     """LU decomposition with partial pivoting of the last two axes, as ``jax.lax.linalg.lu``:
     ``(lu, pivots, permutation)``.  ``lu`` holds ``L`` (unit lower, diagonal not stored) below
@@ -344,6 +571,28 @@ def _qr_abstract_eval(x, *, full_matrices):
 _batched_at_front(qr_p)
 
 
+def _qr_jvp_rule(primals, tangents, *, full_matrices):
+    """A = Q R (m >= n, Q with orthonormal columns): C = Q^T A' R^-1 = Q^T Q' + R' R^-1 with
+    Q^T Q' antisymmetric and R' R^-1 upper, so Q^T Q' = Omega = tril(C, -1) - tril(C, -1)^T,
+    R' = (C - Omega) R and Q' = A' R^-1 - Q (C - Omega)."""
+    (x,), (g,) = primals, tangents
+    m, n = x.shape[-2:]
+    if m < n or (full_matrices and m != n):
+        raise DerivativeNotImplementedError(
+            f"qr: the derivative is implemented for m >= n with full_matrices=False (or square "
+            f"matrices), as in JAX; got a matrix of shape {tuple(x.shape)} (m={m}, n={n}) with "
+            f"full_matrices={full_matrices}")
+    q, r = outs = bind(qr_p, x, full_matrices=full_matrices)
+    g_rinv = _solve(r, g, left_side=False, lower=False)
+    c = _mm(_mt(q), g_rinv)
+    lower = _tril(c, -1)
+    omega = sub(lower, _mt(lower))
+    return outs, [add(_mm(q, sub(omega, c)), g_rinv), _mm(sub(c, omega), r)]
+
+
+ad.jvp_rules[qr_p] = _qr_jvp_rule
+
+
 def qr(x, *, full_matrices: bool = True):
     """``(q, r)`` with ``x = q @ r``, ``q`` orthonormal columns, ``r`` upper triangular, by
     Householder reflections (LAPACK's sign convention, as numpy).  ``full_matrices``: ``q`` is
@@ -367,6 +616,19 @@ def _eigh_abstract_eval(x, *, lower):
 
 
 _batched_at_front(eigh_p)
+
+
+def _eigh_jvp_rule(primals, tangents, *, lower):
+    """A = V diag(w) V^T: with S = V^T A' V, w' = diag(S) and V' = V (F o S), F[i, j] =
+    1 / (w[j] - w[i]) off the diagonal, 0 on it (inf / NaN for repeated eigenvalues, as in
+    JAX).  A' is the tangent of the symmetric matrix the primitive reads (one triangle)."""
+    (x,), (g,) = primals, tangents
+    v, w = outs = bind(eigh_p, x, lower=lower)
+    s = _mm(_mt(v), _mm(_from_triangle(g, lower), v))
+    return outs, [_mm(v, mul(_inverse_gaps(_column_minus_row(w)), s)), _diag(s)]
+
+
+ad.jvp_rules[eigh_p] = _eigh_jvp_rule
 
 
 def eigh(x, *, lower: bool = True, symmetrize_input: bool = True, sort_eigenvalues: bool = True):
@@ -404,6 +666,41 @@ def _svd_abstract_eval(x, *, full_matrices, compute_uv):
 
 
 _batched_at_front(svd_p)
+
+
+def _svd_jvp_rule(primals, tangents, *, full_matrices, compute_uv):
+    """A = U S V^T (reduced: k = min(m, n) columns).  P = U^T A' V = U^T U' S + S' + S V'^T V
+    with U^T U', V^T V' antisymmetric: s' = diag(P); off the diagonal U^T U' = F o (P S +
+    S P^T) and V^T V' = F o (S P + P^T S), F[i, j] = 1 / (s[j]^2 - s[i]^2); a tall A adds
+    (I - U U^T) A' V S^-1 to U', a wide one (I - V V^T) A'^T U S^-1 to V'."""
+    (x,), (g,) = primals, tangents
+    m, n = x.shape[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise DerivativeNotImplementedError(
+            f"svd: the derivative of u and vt with full_matrices=True is implemented for square "
+            f"matrices only, as in JAX; got a matrix of shape {tuple(x.shape)} (use "
+            "full_matrices=False)")
+    s, u, vt = bind(svd_p, x, full_matrices=False, compute_uv=True)
+    v = _mt(vt)
+    p = _mm(_mt(u), _mm(g, v))
+    ds = _diag(p)
+    if not compute_uv:
+        return [s], [ds]
+    f = _inverse_gaps(mul(_column_minus_row(s), add(_along_cols(s, p.shape),
+                                                    _along_rows(s, p.shape))))
+    ps, sp = _scale_cols(p, s), _scale_rows(p, s)
+    du = _mm(u, mul(f, add(ps, _mt(ps))))
+    dv = _mm(v, mul(f, add(sp, _mt(sp))))
+    if m > n:
+        gv = _mm(g, v)
+        du = add(du, _scale_cols(sub(gv, _mm(u, _mm(_mt(u), gv))), div(_full(s, 1), s)))
+    if n > m:
+        gtu = _mm(_mt(g), u)
+        dv = add(dv, _scale_cols(sub(gtu, _mm(v, _mm(vt, gtu))), div(_full(s, 1), s)))
+    return [s, u, vt], [ds, du, _mt(dv)]
+
+
+ad.jvp_rules[svd_p] = _svd_jvp_rule
 
 
 def svd(x, *, full_matrices: bool = True, compute_uv: bool = True):
