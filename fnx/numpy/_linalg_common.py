@@ -17,6 +17,7 @@ from ..errors import ShapeError
 from ..interpreters.custom import custom_jvp
 from ..lax import linalg as lax_linalg
 from ._linalg_ops import matmul
+from ._selection import argsort, take_along_axis
 from ._ufuncs import multiply, sign as _sign, subtract, where
 from ._util import asarray_arg
 
@@ -106,19 +107,26 @@ def permutation_matrix(perm, dtype):
     return lax.convert_element_type(lax.eq(rows, cols), dtype)
 
 
+def permute_rows(b, perm):
+    """``b[..., perm, :]`` for ``b`` (..., n, k) and ``perm`` (..., n): a gather, linear, so it
+    differentiates and batches, and costs n k (a permutation matrix product would cost n^2 k)."""
+    index = lax.broadcast_in_dim(perm, tuple(perm.shape) + (b.shape[-1],),
+                                 tuple(range(perm.ndim)))
+    return take_along_axis(b, index, axis=-2)
+
+
 def lu_solve_factors(lu, perm, b, trans: bool = False):
     """``x`` with ``A x = b`` (``A^T x = b`` when ``trans``), ``A[perm] = L U`` packed in
     ``lu``; ``lu`` (..., n, n) and ``b`` (..., n, k) with the same batch shape."""
-    p = permutation_matrix(perm, b.dtype)
     if not trans:   # L U x = P b
-        y = lax_linalg.triangular_solve(lu, matmul(p, b), left_side=True, lower=True,
+        y = lax_linalg.triangular_solve(lu, permute_rows(b, perm), left_side=True, lower=True,
                                         unit_diagonal=True)
         return lax_linalg.triangular_solve(lu, y, left_side=True, lower=False)
-    # A^T = U^T L^T P: U^T y = b, L^T z = y, x = P^T z
+    # A^T = U^T L^T P: U^T y = b, L^T z = y, x = P^T z, i.e. x[perm] = z
     y = lax_linalg.triangular_solve(lu, b, left_side=True, lower=False, transpose_a=True)
     z = lax_linalg.triangular_solve(lu, y, left_side=True, lower=True, transpose_a=True,
                                     unit_diagonal=True)
-    return matmul(mT(p), z)
+    return permute_rows(z, argsort(perm, axis=-1))
 
 
 @custom_jvp
@@ -179,7 +187,7 @@ def _det_square_jvp(primals, tangents):
     head = _prod_last(d[..., :-1])     # det(U1)
     last = d[..., -1]
     det = lax.mul(sign, lax.mul(head, last))
-    z = lax_linalg.triangular_solve(lu, matmul(permutation_matrix(perm, a.dtype), da),
+    z = lax_linalg.triangular_solve(lu, permute_rows(da, perm),
                                     left_side=True, lower=True, unit_diagonal=True)
     is_last_row = lax.eq(lax.broadcasted_iota(dtypes.int32, (n, 1), 0), np.array(n - 1, np.int32))
     scale = where(is_last_row, np.array(1, a.dtype), last[..., None, None])   # D
