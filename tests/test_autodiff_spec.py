@@ -277,6 +277,82 @@ def _value_positions(table, case, cfg):
     return out
 
 
+# -- fnx.numpy.linalg rows: the same well-conditioned maps ------------------------------------
+
+def _np_well_conditioned(params, a, *rest):
+    """0.25 a + 3 I: a matrix whose LU pivots and inverse stay far from singular."""
+    return (a * 0.25 + 3.0 * jnp.eye(a.shape[-1], dtype=a.dtype), *rest)
+
+
+def _np_positive_definite(params, x):
+    """x x^T / n + I (numpy.linalg.cholesky reads the whole, symmetric, matrix)."""
+    n = x.shape[-1]
+    return (x @ _mT(x) * (1.0 / max(n, 1)) + jnp.eye(n, dtype=x.dtype),)
+
+
+def _np_separated_symmetric(params, x):
+    n = x.shape[-1]
+    q = _fixed_orthogonal(n, x.dtype, 3)
+    core = (x + _mT(x)) * 0.05 + jnp.asarray(np.diag(3.0 * np.arange(n)).astype(x.dtype))
+    return (q @ core @ q.T,)
+
+
+def _np_rotated_diagonal(params, a, *rest):
+    return (*_rotated_diagonal(params, a), *rest)
+
+
+def _positive_output(case, outs):
+    """A norm is not differentiable at 0 (an empty or zero operand): skip those points."""
+    return all(np.all(to_numpy(o) > 1e-3) for o in outs)
+
+
+def _smooth_norm(case, outs):
+    """A positive norm, and not the spectral / nuclear matrix norm: those need separated
+    singular values, which a drawn matrix does not have (their derivatives are checked on
+    prepared matrices in tests/test_numpy_linalg.py)."""
+    kw = case.kwargs
+    axis = kw.get("axis")
+    matrix = (np.ndim(axis) == 1 and len(axis) == 2) or (axis is None and case.args[0].ndim == 2)
+    return _positive_output(case, outs) and not (matrix and kw.get("ord") in (2, -2, "nuc"))
+
+
+def _smooth_matrix_norm(case, outs):
+    return _positive_output(case, outs) and case.kwargs.get("ord") not in (2, -2, "nuc")
+
+
+def _tall_matrix_cases(dtype):
+    """qr's derivative exists for m >= n (JAX's too): tall or square matrices, batched or not."""
+    @st.composite
+    def case(draw):
+        m = draw(st.integers(1, 4))
+        n = draw(st.integers(1, m))
+        batch = draw(st.sampled_from([(), (2,)]))
+        values = np.asarray(draw(st.lists(st.floats(-3, 3), min_size=int(np.prod(batch + (m, n))),
+                                          max_size=int(np.prod(batch + (m, n))))))
+        x = Array(values.reshape(batch + (m, n)).astype(dtype))
+        return spec_numpy.NumpyCase((x,), {})
+    return case()
+
+
+CONFIG.update({
+    ("numpy", "linalg.solve"): RowConfig(prepare=_np_well_conditioned),
+    ("numpy", "linalg.inv"): RowConfig(prepare=_np_well_conditioned),
+    ("numpy", "linalg.det"): RowConfig(prepare=_np_well_conditioned),
+    ("numpy", "linalg.slogdet"): RowConfig(prepare=_np_well_conditioned),
+    ("numpy", "linalg.matrix_power"): RowConfig(prepare=_np_well_conditioned),
+    ("numpy", "linalg.cond"): RowConfig(prepare=_np_rotated_diagonal),
+    ("numpy", "linalg.cholesky"): RowConfig(prepare=_np_positive_definite),
+    ("numpy", "linalg.eigvalsh"): RowConfig(prepare=_np_separated_symmetric),
+    ("numpy", "linalg.svdvals"): RowConfig(prepare=_np_rotated_diagonal),
+    ("numpy", "linalg.pinv"): RowConfig(prepare=_np_rotated_diagonal),
+    ("numpy", "linalg.lstsq"): RowConfig(prepare=_np_rotated_diagonal),
+    ("numpy", "linalg.qr"): RowConfig(prepare=_np_rotated_diagonal, cases=_tall_matrix_cases),
+    ("numpy", "linalg.norm"): RowConfig(accept=_smooth_norm),
+    ("numpy", "linalg.vector_norm"): RowConfig(accept=_positive_output),
+    ("numpy", "linalg.matrix_norm"): RowConfig(accept=_smooth_matrix_norm),
+})
+
+
 def _domains_for(name, rng, n):
     spec = DOMAINS.get(name, DEFAULT)
     if callable(spec):
