@@ -53,19 +53,23 @@ static void L(sort_with_rows)(int64_t n, LT *d, int desc, LT *x, int64_t lx, LT 
 }
 
 /* Q (n x n) = H_0 ... H_{nr-1} for reflectors stored in rows: H_k acts on indices
- * k + off .. n - 1 with v = (1, r[k][k + off + 1 ..]) and tau[k]; accumulated backwards. */
-static int L(form_q_rows)(int64_t n, int64_t nr, int64_t off, const LT *r, int64_t ldr,
-                          const LT *tau, LT *q) {
+ * k + 1 .. n - 1 with v = (1, r[k][k + 2 ..]) and tau[k].  The reflectors are copied into the
+ * columns of a (n - 1) x nr matrix, QR's layout, so the blocked compact-WY accumulation of
+ * qr_form_q (GEMMs) builds the trailing (n - 1) x (n - 1) block; row / column 0 are e_0. */
+static int L(form_q_rows)(int64_t n, int64_t nr, const LT *r, int64_t ldr, const LT *tau,
+                          LT *q, int nt) {
+  const int64_t m = n - 1;
+  LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(m * fnx_max64(nr, 1) + m * m + 1));
+  if (!buf) return FNX_ERR_ALLOC;
+  LT *wc = buf, *qs = wc + m * fnx_max64(nr, 1);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t k = 0; k < nr; k++) wc[i * nr + k] = i > k ? r[k * ldr + i + 1] : (LT)0;
+  int err = m > 0 ? L(qr_form_q)(m, nr, wc, tau, qs, m, nt) : FNX_OK;
   for (int64_t i = 0; i < n; i++)
-    for (int64_t j = 0; j < n; j++) q[i * n + j] = i == j ? (LT)1 : (LT)0;
-  LT *w = (LT *)malloc(sizeof(LT) * (size_t)(n + 1));
-  if (!w) return FNX_ERR_ALLOC;
-  for (int64_t k = nr - 1; k >= 0; k--) {
-    const int64_t s = k + off;
-    L(apply_reflector)(n - s, n - s, r + k * ldr + s, 1, tau[k], q + s * n + s, n, w);
-  }
-  free(w);
-  return FNX_OK;
+    for (int64_t j = 0; j < n; j++)
+      q[i * n + j] = i && j ? qs[(i - 1) * m + j - 1] : i == j ? (LT)1 : (LT)0;
+  free(buf);
+  return err;
 }
 
 /* ---- eigh ---------------------------------------------------------------------------------- */
@@ -119,7 +123,6 @@ static int L(tridiag_ql)(int64_t n, LT *d, LT *e, LT *zt) {
 /* v (n x n, eigenvectors as columns) and w (ascending) of the symmetric matrix whose lower
  * (or upper) triangle a holds */
 static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
-  (void)nt;
   if (n == 0) return FNX_OK;
   LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(3 * n * n + 4 * n));
   if (!buf) return FNX_ERR_ALLOC;
@@ -133,6 +136,7 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
   if (!bad) {
     if (scale > 0)
       for (int64_t i = 0; i < n * n; i++) s[i] /= scale;
+    double t0 = omp_get_wtime();
     /* tridiagonalise: reflector k maps s[k][k+1:] onto e_1; s <- H s H on the trailing block */
     for (int64_t k = 0; k + 2 < n; k++) {
       const int64_t r = n - k - 1;
@@ -155,11 +159,15 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
     if (n >= 2) w[n - 2] = s[(n - 2) * n + n - 2], e[n - 2] = s[(n - 2) * n + n - 1];
     w[n - 1] = s[(n - 1) * n + n - 1];
     e[n - 1] = 0;
-    err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, 1, s, n, tau, q);
+    double t1 = omp_get_wtime();
+    err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, s, n, tau, q, nt);
+    double t2 = omp_get_wtime();
     if (!err) {
       L(transpose)(n, n, q, zt);
       bad = L(tridiag_ql)(n, w, e, zt) != 0;
     }
+    double t3 = omp_get_wtime();
+    if (getenv("FNX_PHASES")) fprintf(stderr, "eigh n=%ld tri %.1f formq %.1f ql %.1f ms\n", (long)n, 1e3*(t1-t0), 1e3*(t2-t1), 1e3*(t3-t2));
   }
   if (bad || err) {
     for (int64_t i = 0; i < n * n; i++) v[i] = (LT)NAN;
@@ -286,6 +294,7 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
   if (!bad) {
     if (scale > 0)
       for (int64_t i = 0; i < m * n; i++) a[i] /= scale;
+    double t0 = omp_get_wtime();
     for (int64_t k = 0; k < n; k++) {
       tauq[k] = L(householder)(m - k, a + k * n + k, n);
       s[k] = a[k * n + k];
@@ -303,6 +312,7 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
       }
       x[0] = beta;
     }
+    double t1 = omp_get_wtime();
     if (uv) {
       LT *qleft = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(m * mu + n * n));
       if (!qleft) {
@@ -310,14 +320,17 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
         return FNX_ERR_ALLOC;
       }
       err = L(qr_form_q)(m, n, a, tauq, qleft, mu, nt);
-      if (!err) err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, 1, a, n, taup, qleft + m * mu);
+      if (!err) err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, a, n, taup, qleft + m * mu, nt);
       if (!err) {
         L(transpose)(m, mu, qleft, ut);
         L(transpose)(n, n, qleft + m * mu, vt);
       }
       free(qleft);
     }
+    double t2 = omp_get_wtime();
     if (!err) bad = L(bidiag_qr)(n, s, e, ut, m, uv ? vt : NULL, n) != 0;
+    double t3 = omp_get_wtime();
+    if (getenv("FNX_PHASES")) fprintf(stderr, "svd n=%ld bid %.1f formq %.1f qr %.1f ms\n", (long)n, 1e3*(t1-t0), 1e3*(t2-t1), 1e3*(t3-t2));
   }
   if (bad || err) {
     for (int64_t i = 0; i < n; i++) s[i] = (LT)NAN;
