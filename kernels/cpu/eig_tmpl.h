@@ -4,10 +4,14 @@
  *
  * eigh: Householder tridiagonalisation, then implicit QL iteration with Wilkinson shifts;
  * svd: Householder bidiagonalisation, then implicit-shift Golub-Kahan QR sweeps on the
- * bidiagonal (Golub & Van Loan 8.3 and 8.6).  Every plane rotation is applied to two rows of
- * a row-major matrix holding the vectors as rows, so it runs on contiguous memory.  The input
+ * bidiagonal (Golub & Van Loan 8.3 and 8.6).  Every plane rotation acts on two rows of a
+ * row-major matrix holding the vectors as rows; they are recorded and applied in cache-sized,
+ * threaded column blocks (rotseq_tmpl.h).  The Householder Q's are formed blocked (compact WY
+ * through qr_form_q's GEMMs).  The input
  * is scaled by its largest magnitude first (no overflow in the squares of the shifts); a
  * non-finite input, or an iteration that does not converge within its cap, gives NaNs. */
+
+#include "rotseq_tmpl.h"
 
 /* largest |x|; NaN when any element is NaN or infinite */
 static LT L(max_abs)(int64_t n, const LT *x) {
@@ -20,25 +24,28 @@ static LT L(max_abs)(int64_t n, const LT *x) {
   return mx;
 }
 
-/* rows x, y of length n: (x, y) <- (c x + s y, c y - s x) */
-static void L(rotate_rows)(int64_t n, LT *x, LT *y, LT c, LT s) {
-#pragma omp simd
-  for (int64_t k = 0; k < n; k++) {
-    const LT a = x[k], b = y[k];
-    x[k] = c * a + s * b;
-    y[k] = c * b - s * a;
-  }
-}
-
-static void L(transpose)(int64_t m, int64_t n, const LT *a, LT *t) { /* t (n x m) = a^T */
+/* t (n x m, row stride ldt) = a^T for a (m x n, row stride lda), in 32 x 32 tiles */
+static void L(transpose_ld)(int64_t m, int64_t n, const LT *a, int64_t lda, LT *t, int64_t ldt) {
   for (int64_t i0 = 0; i0 < m; i0 += 32)
     for (int64_t j0 = 0; j0 < n; j0 += 32)
       for (int64_t i = i0; i < fnx_min64(m, i0 + 32); i++)
-        for (int64_t j = j0; j < fnx_min64(n, j0 + 32); j++) t[j * m + i] = a[i * n + j];
+        for (int64_t j = j0; j < fnx_min64(n, j0 + 32); j++) t[j * ldt + i] = a[i * lda + j];
 }
 
-/* Order the n values descending (desc) or ascending, permuting the rows (length len) of up to
- * two row-major matrices alike (NULL: none).  Selection sort: n^2 compares, n row swaps. */
+static void L(transpose)(int64_t m, int64_t n, const LT *a, LT *t) { /* contiguous */
+  L(transpose_ld)(m, n, a, n, t, m);
+}
+
+/* A row stride >= n that is an odd number of cache lines.  The rotations walk down a column
+ * block of the vector matrix; with a power-of-two stride (n = 1024) its rows all fall into the
+ * same few cache sets and evict each other, an odd line count spreads them over all sets. */
+static int64_t L(padded_ld)(int64_t n) {
+  const int64_t per_line = 64 / (int64_t)sizeof(LT), lines = fnx_cdiv(n, per_line);
+  return (lines | 1) * per_line;
+}
+
+/* Order the n values descending (desc) or ascending, permuting the rows (row strides
+ * lx, ly) of up to two row-major matrices alike (NULL: none).  Selection sort: n^2 compares, n row swaps. */
 static void L(sort_with_rows)(int64_t n, LT *d, int desc, LT *x, int64_t lx, LT *y, int64_t ly) {
   for (int64_t i = 0; i < n; i++) {
     int64_t p = i;
@@ -75,8 +82,8 @@ static int L(form_q_rows)(int64_t n, int64_t nr, const LT *r, int64_t ldr, const
 /* ---- eigh ---------------------------------------------------------------------------------- */
 
 /* Implicit QL on the symmetric tridiagonal (d[0..n), e[0..n-1) off-diagonal, e[n-1] = 0),
- * rotating rows of zt (n x n) alongside.  0 on success, -1 when it does not converge. */
-static int L(tridiag_ql)(int64_t n, LT *d, LT *e, LT *zt) {
+ * recording the rotations of the rows of the vector matrix in zt.  0 on success, -1 when it does not converge. */
+static int L(tridiag_ql)(int64_t n, LT *d, LT *e, L(rotseq) *zt) {
   int64_t total = 0;
   const int64_t cap = 40 * n + 40;
   for (int64_t l = 0; l < n; l++) {
@@ -111,7 +118,7 @@ static int L(tridiag_ql)(int64_t n, LT *d, LT *e, LT *zt) {
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        L(rotate_rows)(n, zt + (i + 1) * n, zt + i * n, c, s);
+        L(rotseq_push)(zt, i + 1, i, c, s);
       }
       if (split) continue;
       d[l] -= p, e[l] = g, e[m] = 0;
@@ -124,9 +131,10 @@ static int L(tridiag_ql)(int64_t n, LT *d, LT *e, LT *zt) {
  * (or upper) triangle a holds */
 static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
   if (n == 0) return FNX_OK;
-  LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(3 * n * n + 4 * n));
+  const int64_t ldz = L(padded_ld)(n);
+  LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(2 * n * n + n * ldz + 4 * n));
   if (!buf) return FNX_ERR_ALLOC;
-  LT *s = buf, *q = s + n * n, *zt = q + n * n, *e = zt + n * n, *tau = e + n, *p = tau + n;
+  LT *s = buf, *q = s + n * n, *zt = q + n * n, *e = zt + n * ldz, *tau = e + n, *p = tau + n;
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < n; j++)
       s[i * n + j] = (lower ? j <= i : j >= i) ? a[i * n + j] : a[j * n + i];
@@ -163,8 +171,11 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
     err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, s, n, tau, q, nt);
     double t2 = omp_get_wtime();
     if (!err) {
-      L(transpose)(n, n, q, zt);
-      bad = L(tridiag_ql)(n, w, e, zt) != 0;
+      L(transpose_ld)(n, n, q, n, zt, ldz);
+      L(rotseq) rz;
+      err = L(rotseq_init)(&rz, zt, ldz, n, nt);
+      if (!err) bad = L(tridiag_ql)(n, w, e, &rz) != 0;
+      L(rotseq_finish)(&rz);
     }
     double t3 = omp_get_wtime();
     if (getenv("FNX_PHASES")) fprintf(stderr, "eigh n=%ld tri %.1f formq %.1f ql %.1f ms\n", (long)n, 1e3*(t1-t0), 1e3*(t2-t1), 1e3*(t3-t2));
@@ -173,9 +184,9 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
     for (int64_t i = 0; i < n * n; i++) v[i] = (LT)NAN;
     for (int64_t i = 0; i < n; i++) w[i] = (LT)NAN;
   } else {
-    L(sort_with_rows)(n, w, 0, zt, n, NULL, 0);
+    L(sort_with_rows)(n, w, 0, zt, ldz, NULL, 0);
     for (int64_t i = 0; i < n; i++) w[i] *= scale > 0 ? scale : 1;
-    L(transpose)(n, n, zt, v);
+    L(transpose_ld)(n, n, zt, ldz, v, n);
   }
   free(buf);
   return err;
@@ -185,8 +196,7 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
 
 /* One implicit-shift Golub-Kahan sweep on the unreduced block lo..hi of the upper bidiagonal
  * (d, e): a right rotation starts a bulge that left / right rotations chase down. */
-static void L(gk_sweep)(int64_t lo, int64_t hi, LT *d, LT *e, LT *ut, int64_t lu, LT *vt,
-                        int64_t lv) {
+static void L(gk_sweep)(int64_t lo, int64_t hi, LT *d, LT *e, L(rotseq) *ut, L(rotseq) *vt) {
   /* Wilkinson shift: the eigenvalue of the trailing 2 x 2 of B^T B nearer its last entry */
   const LT a = d[hi - 1] * d[hi - 1] + (hi - 1 > lo ? e[hi - 2] * e[hi - 2] : 0);
   const LT b = d[hi - 1] * e[hi - 1];
@@ -203,14 +213,14 @@ static void L(gk_sweep)(int64_t lo, int64_t hi, LT *d, LT *e, LT *ut, int64_t lu
     e[k] = c * e[k] - s * d[k];
     LT bulge = s * d[k + 1];
     d[k + 1] = c * d[k + 1];
-    if (vt) L(rotate_rows)(lv, vt + k * lv, vt + (k + 1) * lv, c, s);
+    L(rotseq_push)(vt, k, k + 1, c, s);
     r = (LT)hypot((double)dk, (double)bulge), c = 1, s = 0;
     if (r != 0) c = dk / r, s = bulge / r;
     d[k] = r;
     const LT ek = e[k];
     e[k] = c * ek + s * d[k + 1];
     d[k + 1] = c * d[k + 1] - s * ek;
-    if (ut) L(rotate_rows)(lu, ut + k * lu, ut + (k + 1) * lu, c, s);
+    L(rotseq_push)(ut, k, k + 1, c, s);
     if (k + 1 < hi) {
       y = e[k];
       z = s * e[k + 1];
@@ -221,7 +231,7 @@ static void L(gk_sweep)(int64_t lo, int64_t hi, LT *d, LT *e, LT *ut, int64_t lu
 
 /* Singular values of the upper bidiagonal (d, e) into d (unsorted, signed), rotating rows of
  * ut / vt (or neither when NULL).  0 on success, -1 when it does not converge. */
-static int L(bidiag_qr)(int64_t n, LT *d, LT *e, LT *ut, int64_t lu, LT *vt, int64_t lv) {
+static int L(bidiag_qr)(int64_t n, LT *d, LT *e, L(rotseq) *ut, L(rotseq) *vt) {
   LT bnorm = 0;
   for (int64_t i = 0; i < n; i++) {
     bnorm = fmax(bnorm, fabs((double)d[i]));
@@ -254,7 +264,7 @@ static int L(bidiag_qr)(int64_t n, LT *d, LT *e, LT *ut, int64_t lu, LT *vt, int
           const LT r = (LT)hypot((double)d[j], (double)f), c = d[j] / r, s = f / r;
           d[j] = r;
           if (j < hi) f = -s * e[j], e[j] = c * e[j];
-          if (ut) L(rotate_rows)(lu, ut + j * lu, ut + zi * lu, c, s);
+          L(rotseq_push)(ut, j, zi, c, s);
         }
       } else { /* column hi: chase e[hi-1] up with right rotations against columns j */
         LT f = e[hi - 1];
@@ -263,13 +273,13 @@ static int L(bidiag_qr)(int64_t n, LT *d, LT *e, LT *ut, int64_t lu, LT *vt, int
           const LT r = (LT)hypot((double)d[j], (double)f), c = d[j] / r, s = f / r;
           d[j] = r;
           if (j > lo) f = -s * e[j - 1], e[j - 1] = c * e[j - 1];
-          if (vt) L(rotate_rows)(lv, vt + j * lv, vt + hi * lv, c, s);
+          L(rotseq_push)(vt, j, hi, c, s);
         }
       }
       continue;
     }
     if (++total > cap) return -1;
-    L(gk_sweep)(lo, hi, d, e, ut, lu, vt, lv);
+    L(gk_sweep)(lo, hi, d, e, ut, vt);
   }
   return 0;
 }
@@ -284,11 +294,13 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
       for (int64_t i = 0; i < m * mu; i++) u[i] = (i / mu == i % mu) ? (LT)1 : (LT)0;
     return FNX_OK;
   }
+  const int64_t ldu = L(padded_ld)(m), ldv = L(padded_ld)(n); /* see padded_ld */
   LT *buf = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(4 * n + m + 1 +
-                                                          (uv ? m * mu + n * n : 0)));
+                                                          (uv ? mu * ldu + n * ldv : 0)));
   if (!buf) return FNX_ERR_ALLOC;
   LT *e = buf, *tauq = e + n, *taup = tauq + n, *w = taup + n; /* w: m + 1 */
-  LT *ut = uv ? w + m + 1 : NULL;                                /* mu x m */
+  LT *ut = uv ? w + m + 1 : NULL;                                /* U^T: mu x m, stride ldu */
+  LT *vp = uv ? ut + mu * ldu : NULL;                            /* V^T: n x n, stride ldv */
   const LT scale = L(max_abs)(m * n, a);
   int bad = isnan(scale), err = FNX_OK;
   if (!bad) {
@@ -322,13 +334,20 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
       err = L(qr_form_q)(m, n, a, tauq, qleft, mu, nt);
       if (!err) err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, a, n, taup, qleft + m * mu, nt);
       if (!err) {
-        L(transpose)(m, mu, qleft, ut);
-        L(transpose)(n, n, qleft + m * mu, vt);
+        L(transpose_ld)(m, mu, qleft, mu, ut, ldu);
+        L(transpose_ld)(n, n, qleft + m * mu, n, vp, ldv);
       }
       free(qleft);
     }
     double t2 = omp_get_wtime();
-    if (!err) bad = L(bidiag_qr)(n, s, e, ut, m, uv ? vt : NULL, n) != 0;
+    if (!err) {
+      L(rotseq) ru, rv;
+      err = L(rotseq_init)(&ru, ut, ldu, m, nt);
+      if (!err) err = L(rotseq_init)(&rv, vp, ldv, n, nt);
+      if (!err) bad = L(bidiag_qr)(n, s, e, &ru, &rv) != 0;
+      if (!err) L(rotseq_finish)(&rv);
+      L(rotseq_finish)(&ru);
+    }
     double t3 = omp_get_wtime();
     if (getenv("FNX_PHASES")) fprintf(stderr, "svd n=%ld bid %.1f formq %.1f qr %.1f ms\n", (long)n, 1e3*(t1-t0), 1e3*(t2-t1), 1e3*(t3-t2));
   }
@@ -345,11 +364,14 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
     if (s[i] < 0) {
       s[i] = -s[i];
       if (uv)
-        for (int64_t j = 0; j < n; j++) vt[i * n + j] = -vt[i * n + j];
+        for (int64_t j = 0; j < n; j++) vp[i * ldv + j] = -vp[i * ldv + j];
     }
-  L(sort_with_rows)(n, s, 1, ut, m, uv ? vt : NULL, n);
+  L(sort_with_rows)(n, s, 1, ut, ldu, vp, ldv);
   for (int64_t i = 0; i < n; i++) s[i] *= scale > 0 ? scale : 1;
-  if (uv) L(transpose)(mu, m, ut, u);
+  if (uv) {
+    L(transpose_ld)(mu, m, ut, ldu, u, mu);
+    for (int64_t i = 0; i < n; i++) memcpy(vt + i * n, vp + i * ldv, sizeof(LT) * (size_t)n);
+  }
   free(buf);
   return FNX_OK;
 }
