@@ -81,6 +81,93 @@ static int L(form_q_rows)(int64_t n, int64_t nr, const LT *r, int64_t ldr, const
 
 /* ---- eigh ---------------------------------------------------------------------------------- */
 
+/* One pass over rows lo .. hi - 1 of the trailing block `sub` (stride ld): the symmetric
+ * rank-2 update row_i -= x_i p + p_i x (when upd), then the next reflector's matrix-vector
+ * product pn[i - shift] = taun (row_i[r - rn ..] . xn) on the freshly updated row (when xn).
+ * Fusing the two reads the block once per step instead of twice. */
+typedef struct {
+  LT *sub;
+  int64_t ld, r, rn, shift;
+  int upd;
+  const LT *x, *p, *xn;
+  LT taun, *pn;
+} L(tri_pass);
+
+static void L(tri_pass_rows)(int64_t lo, int64_t hi, const void *ctx) {
+  const L(tri_pass) *c = (const L(tri_pass) *)ctx;
+  for (int64_t i = lo; i < hi; i++) {
+    LT *row = c->sub + i * c->ld;
+    if (c->upd) {
+      const LT xi = c->x[i], pi = c->p[i];
+      const LT *x = c->x, *p = c->p;
+#pragma omp simd
+      for (int64_t j = 0; j < c->r; j++) row[j] -= xi * p[j] + pi * x[j];
+    }
+    if (c->xn) c->pn[i - c->shift] = c->taun * L(dot)(c->rn, row + c->r - c->rn, c->xn);
+  }
+}
+
+typedef struct {
+  const L(tri_pass) *c;
+  int64_t lo;
+} L(tri_range);
+
+static void L(tri_pass_range)(int64_t lo, int64_t hi, const void *ctx) {
+  const L(tri_range) *t = (const L(tri_range) *)ctx;
+  L(tri_pass_rows)(lo + t->lo, hi + t->lo, t->c);
+}
+
+/* tri_pass on rows lo .. hi - 1, shared out over the team when nt > 1 and the block is big */
+static void L(tri_run)(const L(tri_pass) *c, int64_t lo, int64_t hi, int nt) {
+  const L(tri_range) t = {c, lo};
+  if (nt > 1)
+    fnx_parallel_for(hi - lo, (hi - lo) * c->r, L(tri_pass_range), &t);
+  else
+    L(tri_pass_rows)(lo, hi, c);
+}
+
+/* Householder tridiagonalisation of the full symmetric s (n x n) in place: reflector k maps
+ * s[k][k+1:] onto e_1 (v stored there, tau[k]), diagonal into d, off-diagonal into e (the
+ * last two of each are set by the caller); s <- H s H on the trailing block.  Step k updates
+ * row k + 1 first, so the next reflector is known before the other rows are updated, and
+ * their pass also forms the next step's product p = tau S v (tri_pass).  p, pn: n each. */
+static void L(tridiagonalise)(int64_t n, LT *s, LT *d, LT *e, LT *tau, LT *p, LT *pn, int nt) {
+  int ready = 0; /* reflector k and its product p already formed by step k - 1 */
+  for (int64_t k = 0; k + 2 < n; k++) {
+    const int64_t r = n - k - 1;
+    LT *x = s + k * n + k + 1, *sub = s + (k + 1) * n + k + 1;
+    d[k] = s[k * n + k];
+    if (!ready) {
+      tau[k] = L(householder)(r, x, 1);
+      e[k] = x[0];
+      if (tau[k] != 0) {
+        x[0] = 1;
+        L(tri_pass) c = {sub, n, r, r, 0, 0, x, NULL, x, tau[k], p};
+        L(tri_run)(&c, 0, r, nt);
+        x[0] = e[k];
+      }
+    }
+    ready = 0;
+    if (tau[k] == 0) continue;
+    x[0] = 1;
+    const LT kk = tau[k] / 2 * L(dot)(r, p, x);
+    for (int64_t i = 0; i < r; i++) p[i] -= kk * x[i];
+    L(tri_pass) c = {sub, n, r, r - 1, 1, 1, x, p, NULL, 0, pn};
+    L(tri_pass_rows)(0, 1, &c); /* row k + 1, then its reflector */
+    if (k + 3 < n) {
+      tau[k + 1] = L(householder)(r - 1, sub + 1, 1);
+      e[k + 1] = sub[1];
+      ready = 1;
+      if (tau[k + 1] != 0) sub[1] = 1, c.xn = sub + 1, c.taun = tau[k + 1];
+    }
+    L(tri_run)(&c, 1, r, nt);
+    if (ready) sub[1] = e[k + 1];
+    x[0] = e[k];
+    LT *t = p;
+    p = pn, pn = t;
+  }
+}
+
 /* Implicit QL on the symmetric tridiagonal (d[0..n), e[0..n-1) off-diagonal, e[n-1] = 0),
  * recording the rotations of the rows of the vector matrix in zt.  0 on success, -1 when it does not converge. */
 static int L(tridiag_ql)(int64_t n, LT *d, LT *e, L(rotseq) *zt) {
@@ -145,25 +232,7 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
     if (scale > 0)
       for (int64_t i = 0; i < n * n; i++) s[i] /= scale;
     double t0 = omp_get_wtime();
-    /* tridiagonalise: reflector k maps s[k][k+1:] onto e_1; s <- H s H on the trailing block */
-    for (int64_t k = 0; k + 2 < n; k++) {
-      const int64_t r = n - k - 1;
-      LT *x = s + k * n + k + 1;
-      tau[k] = L(householder)(r, x, 1);
-      w[k] = s[k * n + k], e[k] = x[0];
-      if (tau[k] == 0) continue;
-      const LT beta = x[0];
-      x[0] = 1;
-      LT *sub = s + (k + 1) * n + k + 1;
-      for (int64_t i = 0; i < r; i++) p[i] = tau[k] * L(dot)(r, sub + i * n, x);
-      const LT kk = tau[k] / 2 * L(dot)(r, p, x);
-      for (int64_t i = 0; i < r; i++) p[i] -= kk * x[i];
-      for (int64_t i = 0; i < r; i++) {
-        L(axpy)(r, x[i], p, sub + i * n);
-        L(axpy)(r, p[i], x, sub + i * n);
-      }
-      x[0] = beta;
-    }
+    L(tridiagonalise)(n, s, w, e, tau, p, p + n, nt);
     if (n >= 2) w[n - 2] = s[(n - 2) * n + n - 2], e[n - 2] = s[(n - 2) * n + n - 1];
     w[n - 1] = s[(n - 1) * n + n - 1];
     e[n - 1] = 0;
