@@ -263,6 +263,70 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
 
 /* ---- svd ----------------------------------------------------------------------------------- */
 
+/* Step k of the bidiagonalisation on the trailing rows k .. m - 1, columns k + 1 .. n - 1 of a
+ * (stride n): the left reflector (v = column k below the diagonal, v[0] = 1) is applied as
+ * w = v^T A (pass A, split by columns), row_i -= tauq v_i w, and the right reflector x (row k)
+ * as row_i -= taup (row_i . x) x; both updates of a row run in one pass (pass B, by rows). */
+typedef struct {
+  LT *a;
+  int64_t n, k, m, nc;
+  LT tauq, taup, *w;
+  const LT *x;
+} L(bid_step);
+
+#define L_BID_COLS 64 /* columns per chunk of pass A */
+
+static void L(bid_pass_a)(int64_t lo, int64_t hi, const void *ctx) {
+  const L(bid_step) *c = (const L(bid_step) *)ctx;
+  const int64_t j0 = lo * L_BID_COLS, j1 = fnx_min64(hi * L_BID_COLS, c->nc);
+  const LT *top = c->a + c->k * c->n + c->k + 1;
+  LT *w = c->w;
+  for (int64_t j = j0; j < j1; j++) w[j] = top[j];
+  for (int64_t i = c->k + 1; i < c->m; i++) {
+    const LT vi = c->a[i * c->n + c->k], *row = c->a + i * c->n + c->k + 1;
+#pragma omp simd
+    for (int64_t j = j0; j < j1; j++) w[j] += vi * row[j];
+  }
+}
+
+static void L(bid_pass_b)(int64_t lo, int64_t hi, const void *ctx) {
+  const L(bid_step) *c = (const L(bid_step) *)ctx;
+  for (int64_t i = lo + c->k + 1; i < hi + c->k + 1; i++) {
+    LT *row = c->a + i * c->n + c->k + 1;
+    if (c->tauq != 0) L(axpy)(c->nc, c->tauq * c->a[i * c->n + c->k], c->w, row);
+    if (c->taup != 0) L(axpy)(c->nc, c->taup * L(dot)(c->nc, row, c->x), c->x, row);
+  }
+}
+
+/* Householder bidiagonalisation of a (m x n, m >= n) in place: left reflectors below the
+ * diagonal (tauq), right reflectors right of the superdiagonal (taup); diagonal into d,
+ * superdiagonal into e.  w: scratch of n. */
+static void L(bidiagonalise)(int64_t m, int64_t n, LT *a, LT *d, LT *e, LT *tauq, LT *taup,
+                             LT *w, int nt) {
+  for (int64_t k = 0; k < n; k++) {
+    const int64_t nc = n - k - 1;
+    tauq[k] = L(householder)(m - k, a + k * n + k, n);
+    d[k] = a[k * n + k];
+    L(bid_step) c = {a, n, k, m, nc, tauq[k], 0, w, NULL};
+    const int par = nt > 1 && (m - k) * nc >= FNX_PAR_MIN;
+    if (tauq[k] != 0 && nc > 0) {
+      const int64_t nch = fnx_cdiv(nc, L_BID_COLS);
+      if (par) fnx_parallel_for(nch, (m - k) * nc, L(bid_pass_a), &c);
+      else L(bid_pass_a)(0, nch, &c);
+      L(axpy)(nc, tauq[k], w, a + k * n + k + 1); /* row k first: it holds x */
+    }
+    if (nc == 0) continue;
+    LT *x = a + k * n + k + 1;
+    taup[k] = L(householder)(nc, x, 1);
+    e[k] = x[0];
+    x[0] = 1;
+    c.taup = taup[k], c.x = x;
+    if (par) fnx_parallel_for(m - k - 1, (m - k) * nc, L(bid_pass_b), &c);
+    else L(bid_pass_b)(0, m - k - 1, &c);
+    x[0] = e[k];
+  }
+}
+
 /* One implicit-shift Golub-Kahan sweep on the unreduced block lo..hi of the upper bidiagonal
  * (d, e): a right rotation starts a bulge that left / right rotations chase down. */
 static void L(gk_sweep)(int64_t lo, int64_t hi, LT *d, LT *e, L(rotseq) *ut, L(rotseq) *vt) {
@@ -376,23 +440,7 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
     if (scale > 0)
       for (int64_t i = 0; i < m * n; i++) a[i] /= scale;
     double t0 = omp_get_wtime();
-    for (int64_t k = 0; k < n; k++) {
-      tauq[k] = L(householder)(m - k, a + k * n + k, n);
-      s[k] = a[k * n + k];
-      L(apply_reflector)(m - k, n - k - 1, a + k * n + k, n, tauq[k], a + k * n + k + 1, n, w);
-      if (k + 1 >= n) continue;
-      LT *x = a + k * n + k + 1;
-      taup[k] = L(householder)(n - k - 1, x, 1);
-      e[k] = x[0];
-      if (taup[k] == 0) continue;
-      const LT beta = x[0];
-      x[0] = 1;
-      for (int64_t i = k + 1; i < m; i++) {
-        LT *row = a + i * n + k + 1;
-        L(axpy)(n - k - 1, taup[k] * L(dot)(n - k - 1, row, x), x, row);
-      }
-      x[0] = beta;
-    }
+    L(bidiagonalise)(m, n, a, s, e, tauq, taup, w, nt);
     double t1 = omp_get_wtime();
     if (uv) {
       LT *qleft = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(m * mu + n * n));
