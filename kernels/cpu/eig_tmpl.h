@@ -231,14 +231,11 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
   if (!bad) {
     if (scale > 0)
       for (int64_t i = 0; i < n * n; i++) s[i] /= scale;
-    double t0 = omp_get_wtime();
     L(tridiagonalise)(n, s, w, e, tau, p, p + n, nt);
     if (n >= 2) w[n - 2] = s[(n - 2) * n + n - 2], e[n - 2] = s[(n - 2) * n + n - 1];
     w[n - 1] = s[(n - 1) * n + n - 1];
     e[n - 1] = 0;
-    double t1 = omp_get_wtime();
     err = L(form_q_rows)(n, n >= 2 ? n - 2 : 0, s, n, tau, q, nt);
-    double t2 = omp_get_wtime();
     if (!err) {
       L(transpose_ld)(n, n, q, n, zt, ldz);
       L(rotseq) rz;
@@ -246,8 +243,6 @@ static int L(eigh)(int64_t n, const LT *a, int lower, LT *v, LT *w, int nt) {
       if (!err) bad = L(tridiag_ql)(n, w, e, &rz) != 0;
       L(rotseq_finish)(&rz);
     }
-    double t3 = omp_get_wtime();
-    if (getenv("FNX_PHASES")) fprintf(stderr, "eigh n=%ld tri %.1f formq %.1f ql %.1f ms\n", (long)n, 1e3*(t1-t0), 1e3*(t2-t1), 1e3*(t3-t2));
   }
   if (bad || err) {
     for (int64_t i = 0; i < n * n; i++) v[i] = (LT)NAN;
@@ -439,9 +434,7 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
   if (!bad) {
     if (scale > 0)
       for (int64_t i = 0; i < m * n; i++) a[i] /= scale;
-    double t0 = omp_get_wtime();
     L(bidiagonalise)(m, n, a, s, e, tauq, taup, w, nt);
-    double t1 = omp_get_wtime();
     if (uv) {
       LT *qleft = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(m * mu + n * n));
       if (!qleft) {
@@ -456,7 +449,6 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
       }
       free(qleft);
     }
-    double t2 = omp_get_wtime();
     if (!err) {
       L(rotseq) ru, rv;
       err = L(rotseq_init)(&ru, ut, ldu, m, nt);
@@ -465,8 +457,6 @@ static int L(svd_tall)(int64_t m, int64_t n, LT *a, int full, int uv, LT *s, LT 
       if (!err) L(rotseq_finish)(&rv);
       L(rotseq_finish)(&ru);
     }
-    double t3 = omp_get_wtime();
-    if (getenv("FNX_PHASES")) fprintf(stderr, "svd n=%ld bid %.1f formq %.1f qr %.1f ms\n", (long)n, 1e3*(t1-t0), 1e3*(t2-t1), 1e3*(t3-t2));
   }
   if (bad || err) {
     for (int64_t i = 0; i < n; i++) s[i] = (LT)NAN;

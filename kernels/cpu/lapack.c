@@ -8,7 +8,6 @@
  * never an error: the status is FNX_OK unless memory runs out or the dtype has no kernel. */
 #include <float.h>
 #include <omp.h>
-#include <stdio.h>
 #include "fnx_internal.h"
 
 #define LT float

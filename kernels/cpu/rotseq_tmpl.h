@@ -61,12 +61,10 @@ static void L(rotseq_apply_blocks)(int64_t lo, int64_t hi, const void *ctx) {
 static void L(rotseq_flush)(L(rotseq) *rs) {
   if (!rs->x || rs->cnt == 0) return;
   const int64_t nb = fnx_cdiv(rs->cols, L_ROT_COLS);
-  double t0 = omp_get_wtime();
   if (rs->nt > 1 && nb > 1) /* fnx_parallel_for stays on one thread when the work is small */
     fnx_parallel_for(nb, rs->cnt * rs->cols, L(rotseq_apply_blocks), rs);
   else
     L(rotseq_apply_blocks)(0, nb, rs);
-  if (getenv("FNX_PHASES")) fprintf(stderr, "flush %ld rots %.2f ms\n", (long)rs->cnt, 1e3 * (omp_get_wtime() - t0));
   rs->cnt = 0;
 }
 
