@@ -240,6 +240,66 @@ def test_svd_rank_deficient(dt):
         close(vt @ vt.T, np.eye(vt.shape[0]), dt, 10)
 
 
+def _spectrum_cases(n):
+    """Eigen / singular value sets that stress the iterations: clusters, repeats, grading."""
+    k = np.arange(n)
+    return {
+        "clustered": 1 + 1e-7 * RNG.standard_normal(n) * (k % 3 == 0) + (k >= n // 2),
+        "repeated": np.repeat([-2.0, 0.5, 3.0], -(-n // 3))[:n],
+        "graded": 10.0 ** (-12 * k / max(n - 1, 1)),
+    }
+
+
+def _rel_close(got, want, dt, n):
+    scale = max(np.abs(want).max(), 1e-300)
+    close(np.asarray(got, np.float64) / scale, np.asarray(want, np.float64) / scale, dt, n)
+
+
+# 300 / 400: several column blocks (64) of the rotation kernel, flushes of its buffer (16384
+# rotations), the threaded tridiagonalisation pass (rows >= 362) and a padded row stride
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("n", (70, 300, 400))
+@pytest.mark.parametrize("case", ("clustered", "repeated", "graded"))
+def test_eigh_hard_spectra(case, n, dt):
+    w0 = _spectrum_cases(n)[case]
+    q, _ = np.linalg.qr(RNG.standard_normal((n, n)))
+    a = ((q * w0) @ q.T).astype(dt)
+    v, w = (np.asarray(t, np.float64) for t in la.eigh(a))
+    _rel_close(w, np.linalg.eigvalsh(a.astype(np.float64)), dt, 10 * n)
+    close(v.T @ v, np.eye(n), dt, 10 * n)
+    _rel_close((v * w) @ v.T, a, dt, 10 * n)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("shape", ((300, 300), (310, 290), (290, 310)))
+@pytest.mark.parametrize("case", ("clustered", "repeated", "graded"))
+def test_svd_hard_spectra(case, shape, dt):
+    m, n = shape
+    k = min(m, n)
+    s0 = np.abs(_spectrum_cases(k)[case])
+    u0, _ = np.linalg.qr(RNG.standard_normal((m, k)))
+    v0, _ = np.linalg.qr(RNG.standard_normal((n, k)))
+    x = ((u0 * s0) @ v0.T).astype(dt)
+    u, s, vt = (np.asarray(t, np.float64) for t in la.svd(x, full_matrices=False))
+    _rel_close(s, np.linalg.svd(x.astype(np.float64), compute_uv=False), dt, 10 * k)
+    close(u.T @ u, np.eye(k), dt, 10 * k)
+    close(vt @ vt.T, np.eye(k), dt, 10 * k)
+    _rel_close((u * s) @ vt, x, dt, 10 * k)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_eigh_svd_batched_one_thread_per_matrix(dt):
+    """A batch of mid-sized matrices runs one per thread (nt = 1 inside the kernels)."""
+    a = np.stack([sym_separated(40, dt) for _ in range(6)])
+    v, w = (np.asarray(t, np.float64) for t in la.eigh(a))
+    close(w, np.linalg.eigvalsh(a.astype(np.float64)), dt, 400)
+    close((v * w[:, None, :]) @ np.swapaxes(v, -1, -2), a, dt, 400)
+    x = rand((6, 45, 40), dt)
+    u, s, vt = (np.asarray(t, np.float64) for t in la.svd(x, full_matrices=False))
+    close(s, np.linalg.svd(x.astype(np.float64), compute_uv=False), dt, 450)
+    close((u * s[:, None, :]) @ vt, x, dt, 450)
+
+
 # ---- non-finite input: NaN out, never a hang ---------------------------------------------------
 
 @pytest.mark.parametrize("dt", DTYPES)
