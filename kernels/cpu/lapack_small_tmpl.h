@@ -6,15 +6,35 @@
 
 #define L_SMALL_N 64
 
+/* one 64-byte vector of LT; the stack work matrices below have rows padded to a multiple of
+ * it, so their updates run whole vectors from an aligned start (no scalar peel or tail loops,
+ * which cost more than the arithmetic at these sizes) */
+#define L_VL (64 / (int)sizeof(LT))
+#define L_PAD(n) (((n) + L_VL - 1) / L_VL * L_VL)
+
+/* y[c] -= f x[c] for c in [c0, c1), both multiples of L_VL, y and x 64-byte aligned */
+static inline void L(axpy_vl)(int64_t c0, int64_t c1, LT f, const LT *restrict x,
+                              LT *restrict y) {
+  for (int64_t c = c0; c < c1; c += L_VL) {
+#pragma omp simd aligned(x, y : 64)
+    for (int t = 0; t < L_VL; t++) y[c + t] -= f * x[c + t];
+  }
+}
+
 /* Cholesky a = l l^T from a's lower triangle (n <= L_SMALL_N).  Right-looking on u = l^T
  * held row-major on the stack: column k of the lower triangle is row k of u, so the trailing
- * update u[i][i:] -= u[k][i] u[k][i:] is a contiguous axpy.  Non-positive pivot: all NaN. */
+ * update u[i][i:] -= u[k][i] u[k][i:] is a contiguous axpy (run from i's vector start: u's
+ * strict lower part is scratch).  Non-positive pivot: all NaN. */
 static void L(cholesky_small)(int64_t n, const LT *a, LT *l) {
-  LT u[L_SMALL_N * L_SMALL_N];
-  for (int64_t i = 0; i < n; i++) /* u[j][i] = a[i][j] for j <= i */
-    for (int64_t j = 0; j <= i; j++) u[j * n + i] = a[i * n + j];
+  LT u[L_SMALL_N * L_SMALL_N] __attribute__((aligned(64)));
+  const int64_t ld = L_PAD(n);
+  for (int64_t i = 0; i < n; i++) { /* u[j][i] = a[i][j] for j <= i */
+    for (int64_t j = 0; j <= i; j++) u[j * ld + i] = a[i * n + j];
+    for (int64_t j = 0; j < i; j++) u[i * ld + j] = 0;
+    for (int64_t j = n; j < ld; j++) u[i * ld + j] = 0;
+  }
   for (int64_t k = 0; k < n; k++) {
-    LT *uk = u + k * n;
+    LT *uk = u + k * ld;
     const LT s = uk[k];
     if (!(s > 0)) { /* also NaN */
       for (int64_t i = 0; i < n * n; i++) l[i] = (LT)NAN;
@@ -24,16 +44,12 @@ static void L(cholesky_small)(int64_t n, const LT *a, LT *l) {
     uk[k] = d;
 #pragma omp simd
     for (int64_t j = k + 1; j < n; j++) uk[j] /= d;
-    for (int64_t i = k + 1; i < n; i++) {
-      const LT f = uk[i];
-      LT *ui = u + i * n;
-#pragma omp simd
-      for (int64_t j = i; j < n; j++) ui[j] -= f * uk[j];
-    }
+    for (int64_t i = k + 1; i < n; i++)
+      L(axpy_vl)(i / L_VL * L_VL, ld, uk[i], uk, u + i * ld);
   }
   for (int64_t i = 0; i < n; i++) {
     LT *li = l + i * n;
-    for (int64_t j = 0; j <= i; j++) li[j] = u[j * n + i];
+    for (int64_t j = 0; j <= i; j++) li[j] = u[j * ld + i];
     for (int64_t j = i + 1; j < n; j++) li[j] = 0;
   }
 }
