@@ -345,3 +345,49 @@ def test_jit_library_call_matches_eager(name):
     for e, j in zip(eager, jitted):
         assert e.dtype == j.dtype and e.shape == j.shape
         np.testing.assert_array_equal(np.asarray(e), np.asarray(j))
+
+
+# ---- the small-matrix paths (kernels/cpu/lapack_small_tmpl.h: n <= 64) and their boundary ----
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("n", (31, 32, 33, 63, 64, 65))
+def test_small_path_boundary_cholesky_lu(n, dt):
+    a = spd((2, n, n), dt)
+    close(la.cholesky(a, symmetrize_input=False), np.linalg.cholesky(a.astype(np.float64)),
+          dt, n)
+    bad = a.copy()
+    bad[1, n // 2, n // 2] = -1e3                     # not positive definite: all NaN
+    got = np.asarray(la.cholesky(bad, symmetrize_input=False))
+    assert np.isfinite(got[0]).all() and np.isnan(got[1]).all()
+    check_lu(rand((2, n, n), dt), dt)
+    check_lu(rand((n, n - 7), dt), dt)                # tall and wide at the boundary
+    check_lu(rand((n - 7, n), dt), dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("n", (63, 64, 65))
+@pytest.mark.parametrize("left", (True, False))
+@pytest.mark.parametrize("ncols", (1, 9))
+def test_small_path_boundary_triangular_solve(n, dt, left, ncols):
+    a = spd((n, n), dt) + (rand((n, n), dt) / n).astype(dt)
+    b = rand((n, ncols) if left else (ncols, n), dt)
+    for lower in (True, False):
+        for trans in (False, True):
+            for unit in (False, True):
+                t = np.tril(a) if lower else np.triu(a)
+                if unit:
+                    np.fill_diagonal(t, 1)
+                op = (t.T if trans else t).astype(np.float64)
+                want = (np.linalg.solve(op, b.astype(np.float64)) if left
+                        else np.linalg.solve(op.T, b.T.astype(np.float64)).T)
+                got = la.triangular_solve(a, b, left_side=left, lower=lower,
+                                          transpose_a=trans, unit_diagonal=unit)
+                close(got, want, dt, 10 * n)
+
+
+def test_small_path_lu_zero_pivot_and_lapack_pivots():
+    a = np.array([[0., 2., 1.], [0., 1., 3.], [0., 4., 5.]])   # column 0 all zero
+    lu, piv, perm = (np.asarray(v) for v in la.lu(a))
+    assert piv.tolist() == [0, 2, 2] and perm.tolist() == [0, 2, 1]
+    assert np.isfinite(lu).all()
+    np.testing.assert_allclose((np.tril(lu, -1) + np.eye(3)) @ np.triu(lu), a[perm])

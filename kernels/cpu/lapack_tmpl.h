@@ -25,6 +25,8 @@ static void L(axpy)(int64_t n, LT a, const LT *x, LT *y) { /* y -= a x */
   for (int64_t i = 0; i < n; i++) y[i] -= a * x[i];
 }
 
+#include "lapack_small_tmpl.h"
+
 /* C -= A @ B (bt: A @ B^T, B given as n x k); A m x k.  Big: a negated copy of A (and B^T
  * when bt) feeds the accumulating GEMM, which works on C in place. */
 static int L(gemm_sub)(int64_t m, int64_t n, int64_t k, const LT *a, int64_t lda, const LT *b,
@@ -138,6 +140,14 @@ static int L(trsm_lower)(int64_t m, int64_t n, const LT *e, int64_t lde, int uni
 static int L(triangular_solve)(int64_t m, int64_t n, const LT *a, const LT *b, LT *x, int left,
                                int lower, int trans, int unit, int nt) {
   if (m == 0 || n == 0) return FNX_OK;
+  if ((left ? m : n) <= L_SMALL_N) { /* small triangle: substitution on x in place */
+    if (x != b) memmove(x, b, sizeof(LT) * (size_t)(m * n));
+    if (left)
+      L(trsm_left_small)(m, n, a, x, lower, trans, unit);
+    else
+      L(trsm_right_small)(m, n, a, x, lower, trans, unit);
+    return FNX_OK;
+  }
   if (!left) { /* X op(a) = b  <=>  op(a)^T X^T = b^T */
     LT *w = (LT *)fnx_aligned_alloc(sizeof(LT) * (size_t)(2 * m * n));
     if (!w) return FNX_ERR_ALLOC;
@@ -199,6 +209,10 @@ static int L(chol_block)(int64_t n, LT *a, int64_t lda) {
  * GEMM update by all earlier columns, then its diagonal block is factored and the rows below
  * are multiplied by the block's inverse transpose (a GEMM again). */
 static int L(cholesky)(int64_t n, const LT *a, LT *l, int nt) {
+  if (n <= L_SMALL_N) {
+    L(cholesky_small)(n, a, l);
+    return FNX_OK;
+  }
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < n; j++) l[i * n + j] = j <= i ? a[i * n + j] : (LT)0;
   int bad = 0, err = FNX_OK;
@@ -287,6 +301,10 @@ static int L(lu_panel)(LT *a, int64_t m, int64_t n, int64_t c0, int64_t cw, int3
 
 /* lu (m x n) holds a's copy on entry; right-looking blocked LU */
 static int L(lu)(int64_t m, int64_t n, LT *a, int32_t *piv, int32_t *perm, int nt) {
+  if (m <= L_SMALL_N && n <= L_SMALL_N) {
+    L(lu_small)(m, n, a, piv, perm);
+    return FNX_OK;
+  }
   const int64_t k = fnx_min64(m, n);
   for (int64_t i = 0; i < m; i++) perm[i] = (int32_t)i;
   int err = FNX_OK;
