@@ -1,7 +1,8 @@
 """The decompositions on the CPU backend (kernels/cpu/lapack.c) against numpy (its LAPACK,
 OpenBLAS), in one process: float32 / float64, one n x n matrix at n = 256 and 1024 and a batch
-of 64 matrices of n = 32.  solve / inv / det are written with the lax functions as
-fnx.numpy.linalg will do them (lu, then two triangular solves / the diagonal's product).
+of 64 matrices of n = 32.  cholesky, qr, eigh and svd are the fnx.lax.linalg primitives;
+solve / inv / det are fnx.numpy.linalg's (one LU, a row gather, two triangular solves / the
+diagonal's product), as a user calls them.
 Medians of repeats; ratio = fnx time / numpy time (< 1: fnx is faster).
 
     python benchmarks/bench_linalg.py [--out benchmarks/results/linalg.md] [--quick]
@@ -18,27 +19,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import fnx  # noqa: E402
+import fnx.numpy as fnp  # noqa: E402
 from fnx.lax import linalg as la  # noqa: E402
-
-
-def _permute_rows(b, perm):
-    return np.asarray(b)[..., np.asarray(perm), :] if b.ndim == 2 else np.take_along_axis(
-        b, np.asarray(perm)[..., None], axis=-2)
-
-
-def fnx_solve(a, b):
-    lu, _, perm = la.lu(a)
-    pb = _permute_rows(b, perm)
-    y = la.triangular_solve(lu, pb, left_side=True, lower=True, unit_diagonal=True)
-    return la.triangular_solve(lu, y, left_side=True, lower=False)
-
-
-def fnx_det(a):
-    lu, piv, _ = la.lu(a)
-    lu, piv = np.asarray(lu), np.asarray(piv)
-    d = np.diagonal(lu, axis1=-2, axis2=-1)
-    swaps = np.sum(piv != np.arange(piv.shape[-1]), axis=-1)
-    return np.prod(d, axis=-1) * np.where(swaps % 2, -1, 1)
 
 
 def ops(n, dt, batch):
@@ -47,14 +29,13 @@ def ops(n, dt, batch):
     a = rng.standard_normal(shape).astype(dt)
     spd = (a @ np.swapaxes(a, -1, -2) / n + np.eye(n)).astype(dt)
     b = rng.standard_normal(shape[:-1] + (1,)).astype(dt)
-    eye = np.broadcast_to(np.eye(n, dtype=dt), shape).copy()
-    fa, fspd, fb, feye = (fnx.numpy.asarray(x) for x in (a, spd, b, eye))
+    fa, fspd, fb = (fnp.asarray(x) for x in (a, spd, b))
     return [
         ("cholesky", lambda: la.cholesky(fspd, symmetrize_input=False),
          lambda: np.linalg.cholesky(spd)),
-        ("solve", lambda: fnx_solve(fa, fb), lambda: np.linalg.solve(a, b)),
-        ("inv", lambda: fnx_solve(fa, feye), lambda: np.linalg.inv(a)),
-        ("det", lambda: fnx_det(fa), lambda: np.linalg.det(a)),
+        ("solve", lambda: fnp.linalg.solve(fa, fb), lambda: np.linalg.solve(a, b)),
+        ("inv", lambda: fnp.linalg.inv(fa), lambda: np.linalg.inv(a)),
+        ("det", lambda: fnp.linalg.det(fa), lambda: np.linalg.det(a)),
         ("qr", lambda: la.qr(fa, full_matrices=False), lambda: np.linalg.qr(a)),
         ("eigh", lambda: la.eigh(fspd, symmetrize_input=False), lambda: np.linalg.eigh(spd)),
         ("svd", lambda: la.svd(fa, full_matrices=False), lambda: np.linalg.svd(

@@ -367,7 +367,7 @@ def test_small_path_boundary_cholesky_lu(n, dt):
 @pytest.mark.parametrize("dt", DTYPES)
 @pytest.mark.parametrize("n", (63, 64, 65))
 @pytest.mark.parametrize("left", (True, False))
-@pytest.mark.parametrize("ncols", (1, 9))
+@pytest.mark.parametrize("ncols", (1, 9, 257))   # 64 x 257 > L_SMALL_RHS: the blocked path
 def test_small_path_boundary_triangular_solve(n, dt, left, ncols):
     a = spd((n, n), dt) + (rand((n, n), dt) / n).astype(dt)
     b = rand((n, ncols) if left else (ncols, n), dt)

@@ -5,6 +5,8 @@
  * GEMM set-up, and every inner loop runs over a contiguous row (vectorized axpy / dot). */
 
 #define L_SMALL_N 64
+/* the most right-hand-side elements a small triangular solve takes on one thread */
+#define L_SMALL_RHS (64 * 256)
 
 /* one 64-byte vector of LT; the stack work matrices below have rows padded to a multiple of
  * it, so their updates run whole vectors from an aligned start (no scalar peel or tail loops,

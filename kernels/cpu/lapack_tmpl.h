@@ -140,7 +140,9 @@ static int L(trsm_lower)(int64_t m, int64_t n, const LT *e, int64_t lde, int uni
 static int L(triangular_solve)(int64_t m, int64_t n, const LT *a, const LT *b, LT *x, int left,
                                int lower, int trans, int unit, int nt) {
   if (m == 0 || n == 0) return FNX_OK;
-  if ((left ? m : n) <= L_SMALL_N) { /* small triangle: substitution on x in place */
+  /* a small triangle and a right-hand side that is small too: substitution on x in place (a
+   * wide right-hand side keeps the blocked path, whose GEMM updates use every thread) */
+  if ((left ? m : n) <= L_SMALL_N && m * n <= L_SMALL_RHS) {
     if (x != b) memmove(x, b, sizeof(LT) * (size_t)(m * n));
     if (left)
       L(trsm_left_small)(m, n, a, x, lower, trans, unit);
