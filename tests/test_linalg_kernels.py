@@ -75,13 +75,10 @@ def test_cholesky_batched_and_not_positive_definite(dt):
 
 # ---- triangular_solve -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("dt", DTYPES)
-@pytest.mark.parametrize("n", (1, 3, 17, 130))
-@pytest.mark.parametrize("left", (True, False))
-def test_triangular_solve_all_cases(n, dt, left):
-    # off-diagonal entries of size 1/n keep every triangle (also unit ones) well conditioned
-    a = spd((n, n), dt) + (rand((n, n), dt) / n).astype(dt)
-    b = rand((n, 5) if left else (5, n), dt)
+def _check_every_triangular_solve(a, b, left, dt):
+    """Every lower / upper, transpose, unit-diagonal solve of a against b vs numpy's dense solve
+    of the same triangle (in float64)."""
+    n = a.shape[-1]
     for lower in (True, False):
         for trans in (False, True):
             for unit in (False, True):
@@ -94,6 +91,16 @@ def test_triangular_solve_all_cases(n, dt, left):
                 got = la.triangular_solve(a, b, left_side=left, lower=lower,
                                           transpose_a=trans, unit_diagonal=unit)
                 close(got, want, dt, 10 * n)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("n", (1, 3, 17, 130))
+@pytest.mark.parametrize("left", (True, False))
+def test_triangular_solve_all_cases(n, dt, left):
+    # off-diagonal entries of size 1/n keep every triangle (also unit ones) well conditioned
+    a = spd((n, n), dt) + (rand((n, n), dt) / n).astype(dt)
+    b = rand((n, 5) if left else (5, n), dt)
+    _check_every_triangular_solve(a, b, left, dt)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
@@ -371,18 +378,7 @@ def test_small_path_boundary_cholesky_lu(n, dt):
 def test_small_path_boundary_triangular_solve(n, dt, left, ncols):
     a = spd((n, n), dt) + (rand((n, n), dt) / n).astype(dt)
     b = rand((n, ncols) if left else (ncols, n), dt)
-    for lower in (True, False):
-        for trans in (False, True):
-            for unit in (False, True):
-                t = np.tril(a) if lower else np.triu(a)
-                if unit:
-                    np.fill_diagonal(t, 1)
-                op = (t.T if trans else t).astype(np.float64)
-                want = (np.linalg.solve(op, b.astype(np.float64)) if left
-                        else np.linalg.solve(op.T, b.T.astype(np.float64)).T)
-                got = la.triangular_solve(a, b, left_side=left, lower=lower,
-                                          transpose_a=trans, unit_diagonal=unit)
-                close(got, want, dt, 10 * n)
+    _check_every_triangular_solve(a, b, left, dt)
 
 
 def test_small_path_lu_zero_pivot_and_lapack_pivots():

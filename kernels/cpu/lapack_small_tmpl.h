@@ -63,23 +63,7 @@ static void L(lu_small)(int64_t m, int64_t n, LT *a, int32_t *piv, int32_t *perm
   const int64_t k = fnx_min64(m, n);
   for (int64_t i = 0; i < m; i++) perm[i] = (int32_t)i;
   for (int64_t j = 0; j < k; j++) {
-    int64_t p = j;
-    LT best = (LT)fabs((double)a[j * n + j]);
-    for (int64_t i = j + 1; i < m; i++) {
-      const LT v = (LT)fabs((double)a[i * n + j]);
-      if (v > best) best = v, p = i;
-    }
-    piv[j] = (int32_t)p;
-    if (p != j) {
-      LT *x = a + j * n, *y = a + p * n;
-#pragma omp simd
-      for (int64_t c = 0; c < n; c++) {
-        const LT t = x[c];
-        x[c] = y[c], y[c] = t;
-      }
-      const int32_t t = perm[j];
-      perm[j] = perm[p], perm[p] = t;
-    }
+    L(pivot_step)(a, m, n, j, piv, perm);
     const LT *aj = a + j * n;
     const LT d = aj[j];
     for (int64_t i = j + 1; i < m; i++) {

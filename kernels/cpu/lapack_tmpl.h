@@ -25,6 +25,31 @@ static void L(axpy)(int64_t n, LT a, const LT *x, LT *y) { /* y -= a x */
   for (int64_t i = 0; i < n; i++) y[i] -= a * x[i];
 }
 
+static void L(swap_rows)(LT *x, LT *y, int64_t n) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; j++) {
+    const LT t = x[j];
+    x[j] = y[j], y[j] = t;
+  }
+}
+
+/* LU's pivoting at column j of the (m x n) row-major a: the row of the first largest |a[i][j]|
+ * (i >= j; LAPACK's choice) is recorded in piv[j] and swapped, whole, with row j (perm
+ * follows).  Shared by the small and the blocked LU. */
+static void L(pivot_step)(LT *a, int64_t m, int64_t n, int64_t j, int32_t *piv, int32_t *perm) {
+  int64_t p = j;
+  LT best = (LT)fabs((double)a[j * n + j]);
+  for (int64_t i = j + 1; i < m; i++) {
+    const LT v = (LT)fabs((double)a[i * n + j]);
+    if (v > best) best = v, p = i;
+  }
+  piv[j] = (int32_t)p;
+  if (p == j) return;
+  L(swap_rows)(a + j * n, a + p * n, n);
+  const int32_t t = perm[j];
+  perm[j] = perm[p], perm[p] = t;
+}
+
 #include "lapack_small_tmpl.h"
 
 /* C -= A @ B (bt: A @ B^T, B given as n x k); A m x k.  Big: a negated copy of A (and B^T
@@ -257,13 +282,6 @@ static int L(cholesky)(int64_t n, const LT *a, LT *l, int nt) {
 #define L_LU_NB 128
 #define L_LU_LEAF 8
 
-static void L(swap_rows)(LT *x, LT *y, int64_t n) {
-  for (int64_t j = 0; j < n; j++) {
-    LT t = x[j];
-    x[j] = y[j], y[j] = t;
-  }
-}
-
 /* columns [c0, c0 + cw) over rows [c0, m), recursively (left half, its U block row by a
  * triangular solve, the right half's GEMM update, the right half); pivoting swaps whole rows
  * of the (m x n) matrix, so the other columns follow at once. */
@@ -272,18 +290,7 @@ static int L(lu_panel)(LT *a, int64_t m, int64_t n, int64_t c0, int64_t cw, int3
   if (cw <= L_LU_LEAF) {
     const int64_t c1 = c0 + cw;
     for (int64_t j = c0; j < c1; j++) {
-      int64_t p = j;
-      LT best = (LT)fabs((double)a[j * n + j]);
-      for (int64_t i = j + 1; i < m; i++) {
-        const LT v = (LT)fabs((double)a[i * n + j]);
-        if (v > best) best = v, p = i;
-      }
-      piv[j] = (int32_t)p;
-      if (p != j) {
-        L(swap_rows)(a + j * n, a + p * n, n);
-        int32_t t = perm[j];
-        perm[j] = perm[p], perm[p] = t;
-      }
+      L(pivot_step)(a, m, n, j, piv, perm);
       const LT d = a[j * n + j];
       if (d != 0)
         for (int64_t i = j + 1; i < m; i++) a[i * n + j] /= d;
