@@ -46,6 +46,15 @@ def write_call(w: StepWriter, step: Call) -> None:
     _CALLS[eqn.primitive](w, step, out, ptrs)
 
 
+def _emit_reduce(w: StepWriter, eqn, index_dtype, outer: int, nred: int, src: str,
+                 out: str) -> None:
+    """One fnx_reduce call: ``outer`` rows of ``nred`` contiguous elements of ``src``."""
+    x = eqn.inputs[0]
+    w.emit(f"if ({kernel('fnx_reduce')}({_REDUCE_CODES[eqn.primitive]}, "
+           f"{DTYPE_CODE[x.aval.dtype]}, {DTYPE_CODE[index_dtype]}, {outer}, "
+           f"{nred}, 1, (const char *){src}, (char *){out})) return -1;")
+
+
 def _write_argreduce_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     eqn = step.eqn
     (x,) = eqn.inputs
@@ -54,18 +63,13 @@ def _write_argreduce_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     outer = math.prod(x.aval.shape) // max(nred, 1)
     if outer == 0:
         return
-    w.emit(f"if ({kernel('fnx_reduce')}({_REDUCE_CODES[eqn.primitive]}, "
-           f"{DTYPE_CODE[x.aval.dtype]}, {DTYPE_CODE[eqn.params['index_dtype']]}, {outer}, "
-           f"{nred}, 1, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    _emit_reduce(w, eqn, eqn.params["index_dtype"], outer, nred, ptrs[0], out)
 
 
 def _write_full_reduce_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     """A full reduction of a large materialized array (schedule._reduction)."""
-    eqn = step.eqn
-    (x,) = eqn.inputs
-    w.emit(f"if ({kernel('fnx_reduce')}({_REDUCE_CODES[eqn.primitive]}, "
-           f"{DTYPE_CODE[x.aval.dtype]}, {DTYPE_CODE[x.aval.dtype]}, 1, "
-           f"{math.prod(x.aval.shape)}, 1, (const char *){ptrs[0]}, (char *){out})) return -1;")
+    x = step.eqn.inputs[0]
+    _emit_reduce(w, step.eqn, x.aval.dtype, 1, math.prod(x.aval.shape), ptrs[0], out)
 
 
 def _write_cumulative_call(w: StepWriter, step: Call, out: str, ptrs) -> None:

@@ -2,14 +2,28 @@
 defines: tangent sums and zeros (ad), batch-axis moves, broadcasts and sums (batching), dtype
 conversion of a custom rule's result (custom).
 
-The interpreters must not import lax; lax fills this table when it is imported
+The interpreters must not import lax; lax installs its functions here when it is imported
 (``fnx/lax/__init__.py``), as JAX's ``ad`` asks avals for zeros and defines its own
-``add_jaxvals`` instead of importing lax.
+``add_jaxvals`` instead of importing lax.  Callers read ``array_ops.<name>`` at call time, so
+they get lax's function itself (no wrapper on the autodiff / vmap hot paths).
 """
 from __future__ import annotations
 
 _OPS = ("add", "broadcast_in_dim", "transpose", "reduce_sum", "convert_element_type")
-_table: dict = {}
+
+
+def _not_installed(name: str):
+    def missing(*args, **kwargs):
+        raise RuntimeError(f"array_ops.{name}: fnx.lax is not imported (import fnx)")
+    missing.__name__ = name
+    return missing
+
+
+add = _not_installed("add")
+broadcast_in_dim = _not_installed("broadcast_in_dim")
+transpose = _not_installed("transpose")
+reduce_sum = _not_installed("reduce_sum")
+convert_element_type = _not_installed("convert_element_type")
 
 
 def install(**fns) -> None:
@@ -17,19 +31,4 @@ def install(**fns) -> None:
     unknown = set(fns) - set(_OPS)
     if unknown:
         raise TypeError(f"array_ops.install: unknown operations {sorted(unknown)}")
-    _table.update(fns)
-
-
-def _op(name: str):
-    def call(*args, **kwargs):
-        return _table[name](*args, **kwargs)
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = f"fnx.lax.{name} (installed by fnx.lax at import)."
-    return call
-
-
-add = _op("add")
-broadcast_in_dim = _op("broadcast_in_dim")
-transpose = _op("transpose")
-reduce_sum = _op("reduce_sum")
-convert_element_type = _op("convert_element_type")
+    globals().update(fns)
