@@ -22,24 +22,31 @@
 
 enum fnx_status { FNX_OK = 0, FNX_ERR_UNSUPPORTED = -1, FNX_ERR_NDIM = -2, FNX_ERR_ALLOC = -3 };
 
-/* dtype codes; bool is stored as one byte holding 0 or 1 */
+/* dtype codes; bool is stored as one byte holding 0 or 1; a complex number is two floats of
+ * its precision, real part first (numpy's and C99's layout: fnx_complex64 / fnx_complex128 in
+ * fnx_scalar.h) */
 enum fnx_dtype {
   FNX_BOOL = 0, FNX_INT8 = 1, FNX_UINT8 = 2, FNX_INT32 = 3, FNX_INT64 = 4,
-  FNX_FLOAT32 = 5, FNX_FLOAT64 = 6, FNX_UINT32 = 7
+  FNX_FLOAT32 = 5, FNX_FLOAT64 = 6, FNX_UINT32 = 7, FNX_COMPLEX64 = 8, FNX_COMPLEX128 = 9
 };
 
 /* elementwise op codes: the ops of fnx_ops.h's lists get consecutive codes in list order */
 #define FNX_OP_ENUM_ENTRY(NAME, name, heavy, E64, E32) FNX_##NAME,
 enum fnx_unary_op {
   FNX_FLOAT_UNARY_OPS(FNX_OP_ENUM_ENTRY)
-  FNX_IS_FINITE, FNX_NOT, FNX_INTEGER_POW
+  FNX_IS_FINITE, FNX_NOT, FNX_INTEGER_POW,
+  /* complex only: REAL / IMAG write the real dtype of the same precision (so does ABS on a
+   * complex input) */
+  FNX_REAL, FNX_IMAG, FNX_CONJ
 };
 
 enum fnx_binary_op {
   FNX_ADD, FNX_SUB, FNX_MUL, FNX_DIV, FNX_REM, FNX_POW, FNX_MAX, FNX_MIN,
   FNX_FLOAT_BINARY_OPS(FNX_OP_ENUM_ENTRY)
   FNX_EQ, FNX_NE, FNX_LT, FNX_LE, FNX_GT, FNX_GE, /* consecutive: the comparisons */
-  FNX_AND, FNX_OR, FNX_XOR, FNX_SHIFT_LEFT, FNX_SHIFT_RIGHT_LOGICAL, FNX_SHIFT_RIGHT_ARITHMETIC
+  FNX_AND, FNX_OR, FNX_XOR, FNX_SHIFT_LEFT, FNX_SHIFT_RIGHT_LOGICAL, FNX_SHIFT_RIGHT_ARITHMETIC,
+  /* out (complex) = a + i b for a, b of the real dtype `dtype` (float32 -> complex64) */
+  FNX_COMPLEX
 };
 
 enum fnx_reduce_op {
@@ -162,6 +169,27 @@ int fnx_eigh(int dtype, int64_t batch, int64_t n, int lower, const char *a, char
  * and vt (batch, nv, n), (mu, nv) = (m, n) when full_matrices else (k, k); else u, vt unused. */
 int fnx_svd(int dtype, int64_t batch, int64_t m, int64_t n, int full_matrices, int compute_uv,
             const char *a, char *s, char *u, char *vt);
+
+/* ---- FFT (fft.c) ----------------------------------------------------------------------------
+ * Batched 1-D discrete Fourier transforms along the middle axis of a contiguous
+ * (outer, n, inner) array (inner = 1: the last axis), every output scaled by `scale` (1, 1/n or
+ * 1/sqrt(n): numpy's norm= folded into the kernel).  Mixed radix for lengths with factors
+ * 2, 3, 4, 5 (any other factor: a generic radix while small, Bluestein's chirp-z otherwise);
+ * plans (twiddles) are cached per (length, precision); batches run across threads.
+ *   c2c: x, y complex (outer, n, inner) of `dtype` (FNX_COMPLEX64 / FNX_COMPLEX128);
+ *        y_k = scale * sum_j x_j exp(-+2 pi i jk / n), sign + when `inverse`.
+ *   r2c: x real (outer, n, inner) of `dtype` (FNX_FLOAT32 / FNX_FLOAT64), y complex
+ *        (outer, n / 2 + 1, inner): the non-negative frequencies of the forward transform.
+ *   c2r: x complex (outer, n / 2 + 1, inner) of `dtype` (FNX_COMPLEX64 / FNX_COMPLEX128), y
+ *        real (outer, n, inner): the inverse (sign +) of the Hermitian-symmetric spectrum x;
+ *        the imaginary parts of x_0 and, for even n, x_{n/2} are ignored (as numpy).
+ * n = 0 is the caller's error (never passed); x and y never alias. */
+int fnx_fft_c2c(int dtype, int inverse, int64_t outer, int64_t n, int64_t inner, double scale,
+                const char *x, char *y);
+int fnx_fft_r2c(int dtype, int64_t outer, int64_t n, int64_t inner, double scale, const char *x,
+                char *y);
+int fnx_fft_c2r(int dtype, int64_t outer, int64_t n, int64_t inner, double scale, const char *x,
+                char *y);
 
 /* ---- convolution and windowed reductions (conv.c) ----------------------------------------- */
 /* y = conv(x, f): x (n, h, w, c) NHWC, f (kh, kw, c / groups, o) HWIO, y (n, oh, ow, o) NHWC,
