@@ -243,7 +243,7 @@ def asarray_concrete(x, dtype=None) -> Array:
     if isinstance(x, Tracer):
         raise ConcretizationTypeError(
             f"asarray: cannot convert the traced value {x.aval.str_short()} into a concrete array")
-    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         if dtype is None:
             return _python_scalar_array(x)
         return Array(dtypes.scalar_array("asarray", x, dtypes.canonicalize(dtype, "asarray")))
@@ -251,8 +251,6 @@ def asarray_concrete(x, dtype=None) -> Array:
     if value.dtype == object:
         raise DTypeError(f"asarray: cannot convert {type(x).__name__} to an array "
                          "(elements must be numbers, arrays or nested sequences of them)")
-    if value.dtype.kind == "c":
-        raise DTypeError("asarray: complex numbers are not supported by fnx")
     target = dtypes.canonicalize(dtype, "asarray") if dtype is not None else \
         dtypes.host_data_dtype(value, x)
     if target.kind in "iu" and value.dtype.kind in "iu" and value.size \

@@ -1,17 +1,21 @@
 """dtypes of fnx and type promotion.
 
-Supported: bool, int8, uint8, int32, int64, uint32, float32, float64.
+Supported: bool, int8, uint8, int32, int64, uint32, float32, float64, complex64, complex128.
 
 Promotion follows JAX's lattice (NEP 50 in spirit): Python scalars are *weak* -- they adopt the
 dtype of the array they meet (``x_f32 * 2.0`` stays float32, ``x_i32 + 1`` stays int32) unless they
 are of a higher kind (``x_i32 * 0.5`` becomes float32, the default float).  Between two arrays,
-the higher kind wins (bool < int < float) and, within a kind, the wider type; integer + float
-takes the float operand's type (JAX, not numpy: ``int32 + float32 -> float32``).  int8 + uint8
+the higher kind wins (bool < int < float < complex) and, within a kind, the wider type; integer
++ float takes the float operand's type (JAX, not numpy: ``int32 + float32 -> float32``).  A
+float meeting a complex type gives the complex type of the wider precision (``float64 +
+complex64 -> complex128``, as JAX); so does a weak Python complex meeting a float array
+(``x_f64 * 1j -> complex128``), while a weak float adopts a complex array's type.  int8 + uint8
 needs int16, which fnx does not have, so it becomes int32; uint32 + int8/int32 becomes int64 and
 uint8 + uint32 uint32 (as JAX).
 
-Defaults: float32 for Python floats and creation functions, int32 for Python ints and indices
-(as JAX).  An explicitly float64/int64 input stays float64/int64.
+Defaults: float32 for Python floats and creation functions, complex64 for Python complex
+numbers, int32 for Python ints and indices (as JAX).  An explicitly float64/int64/complex128
+input stays float64/int64/complex128.
 """
 from __future__ import annotations
 
@@ -27,20 +31,33 @@ int64 = np.dtype(np.int64)
 uint32 = np.dtype(np.uint32)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
 
-# (order = the C enum fnx_dtype's codes; uint32 came last)
-SUPPORTED = (bool_, int8, uint8, int32, int64, float32, float64, uint32)
+# (order = the C enum fnx_dtype's codes; uint32 and the complex types came last)
+SUPPORTED = (bool_, int8, uint8, int32, int64, float32, float64, uint32, complex64, complex128)
 _SUPPORTED_SET = frozenset(SUPPORTED)
 FLOATING = (float32, float64)
+COMPLEX = (complex64, complex128)
+INEXACT = FLOATING + COMPLEX
 INTEGER = (int8, uint8, int32, int64, uint32)
 NUMERIC = INTEGER + FLOATING
+NUMERIC_OR_COMPLEX = NUMERIC + COMPLEX
+# every dtype but the complex ones: the dtypes with an order (max, sort keys of lax ops that
+# numpy leaves undefined on complex, comparisons in JAX)
+REAL = tuple(d for d in SUPPORTED if d.kind != "c")
 
 default_float = float32
 default_int = int32
+default_complex = complex64
 
-# kind rank: bool < int < float
-_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2}
-_DEFAULT_OF_RANK = {0: bool_, 1: default_int, 2: default_float}
+# kind rank: bool < int < float < complex
+_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+_DEFAULT_OF_RANK = {0: bool_, 1: default_int, 2: default_float, 3: default_complex}
+# the complex type of each float precision, and back
+_COMPLEX_OF = {float32: complex64, float64: complex128, complex64: complex64,
+               complex128: complex128}
+_REAL_OF = {complex64: float32, complex128: float64}
 
 _canonical_cache: dict = {}
 
@@ -78,7 +95,29 @@ def is_supported(dtype) -> bool:
 
 
 def is_floating(dtype) -> bool:
+    """A real floating dtype (float32, float64): not complex, as ``np.floating``."""
     return np.dtype(dtype).kind == "f"
+
+
+def is_complex(dtype) -> bool:
+    return np.dtype(dtype).kind == "c"
+
+
+def is_inexact(dtype) -> bool:
+    """float or complex: the dtypes that have derivatives (``np.inexact``)."""
+    return np.dtype(dtype).kind in "fc"
+
+
+def complex_of(dtype) -> np.dtype:
+    """The complex dtype of a float (or complex) dtype's precision: float32 -> complex64."""
+    return _COMPLEX_OF[np.dtype(dtype)]
+
+
+def real_of(dtype) -> np.dtype:
+    """The real dtype of a complex dtype's precision (complex64 -> float32); other dtypes are
+    their own."""
+    dtype = np.dtype(dtype)
+    return _REAL_OF.get(dtype, dtype)
 
 
 def is_integer(dtype) -> bool:
@@ -86,7 +125,7 @@ def is_integer(dtype) -> bool:
 
 
 def is_signed(dtype) -> bool:
-    return np.dtype(dtype).kind in "if"
+    return np.dtype(dtype).kind in "ifc"
 
 
 def is_bool(dtype) -> bool:
@@ -126,8 +165,11 @@ def promote_types(a, b) -> np.dtype:
         return a
     ra, rb = _KIND_RANK[a.kind], _KIND_RANK[b.kind]
     if ra != rb:
-        return a if ra > rb else b
-    if ra == 2:
+        high, low = (a, b) if ra > rb else (b, a)
+        if high.kind == "c" and low.kind == "f":  # float64 + complex64 -> complex128
+            return complex_of(promote_types(real_of(high), low))
+        return high
+    if ra >= 2:
         return a if a.itemsize >= b.itemsize else b
     return _promote_ints(a, b)
 
@@ -186,7 +228,7 @@ def dtype_and_weak(x):
     if isinstance(x, float):
         return default_float, True
     if isinstance(x, complex):
-        raise DTypeError("complex numbers are not supported by fnx")
+        return default_complex, True
     aval = getattr(x, "aval", None)
     if aval is not None:
         return aval.dtype, aval.weak_type
@@ -222,6 +264,8 @@ def result_type(*args, return_weak_type: bool = False):
         result, weak = weak_dtype, True
     elif weak_rank > _KIND_RANK[strong.kind]:
         result, weak = _DEFAULT_OF_RANK[weak_rank], False
+        if weak_rank == 3 and strong.kind == "f":  # x_f64 * 1j: the float's precision
+            result = complex_of(strong)
     else:
         result, weak = strong, False
     return (result, weak) if return_weak_type else result
@@ -229,14 +273,12 @@ def result_type(*args, return_weak_type: bool = False):
 
 # -- the dtype of host data (fnx.numpy.asarray / array of lists, numpy values) ----------------
 
-_PY_SCALAR_TYPES = (bool, int, float)
+_PY_SCALAR_TYPES = (bool, int, float, complex)
 
 
 def _typed_leaf_dtype(leaf) -> np.dtype:
     """The dtype a numpy-typed leaf of a nested sequence keeps (as a top-level value would)."""
     value = np.asarray(leaf)
-    if value.dtype.kind == "c":
-        raise DTypeError("asarray: complex numbers are not supported by fnx")
     return host_data_dtype(value, value)
 
 
@@ -264,7 +306,7 @@ def _sequence_dtype(seq):
     _collect_leaf_types(seq, strong, weak)
     if not strong:
         return None
-    representatives = {bool: False, int: 0, float: 0.0}
+    representatives = {bool: False, int: 0, float: 0.0, complex: 0j}
     return result_type(*strong, *(representatives[t] for t in weak))
 
 
@@ -282,6 +324,8 @@ def host_data_dtype(value: np.ndarray, source) -> np.dtype:
         return default_float
     if kind in "iu" and not explicit:
         return default_int
+    if kind == "c" and not explicit:
+        return default_complex
     if kind == "f" and value.dtype == np.float16:
         return float32
     return canonicalize(value.dtype, "asarray")

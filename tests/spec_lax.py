@@ -41,7 +41,7 @@ INTEGER = dtypes.INTEGER
 SIGNED_INTEGER = (dtypes.int8, dtypes.int32, dtypes.int64)
 NUMERIC = dtypes.NUMERIC
 BOOL_OR_INT = BOOL + INTEGER
-ALL = dtypes.SUPPORTED
+ALL = dtypes.REAL  # the complex rows list dtypes.COMPLEX themselves
 DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 WEAKABLE = (dtypes.bool_, dtypes.int32, dtypes.float32)  # dtypes a Python scalar can have
 

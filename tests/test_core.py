@@ -35,8 +35,8 @@ def test_default_dtypes_follow_jax_except_explicit_64_bit():
 
 
 def test_unsupported_dtypes_are_rejected():
-    with pytest.raises(DTypeError, match="complex"):
-        fnx.asarray(np.array([1 + 2j]))
+    with pytest.raises(DTypeError, match="complex256"):
+        fnx.asarray(np.array([1 + 2j], np.clongdouble))
     with pytest.raises(DTypeError, match="uint16"):
         fnx.asarray(np.array([1], np.uint16), dtype=np.uint16)
     with pytest.raises(OverflowError, match="int64"):

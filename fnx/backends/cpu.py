@@ -86,11 +86,14 @@ def _run_unary(prim, code: int, x: Array, out_dtype, param: int, weak: bool) -> 
 
 def _unary_impl(prim, code: int):
     bool_out = prim.name == "is_finite"
+    real_out = prim.name in ("abs", "real", "imag")  # of a complex operand: its real dtype
 
     def impl(x):
         v = x._value
-        return _run_unary(prim, code, x, _BOOL if bool_out else v.dtype, 0,
-                          x.weak_type and not bool_out)
+        if bool_out:
+            return _run_unary(prim, code, x, _BOOL, 0, False)
+        out_dtype = dtypes.real_of(v.dtype) if real_out else v.dtype
+        return _run_unary(prim, code, x, out_dtype, 0, x.weak_type)
     return impl
 
 
@@ -131,6 +134,7 @@ def _binary_general(prim, code: int, bool_out: bool, x: Array, y: Array) -> Arra
 
 def _binary_impl(prim, code: int):
     bool_out = prim.name in _COMPARISONS
+    complex_out = prim.name == "complex"  # two floats make one complex
 
     def impl(x, y):
         # The hot paths: contiguous operands of one dtype, of one shape or one of them a
@@ -141,11 +145,13 @@ def _binary_impl(prim, code: int):
             xs, ys = xv.shape, yv.shape
             if xs == ys:
                 out = (np.empty if xv.nbytes < _POOL_MIN_BYTES else _pooled_empty)(
-                    xs, _BOOL if bool_out else xv.dtype)
+                    xs, _BOOL if bool_out else
+                    dtypes.complex_of(xv.dtype) if complex_out else xv.dtype)
                 po = ffi.from_buffer(out)
                 rc = lib.fnx_binary_contig(code, _DTYPE_CODE[xv.dtype], xv.size, px, py, po)
             elif not ys or not xs:
-                out = _empty(xs or ys, _BOOL if bool_out else xv.dtype)
+                out = _empty(xs or ys, _BOOL if bool_out else
+                             dtypes.complex_of(xv.dtype) if complex_out else xv.dtype)
                 po = ffi.from_buffer(out)
                 rc = lib.fnx_binary_scalar(code, _DTYPE_CODE[xv.dtype], out.size, px, py, po,
                                            0 if not xs else 1)

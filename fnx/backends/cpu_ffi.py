@@ -55,6 +55,7 @@ _DTYPE_CODE = {
     dtypes.bool_: lib.FNX_BOOL, dtypes.int8: lib.FNX_INT8, dtypes.uint8: lib.FNX_UINT8,
     dtypes.int32: lib.FNX_INT32, dtypes.int64: lib.FNX_INT64,
     dtypes.float32: lib.FNX_FLOAT32, dtypes.float64: lib.FNX_FLOAT64, dtypes.uint32: lib.FNX_UINT32,
+    dtypes.complex64: lib.FNX_COMPLEX64, dtypes.complex128: lib.FNX_COMPLEX128,
 }
 
 

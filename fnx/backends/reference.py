@@ -60,10 +60,16 @@ def _unsigned(dtype) -> np.dtype:
     return np.dtype(f"uint{_bits(dtype)}")
 
 
+def _wide(dtype) -> np.dtype:
+    """complex128 for complex dtypes, float64 for the rest: the precision the oracle computes in."""
+    return np.dtype(np.complex128) if np.dtype(dtype).kind == "c" else np.dtype(np.float64)
+
+
 def _in_f64(fn):
-    """Evaluate a float function in float64 (the result is rounded to the input dtype later)."""
+    """Evaluate a float (complex) function in float64 (complex128); the result is rounded to the
+    output dtype later."""
     def wrapped(x, **params):
-        return fn(x.astype(np.float64), **params)
+        return fn(x.astype(_wide(x.dtype)), **params)
     wrapped.__name__ = fn.__name__
     return wrapped
 
@@ -340,7 +346,9 @@ def bitcast_convert_type(x, *, new_dtype):
 def convert_element_type(x, *, new_dtype, weak_type):
     new_dtype = np.dtype(new_dtype)
     if new_dtype == np.bool_:
-        return x != 0
+        return x != 0  # complex: either part nonzero
+    if x.dtype.kind == "c" and new_dtype.kind != "c":
+        x = x.real  # complex -> real keeps the real part (numpy's astype, JAX)
     if x.dtype.kind == "f" and new_dtype.kind in "iu":
         return _float_to_int(x, new_dtype)
     return x.astype(new_dtype)  # int -> int wraps, -> float rounds, f64 -> f32 may give inf
@@ -373,7 +381,7 @@ def _safe_divisor(x, y):
 
 @_register(lax.div_p)
 def div(x, y):
-    if _is_float(x):
+    if x.dtype.kind in "fc":
         return np.divide(x, y)
     d = _safe_divisor(x, y)
     q = np.floor_divide(x, d)
@@ -395,8 +403,8 @@ def rem(x, y):
 
 @_register(lax.pow_p)
 def pow_(x, y):
-    if _is_float(x):
-        return np.power(x.astype(np.float64), y.astype(np.float64))
+    if x.dtype.kind in "fc":
+        return np.power(x.astype(_wide(x.dtype)), y.astype(_wide(x.dtype)))
     return _int_power(x, y)
 
 
@@ -483,6 +491,14 @@ def select_n(which, *cases):
     out = np.array(cases[0])
     for i, case in enumerate(cases[1:], start=1):
         out = np.where(index == i, case, out)
+    return out
+
+
+@_register(lax.complex_p)
+def complex_(x, y):
+    x, y = np.broadcast_arrays(x, y)
+    out = np.empty(x.shape, np.complex128)  # part by part: x + 1j * y would turn inf parts NaN
+    out.real, out.imag = x, y
     return out
 
 

@@ -105,7 +105,11 @@ def as_int_tuple(seq, op: str, what: str) -> tuple:
 
 
 FLOATING = frozenset(dtypes.FLOATING)
+COMPLEX = frozenset(dtypes.COMPLEX)
+INEXACT = frozenset(dtypes.INEXACT)  # float or complex
 INTEGER = frozenset(dtypes.INTEGER)
-NUMERIC = frozenset(dtypes.NUMERIC)
+NUMERIC = frozenset(dtypes.NUMERIC)  # int or float (real numbers)
+NUMERIC_OR_COMPLEX = frozenset(dtypes.NUMERIC_OR_COMPLEX)
+REAL = frozenset(dtypes.REAL)  # every dtype but complex
 ALL = frozenset(dtypes.SUPPORTED)
 BOOL_OR_INT = frozenset((dtypes.bool_,) + dtypes.INTEGER)

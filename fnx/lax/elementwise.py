@@ -16,10 +16,13 @@ from .. import dtypes
 from ..core import Array, Fusion, Primitive, ShapedArray, bind
 from ..interpreters import ad, batching
 from ..errors import InvalidArgumentError, dtype_error, shape_error
-from ._util import (ALL, BOOL_OR_INT, FLOATING, INTEGER, NUMERIC, all_weak, as_operand,
-                    as_operands, check_dtype, check_same_dtypes, check_same_shapes)
+from ._util import (ALL, BOOL_OR_INT, COMPLEX, FLOATING, INEXACT, INTEGER, NUMERIC,
+                    NUMERIC_OR_COMPLEX, REAL, all_weak, as_operand, as_operands, check_dtype,
+                    check_same_dtypes, check_same_shapes)
 
-_KIND_NAMES = {FLOATING: "a floating dtype", NUMERIC: "a numeric dtype",
+_KIND_NAMES = {FLOATING: "a real floating dtype", NUMERIC: "a real numeric dtype",
+               INEXACT: "a floating or complex dtype", COMPLEX: "a complex dtype",
+               NUMERIC_OR_COMPLEX: "a numeric dtype", REAL: "a non-complex dtype",
                INTEGER: "an integer dtype", BOOL_OR_INT: "a bool or integer dtype",
                ALL: "any dtype"}
 
@@ -35,13 +38,16 @@ NUMPY_ORACLE: dict[Primitive, object] = {}
 
 def _define_unary(name: str, allowed, out_dtype=None, numpy=None) -> Primitive:
     """An elementwise unary primitive: abstract eval, batching, fusion kind, and, with
-    ``numpy`` (numpy's function of it), its oracle (``NUMPY_ORACLE``)."""
+    ``numpy`` (numpy's function of it), its oracle (``NUMPY_ORACLE``).  ``out_dtype``: a fixed
+    output dtype, or a function of the input dtype (abs of complex64 is float32)."""
     prim = Primitive(name, fusion=Fusion.ELEMENTWISE)
     if numpy is not None:
         NUMPY_ORACLE[prim] = numpy
 
     def abstract_eval(x, **params):
         check_dtype(name, x, allowed, _KIND_NAMES[allowed])
+        if callable(out_dtype):
+            return ShapedArray(x.shape, out_dtype(x.dtype), x.weak_type)
         if out_dtype is not None:
             return ShapedArray(x.shape, out_dtype, False)
         return ShapedArray(x.shape, x.dtype, x.weak_type)
@@ -52,38 +58,41 @@ def _define_unary(name: str, allowed, out_dtype=None, numpy=None) -> Primitive:
     return prim
 
 
-neg_p = _define_unary("neg", NUMERIC)
-exp_p = _define_unary("exp", FLOATING, numpy=np.exp)
+neg_p = _define_unary("neg", NUMERIC_OR_COMPLEX)
+exp_p = _define_unary("exp", INEXACT, numpy=np.exp)
 exp2_p = _define_unary("exp2", FLOATING, numpy=np.exp2)
-log_p = _define_unary("log", FLOATING, numpy=np.log)
-log1p_p = _define_unary("log1p", FLOATING, numpy=np.log1p)
-expm1_p = _define_unary("expm1", FLOATING, numpy=np.expm1)
-sin_p = _define_unary("sin", FLOATING, numpy=np.sin)
-cos_p = _define_unary("cos", FLOATING, numpy=np.cos)
-tan_p = _define_unary("tan", FLOATING, numpy=np.tan)
-asin_p = _define_unary("asin", FLOATING, numpy=np.arcsin)
-acos_p = _define_unary("acos", FLOATING, numpy=np.arccos)
-atan_p = _define_unary("atan", FLOATING, numpy=np.arctan)
-sinh_p = _define_unary("sinh", FLOATING, numpy=np.sinh)
-cosh_p = _define_unary("cosh", FLOATING, numpy=np.cosh)
-tanh_p = _define_unary("tanh", FLOATING, numpy=np.tanh)
-asinh_p = _define_unary("asinh", FLOATING, numpy=np.arcsinh)
-acosh_p = _define_unary("acosh", FLOATING, numpy=np.arccosh)
-atanh_p = _define_unary("atanh", FLOATING, numpy=np.arctanh)
+log_p = _define_unary("log", INEXACT, numpy=np.log)
+log1p_p = _define_unary("log1p", INEXACT, numpy=np.log1p)
+expm1_p = _define_unary("expm1", INEXACT, numpy=np.expm1)
+sin_p = _define_unary("sin", INEXACT, numpy=np.sin)
+cos_p = _define_unary("cos", INEXACT, numpy=np.cos)
+tan_p = _define_unary("tan", INEXACT, numpy=np.tan)
+asin_p = _define_unary("asin", INEXACT, numpy=np.arcsin)
+acos_p = _define_unary("acos", INEXACT, numpy=np.arccos)
+atan_p = _define_unary("atan", INEXACT, numpy=np.arctan)
+sinh_p = _define_unary("sinh", INEXACT, numpy=np.sinh)
+cosh_p = _define_unary("cosh", INEXACT, numpy=np.cosh)
+tanh_p = _define_unary("tanh", INEXACT, numpy=np.tanh)
+asinh_p = _define_unary("asinh", INEXACT, numpy=np.arcsinh)
+acosh_p = _define_unary("acosh", INEXACT, numpy=np.arccosh)
+atanh_p = _define_unary("atanh", INEXACT, numpy=np.arctanh)
 logistic_p = _define_unary("logistic", FLOATING)
-sqrt_p = _define_unary("sqrt", FLOATING)
-rsqrt_p = _define_unary("rsqrt", FLOATING)
+sqrt_p = _define_unary("sqrt", INEXACT)
+rsqrt_p = _define_unary("rsqrt", INEXACT)
 cbrt_p = _define_unary("cbrt", FLOATING)
-abs_p = _define_unary("abs", NUMERIC)
-sign_p = _define_unary("sign", NUMERIC)
+abs_p = _define_unary("abs", NUMERIC_OR_COMPLEX, out_dtype=dtypes.real_of)  # |complex| is real
+sign_p = _define_unary("sign", NUMERIC_OR_COMPLEX)  # complex: x / |x|
 floor_p = _define_unary("floor", FLOATING)
 ceil_p = _define_unary("ceil", FLOATING)
 erf_p = _define_unary("erf", FLOATING)
 erf_inv_p = _define_unary("erf_inv", FLOATING)
 lgamma_p = _define_unary("lgamma", FLOATING)
 digamma_p = _define_unary("digamma", FLOATING)
-is_finite_p = _define_unary("is_finite", FLOATING, out_dtype=dtypes.bool_)
+is_finite_p = _define_unary("is_finite", INEXACT, out_dtype=dtypes.bool_)
 not_p = _define_unary("not", BOOL_OR_INT)
+real_p = _define_unary("real", COMPLEX, out_dtype=dtypes.real_of, numpy=np.real)
+imag_p = _define_unary("imag", COMPLEX, out_dtype=dtypes.real_of, numpy=np.imag)
+conj_p = _define_unary("conj", COMPLEX, numpy=np.conj)
 
 
 def _unary_fn(prim: Primitive, doc: str):
@@ -125,8 +134,21 @@ erf_inv = _unary_fn(erf_inv_p, "Elementwise inverse error function.")
 lgamma = _unary_fn(lgamma_p, "Elementwise log|Gamma(x)|.")
 digamma = _unary_fn(digamma_p, "Elementwise digamma (d/dx lgamma); poles as scipy: -inf at +0, "
                                 "+inf at -0, NaN at negative integers.")
-is_finite = _unary_fn(is_finite_p, "Elementwise test for finite values (not inf, not NaN).")
+is_finite = _unary_fn(is_finite_p, "Elementwise test for finite values (not inf, not NaN; "
+                                    "complex: both parts).")
 bitwise_not = _unary_fn(not_p, "Elementwise logical not (bool) or bitwise not (ints).")
+real = _unary_fn(real_p, "The real part of a complex array (a float array of its precision).")
+imag = _unary_fn(imag_p, "The imaginary part of a complex array (a float array).")
+
+
+def conj(x):
+    """The complex conjugate.  A real operand becomes complex first (as JAX's lax.conj)."""
+    x = as_operand(x)
+    if not dtypes.is_complex(x.dtype):
+        check_dtype("conj", x, NUMERIC_OR_COMPLEX, "a numeric dtype")
+        return convert_element_type(x, dtypes.complex_of(
+            x.dtype if dtypes.is_floating(x.dtype) else dtypes.default_float), x.weak_type)
+    return bind(conj_p, x)
 
 
 # -- helpers for the autodiff rules -----------------------------------------------------------
@@ -226,20 +248,59 @@ ad.defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
 # 1 - tanh^2 as (1 + ans)(1 - ans): no cancellation when |ans| is near 1
 ad.defjvp2(tanh_p, lambda g, ans, x: mul(mul(g, add(1.0, ans)), sub(1.0, ans)))
 ad.defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
-ad.defjvp(acosh_p, lambda g, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+def _acosh_jvp(g, x):
+    if dtypes.is_complex(x.dtype):  # 1 / sqrt(x^2 - 1) would take the wrong branch off the axis
+        return div(g, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0))))
+    return mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0))))
+
+
+ad.defjvp(acosh_p, _acosh_jvp)
 ad.defjvp(atanh_p, lambda g, x: div(div(g, add(1.0, x)), sub(1.0, x)))
 ad.defjvp2(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
 # at x = 0 this is g * inf = inf, as numpy's 0.5 / sqrt(0)
 ad.defjvp2(sqrt_p, lambda g, ans, x: mul(g, div(0.5, ans)))
 ad.defjvp2(rsqrt_p, lambda g, ans, x: mul(g, mul(-0.5, div(ans, x))))
 ad.defjvp2(cbrt_p, lambda g, ans, x: mul(g, mul(1.0 / 3.0, integer_pow(ans, -2))))
-ad.defjvp(abs_p, lambda g, x: mul(g, sign(x)))
+def _abs_jvp(g, ans, x):
+    if not dtypes.is_complex(x.dtype):
+        return mul(g, sign(x))
+    # d|x| = Re(conj(x) dx) / |x|, and 0 at x = 0 (as JAX)
+    safe_ans = _replace_zero(ans)
+    return select(eq(ans, 0), _full_like(ans, 0), div(real(mul(conj(x), g)), safe_ans))
+
+
+ad.defjvp2(abs_p, _abs_jvp)
 ad.defjvp(erf_p, lambda g, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))))
 ad.defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(_SQRT_PI_OVER_TWO, exp(mul(ans, ans)))))
 ad.defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
 ad.defjvp(digamma_p, lambda g, x: mul(g, _trigamma(x)))
 for _p in (sign_p, floor_p, ceil_p, is_finite_p, not_p):
     ad.defjvp_zero(_p)
+
+
+# real, imag, conj are real-linear; their transposes follow JAX's convention (no conjugation
+# of cotangents), which makes grad of a real loss of complex parameters equal JAX's
+def _real_transpose_rule(ct, x):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x])
+    return [complex(ct, _full_like(ct, 0))]
+
+
+def _imag_transpose_rule(ct, x):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x])
+    return [complex(_full_like(ct, 0), neg(ct))]
+
+
+def _conj_transpose_rule(ct, x):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x])
+    return [conj(ct)]
+
+
+ad.deflinear(real_p, _real_transpose_rule)
+ad.deflinear(imag_p, _imag_transpose_rule)
+ad.deflinear(conj_p, _conj_transpose_rule)
 
 
 # -- round ------------------------------------------------------------------------------------
@@ -274,7 +335,7 @@ integer_pow_p = Primitive("integer_pow", fusion=Fusion.ELEMENTWISE)
 
 @integer_pow_p.def_abstract_eval
 def _integer_pow_abstract_eval(x, *, y):
-    check_dtype("integer_pow", x, NUMERIC, "a numeric dtype")
+    check_dtype("integer_pow", x, NUMERIC_OR_COMPLEX, "a numeric dtype")
     return ShapedArray(x.shape, x.dtype, x.weak_type)
 
 
@@ -333,9 +394,10 @@ def _convert_abstract_eval(x, *, new_dtype, weak_type):
 def _convert_jvp_rule(primals, tangents, *, new_dtype, weak_type):
     (x,), (t,) = primals, tangents
     ans = bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
-    # float -> float is linear; to or from a non-float there is nothing to differentiate
-    if isinstance(t, ad.Zero) or not (dtypes.is_floating(x.dtype)
-                                      and dtypes.is_floating(new_dtype)):
+    # between floats and complex it is (real-)linear: complex -> float keeps the real part;
+    # to or from a bool / integer there is nothing to differentiate
+    if isinstance(t, ad.Zero) or not (dtypes.is_inexact(x.dtype)
+                                      and dtypes.is_inexact(new_dtype)):
         return ans, ad.Zero.from_value(ans)
     return ans, convert_element_type(t, new_dtype)
 
@@ -367,11 +429,12 @@ bitcast_convert_type_p = Primitive("bitcast_convert_type", fusion=Fusion.ELEMENT
 
 def _check_bitcast(dtype, new_dtype):
     new_dtype = dtypes.canonicalize(new_dtype, "bitcast_convert_type")
-    if dtypes.is_bool(dtype) or dtypes.is_bool(new_dtype) or dtype.itemsize != new_dtype.itemsize:
+    if dtypes.is_bool(dtype) or dtypes.is_bool(new_dtype) or dtype.itemsize != new_dtype.itemsize \
+            or dtypes.is_complex(dtype) or dtypes.is_complex(new_dtype):
         raise dtype_error(
             "bitcast_convert_type", f"cannot reinterpret {dtype} as {new_dtype}; fnx bitcasts "
-            "only between non-bool dtypes of the same width (float32 <-> int32 / uint32, "
-            "float64 <-> int64, int8 <-> uint8)")
+            "only between non-bool, non-complex dtypes of the same width (float32 <-> int32 / "
+            "uint32, float64 <-> int64, int8 <-> uint8)")
     return new_dtype
 
 
@@ -416,6 +479,8 @@ def _define_binary(name: str, allowed, out_dtype=None) -> Primitive:
             check_same_shapes(name, x, y)
         check_dtype(name, x, allowed, _KIND_NAMES[allowed])
         shape = x.shape if x.shape != () else y.shape
+        if callable(out_dtype):
+            return ShapedArray(shape, out_dtype(x.dtype), x.weak_type and y.weak_type)
         if out_dtype is not None:
             return ShapedArray(shape, out_dtype, False)
         return ShapedArray(shape, x.dtype, x.weak_type and y.weak_type)
@@ -426,12 +491,13 @@ def _define_binary(name: str, allowed, out_dtype=None) -> Primitive:
     return prim
 
 
-add_p = _define_binary("add", NUMERIC)
-sub_p = _define_binary("sub", NUMERIC)
-mul_p = _define_binary("mul", NUMERIC)
-div_p = _define_binary("div", NUMERIC)
+add_p = _define_binary("add", NUMERIC_OR_COMPLEX)
+sub_p = _define_binary("sub", NUMERIC_OR_COMPLEX)
+mul_p = _define_binary("mul", NUMERIC_OR_COMPLEX)
+div_p = _define_binary("div", NUMERIC_OR_COMPLEX)
 rem_p = _define_binary("rem", NUMERIC)
-pow_p = _define_binary("pow", NUMERIC)
+pow_p = _define_binary("pow", NUMERIC_OR_COMPLEX)
+# max, min and the order comparisons are lexicographic on complex (real part first), as numpy
 max_p = _define_binary("max", ALL)
 min_p = _define_binary("min", ALL)
 atan2_p = _define_binary("atan2", FLOATING)
@@ -448,6 +514,7 @@ xor_p = _define_binary("xor", BOOL_OR_INT)
 shift_left_p = _define_binary("shift_left", INTEGER)
 shift_right_logical_p = _define_binary("shift_right_logical", INTEGER)
 shift_right_arithmetic_p = _define_binary("shift_right_arithmetic", INTEGER)
+complex_p = _define_binary("complex", FLOATING, dtypes.complex_of)  # re + i im
 
 
 def _binary_fn(prim: Primitive, doc: str):
@@ -481,6 +548,8 @@ bitwise_xor = _binary_fn(xor_p, "Elementwise logical (bool) or bitwise (int) xor
 shift_left = _binary_fn(shift_left_p, "x << y; shifts >= the bit width give 0.")
 shift_right_logical = _binary_fn(shift_right_logical_p, "Logical x >> y (zeros shifted in).")
 shift_right_arithmetic = _binary_fn(shift_right_arithmetic_p, "Arithmetic x >> y (sign bits in).")
+complex = _binary_fn(complex_p, "x + i y from two float arrays of one dtype (float32 -> "
+                                "complex64).")
 
 
 # -- binary JVP / transpose rules -------------------------------------------------------------
@@ -584,6 +653,16 @@ ad.defjvp2(max_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
 ad.defjvp2(min_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
            lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
 ad.defjvp(atan2_p, _atan2_jvp_lhs, _atan2_jvp_rhs)
+
+
+def _complex_transpose_rule(ct, x, y):
+    if isinstance(ct, ad.Zero):
+        return _zero_cts([x, y])
+    return [_ct_for(real(ct), x) if ad.is_undefined(x) else None,
+            _ct_for(neg(imag(ct)), y) if ad.is_undefined(y) else None]
+
+
+ad.deflinear(complex_p, _complex_transpose_rule)
 for _p in (nextafter_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, shift_left_p,
            shift_right_logical_p, shift_right_arithmetic_p):
     ad.defjvp_zero(_p)
@@ -671,7 +750,7 @@ clamp_p = Primitive("clamp", fusion=Fusion.ELEMENTWISE)
 @clamp_p.def_abstract_eval
 def _clamp_abstract_eval(lo, x, hi):
     check_same_dtypes("clamp", lo, x, hi)
-    check_dtype("clamp", x, ALL, "any dtype")
+    check_dtype("clamp", x, REAL, "a non-complex dtype")
     for bound in (lo, hi):
         if bound.shape not in ((), x.shape):
             raise shape_error("clamp", "bounds must be scalars or have the operand's shape",

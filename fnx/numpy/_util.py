@@ -15,7 +15,7 @@ from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer, asarray_concrete
 from ..errors import AxisError, DTypeError, FnxIndexError, ShapeError
 
-_PY_SCALARS = (bool, int, float)
+_PY_SCALARS = (bool, int, float, complex)
 _SUPPORTED = frozenset(dtypes.SUPPORTED)
 
 
@@ -31,8 +31,6 @@ def host_to_array(name: str, x, dtype=None) -> Array:
     """Host data (numpy arrays/scalars, nested lists) -> a new Array, with errors naming ``name``."""
     if isinstance(x, (str, bytes)):
         raise DTypeError(f"{name}: strings are not supported by fnx (got {x!r})")
-    if isinstance(x, complex):
-        raise DTypeError(f"{name}: complex numbers are not supported by fnx")
     if isinstance(x, (np.ndarray, np.generic)) and x.dtype not in _SUPPORTED and dtype is None:
         raise DTypeError(f"{name}: dtype {x.dtype} is not supported by fnx; supported: "
                          + ", ".join(str(d) for d in dtypes.SUPPORTED))
