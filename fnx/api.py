@@ -201,27 +201,61 @@ def _with_args_replaced(fun, args, argnums, kwargs=None):
     return partial
 
 
-def _check_differentiable_args(name, dyn_args, argnums):
+def _check_differentiable_args(name, dyn_args, argnums, holomorphic=False,
+                               complex_ok=True):
+    """JAX's input rules: floating or complex inputs; complex ones only where the mode
+    allows them (``complex_ok``: not jacfwd, whose basis would be real) or ``holomorphic``,
+    which needs every input complex."""
     for i, arg in zip(argnums, dyn_args):
         for leaf in tree_util.leaves(arg):
-            aval = get_aval(leaf)
-            if not is_differentiable_dtype(aval.dtype):
+            dtype = get_aval(leaf).dtype
+            if not is_differentiable_dtype(dtype):
                 raise AutodiffError(
-                    f"{name} requires real-valued floating-point inputs, but argument {i} has "
-                    f"dtype {aval.dtype}; convert it with .astype(fnx.numpy.float32) or leave "
+                    f"{name} requires floating-point or complex inputs, but argument {i} has "
+                    f"dtype {dtype}; convert it with .astype(fnx.numpy.float32) or leave "
                     "it out of argnums")
+            if holomorphic and not dtypes.is_complex(dtype):
+                raise AutodiffError(
+                    f"{name} with holomorphic=True requires complex inputs, but argument {i} "
+                    f"has dtype {dtype}")
+            if not holomorphic and not complex_ok and dtypes.is_complex(dtype):
+                raise AutodiffError(
+                    f"{name} requires real-valued inputs (a floating dtype), but argument {i} "
+                    f"has dtype {dtype}; for holomorphic differentiation pass "
+                    f"holomorphic=True, for a non-holomorphic function of complex inputs use "
+                    "fnx.jvp directly")
 
 
-def value_and_grad(fun, argnums=0, has_aux: bool = False):
+def _check_output_dtype(name, dtype, holomorphic):
+    """grad / jacrev need real outputs (a complex cotangent basis would be ambiguous) unless
+    ``holomorphic``, which needs complex outputs (JAX's rules)."""
+    if holomorphic:
+        if not dtypes.is_complex(dtype):
+            raise AutodiffError(f"{name} with holomorphic=True requires complex outputs, got "
+                                f"{dtype}")
+    elif not dtypes.is_floating(dtype):
+        hint = ("; for holomorphic differentiation pass holomorphic=True, for a non-holomorphic "
+                "function with complex outputs use fnx.vjp directly"
+                if dtypes.is_complex(dtype) else "")
+        raise AutodiffError(f"{name} requires real-valued floating-point outputs, got "
+                            f"{dtype}{hint}")
+
+
+def value_and_grad(fun, argnums=0, has_aux: bool = False, holomorphic: bool = False):
     """``(fun(*args), gradient)`` of a scalar-valued ``fun`` w.r.t. ``argnums``.
 
     >>> fnx.value_and_grad(lambda x: (x ** 2).sum())(fnp.arange(3.0))   # (5.0, [0, 2, 4])
+
+    Complex numbers follow JAX: a real-valued ``fun`` of complex inputs z = x + iy gets
+    ``df/dx - i df/dy`` (the conjugate of the steepest-ascent direction: descend along
+    ``conj(grad)``); a complex-valued ``fun`` needs ``holomorphic=True`` and complex inputs,
+    and gets the complex derivative ``f'(z)``.
     """
     @functools.wraps(fun)
     def vg(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), "grad")
         dyn = [args[i] for i in nums]
-        _check_differentiable_args("grad", dyn, nums)
+        _check_differentiable_args("grad", dyn, nums, holomorphic)
 
         f_partial = _with_args_replaced(fun, args, nums, kwargs)
         result = vjp(f_partial, *dyn, has_aux=has_aux)
@@ -233,8 +267,7 @@ def value_and_grad(fun, argnums=0, has_aux: bool = False):
                 f"grad requires a scalar (shape ()) output, got {'shapes ' + str(shapes) if len(shapes) != 1 else 'shape ' + str(shapes[0])}; "
                 "use fnx.jacrev for the Jacobian or fnx.vjp for vector-Jacobian products")
         dtype = get_aval(out_leaves[0]).dtype
-        if not dtypes.is_floating(dtype):
-            raise AutodiffError(f"grad requires a floating-point output, got {dtype}")
+        _check_output_dtype("grad", dtype, holomorphic)
         g = pullback(tree_util.unflatten(tree_util.structure(out),
                                          [Array(np.ones((), dtype))]))
         g = g[0] if single else tuple(g)
@@ -245,12 +278,13 @@ def value_and_grad(fun, argnums=0, has_aux: bool = False):
     return vg
 
 
-def grad(fun, argnums=0, has_aux: bool = False):
-    """The gradient of a scalar-valued ``fun`` w.r.t. argument(s) ``argnums`` (pytrees ok).
+def grad(fun, argnums=0, has_aux: bool = False, holomorphic: bool = False):
+    """The gradient of a scalar-valued ``fun`` w.r.t. argument(s) ``argnums`` (pytrees ok);
+    complex inputs and ``holomorphic`` as in ``value_and_grad``.
 
     >>> fnx.grad(lambda x: fnp.tanh(x))(0.5)    # 1 - tanh(0.5)**2
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def g(*args, **kwargs):
@@ -291,11 +325,11 @@ def _split_basis_axis(jac_leaf, axis: int, in_avals):
     return pieces
 
 
-def _differentiated_inputs(name, fun, args, argnums):
+def _differentiated_inputs(name, fun, args, argnums, holomorphic, complex_ok):
     """(single, dyn args, flat dyn leaves, their tree, their avals, fun of the flat leaves)."""
     single, nums = _normalize_argnums(argnums, len(args), name)
     dyn = [args[i] for i in nums]
-    _check_differentiable_args(name, dyn, nums)
+    _check_differentiable_args(name, dyn, nums, holomorphic, complex_ok)
     flat_in, in_tree = tree_util.flatten(tuple(dyn))
     flat_in = [_as_operand(x) for x in flat_in]
     avals = [raise_to_shaped(get_aval(x)).strip_weak_type() for x in flat_in]
@@ -311,12 +345,13 @@ def _per_input(in_tree, single, pieces):
     return struct[0] if single else tuple(struct)
 
 
-def jacfwd(fun, argnums=0, has_aux: bool = False):
+def jacfwd(fun, argnums=0, has_aux: bool = False, holomorphic: bool = False):
     """Jacobian by forward mode: the JVP ``vmap``-ed over the standard basis of the inputs (one
-    batched pass, no loop).  Output leaves have shape ``out.shape + in.shape`` (JAX's layout)."""
+    batched pass, no loop).  Output leaves have shape ``out.shape + in.shape`` (JAX's layout).
+    Complex inputs need ``holomorphic=True`` (then the outputs must be complex too)."""
     def jac(*args):
         single, _, flat_in, in_tree, avals, f_flat = _differentiated_inputs(
-            "jacfwd", fun, args, argnums)
+            "jacfwd", fun, args, argnums, holomorphic, complex_ok=False)
 
         def pushforward(*tangents):
             res = jvp(f_flat, tuple(flat_in), tuple(tangents), has_aux=has_aux)
@@ -325,6 +360,9 @@ def jacfwd(fun, argnums=0, has_aux: bool = False):
         out_axes = (None, -1, None) if has_aux else (None, -1)
         res = vmap(pushforward, out_axes=out_axes)(*_std_basis(avals))
         out, tangents = res[0], res[1]
+        if holomorphic:
+            for leaf in tree_util.leaves(out):
+                _check_output_dtype("jacfwd", get_aval(leaf).dtype, True)
         jacobian = tree_util.map(
             lambda t: _per_input(in_tree, single, _split_basis_axis(t, t.ndim - 1, avals)),
             tangents)
@@ -333,15 +371,18 @@ def jacfwd(fun, argnums=0, has_aux: bool = False):
     return jac
 
 
-def jacrev(fun, argnums=0, has_aux: bool = False):
+def jacrev(fun, argnums=0, has_aux: bool = False, holomorphic: bool = False):
     """Jacobian by reverse mode: the VJP ``vmap``-ed over the standard basis of the outputs
-    (one batched backward pass, no loop).  Output leaves have shape ``out.shape + in.shape``."""
+    (one batched backward pass, no loop).  Output leaves have shape ``out.shape + in.shape``.
+    Outputs must be real unless ``holomorphic=True`` (complex inputs and outputs)."""
     def jac(*args):
         single, _, flat_in, in_tree, _, f_flat = _differentiated_inputs(
-            "jacrev", fun, args, argnums)
+            "jacrev", fun, args, argnums, holomorphic, complex_ok=True)
         result = vjp(f_flat, *flat_in, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_util.flatten(out)
+        for leaf in out_leaves:
+            _check_output_dtype("jacrev", get_aval(leaf).dtype, holomorphic)
         out_avals = [raise_to_shaped(get_aval(o)).strip_weak_type() for o in out_leaves]
 
         def pull(*basis_leaves):
@@ -358,9 +399,9 @@ def jacrev(fun, argnums=0, has_aux: bool = False):
     return jac
 
 
-def hessian(fun, argnums=0, has_aux: bool = False):
+def hessian(fun, argnums=0, has_aux: bool = False, holomorphic: bool = False):
     """Second derivatives: ``jacfwd(jacrev(fun))``."""
-    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
 # ---------------------------------------------------------------------------------------------

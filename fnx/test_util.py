@@ -14,6 +14,11 @@
   ``(primals, tangents) -> fnx.jvp(f, primals, tangents)`` and
   ``primals -> vjp_fn(f(primals))`` (JAX's recursion), and so on for higher orders.
 
+Complex arguments and outputs follow JAX's convention: tangents are complex, and the vjp is
+the transpose of the (real-linear) JVP under the bilinear pairing ``<a, b> = Re(sum(a * b))``
+(JAX's ``conj(vjp(conj(ct)))`` under the Hermitian one), so ``<vjp(ct), t> == <ct, J t>``
+holds with that pairing.  Complex leaves perturb both parts (``t = n1 + i n2``).
+
 Arguments may be pytrees of arrays (or Python scalars).  Integer and boolean leaves are not
 differentiated: they get no perturbation and their (zero) derivatives are not compared.  Integer
 and boolean outputs are skipped likewise.
@@ -68,7 +73,13 @@ def _leaf_dtype(x) -> np.dtype:
 
 
 def is_float_leaf(x) -> bool:
-    return _leaf_dtype(x).kind == "f"
+    """A leaf that is differentiated: float or complex."""
+    return _leaf_dtype(x).kind in "fc"
+
+
+def _wide(dtype) -> np.dtype:
+    """The float64 / complex128 a comparison of ``dtype`` values is computed in."""
+    return np.dtype(np.complex128) if np.dtype(dtype).kind == "c" else np.dtype(np.float64)
 
 
 def to_numpy(x) -> np.ndarray:
@@ -107,7 +118,10 @@ def default_eps(dtype, eps=None) -> float:
 
 
 def _loosest(dtypes_) -> np.dtype:
-    floats = [np.dtype(d) for d in dtypes_ if np.dtype(d).kind == "f"]
+    """The least precise float dtype among ``dtypes_`` (a complex dtype counts as its real
+    one: complex64 is float32-accurate)."""
+    floats = [np.dtype(d) if np.dtype(d).kind == "f" else np.finfo(d).dtype
+              for d in dtypes_ if np.dtype(d).kind in "fc"]
     if not floats:
         return np.dtype(np.float64)
     return max(floats, key=lambda d: float(np.finfo(d).eps))
@@ -135,6 +149,9 @@ def rand_like(rng, x):
     rng = _rng(rng)
     dtype = _leaf_dtype(x)
     shape = tuple(np.shape(x)) if not isinstance(x, ArrayBase) else tuple(x.shape)
+    if dtype.kind == "c":
+        parts = rng.standard_normal((2,) + shape)
+        return Array(np.asarray(parts[0] + 1j * parts[1]).astype(dtype))
     if dtype.kind != "f":
         return Array(np.zeros(shape, dtype))
     return Array(np.asarray(rng.standard_normal(shape)).astype(dtype))
@@ -165,16 +182,16 @@ def _numerical_jvp_with_noise(f, primals, tangents, eps):
     jvps, noise = [], []
     for a, b in zip(f_pos, f_neg):
         a, b = to_numpy(a), to_numpy(b)
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in "fc":
             jvps.append(np.zeros(a.shape, a.dtype))
             noise.append(np.zeros(a.shape))
             continue
         with np.errstate(all="ignore"):
             # the difference in the output dtype (JAX's safe_sub), the scaling in float64
-            d = (a - b).astype(np.float64) * (0.5 / eps)
+            d = (a - b).astype(_wide(a.dtype)) * (0.5 / eps)
             u = float(np.finfo(a.dtype).eps) / 2
-            noise.append(4 * u * (np.abs(a.astype(np.float64)) + np.abs(b.astype(np.float64)))
-                         / (2 * eps))
+            noise.append(4 * u * (np.abs(a.astype(_wide(a.dtype)))
+                                  + np.abs(b.astype(_wide(b.dtype)))) / (2 * eps))
         jvps.append(d.astype(a.dtype))
     return jvps, noise, tree_pos
 
@@ -189,16 +206,17 @@ def numerical_jvp(f, primals, tangents, eps=None):
 
 
 def inner_product(xs, ys) -> tuple[float, float]:
-    """(sum over float leaves of <x, y>, sum of |x_i y_i|) in float64."""
+    """(sum over float / complex leaves of Re <x, y> (bilinear: no conjugation, the pairing
+    under which fnx's and JAX's vjp is the JVP's transpose), sum of |x_i y_i|) in float64."""
     total, magnitude = 0.0, 0.0
     for x, y in zip(tree_util.leaves(xs), tree_util.leaves(ys)):
         if not is_float_leaf(x) or not is_float_leaf(y):
             continue
-        x64 = to_numpy(x).astype(np.float64)
-        y64 = np.broadcast_to(to_numpy(y).astype(np.float64), x64.shape)
+        x64 = to_numpy(x).astype(np.complex128)
+        y64 = np.broadcast_to(to_numpy(y).astype(np.complex128), x64.shape)
         with np.errstate(all="ignore"):
             prod = x64 * y64
-        total += float(np.sum(prod))
+        total += float(np.sum(prod.real))
         magnitude += float(np.sum(np.abs(prod)))
     return total, magnitude
 
@@ -234,7 +252,7 @@ def _check_close(actual_leaves, expected_leaves, noise_leaves, atol, rtol, what,
     for i, (a, e) in enumerate(zip(actual_leaves, expected_leaves)):
         a = to_numpy(a)
         e = to_numpy(e)
-        if a.dtype.kind != "f" or e.dtype.kind != "f":
+        if a.dtype.kind not in "fc" or e.dtype.kind not in "fc":
             continue  # integer/bool outputs have no derivative to compare
         where = paths[i] if i < len(paths) else f"leaf {i}"
         if a.shape != e.shape:
@@ -242,13 +260,14 @@ def _check_close(actual_leaves, expected_leaves, noise_leaves, atol, rtol, what,
                                  f"{e.shape}")
         dt = _loosest([a.dtype, e.dtype, *input_dtypes])
         at, rt = tolerance(dt, atol, rtol)
-        a64, e64 = a.astype(np.float64), e.astype(np.float64)
+        wide = np.result_type(_wide(a.dtype), _wide(e.dtype))
+        a64, e64 = a.astype(wide), e.astype(wide)
         noise = 0.0 if noise_leaves is None else noise_leaves[i]
         with np.errstate(all="ignore"):
             err = np.abs(a64 - e64)
             bound = at + rt * np.abs(e64) + noise
             same_nonfinite = (np.isnan(a64) & np.isnan(e64)) | \
-                (np.isinf(a64) & (a64 == e64))
+                (np.isinf(a64) & (a64 == e64))  # (complex: any NaN part / an inf part)
             bad = ~((err <= bound) | same_nonfinite)
         if np.any(bad):
             idx = np.argwhere(bad)
@@ -334,7 +353,7 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=None, err_msg="VJP", rng
     ip, mag = inner_product(tangent, ct_in)
     ip_expected, mag_expected = inner_product(t_out_leaves, tree_util.leaves(cotangent))
     if noise is None:  # the finite differences' rounding noise, weighted by |ct|
-        noise = float(sum(np.sum(np.abs(n * to_numpy(c).astype(np.float64)))
+        noise = float(sum(np.sum(np.abs(n * to_numpy(c).astype(np.complex128)))
                           for n, c in zip(noise_leaves, tree_util.leaves(cotangent))
                           if is_float_leaf(c)))
     dts = [_leaf_dtype(x) for x in arg_leaves + tree_util.leaves(out)]

@@ -76,7 +76,7 @@ def add_tangents(a, b):
 
 
 def is_differentiable_dtype(dtype) -> bool:
-    return dtypes.is_floating(dtype)
+    return dtypes.is_inexact(dtype)  # float or complex
 
 
 # ---------------------------------------------------------------------------------------------

@@ -334,7 +334,7 @@ def _while_jvp_rule(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, 
     bconst_t = tangents[nc:nc + nb]
     carry_t = tangents[nc + nb:]
     # carry tangents: every float carry gets one (its tangent may become non-zero later)
-    carry_nz = [dtypes.is_floating(get_aval(c).dtype) for c in carry_p]
+    carry_nz = [dtypes.is_inexact(get_aval(c).dtype) for c in carry_p]
     bconst_nz = [not isinstance(t, ad.Zero) for t in bconst_t]
     body_jvp, body_consts = _jvp_jaxpr(body_jaxpr, bconst_nz + carry_nz, carry_nz)
     n_carry = len(carry_p)
@@ -548,9 +548,9 @@ def _scan_jvp_rule(primals, tangents, *, jaxpr, length, reverse, num_consts, num
     ct, cat, xt = _scan_groups(tangents, num_consts, num_carry)
     const_nz = [not isinstance(t, ad.Zero) for t in ct]
     # every float carry gets a tangent (a zero one may become non-zero in later iterations)
-    carry_nz = [dtypes.is_floating(get_aval(c).dtype) for c in carry]
+    carry_nz = [dtypes.is_inexact(get_aval(c).dtype) for c in carry]
     x_nz = [not isinstance(t, ad.Zero) for t in xt]
-    y_nz = [dtypes.is_floating(v.aval.dtype) for v in jaxpr.outs[num_carry:]]
+    y_nz = [dtypes.is_inexact(v.aval.dtype) for v in jaxpr.outs[num_carry:]]
     jvp, jconsts = _jvp_jaxpr(jaxpr, const_nz + carry_nz + x_nz, carry_nz + y_nz)
     # traced inputs: jconsts, consts, carry, xs, const tangents, carry tangents, x tangents;
     # scan wants: consts group, carry group, xs group
