@@ -10,11 +10,15 @@ import numpy as np
 
 from .. import dtypes
 
+# complex numbers are fnx_scalar.h's two-float structs (the same type in C and CUDA): the
+# generated code never uses C operators on them, only the header's fnx_s_<op>_c64 functions
 C_TYPE = {dtypes.bool_: "uint8_t", dtypes.int8: "int8_t", dtypes.uint8: "uint8_t",
           dtypes.int32: "int32_t", dtypes.int64: "int64_t", dtypes.float32: "float",
-          dtypes.float64: "double", dtypes.uint32: "uint32_t"}
+          dtypes.float64: "double", dtypes.uint32: "uint32_t",
+          dtypes.complex64: "fnx_complex64", dtypes.complex128: "fnx_complex128"}
 SFX = {dtypes.bool_: "b", dtypes.int8: "i8", dtypes.uint8: "u8", dtypes.int32: "i32",
-       dtypes.int64: "i64", dtypes.float32: "f32", dtypes.float64: "f64", dtypes.uint32: "u32"}
+       dtypes.int64: "i64", dtypes.float32: "f32", dtypes.float64: "f64", dtypes.uint32: "u32",
+       dtypes.complex64: "c64", dtypes.complex128: "c128"}
 
 
 def tmp_type(dtype) -> str:
@@ -39,6 +43,11 @@ class Flat:
 
 def c_literal(value, dtype) -> str:
     dtype = np.dtype(dtype)
+    if dtype.kind == "c":  # fnx_make_<sfx>(re, im): a call, valid in C and CUDA alike
+        v = np.asarray(value).astype(dtype)
+        part = dtypes.real_of(dtype)
+        return (f"fnx_make_{SFX[dtype]}({c_literal(v.real, part)}, "
+                f"{c_literal(v.imag, part)})")
     v = np.asarray(value).astype(dtype).item()
     if dtype.kind == "f":
         t = C_TYPE[dtype]

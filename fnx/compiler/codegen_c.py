@@ -33,7 +33,8 @@ from .steps import Loop, Reduce
 # the dtype codes of the kernel calls: the enum fnx_dtype constants of fnx_kernels.h
 DTYPE_CODE = {dtypes.bool_: "FNX_BOOL", dtypes.int8: "FNX_INT8", dtypes.uint8: "FNX_UINT8",
               dtypes.int32: "FNX_INT32", dtypes.int64: "FNX_INT64", dtypes.float32: "FNX_FLOAT32",
-              dtypes.float64: "FNX_FLOAT64", dtypes.uint32: "FNX_UINT32"}
+              dtypes.float64: "FNX_FLOAT64", dtypes.uint32: "FNX_UINT32",
+              dtypes.complex64: "FNX_COMPLEX64", dtypes.complex128: "FNX_COMPLEX128"}
 
 # Elements per loop below which a loop runs on the calling thread (as in the kernels).
 PAR_MIN = 131072
@@ -360,8 +361,9 @@ def reduce_init(op: str, dtype) -> str:
     if op == "and":
         return c_literal(1 if dtype == dtypes.bool_ else -1, dtype)
     hi = op == "min"
-    if dtype.kind == "f":
-        return c_literal(np.inf if hi else -np.inf, dtype)
+    if dtype.kind in "fc":  # complex: (-inf, -inf) / (inf, inf), the lexicographic extremes
+        inf = np.inf if hi else -np.inf
+        return c_literal(complex(inf, inf) if dtype.kind == "c" else inf, dtype)
     if dtype == dtypes.bool_:
         return c_literal(1 if hi else 0, dtype)
     info = np.iinfo(dtype)
@@ -380,8 +382,9 @@ def emit_accumulate(w: StepWriter, op: str, dtype, acc: str, value, j: str, n: i
     """``for j in [0, n): acc = acc (op) value()`` as a loop gcc vectorizes.  Float max/min
     keep numpy's NaN propagation without a per-element NaN branch in the reduction: the loop
     is a plain max/min reduction plus a "saw a NaN" flag, applied after it."""
-    simd_op = _SIMD_OP[op]
     dtype = np.dtype(dtype)
+    # (OpenMP has no reduction operators on the complex structs: that loop stays scalar)
+    simd_op = _SIMD_OP[op] if dtype.kind != "c" else None
     nan_flag = dtype.kind == "f" and op in ("max", "min")
     if nan_flag:
         w.emit("{")

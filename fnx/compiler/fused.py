@@ -70,6 +70,8 @@ _C_BOOL_BITS = {ew.and_p: "&", ew.or_p: "|", ew.xor_p: "^"}
 @_fused(*_C_COMPARE)
 def _compare(w, eqn, idx):
     x, y = eqn.inputs
+    if x.aval.dtype.kind == "c":  # structs: the header's functions
+        return (yield from _scalar_call(w, eqn, idx))
     a = yield x, idx
     b = yield y, idx
     return w.tmp("int", f"({a} {_C_COMPARE[eqn.primitive]} {b})")
@@ -111,7 +113,7 @@ def _integer_pow(w, eqn, idx):
     y = ew.kernel_exponent(eqn.params["y"], x.aval.dtype)  # fits a C int64 literal
     sfx, t = SFX[x.aval.dtype], _out_type(eqn)
     base = yield x, idx
-    if x.aval.dtype.kind != "f":
+    if x.aval.dtype.kind != "f":  # integers (wrap) and complex (numpy's own algorithm)
         return w.tmp(t, f"fnx_s_integer_pow_{sfx}({base}, {y}LL)")
     result, m = None, abs(y)
     while m:
@@ -132,6 +134,8 @@ def _convert(w, eqn, idx):
     a = yield x, idx
     if src == dst:
         return a
+    if dst.kind == "c" or src.kind == "c":  # structs: the header's conversion
+        return w.tmp(tmp_type(dst), f"fnx_s_convert_{SFX[src]}_{SFX[dst]}({a})")
     if src == dtypes.bool_:        # 0 / 1 in any dtype (the header's rule, on an int)
         return w.tmp(tmp_type(dst), f"({C_TYPE[dst]})({a})")
     if dst == dtypes.bool_:        # x != 0 (NaN is true), as the header
