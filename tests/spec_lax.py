@@ -41,7 +41,11 @@ INTEGER = dtypes.INTEGER
 SIGNED_INTEGER = (dtypes.int8, dtypes.int32, dtypes.int64)
 NUMERIC = dtypes.NUMERIC
 BOOL_OR_INT = BOOL + INTEGER
-ALL = dtypes.REAL  # the complex rows list dtypes.COMPLEX themselves
+COMPLEX = dtypes.COMPLEX
+INEXACT = FLOATING + COMPLEX
+NUMERIC_C = NUMERIC + COMPLEX  # numeric, complex included
+REAL = dtypes.REAL  # every dtype but complex
+ALL = dtypes.SUPPORTED
 DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 WEAKABLE = (dtypes.bool_, dtypes.int32, dtypes.float32)  # dtypes a Python scalar can have
 
@@ -54,7 +58,7 @@ def ulps(n: float, atol_ulps: float | None = None) -> dict:
     """rtol of ``n`` machine epsilons per float dtype (exact for ints/bool); atol of as many
     smallest normals, so results that underflow to subnormals compare sensibly."""
     out = {}
-    for dt in FLOATING:
+    for dt in INEXACT:  # complex: relative to |expected| (see test_lax_backends)
         fi = np.finfo(dt)
         out[dt] = (n * float(fi.eps), (atol_ulps if atol_ulps is not None else n)
                    * float(fi.smallest_normal))
@@ -223,12 +227,22 @@ def int_elements(dtype, small: tuple | None = None):
                      st.integers(max(lo, small_lo), min(hi, small_hi)))
 
 
+def complex_elements(dtype, kind="general", specials=True):
+    """Complex numbers whose parts are ``float_elements`` of the part's dtype, each drawn on
+    its own (so inf / NaN / -0.0 parts meet finite ones, and points on the branch cuts --
+    a real part beyond +-1 with a +-0.0 imaginary part -- occur)."""
+    part = float_elements(dtypes.real_of(dtype), kind, specials)
+    return st.builds(complex, part, part)
+
+
 def elements_for(dtype, kind="general", specials=True):
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return st.booleans()
     if dtype.kind == "f":
         return float_elements(dtype, kind, specials)
+    if dtype.kind == "c":
+        return complex_elements(dtype, kind, specials)
     return int_elements(dtype)
 
 
@@ -260,7 +274,7 @@ def arrays(draw, dtype, shape, kind="general", elements=None, weak=None):
     """An fnx Array of ``dtype``/``shape`` (possibly a strided view, possibly weak)."""
     dtype = np.dtype(dtype)
     if elements is None:
-        specials = draw(st.booleans()) if dtype.kind == "f" else False
+        specials = draw(st.booleans()) if dtype.kind in "fc" else False
         elements = elements_for(dtype, kind, specials)
     # a private copy: Array() marks its buffer read-only, and hypothesis may reuse its own
     value = np.array(draw(hnp.arrays(dtype, shape, elements=elements, fill=st.nothing())))
@@ -817,41 +831,52 @@ def _unary_row(name, fn, accepted, differentiable, tol=EXACT, kind="general", pa
 
 
 _T, _S = TRANSCENDENTAL, SPECIAL
+# complex results are compared part by part relative to |expected| (test_lax_backends): a few
+# ulps of the magnitude for the arithmetic (numpy's mul / Smith division, the same formulas),
+# the elementary functions and |z| / sign
+_CARITH = {**ulps(0), **{d: t for d, t in ulps(4).items() if d.kind == "c"}}
+_CPOW = {**ulps(2), **{d: t for d, t in ulps(64).items() if d.kind == "c"}}
+_CSQRT = {**ulps(0), **{d: t for d, t in ulps(2).items() if d.kind == "c"}}
+_RSQRT = {**ulps(2), **{d: t for d, t in ulps(4).items() if d.kind == "c"}}
+_CABS = _CSIGN = _CSQRT
 
 UNARY_ROWS = [
-    _unary_row("neg", lax.neg, NUMERIC, True),
+    _unary_row("neg", lax.neg, NUMERIC_C, True),
     LaxSpec("stop_gradient", lax.stop_gradient, unary_cases("general", None), ALL, False, EXACT,
             errors=()),
-    _unary_row("exp", lax.exp, FLOATING, True, _T),
+    _unary_row("exp", lax.exp, INEXACT, True, _T),
     _unary_row("exp2", lax.exp2, FLOATING, True, _T),
-    _unary_row("log", lax.log, FLOATING, True, _T),
-    _unary_row("log1p", lax.log1p, FLOATING, True, _T),
-    _unary_row("expm1", lax.expm1, FLOATING, True, _T),
-    _unary_row("sin", lax.sin, FLOATING, True, _T),
-    _unary_row("cos", lax.cos, FLOATING, True, _T),
-    _unary_row("tan", lax.tan, FLOATING, True, _T),
-    _unary_row("asin", lax.asin, FLOATING, True, _T),
-    _unary_row("acos", lax.acos, FLOATING, True, _T),
-    _unary_row("atan", lax.atan, FLOATING, True, _T),
-    _unary_row("sinh", lax.sinh, FLOATING, True, _T),
-    _unary_row("cosh", lax.cosh, FLOATING, True, _T),
-    _unary_row("tanh", lax.tanh, FLOATING, True, _T),
-    _unary_row("asinh", lax.asinh, FLOATING, True, _T),
-    _unary_row("acosh", lax.acosh, FLOATING, True, _T),
-    _unary_row("atanh", lax.atanh, FLOATING, True, _T),
+    _unary_row("log", lax.log, INEXACT, True, _T),
+    _unary_row("log1p", lax.log1p, INEXACT, True, _T),
+    _unary_row("expm1", lax.expm1, INEXACT, True, _T),
+    _unary_row("sin", lax.sin, INEXACT, True, _T),
+    _unary_row("cos", lax.cos, INEXACT, True, _T),
+    _unary_row("tan", lax.tan, INEXACT, True, _T),
+    _unary_row("asin", lax.asin, INEXACT, True, _T),
+    _unary_row("acos", lax.acos, INEXACT, True, _T),
+    _unary_row("atan", lax.atan, INEXACT, True, _T),
+    _unary_row("sinh", lax.sinh, INEXACT, True, _T),
+    _unary_row("cosh", lax.cosh, INEXACT, True, _T),
+    _unary_row("tanh", lax.tanh, INEXACT, True, _T),
+    _unary_row("asinh", lax.asinh, INEXACT, True, _T),
+    _unary_row("acosh", lax.acosh, INEXACT, True, _T),
+    _unary_row("atanh", lax.atanh, INEXACT, True, _T),
     _unary_row("logistic", lax.logistic, FLOATING, True, _T),
-    _unary_row("sqrt", lax.sqrt, FLOATING, True),
-    _unary_row("rsqrt", lax.rsqrt, FLOATING, True, ulps(2)),
+    _unary_row("sqrt", lax.sqrt, INEXACT, True, _CSQRT),
+    _unary_row("rsqrt", lax.rsqrt, INEXACT, True, _RSQRT),
     _unary_row("cbrt", lax.cbrt, FLOATING, True, _T),
-    _unary_row("abs", lax.abs, NUMERIC, True),
-    _unary_row("sign", lax.sign, NUMERIC, False),
+    _unary_row("abs", lax.abs, NUMERIC_C, True, _CABS),
+    _unary_row("sign", lax.sign, NUMERIC_C, False, _CSIGN),
     _unary_row("floor", lax.floor, FLOATING, False),
     _unary_row("ceil", lax.ceil, FLOATING, False),
     _unary_row("erf", lax.erf, FLOATING, True, _S),
     _unary_row("erf_inv", lax.erf_inv, FLOATING, True, _S),
     _unary_row("lgamma", lax.lgamma, FLOATING, True, _S),
     _unary_row("digamma", lax.digamma, FLOATING, True, _S),
-    _unary_row("is_finite", lax.is_finite, FLOATING, False),
+    _unary_row("is_finite", lax.is_finite, INEXACT, False),
+    _unary_row("real", lax.real, COMPLEX, True),
+    _unary_row("imag", lax.imag, COMPLEX, True),
+    _unary_row("conj", lax.conj, COMPLEX, True),
     _unary_row("not", lax.bitwise_not, BOOL_OR_INT, False),
     LaxSpec("round", lax.round,
             unary_cases(params=lambda dt: st.fixed_dictionaries(
@@ -861,7 +886,7 @@ UNARY_ROWS = [
     LaxSpec("integer_pow", lax.integer_pow,
             unary_cases(params=lambda dt: st.fixed_dictionaries(
                 {"y": st.one_of(st.integers(-3, 6), st.sampled_from([7, 16, 31, 64, -8]))})),
-            NUMERIC, True, ulps(16),
+            NUMERIC_C, True, ulps(16),
             errors=(ErrorCase((A("bool", 2),), {"y": 2}, ("bool",)),)),
     LaxSpec("convert_element_type", lax.convert_element_type, convert_cases, ALL, True,
             binds=lambda c: (c.operands[0].dtype != c.params["new_dtype"]
@@ -889,12 +914,12 @@ def _binary_row(name, fn, accepted, differentiable, tol=EXACT, kind="general",
 
 
 BINARY_ROWS = [
-    _binary_row("add", lax.add, NUMERIC, True),
-    _binary_row("sub", lax.sub, NUMERIC, True),
-    _binary_row("mul", lax.mul, NUMERIC, True),
-    _binary_row("div", lax.div, NUMERIC, True),
+    _binary_row("add", lax.add, NUMERIC_C, True, _CARITH),
+    _binary_row("sub", lax.sub, NUMERIC_C, True, _CARITH),
+    _binary_row("mul", lax.mul, NUMERIC_C, True, _CARITH),
+    _binary_row("div", lax.div, NUMERIC_C, True, _CARITH),
     _binary_row("rem", lax.rem, NUMERIC, True),
-    _binary_row("pow", lax.pow, NUMERIC, True, ulps(2), rhs_elements=int_exponents),
+    _binary_row("pow", lax.pow, NUMERIC_C, True, _CPOW, rhs_elements=int_exponents),
     _binary_row("max", lax.max, ALL, True),
     _binary_row("min", lax.min, ALL, True),
     _binary_row("atan2", lax.atan2, FLOATING, True, _T),
@@ -913,6 +938,7 @@ BINARY_ROWS = [
                 rhs_elements=shift_amounts),
     _binary_row("shift_right_arithmetic", lax.shift_right_arithmetic, INTEGER, False,
                 rhs_elements=shift_amounts),
+    _binary_row("complex", lax.complex, FLOATING, True),
 ]
 
 OTHER_ELEMENTWISE_ROWS = [
@@ -922,7 +948,7 @@ OTHER_ELEMENTWISE_ROWS = [
                               ("float32[2]",)),
                     ErrorCase((A("bool", 3), A("int32", 2), A("int32", 2)), {},
                               ("bool[3]", "int32[2]")))),
-    LaxSpec("clamp", lax.clamp, clamp_cases, ALL, True,
+    LaxSpec("clamp", lax.clamp, clamp_cases, REAL, True,
             errors=(ErrorCase((A("float32"), A("float64", 2), A("float32")), {},
                               ("float32[]", "float64[2]")),
                     ErrorCase((A("float32", 3), A("float32", 2), A("float32")), {},
@@ -947,13 +973,13 @@ def _scatter_errors():
 INDEXING_ROWS = [
     LaxSpec("gather", lax.gather, gather_cases, ALL, True, errors=_GATHER_ERRORS),
     LaxSpec("scatter", lax.scatter, scatter_cases(), ALL, True, errors=_scatter_errors()),
-    LaxSpec("scatter-add", lax.scatter_add, scatter_cases("dyadic"), NUMERIC, True,
+    LaxSpec("scatter-add", lax.scatter_add, scatter_cases("dyadic"), NUMERIC_C, True,
             errors=_scatter_errors()),
-    LaxSpec("scatter-mul", lax.scatter_mul, scatter_cases("unit"), NUMERIC, True, ulps(64),
+    LaxSpec("scatter-mul", lax.scatter_mul, scatter_cases("unit"), NUMERIC_C, True, ulps(64),
             errors=_scatter_errors()),
-    LaxSpec("scatter-min", lax.scatter_min, scatter_cases(), ALL, True,
+    LaxSpec("scatter-min", lax.scatter_min, scatter_cases(), REAL, True,
             errors=_scatter_errors()),
-    LaxSpec("scatter-max", lax.scatter_max, scatter_cases(), ALL, True,
+    LaxSpec("scatter-max", lax.scatter_max, scatter_cases(), REAL, True,
             errors=_scatter_errors()),
 ]
 
@@ -1219,7 +1245,7 @@ def _matrix_errors(params, square):
 
 
 LINALG_ROWS = [
-    LaxSpec("dot_general", lax.dot_general, dot_general_cases, DOT_DTYPES, True,
+    LaxSpec("dot_general", lax.dot_general, dot_general_cases, DOT_DTYPES + COMPLEX, True,
             errors=(ErrorCase((A("float32", 2, 3), A("float32", 4, 5)),
                               {"dimension_numbers": (((1,), (0,)), ((), ())),
                                "preferred_element_type": None},
@@ -1301,8 +1327,8 @@ def _reduce_row(name, fn, accepted, differentiable, kind="general", tol=EXACT):
                    errors=reduce_errors(accepted))
 
 
-def _cumulative_row(name, fn, differentiable, kind="general", tol=EXACT):
-    return LaxSpec(name, fn, cumulative_cases(kind), NUMERIC, differentiable, tol,
+def _cumulative_row(name, fn, differentiable, kind="general", tol=EXACT, accepted=NUMERIC):
+    return LaxSpec(name, fn, cumulative_cases(kind), accepted, differentiable, tol,
                    errors=(ErrorCase((A("bool", 3),), {"axis": 0, "reverse": False}, ("bool",)),
                            ErrorCase((A("float32", 3),), {"axis": 1, "reverse": False},
                                      ("float32[3]",))))
@@ -1321,16 +1347,16 @@ def _argreduce_row(name, fn):
 
 
 REDUCTION_ROWS = [
-    _reduce_row("reduce_sum", lax.reduce_sum, NUMERIC, True, "dyadic"),
-    _reduce_row("reduce_prod", lax.reduce_prod, NUMERIC, True, "unit", ulps(64)),
+    _reduce_row("reduce_sum", lax.reduce_sum, NUMERIC_C, True, "dyadic"),
+    _reduce_row("reduce_prod", lax.reduce_prod, NUMERIC_C, True, "unit", ulps(64)),
     _reduce_row("reduce_max", lax.reduce_max, ALL, True),
     _reduce_row("reduce_min", lax.reduce_min, ALL, True),
     _reduce_row("reduce_and", lax.reduce_and, BOOL_OR_INT, False),
     _reduce_row("reduce_or", lax.reduce_or, BOOL_OR_INT, False),
     _argreduce_row("argmax", lax.argmax),
     _argreduce_row("argmin", lax.argmin),
-    _cumulative_row("cumsum", lax.cumsum, True, "dyadic"),
-    _cumulative_row("cumprod", lax.cumprod, True, "unit", ulps(64)),
+    _cumulative_row("cumsum", lax.cumsum, True, "dyadic", accepted=NUMERIC_C),
+    _cumulative_row("cumprod", lax.cumprod, True, "unit", ulps(64), accepted=NUMERIC_C),
     _cumulative_row("cummax", lax.cummax, True),
     _cumulative_row("cummin", lax.cummin, True),
     LaxSpec("sort", lax.sort, sort_cases, ALL, True, call=_sort_call,

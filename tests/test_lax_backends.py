@@ -45,6 +45,29 @@ def assert_same_arrays(row: LaxSpec, actual, expected, what: str):
                        [np.asarray(e._value) for e in expected], what)
 
 
+def assert_complex_close(actual, expected, rtol, atol, where):
+    """Each part within ``atol + rtol |expected|`` (the magnitude: a part that cancels to
+    near zero is only as accurate as the whole number), NaN and infinite parts in the same
+    places (infinities with the same sign); exact when both tolerances are 0."""
+    with np.errstate(all="ignore"):
+        magnitude = np.abs(expected.astype(np.complex128))
+        for part in ("real", "imag"):
+            a = getattr(actual, part).astype(np.float64)
+            e = getattr(expected, part).astype(np.float64)
+            # (the other part NaN / inf: the magnitude says nothing, use this part's own)
+            scale = np.where(np.isfinite(magnitude), magnitude, np.abs(e))
+            same_special = (np.isnan(a) & np.isnan(e)) | (np.isinf(a) & (a == e))
+            finite_ok = np.isfinite(a) & np.isfinite(e) & (np.abs(a - e) <= atol + rtol * scale)
+            if rtol == 0 and atol == 0:
+                finite_ok &= (a == e)
+            bad = ~(same_special | finite_ok)
+            if np.any(bad):
+                i = tuple(np.argwhere(bad)[0])
+                raise AssertionError(f"{where}: {part} parts differ at {i}: got {actual[i]!r}, "
+                                     f"expected {expected[i]!r} (rtol={rtol:g}, atol={atol:g}; "
+                                     f"{int(np.sum(bad))} of {bad.size} elements)")
+
+
 def assert_same_values(row: LaxSpec, actual: list, expected: list, what: str):
     """numpy output lists equal within the row's tolerance (NaNs in the same places), after
     the row's sign alignment (eigen / singular vectors, QR)."""
@@ -56,6 +79,8 @@ def assert_same_values(row: LaxSpec, actual: list, expected: list, what: str):
             rtol, atol = row.tolerance(av.dtype)
             np.testing.assert_allclose(av, ev, rtol=rtol, atol=atol, equal_nan=True,
                                        err_msg=where)
+        elif av.dtype.kind == "c":
+            assert_complex_close(av, ev, *row.tolerance(av.dtype), where)
         else:
             np.testing.assert_array_equal(av, ev, err_msg=where)
 

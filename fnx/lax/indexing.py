@@ -39,11 +39,13 @@ import operator
 
 import numpy as np
 
+from .. import dtypes
 from ..core import Array, Fusion, Primitive, ShapedArray, bind, get_aval
 from ..interpreters import ad, batching
 from ..errors import dtype_error, shape_error
 from . import elementwise as _ew
-from ._util import ALL, INTEGER, NUMERIC, as_operand, check_same_dtypes
+from ._util import (ALL, INTEGER, NUMERIC_OR_COMPLEX, REAL, as_operand,
+                    check_same_dtypes)
 from .shape import _linear_transpose, broadcast_in_dim, reshape
 
 
@@ -158,8 +160,9 @@ def _define_scatter(name: str, allowed) -> Primitive:
         _check_indices(name, operand, indices, batch_dims)
         check_same_dtypes(name, operand, updates)
         if operand.dtype not in allowed:
-            raise dtype_error(name, "bool operands are not supported (use scatter-max/min for "
-                              "logical or/and)", operand)
+            hint = (" (use scatter-max/min for logical or/and)"
+                    if operand.dtype == dtypes.bool_ else "")
+            raise dtype_error(name, f"{operand.dtype} operands are not supported{hint}", operand)
         expected = (tuple(operand.shape[:batch_dims]) + tuple(indices.shape[batch_dims:])
                     + tuple(operand.shape[batch_dims + 1:]))
         if tuple(updates.shape) != expected:
@@ -240,7 +243,7 @@ ad.deftranspose(scatter_p, _scatter_transpose_rule)
 
 # -- scatter-add ------------------------------------------------------------------------------
 
-scatter_add_p = _define_scatter("scatter-add", NUMERIC)
+scatter_add_p = _define_scatter("scatter-add", NUMERIC_OR_COMPLEX)
 _scatter_linear_jvp(scatter_add_p)
 
 
@@ -260,7 +263,7 @@ ad.deftranspose(scatter_add_p, _scatter_add_transpose_rule)
 
 # -- scatter-mul ------------------------------------------------------------------------------
 
-scatter_mul_p = _define_scatter("scatter-mul", NUMERIC)
+scatter_mul_p = _define_scatter("scatter-mul", NUMERIC_OR_COMPLEX)
 
 
 def _scatter_mul_jvp_operand(g, operand, indices, updates, *, batch_dims):
@@ -311,8 +314,8 @@ ad.deftranspose(scatter_mul_p, _scatter_mul_transpose_rule)
 
 # -- scatter-min / scatter-max ----------------------------------------------------------------
 
-scatter_min_p = _define_scatter("scatter-min", ALL)
-scatter_max_p = _define_scatter("scatter-max", ALL)
+scatter_min_p = _define_scatter("scatter-min", REAL)
+scatter_max_p = _define_scatter("scatter-max", REAL)
 
 
 def _scatter_extremum_jvp(prim):

@@ -10,7 +10,7 @@ from ..core import Array, Fusion, Primitive, ShapedArray, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ..interpreters import ad, batching
 from . import elementwise as _ew
-from ._util import (ALL, BOOL_OR_INT, NUMERIC, as_operand, as_operands, canonical_axes,
+from ._util import (ALL, BOOL_OR_INT, NUMERIC, NUMERIC_OR_COMPLEX, as_operand, as_operands, canonical_axes,
                     canonical_axis, check_dtype, check_same_shapes)
 
 # -- reductions over a set of axes ------------------------------------------------------------
@@ -34,8 +34,9 @@ def _define_reduce(name: str, allowed, kind: str) -> Primitive:
     return prim
 
 
-reduce_sum_p = _define_reduce("reduce_sum", NUMERIC, "a numeric dtype")
-reduce_prod_p = _define_reduce("reduce_prod", NUMERIC, "a numeric dtype")
+reduce_sum_p = _define_reduce("reduce_sum", NUMERIC_OR_COMPLEX, "a numeric dtype")
+reduce_prod_p = _define_reduce("reduce_prod", NUMERIC_OR_COMPLEX, "a numeric dtype")
+# (complex: lexicographic, real part first, as numpy)
 reduce_max_p = _define_reduce("reduce_max", ALL, "any dtype")
 reduce_min_p = _define_reduce("reduce_min", ALL, "any dtype")
 reduce_and_p = _define_reduce("reduce_and", BOOL_OR_INT, "a bool or integer dtype")
@@ -203,10 +204,10 @@ def _cumulative_batching_rule(prim):
     return rule
 
 
-cumsum_p = _define_cumulative("cumsum", NUMERIC, "a numeric dtype")
-cumprod_p = _define_cumulative("cumprod", NUMERIC, "a numeric dtype")
-cummax_p = _define_cumulative("cummax", NUMERIC, "a numeric dtype")
-cummin_p = _define_cumulative("cummin", NUMERIC, "a numeric dtype")
+cumsum_p = _define_cumulative("cumsum", NUMERIC_OR_COMPLEX, "a numeric dtype")
+cumprod_p = _define_cumulative("cumprod", NUMERIC_OR_COMPLEX, "a numeric dtype")
+cummax_p = _define_cumulative("cummax", NUMERIC, "a real numeric dtype")
+cummin_p = _define_cumulative("cummin", NUMERIC, "a real numeric dtype")
 
 
 def _cumsum_transpose_rule(ct, x, *, axis, reverse):
