@@ -130,6 +130,22 @@ static int F(exec)(const fft_plan *P, T s, T sc, const T *x, T *y, T *work, int6
 /* ---- real input: for even n, z_k = x_2k + i x_2k+1 has Z = DFT_{n/2}(z) = E + i O (E, O the
  * DFTs of the even and odd samples), and X_k = E_k + exp(-2 pi i k / n) O_k. */
 
+/* X_k = half * (2 E + 2 w O) from zk = Z_k, zc = Z_{h-k}, w = exp(-2 pi i k / n):
+ * 2 E = Z_k + conj Z_{h-k}, 2 O = (Z_k - conj Z_{h-k}) / i */
+FINLINE void F(r2c_twist)(const T *zk, const T *zc, const T *w, T half, T *o) {
+  const T er = zk[0] + zc[0], ei = zk[1] - zc[1], or_ = zk[1] + zc[1], oi = zc[0] - zk[0];
+  o[0] = half * (er + w[0] * or_ - w[1] * oi);
+  o[1] = half * (ei + w[0] * oi + w[1] * or_);
+}
+
+/* the inverse of r2c_twist: sc * 2 (E_k + i O_k) = sc * (S + i conj(w) D) from xk = X_k,
+ * xc = X_{h-k}, where S = X_k + conj X_{h-k} = 2 E_k and D = X_k - conj X_{h-k} = 2 w O_k */
+FINLINE void F(c2r_twist)(const T *xk, const T *xc, const T *w, T sc, T *o) {
+  const T sr = xk[0] + xc[0], si = xk[1] - xc[1], dr = xk[0] - xc[0], di = xk[1] + xc[1];
+  o[0] = sc * (sr - (w[0] * di - w[1] * dr));
+  o[1] = sc * (si + (w[0] * dr + w[1] * di));
+}
+
 /* y (n/2 + 1, V) complex = sc * the forward DFT of the real x (n, V) */
 static int F(r2c_cols)(const fft_plan *P, T sc, const T *x, T *y, T *work, int64_t V, int nt) {
   const int64_t n = P->n, h = n / 2;
@@ -153,18 +169,18 @@ static int F(r2c_cols)(const fft_plan *P, T sc, const T *x, T *y, T *work, int64
   int rc = F(exec)(P->sub[0], 1, 1, z, Z, Z + 2 * h * V, V, nt);
   const T *roots = (const T *)P->roots;
   const T half = (T)0.5 * sc;
-  for (int64_t k = 0; k <= h; k++) {
-    const T wr = roots[2 * k], wi = roots[2 * k + 1];
-    const T *zk = Z + 2 * (k % h) * V, *zc = Z + 2 * ((h - k) % h) * V;
-    T *o = y + 2 * k * V;
-    for (int64_t c = 0; c < V; c++) {
-      /* E = (Z_k + conj Z_{h-k}) / 2, O = (Z_k - conj Z_{h-k}) / 2i */
-      const T er = zk[2 * c] + zc[2 * c], ei = zk[2 * c + 1] - zc[2 * c + 1];
-      const T or_ = zk[2 * c + 1] + zc[2 * c + 1], oi = zc[2 * c] - zk[2 * c];
-      o[2 * c] = half * (er + wr * or_ - wi * oi);
-      o[2 * c + 1] = half * (ei + wr * oi + wi * or_);
-    }
+  for (int64_t c = 0; c < V; c++) { /* X_0 and X_h: both from Z_0 */
+    F(r2c_twist)(Z + 2 * c, Z + 2 * c, roots, half, y + 2 * c);
+    F(r2c_twist)(Z + 2 * c, Z + 2 * c, roots + 2 * h, half, y + 2 * (h * V + c));
   }
+  if (V == 1) /* vectorized over k */
+    for (int64_t k = 1; k < h; k++)
+      F(r2c_twist)(Z + 2 * k, Z + 2 * (h - k), roots + 2 * k, half, y + 2 * k);
+  else
+    for (int64_t k = 1; k < h; k++)
+      for (int64_t c = 0; c < V; c++)
+        F(r2c_twist)(Z + 2 * (k * V + c), Z + 2 * ((h - k) * V + c), roots + 2 * k, half,
+                     y + 2 * (k * V + c));
   return rc;
 }
 
@@ -183,23 +199,20 @@ static int F(c2r_cols)(const fft_plan *P, T sc, const T *x, T *y, T *work, int64
     for (int64_t k = 0; k < n * V; k++) y[k] = U[2 * k];
     return rc;
   }
-  /* Z_k = (X_k + conj X_{h-k}) + i exp(2 pi i k / n) (X_k - conj X_{h-k}) = 2 (E_k + i O_k);
-   * the imaginary parts of X_0 and X_h are ignored */
   T *Z = work, *z = V == 1 ? y : work + 2 * h * V;
   const T *roots = (const T *)P->roots;
-  for (int64_t k = 0; k < h; k++) {
-    const T wr = roots[2 * k], wi = roots[2 * k + 1];
-    const T *xk = x + 2 * k * V, *xc = x + 2 * (h - k) * V;
-    const T keep = k == 0 ? 0 : 1; /* X_0 and X_h: real parts only */
-    T *o = Z + 2 * k * V;
-    for (int64_t c = 0; c < V; c++) {
-      const T ar = xk[2 * c], ai = keep * xk[2 * c + 1];
-      const T br = xc[2 * c], bi = -keep * xc[2 * c + 1]; /* conj X_{h-k} */
-      const T sr = ar + br, si = ai + bi, dr = ar - br, di = ai - bi;
-      o[2 * c] = sc * (sr - (wr * di - wi * dr));
-      o[2 * c + 1] = sc * (si + (wr * dr + wi * di));
-    }
+  for (int64_t c = 0; c < V; c++) { /* X_0 and X_h: their real parts only */
+    const T x0[2] = {x[2 * c], 0}, xh[2] = {x[2 * (h * V + c)], 0};
+    F(c2r_twist)(x0, xh, roots, sc, Z + 2 * c);
   }
+  if (V == 1) /* vectorized over k */
+    for (int64_t k = 1; k < h; k++)
+      F(c2r_twist)(x + 2 * k, x + 2 * (h - k), roots + 2 * k, sc, Z + 2 * k);
+  else
+    for (int64_t k = 1; k < h; k++)
+      for (int64_t c = 0; c < V; c++)
+        F(c2r_twist)(x + 2 * (k * V + c), x + 2 * ((h - k) * V + c), roots + 2 * k, sc,
+                     Z + 2 * (k * V + c));
   int rc = F(exec)(P->sub[0], -1, 1, Z, z, work + 4 * h * V, V, nt);
   if (V > 1)
     for (int64_t k = 0; k < h; k++)
@@ -228,7 +241,8 @@ static int F(cols)(const fft_plan *P, int op, T s, T sc, const T *x, T *y, T *wo
 static int F(batch)(const fft_plan *P, int op, T s, T sc, int64_t outer, int64_t inner,
                     const T *x, T *y) {
   const int64_t n = P->n;
-  const int64_t in_len = op == FFT_OP_C2R ? n / 2 + 1 : n, out_len = op == FFT_OP_R2C ? n / 2 + 1 : n;
+  const int64_t in_len = op == FFT_OP_C2R ? n / 2 + 1 : n;
+  const int64_t out_len = op == FFT_OP_R2C ? n / 2 + 1 : n;
   const int64_t in_w = op == FFT_OP_R2C ? 1 : 2, out_w = op == FFT_OP_C2R ? 1 : 2;
   const int64_t vmax = fnx_min64(inner, FFT_COL_BLOCK), nblk = fnx_cdiv(inner, vmax);
   const int64_t items = outer * nblk;
