@@ -3,7 +3,6 @@
  * Bluestein, the real-input transforms and the batch driver); fft_plan.c builds and caches the
  * plans.  Written from the textbook algorithms (Van Loan, "Computational Frameworks for the
  * FFT"; Bluestein 1970; Bailey's four-step FFT). */
-#include <omp.h>
 #include "fft_internal.h"
 
 #define T float
@@ -20,9 +19,7 @@
 #undef FSFX
 
 int fft_run_c2c(const fft_plan *p, int sign, double scale, const void *x, void *y, int64_t V) {
-  const size_t bytes = (size_t)(fft_work_size(p, V) > 0 ? fft_work_size(p, V) : 1) *
-                       (p->prec == FFT_F64 ? 16 : 8);
-  void *work = fnx_aligned_alloc(bytes);
+  void *work = fnx_aligned_alloc((size_t)fft_work_size(p, V) * (p->prec == FFT_F64 ? 16 : 8));
   if (!work) return FNX_ERR_ALLOC;
   const int nt = fnx_threads();
   int rc = p->prec == FFT_F64

@@ -248,7 +248,7 @@ static int F(batch)(const fft_plan *P, int op, T s, T sc, int64_t outer, int64_t
   const int64_t items = outer * nblk;
   const int64_t gather = inner > 1 ? (in_len * in_w + out_len * out_w) * vmax : 0;
   const int64_t buf_size = gather + 2 * fft_work_size(P, vmax);
-  int nt = fnx_team(outer * n * inner, FNX_PAR_MIN_HEAVY);
+  const int nt = fnx_team(outer * n * inner, FFT_PAR_MIN);
   const int nt_items = (int)fnx_min64(nt, items), nt_each = items == 1 ? nt : 1;
   int rc = FNX_OK;
 #pragma omp parallel num_threads(nt_items) if (nt_items > 1) reduction(| : rc)

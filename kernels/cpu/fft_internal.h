@@ -23,6 +23,10 @@
  * gathered and transformed together, vectorized across the columns */
 #define FFT_COL_BLOCK 16
 
+/* batches go parallel from this many elements on: an FFT costs ~5 log2(n) flops per element,
+ * between the cheap elementwise loops (FNX_PAR_MIN) and the transcendental ones */
+#define FFT_PAR_MIN 32768
+
 enum fft_op { FFT_OP_C2C, FFT_OP_R2C, FFT_OP_C2R };
 enum fft_prec { FFT_F32 = 0, FFT_F64 = 1 };
 enum fft_kind { FFT_COMPLEX = 0, FFT_REAL = 1 };
