@@ -142,7 +142,7 @@ static void Z(trevc_one)(int64_t n, const ZT *t, int64_t k, ZT *x) {
   const LT smin = fmax(LEPS * Z(cabs1)(lam), (LT)LMIN * ((LT)n / LEPS));
   x[k] = 1;
   for (int64_t i = k - 1; i >= 0; i--) {
-    const ZT num = -t[i * n + k] - Z(dotu)(k - 1 - i, t + i * n + i + 1, x + i + 1);
+    const ZT num = -Z(dotu)(k - i, t + i * n + i + 1, x + i + 1); /* x_k rescaled too */
     ZT d = t[i * n + i] - lam;
     if (Z(cabs1)(d) < smin) d = smin;
     x[i] = num / d;
