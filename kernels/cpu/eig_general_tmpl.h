@@ -65,13 +65,16 @@ static ZT Z(givens)(ZT f, ZT g, LT *c, ZT *s) {
   return alpha * nrm;
 }
 
-/* (x, y) <- (c x + s y, -conj(s) x + c y) on n values of strides incx / incy */
+/* (x, y) <- (c x + s y, -conj(s) x + c y) on n values of strides incx / incy (real
+ * arithmetic: C's complex multiply checks every product for NaN) */
 static void Z(rotate)(int64_t n, ZT *x, int64_t incx, ZT *y, int64_t incy, LT c, ZT s) {
-  const ZT sc = -ZCONJ(s);
+  const LT sr = ZRE(s), si = ZIM(s);
+  LT *xp = (LT *)x, *yp = (LT *)y;
   for (int64_t j = 0; j < n; j++) {
-    const ZT a = x[j * incx], b = y[j * incy];
-    x[j * incx] = c * a + s * b;
-    y[j * incy] = sc * a + c * b;
+    LT *xj = xp + 2 * j * incx, *yj = yp + 2 * j * incy;
+    const LT ar = xj[0], ai = xj[1], br = yj[0], bi = yj[1];
+    xj[0] = c * ar + (sr * br - si * bi), xj[1] = c * ai + (sr * bi + si * br);
+    yj[0] = c * br - (sr * ar + si * ai), yj[1] = c * bi - (sr * ai - si * ar);
   }
 }
 
