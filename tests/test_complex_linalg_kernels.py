@@ -374,3 +374,24 @@ def test_eig_zero_and_empty():
 def test_unsupported_dtype():
     a = np.zeros((1, 2, 2), np.int32)
     assert lib.fnx_eig(lib.FNX_INT32, 1, 2, 1, p(a), p(a), p(a)) != 0
+
+
+@pytest.mark.parametrize("dt", CDTYPES)
+def test_badly_scaled_and_near_singular_inputs_stay_finite(dt):
+    n = 12
+    big = 1e15 if dt == np.complex128 else 1e6
+    d = np.logspace(-np.log10(big), np.log10(big), n)
+    a = (crand((1, n, n), dt) * d[:, None] * d[None, ::-1]).astype(dt)   # graded
+    near = (crand((1, n, 1), dt) @ crand((1, 1, n), dt) + 1e-30 * np.eye(n)).astype(dt)
+    for x in (a, near):
+        x = np.ascontiguousarray(x)
+        w, v = eig(x)
+        s, u, vt = svd(x, 0)
+        h = np.ascontiguousarray((x + ctrans(x)) / 2)
+        we, ve = eigh(h)
+        q, r = qr(x, 0)
+        for out in (w, v, s, u, vt, we, ve, q, r):
+            assert np.all(np.isfinite(out))
+        close(q @ r, x, dt, n, scale=np.abs(x).max())
+        close((u * s[:, None, :]) @ vt, x, dt, n, scale=np.abs(x).max())
+        close(h @ ve, ve * we[:, None, :], dt, n, scale=np.abs(h).max())
