@@ -144,13 +144,17 @@ int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t 
                         const char *a, const char *b, const char *bias, int act, char *c);
 
 /* ---- decompositions (lapack.c) -----------------------------------------------------------
- * Each over `batch` contiguous row-major matrices (the last two axes), float32 / float64;
+ * Each over `batch` contiguous row-major matrices (the last two axes), float32 / float64 /
+ * complex64 / complex128 (complex: the Hermitian / unitary meaning, as LAPACK and numpy; eigh's
+ * w and svd's s are then of the real dtype of the precision);
  * numerical failure is data (NaN / inf results), as in JAX; the status only reports a missing
  * dtype or memory.  l = cholesky(a) (n x n, only a's lower triangle read; a matrix that is not
- * positive definite gives all NaN). */
+ * positive definite gives all NaN; complex: a = l l^H, the diagonal's imaginary part
+ * ignored). */
 int fnx_cholesky(int dtype, int64_t batch, int64_t n, const char *a, char *l);
 /* op(a) x = b (left_side) or x op(a) = b; a: (batch, k, k), k = m (left) or n; b, x:
- * (batch, m, n); op(a) = a or a^T (transpose_a) of a's lower or upper triangle. */
+ * (batch, m, n); op(a) = a (transpose_a 0), a^T (1) or a^H (2; for real dtypes the same as
+ * 1) of a's lower or upper triangle. */
 int fnx_triangular_solve(int dtype, int64_t batch, int64_t m, int64_t n, const char *a,
                          const char *b, char *x, int left_side, int lower, int transpose_a,
                          int unit_diagonal);
@@ -169,6 +173,13 @@ int fnx_eigh(int dtype, int64_t batch, int64_t n, int lower, const char *a, char
  * and vt (batch, nv, n), (mu, nv) = (m, n) when full_matrices else (k, k); else u, vt unused. */
 int fnx_svd(int dtype, int64_t batch, int64_t m, int64_t n, int full_matrices, int compute_uv,
             const char *a, char *s, char *u, char *vt);
+/* a v = v diag(w) for a general (non-symmetric) a (batch, n, n) of any of the four dtypes: w
+ * (batch, n) and, when compute_v, v (batch, n, n) right eigenvectors as columns, both complex
+ * of the precision (complex64 for float32 input); each column has unit 2-norm and its largest
+ * component real positive (LAPACK zgeev's normalization); v unused when !compute_v.  No
+ * convergence: all NaN. */
+int fnx_eig(int dtype, int64_t batch, int64_t n, int compute_v, const char *a, char *w,
+            char *v);
 
 /* ---- FFT (fft.c) ----------------------------------------------------------------------------
  * Batched 1-D discrete Fourier transforms along the middle axis of a contiguous

@@ -1,31 +1,67 @@
-/* fnx CPU kernels: the matrix decompositions (cholesky, triangular_solve, lu, qr, eigh, svd)
- * over a batch of contiguous row-major matrices, float32 and float64.
+/* fnx CPU kernels: the matrix decompositions (cholesky, triangular_solve, lu, qr, eigh, svd,
+ * eig) over a batch of contiguous row-major matrices, float32 / float64 / complex64 /
+ * complex128.
  *
- * The algorithms are templates (lapack_tmpl.h: Cholesky, triangular solve, LU, QR;
- * eig_tmpl.h: eigh, SVD) instantiated once per dtype.  A batch of small matrices is shared out
- * over the thread team, one matrix per thread at a time; a big matrix runs alone with the
- * team inside its GEMM updates (fnx_gemm_strided).  Numerical failure is data (NaN results),
- * never an error: the status is FNX_OK unless memory runs out or the dtype has no kernel. */
+ * The algorithms are templates instantiated once per dtype: the real ones (lapack_tmpl.h:
+ * Cholesky, triangular solve, LU, QR; eig_tmpl.h: eigh, SVD) blocked with GEMM updates, the
+ * complex ones (lapack_complex_tmpl.h, eigh_complex_tmpl.h: the same six on the real QL /
+ * Golub-Kahan iterations; eig_general_tmpl.h: eig, also for real input) unblocked.  A batch of
+ * small matrices is shared out over the thread team, one matrix per thread at a time; a big
+ * matrix runs alone with the team inside its GEMM updates (fnx_gemm_strided).  Numerical
+ * failure is data (NaN results), never an error: the status is FNX_OK unless memory runs out
+ * or the dtype has no kernel. */
 #include <float.h>
 #include <omp.h>
 #include "fnx_internal.h"
+/* after fnx_scalar.h: its macros have parameters named I, which <complex.h> defines */
+#include <complex.h>
 
 #define LT float
 #define LSFX f32
 #define LDT FNX_FLOAT32
 #define LEPS FLT_EPSILON
+#define LMIN FLT_MIN
+#define ZT float _Complex
+#define ZSFX c64
+#define ZRE crealf
+#define ZIM cimagf
+#define ZCONJ conjf
+#define ZABS cabsf
+#define ZSQRT csqrtf
 #include "lapack_tmpl.h"
 #include "eig_tmpl.h"
+#include "lapack_complex_tmpl.h"
+#include "eigh_complex_tmpl.h"
+#include "eig_general_tmpl.h"
 #undef LT
 #undef LSFX
 #undef LDT
 #undef LEPS
+#undef LMIN
+#undef ZT
+#undef ZSFX
+#undef ZRE
+#undef ZIM
+#undef ZCONJ
+#undef ZABS
+#undef ZSQRT
 #define LT double
 #define LSFX f64
 #define LDT FNX_FLOAT64
 #define LEPS DBL_EPSILON
+#define LMIN DBL_MIN
+#define ZT double _Complex
+#define ZSFX c128
+#define ZRE creal
+#define ZIM cimag
+#define ZCONJ conj
+#define ZABS cabs
+#define ZSQRT csqrt
 #include "lapack_tmpl.h"
 #include "eig_tmpl.h"
+#include "lapack_complex_tmpl.h"
+#include "eigh_complex_tmpl.h"
+#include "eig_general_tmpl.h"
 
 /* A matrix with about this many flops or more runs alone with the whole team (its GEMMs are
  * threaded); smaller ones run one per thread. */
@@ -55,7 +91,41 @@ static int run_batch(int64_t batch, int64_t flops, one_matrix_fn fn, const void 
   return FNX_OK;
 }
 
-static int is_float(int dtype) { return dtype == FNX_FLOAT32 || dtype == FNX_FLOAT64; }
+static int is_decomp_dtype(int dtype) {
+  return dtype == FNX_FLOAT32 || dtype == FNX_FLOAT64 || dtype == FNX_COMPLEX64 ||
+         dtype == FNX_COMPLEX128;
+}
+
+static int is_complex(int dtype) { return dtype == FNX_COMPLEX64 || dtype == FNX_COMPLEX128; }
+
+/* bytes per element of a decomposition dtype */
+static size_t elem_size(int dtype) {
+  return dtype == FNX_FLOAT32 ? 4 : dtype == FNX_COMPLEX128 ? 16 : 8;
+}
+
+/* bytes per element of the real dtype of the precision (eigh's w, svd's s) */
+static size_t real_size(int dtype) {
+  return dtype == FNX_FLOAT32 || dtype == FNX_COMPLEX64 ? 4 : 8;
+}
+
+/* fn_<sfx>(args...) for the decomposition dtype; the buffers are passed as void pointers, which
+ * convert to each instance's element type */
+#define BY_DTYPE(dtype, fn, ...)                                                              \
+  ((dtype) == FNX_FLOAT32     ? fn##_f32(__VA_ARGS__)                                         \
+   : (dtype) == FNX_FLOAT64   ? fn##_f64(__VA_ARGS__)                                         \
+   : (dtype) == FNX_COMPLEX64 ? fn##_c64(__VA_ARGS__)                                         \
+                              : fn##_c128(__VA_ARGS__))
+
+/* the work run_batch weighs a matrix by: the complex kernels are unblocked (no threaded GEMM
+ * inside), so a batch of them always shares out over the team, one matrix per thread */
+static int64_t batch_work(int dtype, int64_t flops) {
+  return is_complex(dtype) ? fnx_min64(flops, BATCH_ALONE_FLOPS - 1) : flops;
+}
+
+/* matrix t of a batch whose matrices have `elems` elements of `esize` bytes */
+static inline char *at(const char *base, int64_t t, int64_t elems, size_t esize) {
+  return (char *)base + (size_t)(t * elems) * esize;
+}
 
 /* ---- cholesky ---------------------------------------------------------------------------- */
 typedef struct {
@@ -67,17 +137,16 @@ typedef struct {
 
 static int chol_one(const void *p, int64_t t, int nt) {
   const chol_ctx *c = (const chol_ctx *)p;
-  const int64_t off = t * c->n * c->n;
-  if (c->dtype == FNX_FLOAT32)
-    return cholesky_f32(c->n, (const float *)c->a + off, (float *)c->l + off, nt);
-  return cholesky_f64(c->n, (const double *)c->a + off, (double *)c->l + off, nt);
+  const size_t es = elem_size(c->dtype);
+  void *a = at(c->a, t, c->n * c->n, es), *l = at(c->l, t, c->n * c->n, es);
+  return BY_DTYPE(c->dtype, cholesky, c->n, a, l, nt);
 }
 
 int fnx_cholesky(int dtype, int64_t batch, int64_t n, const char *a, char *l) {
-  if (!is_float(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
   if (n == 0) return FNX_OK;
   chol_ctx c = {dtype, n, a, l};
-  return run_batch(batch, n * n * n / 3, chol_one, &c);
+  return run_batch(batch, batch_work(dtype, n * n * n / 3), chol_one, &c);
 }
 
 /* ---- triangular_solve ---------------------------------------------------------------------- */
@@ -90,22 +159,23 @@ typedef struct {
 
 static int trsv_one(const void *p, int64_t t, int nt) {
   const trsv_ctx *c = (const trsv_ctx *)p;
-  const int64_t ao = t * c->k * c->k, bo = t * c->m * c->n;
-  if (c->dtype == FNX_FLOAT32)
-    return triangular_solve_f32(c->m, c->n, (const float *)c->a + ao, (const float *)c->b + bo,
-                                (float *)c->x + bo, c->left, c->lower, c->trans, c->unit, nt);
-  return triangular_solve_f64(c->m, c->n, (const double *)c->a + ao, (const double *)c->b + bo,
-                              (double *)c->x + bo, c->left, c->lower, c->trans, c->unit, nt);
+  const size_t es = elem_size(c->dtype);
+  void *a = at(c->a, t, c->k * c->k, es), *b = at(c->b, t, c->m * c->n, es);
+  void *x = at(c->x, t, c->m * c->n, es);
+  return BY_DTYPE(c->dtype, triangular_solve, c->m, c->n, a, b, x, c->left, c->lower, c->trans,
+                  c->unit, nt);
 }
 
 int fnx_triangular_solve(int dtype, int64_t batch, int64_t m, int64_t n, const char *a,
                          const char *b, char *x, int left_side, int lower, int transpose_a,
                          int unit_diagonal) {
-  if (!is_float(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
   if (m == 0 || n == 0) return FNX_OK;
   const int64_t k = left_side ? m : n;
-  trsv_ctx c = {dtype, left_side, lower, transpose_a, unit_diagonal, m, n, k, a, b, x};
-  return run_batch(batch, m * n * k, trsv_one, &c);
+  /* the real kernels take a flag: a^H is a^T there */
+  const int trans = is_complex(dtype) ? transpose_a : transpose_a != 0;
+  trsv_ctx c = {dtype, left_side, lower, trans, unit_diagonal, m, n, k, a, b, x};
+  return run_batch(batch, batch_work(dtype, m * n * k), trsv_one, &c);
 }
 
 /* ---- lu ------------------------------------------------------------------------------------ */
@@ -118,22 +188,21 @@ typedef struct {
 
 static int lu_one(const void *p, int64_t t, int nt) {
   const lu_ctx *c = (const lu_ctx *)p;
-  const int64_t off = t * c->m * c->n, k = fnx_min64(c->m, c->n);
-  const size_t isz = (size_t)fnx_itemsize(c->dtype);
-  char *lu = c->lu + (size_t)off * isz;
-  memmove(lu, c->a + (size_t)off * isz, (size_t)(c->m * c->n) * isz);
+  const int64_t k = fnx_min64(c->m, c->n);
+  const size_t es = elem_size(c->dtype);
+  void *lu = at(c->lu, t, c->m * c->n, es);
+  memmove(lu, at(c->a, t, c->m * c->n, es), (size_t)(c->m * c->n) * es);
   int32_t *piv = (int32_t *)c->piv + t * k, *perm = (int32_t *)c->perm + t * c->m;
-  if (c->dtype == FNX_FLOAT32) return lu_f32(c->m, c->n, (float *)lu, piv, perm, nt);
-  return lu_f64(c->m, c->n, (double *)lu, piv, perm, nt);
+  return BY_DTYPE(c->dtype, lu, c->m, c->n, lu, piv, perm, nt);
 }
 
 int fnx_lu(int dtype, int64_t batch, int64_t m, int64_t n, const char *a, char *lu,
            char *pivots, char *permutation) {
-  if (!is_float(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
   if (m == 0) return FNX_OK;
   lu_ctx c = {dtype, m, n, a, lu, pivots, permutation};
   const int64_t k = fnx_min64(m, n);
-  return run_batch(batch, fnx_max64(m * n * k, m), lu_one, &c);
+  return run_batch(batch, batch_work(dtype, fnx_max64(m * n * k, m)), lu_one, &c);
 }
 
 /* ---- qr ------------------------------------------------------------------------------------ */
@@ -147,20 +216,18 @@ typedef struct {
 static int qr_one(const void *p, int64_t t, int nt) {
   const qr_ctx *c = (const qr_ctx *)p;
   const int64_t k = fnx_min64(c->m, c->n), mq = c->full ? c->m : k;
-  const int64_t ao = t * c->m * c->n, qo = t * c->m * mq, ro = t * mq * c->n;
-  if (c->dtype == FNX_FLOAT32)
-    return qr_f32(c->m, c->n, (const float *)c->a + ao, c->full, (float *)c->q + qo,
-                  (float *)c->r + ro, nt);
-  return qr_f64(c->m, c->n, (const double *)c->a + ao, c->full, (double *)c->q + qo,
-                (double *)c->r + ro, nt);
+  const size_t es = elem_size(c->dtype);
+  void *a = at(c->a, t, c->m * c->n, es), *q = at(c->q, t, c->m * mq, es);
+  void *r = at(c->r, t, mq * c->n, es);
+  return BY_DTYPE(c->dtype, qr, c->m, c->n, a, c->full, q, r, nt);
 }
 
 int fnx_qr(int dtype, int64_t batch, int64_t m, int64_t n, int full_matrices, const char *a,
            char *q, char *r) {
-  if (!is_float(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
   if (m == 0) return FNX_OK;
   qr_ctx c = {dtype, full_matrices, m, n, a, q, r};
-  return run_batch(batch, 2 * m * n * fnx_max64(fnx_min64(m, n), 1), qr_one, &c);
+  return run_batch(batch, batch_work(dtype, 2 * m * n * fnx_max64(fnx_min64(m, n), 1)), qr_one, &c);
 }
 
 /* ---- eigh ---------------------------------------------------------------------------------- */
@@ -173,19 +240,17 @@ typedef struct {
 
 static int eigh_one(const void *p, int64_t t, int nt) {
   const eigh_ctx *c = (const eigh_ctx *)p;
-  const int64_t ao = t * c->n * c->n, wo = t * c->n;
-  if (c->dtype == FNX_FLOAT32)
-    return eigh_f32(c->n, (const float *)c->a + ao, c->lower, (float *)c->v + ao,
-                    (float *)c->w + wo, nt);
-  return eigh_f64(c->n, (const double *)c->a + ao, c->lower, (double *)c->v + ao,
-                  (double *)c->w + wo, nt);
+  const size_t es = elem_size(c->dtype);
+  void *a = at(c->a, t, c->n * c->n, es), *v = at(c->v, t, c->n * c->n, es);
+  void *w = at(c->w, t, c->n, real_size(c->dtype));
+  return BY_DTYPE(c->dtype, eigh, c->n, a, c->lower, v, w, nt);
 }
 
 int fnx_eigh(int dtype, int64_t batch, int64_t n, int lower, const char *a, char *v, char *w) {
-  if (!is_float(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
   if (n == 0) return FNX_OK;
   eigh_ctx c = {dtype, lower, n, a, v, w};
-  return run_batch(batch, 10 * n * n * n, eigh_one, &c);
+  return run_batch(batch, batch_work(dtype, 10 * n * n * n), eigh_one, &c);
 }
 
 /* ---- svd ----------------------------------------------------------------------------------- */
@@ -200,20 +265,47 @@ static int svd_one(const void *p, int64_t t, int nt) {
   const svd_ctx *c = (const svd_ctx *)p;
   const int64_t m = c->m, n = c->n, k = fnx_min64(m, n);
   const int64_t mu = c->full ? m : k, nv = c->full ? n : k;
-  const int64_t ao = t * m * n, so = t * k, uo = t * m * mu, vo = t * nv * n;
-  if (c->dtype == FNX_FLOAT32)
-    return svd_f32(m, n, (const float *)c->a + ao, c->full, c->uv, (float *)c->s + so,
-                   c->uv ? (float *)c->u + uo : NULL, c->uv ? (float *)c->vt + vo : NULL, nt);
-  return svd_f64(m, n, (const double *)c->a + ao, c->full, c->uv, (double *)c->s + so,
-                 c->uv ? (double *)c->u + uo : NULL, c->uv ? (double *)c->vt + vo : NULL, nt);
+  const size_t es = elem_size(c->dtype);
+  void *a = at(c->a, t, m * n, es), *s = at(c->s, t, k, real_size(c->dtype));
+  void *u = c->uv ? at(c->u, t, m * mu, es) : NULL, *vt = c->uv ? at(c->vt, t, nv * n, es) : NULL;
+  return BY_DTYPE(c->dtype, svd, m, n, a, c->full, c->uv, s, u, vt, nt);
 }
 
 int fnx_svd(int dtype, int64_t batch, int64_t m, int64_t n, int full_matrices, int compute_uv,
             const char *a, char *s, char *u, char *vt) {
-  if (!is_float(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
   if (m == 0 && n == 0) return FNX_OK;
   svd_ctx c = {dtype, full_matrices, compute_uv, m, n, a, s, u, vt};
   const int64_t k = fnx_min64(m, n);
-  return run_batch(batch, 10 * fnx_max64(m, n) * fnx_max64(m, n) * fnx_max64(k, 1), svd_one,
-                   &c);
+  const int64_t flops = 10 * fnx_max64(m, n) * fnx_max64(m, n) * fnx_max64(k, 1);
+  return run_batch(batch, batch_work(dtype, flops), svd_one, &c);
+}
+
+/* ---- eig ----------------------------------------------------------------------------------- */
+typedef struct {
+  int dtype, compute_v;
+  int64_t n;
+  const char *a;
+  char *w, *v;
+} eig_ctx;
+
+static int eig_one(const void *p, int64_t t, int nt) {
+  (void)nt;
+  const eig_ctx *c = (const eig_ctx *)p;
+  const int64_t n = c->n;
+  const int single = c->dtype == FNX_FLOAT32 || c->dtype == FNX_COMPLEX64;
+  const size_t zs = single ? 8 : 16; /* w, v: complex of the precision */
+  const void *a = at(c->a, t, n * n, elem_size(c->dtype));
+  void *w = at(c->w, t, n, zs), *v = c->compute_v ? at(c->v, t, n * n, zs) : NULL;
+  const int a_real = !is_complex(c->dtype);
+  return single ? eig_c64(n, a, a_real, c->compute_v, w, v)
+                : eig_c128(n, a, a_real, c->compute_v, w, v);
+}
+
+int fnx_eig(int dtype, int64_t batch, int64_t n, int compute_v, const char *a, char *w,
+            char *v) {
+  if (!is_decomp_dtype(dtype)) return FNX_ERR_UNSUPPORTED;
+  if (n == 0) return FNX_OK;
+  eig_ctx c = {dtype, compute_v, n, a, w, v};
+  return run_batch(batch, batch_work(FNX_COMPLEX128, 25 * n * n * n), eig_one, &c);
 }
