@@ -33,7 +33,8 @@ from .steps import Loop, Reduce
 # the dtype codes of the kernel calls: the enum fnx_dtype constants of fnx_kernels.h
 DTYPE_CODE = {dtypes.bool_: "FNX_BOOL", dtypes.int8: "FNX_INT8", dtypes.uint8: "FNX_UINT8",
               dtypes.int32: "FNX_INT32", dtypes.int64: "FNX_INT64", dtypes.float32: "FNX_FLOAT32",
-              dtypes.float64: "FNX_FLOAT64", dtypes.uint32: "FNX_UINT32"}
+              dtypes.float64: "FNX_FLOAT64", dtypes.uint32: "FNX_UINT32",
+              dtypes.complex64: "FNX_COMPLEX64", dtypes.complex128: "FNX_COMPLEX128"}
 
 # Elements per loop below which a loop runs on the calling thread (as in the kernels).
 PAR_MIN = 131072
@@ -50,7 +51,7 @@ KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
                 "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue",
                 "fnx_argsort", "fnx_gather", "fnx_cholesky", "fnx_triangular_solve", "fnx_lu",
-                "fnx_qr", "fnx_eigh", "fnx_svd")
+                "fnx_qr", "fnx_eigh", "fnx_svd", "fnx_fft_c2c", "fnx_fft_r2c", "fnx_fft_c2r")
 
 
 def kernel(name: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -130,6 +131,46 @@ def _fft_transpose_rule(ct, x, *, fft_type, fft_lengths):
 
 
 ad.deflinear(fft_p, _fft_transpose_rule)
+
+
+class AxisPass(NamedTuple):
+    """One call of a kernel of kernels/cpu/fft.c: ``fnx_fft_<kind>`` over the contiguous
+    (outer, n, inner) view of its input (n: the transform length), giving ``shape``."""
+    kind: str           # "c2c", "r2c" or "c2r"
+    inverse: bool       # c2c only
+    outer: int
+    n: int
+    inner: int
+    shape: tuple        # the result's shape
+
+    @property
+    def scale(self) -> float:
+        """The 1/n an inverse pass includes (IFFT / IRFFT are normalized per axis)."""
+        return 1.0 / self.n if self.inverse or self.kind == "c2r" else 1.0
+
+
+def axis_passes(shape, fft_type: FftType, fft_lengths: tuple) -> list:
+    """``fft_p`` as one-axis transforms, in order (the CPU backend and the jit's library
+    call both compute it so): RFFT its real-to-complex last axis first, IRFFT its
+    complex-to-real last axis last (numpy's order), the other axes complex-to-complex."""
+    shape, passes = tuple(shape), []
+    last = len(shape) - 1
+    lead = range(len(shape) - len(fft_lengths), last)
+
+    def add(kind, axis, n, inverse, new_length):
+        nonlocal shape
+        outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+        shape = shape[:axis] + (new_length,) + shape[axis + 1:]
+        passes.append(AxisPass(kind, inverse, outer, n, inner, shape))
+
+    if fft_type == FftType.RFFT:
+        add("r2c", last, shape[last], False, shape[last] // 2 + 1)
+    inverse = fft_type in (FftType.IFFT, FftType.IRFFT)
+    for axis in (lead if fft_type in (FftType.RFFT, FftType.IRFFT) else (*lead, last)):
+        add("c2c", axis, shape[axis], inverse, shape[axis])
+    if fft_type == FftType.IRFFT:
+        add("c2r", last, fft_lengths[-1], False, fft_lengths[-1])
+    return passes
 
 
 def _fft_batching_rule(axis_size, args, dims, *, fft_type, fft_lengths):
