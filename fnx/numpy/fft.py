@@ -161,7 +161,7 @@ def hfft(a, n=None, axis=-1, norm=None):
     ``n`` (default ``2 * (m - 1)``) points (numpy's: ``irfft`` of the conjugate with the
     opposite normalization)."""
     _check_norm(norm)
-    return irfft(lax.conj(asarray_arg("hfft", a)), n, axis, _SWAPPED[norm])
+    return irfft(lax.conj(_operand("hfft", a, FftType.IRFFT)), n, axis, _SWAPPED[norm])
 
 
 def ihfft(a, n=None, axis=-1, norm=None):
