@@ -271,6 +271,63 @@ def test_jit_matches_eager():
     assert jaxpr.count("fft[") == 1, jaxpr  # one primitive for both axes
 
 
+# -- the CPU impl's plan -----------------------------------------------------------------------
+
+class _NumpyKernels:
+    """fnx_fft_c2c / r2c / c2r as documented in fnx_kernels.h, written with numpy's 1-D
+    transforms of the (outer, n, inner) views: checks how the CPU impl splits a transform
+    into kernel calls and lays out their buffers, whatever fft.c computes."""
+
+    def __init__(self, lib, ffi):
+        self.ffi = ffi
+        self.types = {lib.FNX_FLOAT32: np.float32, lib.FNX_FLOAT64: np.float64,
+                      lib.FNX_COMPLEX64: np.complex64, lib.FNX_COMPLEX128: np.complex128}
+
+    def _view(self, ptr, dtype, shape):
+        nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        return np.frombuffer(self.ffi.buffer(ptr, nbytes), dtype).reshape(shape)
+
+    def fnx_fft_c2c(self, code, inverse, outer, n, inner, scale, x, y):
+        t = self.types[code]
+        x = self._view(x, t, (outer, n, inner))
+        spectrum = np.fft.ifft(x, axis=1) * n if inverse else np.fft.fft(x, axis=1)
+        self._view(y, t, (outer, n, inner))[...] = scale * spectrum
+        return 0
+
+    def fnx_fft_r2c(self, code, outer, n, inner, scale, x, y):
+        t = self.types[code]
+        spectrum = np.fft.rfft(self._view(x, t, (outer, n, inner)), axis=1)
+        self._view(y, np.result_type(t, np.complex64), spectrum.shape)[...] = scale * spectrum
+        return 0
+
+    def fnx_fft_c2r(self, code, outer, n, inner, scale, x, y):
+        t = self.types[code]
+        signal = np.fft.irfft(self._view(x, t, (outer, n // 2 + 1, inner)), n, axis=1) * n
+        self._view(y, np.finfo(t).dtype, signal.shape)[...] = scale * signal
+        return 0
+
+
+@pytest.mark.parametrize("shape,k", [((3, 5, 8), 1), ((3, 5, 8), 2), ((2, 3, 4, 7), 3),
+                                     ((0, 4), 1), ((4, 0), 1)])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_cpu_impl_plan(monkeypatch, shape, k, dtype):
+    from fnx.backends import cpu_fft
+    monkeypatch.setattr(cpu_fft, "lib", _NumpyKernels(cpu_fft.lib, cpu_fft.ffi))
+    impl, lengths = cpu_fft.IMPLS["fft"], shape[-k:]
+    axes = tuple(range(len(shape) - k, len(shape)))
+    z = rand(shape, dtype)
+    for fft_type, numpy_f, x in (("fft", np.fft.fftn, z), ("ifft", np.fft.ifftn, z),
+                                 ("rfft", np.fft.rfftn, z.real.copy())):
+        got = impl(fnp.asarray(x), fft_type=lax.FftType[fft_type.upper()], fft_lengths=lengths)
+        want = numpy_f(x, axes=axes) if x.size else np.zeros(got.shape)
+        assert got.dtype == np.result_type(x.dtype, np.complex64)
+        close(got, want, dtype)
+    if z.size:
+        spectrum = np.fft.rfftn(z.real, axes=axes).astype(dtype)
+        got = impl(fnp.asarray(spectrum), fft_type=lax.FftType.IRFFT, fft_lengths=lengths)
+        close(got, np.fft.irfftn(spectrum, lengths, axes=axes), dtype)
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 def test_numpy_errors():

@@ -323,15 +323,15 @@ def _write_fft_call(w: StepWriter, step: Call) -> None:
     w.emit("{")
     for t in range(n_tmp):
         w.emit(f"  char *t{t} = {alloc}({scratch});")
-    w.emit(f"  int rc = {' || '.join(f'!t{t}' for t in range(n_tmp)) or '0'} ? -3 : 0;")
+    missing = " || ".join(f"!t{t}" for t in range(n_tmp))
+    w.emit(f"  int rc = ({missing}) ? -3 : 0;" if n_tmp else "  int rc = 0;")
     dtype, reads = x_aval.dtype, f"(const char *){src}"
     for i, p in enumerate(passes):
         writes = f"(char *){out}" if i == len(passes) - 1 else f"t{i % 2}"
         inverse = f"{int(p.inverse)}, " if p.kind == "c2c" else ""
         w.emit(f"  if (!rc) rc = {kernel('fnx_fft_' + p.kind)}({DTYPE_CODE[dtype]}, {inverse}"
                f"{p.outer}, {p.n}, {p.inner}, {p.scale!r}, {reads}, {writes});")
-        dtype = complex_dtype if p.kind != "c2r" else out_aval.dtype
-        reads = writes
+        dtype, reads = complex_dtype, writes  # every intermediate is complex
     for t in range(n_tmp):
         w.emit(f"  {free}(t{t});")
     w.emit("  if (rc) return -1;")
