@@ -6,8 +6,8 @@ shared with the CUDA backend: ``_layout.layout_impls``), and the C kernels take 
 they cost no copy.  Everything that computes values calls C, through ``cpu_ffi`` (the loaded
 library and the buffer helpers).  This module holds the elementwise, reduction, sort and
 gather / scatter impls and the backend's table ``IMPLS``, merged with those of ``cpu_conv``
-(convolution, windowed reductions), ``cpu_linalg`` (dot_general) and ``cpu_decomp`` (the
-decompositions).
+(convolution, windowed reductions), ``cpu_linalg`` (dot_general), ``cpu_decomp`` (the
+decompositions) and ``cpu_fft`` (the FFT).
 
 Kernels validate nothing: each impl checks shapes/dtypes before the call (cheaply on the hot
 path; via the primitive's abstract-eval rule, which raises fnx's clear errors, otherwise).
@@ -25,7 +25,7 @@ from ..lax import elementwise as ew
 from ..lax import indexing as ix
 from ..lax import reduction as rd
 from ..lax import shape as sh
-from . import cpu_conv, cpu_decomp, cpu_linalg
+from . import cpu_conv, cpu_decomp, cpu_fft, cpu_linalg
 from ._layout import index_rows, layout_impls, outer_n_inner, sort_impl
 from .cpu_ffi import (_DTYPE_CODE, _POOL_MIN_BYTES, _broadcast_view, _check, _contig_ptr,
                       _contiguous, _contiguous_copy, _copy_into, _empty, _i64, _pooled_empty,
@@ -461,3 +461,4 @@ del _name, _code, _prim
 IMPLS.update(cpu_conv.IMPLS)
 IMPLS.update(cpu_linalg.IMPLS)
 IMPLS.update(cpu_decomp.IMPLS)
+IMPLS.update(cpu_fft.IMPLS)

@@ -31,7 +31,8 @@ import math
 import numpy as np
 
 from .. import lax
-from . import reference_conv, reference_linalg, reference_random, reference_reduce
+from . import (reference_conv, reference_fft, reference_linalg, reference_random,
+               reference_reduce)
 from .reference_common import _accumulator, registrar
 
 # {primitive name: impl(*Arrays, **params)}: this module's oracles, then (at the bottom) those of
@@ -693,8 +694,10 @@ def iota(*, dtype, shape, dimension):
 
 
 # Reductions / scans / sort live in reference_reduce.py, convolution and windowed reductions
-# in reference_conv.py, threefry in reference_random.py.
+# in reference_conv.py, threefry in reference_random.py, the decompositions in
+# reference_linalg.py, the FFT in reference_fft.py.
 IMPLS.update(reference_reduce.IMPLS)
 IMPLS.update(reference_conv.IMPLS)
 IMPLS.update(reference_random.IMPLS)
 IMPLS.update(reference_linalg.IMPLS)
+IMPLS.update(reference_fft.IMPLS)

@@ -51,7 +51,7 @@ KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
                 "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue",
                 "fnx_argsort", "fnx_gather", "fnx_cholesky", "fnx_triangular_solve", "fnx_lu",
-                "fnx_qr", "fnx_eigh", "fnx_svd")
+                "fnx_qr", "fnx_eigh", "fnx_svd", "fnx_fft_c2c", "fnx_fft_r2c", "fnx_fft_c2r")
 
 
 def kernel(name: str) -> str:

@@ -7,8 +7,10 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from ..lax.conv import (conv_p, reduce_window_max_p, reduce_window_sum_p,
                         select_and_gather_add_p, select_and_scatter_add_p)
+from ..lax.fft import axis_passes, fft_p
 from ..lax.indexing import scatter_add_p, scatter_max_p, scatter_min_p, scatter_mul_p, scatter_p
 from ..lax.reduction import (REDUCE_PRIMITIVES, argmax_p, argmin_p, cummax_p, cummin_p,
                              cumprod_p, cumsum_p, reduce_and_p, reduce_max_p, reduce_min_p,
@@ -298,8 +300,47 @@ def _write_decomposition_call(w: StepWriter, step: Call) -> None:
     w.emit(f"if ({kernel(name)}({code}, {', '.join(str(a) for a in args)})) return -1;")
 
 
+def _write_fft_call(w: StepWriter, step: Call) -> None:
+    """One fnx_fft_<kind> call per transformed axis (lax.fft.axis_passes), the last one
+    into the output, the others into scratch buffers t0, t1 taken in turn (a kernel's input
+    and output never alias; the operand is read only).  A transform of zero points is zeros."""
+    eqn = step.eqn
+    out = w.buffer(eqn.out_binders[0], written=True)
+    (src,) = [w.buffer(v) for v in step.operands]
+    out_aval, x_aval = eqn.out_binders[0].aval, step.operands[0].aval
+    nbytes = math.prod(out_aval.shape) * out_aval.dtype.itemsize
+    if nbytes == 0:
+        return
+    if 0 in eqn.params["fft_lengths"]:
+        w.emit(f"memset({out}, 0, {nbytes});")
+        return
+    passes = axis_passes(x_aval.shape, eqn.params["fft_type"], eqn.params["fft_lengths"])
+    complex_dtype = dtypes.complex_of(x_aval.dtype)
+    scratch = max((math.prod(p.shape) * complex_dtype.itemsize for p in passes[:-1]),
+                  default=0)
+    alloc, free = kernel("fnx_buffer_alloc"), kernel("fnx_buffer_free")
+    n_tmp = min(len(passes) - 1, 2)
+    w.emit("{")
+    for t in range(n_tmp):
+        w.emit(f"  char *t{t} = {alloc}({scratch});")
+    missing = " || ".join(f"!t{t}" for t in range(n_tmp))
+    w.emit(f"  int rc = ({missing}) ? -3 : 0;" if n_tmp else "  int rc = 0;")
+    dtype, reads = x_aval.dtype, f"(const char *){src}"
+    for i, p in enumerate(passes):
+        writes = f"(char *){out}" if i == len(passes) - 1 else f"t{i % 2}"
+        inverse = f"{int(p.inverse)}, " if p.kind == "c2c" else ""
+        w.emit(f"  if (!rc) rc = {kernel('fnx_fft_' + p.kind)}({DTYPE_CODE[dtype]}, {inverse}"
+               f"{p.outer}, {p.n}, {p.inner}, {p.scale!r}, {reads}, {writes});")
+        dtype, reads = complex_dtype, writes  # every intermediate is complex
+    for t in range(n_tmp):
+        w.emit(f"  {free}(t{t});")
+    w.emit("  if (rc) return -1;")
+    w.emit("}")
+
+
 # What each library primitive calls: writers of the whole step (their own outputs) ...
 _STEP_CALLS = {threefry2x32_p: _write_threefry_call, sort_p: _write_sort_call,
+               fft_p: _write_fft_call,
                **{p: _write_decomposition_call for p in (cholesky_p, triangular_solve_p, lu_p,
                                                          qr_p, eigh_p, svd_p)}}
 # ... and writers handed the step's output buffer and packed operand pointers.

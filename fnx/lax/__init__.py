@@ -6,6 +6,7 @@ from .indexing import *  # noqa: F401,F403
 from .indexing import SCATTER_PRIMITIVES
 from .linalg import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .fft import *  # noqa: F401,F403
 from .random_bits import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES

@@ -118,5 +118,6 @@ def copy(a, order=None):
 _array_methods.install()
 
 from . import linalg  # noqa: E402  (numpy.linalg; after everything it uses is defined)
+from . import fft  # noqa: E402  (numpy.fft, likewise)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
