@@ -25,7 +25,8 @@ from .shape import (_linear_transpose, broadcast_in_dim, broadcasted_iota, pad, 
 
 dot_general_p = Primitive("dot_general", fusion=Fusion.LIBRARY)
 
-_DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
+_DOT_DTYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64, dtypes.complex64,
+               dtypes.complex128)
 
 # what ``from .linalg import *`` gives fnx.lax (the decompositions stay in fnx.lax.linalg)
 __all__ = ["dot_general_p", "dot_general", "dot"]
@@ -81,7 +82,8 @@ def _dimension_numbers(dimension_numbers):
 def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers, preferred_element_type):
     check_same_dtypes("dot_general", lhs, rhs)
     if lhs.dtype not in _DOT_DTYPES:
-        raise dtype_error("dot_general", "supports float32, float64, int32 and int64", lhs, rhs)
+        raise dtype_error("dot_general", "supports float32, float64, int32, int64, complex64 "
+                          "and complex128", lhs, rhs)
     _check_dims(lhs, rhs, dimension_numbers)
     (lc, rc), (lb, rb) = dimension_numbers
     batch = [lhs.shape[d] for d in lb]
