@@ -56,6 +56,26 @@ def isinf(x):
     return lax.bitwise_or(lax.eq(lax.abs(re), inf), lax.eq(lax.abs(im), inf))
 
 
+def square(x):
+    """x * x by numpy's formula, (re^2 - im^2) + (2 re im) i: the parts of an infinite x are
+    numpy's (-inf where only the imaginary part is infinite, not the NaN of a complex product)."""
+    re, im = lax.real(x), lax.imag(x)
+    return lax.complex(lax.sub(lax.mul(re, re), lax.mul(im, im)),
+                       lax.add(lax.mul(re, im), lax.mul(im, re)))
+
+
+def reciprocal(x):
+    """1 / x by numpy's formula: the larger part divides the smaller (no overflow for large
+    |x|), so 1 / 0 is NaN + NaN i as in numpy."""
+    re, im = lax.real(x), lax.imag(x)
+    one = Array(np.array(1, re.dtype), True)
+    real_larger = lax.le(lax.abs(im), lax.abs(re))
+    r = lax.select(real_larger, lax.div(im, re), lax.div(re, im))
+    d = lax.select(real_larger, lax.add(re, lax.mul(im, r)), lax.add(lax.mul(re, r), im))
+    return lax.complex(lax.select(real_larger, lax.div(one, d), lax.div(r, d)),
+                       lax.neg(lax.select(real_larger, lax.div(r, d), lax.div(one, d))))
+
+
 def abs_squared(x):
     """|x|^2 = re^2 + im^2 (real), without the square root of ``abs``."""
     return lax.add(lax.integer_pow(lax.real(x), 2), lax.integer_pow(lax.imag(x), 2))
@@ -182,17 +202,24 @@ def real_if_close(a, tol=100):
     return a
 
 
+def _as_int32(mask):
+    return lax.convert_element_type(mask, dtypes.int32)
+
+
 def sort_complex(a, /):
-    """``a`` sorted along its last axis lexicographically (real part first, NaN parts last),
-    as complex: a float array becomes the complex type of its precision (as jax.numpy; numpy
-    gives complex128), an integer one complex64."""
+    """``a`` sorted along its last axis lexicographically (real part first), NaNs last in
+    numpy's order: ``R + Rj < R + nanj < nan + Rj < nan + nanj``.  A float array becomes the
+    complex type of its precision (as jax.numpy; numpy gives complex128), an integer one
+    complex64."""
     a = asarray_arg("sort_complex", a)
     if not is_complex(a):
         real_dt = a.dtype if dtypes.is_floating(a.dtype) else dtypes.default_float
         a = lax.convert_element_type(a, dtypes.complex_of(real_dt))
     if a.ndim == 0:
         return a
-    re, im = lax.sort((lax.real(a), lax.imag(a)), dimension=a.ndim - 1, num_keys=2)
+    re, im = lax.real(a), lax.imag(a)
+    nan_class = lax.add(lax.mul(_as_int32(lax.ne(re, re)), 2), _as_int32(lax.ne(im, im)))
+    _, re, im = lax.sort((nan_class, re, im), dimension=a.ndim - 1, num_keys=3)
     return lax.complex(re, im)
 
 

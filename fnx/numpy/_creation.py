@@ -121,6 +121,8 @@ def full(shape, fill_value, dtype=None):
             dt = dtypes.result_type(fill_value)
     else:
         dt = check_supported("full", dtype)
+    if isinstance(fill_value, complex) and not dtypes.is_complex(dt):
+        fill_value = fill_value.real  # numpy's cast (without its ComplexWarning)
     if is_python_scalar(fill_value):
         dtypes.scalar_array("full", fill_value, dt)  # OverflowError if dt cannot hold it
     return full_scalar(fill_value, dt, shape)

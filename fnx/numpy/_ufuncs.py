@@ -305,26 +305,34 @@ asin, acos, atan = arcsin, arccos, arctan
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
 
+def _by_real_constant(op, x, value):
+    """``op(x, value)`` for a real constant: a complex ``x`` part by part, as numpy (a complex
+    product with ``value + 0j`` would turn the partner of an infinite part into NaN)."""
+    if cx.is_complex(x):
+        return cx.map_parts(lambda part: op(part, _const(part, value)), x)
+    return op(x, _const(x, value))
+
+
 def exp2(x, /):
     """2**x elementwise (complex: exp(x ln 2))."""
     x = _float_operand("exp2", x)
     if cx.is_complex(x):
-        return lax.exp(lax.mul(x, _const(x, math.log(2))))
+        return lax.exp(_by_real_constant(lax.mul, x, math.log(2)))
     return lax.exp2(x)
 
 
 def log2(x, /):
-    x = _float_operand("log2", x)
-    return lax.div(lax.log(x), _const(x, math.log(2)))
+    return _by_real_constant(lax.div, lax.log(_float_operand("log2", x)), math.log(2))
 
 
 def log10(x, /):
-    x = _float_operand("log10", x)
-    return lax.div(lax.log(x), _const(x, math.log(10)))
+    return _by_real_constant(lax.div, lax.log(_float_operand("log10", x)), math.log(10))
 
 
 def square(x, /):
     x = asarray_arg("square", x)
+    if cx.is_complex(x):
+        return cx.square(x)
     if x.dtype == dtypes.bool_:
         x = lax.convert_element_type(x, dtypes.default_int, weak_type=x.weak_type)
     return lax.integer_pow(x, 2)
@@ -332,7 +340,8 @@ def square(x, /):
 
 def reciprocal(x, /):
     """1 / x; integer inputs give float32 (as jax.numpy)."""
-    return lax.integer_pow(_float_operand("reciprocal", x), -1)
+    x = _float_operand("reciprocal", x)
+    return cx.reciprocal(x) if cx.is_complex(x) else lax.integer_pow(x, -1)
 
 
 def deg2rad(x, /):
