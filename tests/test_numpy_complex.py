@@ -156,7 +156,8 @@ def test_isclose_family(dtype):
 def test_where_and_clip(dtype):
     z = finite_values(dtype)
     cond = z.real > 0
-    check(fnp.where(fnp.asarray(cond), fnp.asarray(z), 1j), np.where(cond, z, np.asarray(1j, dtype)))
+    check(fnp.where(fnp.asarray(cond), fnp.asarray(z), 1j),
+          np.where(cond, z, np.asarray(1j, dtype)))
     check(fnp.clip(fnp.asarray(z), -0.5, 0.5), np.clip(z, -0.5, 0.5))
 
 

@@ -766,4 +766,4 @@ def sinc(x, /):
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
     "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype",
-    "ArrayBase", "is_python_scalar", "weak_scalar_like")]
+    "ArrayBase", "is_python_scalar", "weak_scalar_like", "cx", "reject_complex")]
