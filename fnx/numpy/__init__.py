@@ -30,7 +30,9 @@ from .. import dtypes as _dtypes
 from ..core import Array as _Array
 from ..core import ArrayBase as _ArrayBase
 from . import _array_methods
+from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
+from ._equality import *  # noqa: F401,F403
 from ._indexing import _IndexUpdateHelper, _IndexUpdateRef  # noqa: F401
 from ._linalg_ops import *  # noqa: F401,F403
 from ._manipulation import *  # noqa: F401,F403
@@ -42,11 +44,12 @@ from ._reductions import all, any, max, min, sum  # noqa: F401
 
 # -- dtypes and constants -----------------------------------------------------------------------
 # callable scalar types that double as dtypes (fnp.float32(1.5), fnp.zeros(3, fnp.float32))
-from ._scalar_types import (bool_, float32, float64, int8, int32, int64, uint8,  # noqa: E402
-                            uint32)
+from ._scalar_types import (bool_, complex64, complex128, float32, float64,  # noqa: E402
+                            int8, int32, int64, uint8, uint32)
 
 float_ = float64
 int_ = int64
+complex_ = complex128
 
 # abstract scalar types for issubdtype (numpy's)
 generic = _np.generic
@@ -56,6 +59,7 @@ signedinteger = _np.signedinteger
 unsignedinteger = _np.unsignedinteger
 inexact = _np.inexact
 floating = _np.floating
+complexfloating = _np.complexfloating
 
 ndarray = _ArrayBase  # isinstance(x, fnp.ndarray) holds for Arrays and tracers
 Array = _Array

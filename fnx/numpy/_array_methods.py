@@ -1,8 +1,8 @@
 """Operators and numpy-style methods of fnx arrays, installed on ``fnx.core.ArrayBase`` (so
 concrete ``Array``s and tracers share them) when fnx.numpy is imported.
 
-Binary operators accept fnx arrays, numpy arrays/scalars and Python bool/int/float; any other
-operand (a list, a string, ...) gives ``NotImplemented`` so Python raises its usual TypeError.
+Binary operators accept fnx arrays, numpy arrays/scalars and Python bool/int/float/complex; any
+other operand (a list, a string, ...) gives ``NotImplemented`` so Python raises its TypeError.
 ``x + y`` on two concrete Arrays of one dtype and shape goes straight to the primitive.
 """
 from __future__ import annotations
@@ -12,11 +12,12 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, _eager, _trace_state, install_array_methods
 from ..core import bind as _bind
-from . import _creation, _indexing, _linalg_ops, _manipulation, _reductions, _selection
+from . import (_complex, _creation, _indexing, _linalg_ops, _manipulation, _reductions,
+               _selection)
 from . import _ufuncs as uf
 from ._util import check_supported, to_dtype
 
-_OPERAND_TYPES = (ArrayBase, bool, int, float, np.ndarray, np.generic)
+_OPERAND_TYPES = (ArrayBase, bool, int, float, complex, np.ndarray, np.generic)
 _FAST = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32, dtypes.int64, dtypes.float32,
                    dtypes.float64))
 
@@ -169,8 +170,8 @@ METHODS = {
     "T": property(lambda self: _manipulation.transpose(self)),
     "mT": property(_mT),
     "at": property(_at),
-    "real": property(lambda self: self),
-    "imag": property(lambda self: uf.imag(self)),
+    "real": property(_complex.real),
+    "imag": property(_complex.imag),
     "astype": _astype,
     "reshape": _reshape,
     "ravel": _manipulation.ravel,
@@ -202,8 +203,8 @@ METHODS = {
     "trace": _selection.trace,
     "nonzero": _nonzero,
     "repeat": _manipulation.repeat,
-    "conj": uf.conjugate,
-    "conjugate": uf.conjugate,
+    "conj": _complex.conjugate,
+    "conjugate": _complex.conjugate,
     "copy": _copy,
     "view": _view_dtype,
     "fill": _fill_like,

@@ -14,6 +14,7 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
 from ..errors import DTypeError
+from ._complex import reject_complex
 from ._util import (check_supported, full_scalar, host_to_array, is_python_scalar,
                     static_int, static_shape, to_dtype)
 
@@ -120,6 +121,8 @@ def full(shape, fill_value, dtype=None):
             dt = dtypes.result_type(fill_value)
     else:
         dt = check_supported("full", dtype)
+    if isinstance(fill_value, complex) and not dtypes.is_complex(dt):
+        fill_value = fill_value.real  # numpy's cast (without its ComplexWarning)
     if is_python_scalar(fill_value):
         dtypes.scalar_array("full", fill_value, dt)  # OverflowError if dt cannot hold it
     return full_scalar(fill_value, dt, shape)
@@ -166,10 +169,20 @@ def _static_number(name, x, what):
     return x
 
 
+def _arange_length(start, stop, step) -> int:
+    """numpy's number of values: ceil((stop - start) / step); with a complex argument, the
+    smaller of the ceilings of the quotient's real and imaginary parts."""
+    q = (stop - start) / step
+    if any(np.iscomplexobj(v) for v in (start, stop, step)):
+        q = complex(q)
+        return max(0, min(math.ceil(q.real), math.ceil(q.imag)))
+    return max(0, math.ceil(q))
+
+
 def arange(start, stop=None, step=None, dtype=None):
     """Evenly spaced values in [start, stop) (static arguments).  Ints give int32, floats
-    float32, explicitly typed (numpy/fnx) values their promoted dtype.  ``fnp.arange(3) ->
-    [0, 1, 2]``"""
+    float32, complex numbers complex64, explicitly typed (numpy/fnx) values their promoted
+    dtype.  ``fnp.arange(3) -> [0, 1, 2]``"""
     if dtype is None:
         dt = dtypes.result_type(*(v for v in (start, stop, step) if v is not None))
         dt = dtypes.default_int if dt == dtypes.bool_ else dt
@@ -184,7 +197,7 @@ def arange(start, stop=None, step=None, dtype=None):
         step = 1
     if step == 0:
         raise ValueError("arange: step must not be zero")
-    n = max(0, math.ceil((stop - start) / step))
+    n = _arange_length(start, stop, step)
     if dt.kind in "iu" and all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
         idx = lax.iota(dt, n)
         if step != 1:
@@ -192,8 +205,9 @@ def arange(start, stop=None, step=None, dtype=None):
         if start != 0:
             idx = lax.add(idx, full_scalar(start, dt, (n,)))
         return idx
-    work = dtypes.float64 if dt.kind != "f" else dt
-    idx = lax.iota(work, n)
+    complex_values = dt.kind == "c" or any(np.iscomplexobj(v) for v in (start, stop, step))
+    work = dtypes.complex128 if complex_values else dtypes.float64 if dt.kind != "f" else dt
+    idx = to_dtype(lax.iota(dtypes.real_of(work), n), work)
     vals = lax.add(lax.mul(idx, full_scalar(step, work, (n,))), full_scalar(start, work, (n,)))
     return to_dtype(vals, dt)
 
@@ -206,7 +220,7 @@ def _float_result_dtype(name, dtype, *values):
     values = [v if is_python_scalar(v) or isinstance(v, ArrayBase) else asarray(v)
               for v in values]
     dt = dtypes.result_type(*values, float)
-    return dt if dt.kind == "f" else dtypes.default_float
+    return dt if dtypes.is_inexact(dt) else dtypes.default_float
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -220,7 +234,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     start_a = start if is_python_scalar(start) else asarray(start)
     stop_a = stop if is_python_scalar(stop) else asarray(stop)
     out_dt = _float_result_dtype("linspace", dtype, start_a, stop_a)
-    work = dtypes.float64
+    complex_values = dtypes.is_complex(dtypes.result_type(start_a, stop_a, out_dt))
+    work = dtypes.complex128 if complex_values else dtypes.float64
     s = to_dtype(start_a, work)
     e = to_dtype(stop_a, work)
     from ._util import broadcast_shapes_named, broadcast_to_shape
@@ -234,7 +249,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     delta = lax.sub(e, s)
     if div > 0:
         step = lax.div(delta, full_scalar(div, work, bshape))
-        iota = lax.broadcasted_iota(work, shape, 0) if num else full_scalar(0, work, shape)
+        iota = to_dtype(lax.broadcasted_iota(dtypes.float64, shape, 0), work) if num \
+            else full_scalar(0, work, shape)
         y = lax.add(lax.mul(iota, lax.broadcast_in_dim(step, shape, dims)), sb)
         if endpoint and num > 1:
             last = lax.eq(lax.broadcasted_iota(dtypes.int32, shape, 0),
@@ -249,7 +265,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if axis != 0 and y.ndim:
         y = moveaxis(y, 0, axis)
     if retstep:
-        return y, to_dtype(step, out_dt if out_dt.kind == "f" else dtypes.default_float)
+        return y, to_dtype(step, out_dt if dtypes.is_inexact(out_dt) else dtypes.default_float)
     return y
 
 
@@ -257,6 +273,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop, num)``."""
     from ._ufuncs import power
     dt = _float_result_dtype("logspace", dtype, start, stop)
+    reject_complex("logspace", dt)
     lin = linspace(start, stop, num, endpoint, dtype=dtypes.float64, axis=axis)
     y = power(full_scalar(base, dtypes.float64), lin)
     return to_dtype(y, dt)
@@ -266,6 +283,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """Geometric progression from start to stop (positive endpoints)."""
     from ._ufuncs import power
     dt = _float_result_dtype("geomspace", dtype, start, stop)
+    reject_complex("geomspace", dt)
     lin = linspace(math.log10(start), math.log10(stop), num, endpoint, dtype=dtypes.float64,
                    axis=axis)
     y = power(full_scalar(10.0, dtypes.float64), lin)

@@ -5,8 +5,9 @@ contracts its operands pairwise in a greedy order (always the pair whose result 
 each pair in ONE dot_general; repeated indices inside one operand become a strided-slice
 diagonal and indices that only one operand carries are summed out first.
 
-dot_general computes in float32/float64/int32/int64; int8/uint8 (uint32) operands are computed in int32 (int64)
-and cast back (numpy's wrap-around result); bool operands are an error.
+dot_general computes in float32/float64/int32/int64/complex64/complex128; int8/uint8 (uint32)
+operands are computed in int32 (int64) and cast back (numpy's wrap-around result); bool operands
+are an error.  ``vdot`` and ``vecdot`` conjugate their first (complex) operand, as numpy.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase
 from ..errors import DTypeError, ShapeError
+from ._complex import conjugate, reduce_sum
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, canonical_axis,
                     promote_dtypes, to_dtype)
 from ._ufuncs import multiply
@@ -103,9 +105,9 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
 
 
 def vdot(a, b, /):
-    """Dot product of the flattened inputs."""
+    """Dot product of the flattened inputs, the first one conjugated."""
     (a, b), dt = _prep("vdot", a, b)
-    a = lax.reshape(a, (a.size,))
+    a = lax.reshape(conjugate(a), (a.size,))
     b = lax.reshape(b, (b.size,))
     if a.shape != b.shape:
         raise ShapeError(f"vdot: flattened sizes differ ({a.size} vs {b.size})")
@@ -159,8 +161,9 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    """Dot product of vectors along ``axis`` (batch dims broadcast)."""
+    """Dot product of vectors along ``axis`` (batch dims broadcast), x1 conjugated."""
     (a, b), dt = _prep("vecdot", x1, x2)
+    a = conjugate(a)
     ia = canonical_axis("vecdot", axis, a.ndim)
     ib = canonical_axis("vecdot", axis, b.ndim)
     a = lax.transpose(a, tuple(i for i in range(a.ndim) if i != ia) + (ia,))
@@ -310,7 +313,7 @@ def _sum_lonely(x, labels, keep):
     axes = tuple(i for i, lab in enumerate(labels) if lab not in keep)
     if not axes:
         return x, labels
-    return lax.reduce_sum(x, axes), [lab for i, lab in enumerate(labels) if i not in axes]
+    return reduce_sum(x, axes), [lab for i, lab in enumerate(labels) if i not in axes]
 
 
 def _contract_pair(x, lx, y, ly, keep):

@@ -6,6 +6,7 @@ import math
 
 from .. import lax
 from ..core import _eager, _trace_state
+from ._complex import reject_complex
 from ._util import promote, weak_scalar_like as _const
 
 
@@ -57,6 +58,7 @@ _logaddexp_2 = _make_log_add_exp(lax.exp2, _LN2)
 def logaddexp(x1, x2, /):
     """log(exp(x1) + exp(x2)) computed stably (derivatives smooth where x1 == x2)."""
     x1, x2 = promote("logaddexp", x1, x2, inexact=True)
+    reject_complex("logaddexp", x1)
     # no transformation active: the JVP rule is moot, skip custom_jvp's wrapping
     if _eager[0] or _trace_state.eager:
         return _log_add_exp_body(x1, x2, lax.exp, 1.0)
@@ -66,6 +68,7 @@ def logaddexp(x1, x2, /):
 def logaddexp2(x1, x2, /):
     """log2(2**x1 + 2**x2) computed stably (derivatives smooth where x1 == x2)."""
     x1, x2 = promote("logaddexp2", x1, x2, inexact=True)
+    reject_complex("logaddexp2", x1)
     if _eager[0] or _trace_state.eager:
         return _log_add_exp_body(x1, x2, lax.exp2, _LN2)
     return _logaddexp_2(x1, x2)

@@ -3,7 +3,8 @@
 ``axis`` may be None (all axes), an int or a tuple (negative counts from the end); ``keepdims``
 keeps reduced axes with size 1.  Sums and products of bool / int8 accumulate in int32, of uint8
 in uint32 (the array API's and jax.numpy's rule); wider integers keep their dtype; means of
-integers are float32.
+integers are float32.  Complex operands give complex sums, products and means, and real
+variances (the mean of |x - mean|^2), as numpy.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, Tracer
 from ..errors import DTypeError, ShapeError
+from . import _complex as cx
+from ._complex import reject_complex
 from ._util import (asarray_arg, canonical_axes, canonical_axis, check_axis_types,
                     check_supported, full_scalar, host_to_array, is_array, keep_dims, promote,
                     to_dtype)
@@ -60,7 +63,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     ndim = a.ndim
     if a.dtype == dtypes.bool_:
         a = to_dtype(a, dtypes.default_int)
-    r = lax.reduce_sum(a, axes)
+    r = cx.reduce_sum(a, axes)
     if initial is not None:
         r = lax.add(r, full_scalar(initial, r.dtype))
     return _finish(r, axes, ndim, keepdims)
@@ -75,14 +78,14 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     ndim = a.ndim
     if a.dtype == dtypes.bool_:
         a = to_dtype(a, dtypes.default_int)
-    r = lax.reduce_prod(a, axes)
+    r = cx.reduce_prod(a, axes)
     if initial is not None:
         r = lax.mul(r, full_scalar(initial, r.dtype))
     return _finish(r, axes, ndim, keepdims)
 
 
 def _lowest(dt):
-    if dt.kind == "f":
+    if dt.kind in "fc":
         return -np.inf
     if dt.kind == "b":
         return False
@@ -90,7 +93,7 @@ def _lowest(dt):
 
 
 def _highest(dt):
-    if dt.kind == "f":
+    if dt.kind in "fc":
         return np.inf
     if dt.kind == "b":
         return True
@@ -158,7 +161,7 @@ def _no_out(name, out):
 def _float_dtype(name, a, dtype):
     if dtype is not None:
         return check_supported(name, dtype)
-    return a.dtype if a.dtype.kind == "f" else dtypes.default_float
+    return a.dtype if dtypes.is_inexact(a.dtype) else dtypes.default_float
 
 
 def _count(a, axes, where):
@@ -188,12 +191,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     if correction is not None:
         ddof = correction
     a = asarray_arg("var", a)
-    dt = _float_dtype("var", a, dtype)
-    a = to_dtype(a, dt)
+    a = to_dtype(a, _float_dtype("var", a, dtype))
+    dt = dtypes.real_of(a.dtype)  # the variance of complex numbers is real
     axes = canonical_axes("var", axis, a.ndim)
     m = mean(a, axis=axes, keepdims=True, where=where)
     centered = lax.sub(a, lax.broadcast_in_dim(m, a.shape, tuple(range(a.ndim))))
-    sq = lax.integer_pow(centered, 2)
+    sq = cx.abs_squared(centered) if cx.is_complex(a) else lax.integer_pow(centered, 2)
     s = sum(sq, axis=axes, where=where)
     n = _count(a, axes, where)
     if isinstance(n, int):
@@ -258,13 +261,13 @@ def _cumulative(name, prim_fn, a, axis, dtype):
 def cumsum(a, axis=None, dtype=None, out=None):
     """Running sum along ``axis`` (axis=None flattens first)."""
     _no_out("cumsum", out)
-    return _cumulative("cumsum", lax.cumsum, a, axis, dtype)
+    return _cumulative("cumsum", cx.cumsum, a, axis, dtype)
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
     """Running product along ``axis`` (axis=None flattens first)."""
     _no_out("cumprod", out)
-    return _cumulative("cumprod", lax.cumprod, a, axis, dtype)
+    return _cumulative("cumprod", cx.cumprod, a, axis, dtype)
 
 
 cumulative_sum = cumsum
@@ -277,7 +280,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, whe
     """Sum treating NaN as zero."""
     a = asarray_arg("nansum", a)
     check_axis_types("nansum", axis)
-    if a.dtype.kind == "f":
+    if dtypes.is_inexact(a.dtype):
         a = _where(isnan(a), full_scalar(0, a.dtype), a)
     return sum(a, axis, dtype, out, keepdims, initial, where)
 
@@ -286,7 +289,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
     """Product treating NaN as one."""
     a = asarray_arg("nanprod", a)
     check_axis_types("nanprod", axis)
-    if a.dtype.kind == "f":
+    if dtypes.is_inexact(a.dtype):
         a = _where(isnan(a), full_scalar(1, a.dtype), a)
     return prod(a, axis, dtype, out, keepdims, initial, where)
 
@@ -294,7 +297,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
 def _nanminmax(name, fn, fill, a, axis, out, keepdims, initial, where):
     a = asarray_arg(name, a)
     check_axis_types(name, axis)
-    if a.dtype.kind != "f":
+    if not dtypes.is_inexact(a.dtype):
         return fn(a, axis, out, keepdims, initial, where)
     nan_mask = isnan(a)
     r = fn(_where(nan_mask, full_scalar(fill, a.dtype), a), axis, out, keepdims, initial, where)
@@ -316,7 +319,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     """Mean ignoring NaN."""
     a = asarray_arg("nanmean", a)
     check_axis_types("nanmean", axis)
-    if a.dtype.kind != "f":
+    if not dtypes.is_inexact(a.dtype):
         return mean(a, axis, dtype, out, keepdims, where=where)
     valid = lax.bitwise_not(isnan(a))
     if where is not None:
@@ -342,6 +345,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
         a, b = promote("logsumexp", a, b, inexact=True)
     else:
         (a,) = promote("logsumexp", a, inexact=True)
+    reject_complex("logsumexp", a)
     axes = canonical_axes("logsumexp", axis, a.ndim)
     if where is not None:
         a = _where(where, a, full_scalar(-np.inf, a.dtype))
@@ -447,6 +451,7 @@ def _quantile(name, a, q, axis, method, keepdims, empty_is_nan=False):
     if method not in _QUANTILE_METHODS:
         raise ValueError(f"{name}: method must be one of {_QUANTILE_METHODS}, got {method!r}")
     a = asarray_arg(name, a)
+    reject_complex(name, a)  # as numpy's quantile (fnx has no complex median either)
     dt = a.dtype if a.dtype.kind == "f" else dtypes.default_float
     a = to_dtype(a, dt)
     ndim = a.ndim

@@ -76,5 +76,8 @@ uint32 = _scalar_type("uint32", dtypes.uint32)
 int64 = _scalar_type("int64", dtypes.int64)
 float32 = _scalar_type("float32", dtypes.float32)
 float64 = _scalar_type("float64", dtypes.float64)
+complex64 = _scalar_type("complex64", dtypes.complex64)
+complex128 = _scalar_type("complex128", dtypes.complex128)
 
-SCALAR_TYPES = (bool_, int8, uint8, int32, uint32, int64, float32, float64)
+SCALAR_TYPES = (bool_, int8, uint8, int32, uint32, int64, float32, float64, complex64,
+                complex128)

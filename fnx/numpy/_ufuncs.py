@@ -2,7 +2,9 @@
 
 Python scalars are *weak*: they take the dtype of the array they meet (see ``fnx.dtypes``).
 Functions that numpy computes in floating point (sqrt, exp, sin, true_divide, ...) promote
-integer and bool inputs to the default float (float32), as jax.numpy does.
+integer and bool inputs to the default float (float32), as jax.numpy does.  Complex operands get
+numpy's complex results; the functions numpy defines for real numbers only (floor, fmod,
+arctan2, signbit, ...) raise a DTypeError naming themselves (see ``_complex``).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from .. import dtypes, lax
 from ..core import Array, ArrayBase, _eager, _trace_state
 from ..core import bind as _core_bind
 from ..errors import DTypeError
+from . import _complex as cx
+from ._complex import reject_complex
 from ._logaddexp import logaddexp, logaddexp2  # noqa: F401  (public here: fnx.numpy's ufuncs)
 from ._util import (arg, asarray_arg, check_kind, full_scalar, is_python_scalar, promote,
                     promote_dtypes, to_dtype, weak_scalar_like)
@@ -27,10 +31,13 @@ _FAST_DTYPES = frozenset((dtypes.int8, dtypes.uint8, dtypes.uint32, dtypes.int32
 _const = weak_scalar_like
 
 
-def _float_operand(name, x):
-    """``x`` as an array, ints/bools promoted to the default float (weakness kept)."""
+def _float_operand(name, x, complex_ok=True):
+    """``x`` as an array, ints/bools promoted to the default float (weakness kept); a complex
+    ``x`` stays complex, or is a DTypeError where numpy defines ``name`` for reals only."""
     x = asarray_arg(name, x)
-    if x.dtype.kind != "f":
+    if not complex_ok:
+        reject_complex(name, x)
+    if not dtypes.is_inexact(x.dtype):
         return lax.convert_element_type(x, dtypes.default_float, weak_type=x.weak_type)
     return x
 
@@ -164,6 +171,7 @@ def _float_divmod(x, y):
 def floor_divide(x, y, /):
     """x // y with numpy's floor semantics (integer x // 0 gives 0)."""
     x, y = promote("floor_divide", x, y)
+    reject_complex("floor_divide", x)
     if x.dtype == dtypes.bool_:
         raise DTypeError("floor_divide: not supported for bool operands")
     if x.dtype.kind in "iu":
@@ -174,6 +182,7 @@ def floor_divide(x, y, /):
 def remainder(x, y, /):
     """x % y with the sign of y (Python/numpy semantics; integer x % 0 gives 0)."""
     x, y = promote("remainder", x, y)
+    reject_complex("remainder", x)
     if x.dtype == dtypes.bool_:
         raise DTypeError("remainder: not supported for bool operands")
     if x.dtype.kind in "iu":
@@ -197,6 +206,7 @@ def divmod(x, y, /):
 def fmod(x, y, /):
     """C-style remainder with the sign of x."""
     x, y = promote("fmod", x, y)
+    reject_complex("fmod", x)
     if x.dtype == dtypes.bool_:
         raise DTypeError("fmod: not supported for bool operands")
     return lax.rem(x, y)
@@ -221,8 +231,11 @@ pow = power
 
 
 def float_power(x, y, /):
-    """x ** y computed in float64 (numpy's float_power)."""
-    x, y = promote("float_power", x, y, dtype=dtypes.float64)
+    """x ** y computed in float64, or complex128 for complex operands (numpy's float_power)."""
+    complex_result = dtypes.is_complex(dtypes.result_type(arg("float_power", x),
+                                                          arg("float_power", y)))
+    x, y = promote("float_power", x, y,
+                   dtype=dtypes.complex128 if complex_result else dtypes.float64)
     return lax.pow(x, y)
 
 
@@ -252,7 +265,7 @@ abs = absolute
 
 
 def fabs(x, /):
-    return lax.abs(_float_operand("fabs", x))
+    return lax.abs(_float_operand("fabs", x, complex_ok=False))
 
 
 def sign(x, /):
@@ -262,21 +275,20 @@ def sign(x, /):
     return lax.sign(x)
 
 
-def _unary_float(name, fn, doc):
+def _unary_float(name, fn, doc, complex_ok=True):
     def f(x, /):
-        return fn(_float_operand(name, x))
+        return fn(_float_operand(name, x, complex_ok))
     f.__name__ = f.__qualname__ = name
     f.__doc__ = doc
     return f
 
 
 exp = _unary_float("exp", lax.exp, "e**x elementwise.")
-exp2 = _unary_float("exp2", lax.exp2, "2**x elementwise.")
 expm1 = _unary_float("expm1", lax.expm1, "exp(x) - 1, accurate near 0.")
 log = _unary_float("log", lax.log, "Natural logarithm.")
 log1p = _unary_float("log1p", lax.log1p, "log(1 + x), accurate near 0.")
 sqrt = _unary_float("sqrt", lax.sqrt, "Square root.")
-cbrt = _unary_float("cbrt", lax.cbrt, "Cube root.")
+cbrt = _unary_float("cbrt", lax.cbrt, "Cube root (real numbers).", complex_ok=False)
 sin = _unary_float("sin", lax.sin, "Sine.")
 cos = _unary_float("cos", lax.cos, "Cosine.")
 tan = _unary_float("tan", lax.tan, "Tangent.")
@@ -293,18 +305,34 @@ asin, acos, atan = arcsin, arccos, arctan
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
 
+def _by_real_constant(op, x, value):
+    """``op(x, value)`` for a real constant: a complex ``x`` part by part, as numpy (a complex
+    product with ``value + 0j`` would turn the partner of an infinite part into NaN)."""
+    if cx.is_complex(x):
+        return cx.map_parts(lambda part: op(part, _const(part, value)), x)
+    return op(x, _const(x, value))
+
+
+def exp2(x, /):
+    """2**x elementwise (complex: exp(x ln 2))."""
+    x = _float_operand("exp2", x)
+    if cx.is_complex(x):
+        return lax.exp(_by_real_constant(lax.mul, x, math.log(2)))
+    return lax.exp2(x)
+
+
 def log2(x, /):
-    x = _float_operand("log2", x)
-    return lax.div(lax.log(x), _const(x, math.log(2)))
+    return _by_real_constant(lax.div, lax.log(_float_operand("log2", x)), math.log(2))
 
 
 def log10(x, /):
-    x = _float_operand("log10", x)
-    return lax.div(lax.log(x), _const(x, math.log(10)))
+    return _by_real_constant(lax.div, lax.log(_float_operand("log10", x)), math.log(10))
 
 
 def square(x, /):
     x = asarray_arg("square", x)
+    if cx.is_complex(x):
+        return cx.square(x)
     if x.dtype == dtypes.bool_:
         x = lax.convert_element_type(x, dtypes.default_int, weak_type=x.weak_type)
     return lax.integer_pow(x, 2)
@@ -312,16 +340,17 @@ def square(x, /):
 
 def reciprocal(x, /):
     """1 / x; integer inputs give float32 (as jax.numpy)."""
-    return lax.integer_pow(_float_operand("reciprocal", x), -1)
+    x = _float_operand("reciprocal", x)
+    return cx.reciprocal(x) if cx.is_complex(x) else lax.integer_pow(x, -1)
 
 
 def deg2rad(x, /):
-    x = _float_operand("deg2rad", x)
+    x = _float_operand("deg2rad", x, complex_ok=False)
     return lax.mul(x, _const(x, math.pi / 180))
 
 
 def rad2deg(x, /):
-    x = _float_operand("rad2deg", x)
+    x = _float_operand("rad2deg", x, complex_ok=False)
     return lax.mul(x, _const(x, 180 / math.pi))
 
 
@@ -330,6 +359,7 @@ radians, degrees = deg2rad, rad2deg
 
 def arctan2(x1, x2, /):
     x1, x2 = promote("arctan2", x1, x2, inexact=True, scalars_ok=True)
+    reject_complex("arctan2", x1)
     return lax.atan2(x1, x2)
 
 
@@ -339,6 +369,7 @@ atan2 = arctan2
 def hypot(x1, x2, /):
     """sqrt(x1**2 + x2**2) without intermediate overflow."""
     x1, x2 = promote("hypot", x1, x2, inexact=True)
+    reject_complex("hypot", x1)
     a, b = lax.abs(x1), lax.abs(x2)
     hi, lo = lax.max(a, b), lax.min(a, b)
     zero, one = _const(hi, 0), _const(hi, 1)
@@ -356,6 +387,7 @@ def hypot(x1, x2, /):
 def _round_like(name, fn):
     def f(x, /):
         x = asarray_arg(name, x)
+        reject_complex(name, x)
         if x.dtype.kind != "f":
             return x
         return fn(x)
@@ -376,16 +408,24 @@ fix = _round_like("fix", _trunc)
 
 
 def rint(x, /):
-    """Round to the nearest integer, halfway cases to even; integers give float32 (as jnp)."""
-    return lax.round(_float_operand("rint", x), lax.RoundingMethod.TO_NEAREST_EVEN)
+    """Round to the nearest integer, halfway cases to even; integers give float32 (as jnp);
+    complex: each part."""
+    x = _float_operand("rint", x)
+    even = lax.RoundingMethod.TO_NEAREST_EVEN
+    if cx.is_complex(x):
+        return cx.map_parts(lambda part: lax.round(part, even), x)
+    return lax.round(x, even)
 
 
 def round(a, decimals=0, out=None):
-    """Round to ``decimals`` places, halfway cases to even (numpy's around)."""
+    """Round to ``decimals`` places, halfway cases to even (numpy's around; complex: each
+    part)."""
     if out is not None:
         raise NotImplementedError("round: out= is not supported (fnx arrays are immutable)")
     a = asarray_arg("round", a)
     decimals = int(decimals)
+    if cx.is_complex(a):
+        return cx.map_parts(lambda part: round(part, decimals), a)
     if a.dtype.kind in "iub":
         if decimals >= 0 or a.dtype == dtypes.bool_:
             return a
@@ -434,13 +474,16 @@ def _ordered_zeros(x, y, r, is_max: bool):
 
 
 def _nan_ignoring(x, y, r):
-    """``r`` where neither is NaN, else the operand that is not NaN (NaN if both are)."""
-    return lax.select(lax.ne(x, x), y, lax.select(lax.ne(y, y), x, r))
+    """``r`` where neither is NaN, else the operand that is not NaN (``x`` if both are, as
+    numpy: a complex NaN has parts to keep)."""
+    return lax.select(isnan(y), x, lax.select(isnan(x), y, r))
 
 
 def fmax(x, y, /):
     """Elementwise maximum ignoring NaN (NaN only if both are NaN); fmax(-0, +0) is +0."""
     x, y = promote("fmax", x, y)
+    if cx.is_complex(x):  # lexicographic: numpy orders no complex zeros
+        return _nan_ignoring(x, y, lax.max(x, y))
     if x.dtype.kind != "f":
         return lax.max(x, y)
     return _nan_ignoring(x, y, _ordered_zeros(x, y, lax.max(x, y), is_max=True))
@@ -449,6 +492,8 @@ def fmax(x, y, /):
 def fmin(x, y, /):
     """Elementwise minimum ignoring NaN (NaN only if both are NaN); fmin(-0, +0) is -0."""
     x, y = promote("fmin", x, y)
+    if cx.is_complex(x):
+        return _nan_ignoring(x, y, lax.min(x, y))
     if x.dtype.kind != "f":
         return lax.min(x, y)
     return _nan_ignoring(x, y, _ordered_zeros(x, y, lax.min(x, y), is_max=False))
@@ -613,28 +658,36 @@ bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
 # ---------------------------------------------------------------------------------------------
 
 def isnan(x, /):
+    """True where x is NaN (complex: either part)."""
     x = asarray_arg("isnan", x)
+    if cx.is_complex(x):
+        return cx.isnan(x)
     if x.dtype.kind != "f":
         return full_scalar(False, dtypes.bool_, x.shape)
     return lax.ne(x, x)
 
 
 def isinf(x, /):
+    """True where x is +-inf (complex: either part)."""
     x = asarray_arg("isinf", x)
+    if cx.is_complex(x):
+        return cx.isinf(x)
     if x.dtype.kind != "f":
         return full_scalar(False, dtypes.bool_, x.shape)
     return lax.eq(lax.abs(x), _const(x, np.inf))
 
 
 def isfinite(x, /):
+    """True where x is neither inf nor NaN (complex: both parts)."""
     x = asarray_arg("isfinite", x)
-    if x.dtype.kind != "f":
+    if not dtypes.is_inexact(x.dtype):
         return full_scalar(True, dtypes.bool_, x.shape)
     return lax.is_finite(x)
 
 
 def isposinf(x, /):
     x = asarray_arg("isposinf", x)
+    reject_complex("isposinf", x)  # numpy: ambiguous for complex values
     if x.dtype.kind != "f":
         return full_scalar(False, dtypes.bool_, x.shape)
     return lax.eq(x, _const(x, np.inf))
@@ -642,6 +695,7 @@ def isposinf(x, /):
 
 def isneginf(x, /):
     x = asarray_arg("isneginf", x)
+    reject_complex("isneginf", x)
     if x.dtype.kind != "f":
         return full_scalar(False, dtypes.bool_, x.shape)
     return lax.eq(x, _const(x, -np.inf))
@@ -650,6 +704,7 @@ def isneginf(x, /):
 def signbit(x, /):
     """True where the sign bit is set (-0.0 included; the sign of a NaN is not detected)."""
     x = asarray_arg("signbit", x)
+    reject_complex("signbit", x)
     if x.dtype.kind == "f":
         return _signbit_float(x)
     if x.dtype.kind == "i":
@@ -659,18 +714,21 @@ def signbit(x, /):
 
 def copysign(x1, x2, /):
     x1, x2 = promote("copysign", x1, x2, inexact=True)
+    reject_complex("copysign", x1)
     a = lax.abs(x1)
     return lax.select(_signbit_float(x2), lax.neg(a), a)
 
 
 def nextafter(x1, x2, /):
     x1, x2 = promote("nextafter", x1, x2, inexact=True, scalars_ok=True)
+    reject_complex("nextafter", x1)
     return lax.nextafter(x1, x2)
 
 
 def heaviside(x1, x2, /):
     """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (NaN stays NaN)."""
     x1, x2 = promote("heaviside", x1, x2, inexact=True)
+    reject_complex("heaviside", x1)
     zero = _const(x1, 0)
     shape = x1.shape
     r = lax.select(lax.gt(x1, zero), full_scalar(1, x1.dtype, shape), x2)
@@ -679,8 +737,12 @@ def heaviside(x1, x2, /):
 
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
-    """Replace NaN by ``nan``, +inf by ``posinf`` (default: the dtype's max), -inf by ``neginf``."""
+    """Replace NaN by ``nan``, +inf by ``posinf`` (default: the dtype's max), -inf by ``neginf``
+    (complex: in each part)."""
     x = asarray_arg("nan_to_num", x)
+    if cx.is_complex(x):
+        return cx.map_parts(lambda part: nan_to_num(part, nan=nan, posinf=posinf,
+                                                    neginf=neginf), x)
     if x.dtype.kind != "f":
         return x
     info = np.finfo(x.dtype)
@@ -701,71 +763,7 @@ def sinc(x, /):
     return lax.select(zero, full_scalar(1, x.dtype, x.shape), lax.div(lax.sin(px), px))
 
 
-def conjugate(x, /):
-    return asarray_arg("conjugate", x)
-
-
-conj = conjugate
-
-
-def real(x, /):
-    return asarray_arg("real", x)
-
-
-def imag(x, /):
-    x = asarray_arg("imag", x)
-    return full_scalar(0, x.dtype, x.shape)
-
-
-# ---------------------------------------------------------------------------------------------
-# Approximate equality
-# ---------------------------------------------------------------------------------------------
-
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """|a - b| <= atol + rtol * |b| elementwise (infinities must match exactly).
-
-    Integer inputs are compared in floating point, as numpy does."""
-    a, b = promote("isclose", a, b, inexact=True)
-    diff = lax.abs(lax.sub(a, b))
-    tol = lax.add(_const(a, atol), lax.mul(_const(a, rtol), lax.abs(b)))
-    close = lax.le(diff, tol)
-    finite = lax.bitwise_and(lax.is_finite(a), lax.is_finite(b))
-    r = lax.bitwise_or(lax.eq(a, b), lax.bitwise_and(finite, close))
-    if equal_nan:
-        r = lax.bitwise_or(r, lax.bitwise_and(lax.ne(a, a), lax.ne(b, b)))
-    return r
-
-
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """True when every element of a and b is close (see isclose); a 0-d bool Array."""
-    c = isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    return lax.reduce_and(c, tuple(range(c.ndim)))
-
-
-def array_equal(a1, a2, equal_nan=False):
-    """True when a1 and a2 have the same shape and elements (a 0-d bool Array)."""
-    a1, a2 = asarray_arg("array_equal", a1), asarray_arg("array_equal", a2)
-    if tuple(a1.shape) != tuple(a2.shape):
-        return Array(np.array(False))
-    x, y = promote("array_equal", a1, a2)
-    eq = lax.eq(x, y)
-    if equal_nan and x.dtype.kind == "f":
-        eq = lax.bitwise_or(eq, lax.bitwise_and(lax.ne(x, x), lax.ne(y, y)))
-    return lax.reduce_and(eq, tuple(range(eq.ndim)))
-
-
-def array_equiv(a1, a2):
-    """True when a1 and a2 are broadcast-compatible and equal."""
-    a1, a2 = asarray_arg("array_equiv", a1), asarray_arg("array_equiv", a2)
-    try:
-        x, y = promote("array_equiv", a1, a2)
-    except ValueError:
-        return Array(np.array(False))
-    eq = lax.eq(x, y)
-    return lax.reduce_and(eq, tuple(range(eq.ndim)))
-
-
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
     "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype",
-    "ArrayBase", "is_python_scalar", "weak_scalar_like")]
+    "ArrayBase", "is_python_scalar", "weak_scalar_like", "cx", "reject_complex")]

@@ -142,7 +142,8 @@ def promote_dtypes(name: str, *args):
 def promote(name: str, *args, inexact: bool = False, dtype=None, scalars_ok: bool = False):
     """Promote ``args`` to one dtype and broadcast them to one shape.
 
-    ``inexact``: integer/bool results are promoted to the default float (as jnp.sin(int)).
+    ``inexact``: integer/bool results are promoted to the default float (as jnp.sin(int));
+    float and complex results stay.
     ``scalars_ok``: leave rank-0 operands unbroadcast -- for results fed straight to a binary
     primitive, which broadcasts scalars itself (so ``x * 2.0`` stages no broadcast_in_dim).
     """
@@ -150,7 +151,7 @@ def promote(name: str, *args, inexact: bool = False, dtype=None, scalars_ok: boo
     if dtype is not None:
         dt = check_supported(name, dtype)
         weak = False
-    elif inexact and dt.kind != "f":
+    elif inexact and not dtypes.is_inexact(dt):
         dt = dtypes.default_float
     shape = broadcast_shapes_named(name, *(shape_of(a) for a in args))
     if scalars_ok:
@@ -161,7 +162,7 @@ def promote(name: str, *args, inexact: bool = False, dtype=None, scalars_ok: boo
 
 def promote_no_broadcast(name: str, *args, inexact: bool = False):
     args, dt, weak = promote_dtypes(name, *args)
-    if inexact and dt.kind != "f":
+    if inexact and not dtypes.is_inexact(dt):
         dt = dtypes.default_float
     return [to_dtype(a, dt, weak, name) for a in args]
 
