@@ -74,6 +74,8 @@ def canonicalize(dtype, op: str = "dtype") -> np.dtype:
         result = default_int
     elif dtype is bool:
         result = bool_
+    elif dtype is complex:
+        result = default_complex
     else:
         try:
             result = np.dtype(dtype)

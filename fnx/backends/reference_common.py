@@ -51,5 +51,9 @@ def _wide_int(dtype) -> np.dtype:
 
 
 def _accumulator(dtype) -> np.dtype:
-    """float64 for floats (float32 reductions are computed in float64), 64-bit for ints."""
-    return np.dtype(np.float64) if np.dtype(dtype).kind == "f" else _wide_int(dtype)
+    """float64 for floats (float32 reductions are computed in float64), complex128 for
+    complex, 64-bit for ints."""
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        return np.dtype(np.complex128)
+    return np.dtype(np.float64) if kind == "f" else _wide_int(dtype)

@@ -15,6 +15,8 @@ def _max_identity(dtype):
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return False
+    if dtype.kind == "c":  # the lexicographic minimum
+        return complex(-np.inf, -np.inf)
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
@@ -22,6 +24,8 @@ def _min_identity(dtype):
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return True
+    if dtype.kind == "c":
+        return complex(np.inf, np.inf)
     return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
 
 
