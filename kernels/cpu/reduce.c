@@ -251,7 +251,8 @@ DEF_ARG(argmin_b, uint8_t, B, u, <)
       for (int64_t j = 0; j < w; j++) re[j] = 1, im[j] = 0;                                  \
       for (int64_t i = 0; i < n; i++) {                                                      \
         const C *r = x + 2 * (i * inner + jb);                                               \
-        for (int64_t j = 0; j < w; j++) CMUL_INTO(re[j], im[j], (double)r[2 * j], (double)r[2 * j + 1]); \
+        for (int64_t j = 0; j < w; j++)                                                      \
+          CMUL_INTO(re[j], im[j], (double)r[2 * j], (double)r[2 * j + 1]);                   \
       }                                                                                      \
       for (int64_t j = 0; j < w; j++) {                                                      \
         y[2 * (jb + j)] = (C)re[j];                                                          \

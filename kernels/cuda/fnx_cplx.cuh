@@ -18,7 +18,8 @@ template <class R> struct fnx_cnum {
   fnx_cnum() = default; /* trivial: __shared__ arrays of it are allowed */
   __device__ fnx_cnum(R r) : re(r), im((R)0) {}
   __device__ fnx_cnum(R r, R i) : re(r), im(i) {}
-  template <class S> __device__ explicit fnx_cnum(const fnx_cnum<S> &z) : re((R)z.re), im((R)z.im) {}
+  template <class S>
+  __device__ explicit fnx_cnum(const fnx_cnum<S> &z) : re((R)z.re), im((R)z.im) {}
 };
 typedef fnx_cnum<float> fnx_c64;
 typedef fnx_cnum<double> fnx_c128;
