@@ -1,6 +1,6 @@
 /* fnx CPU kernels: gather, scatter, argsort, nonzero. */
 #include <omp.h>
-#include "fnx_internal.h"
+#include "fnx_cplx.h"
 
 static inline int64_t load_idx(const char *idx, int idt, int64_t t) {
   return idt == FNX_INT32 ? (int64_t)((const int32_t *)idx)[t] : ((const int64_t *)idx)[t];
@@ -30,6 +30,7 @@ int fnx_gather(int itemsize, int idx_dtype, int64_t nb, int64_t d, int64_t nr, c
     case 2: GATHER_LOOP(memcpy(dst, src, 2)) break;
     case 4: GATHER_LOOP(memcpy(dst, src, 4)) break;
     case 8: GATHER_LOOP(memcpy(dst, src, 8)) break;
+    case 16: GATHER_LOOP(memcpy(dst, src, 16)) break; /* complex128 */
     default: GATHER_LOOP(memcpy(dst, src, (size_t)rowb)) break;
   }
 #undef GATHER_LOOP
@@ -65,6 +66,19 @@ typedef void (*sc_fn)(char *dst, const char *src, int64_t w);
   }
 FNX_NUMERIC_TYPES(SC_OPS)
 FNX_ALL_TYPES(SC_MINMAX)
+/* complex: add and multiply (numpy's plain formula); no order, so no min / max */
+#define SC_OPS_C(code, T, C, sfx, K, TMIN, TMAX)                                                   \
+  static void sc_add_##sfx(char *d, const char *s, int64_t w) {                                    \
+    T *o = (T *)d;                                                                                 \
+    const T *u = (const T *)s;                                                                     \
+    for (int64_t c = 0; c < w; c++) o[c] = fnx_cpair_add_##sfx(o[c], u[c]);                       \
+  }                                                                                                \
+  static void sc_mul_##sfx(char *d, const char *s, int64_t w) {                                    \
+    T *o = (T *)d;                                                                                 \
+    const T *u = (const T *)s;                                                                     \
+    for (int64_t c = 0; c < w; c++) o[c] = fnx_cpair_mul_##sfx(o[c], u[c]);                       \
+  }
+FNX_CPAIR_TYPES(SC_OPS_C)
 
 int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t nr, char *out,
                 int64_t ni, const char *idx, const char *upd) {
@@ -83,11 +97,16 @@ int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t
     case FNX_BOOL:
       fn = op == FNX_SCATTER_MIN ? sc_min_b : op == FNX_SCATTER_MAX ? sc_max_b : NULL;
       break;
+#define SC_CASE_C(code, T, C, sfx, K, TMIN, TMAX)                                 \
+  case code:                                                                     \
+    fn = op == FNX_SCATTER_ADD ? sc_add_##sfx : op == FNX_SCATTER_MUL ? sc_mul_##sfx : NULL; \
+    break;
+    FNX_CPAIR_TYPES(SC_CASE_C)
     default: return FNX_ERR_UNSUPPORTED;
   }
   if (op != FNX_SCATTER_SET && !fn) return FNX_ERR_UNSUPPORTED;
   if (nb <= 0 || ni <= 0 || nr <= 0 || d <= 0) return FNX_OK;
-  const int64_t isz = fnx_itemsize(dtype);
+  const int64_t isz = fnx_item_bytes(dtype);
   const int nt = fnx_team(nb * ni * nr, FNX_PAR_MIN);
   /* columns per item: whole rows unless there are fewer batches than threads */
   int64_t cw = nr;
@@ -115,6 +134,7 @@ int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t
 #define LESS_F(a, b) ((a) < (b) || ((b) != (b) && (a) == (a)))
 #define LESS_I(a, b) ((a) < (b))
 #define LESS_B LESS_I
+#define LESS_C(a, b) fnx_cpair_sort_less((a).re, (a).im, (b).re, (b).im) /* fnx_cplx_pair.h */
 #define DEF_ARGSORT(code, T, U, sfx, K, TMIN, TMAX)                                           \
   static void argsort_row_##sfx(const char *xc, int64_t n, int64_t *perm, int64_t *tmp) {    \
     const T *x = (const T *)xc;                                                               \
@@ -149,16 +169,18 @@ int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t
     if (src != perm) memcpy(perm, src, (size_t)n * sizeof(int64_t));                         \
   }
 FNX_ALL_TYPES(DEF_ARGSORT)
+FNX_CPAIR_TYPES(DEF_ARGSORT)
 
 int fnx_argsort(int dtype, int64_t outer, int64_t n, const char *x, int64_t *perm) {
   void (*fn)(const char *, int64_t, int64_t *, int64_t *);
   switch (dtype) {
 #define AS_CASE(code, T, U, sfx, K, TMIN, TMAX) case code: fn = argsort_row_##sfx; break;
     FNX_ALL_TYPES(AS_CASE)
+    FNX_CPAIR_TYPES(AS_CASE)
     default: return FNX_ERR_UNSUPPORTED;
   }
   if (outer <= 0 || n <= 0) return FNX_OK;
-  const int64_t isz = fnx_itemsize(dtype);
+  const int64_t isz = fnx_item_bytes(dtype);
   const int nt = fnx_team(outer * n, 8192);
   int err = FNX_OK;
 #pragma omp parallel num_threads(nt) if (nt > 1 && outer > 1)

@@ -1,6 +1,6 @@
 /* fnx CPU kernels: reductions and scans over a contiguous (outer, n, inner) view. */
 #include <omp.h>
-#include "fnx_internal.h"
+#include "fnx_cplx.h"
 
 #define LANES 32      /* independent accumulators per row: lets gcc vectorize without reassociating */
 #define BLOCK 4096    /* a row is summed in blocks of fresh lanes (pairwise-like accuracy) */
@@ -8,9 +8,11 @@
 #define PTILE 1024    /* inner > 1: columns per parallel work item */
 #define WIDE_COLS 32768 /* inner > 1: up to this many columns accumulated at once (heap) */
 
-/* partial result of reducing a range of one row; `idx` is the arg index (-1: empty range) */
+/* partial result of reducing a range of one row; `idx` is the arg index (-1: empty range);
+ * complex dtypes keep the real part in v.f and the imaginary part in `im` */
 typedef struct {
   union { double f; uint64_t u; int64_t s; } v;
+  double im;
   int64_t idx;
 } racc;
 
@@ -178,19 +180,165 @@ DEF_RED(or_b, uint8_t, uint8_t, u, 0, ST_OR)
 DEF_ARG(argmax_b, uint8_t, B, u, >)
 DEF_ARG(argmin_b, uint8_t, B, u, <)
 
+/* ---- complex: x holds (re, im) pairs of C.  Sums and products accumulate in double like the
+ * real float kernels. */
+
+/* sum: the blocked lanes of DEF_RED over the interleaved parts (an even lane count keeps
+ * every lane on one part); columns are the real sum over twice as many columns */
+#define DEF_CSUM(sfx, C)                                                                     \
+  static void row_sum_##sfx(const char *xc, int64_t n, racc *out) {                          \
+    const C *x = (const C *)xc;                                                              \
+    double tot[2] = {0, 0};                                                                  \
+    for (int64_t b0 = 0; b0 < 2 * n; b0 += 2 * BLOCK) {                                      \
+      const int64_t b1 = fnx_min64(2 * n, b0 + 2 * BLOCK);                                   \
+      double acc[LANES] = {0};                                                               \
+      int64_t i = b0;                                                                        \
+      for (; i + LANES <= b1; i += LANES)                                                    \
+        for (int j = 0; j < LANES; j++) acc[j] += (double)x[i + j];                          \
+      for (; i < b1; i++) tot[i & 1] += (double)x[i];                                        \
+      double r[2] = {acc[0], acc[1]};                                                        \
+      for (int j = 2; j < LANES; j++) r[j & 1] += acc[j];                                    \
+      tot[0] += r[0];                                                                        \
+      tot[1] += r[1];                                                                        \
+    }                                                                                        \
+    out->v.f = tot[0];                                                                       \
+    out->im = tot[1];                                                                        \
+    out->idx = 0;                                                                            \
+  }                                                                                          \
+  static void comb_sum_##sfx(racc *a, const racc *b) {                                       \
+    a->v.f += b->v.f;                                                                        \
+    a->im += b->im;                                                                          \
+  }                                                                                          \
+  static void fin_sum_##sfx(const racc *a, char *y, int idt) {                               \
+    (void)idt;                                                                               \
+    ((C *)y)[0] = (C)a->v.f;                                                                 \
+    ((C *)y)[1] = (C)a->im;                                                                  \
+  }                                                                                          \
+  static void cols_sum_##sfx(const char *x, int64_t n, int64_t inner, int64_t j0, int64_t j1, \
+                             char *y, int idt) {                                             \
+    CSUM_REAL_COLS(C)(x, n, 2 * inner, 2 * j0, 2 * j1, y, idt);                             \
+  }
+#define CSUM_REAL_COLS(C) CSUM_REAL_COLS_##C
+#define CSUM_REAL_COLS_float cols_sum_f32
+#define CSUM_REAL_COLS_double cols_sum_f64
+
+/* product: one running complex product per row / column, numpy's plain formula in double */
+#define CMUL_INTO(ar, ai, br, bi)                                                            \
+  do {                                                                                       \
+    const double re_ = (ar) * (br) - (ai) * (bi);                                            \
+    (ai) = (ar) * (bi) + (ai) * (br);                                                        \
+    (ar) = re_;                                                                              \
+  } while (0)
+#define DEF_CPROD(sfx, C)                                                                    \
+  static void row_prod_##sfx(const char *xc, int64_t n, racc *out) {                         \
+    const C *x = (const C *)xc;                                                              \
+    double re = 1, im = 0;                                                                   \
+    for (int64_t i = 0; i < n; i++) CMUL_INTO(re, im, (double)x[2 * i], (double)x[2 * i + 1]); \
+    out->v.f = re;                                                                           \
+    out->im = im;                                                                            \
+    out->idx = 0;                                                                            \
+  }                                                                                          \
+  static void comb_prod_##sfx(racc *a, const racc *b) { CMUL_INTO(a->v.f, a->im, b->v.f, b->im); } \
+  static void fin_prod_##sfx(const racc *a, char *y, int idt) { fin_sum_##sfx(a, y, idt); }  \
+  static void cols_prod_##sfx(const char *xc, int64_t n, int64_t inner, int64_t j0,         \
+                              int64_t j1, char *yc, int idt) {                               \
+    (void)idt;                                                                               \
+    const C *x = (const C *)xc;                                                              \
+    C *y = (C *)yc;                                                                          \
+    double re[TILE], im[TILE];                                                               \
+    for (int64_t jb = j0; jb < j1; jb += TILE) {                                             \
+      const int64_t w = fnx_min64(TILE, j1 - jb);                                            \
+      for (int64_t j = 0; j < w; j++) re[j] = 1, im[j] = 0;                                  \
+      for (int64_t i = 0; i < n; i++) {                                                      \
+        const C *r = x + 2 * (i * inner + jb);                                               \
+        for (int64_t j = 0; j < w; j++)                                                      \
+          CMUL_INTO(re[j], im[j], (double)r[2 * j], (double)r[2 * j + 1]);                   \
+      }                                                                                      \
+      for (int64_t j = 0; j < w; j++) {                                                      \
+        y[2 * (jb + j)] = (C)re[j];                                                          \
+        y[2 * (jb + j) + 1] = (C)im[j];                                                      \
+      }                                                                                      \
+    }                                                                                        \
+  }
+
+/* max / min / argmax / argmin: the first extreme in lexicographic order (BETTER is
+ * FNX_CPAIR_GT or FNX_CPAIR_LT), a value with a NaN part being the extreme (the first one
+ * wins); racc keeps the value and its index (-1: empty range, whose value is the identity
+ * (INIT_RE, 0), JAX's -inf / +inf). */
+#define DEF_CEXT(name, T, BETTER, INIT_RE)                                                   \
+  static void cext_scan_##name(const T *x, int64_t n, int64_t stride, T *bv, int64_t *bi) { \
+    *bi = n > 0 ? 0 : -1;                                                                    \
+    if (n <= 0) return;                                                                      \
+    *bv = x[0];                                                                              \
+    for (int64_t i = 1; i < n && !FNX_CPAIR_ISNAN(*bv); i++) {                               \
+      const T v = x[i * stride];                                                             \
+      if (FNX_CPAIR_ISNAN(v) || BETTER(v, *bv)) *bv = v, *bi = i;                            \
+    }                                                                                        \
+  }                                                                                          \
+  static void row_##name(const char *xc, int64_t n, racc *out) {                             \
+    T bv;                                                                                    \
+    cext_scan_##name((const T *)xc, n, 1, &bv, &out->idx);                                   \
+    out->v.f = out->idx < 0 ? 0 : bv.re;                                                     \
+    out->im = out->idx < 0 ? 0 : bv.im;                                                      \
+  }                                                                                          \
+  static void comb_##name(racc *a, const racc *b) {                                          \
+    struct { double re, im; } va = {a->v.f, a->im}, vb = {b->v.f, b->im};                    \
+    if (b->idx < 0 || (a->idx >= 0 && FNX_CPAIR_ISNAN(va))) return;                          \
+    if (a->idx < 0 || FNX_CPAIR_ISNAN(vb) || BETTER(vb, va)) *a = *b;                        \
+  }                                                                                          \
+  static void fin_##name(const racc *a, char *y, int idt) {                                  \
+    (void)idt;                                                                               \
+    ((T *)y)->re = a->idx < 0 ? INIT_RE : a->v.f;                                            \
+    ((T *)y)->im = a->idx < 0 ? 0 : a->im;                                                   \
+  }                                                                                          \
+  static void fin_arg##name(const racc *a, char *y, int idt) { put_idx(y, idt, a->idx); }    \
+  /* columns one at a time: each one a strided scan (rarely a hot path for complex) */      \
+  static void cols_##name(const char *xc, int64_t n, int64_t inner, int64_t j0, int64_t j1,  \
+                          char *y, int idt) {                                                \
+    for (int64_t j = j0; j < j1; j++) {                                                      \
+      racc a;                                                                                \
+      T bv;                                                                                  \
+      cext_scan_##name((const T *)xc + j, n, inner, &bv, &a.idx);                            \
+      a.v.f = a.idx < 0 ? 0 : bv.re;                                                         \
+      a.im = a.idx < 0 ? 0 : bv.im;                                                          \
+      fin_##name(&a, y + j * (int64_t)sizeof(T), idt);                                       \
+    }                                                                                        \
+  }                                                                                          \
+  static void cols_arg##name(const char *xc, int64_t n, int64_t inner, int64_t j0,          \
+                             int64_t j1, char *y, int idt) {                                 \
+    const int isz = idt == FNX_INT32 ? 4 : 8;                                                \
+    for (int64_t j = j0; j < j1; j++) {                                                      \
+      T bv;                                                                                  \
+      int64_t bi;                                                                            \
+      cext_scan_##name((const T *)xc + j, n, inner, &bv, &bi);                               \
+      put_idx(y + j * isz, idt, bi);                                                         \
+    }                                                                                        \
+  }
+
+#define DEF_RED_C(code, T, C, sfx, K, TMIN, TMAX)                                            \
+  DEF_CSUM(sfx, C)                                                                           \
+  DEF_CPROD(sfx, C)                                                                          \
+  DEF_CEXT(max_##sfx, T, FNX_CPAIR_GT, -FNX_INF)                                             \
+  DEF_CEXT(min_##sfx, T, FNX_CPAIR_LT, FNX_INF)
+FNX_CPAIR_TYPES(DEF_RED_C)
+
 static const rkernel *red_kernel(int op, int dtype) {
   /* [op][dtype]; NULL = unsupported */
 #define ROW_F(sfx) RK(sum_##sfx), RK(prod_##sfx), RK(max_##sfx), RK(min_##sfx), {0, 0, 0, 0}, \
     {0, 0, 0, 0}, RK(argmax_##sfx), RK(argmin_##sfx)
 #define ROW_I(sfx) RK(sum_##sfx), RK(prod_##sfx), RK(max_##sfx), RK(min_##sfx), RK(and_##sfx), \
     RK(or_##sfx), RK(argmax_##sfx), RK(argmin_##sfx)
-  static const rkernel table[FNX_NUM_DTYPES][8] = {
+#define ROW_C(sfx) RK(sum_##sfx), RK(prod_##sfx), RK(max_##sfx), RK(min_##sfx), {0, 0, 0, 0}, \
+    {0, 0, 0, 0}, RKA(max_##sfx), RKA(min_##sfx)
+#define RKA(name) {row_##name, comb_##name, fin_arg##name, cols_arg##name}
+  static const rkernel table[FNX_NUM_DTYPES_CPLX][8] = {
       [FNX_BOOL] = {{0, 0, 0, 0}, {0, 0, 0, 0}, RK(max_b), RK(min_b), RK(and_b), RK(or_b),
                     RK(argmax_b), RK(argmin_b)},
       [FNX_INT8] = {ROW_I(i8)}, [FNX_UINT8] = {ROW_I(u8)}, [FNX_INT32] = {ROW_I(i32)},
       [FNX_INT64] = {ROW_I(i64)}, [FNX_FLOAT32] = {ROW_F(f32)}, [FNX_FLOAT64] = {ROW_F(f64)},
-      [FNX_UINT32] = {ROW_I(u32)}};
-  if (dtype < 0 || dtype >= FNX_NUM_DTYPES || op < 0 || op > 7 || !table[dtype][op].row)
+      [FNX_UINT32] = {ROW_I(u32)}, [FNX_COMPLEX64] = {ROW_C(c64)},
+      [FNX_COMPLEX128] = {ROW_C(c128)}};
+  if (dtype < 0 || dtype >= FNX_NUM_DTYPES_CPLX || op < 0 || op > 7 || !table[dtype][op].row)
     return NULL;
   return &table[dtype][op];
 }
@@ -224,7 +372,7 @@ int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int
   if (arg && index_dtype != FNX_INT32 && index_dtype != FNX_INT64) return FNX_ERR_UNSUPPORTED;
   if (outer <= 0 || inner <= 0) return FNX_OK;
   if (n < 0) n = 0;
-  const int64_t isz = fnx_itemsize(dtype);
+  const int64_t isz = fnx_item_bytes(dtype);
   const int64_t osz = arg ? (index_dtype == FNX_INT32 ? 4 : 8) : isz;
   const int nt = fnx_team(outer * n * inner, FNX_PAR_MIN);
 
@@ -298,6 +446,12 @@ int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int
     }                                                                                        \
   }
 FNX_NUMERIC_TYPES(CUM_OPS)
+/* complex: sum and product (numpy's plain formula) in the dtype's precision, like numpy */
+#define CUM_OPS_C(code, T, C, sfx, K, TMIN, TMAX)                                            \
+  static inline T cum_sum_##sfx(T a, T b) { return fnx_cpair_add_##sfx(a, b); }              \
+  static inline T cum_prod_##sfx(T a, T b) { return fnx_cpair_mul_##sfx(a, b); }             \
+  CUM_LOOP(sum_##sfx, T) CUM_LOOP(prod_##sfx, T)
+FNX_CPAIR_TYPES(CUM_OPS_C)
 
 typedef void (*cum_fn)(const char *, char *, int64_t, int64_t, int, int64_t, int64_t);
 
@@ -311,11 +465,16 @@ int fnx_cumulative(int op, int dtype, int reverse, int64_t outer, int64_t n, int
        : op == FNX_CUM_MAX ? cum_loop_max_##sfx : op == FNX_CUM_MIN ? cum_loop_min_##sfx : NULL; \
     break;
     FNX_NUMERIC_TYPES(CUM_CASE)
+#define CUM_CASE_C(code, T, C, sfx, K, TMIN, TMAX)                                               \
+  case code:                                                                                     \
+    fn = op == FNX_CUM_SUM ? cum_loop_sum_##sfx : op == FNX_CUM_PROD ? cum_loop_prod_##sfx : NULL; \
+    break;
+    FNX_CPAIR_TYPES(CUM_CASE_C)
     default: return FNX_ERR_UNSUPPORTED;
   }
   if (!fn) return FNX_ERR_UNSUPPORTED;
   if (outer <= 0 || n <= 0 || inner <= 0) return FNX_OK;
-  const int64_t isz = fnx_itemsize(dtype);
+  const int64_t isz = fnx_item_bytes(dtype);
   const int64_t tw = inner > 1 ? 256 : 1, tiles = fnx_cdiv(inner, tw), items = outer * tiles;
   const int nt = fnx_team(outer * n * inner, FNX_PAR_MIN);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && items > 1)

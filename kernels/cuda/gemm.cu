@@ -4,6 +4,7 @@
  * Launch: fnx_gemm_<sfx> with block 256, grid (ceil(m / BM), ceil(n / BN), batch); the tile
  * sizes BM x BN per dtype (FnxTile in fnx_gemm.cuh) are repeated in fnx/backends/cuda.py. */
 #include "fnx_gemm.cuh"
+#include "fnx_cplx.cuh"
 
 template <class T> struct RowMajor {
   const T *p;
@@ -30,3 +31,10 @@ FNX_K_GEMM(float, f32)
 FNX_K_GEMM(double, f64)
 FNX_K_GEMM(fnx_int32, i32)
 FNX_K_GEMM(fnx_int64, i64)
+
+/* complex (fnx_cplx.cuh: fnx_mac is the complex multiply-add, each part with fma): the
+ * 8-byte-type tile for both (complex128's shared tiles: 16 KiB) */
+template <> struct FnxTile<fnx_c64> { enum { BM = 64, BN = 64, BK = 8, TM = 4, TN = 4 }; };
+template <> struct FnxTile<fnx_c128> { enum { BM = 64, BN = 64, BK = 8, TM = 4, TN = 4 }; };
+FNX_K_GEMM(fnx_c64, c64)
+FNX_K_GEMM(fnx_c128, c128)

@@ -4,10 +4,11 @@
  * scatter: out[b, idx[b, i], :] op= upd[b, i, :]   (out-of-bounds indices are dropped)
  * The generic scatter gives one thread to each (b, column) and walks the indices in order, so
  * SET is "last write wins" and every mode is deterministic, exactly like the CPU kernel.
- * scatter-add of float32/float64/int32/int64 also has an atomicAdd version with one thread per
- * update element (all the parallelism of the update; float sums then depend on the order the
- * atomics land in, within rounding). */
-#include "fnx_cuda.cuh"
+ * scatter-add of float32/float64/int32/int64/uint32 and complex also has an atomicAdd version
+ * with one thread per update element (all the parallelism of the update; float sums then depend
+ * on the order the atomics land in, within rounding).  Complex (fnx_cplx.cuh): gather of 16-byte
+ * items (complex128; complex64 is the 8-byte one), scatter set / add / mul. */
+#include "fnx_cplx.cuh"
 
 template <class I>
 FNX_DEV fnx_int64 fnx_load_index(const I *idx, fnx_int64 t) { return (fnx_int64)idx[t]; }
@@ -32,6 +33,7 @@ FNX_K_GATHER_BOTH(1, fnx_uint8)
 FNX_K_GATHER_BOTH(2, unsigned short)
 FNX_K_GATHER_BOTH(4, fnx_uint32)
 FNX_K_GATHER_BOTH(8, fnx_uint64)
+FNX_K_GATHER_BOTH(16, fnx_c128) /* complex128 */
 
 #define FNX_SC_SET(T, U, K, o, u) (u)
 #define FNX_SC_ADD(T, U, K, o, u) FNX_WADD(T, U, o, u)
@@ -66,6 +68,12 @@ FNX_K_GATHER_BOTH(8, fnx_uint64)
   FNX_K_SCATTER_MODE(mul, FNX_SC_MUL, T, U, sfx, K)
 FNX_ALL_TYPES(FNX_K_SCATTER_ALL)
 FNX_NUMERIC_TYPES(FNX_K_SCATTER_NUMERIC)
+/* complex (fnx_cplx.cuh): set, add, mul (numpy's plain product); no min / max */
+#define FNX_K_SCATTER_CNUM(code, T, R, sfx, K, TMIN, TMAX)     \
+  FNX_K_SCATTER_MODE(set, FNX_SC_SET, T, T, sfx, K)            \
+  FNX_K_SCATTER_MODE(add, FNX_SC_ADD, T, T, sfx, K)            \
+  FNX_K_SCATTER_MODE(mul, FNX_SC_MUL, T, T, sfx, K)
+FNX_CNUM_TYPES(FNX_K_SCATTER_CNUM)
 
 /* atomic scatter-add: A is the type atomicAdd takes (int64 adds as unsigned: same bits) */
 #define FNX_K_SCATTER_ATOMIC_ONE(T, A, sfx, I, isfx)                                          \
@@ -87,3 +95,22 @@ FNX_K_SCATTER_ATOMIC(double, double, f64)
 FNX_K_SCATTER_ATOMIC(fnx_int32, int, i32)
 FNX_K_SCATTER_ATOMIC(fnx_int64, unsigned long long, i64)
 FNX_K_SCATTER_ATOMIC(fnx_uint32, unsigned int, u32)
+
+/* complex: one atomicAdd per part (each part's sum is then order-dependent like a float's) */
+#define FNX_K_SCATTER_ATOMIC_CNUM_ONE(T, R, sfx, I, isfx)                                     \
+  extern "C" __global__ void fnx_scatter_add_atomic_##sfx##_##isfx(                           \
+      fnx_int64 nb, fnx_int64 d, fnx_int64 nr, fnx_int64 ni, T *__restrict__ out,             \
+      const I *__restrict__ idx, const T *__restrict__ upd) {                                 \
+    FNX_GRID_LOOP(t, nb * ni * nr) {                                                          \
+      const fnx_int64 c = t % nr, q = t / nr, b = q / ni;                                     \
+      const fnx_int64 j = fnx_load_index(idx, q);                                             \
+      if (j < 0 || j >= d) continue;                                                          \
+      T *o = out + (b * d + j) * nr + c;                                                      \
+      atomicAdd(&o->re, upd[t].re);                                                           \
+      atomicAdd(&o->im, upd[t].im);                                                           \
+    }                                                                                         \
+  }
+#define FNX_K_SCATTER_ATOMIC_CNUM(code, T, R, sfx, K, TMIN, TMAX)    \
+  FNX_K_SCATTER_ATOMIC_CNUM_ONE(T, R, sfx, fnx_int32, i32)          \
+  FNX_K_SCATTER_ATOMIC_CNUM_ONE(T, R, sfx, fnx_int64, i64)
+FNX_CNUM_TYPES(FNX_K_SCATTER_ATOMIC_CNUM)

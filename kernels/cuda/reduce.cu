@@ -11,7 +11,7 @@
  * integer sum / prod (wraps like numpy), the dtype itself for max / min / and / or.  Max / min
  * propagate NaN.  argmax / argmin return the first index of the extreme, a NaN counting as the
  * extreme (the first NaN wins), like numpy. */
-#include "fnx_cuda.cuh"
+#include "fnx_cplx.cuh"
 
 #define FNX_RED_THREADS 256
 
@@ -169,6 +169,16 @@ FNX_K_REDUCE(min, i32, fnx_int32, fnx_int32, OpMinI32)
 FNX_K_REDUCE(max, i64, fnx_int64, fnx_int64, OpMaxI64)
 FNX_K_REDUCE(min, i64, fnx_int64, fnx_int64, OpMinI64)
 
+/* complex (fnx_cplx.cuh): sum / prod accumulate in complex double like the CPU kernels; max /
+ * min are lexicographic, a value with a NaN part winning (which one, when a row holds several,
+ * depends on the reduction tree: the arg kernels give numpy's first) */
+#define FNX_K_REDUCE_CNUM(code, T, R, sfx, K, TMIN, TMAX)       \
+  FNX_K_REDUCE(sum, sfx, T, fnx_c128, OpSum<fnx_c128>)          \
+  FNX_K_REDUCE(prod, sfx, T, fnx_c128, OpProd<fnx_c128>)        \
+  FNX_K_REDUCE(max, sfx, T, T, OpMaxF<T>)                       \
+  FNX_K_REDUCE(min, sfx, T, T, OpMinF<T>)
+FNX_CNUM_TYPES(FNX_K_REDUCE_CNUM)
+
 /* ---- argmax / argmin ---------------------------------------------------------------------- */
 
 /* (va, ia) := the better of (va, ia) and (vb, ib); index -1 is "nothing yet" */
@@ -257,3 +267,4 @@ __device__ void fnx_argreduce_cols(fnx_int64 outer, fnx_int64 n, fnx_int64 inner
   FNX_K_ARG_ONE(argmin, false, T, sfx, fnx_int32, i32)            \
   FNX_K_ARG_ONE(argmin, false, T, sfx, fnx_int64, i64)
 FNX_ALL_TYPES(FNX_K_ARG)
+FNX_CNUM_TYPES(FNX_K_ARG)

@@ -4,7 +4,7 @@
  * acc = op(x, acc) keeps the CPU's operand order.  One thread per (outer, inner) column walks
  * the axis in order: loads are coalesced across a warp when inner > 1; for inner == 1 each
  * thread streams its own row (correct, not the fastest: a block-wide scan is future work). */
-#include "fnx_cuda.cuh"
+#include "fnx_cplx.cuh"
 
 #define FNX_CUM_SUM(T, U, K, a, x) FNX_WADD(T, U, x, a)
 #define FNX_CUM_PROD(T, U, K, a, x) FNX_WMUL(T, U, x, a)
@@ -34,5 +34,10 @@
   FNX_K_CUM(max, FNX_CUM_MAX, T, U, sfx, K)       \
   FNX_K_CUM(min, FNX_CUM_MIN, T, U, sfx, K)
 FNX_NUMERIC_TYPES(FNX_K_CUM_NUMERIC)
+/* complex (fnx_cplx.cuh): sum and product in the dtype's precision, like the CPU and numpy */
+#define FNX_K_CUM_CNUM(code, T, R, sfx, K, TMIN, TMAX)  \
+  FNX_K_CUM(sum, FNX_CUM_SUM, T, T, sfx, K)             \
+  FNX_K_CUM(prod, FNX_CUM_PROD, T, T, sfx, K)
+FNX_CNUM_TYPES(FNX_K_CUM_CNUM)
 FNX_K_CUM(max, FNX_CUM_MAX, fnx_uint8, fnx_uint8, b, B)
 FNX_K_CUM(min, FNX_CUM_MIN, fnx_uint8, fnx_uint8, b, B)

@@ -1,15 +1,16 @@
 /* fnx CUDA kernels: stable argsort of the rows of a contiguous (outer, n) array.
  *
  * Stability comes for free: the sort orders (key, original index) pairs under a strict total
- * order -- keys ascending with NaN after everything (numpy's order), -0.0 == 0.0, ties broken
- * by the index -- so the sorted order is unique and equals the stable sort.  Rows are padded
- * to a power of two P; pad slots have index >= n and sort after every real element.
+ * order -- keys ascending with NaN after everything (numpy's order; complex keys in numpy's
+ * order of fnx_cplx_pair.h), -0.0 == 0.0, ties broken by the index -- so the sorted order is
+ * unique and equals the stable sort.  Rows are padded to a power of two P; pad slots have
+ * index >= n and sort after every real element.
  *  - P <= 2048: one block per row runs the whole bitonic network in shared memory
  *    (fnx_argsort_small_<sfx>).
  *  - longer rows: the launcher allocates (outer, P) key / index buffers, fills them with
  *    fnx_argsort_init_<sfx>, runs one fnx_argsort_step_<sfx> launch per (k, j) stage of the
  *    bitonic network (log2(P) * (log2(P) + 1) / 2 launches), and keeps the first n indices. */
-#include "fnx_cuda.cuh"
+#include "fnx_cplx.cuh"
 
 #define FNX_SORT_SMALL 2048
 
@@ -17,9 +18,8 @@ template <class T>
 FNX_DEV bool fnx_sort_less(T ka, fnx_int64 ia, T kb, fnx_int64 ib, fnx_int64 n) {
   const bool pa = ia >= n, pb = ib >= n;
   if (pa || pb) return pa == pb ? ia < ib : pb;
-  const bool na = ka != ka, nb = kb != kb;
-  if (na != nb) return nb;
-  if (!na && ka != kb) return ka < kb;
+  if (fnx_sort_key_less(ka, kb)) return true;
+  if (fnx_sort_key_less(kb, ka)) return false;
   return ia < ib;
 }
 
@@ -98,3 +98,4 @@ __device__ void fnx_argsort_small(fnx_int64 outer, fnx_int64 n, int P, const T *
     }                                                                                        \
   }
 FNX_ALL_TYPES(FNX_K_SORT)
+FNX_CNUM_TYPES(FNX_K_SORT)
