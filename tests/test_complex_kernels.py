@@ -32,6 +32,13 @@ BRANCH_POINTS = [-4 + 0j, complex(-4, -0.0), -1 + 0j, complex(-1, -0.0), 2 + 0j,
                  -2 + 0j, complex(-2, -0.0), 2j, complex(-0.0, 2), -2j, complex(-0.0, -2),
                  0.5 + 0j, complex(0.5, -0.0), complex(-0.0, 0.0), complex(-0.0, -0.0)]
 
+# where naive formulas cancel, overflow or underflow: |z| near 1, z near +-1 and +-i, huge and
+# tiny (subnormal) parts
+HARD_POINTS = [1 + 1e-8j, 1 - 1e-20j, -1 + 1e-20j, 0.6 + 0.8j, 0.8 - 0.6000001j, 1e-8 + 1j,
+               -1e-20 - 1j, 1e-300 + 1e-300j, 1e300 + 1e300j, -1e300 + 1e-300j, 3e-320 - 5e-320j,
+               1.7e308 + 1.7e308j, 0.99999 + 1e-5j, 1e-5 + 0.99999j, 1e19 + 1e19j, 3e38 - 3e38j,
+               1e-40 + 1e-44j, 88.5 + 1e-3j, 720 + 3j, -88.5 - 3j]
+
 
 def grid(dt):
     """every pair of PARTS (overflowing parts become inf in complex64), random values over
@@ -42,7 +49,7 @@ def grid(dt):
         rng = np.random.default_rng(0)
         mag = np.exp(rng.uniform(-12, 12, (2, 300)))
         rand = rng.standard_normal((2, 300)) * mag
-        return np.concatenate([np.array(pts + BRANCH_POINTS), rand[0] + 1j * rand[1],
+        return np.concatenate([np.array(pts + BRANCH_POINTS + HARD_POINTS), rand[0] + 1j * rand[1],
                                rng.uniform(-3, 3, 200) + 1j * rng.uniform(-3, 3, 200)]).astype(dt)
 
 
@@ -108,16 +115,22 @@ def binary(op, a, b, out_dtype, layout="contig"):
 
 # ---- comparing -------------------------------------------------------------------------------------
 
-def assert_complex_close(got, want, rtol, what, *inputs):
+def assert_complex_close(got, want, rtol, what, *inputs, inf_sign_with_nan=True):
     """Each part equal, or both NaN, or (finite) within rtol of the part or of |want| (a part
-    far smaller than the whole, e.g. Re exp(1000i), is only as accurate as the whole)."""
+    far smaller than the whole, e.g. Re exp(1000i), is only as accurate as the whole).
+    inf_sign_with_nan=False: an infinite part next to a NaN part may have either sign (Annex G
+    leaves it open: "+-inf + i NaN")."""
     got, want = np.asarray(got), np.asarray(want).astype(got.dtype)
     ok = np.ones(got.shape, bool)
+    nan_part = np.isnan(want.real) | np.isnan(want.imag)
     for g, w in ((got.real, want.real), (got.imag, want.imag)):
         scale = np.maximum(np.abs(w), np.abs(want))
         with np.errstate(invalid="ignore", over="ignore"):
             close = np.isfinite(w) & (np.abs(g - w) <= rtol * scale)
-        ok &= (g == w) | (np.isnan(g) & np.isnan(w)) | close
+        part_ok = (g == w) | (np.isnan(g) & np.isnan(w)) | close
+        if not inf_sign_with_nan:
+            part_ok |= nan_part & np.isinf(w) & (np.abs(g) == np.abs(w))
+        ok &= part_ok
     if not ok.all():
         i = np.flatnonzero(~ok)[:6]
         shown = "; ".join(f"{[np.ravel(x)[j] for x in inputs]} -> {got.ravel()[j]!r}, numpy "
@@ -414,3 +427,55 @@ def test_unsupported_pairs(dt):
             assert lib.fnx_unary_contig(getattr(lib, "FNX_" + name), CODE[r.dtype], 4, ptr(r), ptr(y), 0) == U
     r = np.ones(4, np.int32)
     assert lib.fnx_binary_contig(lib.FNX_COMPLEX, CODE[r.dtype], 4, ptr(r), ptr(r), ptr(y)) == U
+
+
+# ---- the CUDA formulas, compiled for the CPU ------------------------------------------------------
+
+CUDA_FNS = ["exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+            "tanh", "asinh", "acosh", "atanh"]
+NUMPY_OF = {"asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "asinh": np.arcsinh,
+            "acosh": np.arccosh, "atanh": np.arctanh}
+
+
+@pytest.fixture(scope="module")
+def cuda_formulas(tmp_path_factory):
+    """kernels/common/fnx_complex_cuda.h as C++ on the host: CUDA's real functions are C's,
+    FNX_DEV plain inline; one extern "C" loop per (function, precision)"""
+    gxx = shutil.which("g++")
+    if gxx is None:
+        pytest.skip("g++ not found")
+    loops = "\n".join(
+        f'extern "C" void ct_{fn}_{sfx}(long n, const {T} *x, {T} *y) '
+        f"{{ for (long i = 0; i < n; i++) y[i] = fnx_ct_{fn}<{T}, {R}>(x[i]); }}"
+        for fn in CUDA_FNS for T, R, sfx in (("fnx_complex64", "float", "c64"),
+                                              ("fnx_complex128", "double", "c128")))
+    src = ("#include <math.h>\n#define FNX_DEV static inline\n"
+           "typedef struct { float re, im; } fnx_complex64;\n"
+           "typedef struct { double re, im; } fnx_complex128;\n"
+           '#include "fnx_complex_cuda.h"\n' + loops + "\n")
+    tmp = tmp_path_factory.mktemp("cuda_formulas")
+    (tmp / "ct.cpp").write_text(src)
+    so = tmp / "libct.so"
+    res = subprocess.run([gxx, "-O2", "-std=c++17", "-ffp-contract=off", "-Wall", "-Werror",
+                          "-fPIC", "-shared", "-I", os.path.join(ROOT, "kernels", "common"),
+                          str(tmp / "ct.cpp"), "-o", str(so)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-4000:]
+    return ctypes.CDLL(str(so))
+
+
+@pytest.mark.parametrize("dt", COMPLEX)
+@pytest.mark.parametrize("fn", CUDA_FNS)
+def test_cuda_formulas(cuda_formulas, fn, dt):
+    """the GPU's own formulas: accurate to a few ulp more than glibc's (normwise), Annex G's
+    infinities and NaNs, and the sides of the branch cuts"""
+    x = grid(dt)
+    y = np.empty_like(x)
+    f = getattr(cuda_formulas, f"ct_{fn}_{'c64' if dt == np.complex64 else 'c128'}")
+    f.restype = None
+    f(ctypes.c_long(x.size), ctypes.c_void_p(x.ctypes.data), ctypes.c_void_p(y.ctypes.data))
+    want = numpy_quietly(NUMPY_OF.get(fn, getattr(np, fn)), x)
+    assert_complex_close(y, want, 16 * RTOL[np.dtype(dt)], f"cuda {fn}", x,
+                         inf_sign_with_nan=False)
+    cut = np.isin(x, np.array(BRANCH_POINTS, dt)) & (x.imag == 0)
+    assert_zero_signs(y[cut], want[cut], f"cuda {fn} on its cut", x[cut])
+    assert np.array_equal(np.signbit(y[cut].imag), np.signbit(want[cut].imag))

@@ -197,9 +197,10 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
 /* sign: numpy 2's x / |x| (0 for 0); an infinite part gives the unit number along it, two
  * infinite parts or a NaN |x| give NaN.
  * rsqrt: 1 / sqrt(x) with numpy's division.
- * log1p: log|1 + x| as log1p(x (2 + x) + y^2) / 2 near 0, where log(hypot(1 + x, y)) (numpy
- * 2.4's formula) keeps only the digits of 1 + x that survive rounding; elsewhere the plain
- * form, which is exact enough and gets the infinities and NaNs right.
+ * log1p: log(1 + x + iy), the 1 + x real so that y's sign of zero picks the side of the cut
+ * (numpy's complex 1 + z loses it); near 0 its real part log|1 + z| is log1p(x (2 + x) + y^2)
+ * / 2, since log(1 + z) (numpy 2.4's formula) keeps only the digits of 1 + x that survive
+ * rounding.
  * expm1: numpy's (expm1(x) cos y - 2 sin^2(y/2), e^x sin y). */
 #define FNX_S_DEF_C_UNARY(T, R, sfx, rsfx, SUF)                                           \
   FNX_DEV T fnx_s_sign_##sfx(T x) {                                                       \
@@ -219,10 +220,10 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
     return fnx_s_div_##sfx(fnx_##sfx((R)1, (R)0), fnx_cm_sqrt_##sfx(x));                  \
   }                                                                                       \
   FNX_DEV T fnx_s_log1p_##sfx(T x) {                                                      \
-    const R re = fabs##SUF(x.re) < (R)0.5 && fabs##SUF(x.im) < (R)0.5                     \
-                     ? (R)0.5 * log1p##SUF(x.re * ((R)2 + x.re) + x.im * x.im)            \
-                     : log##SUF(hypot##SUF(x.re + (R)1, x.im));                           \
-    return fnx_##sfx(re, atan2##SUF(x.im, x.re + (R)1));                                  \
+    const T l = fnx_cm_log_##sfx(fnx_##sfx(x.re + (R)1, x.im)); /* keeps the sign of Im */ \
+    if (fabs##SUF(x.re) < (R)0.5 && fabs##SUF(x.im) < (R)0.5)                             \
+      return fnx_##sfx((R)0.5 * log1p##SUF(x.re * ((R)2 + x.re) + x.im * x.im), l.im);    \
+    return l;                                                                             \
   }                                                                                       \
   FNX_DEV T fnx_s_expm1_##sfx(T x) {                                                      \
     const R s = sin##SUF(x.im * (R)0.5);                                                  \

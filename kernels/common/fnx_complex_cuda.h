@@ -25,6 +25,17 @@ FNX_CT_REAL2_(hypot) FNX_CT_REAL2_(atan2) FNX_CT_REAL2_(copysign)
 /* above this |part|, squares and sums of two parts may overflow (~ max / 4) */
 FNX_DEV float fnx_r_big(float) { return 8.5e37f; }
 FNX_DEV double fnx_r_big(double) { return 4.4e307; }
+/* below this |part|, hypot loses digits to subnormals: such parts are scaled up by an even
+ * power of two first */
+FNX_DEV float fnx_r_tiny(float) { return 1e-18f; }
+FNX_DEV double fnx_r_tiny(double) { return 1e-150; }
+FNX_DEV float fnx_r_upscale(float) { return 18446744073709551616.0f; } /* 2^64 */
+FNX_DEV double fnx_r_upscale(double) { return 1.3407807929942597e154; } /* 2^512 */
+FNX_DEV float fnx_r_sqrt_upscale(float) { return 4294967296.0f; }        /* 2^32 */
+FNX_DEV double fnx_r_sqrt_upscale(double) { return 1.157920892373162e77; } /* 2^256 */
+/* beyond this |z|, asinh z = log 2z to the last bit (1 / z^2 < ulp) */
+FNX_DEV float fnx_r_asym(float) { return 1e4f; }
+FNX_DEV double fnx_r_asym(double) { return 1e8; }
 /* beyond this |x|, tanh(x + iy) is +-1 to the last bit */
 FNX_DEV float fnx_r_tanh_big(float) { return 9.0f; }
 FNX_DEV double fnx_r_tanh_big(double) { return 22.0; }
@@ -58,7 +69,8 @@ template <typename T, typename R> FNX_DEV T fnx_ct_exp(T z) {
 }
 
 /* log|z| + i arg z; near |z| = 1 log|z| = log1p((a - 1)(a + 1) + b^2) / 2 (a >= b the parts'
- * magnitudes), which keeps the digits log(hypot) would cancel; scaled where hypot overflows */
+ * magnitudes), which keeps the digits log(hypot) would cancel; scaled where hypot overflows
+ * or meets subnormals */
 template <typename T, typename R> FNX_DEV T fnx_ct_log(T z) {
   const R x = z.re, y = z.im, ax = fnx_r_fabs(x), ay = fnx_r_fabs(y);
   const R a = ax > ay ? ax : ay, b = ax > ay ? ay : ax;
@@ -67,12 +79,16 @@ template <typename T, typename R> FNX_DEV T fnx_ct_log(T z) {
     re = R(0.5) * fnx_r_log1p((a - R(1)) * (a + R(1)) + b * b);
   else if (a > fnx_r_big(a) && fnx_r_finite(a))
     re = fnx_r_log(fnx_r_hypot(x * R(0.5), y * R(0.5))) + R(0.69314718055994530942);
-  else
+  else if (a < fnx_r_tiny(a) && a > 0) {
+    const R s = fnx_r_upscale(a);
+    re = fnx_r_log(fnx_r_hypot(x * s, y * s)) - fnx_r_log(s);
+  } else
     re = fnx_r_log(fnx_r_hypot(x, y));
   return fnx_ct_make<T, R>(re, fnx_r_atan2(y, x));
 }
 
-/* the principal root: t = sqrt((|x| + |z|) / 2), then the other part is y / 2t */
+/* the principal root: t = sqrt((|x| + |z|) / 2), then the other part is y / 2t (scaled where
+ * |x| + |z| overflows or hypot meets subnormals) */
 template <typename T, typename R> FNX_DEV T fnx_ct_sqrt(T z) {
   const R x = z.re, y = z.im;
   if (fnx_r_isinf(y)) return fnx_ct_make<T, R>(fnx_r_fabs(y), y);
@@ -83,21 +99,27 @@ template <typename T, typename R> FNX_DEV T fnx_ct_sqrt(T z) {
   }
   if (y != y) return fnx_ct_make<T, R>(y, y);
   if (x == 0 && y == 0) return fnx_ct_make<T, R>(R(0), y);
-  const R ax = fnx_r_fabs(x);
+  const R ax = fnx_r_fabs(x), ay = fnx_r_fabs(y);
   R t;
-  if (ax > fnx_r_big(ax) || fnx_r_fabs(y) > fnx_r_big(ax))
+  if (ax > fnx_r_big(ax) || ay > fnx_r_big(ax)) {
     t = R(2) * fnx_r_sqrt((ax * R(0.25) + fnx_r_hypot(x * R(0.25), y * R(0.25))) * R(0.5));
-  else
+  } else if (ax < fnx_r_tiny(ax) && ay < fnx_r_tiny(ax)) {
+    const R s = fnx_r_upscale(ax);
+    t = fnx_r_sqrt((ax * s + fnx_r_hypot(x * s, y * s)) * R(0.5)) / fnx_r_sqrt_upscale(ax);
+  } else {
     t = fnx_r_sqrt((ax + fnx_r_hypot(x, y)) * R(0.5));
+  }
   if (x >= 0) return fnx_ct_make<T, R>(t, y / (R(2) * t));
   return fnx_ct_make<T, R>(fnx_r_fabs(y) / (R(2) * t), fnx_r_copysign(t, y));
 }
 
-/* sinh x cos y + i cosh x sin y */
+/* sinh x cos y + i cosh x sin y (an infinite x with a NaN Im: +inf, Annex G leaves the sign
+ * open and glibc picks +) */
 template <typename T, typename R> FNX_DEV T fnx_ct_sinh(T z) {
   const R x = z.re, y = z.im;
   if (y == 0) return fnx_ct_make<T, R>(fnx_r_sinh(x), y);
-  if (!fnx_r_finite(y) && (x == 0 || fnx_r_isinf(x))) return fnx_ct_make<T, R>(x, y - y);
+  if (!fnx_r_finite(y) && x == 0) return fnx_ct_make<T, R>(x, y - y);
+  if (!fnx_r_finite(y) && fnx_r_isinf(x)) return fnx_ct_make<T, R>(fnx_r_fabs(x), y - y);
   return fnx_ct_make<T, R>(fnx_r_sinh(x) * fnx_r_cos(y), fnx_r_cosh(x) * fnx_r_sin(y));
 }
 
@@ -162,18 +184,28 @@ template <typename T, typename R> FNX_DEV T fnx_ct_asin_finite(T z) {
                            fnx_r_asinh(s1.re * s2.im - s1.im * s2.re));
 }
 
-/* asin z = -i asinh(iz), asinh z = -i asin(iz) ... = i asin(-iz) */
-template <typename T, typename R> FNX_DEV T fnx_ct_asin(T z) {
-  if (fnx_r_finite(z.re) && fnx_r_finite(z.im)) return fnx_ct_asin_finite<T, R>(z);
-  return fnx_ct_times_minus_i<T, R>(fnx_ct_asinh_special<T, R>(fnx_ct_times_i<T, R>(z)));
-}
-template <typename T, typename R> FNX_DEV T fnx_ct_asinh(T z) {
-  if (!(fnx_r_finite(z.re) && fnx_r_finite(z.im))) return fnx_ct_asinh_special<T, R>(z);
-  return fnx_ct_times_i<T, R>(fnx_ct_asin_finite<T, R>(fnx_ct_times_minus_i<T, R>(z)));
+/* |z| so large that 1 / z^2 is below an ulp */
+template <typename T, typename R> FNX_DEV bool fnx_ct_huge(T z) {
+  return fnx_r_fabs(z.re) > fnx_r_asym(z.re) || fnx_r_fabs(z.im) > fnx_r_asym(z.re);
 }
 
-/* Kahan's acos: Re = 2 atan(Re s1 / Re s2), Im = asinh(Im(conj(s2) s1)); an infinite or NaN
- * part: pi/2 - asin z (Annex G's values) */
+/* asinh z = i asin(-iz); for huge |z| log 2z on |x| (asinh is odd), where s1 s2 would
+ * overflow; asin z = -i asinh(iz) */
+template <typename T, typename R> FNX_DEV T fnx_ct_asinh(T z) {
+  if (!(fnx_r_finite(z.re) && fnx_r_finite(z.im))) return fnx_ct_asinh_special<T, R>(z);
+  if (fnx_ct_huge<T, R>(z)) {
+    const T l = fnx_ct_log<T, R>(fnx_ct_make<T, R>(fnx_r_fabs(z.re), z.im));
+    return fnx_ct_make<T, R>(fnx_r_copysign(l.re + R(0.69314718055994530942), z.re), l.im);
+  }
+  return fnx_ct_times_i<T, R>(fnx_ct_asin_finite<T, R>(fnx_ct_times_minus_i<T, R>(z)));
+}
+template <typename T, typename R> FNX_DEV T fnx_ct_asin(T z) {
+  return fnx_ct_times_minus_i<T, R>(fnx_ct_asinh<T, R>(fnx_ct_times_i<T, R>(z)));
+}
+
+/* Kahan's acos: Re = 2 atan(Re s1 / Re s2), Im = asinh(Im(conj(s2) s1)) (-Im asin z for huge
+ * |z|, where the product overflows); an infinite or NaN part: pi/2 - asin z (Annex G's
+ * values) */
 template <typename T, typename R> FNX_DEV T fnx_ct_acos(T z) {
   if (!(fnx_r_finite(z.re) && fnx_r_finite(z.im))) {
     const T w = fnx_ct_asin<T, R>(z);
@@ -181,12 +213,14 @@ template <typename T, typename R> FNX_DEV T fnx_ct_acos(T z) {
   }
   const T s1 = fnx_ct_sqrt<T, R>(fnx_ct_make<T, R>(R(1) - z.re, -z.im));
   const T s2 = fnx_ct_sqrt<T, R>(fnx_ct_make<T, R>(R(1) + z.re, z.im));
-  return fnx_ct_make<T, R>(R(2) * fnx_r_atan2(s1.re, s2.re),
-                           fnx_r_asinh(s2.re * s1.im - s2.im * s1.re));
+  const R im = fnx_ct_huge<T, R>(z) ? -fnx_ct_asin<T, R>(z).im
+                                    : fnx_r_asinh(s2.re * s1.im - s2.im * s1.re);
+  return fnx_ct_make<T, R>(R(2) * fnx_r_atan2(s1.re, s2.re), im);
 }
 
-/* Kahan's acosh: with s1 = sqrt(z - 1), s2 = sqrt(z + 1): Re = asinh(Re(conj(s1) s2)),
- * Im = 2 atan(Im s1 / Re s2); an infinite or NaN part: +-i acos z with Re >= 0 */
+/* Kahan's acosh: with s1 = sqrt(z - 1), s2 = sqrt(z + 1): Re = asinh(Re(conj(s1) s2)) (log 2|z|
+ * for huge |z|), Im = 2 atan(Im s1 / Re s2); an infinite or NaN part: +-i acos z with
+ * Re >= 0 */
 template <typename T, typename R> FNX_DEV T fnx_ct_acosh(T z) {
   if (!(fnx_r_finite(z.re) && fnx_r_finite(z.im))) {
     const T w = fnx_ct_acos<T, R>(z);
@@ -194,12 +228,15 @@ template <typename T, typename R> FNX_DEV T fnx_ct_acosh(T z) {
   }
   const T s1 = fnx_ct_sqrt<T, R>(fnx_ct_make<T, R>(z.re - R(1), z.im));
   const T s2 = fnx_ct_sqrt<T, R>(fnx_ct_make<T, R>(z.re + R(1), z.im));
-  return fnx_ct_make<T, R>(fnx_r_asinh(s1.re * s2.re + s1.im * s2.im),
-                           R(2) * fnx_r_atan2(s1.im, s2.re));
+  const R re = fnx_ct_huge<T, R>(z) ? fnx_ct_log<T, R>(z).re + R(0.69314718055994530942)
+                                    : fnx_r_asinh(s1.re * s2.re + s1.im * s2.im);
+  return fnx_ct_make<T, R>(re, R(2) * fnx_r_atan2(s1.im, s2.re));
 }
 
-/* Kahan's atanh: Re = log1p(4x / ((1 - x)^2 + y^2)) / 4, Im = atan2(2y, (1 - x)(1 + x) - y^2) / 2;
- * for large |z|: Re = x / |z|^2, Im = +-pi/2 */
+/* Kahan's atanh, on |x| (Re is odd in x, Im even): Re = log1p(4x / ((1 - x)^2 + y^2)) / 4, or
+ * near the pole 1 (where that denominator cancels or underflows) the same as
+ * (log|1 + z| - log|1 - z|) / 2; Im = atan2(2y, (1 - x)(1 + x) - y^2) / 2; for large |z|:
+ * Re = x / |z|^2, Im = +-pi/2 */
 template <typename T, typename R> FNX_DEV T fnx_ct_atanh(T z) {
   const R x = z.re, y = z.im, pi_2 = R(1.57079632679489661923);
   if (fnx_r_isinf(y)) return fnx_ct_make<T, R>(fnx_r_copysign(R(0), x), fnx_r_copysign(pi_2, y));
@@ -211,10 +248,12 @@ template <typename T, typename R> FNX_DEV T fnx_ct_atanh(T z) {
     const R h = fnx_r_hypot(x, y);
     return fnx_ct_make<T, R>(x / h / h, fnx_r_copysign(pi_2, y));
   }
-  const R one_minus = R(1) - x;
-  return fnx_ct_make<T, R>(
-      R(0.25) * fnx_r_log1p(R(4) * x / (one_minus * one_minus + y * y)),
-      R(0.5) * fnx_r_atan2(R(2) * y, one_minus * (R(1) + x) - y * y));
+  const R one_minus = R(1) - ax, den = one_minus * one_minus + y * y;
+  const R re = den < R(0.25)
+                   ? R(0.5) * (fnx_r_log(fnx_r_hypot(R(1) + ax, y)) - fnx_r_log(fnx_r_hypot(one_minus, y)))
+                   : R(0.25) * fnx_r_log1p(R(4) * ax / den);
+  return fnx_ct_make<T, R>(fnx_r_copysign(re, x),
+                           R(0.5) * fnx_r_atan2(R(2) * y, one_minus * (R(1) + ax) - y * y));
 }
 
 /* atan z = -i atanh(iz) */
