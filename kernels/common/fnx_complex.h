@@ -5,8 +5,8 @@
  * layout (fnx_kernels.h's FNX_COMPLEX64 / FNX_COMPLEX128), the same struct on C and CUDA.
  * Dtype suffixes c64, c128; the "real dtype" of each is f32 / f64.
  *
- * Functions (numpy is the reference; special values and branch cuts follow C99 Annex G, as
- * numpy's do):
+ * Functions (numpy is the reference, except log1p near 0, where numpy 2.4 loses digits;
+ * special values and branch cuts follow C99 Annex G, as numpy's do):
  *   T fnx_s_<op>_<sfx>(T x)           the FNX_COMPLEX_UNARY_OPS below
  *   R fnx_s_<abs|real|imag>_<sfx>(T x)    R = the real type (abs: inf beats NaN)
  *   fnx_uint8 fnx_s_is_finite_<sfx>(T x)  both parts finite

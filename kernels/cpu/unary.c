@@ -132,8 +132,8 @@ int fnx_unary(int op, int dtype, int ndim, const int64_t *shape, const char *x,
 /* is_finite writes bool; abs / real / imag of a complex write its real dtype (half the size) */
 static int64_t unary_out_itemsize(int op, int dtype) {
   if (op == FNX_IS_FINITE) return 1;
-  const int complex = dtype == FNX_COMPLEX64 || dtype == FNX_COMPLEX128;
-  if (complex && (op == FNX_ABS || op == FNX_REAL || op == FNX_IMAG))
+  const int is_complex = dtype == FNX_COMPLEX64 || dtype == FNX_COMPLEX128;
+  if (is_complex && (op == FNX_ABS || op == FNX_REAL || op == FNX_IMAG))
     return fnx_itemsize(dtype) / 2;
   return fnx_itemsize(dtype);
 }
