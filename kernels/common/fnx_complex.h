@@ -125,9 +125,16 @@ FNX_COMPLEX_PRECISIONS(FNX_CM_DEF_ALL_)
 
 /* ================================ arithmetic, parts ======================================== */
 
-/* |x| without libm's hypot, which does not vectorize: a sqrt(1 + (b / a)^2) with a >= b the
- * parts' magnitudes (no overflow or underflow; within 2 ulp), an infinite part giving inf
- * even next to a NaN, 0 for 0.  Selects, not branches, so a loop over it vectorizes. */
+/* |x| without libm's hypot, which does not vectorize: an infinite part gives inf even next to
+ * a NaN, 0 for 0; selects, not branches, so a loop over it vectorizes.  complex64: the parts
+ * squared and summed in double (exact squares, no overflow or underflow), one square root
+ * rounded to float: correctly rounded but for a rare double rounding, as numpy's hypotf.
+ * complex128: a sqrt(1 + (b / a)^2) with a >= b the parts' magnitudes (within 2 ulp). */
+FNX_DEV float fnx_c_hypot_c64(fnx_complex64 x) {
+  const double re = x.re, im = x.im;
+  const float h = (float)sqrt(re * re + im * im);
+  return (fabsf(x.re) == FNX_INFF || fabsf(x.im) == FNX_INFF) ? FNX_INFF : h;
+}
 #define FNX_S_DEF_C_HYPOT(T, R, sfx, rsfx, SUF)                                           \
   FNX_DEV R fnx_c_hypot_##sfx(T x) {                                                      \
     const R ax = fabs##SUF(x.re), ay = fabs##SUF(x.im);                                   \
@@ -135,7 +142,7 @@ FNX_COMPLEX_PRECISIONS(FNX_CM_DEF_ALL_)
     const R h = a == 0 ? b : a * sqrt##SUF((R)1 + r * r); /* b: 0, or the NaN part */     \
     return (ax == (R)FNX_INF || ay == (R)FNX_INF) ? (R)FNX_INF : h;                       \
   }
-FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_HYPOT)
+FNX_S_DEF_C_HYPOT(fnx_complex128, double, c128, f64, )
 
 /* numpy's complex division: Smith's algorithm (scale by the larger part of b); b == 0 gives
  * a.re / 0 and a.im / 0 (inf or NaN parts), as numpy does. */
