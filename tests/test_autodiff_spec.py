@@ -41,6 +41,7 @@ import spec_lax
 import spec_numpy
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
+C128 = np.dtype(np.complex128)
 
 # examples per (row, dtype): default profile (25) -> 8 (float64, order 2) and 4 (float32, order 1);
 # explore profile (100) -> 33 and 16
@@ -269,7 +270,7 @@ def _value_positions(table, case, cfg):
         if i in cfg.static or a is None:
             continue
         if isinstance(a, ArrayBase):
-            if table == "lax" and a.dtype.kind != "f":
+            if table == "lax" and a.dtype.kind not in "fc":
                 continue
             out.append(i)
         elif table == "numpy" and isinstance(a, (bool, int, float)):
@@ -384,7 +385,11 @@ def smooth_case(table, row, case, dtype, seed):
         if isinstance(a, ArrayBase):
             shape = tuple(a.shape)
             values = np.array([next(pools[d]) for _ in range(int(np.prod(shape)))],
-                              dtype=np.float64).reshape(shape).astype(dtype)
+                              dtype=np.float64).reshape(shape)
+            if dtype.kind == "c":  # the domain's real parts, and imaginary parts half as big
+                imag = rng.uniform(-0.5, 0.5, shape) * np.abs(values)
+                values = values + 1j * imag
+            values = values.astype(dtype)
             weak = bool(a.weak_type) and a.dtype == dtype
             ops[p] = Array(values, weak)
             diff_positions.append(p)
@@ -406,7 +411,7 @@ def smooth_case(table, row, case, dtype, seed):
 
 def _float_leaves(out):
     from fnx import tree
-    return [x for x in tree.leaves(out) if isinstance(x, ArrayBase) and x.dtype.kind == "f"]
+    return [x for x in tree.leaves(out) if isinstance(x, ArrayBase) and x.dtype.kind in "fc"]
 
 
 def check_row(table, row, case, dtype, seed, order):
@@ -455,6 +460,8 @@ def _accepts(row, dtype):
 @settings(max_examples=_N64)
 @given(data=st.data())
 def test_grads_float64_order2(table, row, data):
+    if not (_accepts(row, F64) or _accepts(row, F32)):
+        pytest.skip(f"{row.name} has no float dtype (test_grads_complex128_order1 covers it)")
     dtype = F64 if _accepts(row, F64) else F32
     case = data.draw(_strategy(table, row, dtype), label="case")
     seed = data.draw(st.integers(0, 2 ** 32 - 1), label="value seed")
@@ -470,6 +477,21 @@ def test_grads_float32_order1(table, row, data):
     case = data.draw(_strategy(table, row, F32), label="case")
     seed = data.draw(st.integers(0, 2 ** 32 - 1), label="value seed")
     check_row(table, row, case, F32, seed, order=1)
+
+
+COMPLEX_ROWS = [pytest.param("lax", r, id=f"lax-{r.name}") for r in LAX_ROWS
+                if _accepts(r, C128)]
+
+
+@pytest.mark.parametrize("table, row", COMPLEX_ROWS)
+@settings(max_examples=_N32)
+@given(data=st.data())
+def test_grads_complex128_order1(table, row, data):
+    """Complex operands (real parts from the row's smooth domain, imaginary parts up to half
+    their size): forward and reverse mode against finite differences, JAX's convention."""
+    case = data.draw(_strategy(table, row, C128), label="case")
+    seed = data.draw(st.integers(0, 2 ** 32 - 1), label="value seed")
+    check_row(table, row, case, C128, seed, order=1)
 
 
 def test_every_differentiable_row_is_covered():
