@@ -105,7 +105,10 @@ def from_dlpack(x):
 _CTYPES = {"float": ("f", 4), "double": ("f", 8), "fnx_int8": ("i", 1), "fnx_uint8": ("u", 1),
            "fnx_int32": ("i", 4), "fnx_uint32": ("u", 4), "fnx_int64": ("i", 8),
            "fnx_uint64": ("u", 8), "unsigned short": ("u", 2), "int": ("i", 4),
-           "long long": ("i", 8), "unsigned long long": ("u", 8)}
+           "long long": ("i", 8), "unsigned long long": ("u", 8),
+           # complex: fnx_complex.h's structs, fnx_cplx.cuh's fnx_cnum<R>
+           "fnx_complex64": ("c", 8), "fnx_complex128": ("c", 16), "fnx_cnum64": ("c", 8),
+           "fnx_cnum128": ("c", 16), "fnx_cnum<float>": ("c", 8), "fnx_cnum<double>": ("c", 16)}
 _SCALARS = {"int": np.int32, "fnx_int64": np.int64, "long long": np.int64, "double": np.float64}
 _KERNEL = re.compile(r'extern\s+"C"\s+__attribute__\(\(global\)\)\s+void\s+'
                      r'(?:__attribute__\(\(launch_bounds\(\d+\)\)\)\s+)?(\w+)\s*\(([^)]*)\)')

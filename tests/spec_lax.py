@@ -1283,6 +1283,7 @@ LINALG_ROWS = [
 # its kernel lands).
 NO_CUDA_KERNELS = {name: f"the CUDA backend has no {name} kernel yet (issue 18: CPU only)"
                    for name in ("cholesky", "triangular_solve", "lu", "qr", "eigh", "svd")}
+NO_CUDA_KERNELS["fft"] = "the CUDA backend has no fft kernel yet (issue 19: CPU only)"
 
 
 _CONV_PARAMS = {"window_strides": (1, 1), "padding": ((0, 0), (0, 0)),
