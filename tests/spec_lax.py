@@ -1093,6 +1093,9 @@ def triangular_solve_cases(dtype):
     def case(draw):
         params = {k: draw(st.booleans(), label=k)
                   for k in ("left_side", "lower", "transpose_a", "unit_diagonal")}
+        # a^H (the primitive conjugates only with a transpose, and only complex matrices)
+        params["conjugate_a"] = bool(np.dtype(dtype).kind == "c" and params["transpose_a"]
+                                     and draw(st.booleans(), label="conjugate_a"))
         n, k = draw(_SIDE), draw(st.sampled_from([1, 2, 3, 0]))
         batch, rng = draw(_matrix_layout(n, n + k))
 
@@ -1232,7 +1235,8 @@ def _svd_call(fn, case):
     return [s, u, vt]
 
 
-_TRI = {"left_side": True, "lower": True, "transpose_a": False, "unit_diagonal": False}
+_TRI = {"left_side": True, "lower": True, "transpose_a": False, "conjugate_a": False,
+        "unit_diagonal": False}
 
 
 def _matrix_errors(params, square):
