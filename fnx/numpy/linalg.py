@@ -41,11 +41,16 @@ from ._linalg_ops import matmul, tensordot, vecdot
 from ._manipulation import matrix_transpose
 from ._util import asarray_arg, broadcast_shapes_named, broadcast_to_shape
 
-__all__ = ["EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "cross",
-           "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
+__all__ = ["EigResult", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky",
+           "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
            "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm", "outer",
            "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot", "tensorinv",
            "tensorsolve", "trace", "vecdot", "vector_norm"]
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
 
 
 class EighResult(NamedTuple):
@@ -215,6 +220,22 @@ def eigh(a, UPLO=None, symmetrize_input=True):
     a = float_matrix("eigh", a, square=True)
     v, w = lax_linalg.eigh(a, lower=_uplo("eigh", UPLO), symmetrize_input=symmetrize_input)
     return EighResult(w, v)
+
+
+def eig(a):
+    """``EigResult(eigenvalues, eigenvectors)`` of general square matrices: complex always,
+    also for real input whose eigenvalues are all real (JAX's rule; numpy would return real
+    arrays then); eigenvectors are the columns, of unit norm with their largest component real
+    positive (LAPACK's normalization, as numpy's); eigenvalues are not sorted."""
+    a = float_matrix("eig", a, square=True)
+    w, v = lax_linalg.eig(a)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """The eigenvalues of general square matrices, complex always (see ``eig``)."""
+    a = float_matrix("eigvals", a, square=True)
+    return lax_linalg.eig(a, compute_right_eigenvectors=False)[0]
 
 
 def eigvalsh(a, UPLO="L"):
