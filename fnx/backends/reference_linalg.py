@@ -50,8 +50,8 @@ def cholesky(x):
         hermitian = strict + _mh(strict) + np.diag(np.diag(a).real)
         try:
             return (np.linalg.cholesky(hermitian),)
-        except np.linalg.LinAlgError:
-            return (np.full((n, n), np.nan),)
+        except np.linalg.LinAlgError:  # all NaN (complex: both parts, as the kernel)
+            return (np.full((n, n), complex(np.nan, np.nan) if np.iscomplexobj(a) else np.nan),)
     x = _f64(x)
     return _each_matrix(x, one, [((n, n), x.dtype)])[0]
 
@@ -134,6 +134,8 @@ def svd(x, *, full_matrices, compute_uv):
 def _normalized_eigenvectors(v):
     """Columns of unit norm with their largest component real positive (LAPACK zgeev's
     normalization, the CPU kernel's)."""
+    if v.size == 0:
+        return v
     v = v / np.linalg.norm(v, axis=-2, keepdims=True)
     k = np.argmax(np.abs(v), axis=-2)[..., None, :]
     top = np.take_along_axis(v, k, axis=-2)

@@ -66,6 +66,8 @@ def _fix_gauge(v, dv):
     """The tangent ``dv + v diag(c)`` that keeps each column's normalization: unit norm
     (Re(v_i^H dv_i) = 0 fixes Re(c_i)) and its largest component v[k, i] real (Im(dv[k, i]) = 0
     fixes Im(c_i); v[k, i] > 0 is real, so the two conditions are independent)."""
+    if v.shape[-2] == 0:   # no components: nothing to fix (and no largest one)
+        return dv
     re_c = neg(real(_column_sums(mul(conj(v), dv))))
     largest = _largest_entry_mask(v)
     dv_k, v_k = (_column_sums(select(largest, z, _zeros(z))) for z in (dv, v))
