@@ -333,7 +333,7 @@ def shift_amounts(dtype):
 
 
 def int_exponents(dtype):
-    if np.dtype(dtype).kind == "f":
+    if np.dtype(dtype).kind in "fc":
         return None
     info = np.iinfo(dtype)
     return st.one_of(st.integers(max(-3, int(info.min)), 12),
@@ -838,7 +838,8 @@ _CARITH = {**ulps(0), **{d: t for d, t in ulps(4).items() if d.kind == "c"}}
 _CPOW = {**ulps(2), **{d: t for d, t in ulps(64).items() if d.kind == "c"}}
 _CSQRT = {**ulps(0), **{d: t for d, t in ulps(2).items() if d.kind == "c"}}
 _RSQRT = {**ulps(2), **{d: t for d, t in ulps(4).items() if d.kind == "c"}}
-_CABS = _CSIGN = _CSQRT
+_CSIGN = _CSQRT
+_CABS = {dtypes.float64: ulps(2)[dtypes.float64]}  # |complex128|: within 2 ulp (float: exact)
 
 UNARY_ROWS = [
     _unary_row("neg", lax.neg, NUMERIC_C, True),
@@ -1531,7 +1532,45 @@ SHAPE_ROWS = [
                               ("(3,)",)))),
 ]
 
+def fft_cases(dtype):
+    """A real dtype draws RFFT; a complex one FFT, IFFT or IRFFT, over 1-3 trailing axes of
+    length 1..6 (any radix path and the generic one).  Finite values of moderate size only:
+    where an inf or NaN spreads, and whether sums near the largest float overflow, depends on
+    a transform's butterfly order, not on a specification."""
+    FftType = lax.FftType
+    width = 32 if dtypes.real_of(dtype) == dtypes.float32 else 64
+    part = st.floats(-100, 100, width=width)
+    elements = part if np.dtype(dtype).kind == "f" else st.builds(complex, part, part)
+
+    @st.composite
+    def case(draw):
+        real = np.dtype(dtype).kind == "f"
+        fft_type = FftType.RFFT if real else draw(st.sampled_from(
+            [FftType.FFT, FftType.IFFT, FftType.IRFFT]))
+        lengths = tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=3)))
+        batch = draw(shapes(max_rank=2, max_side=3))
+        trailing = lengths
+        if fft_type == FftType.IRFFT:
+            trailing = lengths[:-1] + (lengths[-1] // 2 + 1,)
+        x = draw(arrays(dtype, batch + trailing, elements=elements))
+        return LaxCase((x,), {"fft_type": fft_type, "fft_lengths": lengths})
+    return case()
+
+
+# FFTs are accurate to a few ulps of the transform's magnitude, not of each element: with
+# |x| <= 100 and <= 216 points per transform, an absolute tolerance of that sum's size
+_FFT_TOL = {dt: (64 * float(np.finfo(dt).eps), 2 ** 16 * float(np.finfo(dt).eps))
+            for dt in INEXACT}
+
+FFT_ROWS = [
+    LaxSpec("fft", lax.fft, fft_cases, INEXACT, True, _FFT_TOL,
+            errors=(ErrorCase((A("complex64", 4),), {"fft_type": lax.FftType.RFFT,
+                                                     "fft_lengths": (4,)}, ("complex64",)),
+                    ErrorCase((A("complex64", 4),), {"fft_type": lax.FftType.FFT,
+                                                     "fft_lengths": (5,)}, ("complex64[4]",)))),
+]
+
 SPECS: list[LaxSpec] = (UNARY_ROWS + BINARY_ROWS + OTHER_ELEMENTWISE_ROWS + INDEXING_ROWS
-                        + LINALG_ROWS + CONV_ROWS + REDUCTION_ROWS + SHAPE_ROWS)
+                        + LINALG_ROWS + CONV_ROWS + REDUCTION_ROWS + SHAPE_ROWS + FFT_ROWS)
 SPEC_BY_NAME: dict[str, LaxSpec] = {row.name: row for row in SPECS}
 assert len(SPEC_BY_NAME) == len(SPECS), "duplicate spec rows"

@@ -55,6 +55,16 @@ BINARY = ([(op, s) for op in ("eq", "ne", "lt", "le", "gt", "ge", "max", "min") 
              for s in INTS])
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 
+# complex64 / complex128 (fnx_complex.h): compared with the eager kernels called through cffi
+# directly (the Python layers reach them separately)
+COMPLEX = ["c64", "c128"]
+CTYPE.update({"c64": "fnx_complex64", "c128": "fnx_complex128"})
+REAL_OF = {"c64": "f32", "c128": "f64"}
+COMPLEX_UNARY = ["neg", "conj", "sign", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin",
+                 "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+                 "atanh", "abs", "real", "imag", "is_finite"]
+COMPLEX_BINARY = ["add", "sub", "mul", "div", "pow", "max", "min", *COMPARISONS]
+
 
 # ---- inputs -------------------------------------------------------------------------------------
 
@@ -128,7 +138,38 @@ def _c_source():
         for d in ALL:
             fns.append(f"void convert_{s}_{d}(int64_t n, const {t} *x, {CTYPE[d]} *y) "
                        f"{{ for (int64_t i = 0; i < n; i++) y[i] = fnx_s_convert_{s}_{d}(x[i]); }}")
-    return '#include "fnx_scalar.h"\n\n' + "\n".join(fns) + "\n"
+    return '#include "fnx_scalar.h"\n\n' + "\n".join(fns + _complex_c_source()) + "\n"
+
+
+def _complex_out_type(op, s):
+    if op == "is_finite" or op in COMPARISONS:
+        return "uint8_t"
+    return CTYPE[REAL_OF[s]] if op in ("abs", "real", "imag") else CTYPE[s]
+
+
+def _complex_c_source():
+    fns = []
+    for s in COMPLEX:
+        t = CTYPE[s]
+        for op in COMPLEX_UNARY:
+            fns.append(f"void u_{op}_{s}(int64_t n, const {t} *x, {_complex_out_type(op, s)} *y) "
+                       f"{{ for (int64_t i = 0; i < n; i++) y[i] = fnx_s_{op}_{s}(x[i]); }}")
+        fns.append(f"void u_integer_pow_{s}(int64_t n, const {t} *x, {t} *y, int64_t e) "
+                   f"{{ for (int64_t i = 0; i < n; i++) y[i] = fnx_s_integer_pow_{s}(x[i], e); }}")
+        for op in COMPLEX_BINARY:
+            fns.append(f"void b_{op}_{s}(int64_t n, const {t} *a, const {t} *b, "
+                       f"{_complex_out_type(op, s)} *o) "
+                       f"{{ for (int64_t i = 0; i < n; i++) o[i] = fnx_s_{op}_{s}(a[i], b[i]); }}")
+        r = REAL_OF[s]
+        fns.append(f"void b_complex_{r}(int64_t n, const {CTYPE[r]} *a, const {CTYPE[r]} *b, {t} *o) "
+                   f"{{ for (int64_t i = 0; i < n; i++) o[i] = fnx_s_complex_{r}(a[i], b[i]); }}")
+        fns.append(f"void select_{s}(int64_t n, const uint8_t *c, const {t} *f, const {t} *t, {t} *o) "
+                   f"{{ for (int64_t i = 0; i < n; i++) o[i] = fnx_s_select_{s}(c[i], f[i], t[i]); }}")
+        for d in ALL + COMPLEX:
+            for a, b in ((s, d), (d, s)):
+                fns.append(f"void convert_{a}_{b}(int64_t n, const {CTYPE[a]} *x, {CTYPE[b]} *y) "
+                           f"{{ for (int64_t i = 0; i < n; i++) y[i] = fnx_s_convert_{a}_{b}(x[i]); }}")
+    return list(dict.fromkeys(fns))  # c64 <-> c128 comes from both rows
 
 
 def _compile_args():
@@ -270,3 +311,108 @@ def test_convert(clib, src):
         _call(clib, f"convert_{src}_{dst}", x.size, x, y)
         want = lax.convert_element_type(_as_fnx(x), DTYPE[dst])
         _assert_bitwise(y, want, f"convert_{src}_{dst}", x)
+
+
+# ---- complex: the header against the eager kernels ---------------------------------------------
+
+def _kernels():
+    from fnx.backends.cpu_ffi import ffi, lib
+    return ffi, lib
+
+
+CODE = {"b": 0, "i8": 1, "u8": 2, "i32": 3, "i64": 4, "f32": 5, "f64": 6, "u32": 7, "c64": 8,
+        "c128": 9}
+DTYPE.update({"c64": np.dtype(np.complex64), "c128": np.dtype(np.complex128)})
+
+
+def complex_values(sfx):
+    """every pair of the float specials as parts, and random parts"""
+    r = _float_values(DTYPE[REAL_OF[sfx]])
+    head = r[:49]
+    rng = np.random.default_rng(4)
+    re = np.concatenate([np.repeat(head, head.size), rng.choice(r, 1000)])
+    im = np.concatenate([np.tile(head, head.size), rng.choice(r, 1000)])
+    z = np.empty(re.size, DTYPE[sfx])
+    z.real, z.imag = re, im
+    return z
+
+
+def _out_dtype(op, sfx):
+    t = _complex_out_type(op, sfx)
+    return {"uint8_t": np.dtype(np.bool_), "float": np.dtype(np.float32),
+            "double": np.dtype(np.float64)}.get(t, DTYPE[sfx])
+
+
+def _cptr(ffi, a):
+    return ffi.cast("char *", a.ctypes.data)
+
+
+def _assert_same_bits(got, want, what):
+    """bitwise, any NaN (part) matching any NaN"""
+    g, w = np.ascontiguousarray(got), np.ascontiguousarray(want)
+    if g.dtype.kind == "c":
+        g, w = g.view(g.real.dtype), w.view(w.real.dtype)
+    ui = {1: np.uint8, 4: np.uint32, 8: np.uint64}[g.dtype.itemsize]
+    bad = g.view(ui) != w.view(ui)
+    if g.dtype.kind == "f":
+        bad &= ~(np.isnan(g) & np.isnan(w))
+    assert not bad.any(), f"{what}: {bad.sum()} of {bad.size} differ"
+
+
+@pytest.mark.parametrize("sfx", COMPLEX)
+def test_complex_unary(clib, sfx):
+    ffi, lib = _kernels()
+    x = complex_values(sfx)
+    for op in COMPLEX_UNARY:
+        od = _out_dtype(op, sfx)
+        y, want = np.empty(x.size, od), np.empty(x.size, od)
+        _call(clib, f"u_{op}_{sfx}", x.size, x, y)
+        rc = lib.fnx_unary_contig(getattr(lib, "FNX_" + op.upper()), CODE[sfx], x.size,
+                                  _cptr(ffi, x), _cptr(ffi, want), 0)
+        assert rc == 0, op
+        _assert_same_bits(y, want, f"{op}_{sfx}")
+    for e in POW_EXPONENTS:
+        y, want = np.empty_like(x), np.empty_like(x)
+        _call(clib, f"u_integer_pow_{sfx}", x.size, x, y, extra=(e,))
+        assert lib.fnx_unary_contig(lib.FNX_INTEGER_POW, CODE[sfx], x.size, _cptr(ffi, x),
+                                    _cptr(ffi, want), e) == 0
+        _assert_same_bits(y, want, f"integer_pow_{sfx}(e={e})")
+
+
+@pytest.mark.parametrize("sfx", COMPLEX)
+def test_complex_binary(clib, sfx):
+    ffi, lib = _kernels()
+    a = complex_values(sfx)
+    b = np.random.default_rng(5).permutation(a)
+    for op in COMPLEX_BINARY:
+        od = _out_dtype(op, sfx)
+        o, want = np.empty(a.size, od), np.empty(a.size, od)
+        _call(clib, f"b_{op}_{sfx}", a.size, a, b, o)
+        assert lib.fnx_binary_contig(getattr(lib, "FNX_" + op.upper()), CODE[sfx], a.size,
+                                     _cptr(ffi, a), _cptr(ffi, b), _cptr(ffi, want)) == 0, op
+        _assert_same_bits(o, want, f"{op}_{sfx}")
+    r = REAL_OF[sfx]
+    o, want = np.empty_like(a), np.empty_like(a)
+    re, im = np.ascontiguousarray(a.real), np.ascontiguousarray(b.imag)
+    _call(clib, f"b_complex_{r}", a.size, re, im, o)
+    assert lib.fnx_binary_contig(lib.FNX_COMPLEX, CODE[r], a.size, _cptr(ffi, re), _cptr(ffi, im),
+                                 _cptr(ffi, want)) == 0
+    _assert_same_bits(o, want, f"complex_{r}")
+    c = np.random.default_rng(6).integers(0, 2, a.size).astype(np.bool_)
+    o, want = np.empty_like(a), np.where(c, b, a)
+    _call(clib, f"select_{sfx}", a.size, c, a, b, o)
+    _assert_same_bits(o, want, f"select_{sfx}")
+
+
+@pytest.mark.parametrize("sfx", COMPLEX)
+def test_complex_convert(clib, sfx):
+    ffi, lib = _kernels()
+    for src, dst in [(sfx, d) for d in ALL + COMPLEX] + [(d, sfx) for d in ALL + COMPLEX]:
+        x = complex_values(src) if src in COMPLEX else values(src)
+        y, want = np.empty(x.size, DTYPE[dst]), np.empty(x.size, DTYPE[dst])
+        _call(clib, f"convert_{src}_{dst}", x.size, x, y)
+        st = ffi.new("int64_t[]", [x.itemsize])
+        assert lib.fnx_convert(CODE[src], CODE[dst], 1, ffi.new("int64_t[]", [x.size]),
+                               _cptr(ffi, x), st, _cptr(ffi, want),
+                               ffi.new("int64_t[]", [want.itemsize])) == 0
+        _assert_same_bits(y, want, f"convert_{src}_{dst}")

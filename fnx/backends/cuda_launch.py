@@ -17,7 +17,8 @@ from .device_arrays import CudaArray
 
 _SFX = {np.dtype(np.bool_): "b", np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8",
         np.dtype(np.int32): "i32", np.dtype(np.int64): "i64", np.dtype(np.uint32): "u32",
-        np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+        np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
+        np.dtype(np.complex64): "c64", np.dtype(np.complex128): "c128"}
 _BLOCK = 256
 _MAX_GRID = 1 << 20   # kernels loop grid-stride, so a capped grid still covers every element
 

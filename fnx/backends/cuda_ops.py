@@ -189,7 +189,8 @@ IMPLS["sort"] = sort_impl(wrap=CudaArray, contiguous=_contiguous,
 # ---------------------------------------------------------------------------------------------
 
 # (BM, BN) of FnxTile in kernels/cuda/fnx_gemm.cuh
-_GEMM_TILE = {"f32": (128, 128), "i32": (128, 128), "f64": (64, 64), "i64": (64, 64)}
+_GEMM_TILE = {"f32": (128, 128), "i32": (128, 128), "f64": (64, 64), "i64": (64, 64),
+              "c64": (64, 64), "c128": (64, 64)}
 _MAX_GRID_Z = 65535
 
 
@@ -226,7 +227,7 @@ IMPLS["dot_general"] = _dot_general_impl
 
 _SCATTER_MODES = {"scatter": "set", "scatter-add": "add", "scatter-mul": "mul",
                   "scatter-min": "min", "scatter-max": "max"}
-_ATOMIC_ADD = frozenset(("f32", "f64", "i32", "i64", "u32"))
+_ATOMIC_ADD = frozenset(("f32", "f64", "i32", "i64", "u32", "c64", "c128"))
 # scatter-add runs as atomics (every update element in parallel) from this many update elements
 # on; smaller ones take the ordered kernel, which is deterministic and sums in the CPU's order.
 _ATOMIC_MIN = 1 << 16

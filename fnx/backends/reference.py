@@ -124,6 +124,28 @@ for _prim, _ufunc in lax.elementwise.NUMPY_ORACLE.items():
     _register(_prim)(_in_f64(_ufunc))
 
 
+def _complex_from_parts(re, im):
+    """re + i im part by part (re + 1j * im would turn an infinite part's partner NaN)."""
+    out = np.empty(np.shape(re), np.complex128)
+    out.real, out.imag = re, im
+    return out
+
+
+@_register(lax.log1p_p)
+@_in_f64
+def log1p(x):
+    if x.dtype.kind != "c":
+        return np.log1p(x)
+    # numpy's complex log1p is log(1 + z), which loses every digit of a tiny z's real part.
+    # Near 0: Re = log1p(2x + x^2 + y^2) / 2, Im = atan2(y, 1 + x); elsewhere log of 1 + z
+    # formed part by part, so a -0.0 imaginary part keeps its side of the branch cut.
+    re, im = x.real, x.imag
+    near_zero = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
+    small = _complex_from_parts(0.5 * np.log1p(re * (2.0 + re) + im * im),
+                                np.arctan2(im, 1.0 + re))
+    return np.where(near_zero, small, np.log(_complex_from_parts(1.0 + re, im)))
+
+
 @_register(lax.logistic_p)
 @_in_f64
 def logistic(x):
@@ -497,10 +519,7 @@ def select_n(which, *cases):
 
 @_register(lax.complex_p)
 def complex_(x, y):
-    x, y = np.broadcast_arrays(x, y)
-    out = np.empty(x.shape, np.complex128)  # part by part: x + 1j * y would turn inf parts NaN
-    out.real, out.imag = x, y
-    return out
+    return _complex_from_parts(*np.broadcast_arrays(x, y))
 
 
 @_register(lax.clamp_p)
@@ -581,6 +600,15 @@ def scatter_max(operand, indices, updates, *, batch_dims):
 # dot_general
 # ---------------------------------------------------------------------------------------------
 
+def _complex_matmul(a, b):
+    """a @ b as sums of numpy's plain products (ar br - ai bi, ar bi + ai br), by real
+    matmuls in float64: an inf or NaN part spreads as in the kernel, where BLAS's zgemm
+    (numpy's own complex @) turns some exact infinities into NaN."""
+    ar, ai, br, bi = a.real, a.imag, b.real, b.imag
+    return _complex_from_parts(np.matmul(ar, br) + np.matmul(ai, -bi),
+                               np.matmul(ar, bi) + np.matmul(ai, br))
+
+
 @_register(lax.dot_general_p)
 def dot_general(lhs, rhs, *, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
@@ -596,7 +624,7 @@ def dot_general(lhs, rhs, *, dimension_numbers, preferred_element_type):
     acc = _accumulator(lhs.dtype)  # float32 in float64; ints in int64, wrapping
     a = a.astype(acc).reshape(math.prod(batch), m, k)
     b = b.astype(acc).reshape(math.prod(batch), k, n)
-    out = np.matmul(a, b)
+    out = _complex_matmul(a, b) if acc.kind == "c" else np.matmul(a, b)
     return out.reshape(batch + [lhs.shape[i] for i in lfree] + [rhs.shape[i] for i in rfree])
 
 

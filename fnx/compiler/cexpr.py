@@ -43,10 +43,10 @@ class Flat:
 
 def c_literal(value, dtype) -> str:
     dtype = np.dtype(dtype)
-    if dtype.kind == "c":  # fnx_make_<sfx>(re, im): a call, valid in C and CUDA alike
+    if dtype.kind == "c":  # fnx_<sfx>(re, im) (fnx_complex.h): a call, valid in C and CUDA alike
         v = np.asarray(value).astype(dtype)
         part = dtypes.real_of(dtype)
-        return (f"fnx_make_{SFX[dtype]}({c_literal(v.real, part)}, "
+        return (f"fnx_{SFX[dtype]}({c_literal(v.real, part)}, "
                 f"{c_literal(v.imag, part)})")
     v = np.asarray(value).astype(dtype).item()
     if dtype.kind == "f":

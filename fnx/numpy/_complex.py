@@ -6,10 +6,6 @@ numpy's rules kept here: ``real`` / ``conj`` of a real array is that array and `
 zeros (same dtype); a complex value is NaN when either part is NaN, infinite when either part
 is infinite (and not NaN-free is not required: numpy's ``isinf(inf + nanj)`` is True), finite
 when both parts are; order comparisons, max and min are lexicographic (real part first).
-
-Sums and products of complex operands are built here from real-typed primitives (a sum is the
-complex of the sums of the parts; a product a pairwise tree of complex multiplications, a
-running product an associative scan), because fnx.lax's reductions and scans take real dtypes.
 """
 from __future__ import annotations
 
@@ -18,7 +14,6 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase, Tracer
 from ..errors import DTypeError
-from ..lax.scan_util import associative_scan
 from ._util import asarray_arg, full_scalar
 
 
@@ -79,48 +74,6 @@ def reciprocal(x):
 def abs_squared(x):
     """|x|^2 = re^2 + im^2 (real), without the square root of ``abs``."""
     return lax.add(lax.integer_pow(lax.real(x), 2), lax.integer_pow(lax.imag(x), 2))
-
-
-# -- sums and products of any numeric operand (complex ones built from real primitives) --------
-
-def reduce_sum(x, axes):
-    if not is_complex(x):
-        return lax.reduce_sum(x, axes)
-    return map_parts(lambda part: lax.reduce_sum(part, axes), x)
-
-
-def cumsum(x, axis):
-    if not is_complex(x):
-        return lax.cumsum(x, axis)
-    return map_parts(lambda part: lax.cumsum(part, axis), x)
-
-
-def cumprod(x, axis):
-    if not is_complex(x):
-        return lax.cumprod(x, axis)
-    return associative_scan(lax.mul, x, axis=axis)
-
-
-def reduce_prod(x, axes):
-    """The product over ``axes``; of complex ``x``: the reduced axes flattened to the front,
-    then halves multiplied pairwise (an odd half padded with 1), log2(n) multiplications."""
-    if not is_complex(x):
-        return lax.reduce_prod(x, axes)
-    kept = tuple(i for i in range(x.ndim) if i not in axes)
-    rest = tuple(x.shape[i] for i in kept)
-    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-    v = lax.reshape(lax.transpose(x, tuple(axes) + kept), (n,) + rest)
-    if n == 0:
-        return full_scalar(1, x.dtype, rest)
-    while v.shape[0] > 1:
-        m = v.shape[0]
-        half = (m + 1) // 2
-        a = lax.slice_in_dim(v, 0, half, 1, 0)
-        b = lax.slice_in_dim(v, half, m, 1, 0)
-        if m - half != half:
-            b = lax.concatenate([b, full_scalar(1, x.dtype, (1,) + rest)], 0)
-        v = lax.mul(a, b)
-    return lax.reshape(v, rest)
 
 
 # -- public functions -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase
 from ..errors import DTypeError, ShapeError
-from ._complex import conjugate, reduce_sum
+from ._complex import conjugate
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, canonical_axis,
                     promote_dtypes, to_dtype)
 from ._ufuncs import multiply
@@ -313,7 +313,7 @@ def _sum_lonely(x, labels, keep):
     axes = tuple(i for i, lab in enumerate(labels) if lab not in keep)
     if not axes:
         return x, labels
-    return reduce_sum(x, axes), [lab for i, lab in enumerate(labels) if i not in axes]
+    return lax.reduce_sum(x, axes), [lab for i, lab in enumerate(labels) if i not in axes]
 
 
 def _contract_pair(x, lx, y, ly, keep):

@@ -63,7 +63,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     ndim = a.ndim
     if a.dtype == dtypes.bool_:
         a = to_dtype(a, dtypes.default_int)
-    r = cx.reduce_sum(a, axes)
+    r = lax.reduce_sum(a, axes)
     if initial is not None:
         r = lax.add(r, full_scalar(initial, r.dtype))
     return _finish(r, axes, ndim, keepdims)
@@ -78,7 +78,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     ndim = a.ndim
     if a.dtype == dtypes.bool_:
         a = to_dtype(a, dtypes.default_int)
-    r = cx.reduce_prod(a, axes)
+    r = lax.reduce_prod(a, axes)
     if initial is not None:
         r = lax.mul(r, full_scalar(initial, r.dtype))
     return _finish(r, axes, ndim, keepdims)
@@ -261,13 +261,13 @@ def _cumulative(name, prim_fn, a, axis, dtype):
 def cumsum(a, axis=None, dtype=None, out=None):
     """Running sum along ``axis`` (axis=None flattens first)."""
     _no_out("cumsum", out)
-    return _cumulative("cumsum", cx.cumsum, a, axis, dtype)
+    return _cumulative("cumsum", lax.cumsum, a, axis, dtype)
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
     """Running product along ``axis`` (axis=None flattens first)."""
     _no_out("cumprod", out)
-    return _cumulative("cumprod", cx.cumprod, a, axis, dtype)
+    return _cumulative("cumprod", lax.cumprod, a, axis, dtype)
 
 
 cumulative_sum = cumsum

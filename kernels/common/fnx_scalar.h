@@ -23,10 +23,11 @@
  * Naming (mechanical, so a code generator can form every name):
  *   fnx_s_<op>_<sfx>             <op> is the lax primitive name; the two rounding methods of
  *                                lax.round are round_away and round_even
- *   fnx_s_convert_<from>_<to>    convert_element_type, for all 8 x 8 pairs (same pair: identity)
- *   fnx_s_bitcast_<from>_<to>    bitcast_convert_type between dtypes of one width
+ *   fnx_s_convert_<from>_<to>    convert_element_type, for all 10 x 10 pairs (same pair:
+ *                                identity)
+ *   fnx_s_bitcast_<from>_<to>    bitcast_convert_type between real dtypes of one width
  *   <sfx> is the dtype suffix:   b (bool, uint8 0/1), i8, u8, i32, i64, u32, f32 (float),
- *                                f64 (double)
+ *                                f64 (double), c64 (fnx_complex64), c128 (fnx_complex128)
  * Signatures (fnx_int8 ... fnx_uint64 are int8_t ... uint64_t in C, CUDA's types on the GPU):
  *   unary            T fnx_s_<op>_<sfx>(T x)
  *   is_finite        fnx_uint8 fnx_s_is_finite_<sfx>(T x)
@@ -42,9 +43,13 @@
  *   ints + floats:   neg abs sign integer_pow add sub mul div rem pow
  *   bool + ints:     not and or xor
  *   ints only:       shift_left shift_right_logical shift_right_arithmetic
- *   all 8 dtypes:    max min eq ne lt le gt ge clamp select convert
+ *   all 8 real dtypes: max min eq ne lt le gt ge clamp select convert
+ * complex64 / complex128 (fnx_complex.h, which lists its own ops): the arithmetic (not rem),
+ * the elementary functions, comparisons, max / min, select, convert, and the complex-only
+ * real imag conj complex.
  *
- * C: self-contained (needs only <stdint.h>, <string.h>, <math.h>, vmath.h and fnx_ops.h) and
+ * C: self-contained (needs only <stdint.h>, <string.h>, <math.h>, vmath.h, fnx_ops.h and
+ * fnx_complex.h; libm for the complex functions, which it declares itself) and
  * defines only static functions and macros, so any number of translation units may include
  * it.  Compile it exactly like the kernels (build_kernels.py, EXTRA_COMPILE_ARGS):
  *     -O3 -march=native -std=gnu99 -fno-math-errno -ffp-contract=off   (+ -fopenmp -fPIC)
@@ -567,5 +572,8 @@ FNX_S_DEF_BITCAST(i64, fnx_int64, f64, double)
 #pragma GCC diagnostic pop
 
 #endif /* platform */
+
+/* complex64 / complex128: their own file, on everything above */
+#include "fnx_complex.h"
 
 #endif

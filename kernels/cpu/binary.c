@@ -57,14 +57,23 @@
 #define SHIFT_OPS(X, sfx, T)                                                                  \
   X(sfx, T, SHIFT_LEFT, shift_left, T) X(sfx, T, SHIFT_RIGHT_LOGICAL, shift_right_logical, T) \
   X(sfx, T, SHIFT_RIGHT_ARITHMETIC, shift_right_arithmetic, T)
-/* by kind K of the type map: bool, integers, floats */
+/* lax.complex(re, im), dtype = the parts' real dtype: writes the complex of that precision */
+#define COMPLEX_OF_f32 fnx_complex64
+#define COMPLEX_OF_f64 fnx_complex128
+#define COMPLEX_CTOR_OP(X, sfx, T) X(sfx, T, COMPLEX, complex, COMPLEX_OF_##sfx)
+/* complex: no rem (numpy has none) */
+#define COMPLEX_ARITH_OPS(X, sfx, T)                                                          \
+  X(sfx, T, ADD, add, T) X(sfx, T, SUB, sub, T) X(sfx, T, MUL, mul, T)                        \
+  X(sfx, T, DIV, div, T) X(sfx, T, POW, pow, T)
+/* by kind K of the type map: bool, integers, floats, complex */
 #define OPS_B(X, sfx, T) CMP_OPS(X, sfx, T) LOGIC_OPS(X, sfx, T)
 #define OPS_I(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T) LOGIC_OPS(X, sfx, T) SHIFT_OPS(X, sfx, T)
-#define OPS_F(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T)
+#define OPS_F(X, sfx, T) CMP_OPS(X, sfx, T) ARITH_OPS(X, sfx, T) COMPLEX_CTOR_OP(X, sfx, T)
+#define OPS_C(X, sfx, T) CMP_OPS(X, sfx, T) COMPLEX_ARITH_OPS(X, sfx, T)
 
 #define DEF_LOOP(sfx, T, OP, name, TO) BINARY_LOOP(b_##OP##_##sfx, T, TO, fnx_s_##name##_##sfx)
 #define DEF_LOOPS(code, T, U, sfx, K, TMIN, TMAX) OPS_##K(DEF_LOOP, sfx, T)
-FNX_ALL_TYPES(DEF_LOOPS)
+FNX_ALL_TYPES_AND_COMPLEX(DEF_LOOPS)
 
 /* The float-only ops: one loop per line of FNX_FLOAT_BINARY_OPS (fnx_ops.h). */
 #define DEF_FLOAT_ONLY(OP, name, H, E64, E32)                          \
@@ -79,6 +88,7 @@ FNX_FLOAT_BINARY_OPS(DEF_FLOAT_ONLY)
 #define FLOAT_ONLY_CASES_B(sfx)
 #define FLOAT_ONLY_CASES_I(sfx)
 #define FLOAT_ONLY_CASES_F(sfx) FNX_FLOAT_BINARY_OPS(CASE_FLOAT_ONLY_##sfx)
+#define FLOAT_ONLY_CASES_C(sfx)
 #define CASE_DTYPE(code, T, U, sfx, K, TMIN, TMAX) \
   case code:                                        \
     switch (op) {                                   \
@@ -89,13 +99,16 @@ FNX_FLOAT_BINARY_OPS(DEF_FLOAT_ONLY)
 
 static fnx_loop_fn binary_fn(int op, int dtype) {
   switch (dtype) {
-    FNX_ALL_TYPES(CASE_DTYPE)
+    FNX_ALL_TYPES_AND_COMPLEX(CASE_DTYPE)
     default: return NULL;
   }
 }
 
 #define OR_HEAVY_FLOAT_ONLY(OP, name, H, E64, E32) || (H && op == FNX_##OP)
+static int is_complex(int dtype) { return dtype == FNX_COMPLEX64 || dtype == FNX_COMPLEX128; }
+
 static int binary_heavy(int op, int dtype) {
+  if (is_complex(dtype)) return op == FNX_DIV || op == FNX_POW;
   if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64)
     return op == FNX_DIV || op == FNX_REM || op == FNX_POW; /* scalar integer division */
   return op == FNX_REM || op == FNX_POW FNX_FLOAT_BINARY_OPS(OR_HEAVY_FLOAT_ONLY);
@@ -112,10 +125,16 @@ int fnx_binary(int op, int dtype, int ndim, const int64_t *shape, const char *a,
   return fnx_nd_iterate(3, ndim, shape, base, st, par, fn, NULL);
 }
 
+/* comparisons write bool, complex(re, im) the complex of twice its operands' size */
+static int64_t binary_out_itemsize(int op, int dtype) {
+  if (op >= FNX_EQ && op <= FNX_GE) return 1;
+  return op == FNX_COMPLEX ? 2 * fnx_itemsize(dtype) : fnx_itemsize(dtype);
+}
+
 int fnx_binary_contig(int op, int dtype, int64_t n, const char *a, const char *b, char *out) {
   int64_t shape[1] = {n};
   int64_t is[1] = {fnx_itemsize(dtype)};
-  int64_t os[1] = {op >= FNX_EQ && op <= FNX_GE ? 1 : fnx_itemsize(dtype)};
+  int64_t os[1] = {binary_out_itemsize(op, dtype)};
   return fnx_binary(op, dtype, 1, shape, a, is, b, is, out, os);
 }
 
@@ -123,7 +142,7 @@ int fnx_binary_scalar(int op, int dtype, int64_t n, const char *a, const char *b
                       int scalar_operand) {
   int64_t shape[1] = {n};
   int64_t vs[1] = {fnx_itemsize(dtype)}, zero[1] = {0};
-  int64_t os[1] = {op >= FNX_EQ && op <= FNX_GE ? 1 : fnx_itemsize(dtype)};
+  int64_t os[1] = {binary_out_itemsize(op, dtype)};
   return fnx_binary(op, dtype, 1, shape, a, scalar_operand == 0 ? zero : vs, b,
                     scalar_operand == 0 ? vs : zero, out, os);
 }

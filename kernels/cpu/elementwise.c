@@ -34,6 +34,7 @@ SELECT_LOOP(sel_1, uint8_t, fnx_s_select_u8)
 SELECT_LOOP(sel_2, uint16_t, sel_u16)
 SELECT_LOOP(sel_4, int32_t, fnx_s_select_i32)
 SELECT_LOOP(sel_8, int64_t, fnx_s_select_i64)
+SELECT_LOOP(sel_16, fnx_complex128, fnx_s_select_c128)
 
 static void sel_any(int64_t n, char *const *p, const int64_t *s, const void *ctx) {
   size_t sz = (size_t) * (const int *)ctx;
@@ -53,6 +54,7 @@ int fnx_select(int itemsize, int ndim, const int64_t *shape, const char *pred,
     case 2: fn = sel_2; break;
     case 4: fn = sel_4; break;
     case 8: fn = sel_8; break;
+    case 16: fn = sel_16; break;
     default:
       if (itemsize <= 0) return FNX_ERR_UNSUPPORTED;
       fn = sel_any;
@@ -101,8 +103,8 @@ int fnx_clamp(int dtype, int ndim, const int64_t *shape, const char *lo,
 }
 
 /* ---- convert ------------------------------------------------------------------------------
- * One loop per (source, destination) dtype pair around fnx_s_convert_<src>_<dst>, whose
- * comment in fnx_scalar.h says what each kind of conversion does. */
+ * One loop per (source, destination) pair of the 10 dtypes around fnx_s_convert_<src>_<dst>,
+ * whose comments in fnx_scalar.h and fnx_complex.h say what each kind of conversion does. */
 #define CVT_LOOP(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX)   \
   static void cvt_##ssfx##_##dsfx(int64_t n, char *const *p, const int64_t *s,               \
                                   const void *ctx) {                                         \
@@ -118,16 +120,16 @@ int fnx_clamp(int dtype, int ndim, const int64_t *shape, const char *lo,
     }                                                                                        \
   }
 #define CVT_FROM(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
-  FNX_CONVERT_TO_ALL(CVT_LOOP, scode, ST, SU, ssfx, SK, SMIN, SMAX)
-FNX_ALL_TYPES(CVT_FROM)
+  FNX_CONVERT_TO_EVERY(CVT_LOOP, scode, ST, SU, ssfx, SK, SMIN, SMAX)
+FNX_ALL_TYPES_AND_COMPLEX(CVT_FROM)
 
 /* indexed by dtype code (designated initializers: the type lists are not in enum order) */
 #define CVT_TABLE_ENTRY(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX) \
   [dcode] = cvt_##ssfx##_##dsfx,
 #define CVT_TABLE_ROW(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
-  [scode] = {FNX_CONVERT_TO_ALL(CVT_TABLE_ENTRY, scode, ST, SU, ssfx, SK, SMIN, SMAX)},
+  [scode] = {FNX_CONVERT_TO_EVERY(CVT_TABLE_ENTRY, scode, ST, SU, ssfx, SK, SMIN, SMAX)},
 static const fnx_loop_fn cvt_table[FNX_NUM_DTYPES][FNX_NUM_DTYPES] = {
-    FNX_ALL_TYPES(CVT_TABLE_ROW)};
+    FNX_ALL_TYPES_AND_COMPLEX(CVT_TABLE_ROW)};
 
 int fnx_convert(int src_dtype, int dst_dtype, int ndim, const int64_t *shape, const char *x,
                 const int64_t *xstrides, char *y, const int64_t *ystrides) {
@@ -156,6 +158,7 @@ COPY_LOOP(copy_1, uint8_t)
 COPY_LOOP(copy_2, uint16_t)
 COPY_LOOP(copy_4, uint32_t)
 COPY_LOOP(copy_8, uint64_t)
+COPY_LOOP(copy_16, fnx_complex128)
 
 static void copy_any(int64_t n, char *const *p, const int64_t *s, const void *ctx) {
   const int64_t sz = *(const int *)ctx;
@@ -174,6 +177,7 @@ int fnx_copy(int itemsize, int ndim, const int64_t *shape, const char *x,
     case 2: fn = copy_2; break;
     case 4: fn = copy_4; break;
     case 8: fn = copy_8; break;
+    case 16: fn = copy_16; break;
     default:
       if (itemsize <= 0) return FNX_ERR_UNSUPPORTED;
       fn = copy_any;
@@ -202,6 +206,7 @@ int fnx_fill(int itemsize, int64_t n, const char *value, char *y) {
     case 2: FILL_T(uint16_t)
     case 4: FILL_T(uint32_t)
     case 8: FILL_T(uint64_t)
+    case 16: FILL_T(fnx_complex128)
     default:
       for (int64_t i = 0; i < n; i++) memcpy(y + i * itemsize, value, (size_t)itemsize);
       return FNX_OK;

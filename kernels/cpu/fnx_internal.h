@@ -1,6 +1,6 @@
 /* fnx CPU kernels: private helpers shared by the kernel families (not part of the ABI).
  *
- *  - fnx_scalar.h: the dtype type map as X-macro lists (every dtype variant is generated, never
+ *  - fnx_scalar.h (+ fnx_complex.h): the dtype type map as X-macro lists (every dtype variant is generated, never
  *    copy-pasted) and the scalar semantics of the elementwise ops;
  *  - the N-d strided iterator that collapses dimensions and splits work over OpenMP threads.
  */
@@ -21,7 +21,7 @@
 
 #define FNX_MAX_NDIM 32
 #define FNX_MAX_OPS 4
-#define FNX_NUM_DTYPES 8 /* enum fnx_dtype has the codes 0 .. FNX_NUM_DTYPES - 1 */
+#define FNX_NUM_DTYPES 10 /* enum fnx_dtype has the codes 0 .. FNX_NUM_DTYPES - 1 */
 
 /* Below these element counts a kernel runs on the calling thread: waking the sleeping OpenMP team
  * (OMP_WAIT_POLICY=PASSIVE, see fnx/backends/cpu.py) costs 15-50 us on the 2-core machines this
@@ -32,11 +32,12 @@
  * the sleeping team (OMP_WAIT_POLICY=PASSIVE, 15-50 us here) costs more than it saves. */
 #define FNX_PAR_MIN_MATMUL (1 << 21)
 
-/* The dtype type map (FNX_ALL_TYPES & co.), the NaN-propagating max / min and wrapping
- * arithmetic macros, fnx_d2i64 / fnx_d2i32, and the scalar semantics of every elementwise op
- * (fnx_s_<op>_<sfx>) live in fnx_scalar.h, which the jit's generated code includes too. */
+/* The dtype type map (FNX_ALL_TYPES & co.; FNX_COMPLEX_TYPES in fnx_complex.h), the
+ * NaN-propagating max / min and wrapping arithmetic macros, fnx_d2i64 / fnx_d2i32, and the
+ * scalar semantics of every elementwise op (fnx_s_<op>_<sfx>) live in fnx_scalar.h, which the
+ * jit's generated code includes too. */
 static inline int fnx_itemsize(int dtype) {
-  static const int sz[FNX_NUM_DTYPES] = {1, 1, 1, 4, 8, 4, 8, 4};
+  static const int sz[FNX_NUM_DTYPES] = {1, 1, 1, 4, 8, 4, 8, 4, 8, 16};
   return (dtype >= 0 && dtype < FNX_NUM_DTYPES) ? sz[dtype] : 0;
 }
 

@@ -71,14 +71,14 @@ FNX_ALL_TYPES(SC_MINMAX)
   static void sc_add_##sfx(char *d, const char *s, int64_t w) {                                    \
     T *o = (T *)d;                                                                                 \
     const T *u = (const T *)s;                                                                     \
-    for (int64_t c = 0; c < w; c++) o[c] = fnx_cpair_add_##sfx(o[c], u[c]);                       \
+    for (int64_t c = 0; c < w; c++) o[c] = fnx_s_add_##sfx(o[c], u[c]);                       \
   }                                                                                                \
   static void sc_mul_##sfx(char *d, const char *s, int64_t w) {                                    \
     T *o = (T *)d;                                                                                 \
     const T *u = (const T *)s;                                                                     \
-    for (int64_t c = 0; c < w; c++) o[c] = fnx_cpair_mul_##sfx(o[c], u[c]);                       \
+    for (int64_t c = 0; c < w; c++) o[c] = fnx_s_mul_##sfx(o[c], u[c]);                       \
   }
-FNX_CPAIR_TYPES(SC_OPS_C)
+FNX_COMPLEX_TYPES(SC_OPS_C)
 
 int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t nr, char *out,
                 int64_t ni, const char *idx, const char *upd) {
@@ -101,12 +101,12 @@ int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t
   case code:                                                                     \
     fn = op == FNX_SCATTER_ADD ? sc_add_##sfx : op == FNX_SCATTER_MUL ? sc_mul_##sfx : NULL; \
     break;
-    FNX_CPAIR_TYPES(SC_CASE_C)
+    FNX_COMPLEX_TYPES(SC_CASE_C)
     default: return FNX_ERR_UNSUPPORTED;
   }
   if (op != FNX_SCATTER_SET && !fn) return FNX_ERR_UNSUPPORTED;
   if (nb <= 0 || ni <= 0 || nr <= 0 || d <= 0) return FNX_OK;
-  const int64_t isz = fnx_item_bytes(dtype);
+  const int64_t isz = fnx_itemsize(dtype);
   const int nt = fnx_team(nb * ni * nr, FNX_PAR_MIN);
   /* columns per item: whole rows unless there are fewer batches than threads */
   int64_t cw = nr;
@@ -169,18 +169,18 @@ int fnx_scatter(int op, int dtype, int idx_dtype, int64_t nb, int64_t d, int64_t
     if (src != perm) memcpy(perm, src, (size_t)n * sizeof(int64_t));                         \
   }
 FNX_ALL_TYPES(DEF_ARGSORT)
-FNX_CPAIR_TYPES(DEF_ARGSORT)
+FNX_COMPLEX_TYPES(DEF_ARGSORT)
 
 int fnx_argsort(int dtype, int64_t outer, int64_t n, const char *x, int64_t *perm) {
   void (*fn)(const char *, int64_t, int64_t *, int64_t *);
   switch (dtype) {
 #define AS_CASE(code, T, U, sfx, K, TMIN, TMAX) case code: fn = argsort_row_##sfx; break;
     FNX_ALL_TYPES(AS_CASE)
-    FNX_CPAIR_TYPES(AS_CASE)
+    FNX_COMPLEX_TYPES(AS_CASE)
     default: return FNX_ERR_UNSUPPORTED;
   }
   if (outer <= 0 || n <= 0) return FNX_OK;
-  const int64_t isz = fnx_item_bytes(dtype);
+  const int64_t isz = fnx_itemsize(dtype);
   const int nt = fnx_team(outer * n, 8192);
   int err = FNX_OK;
 #pragma omp parallel num_threads(nt) if (nt > 1 && outer > 1)

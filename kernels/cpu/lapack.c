@@ -12,7 +12,7 @@
  * or the dtype has no kernel. */
 #include <float.h>
 #include <omp.h>
-#include "fnx_internal.h"
+#include "fnx_cplx.h"
 /* after fnx_scalar.h: its macros have parameters named I, which <complex.h> defines */
 #include <complex.h>
 
@@ -96,13 +96,6 @@ static int is_decomp_dtype(int dtype) {
          dtype == FNX_COMPLEX128;
 }
 
-static int is_complex(int dtype) { return dtype == FNX_COMPLEX64 || dtype == FNX_COMPLEX128; }
-
-/* bytes per element of a decomposition dtype */
-static size_t elem_size(int dtype) {
-  return dtype == FNX_FLOAT32 ? 4 : dtype == FNX_COMPLEX128 ? 16 : 8;
-}
-
 /* bytes per element of the real dtype of the precision (eigh's w, svd's s) */
 static size_t real_size(int dtype) {
   return dtype == FNX_FLOAT32 || dtype == FNX_COMPLEX64 ? 4 : 8;
@@ -119,7 +112,7 @@ static size_t real_size(int dtype) {
 /* the work run_batch weighs a matrix by: the complex kernels are unblocked (no threaded GEMM
  * inside), so a batch of them always shares out over the team, one matrix per thread */
 static int64_t batch_work(int dtype, int64_t flops) {
-  return is_complex(dtype) ? fnx_min64(flops, BATCH_ALONE_FLOPS - 1) : flops;
+  return fnx_is_complex(dtype) ? fnx_min64(flops, BATCH_ALONE_FLOPS - 1) : flops;
 }
 
 /* matrix t of a batch whose matrices have `elems` elements of `esize` bytes */
@@ -137,7 +130,7 @@ typedef struct {
 
 static int chol_one(const void *p, int64_t t, int nt) {
   const chol_ctx *c = (const chol_ctx *)p;
-  const size_t es = elem_size(c->dtype);
+  const size_t es = (size_t)fnx_itemsize(c->dtype);
   void *a = at(c->a, t, c->n * c->n, es), *l = at(c->l, t, c->n * c->n, es);
   return BY_DTYPE(c->dtype, cholesky, c->n, a, l, nt);
 }
@@ -159,7 +152,7 @@ typedef struct {
 
 static int trsv_one(const void *p, int64_t t, int nt) {
   const trsv_ctx *c = (const trsv_ctx *)p;
-  const size_t es = elem_size(c->dtype);
+  const size_t es = (size_t)fnx_itemsize(c->dtype);
   void *a = at(c->a, t, c->k * c->k, es), *b = at(c->b, t, c->m * c->n, es);
   void *x = at(c->x, t, c->m * c->n, es);
   return BY_DTYPE(c->dtype, triangular_solve, c->m, c->n, a, b, x, c->left, c->lower, c->trans,
@@ -173,7 +166,7 @@ int fnx_triangular_solve(int dtype, int64_t batch, int64_t m, int64_t n, const c
   if (m == 0 || n == 0) return FNX_OK;
   const int64_t k = left_side ? m : n;
   /* the real kernels take a flag: a^H is a^T there */
-  const int trans = is_complex(dtype) ? transpose_a : transpose_a != 0;
+  const int trans = fnx_is_complex(dtype) ? transpose_a : transpose_a != 0;
   trsv_ctx c = {dtype, left_side, lower, trans, unit_diagonal, m, n, k, a, b, x};
   return run_batch(batch, batch_work(dtype, m * n * k), trsv_one, &c);
 }
@@ -189,7 +182,7 @@ typedef struct {
 static int lu_one(const void *p, int64_t t, int nt) {
   const lu_ctx *c = (const lu_ctx *)p;
   const int64_t k = fnx_min64(c->m, c->n);
-  const size_t es = elem_size(c->dtype);
+  const size_t es = (size_t)fnx_itemsize(c->dtype);
   void *lu = at(c->lu, t, c->m * c->n, es);
   memmove(lu, at(c->a, t, c->m * c->n, es), (size_t)(c->m * c->n) * es);
   int32_t *piv = (int32_t *)c->piv + t * k, *perm = (int32_t *)c->perm + t * c->m;
@@ -216,7 +209,7 @@ typedef struct {
 static int qr_one(const void *p, int64_t t, int nt) {
   const qr_ctx *c = (const qr_ctx *)p;
   const int64_t k = fnx_min64(c->m, c->n), mq = c->full ? c->m : k;
-  const size_t es = elem_size(c->dtype);
+  const size_t es = (size_t)fnx_itemsize(c->dtype);
   void *a = at(c->a, t, c->m * c->n, es), *q = at(c->q, t, c->m * mq, es);
   void *r = at(c->r, t, mq * c->n, es);
   return BY_DTYPE(c->dtype, qr, c->m, c->n, a, c->full, q, r, nt);
@@ -240,7 +233,7 @@ typedef struct {
 
 static int eigh_one(const void *p, int64_t t, int nt) {
   const eigh_ctx *c = (const eigh_ctx *)p;
-  const size_t es = elem_size(c->dtype);
+  const size_t es = (size_t)fnx_itemsize(c->dtype);
   void *a = at(c->a, t, c->n * c->n, es), *v = at(c->v, t, c->n * c->n, es);
   void *w = at(c->w, t, c->n, real_size(c->dtype));
   return BY_DTYPE(c->dtype, eigh, c->n, a, c->lower, v, w, nt);
@@ -265,7 +258,7 @@ static int svd_one(const void *p, int64_t t, int nt) {
   const svd_ctx *c = (const svd_ctx *)p;
   const int64_t m = c->m, n = c->n, k = fnx_min64(m, n);
   const int64_t mu = c->full ? m : k, nv = c->full ? n : k;
-  const size_t es = elem_size(c->dtype);
+  const size_t es = (size_t)fnx_itemsize(c->dtype);
   void *a = at(c->a, t, m * n, es), *s = at(c->s, t, k, real_size(c->dtype));
   void *u = c->uv ? at(c->u, t, m * mu, es) : NULL, *vt = c->uv ? at(c->vt, t, nv * n, es) : NULL;
   return BY_DTYPE(c->dtype, svd, m, n, a, c->full, c->uv, s, u, vt, nt);
@@ -295,9 +288,9 @@ static int eig_one(const void *p, int64_t t, int nt) {
   const int64_t n = c->n;
   const int single = c->dtype == FNX_FLOAT32 || c->dtype == FNX_COMPLEX64;
   const size_t zs = single ? 8 : 16; /* w, v: complex of the precision */
-  const void *a = at(c->a, t, n * n, elem_size(c->dtype));
+  const void *a = at(c->a, t, n * n, (size_t)fnx_itemsize(c->dtype));
   void *w = at(c->w, t, n, zs), *v = c->compute_v ? at(c->v, t, n * n, zs) : NULL;
-  const int a_real = !is_complex(c->dtype);
+  const int a_real = !fnx_is_complex(c->dtype);
   return single ? eig_c64(n, a, a_real, c->compute_v, w, v)
                 : eig_c128(n, a, a_real, c->compute_v, w, v);
 }

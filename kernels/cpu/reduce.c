@@ -320,7 +320,7 @@ DEF_ARG(argmin_b, uint8_t, B, u, <)
   DEF_CPROD(sfx, C)                                                                          \
   DEF_CEXT(max_##sfx, T, FNX_CPAIR_GT, -FNX_INF)                                             \
   DEF_CEXT(min_##sfx, T, FNX_CPAIR_LT, FNX_INF)
-FNX_CPAIR_TYPES(DEF_RED_C)
+FNX_COMPLEX_TYPES(DEF_RED_C)
 
 static const rkernel *red_kernel(int op, int dtype) {
   /* [op][dtype]; NULL = unsupported */
@@ -331,14 +331,14 @@ static const rkernel *red_kernel(int op, int dtype) {
 #define ROW_C(sfx) RK(sum_##sfx), RK(prod_##sfx), RK(max_##sfx), RK(min_##sfx), {0, 0, 0, 0}, \
     {0, 0, 0, 0}, RKA(max_##sfx), RKA(min_##sfx)
 #define RKA(name) {row_##name, comb_##name, fin_arg##name, cols_arg##name}
-  static const rkernel table[FNX_NUM_DTYPES_CPLX][8] = {
+  static const rkernel table[FNX_NUM_DTYPES][8] = {
       [FNX_BOOL] = {{0, 0, 0, 0}, {0, 0, 0, 0}, RK(max_b), RK(min_b), RK(and_b), RK(or_b),
                     RK(argmax_b), RK(argmin_b)},
       [FNX_INT8] = {ROW_I(i8)}, [FNX_UINT8] = {ROW_I(u8)}, [FNX_INT32] = {ROW_I(i32)},
       [FNX_INT64] = {ROW_I(i64)}, [FNX_FLOAT32] = {ROW_F(f32)}, [FNX_FLOAT64] = {ROW_F(f64)},
       [FNX_UINT32] = {ROW_I(u32)}, [FNX_COMPLEX64] = {ROW_C(c64)},
       [FNX_COMPLEX128] = {ROW_C(c128)}};
-  if (dtype < 0 || dtype >= FNX_NUM_DTYPES_CPLX || op < 0 || op > 7 || !table[dtype][op].row)
+  if (dtype < 0 || dtype >= FNX_NUM_DTYPES || op < 0 || op > 7 || !table[dtype][op].row)
     return NULL;
   return &table[dtype][op];
 }
@@ -372,7 +372,7 @@ int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int
   if (arg && index_dtype != FNX_INT32 && index_dtype != FNX_INT64) return FNX_ERR_UNSUPPORTED;
   if (outer <= 0 || inner <= 0) return FNX_OK;
   if (n < 0) n = 0;
-  const int64_t isz = fnx_item_bytes(dtype);
+  const int64_t isz = fnx_itemsize(dtype);
   const int64_t osz = arg ? (index_dtype == FNX_INT32 ? 4 : 8) : isz;
   const int nt = fnx_team(outer * n * inner, FNX_PAR_MIN);
 
@@ -448,10 +448,10 @@ int fnx_reduce(int op, int dtype, int index_dtype, int64_t outer, int64_t n, int
 FNX_NUMERIC_TYPES(CUM_OPS)
 /* complex: sum and product (numpy's plain formula) in the dtype's precision, like numpy */
 #define CUM_OPS_C(code, T, C, sfx, K, TMIN, TMAX)                                            \
-  static inline T cum_sum_##sfx(T a, T b) { return fnx_cpair_add_##sfx(a, b); }              \
-  static inline T cum_prod_##sfx(T a, T b) { return fnx_cpair_mul_##sfx(a, b); }             \
+  static inline T cum_sum_##sfx(T a, T b) { return fnx_s_add_##sfx(a, b); }              \
+  static inline T cum_prod_##sfx(T a, T b) { return fnx_s_mul_##sfx(a, b); }             \
   CUM_LOOP(sum_##sfx, T) CUM_LOOP(prod_##sfx, T)
-FNX_CPAIR_TYPES(CUM_OPS_C)
+FNX_COMPLEX_TYPES(CUM_OPS_C)
 
 typedef void (*cum_fn)(const char *, char *, int64_t, int64_t, int, int64_t, int64_t);
 
@@ -469,12 +469,12 @@ int fnx_cumulative(int op, int dtype, int reverse, int64_t outer, int64_t n, int
   case code:                                                                                     \
     fn = op == FNX_CUM_SUM ? cum_loop_sum_##sfx : op == FNX_CUM_PROD ? cum_loop_prod_##sfx : NULL; \
     break;
-    FNX_CPAIR_TYPES(CUM_CASE_C)
+    FNX_COMPLEX_TYPES(CUM_CASE_C)
     default: return FNX_ERR_UNSUPPORTED;
   }
   if (!fn) return FNX_ERR_UNSUPPORTED;
   if (outer <= 0 || n <= 0 || inner <= 0) return FNX_OK;
-  const int64_t isz = fnx_item_bytes(dtype);
+  const int64_t isz = fnx_itemsize(dtype);
   const int64_t tw = inner > 1 ? 256 : 1, tiles = fnx_cdiv(inner, tw), items = outer * tiles;
   const int nt = fnx_team(outer * n * inner, FNX_PAR_MIN);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && items > 1)

@@ -20,16 +20,16 @@ typedef struct { int64_t e; } uctx;
       TO *yv = (TO *)yp;                                                                \
       for (int64_t i = 0; i < n; i++) {                                                 \
         const TI x = xv[i];                                                             \
-        yv[i] = (TO)(EXPR);                                                             \
+        yv[i] = EXPR;                                                                   \
       }                                                                                 \
     } else if (xs == 0) {                                                               \
       const TI x = *(const TI *)xp;                                                     \
-      const TO v = (TO)(EXPR);                                                          \
+      const TO v = EXPR;                                                                \
       for (int64_t i = 0; i < n; i++) *(TO *)(yp + i * ys) = v;                         \
     } else {                                                                            \
       for (int64_t i = 0; i < n; i++) {                                                 \
         const TI x = *(const TI *)(xp + i * xs);                                        \
-        *(TO *)(yp + i * ys) = (TO)(EXPR);                                              \
+        *(TO *)(yp + i * ys) = EXPR;                                                    \
       }                                                                                 \
     }                                                                                   \
   }
@@ -55,6 +55,18 @@ UNARY_LOOP(u_IS_FINITE_f32, float, uint8_t, fnx_s_is_finite_f32(x))
 FNX_INT_TYPES(DEF_INT_UNARY)
 UNARY_LOOP(u_NOT_b, uint8_t, uint8_t, fnx_s_not_b(x))
 
+/* complex: the complex -> complex ops of FNX_COMPLEX_UNARY_OPS (fnx_complex.h), and abs / real /
+ * imag (the real dtype R of the same precision), is_finite, integer_pow */
+#define DEF_COMPLEX_OP(OP, name, H, T, sfx) UNARY_LOOP(u_##OP##_##sfx, T, T, fnx_s_##name##_##sfx(x))
+#define DEF_COMPLEX_UNARY(code, T, R, sfx, K, TMIN, TMAX)                 \
+  FNX_COMPLEX_UNARY_OPS(DEF_COMPLEX_OP, T, sfx)                           \
+  UNARY_LOOP(u_ABS_##sfx, T, R, fnx_s_abs_##sfx(x))                       \
+  UNARY_LOOP(u_REAL_##sfx, T, R, fnx_s_real_##sfx(x))                     \
+  UNARY_LOOP(u_IMAG_##sfx, T, R, fnx_s_imag_##sfx(x))                     \
+  UNARY_LOOP(u_IS_FINITE_##sfx, T, uint8_t, fnx_s_is_finite_##sfx(x))     \
+  UNARY_LOOP(u_INTEGER_POW_##sfx, T, T, fnx_s_integer_pow_##sfx(x, e))
+FNX_COMPLEX_TYPES(DEF_COMPLEX_UNARY)
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 #define CASE_F64(OP, name, H, E64, E32) case FNX_##OP: *heavy = H; return u_##OP##_f64;
 #define CASE_F32(OP, name, H, E64, E32) case FNX_##OP: *heavy = H; return u_##OP##_f32;
@@ -66,6 +78,18 @@ UNARY_LOOP(u_NOT_b, uint8_t, uint8_t, fnx_s_not_b(x))
       case FNX_SIGN: return u_SIGN_##sfx;               \
       case FNX_INTEGER_POW: return u_INTEGER_POW_##sfx; \
       case FNX_NOT: return u_NOT_##sfx;                 \
+      default: return NULL;                             \
+    }
+#define CASE_COMPLEX_OP(OP, name, H, T, sfx) case FNX_##OP: *heavy = H; return u_##OP##_##sfx;
+#define CASE_COMPLEX(code, T, R, sfx, K, TMIN, TMAX)    \
+  case code:                                            \
+    switch (op) {                                       \
+      FNX_COMPLEX_UNARY_OPS(CASE_COMPLEX_OP, T, sfx)    \
+      case FNX_ABS: return u_ABS_##sfx;                 \
+      case FNX_REAL: return u_REAL_##sfx;               \
+      case FNX_IMAG: return u_IMAG_##sfx;               \
+      case FNX_IS_FINITE: return u_IS_FINITE_##sfx;     \
+      case FNX_INTEGER_POW: return u_INTEGER_POW_##sfx; \
       default: return NULL;                             \
     }
 
@@ -87,6 +111,7 @@ static fnx_loop_fn unary_fn(int op, int dtype, int *heavy) {
         default: return NULL;
       }
     FNX_INT_TYPES(CASE_INT)
+    FNX_COMPLEX_TYPES(CASE_COMPLEX)
     case FNX_BOOL: return op == FNX_NOT ? u_NOT_b : NULL;
     default: return NULL;
   }
@@ -104,9 +129,18 @@ int fnx_unary(int op, int dtype, int ndim, const int64_t *shape, const char *x,
                         &c);
 }
 
+/* is_finite writes bool; abs / real / imag of a complex write its real dtype (half the size) */
+static int64_t unary_out_itemsize(int op, int dtype) {
+  if (op == FNX_IS_FINITE) return 1;
+  const int is_complex = dtype == FNX_COMPLEX64 || dtype == FNX_COMPLEX128;
+  if (is_complex && (op == FNX_ABS || op == FNX_REAL || op == FNX_IMAG))
+    return fnx_itemsize(dtype) / 2;
+  return fnx_itemsize(dtype);
+}
+
 int fnx_unary_contig(int op, int dtype, int64_t n, const char *x, char *y, int64_t param) {
   int64_t shape[1] = {n};
   int64_t xs[1] = {fnx_itemsize(dtype)};
-  int64_t ys[1] = {op == FNX_IS_FINITE ? 1 : fnx_itemsize(dtype)};
+  int64_t ys[1] = {unary_out_itemsize(op, dtype)};
   return fnx_unary(op, dtype, 1, shape, x, xs, y, ys, param);
 }

@@ -15,7 +15,7 @@
       fnx_int64 o[2];                                                                     \
       fnx_offsets<2>(i, nd, g, o);                                                        \
       const TI x = xp[o[0]];                                                              \
-      yp[o[1]] = (TO)(EXPR);                                                              \
+      yp[o[1]] = EXPR;                                                                    \
     }                                                                                     \
   }
 
@@ -38,6 +38,19 @@ FNX_FLOAT_TYPES(FNX_K_FLOAT_EXTRA)
 FNX_INT_TYPES(FNX_K_INT_UNARY)
 FNX_K_UNARY(fnx_unary_not_b, fnx_uint8, fnx_uint8, fnx_s_not_b(x))
 
+/* complex: the complex -> complex ops of FNX_COMPLEX_UNARY_OPS (fnx_complex.h); abs / real /
+ * imag write the real dtype U of the same precision, is_finite bool */
+#define FNX_K_COMPLEX_OP(NAME, op, heavy, T, sfx) \
+  FNX_K_UNARY(fnx_unary_##op##_##sfx, T, T, fnx_s_##op##_##sfx(x))
+#define FNX_K_COMPLEX_UNARY(code, T, U, sfx, K, TMIN, TMAX)                                 \
+  FNX_COMPLEX_UNARY_OPS(FNX_K_COMPLEX_OP, T, sfx)                                           \
+  FNX_K_UNARY(fnx_unary_abs_##sfx, T, U, fnx_s_abs_##sfx(x))                                \
+  FNX_K_UNARY(fnx_unary_real_##sfx, T, U, fnx_s_real_##sfx(x))                              \
+  FNX_K_UNARY(fnx_unary_imag_##sfx, T, U, fnx_s_imag_##sfx(x))                              \
+  FNX_K_UNARY(fnx_unary_is_finite_##sfx, T, fnx_uint8, fnx_s_is_finite_##sfx(x))            \
+  FNX_K_UNARY(fnx_unary_integer_pow_##sfx, T, T, fnx_s_integer_pow_##sfx(x, (fnx_int64)param))
+FNX_COMPLEX_TYPES(FNX_K_COMPLEX_UNARY)
+
 /* binary: y = f(a, b) */
 #define FNX_K_BINARY(name, T, TO, F)                                                      \
   extern "C" __global__ void name(int nd, fnx_int64 n, const fnx_int64 *__restrict__ g,   \
@@ -59,7 +72,7 @@ FNX_K_UNARY(fnx_unary_not_b, fnx_uint8, fnx_uint8, fnx_s_not_b(x))
   FNX_K_BINARY(fnx_binary_ge_##sfx, T, fnx_uint8, fnx_s_ge_##sfx)                         \
   FNX_K_BINARY(fnx_binary_max_##sfx, T, T, fnx_s_max_##sfx)                               \
   FNX_K_BINARY(fnx_binary_min_##sfx, T, T, fnx_s_min_##sfx)
-FNX_ALL_TYPES(FNX_K_CMP)
+FNX_ALL_TYPES_AND_COMPLEX(FNX_K_CMP)
 
 #define FNX_K_ARITH(code, T, U, sfx, K, TMIN, TMAX)                                                         \
   FNX_K_BINARY(fnx_binary_add_##sfx, T, T, fnx_s_add_##sfx)                               \
@@ -87,6 +100,17 @@ FNX_K_BINARY(fnx_binary_xor_b, fnx_uint8, fnx_uint8, fnx_s_xor_b)
   FNX_K_BINARY(fnx_binary_##op##_f64, double, double, fnx_s_##op##_f64)
 FNX_FLOAT_BINARY_OPS(FNX_K_FLOAT_ONLY)
 
+/* complex arithmetic (no rem), and complex(re, im) from two parts of the real dtype */
+#define FNX_K_COMPLEX_ARITH(code, T, U, sfx, K, TMIN, TMAX)                               \
+  FNX_K_BINARY(fnx_binary_add_##sfx, T, T, fnx_s_add_##sfx)                               \
+  FNX_K_BINARY(fnx_binary_sub_##sfx, T, T, fnx_s_sub_##sfx)                               \
+  FNX_K_BINARY(fnx_binary_mul_##sfx, T, T, fnx_s_mul_##sfx)                               \
+  FNX_K_BINARY(fnx_binary_div_##sfx, T, T, fnx_s_div_##sfx)                               \
+  FNX_K_BINARY(fnx_binary_pow_##sfx, T, T, fnx_s_pow_##sfx)
+FNX_COMPLEX_TYPES(FNX_K_COMPLEX_ARITH)
+FNX_K_BINARY(fnx_binary_complex_f32, float, fnx_complex64, fnx_s_complex_f32)
+FNX_K_BINARY(fnx_binary_complex_f64, double, fnx_complex128, fnx_s_complex_f64)
+
 /* clamp(lo, x, hi) */
 #define FNX_K_CLAMP(code, T, U, sfx, K, TMIN, TMAX)                                                         \
   extern "C" __global__ void fnx_clamp_##sfx(int nd, fnx_int64 n,                         \
@@ -101,7 +125,7 @@ FNX_FLOAT_BINARY_OPS(FNX_K_FLOAT_ONLY)
   }
 FNX_ALL_TYPES(FNX_K_CLAMP)
 
-/* select with a bool predicate, and strided copy: dtype-agnostic moves of 1/2/4/8 bytes
+/* select with a bool predicate, and strided copy: dtype-agnostic moves of 1/2/4/8/16 bytes
  * (bits are moved, never converted, so NaN payloads pass through) */
 #define FNX_K_MOVES(bytes, W)                                                             \
   extern "C" __global__ void fnx_select_##bytes(int nd, fnx_int64 n,                      \
@@ -129,13 +153,14 @@ FNX_K_MOVES(1, fnx_uint8)
 FNX_K_MOVES(2, unsigned short)
 FNX_K_MOVES(4, fnx_uint32)
 FNX_K_MOVES(8, fnx_uint64)
+FNX_K_MOVES(16, fnx_complex128)
 
-/* convert_element_type, all 7 x 7 pairs */
+/* convert_element_type, all 10 x 10 pairs */
 #define FNX_K_CONVERT_ONE(scode, ST, SU, ssfx, SK, SMIN, SMAX, dcode, DT, DU, dsfx, DK, DMIN, DMAX) \
   FNX_K_UNARY(fnx_convert_##ssfx##_##dsfx, ST, DT, fnx_s_convert_##ssfx##_##dsfx(x))
 #define FNX_K_CONVERT_FROM(scode, ST, SU, ssfx, SK, SMIN, SMAX) \
-  FNX_CONVERT_TO_ALL(FNX_K_CONVERT_ONE, scode, ST, SU, ssfx, SK, SMIN, SMAX)
-FNX_ALL_TYPES(FNX_K_CONVERT_FROM)
+  FNX_CONVERT_TO_EVERY(FNX_K_CONVERT_ONE, scode, ST, SU, ssfx, SK, SMIN, SMAX)
+FNX_ALL_TYPES_AND_COMPLEX(FNX_K_CONVERT_FROM)
 
 /* iota along one axis of a contiguous output: y[i] = (i / inner) % len */
 #define FNX_K_IOTA(code, T, U, sfx, K, TMIN, TMAX)                                                          \

@@ -21,12 +21,12 @@ template <class R> struct fnx_cnum {
   template <class S>
   __device__ explicit fnx_cnum(const fnx_cnum<S> &z) : re((R)z.re), im((R)z.im) {}
 };
-typedef fnx_cnum<float> fnx_c64;
-typedef fnx_cnum<double> fnx_c128;
+typedef fnx_cnum<float> fnx_cnum64;
+typedef fnx_cnum<double> fnx_cnum128;
 /* X(code, T, R, sfx, K, TMIN, TMAX) in the shape of fnx_scalar.h's lists (R: the part type) */
 #define FNX_CNUM_TYPES(X)                         \
-  X(FNX_COMPLEX64, fnx_c64, float, c64, C, 0, 0)  \
-  X(FNX_COMPLEX128, fnx_c128, double, c128, C, 0, 0)
+  X(FNX_COMPLEX64, fnx_cnum64, float, c64, C, 0, 0)  \
+  X(FNX_COMPLEX128, fnx_cnum128, double, c128, C, 0, 0)
 
 template <class R> FNX_DEV fnx_cnum<R> operator+(fnx_cnum<R> a, fnx_cnum<R> b) {
   return fnx_cnum<R>(a.re + b.re, a.im + b.im);

@@ -34,7 +34,7 @@ FNX_K_GEMM(fnx_int64, i64)
 
 /* complex (fnx_cplx.cuh: fnx_mac is the complex multiply-add, each part with fma): the
  * 8-byte-type tile for both (complex128's shared tiles: 16 KiB) */
-template <> struct FnxTile<fnx_c64> { enum { BM = 64, BN = 64, BK = 8, TM = 4, TN = 4 }; };
-template <> struct FnxTile<fnx_c128> { enum { BM = 64, BN = 64, BK = 8, TM = 4, TN = 4 }; };
-FNX_K_GEMM(fnx_c64, c64)
-FNX_K_GEMM(fnx_c128, c128)
+template <> struct FnxTile<fnx_cnum64> { enum { BM = 64, BN = 64, BK = 8, TM = 4, TN = 4 }; };
+template <> struct FnxTile<fnx_cnum128> { enum { BM = 64, BN = 64, BK = 8, TM = 4, TN = 4 }; };
+FNX_K_GEMM(fnx_cnum64, c64)
+FNX_K_GEMM(fnx_cnum128, c128)

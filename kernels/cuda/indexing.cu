@@ -33,7 +33,7 @@ FNX_K_GATHER_BOTH(1, fnx_uint8)
 FNX_K_GATHER_BOTH(2, unsigned short)
 FNX_K_GATHER_BOTH(4, fnx_uint32)
 FNX_K_GATHER_BOTH(8, fnx_uint64)
-FNX_K_GATHER_BOTH(16, fnx_c128) /* complex128 */
+FNX_K_GATHER_BOTH(16, fnx_cnum128) /* complex128 */
 
 #define FNX_SC_SET(T, U, K, o, u) (u)
 #define FNX_SC_ADD(T, U, K, o, u) FNX_WADD(T, U, o, u)

@@ -173,8 +173,8 @@ FNX_K_REDUCE(min, i64, fnx_int64, fnx_int64, OpMinI64)
  * min are lexicographic, a value with a NaN part winning (which one, when a row holds several,
  * depends on the reduction tree: the arg kernels give numpy's first) */
 #define FNX_K_REDUCE_CNUM(code, T, R, sfx, K, TMIN, TMAX)       \
-  FNX_K_REDUCE(sum, sfx, T, fnx_c128, OpSum<fnx_c128>)          \
-  FNX_K_REDUCE(prod, sfx, T, fnx_c128, OpProd<fnx_c128>)        \
+  FNX_K_REDUCE(sum, sfx, T, fnx_cnum128, OpSum<fnx_cnum128>)          \
+  FNX_K_REDUCE(prod, sfx, T, fnx_cnum128, OpProd<fnx_cnum128>)        \
   FNX_K_REDUCE(max, sfx, T, T, OpMaxF<T>)                       \
   FNX_K_REDUCE(min, sfx, T, T, OpMinF<T>)
 FNX_CNUM_TYPES(FNX_K_REDUCE_CNUM)
