@@ -109,5 +109,6 @@ def _eig_impl(x, **params):
     return [_wrap(o) for o in outs]
 
 
-IMPLS.update({"eig": _eig_impl, "cholesky": _cholesky_impl, "triangular_solve": _triangular_solve_impl,
-              "lu": _lu_impl, "qr": _qr_impl, "eigh": _eigh_impl, "svd": _svd_impl})
+IMPLS.update({"cholesky": _cholesky_impl, "triangular_solve": _triangular_solve_impl,
+              "lu": _lu_impl, "qr": _qr_impl, "eigh": _eigh_impl, "svd": _svd_impl,
+              "eig": _eig_impl})

@@ -1,6 +1,6 @@
 """What fnx.numpy.linalg, its norms and fnx.scipy.linalg share: float / complex operands,
-matrix shape checks, and the LU-factor solves (with their JVP rules) that solve / inv / det / slogdet and
-scipy's lu_solve are built on.
+matrix shape checks, and the LU-factor solves (with their JVP rules) that solve / inv / det /
+slogdet and scipy's lu_solve are built on.
 
 Every function here is written on ``fnx.lax`` and ``fnx.numpy``, so it traces, batches and
 differentiates.  The derivative rules are ``custom_jvp``s that reuse the LU factors of the
@@ -185,9 +185,10 @@ def det_square(a):
 
 @det_square.defjvp
 def _det_square_jvp(primals, tangents):
-    """d det(A) = tr(adj(A) dA) (det is holomorphic: the same formula for complex A).  With A = P^T L U, adj(A) = s adj(U) L^-1 P (s = det P), and
-    for U = [[U1, c], [0, u]]: adj(U) = det(U1) Ũ^-1 D, where Ũ is U with u replaced by 1 and
-    D = diag(u, ..., u, 1) -- a polynomial in u, so the derivative stays finite and exact at a
+    """d det(A) = tr(adj(A) dA) (det is holomorphic: the same formula for complex A).  With
+    A = P^T L U, adj(A) = s adj(U) L^-1 P (s = det P), and for U = [[U1, c], [0, u]]:
+    adj(U) = det(U1) Ũ^-1 D, where Ũ is U with u replaced by 1 and D = diag(u, ..., u, 1) --
+    a polynomial in u, so the derivative stays finite and exact at a
     singular A whose zero pivot is the last one.  When U1 itself is singular (rank <= n - 2
     or an earlier zero pivot) the tangent is taken as 0, as JAX does."""
     (a,), (da,) = primals, tangents
