@@ -995,7 +995,24 @@ INDEXING_ROWS = [
 
 # matrix sides: 0 and 1 sometimes, mostly 2..4
 _SIDE = st.sampled_from([2, 3, 4, 0, 1, 2, 3, 4])
-LINALG_TOL = {dtypes.float32: (2e-4, 2e-4), dtypes.float64: (1e-10, 1e-10)}
+LINALG_TOL = {dtypes.float32: (2e-4, 2e-4), dtypes.float64: (1e-10, 1e-10),
+              dtypes.complex64: (2e-4, 2e-4), dtypes.complex128: (1e-10, 1e-10)}
+# eig of a non-normal matrix (eigenvector basis of condition number up to ~6): looser
+EIG_TOL = {dtypes.complex64: (2e-3, 2e-3), dtypes.complex128: (1e-9, 1e-9)}
+
+
+def _is_complex(dtype) -> bool:
+    return np.dtype(dtype).kind == "c"
+
+
+def _gaussian(rng, shape, cplx: bool):
+    """Standard normal values, complex (both parts) when ``cplx``."""
+    x = rng.standard_normal(shape)
+    return x + 1j * rng.standard_normal(shape) if cplx else x
+
+
+def _mh(x):
+    return np.conj(np.swapaxes(x, -1, -2))
 
 
 @st.composite
@@ -1010,9 +1027,10 @@ def _matrix_layout(draw, rows, cols):
     return batch, np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1), label="seed"))
 
 
-def _stack(batch, make, shape):
-    """``make()`` for every batch index, stacked: float64 of ``batch + shape``."""
-    out = np.empty(tuple(batch) + tuple(shape))
+def _stack(batch, make, shape, cplx: bool = False):
+    """``make()`` for every batch index, stacked: float64 (complex128 when ``cplx``) of
+    ``batch + shape``."""
+    out = np.empty(tuple(batch) + tuple(shape), np.complex128 if cplx else np.float64)
     for idx in np.ndindex(*batch):
         out[idx] = make()
     return out
@@ -1026,10 +1044,11 @@ def _linalg_operand(draw, value: np.ndarray, dtype):
     return Array(draw(strided_view(value)), bool(weak))
 
 
-def orthonormal(rng, m, k):
-    """An m x k matrix with orthonormal columns (k <= m), Haar-like."""
-    q, r = np.linalg.qr(rng.standard_normal((m, m)))
-    return (q * np.where(np.diag(r) < 0, -1.0, 1.0))[:, :k]
+def orthonormal(rng, m, k, cplx: bool = False):
+    """An m x k matrix with orthonormal (``cplx``: unitary) columns (k <= m), Haar-like."""
+    q, r = np.linalg.qr(_gaussian(rng, (m, m), cplx))
+    d = np.diag(r)
+    return (q * np.where(d == 0, 1.0, d / np.where(d == 0, 1.0, np.abs(d))))[:, :k]
 
 
 def separated(rng, k, lo, gap):
@@ -1037,26 +1056,32 @@ def separated(rng, k, lo, gap):
     return rng.permutation(lo + gap * np.arange(k) + rng.uniform(-0.2, 0.2, k) * gap)
 
 
-def spd_matrix(rng, n, lo=1.0, hi=10.0):
-    q = orthonormal(rng, n, n)
-    a = (q * rng.uniform(lo, hi, n)) @ q.T
-    return (a + a.T) / 2
+def spd_matrix(rng, n, lo=1.0, hi=10.0, cplx: bool = False):
+    """Symmetric (``cplx``: Hermitian) positive definite, eigenvalues in [lo, hi]."""
+    q = orthonormal(rng, n, n, cplx)
+    a = (q * rng.uniform(lo, hi, n)) @ _mh(q)
+    return (a + _mh(a)) / 2
 
 
-def conditioned_matrix(rng, m, n):
-    """U diag(s) V^T with singular values s ~ 1, 2.2, 3.4, 4.6 (condition number <= ~6, gaps
+def conditioned_matrix(rng, m, n, cplx: bool = False):
+    """U diag(s) V^H with singular values s ~ 1, 2.2, 3.4, 4.6 (condition number <= ~6, gaps
     >= ~1): well-posed LU, QR and SVD."""
     k = min(m, n)
-    return (orthonormal(rng, m, k) * separated(rng, k, 1.0, 1.2)) @ orthonormal(rng, n, k).T
+    return (orthonormal(rng, m, k, cplx) * separated(rng, k, 1.0, 1.2)) \
+        @ _mh(orthonormal(rng, n, k, cplx))
 
 
 def _with_junk(rng, a, keep_lower: bool, strict: bool = True):
     """``a`` with the triangle a decomposition does not read replaced by junk (half the
-    time), so an implementation that reads it differs from the reference."""
+    time), so an implementation that reads it differs from the reference (complex ``a``:
+    junk imaginary parts on the diagonal too, which a Hermitian decomposition ignores)."""
     n = a.shape[-1]
     if n == 0 or rng.random() < 0.5:
         return a
     junk = rng.uniform(-100, 100, a.shape)
+    if np.iscomplexobj(a):
+        a = a + 1j * np.diag(rng.uniform(-100, 100, n))
+        junk = junk + 1j * rng.uniform(-100, 100, a.shape)
     unread = np.triu(np.ones((n, n), bool), 1 if strict else 0)
     if not keep_lower:
         unread = unread.T
@@ -1065,7 +1090,9 @@ def _with_junk(rng, a, keep_lower: bool, strict: bool = True):
 
 def cholesky_cases(dtype):
     """Positive definite matrices (the upper triangle junk half the time); one case in eight
-    has a negative eigenvalue, whose factor is all NaN."""
+    has a negative eigenvalue, whose factor is all NaN.  Complex: Hermitian."""
+    cplx = _is_complex(dtype)
+
     @st.composite
     def case(draw):
         n = draw(_SIDE)
@@ -1073,15 +1100,15 @@ def cholesky_cases(dtype):
         indefinite = draw(st.integers(0, 7), label="indefinite") == 7
 
         def make():
-            a = spd_matrix(rng, n)
+            a = spd_matrix(rng, n, cplx=cplx)
             if indefinite and n:
-                q = orthonormal(rng, n, n)
+                q = orthonormal(rng, n, n, cplx)
                 d = rng.uniform(1, 10, n)
                 d[rng.integers(n)] *= -1
-                a = (q * d) @ q.T
-                a = (a + a.T) / 2
+                a = (q * d) @ _mh(q)
+                a = (a + _mh(a)) / 2
             return _with_junk(rng, a, keep_lower=True)
-        x = draw(_linalg_operand(_stack(batch, make, (n, n)), dtype))
+        x = draw(_linalg_operand(_stack(batch, make, (n, n), cplx), dtype))
         return LaxCase((x,), {})
     return case()
 
@@ -1089,24 +1116,35 @@ def cholesky_cases(dtype):
 def triangular_solve_cases(dtype):
     """Every side / triangle / transpose / unit-diagonal combination; the triangle's diagonal
     has magnitudes in [1, 2] and off-diagonal entries in [-0.5, 0.5] (a well-conditioned
-    system); the unread part (and the diagonal when unit) is junk."""
+    system); the unread part (and the diagonal when unit) is junk.  Complex: random phases
+    on the diagonal, complex entries elsewhere, and op(a) = a^H drawn too."""
+    cplx = _is_complex(dtype)
+
     @st.composite
     def case(draw):
         params = {k: draw(st.booleans(), label=k)
                   for k in ("left_side", "lower", "transpose_a", "unit_diagonal")}
+        # a^H (the primitive conjugates only with a transpose, and only complex matrices)
+        params["conjugate_a"] = bool(np.dtype(dtype).kind == "c" and params["transpose_a"]
+                                     and draw(st.booleans(), label="conjugate_a"))
         n, k = draw(_SIDE), draw(st.sampled_from([1, 2, 3, 0]))
         batch, rng = draw(_matrix_layout(n, n + k))
 
+        def uniform(lo, hi, shape):
+            x = rng.uniform(lo, hi, shape)
+            return x + 1j * rng.uniform(lo, hi, shape) if cplx else x
+
         def make_a():
-            a = rng.uniform(-0.5, 0.5, (n, n))
-            a[np.diag_indices(n)] = rng.uniform(1, 2, n) * rng.choice([-1.0, 1.0], n)
+            a = uniform(-0.5, 0.5, (n, n))
+            phases = np.exp(2j * np.pi * rng.random(n)) if cplx else rng.choice([-1.0, 1.0], n)
+            a[np.diag_indices(n)] = rng.uniform(1, 2, n) * phases
             read = np.tri(n, dtype=bool) if params["lower"] else np.tri(n, dtype=bool).T
             if params["unit_diagonal"]:
                 read &= ~np.eye(n, dtype=bool)
-            return np.where(read, a, rng.uniform(-100, 100, (n, n)))
+            return np.where(read, a, uniform(-100, 100, (n, n)))
         b_shape = (n, k) if params["left_side"] else (k, n)
-        a = draw(_linalg_operand(_stack(batch, make_a, (n, n)), dtype))
-        b = draw(_linalg_operand(rng.uniform(-2, 2, tuple(batch) + b_shape), dtype))
+        a = draw(_linalg_operand(_stack(batch, make_a, (n, n), cplx), dtype))
+        b = draw(_linalg_operand(uniform(-2, 2, tuple(batch) + b_shape), dtype))
         return LaxCase((a, b), params)
     return case()
 
@@ -1125,7 +1163,8 @@ def _general_cases(param_names, jvp_only=None):
                 if not jvp_only(m, n, params):
                     n = m
             batch, rng = draw(_matrix_layout(m, n))
-            x = _stack(batch, lambda: conditioned_matrix(rng, m, n), (m, n))
+            cplx = _is_complex(dtype)
+            x = _stack(batch, lambda: conditioned_matrix(rng, m, n, cplx), (m, n), cplx)
             return LaxCase((draw(_linalg_operand(x, dtype)),), params)
         return case()
     return build
@@ -1147,8 +1186,10 @@ svd_jvp_cases = _general_cases(("full_matrices", "compute_uv"), svd_jvp_supporte
 
 
 def eigh_cases(dtype):
-    """Q diag(w) Q^T with eigenvalues in [-7, 7] at least ~1.6 apart (the unread triangle
+    """Q diag(w) Q^H with eigenvalues in [-7, 7] at least ~1.6 apart (the unread triangle
     junk half the time)."""
+    cplx = _is_complex(dtype)
+
     @st.composite
     def case(draw):
         n = draw(_SIDE)
@@ -1156,17 +1197,17 @@ def eigh_cases(dtype):
         batch, rng = draw(_matrix_layout(n, n))
 
         def make():
-            q = orthonormal(rng, n, n)
-            a = (q * separated(rng, n, -7.0, 4.0)) @ q.T
-            return _with_junk(rng, (a + a.T) / 2, keep_lower=lower)
-        x = draw(_linalg_operand(_stack(batch, make, (n, n)), dtype))
+            q = orthonormal(rng, n, n, cplx)
+            a = (q * separated(rng, n, -7.0, 4.0)) @ _mh(q)
+            return _with_junk(rng, (a + _mh(a)) / 2, keep_lower=lower)
+        x = draw(_linalg_operand(_stack(batch, make, (n, n), cplx), dtype))
         return LaxCase((x,), {"lower": lower})
     return case()
 
 
 def _flip_signs(x, signs, axis):
     """``x`` with its vectors along ``axis`` (-1: columns, -2: rows) multiplied by ``signs``
-    (..., k), for the first k of them."""
+    (..., k) (complex: unit phases), for the first k of them."""
     k = signs.shape[-1]
     x = np.array(x, copy=True)
     if axis == -1:
@@ -1177,22 +1218,27 @@ def _flip_signs(x, signs, axis):
 
 
 def _column_signs(actual, expected, k):
-    """+-1 per column j < k: the sign that best matches actual's column j to expected's."""
-    with np.errstate(invalid="ignore"):
-        dots = np.sum(actual[..., :, :k] * expected[..., :, :k], axis=-2)
-    return np.where(dots < 0, -1.0, 1.0).astype(actual.dtype)
+    """Per column j < k the factor that best matches actual's column j to expected's: +-1,
+    or for complex vectors (unique only up to a phase) the unit phase conj(a) . e / |...|."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dots = np.sum(np.conj(actual[..., :, :k]) * expected[..., :, :k], axis=-2)
+        if not np.iscomplexobj(actual):
+            return np.where(dots < 0, -1.0, 1.0).astype(actual.dtype)
+        phases = dots / np.abs(dots)
+    return np.where(np.isfinite(phases), phases, 1.0).astype(actual.dtype)
 
 
 def _rotate_completion(actual, expected, k):
     """Columns k.. of ``actual`` (an orthonormal completion, unique only up to a rotation when
-    there are several) rotated onto expected's by orthogonal Procrustes: the rotation R
-    minimising |A R - E| is W Z^T for A^T E = W S Z^T.  Only columns that span the same space
-    as expected's become equal to them."""
+    there are several) rotated onto expected's by orthogonal (unitary) Procrustes: the
+    rotation R minimising |A R - E| is W Z^H for A^H E = W S Z^H.  Only columns that span the
+    same space as expected's become equal to them."""
     a, e = actual[..., :, k:], expected[..., :, k:]
     if a.shape[-1] == 0 or a.size == 0 or not (np.all(np.isfinite(a)) and
                                                np.all(np.isfinite(e))):
         return actual
-    w, _, zt = np.linalg.svd(np.swapaxes(a, -1, -2).astype(np.float64) @ e)
+    w, _, zt = np.linalg.svd(_mh(a).astype(np.complex128 if np.iscomplexobj(a) else np.float64)
+                             @ e)
     out = np.array(actual, copy=True)
     out[..., :, k:] = (a @ (w @ zt)).astype(actual.dtype)
     return out
@@ -1204,24 +1250,72 @@ def align_eigh(actual, expected):
 
 
 def align_qr(actual, expected):
+    """q's column j times a phase, r's row j times its conjugate (q_j r_j is unique)."""
     q, r = actual
     k = min(r.shape[-2], r.shape[-1])
     signs = _column_signs(q, expected[0], k)
     q = _rotate_completion(_flip_signs(q, signs, -1), expected[0], k)
-    return [q, _flip_signs(r, signs, -2)]
+    return [q, _flip_signs(r, np.conj(signs), -2)]
 
 
 def align_svd(actual, expected):
-    """u's column j and vt's row j flip together (u_j s_j v_j^T is unique)."""
+    """u's column j and vt's row j flip (turn by conjugate phases) together (u_j s_j v_j^H is
+    unique)."""
     if len(actual) == 1:
         return actual
     s, u, vt = actual
     k = s.shape[-1]
     signs = _column_signs(u, expected[1], k)
     u = _rotate_completion(_flip_signs(u, signs, -1), expected[1], k)
-    v = _rotate_completion(np.swapaxes(_flip_signs(vt, signs, -2), -1, -2),
-                           np.swapaxes(expected[2], -1, -2), k)
-    return [s, u, np.swapaxes(v, -1, -2)]
+    v = _rotate_completion(_mh(_flip_signs(vt, np.conj(signs), -2)), _mh(expected[2]), k)
+    return [s, u, _mh(v)]
+
+
+def eig_cases(dtype):
+    """X D X^-1 with X well conditioned (condition number <= ~6) and eigenvalues at least ~1
+    apart: real dtypes mix real eigenvalues and conjugate pairs a +- ib (2 x 2 blocks
+    [[a, b], [-b, a]], b in [1, 2]); complex ones draw complex eigenvalues."""
+    cplx = _is_complex(dtype)
+
+    @st.composite
+    def case(draw):
+        n = draw(_SIDE)
+        vectors = draw(st.booleans(), label="compute_right_eigenvectors")
+        batch, rng = draw(_matrix_layout(n, n))
+
+        def make():
+            d = np.diag(separated(rng, n, -7.0, 4.0)).astype(np.complex128 if cplx else float)
+            if cplx:
+                d += 1j * np.diag(rng.uniform(-2, 2, n))
+            else:   # a conjugate pair in every other 2 x 2 block
+                for i in range(0, n - 1, 4):
+                    b = rng.uniform(1, 2)
+                    d[i, i + 1], d[i + 1, i], d[i + 1, i + 1] = b, -b, d[i, i]
+            x = conditioned_matrix(rng, n, n, cplx)
+            return x @ d @ np.linalg.inv(x) if n else d
+        x = draw(_linalg_operand(_stack(batch, make, (n, n), cplx), dtype))
+        return LaxCase((x,), {"compute_left_eigenvectors": False,
+                              "compute_right_eigenvectors": vectors})
+    return case()
+
+
+def align_eig(actual, expected):
+    """Eigenvalues in no particular order: actual's reordered to expected's (each the nearest
+    unused one), eigenvectors with them; a vector's phase is fixed by its normalization, but
+    a near tie between its largest components may pick another: phases aligned too."""
+    w = actual[0]
+    order = np.zeros(w.shape, np.int64)
+    for idx in np.ndindex(*w.shape[:-1]):
+        free = list(range(w.shape[-1]))
+        for j, e in enumerate(expected[0][idx]):
+            dist = [abs(complex(w[idx + (i,)]) - complex(e)) for i in free]
+            order[idx + (j,)] = free.pop(int(np.nanargmin(dist)) if np.any(np.isfinite(dist))
+                                         else 0)
+    out = [np.take_along_axis(w, order, axis=-1)]
+    if len(actual) == 2:
+        v = np.take_along_axis(actual[1], order[..., None, :], axis=-1)
+        out.append(_flip_signs(v, _column_signs(v, expected[1], v.shape[-1]), -1))
+    return out
 
 
 def _svd_call(fn, case):
@@ -1233,11 +1327,12 @@ def _svd_call(fn, case):
     return [s, u, vt]
 
 
-_TRI = {"left_side": True, "lower": True, "transpose_a": False, "unit_diagonal": False}
+_TRI = {"left_side": True, "lower": True, "transpose_a": False, "conjugate_a": False,
+        "unit_diagonal": False}
 
 
 def _matrix_errors(params, square):
-    """A non-float operand and a vector; a non-square matrix where squares are needed."""
+    """A non-inexact operand and a vector; a non-square matrix where squares are needed."""
     errors = [ErrorCase((A("int32", 3, 3),), params, ("int32[3, 3]",)),
               ErrorCase((A("float32", 3),), params, ("float32[3]",))]
     if square:
@@ -1254,27 +1349,30 @@ LINALG_ROWS = [
                     ErrorCase((A("bool", 2, 3), A("bool", 3, 5)),
                               {"dimension_numbers": (((1,), (0,)), ((), ())),
                                "preferred_element_type": None}, ("bool[2, 3]",)))),
-    LaxSpec("cholesky", la.cholesky, cholesky_cases, FLOATING, True, LINALG_TOL,
+    LaxSpec("cholesky", la.cholesky, cholesky_cases, INEXACT, True, LINALG_TOL,
             call=lambda f, c: f(*c.operands, symmetrize_input=False),
             errors=_matrix_errors({}, square=True)),
-    LaxSpec("triangular_solve", la.triangular_solve, triangular_solve_cases, FLOATING, True,
+    LaxSpec("triangular_solve", la.triangular_solve, triangular_solve_cases, INEXACT, True,
             LINALG_TOL,
             errors=(ErrorCase((A("float32", 3, 3), A("float32", 2, 2)), _TRI,
                               ("float32[3, 3]", "float32[2, 2]")),
                     ErrorCase((A("float32", 2, 2), A("float64", 2, 2)), _TRI,
                               ("float32", "float64")),
                     ErrorCase((A("int32", 2, 2), A("int32", 2, 2)), _TRI, ("int32",)))),
-    LaxSpec("lu", la.lu, lu_cases, FLOATING, True, LINALG_TOL,
+    LaxSpec("lu", la.lu, lu_cases, INEXACT, True, LINALG_TOL,
             errors=_matrix_errors({}, square=False)),
-    LaxSpec("qr", la.qr, qr_cases, FLOATING, True, LINALG_TOL, align=align_qr,
+    LaxSpec("qr", la.qr, qr_cases, INEXACT, True, LINALG_TOL, align=align_qr,
             errors=_matrix_errors({"full_matrices": True}, square=False)),
-    LaxSpec("eigh", la.eigh, eigh_cases, FLOATING, True, LINALG_TOL, align=align_eigh,
+    LaxSpec("eigh", la.eigh, eigh_cases, INEXACT, True, LINALG_TOL, align=align_eigh,
             call=lambda f, c: f(*c.operands, lower=c.params["lower"], symmetrize_input=False),
             errors=_matrix_errors({"lower": True}, square=True)),
-    LaxSpec("svd", la.svd, svd_cases, FLOATING, True, LINALG_TOL, call=_svd_call,
+    LaxSpec("svd", la.svd, svd_cases, INEXACT, True, LINALG_TOL, call=_svd_call,
             align=align_svd,
             errors=_matrix_errors({"full_matrices": True, "compute_uv": True},
                                   square=False)),
+    LaxSpec("eig", la.eig, eig_cases, INEXACT, True, EIG_TOL, align=align_eig,
+            errors=_matrix_errors({"compute_left_eigenvectors": False,
+                                   "compute_right_eigenvectors": True}, square=True)),
 ]
 
 # Primitives the CUDA backend has no kernels for (issue 18 adds the decompositions on the CPU
@@ -1282,7 +1380,8 @@ LINALG_ROWS = [
 # tests/test_cuda_launch_plan.py checks the kernels are still missing (remove a name here when
 # its kernel lands).
 NO_CUDA_KERNELS = {name: f"the CUDA backend has no {name} kernel yet (issue 18: CPU only)"
-                   for name in ("cholesky", "triangular_solve", "lu", "qr", "eigh", "svd")}
+                   for name in ("cholesky", "triangular_solve", "lu", "qr", "eigh", "svd",
+                                "eig")}
 NO_CUDA_KERNELS["fft"] = "the CUDA backend has no fft kernel yet (issue 19: CPU only)"
 
 

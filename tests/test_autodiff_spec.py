@@ -12,7 +12,7 @@ max/min/sort/median...), magnitudes kept away from 0 (abs, sign, division, cbrt)
 inputs for log/sqrt/pow, |x| < 1 for arcsin/arctanh/erf_inv, rem/mod operands away from the
 jumps.  Python scalars at differentiable positions are redrawn the same way (they stay static).
 Cases the function rejects (e.g. the max of an empty array) or whose value is not finite are
-skipped by hypothesis.  The decompositions (cholesky, triangular_solve, lu, qr, eigh, svd) are
+skipped by hypothesis.  The decompositions (cholesky, triangular_solve, lu, qr, eigh, svd, eig) are
 differentiated through a smooth map of those values into a well-conditioned domain (a positive
 definite matrix, far-apart pivots, separated eigen / singular values: ``RowConfig.prepare``), and
 eigen / singular vectors through sign-invariant functions of them (``RowConfig.finish``); qr and
@@ -213,6 +213,23 @@ def _separated_symmetric(params, x):
     return (jnp.triu(sym) + jnp.tril(x, -1),)
 
 
+def _separated_general(params, x):
+    """Q (0.05 x + diag(0, 3, 6, 9)) Q^T: a non-symmetric matrix with real eigenvalues about
+    3 apart (well-conditioned eigenvectors)."""
+    n = x.shape[-1]
+    q = _fixed_orthogonal(n, x.dtype, 4)
+    core = x * 0.05 + jnp.asarray(np.diag(3.0 * np.arange(n)).astype(x.dtype))
+    return (q @ core @ q.T,)
+
+
+def _eig_real_parts(params, out):
+    """eig's complex outputs as real ones: w's parts and |v|^2 (phase-invariant)."""
+    parts = [jnp.real(out[0]), jnp.imag(out[0])]
+    if params["compute_right_eigenvectors"]:
+        parts.append(jnp.abs(out[1]) ** 2)
+    return parts
+
+
 def _squared_eigenvectors(params, out):
     v, w = out
     return v * v, w
@@ -233,6 +250,7 @@ CONFIG = {
     ("lax", "eigh"): RowConfig(prepare=_separated_symmetric, finish=_squared_eigenvectors),
     ("lax", "svd"): RowConfig(prepare=_rotated_diagonal, finish=_squared_singular_vectors,
                               cases=spec_lax.svd_jvp_cases),
+    ("lax", "eig"): RowConfig(prepare=_separated_general, finish=_eig_real_parts),
     ("lax", "integer_pow"): RowConfig(params=_small_integer_pow),
     ("lax", "convert_element_type"): RowConfig(tol=_convert_tol, cases=_convert_to_float_cases),
     ("numpy", "where"): RowConfig(static=(0,)),

@@ -1,5 +1,6 @@
 """CPU impls of the decompositions of fnx/lax/linalg.py (cholesky, triangular_solve, lu, qr,
-eigh, svd): each operand made C-contiguous, the outputs allocated here, one call of the
+eigh, svd, eig; float32 / float64 / complex64 / complex128, the dtype code passed on): each
+operand made C-contiguous, the outputs allocated here, one call of the
 batched kernel in kernels/cpu/lapack.c over the leading (batch) axes.
 
 Its table ``IMPLS`` is merged into ``fnx.backends.cpu.IMPLS``; the cffi handles and buffer
@@ -36,17 +37,16 @@ def _cholesky_impl(x):
     return _wrap(out)
 
 
-def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal):
-    aval = la.triangular_solve_p.abstract_eval(a, b, left_side=left_side, lower=lower,
-                                               transpose_a=transpose_a,
-                                               unit_diagonal=unit_diagonal)
+def _triangular_solve_impl(a, b, **params):
+    aval = la.triangular_solve_p.abstract_eval(a, b, **params)
     av, bv = _contiguous(a._value), _contiguous(b._value)
     (out,) = _outputs([aval])
     if out.size:
         m, n = bv.shape[-2:]
         _check(lib.fnx_triangular_solve(_DTYPE_CODE[bv.dtype], _batch(bv.shape), m, n, _buf(av),
-                                        _buf(bv), _buf(out), int(left_side), int(lower),
-                                        int(transpose_a), int(unit_diagonal)),
+                                        _buf(bv), _buf(out), int(params["left_side"]),
+                                        int(params["lower"]), la.triangular_solve_op(params),
+                                        int(params["unit_diagonal"])),
                "triangular_solve", a, b)
     return _wrap(out)
 
@@ -97,5 +97,18 @@ def _svd_impl(x, *, full_matrices, compute_uv):
     return [_wrap(o) for o in outs]
 
 
+def _eig_impl(x, **params):
+    avals = la.eig_p.abstract_eval(x, **params)
+    a = _contiguous(x._value)
+    outs = _outputs(avals)
+    compute_v = params["compute_right_eigenvectors"]
+    if outs[0].size:
+        _check(lib.fnx_eig(_DTYPE_CODE[a.dtype], _batch(a.shape), a.shape[-1], int(compute_v),
+                           _buf(a), _buf(outs[0]),
+                           _buf(outs[1]) if compute_v else ffi.cast("char *", 0)), "eig", x)
+    return [_wrap(o) for o in outs]
+
+
 IMPLS.update({"cholesky": _cholesky_impl, "triangular_solve": _triangular_solve_impl,
-              "lu": _lu_impl, "qr": _qr_impl, "eigh": _eigh_impl, "svd": _svd_impl})
+              "lu": _lu_impl, "qr": _qr_impl, "eigh": _eigh_impl, "svd": _svd_impl,
+              "eig": _eig_impl})

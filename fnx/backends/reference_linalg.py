@@ -1,6 +1,6 @@
 """numpy oracles of the decompositions of fnx/lax/linalg.py (cholesky, triangular_solve, lu,
-qr, eigh, svd), for the tests.  Computed in float64 (numpy's LAPACK) and rounded once to the
-operand dtype; reference.py merges the table ``IMPLS`` into the backend's.
+qr, eigh, svd, eig), for the tests.  Computed in float64 / complex128 (numpy's LAPACK) and rounded
+once to the result dtype; reference.py merges the table ``IMPLS`` into the backend's.
 
 Numerical failure is data, as in JAX: a matrix that is not positive definite gives a Cholesky
 factor of NaNs, a singular triangular system inf / NaN.
@@ -17,7 +17,17 @@ _register = registrar(IMPLS)
 
 
 def _f64(x) -> np.ndarray:
-    return np.asarray(x, dtype=np.float64)
+    """``x`` in float64, or complex128 when complex."""
+    return np.asarray(x, dtype=np.complex128 if np.iscomplexobj(x) else np.float64)
+
+
+def _magnitude1(x):
+    """|re| + |im| (LAPACK's cabs1, the magnitude LU's pivot search compares); |x| if real."""
+    return np.abs(x.real) + np.abs(x.imag) if np.iscomplexobj(x) else np.abs(x)
+
+
+def _mh(x):
+    return np.conj(np.swapaxes(x, -1, -2))
 
 
 def _each_matrix(x: np.ndarray, fn, out_shapes):
@@ -36,21 +46,25 @@ def cholesky(x):
     n = x.shape[-1]
 
     def one(a):
+        strict = np.tril(a, -1)
+        hermitian = strict + _mh(strict) + np.diag(np.diag(a).real)
         try:
-            return (np.linalg.cholesky(np.tril(a) + np.tril(a, -1).T),)
-        except np.linalg.LinAlgError:
-            return (np.full((n, n), np.nan),)
-    return _each_matrix(_f64(x), one, [((n, n), np.float64)])[0]
+            return (np.linalg.cholesky(hermitian),)
+        except np.linalg.LinAlgError:  # all NaN (complex: both parts, as the kernel)
+            return (np.full((n, n), complex(np.nan, np.nan) if np.iscomplexobj(a) else np.nan),)
+    x = _f64(x)
+    return _each_matrix(x, one, [((n, n), x.dtype)])[0]
 
 
 @_register(la.triangular_solve_p)
-def triangular_solve(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def triangular_solve(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
     a, b = _f64(a), _f64(b)
     tri = np.tril(a) if lower else np.triu(a)
     if unit_diagonal:
         n = a.shape[-1]
         tri = tri * (1 - np.eye(n)) + np.eye(n)
     op = np.swapaxes(tri, -1, -2) if transpose_a else tri
+    op = np.conj(op) if conjugate_a else op
     with np.errstate(all="ignore"):
         if left_side:
             return _solve_triangular_left(op, b)
@@ -63,7 +77,7 @@ def _solve_triangular_left(t, b):
     """Substitution on a triangular ``t`` (either triangle; detected by which is zero), so a
     zero pivot gives inf / NaN as LAPACK's trsm would rather than a LinAlgError."""
     n = t.shape[-1]
-    x = np.array(b, dtype=np.float64, copy=True)
+    x = np.array(b, dtype=np.result_type(t, b), copy=True)
     is_lower = np.allclose(np.triu(t, 1), 0)
     order = range(n) if is_lower else range(n - 1, -1, -1)
     for i in order:
@@ -83,7 +97,7 @@ def lu(x):
         perm = np.arange(m)
         piv = np.zeros(k, np.int32)
         for j in range(k):
-            p = j + int(np.argmax(np.abs(a[j:, j])))
+            p = j + int(np.argmax(_magnitude1(a[j:, j])))
             piv[j] = p
             if p != j:
                 a[[j, p]] = a[[p, j]]
@@ -92,9 +106,9 @@ def lu(x):
                 a[j + 1:, j] /= a[j, j]
             a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
         return a, piv, perm.astype(np.int32)
+    x = _f64(x)
     with np.errstate(all="ignore"):
-        return _each_matrix(_f64(x), one, [((m, n), np.float64), ((k,), np.int32),
-                                           ((m,), np.int32)])
+        return _each_matrix(x, one, [((m, n), x.dtype), ((k,), np.int32), ((m,), np.int32)])
 
 
 @_register(la.qr_p)
@@ -115,3 +129,24 @@ def svd(x, *, full_matrices, compute_uv):
         return [np.linalg.svd(x, compute_uv=False)]
     u, s, vt = np.linalg.svd(x, full_matrices=full_matrices)
     return [s, u, vt]
+
+
+def _normalized_eigenvectors(v):
+    """Columns of unit norm with their largest component real positive (LAPACK zgeev's
+    normalization, the CPU kernel's)."""
+    if v.size == 0:
+        return v
+    v = v / np.linalg.norm(v, axis=-2, keepdims=True)
+    k = np.argmax(np.abs(v), axis=-2)[..., None, :]
+    top = np.take_along_axis(v, k, axis=-2)
+    return v * (np.conj(top) / np.abs(top))
+
+
+@_register(la.eig_p)
+def eig(x, *, compute_left_eigenvectors, compute_right_eigenvectors):
+    x = np.asarray(x, np.complex128)
+    try:
+        w, v = np.linalg.eig(x)
+    except np.linalg.LinAlgError:  # no convergence: all NaN, as the kernel
+        w, v = np.full(x.shape[:-1], np.nan + 0j), np.full(x.shape, np.nan + 0j)
+    return [w, _normalized_eigenvectors(v)] if compute_right_eigenvectors else [w]

@@ -16,7 +16,7 @@ from ..lax.reduction import (REDUCE_PRIMITIVES, argmax_p, argmin_p, cummax_p, cu
                              cumprod_p, cumsum_p, reduce_and_p, reduce_max_p, reduce_min_p,
                              reduce_or_p, reduce_prod_p, reduce_sum_p, sort_p)
 from ..lax.linalg import (cholesky_p, dot_general_p, eigh_p, lu_p, qr_p, svd_p,
-                          triangular_solve_p)
+                          triangular_solve_op, triangular_solve_p)
 from ..lax.random_bits import threefry2x32_p
 from .codegen_c import DTYPE_CODE, StepWriter, kernel
 from .epilogue import dot_general_epilogue_p
@@ -284,8 +284,8 @@ def _write_decomposition_call(w: StepWriter, step: Call) -> None:
     if prim is cholesky_p:
         args = [nb, n, ins[0], outs[0]]
     elif prim is triangular_solve_p:
-        args = [nb, m, n, ins[0], ins[1], outs[0]] + [int(p[k]) for k in (
-            "left_side", "lower", "transpose_a", "unit_diagonal")]
+        args = [nb, m, n, ins[0], ins[1], outs[0], int(p["left_side"]), int(p["lower"]),
+                triangular_solve_op(p), int(p["unit_diagonal"])]
     elif prim is lu_p:
         args = [nb, m, n, ins[0], *outs]
     elif prim is qr_p:

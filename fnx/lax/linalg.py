@@ -2,8 +2,10 @@
 
 * ``dot_general``: contraction with batch dimensions (matmul, einsum, tensordot lower to it);
   ``fnx.lax`` re-exports it and ``dot``.
-* Decompositions of the last two axes, batched over any leading ones, float32 / float64:
-  ``cholesky``, ``triangular_solve``, ``lu``, ``qr``, ``eigh``, ``svd``.  One block each: the
+* Decompositions of the last two axes, batched over any leading ones, float32 / float64 /
+  complex64 / complex128 (complex: the Hermitian / unitary meaning, as LAPACK and JAX):
+  ``cholesky``, ``triangular_solve``, ``lu``, ``qr``, ``eigh``, ``svd`` (``eig`` in
+  linalg_eig.py).  One block each: the
   primitive, its abstract eval (clear errors naming the operation and shapes), its batching,
   JVP (and transpose) rules, and the wrapper.  Numerical failure is data, never an error, as in
   JAX: a matrix that is not positive definite gives a ``cholesky`` of NaNs, a singular one
@@ -14,14 +16,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..core import Array, Fusion, Primitive, ShapedArray, bind
+from ..core import Fusion, Primitive, ShapedArray, bind
 from ..interpreters import ad, batching
 from ..errors import DerivativeNotImplementedError, dtype_error, shape_error
 from ._util import as_int_tuple, as_operands, check_same_dtypes
-from .elementwise import add, convert_element_type, div, eq, mul, neg, select, sub
-from .reduction import reduce_sum
-from .shape import (_linear_transpose, broadcast_in_dim, broadcasted_iota, pad, reshape,
-                    slice as _slice, transpose)
+from ._linalg_helpers import (_along_cols, _along_rows, _as, _column_minus_row, _const,
+                              _diag, _diagonal_matrix, _eye_like, _full, _inverse_gaps,
+                              _is_complex, _mh, _mt, _real_diagonal_matrix, _scale_cols,
+                              _scale_rows, _tril, _triu, _zeros)
+from .elementwise import (add, conj, convert_element_type, div, eq, mul, neg, real, select,
+                          sub)
+from .shape import (_linear_transpose, broadcasted_iota, pad, reshape, slice as _slice,
+                    transpose)
 
 dot_general_p = Primitive("dot_general", fusion=Fusion.LIBRARY)
 
@@ -197,17 +203,22 @@ def dot(lhs, rhs):
     return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())))
 
 
+
+
 # =============================================================================================
 # Decompositions
 # =============================================================================================
 
-_FLOATS = (dtypes.float32, dtypes.float64)
+def _mm(a, b):
+    """The matrix product of the last two axes, batched over the (equal) leading ones."""
+    batch = tuple(range(a.ndim - 2))
+    return dot_general(a, b, (((a.ndim - 1,), (b.ndim - 2,)), (batch, batch)))
 
 
 def _check_matrix(op: str, x, square: bool = False) -> None:
-    """A float32/float64 operand with at least two axes (square when ``square``)."""
-    if x.dtype not in _FLOATS:
-        raise dtype_error(op, "needs a float32 or float64 operand", x)
+    """A float32/64 or complex64/128 operand with at least two axes (square when ``square``)."""
+    if x.dtype not in dtypes.INEXACT:
+        raise dtype_error(op, "needs a float32, float64, complex64 or complex128 operand", x)
     if x.ndim < 2:
         raise shape_error(op, "needs an operand of at least two dimensions (..., m, n)", x)
     if square and x.shape[-1] != x.shape[-2]:
@@ -226,113 +237,34 @@ def _batched_at_front(prim, n_results: int | None = None):
     return rule
 
 
-# ---------------------------------------------------------------------------------------------
-# Matrix helpers of the JVP rules.  They work on stacks of matrices (..., m, n) and are written
-# with fnx.lax operations that have JVP and transpose rules themselves, so the rules linearize,
-# transpose (reverse mode) and differentiate again (higher orders) like any fnx function.
-# ---------------------------------------------------------------------------------------------
-
-def _mt(x):
-    """The matrix transpose of the last two axes."""
-    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
-    return transpose(x, perm)
-
-
-def _mm(a, b):
-    """The matrix product of the last two axes, batched over the (equal) leading ones."""
-    batch = tuple(range(a.ndim - 2))
-    return dot_general(a, b, (((a.ndim - 1,), (b.ndim - 2,)), (batch, batch)))
-
-
-def _const(x, value: np.ndarray, dtype=None):
-    """The numpy matrix ``value`` broadcast over the leading axes of ``x``."""
-    c = Array(np.asarray(value, dtype if dtype is not None else x.dtype))
-    lead = tuple(x.shape[:-2])
-    return broadcast_in_dim(c, lead + c.shape, tuple(range(len(lead), len(lead) + c.ndim)))
-
-
-def _full(x, value):
-    """An array of ``x``'s shape and dtype filled with ``value``."""
-    return broadcast_in_dim(Array(np.array(value, x.dtype)), tuple(x.shape), ())
-
-
-def _zeros(x):
-    return _full(x, 0)
-
-
-def _mask(x, keep: np.ndarray):
-    """``x`` where the (m, n) bool matrix ``keep`` is set, else 0 (a select, so NaN / inf in
-    the dropped entries do not leak into the kept ones or into cotangents)."""
-    return select(_const(x, keep, np.bool_), x, _zeros(x))
-
-
-def _tril(x, k: int = 0):
-    m, n = x.shape[-2:]
-    return _mask(x, np.tri(m, n, k, dtype=bool))
-
-
-def _triu(x, k: int = 0):
-    m, n = x.shape[-2:]
-    return _mask(x, ~np.tri(m, n, k - 1, dtype=bool))
-
-
-def _eye_like(x):
-    return _const(x, np.eye(x.shape[-2], x.shape[-1]))
-
-
-def _diag(x):
-    """The diagonals (..., n) of square matrices (..., n, n)."""
-    return reduce_sum(_mask(x, np.eye(x.shape[-1], dtype=bool)), (x.ndim - 1,))
-
-
-def _along_rows(v, shape):
-    """(..., k) -> (..., k, n): ``v[..., i]`` in every entry of row i."""
-    return broadcast_in_dim(v, tuple(shape), tuple(range(v.ndim - 1)) + (v.ndim - 1,))
-
-
-def _along_cols(v, shape):
-    """(..., k) -> (..., m, k): ``v[..., j]`` in every entry of column j."""
-    return broadcast_in_dim(v, tuple(shape), tuple(range(v.ndim - 1)) + (v.ndim,))
-
-
-def _scale_cols(x, v):
-    """``x @ diag(v)``."""
-    return mul(x, _along_cols(v, x.shape))
-
-
-def _scale_rows(x, v):
-    """``diag(v) @ x``."""
-    return mul(x, _along_rows(v, x.shape))
-
-
-def _inverse_gaps(d):
-    """``F[..., i, j] = 1 / (d[j] - d[i])`` off the diagonal and 0 on it, for the (k, k)
-    matrices ``d`` of differences (inf where two eigen / singular values coincide)."""
-    eye = _eye_like(d)
-    return sub(div(_full(d, 1), add(eye, d)), eye)
-
-
-def _column_minus_row(v):
-    """``D[..., i, j] = v[j] - v[i]``."""
-    shape = tuple(v.shape) + (v.shape[-1],)
-    return sub(_along_cols(v, shape), _along_rows(v, shape))
-
-
-def _solve(a, b, *, left_side, lower, transpose_a=False, unit_diagonal=False):
-    return bind(triangular_solve_p, a, b, left_side=left_side, lower=lower,
-                transpose_a=transpose_a, unit_diagonal=unit_diagonal)
+def _solve(a, b, *, left_side, lower, transpose_a=False, conjugate_a=False,
+           unit_diagonal=False):
+    """Binds triangular_solve_p with its params normalized: ``conjugate_a`` only for complex
+    matrices and only with ``transpose_a`` (the kernel's ops are a, a^T and a^H), so a solve
+    with conj(a) itself is one with the conjugated matrix."""
+    conjugate_a = bool(conjugate_a) and dtypes.is_complex(a.dtype)
+    if conjugate_a and not transpose_a:
+        a, conjugate_a = conj(a), False
+    return bind(triangular_solve_p, a, b, left_side=bool(left_side), lower=bool(lower),
+                transpose_a=bool(transpose_a), conjugate_a=conjugate_a,
+                unit_diagonal=bool(unit_diagonal))
 
 
 def _from_triangle(x, lower: bool):
-    """The symmetric matrix a decomposition reading only the ``lower`` (or upper) triangle of
-    ``x`` sees: that triangle mirrored across the diagonal."""
-    if lower:
-        return add(_tril(x), _mt(_tril(x, -1)))
-    return add(_triu(x), _mt(_triu(x, 1)))
+    """The symmetric (complex: Hermitian) matrix a decomposition reading only the ``lower``
+    (or upper) triangle of ``x`` sees: that triangle mirrored (conjugated) across the
+    diagonal, whose imaginary part is ignored."""
+    strict = _tril(x, -1) if lower else _triu(x, 1)
+    return add(add(strict, _mh(strict)), _real_diagonal_matrix(x))
+
+
+def _hermitian_part(x):
+    """(x + x^H) / 2: the symmetric (Hermitian) matrix ``symmetrize_input`` decomposes."""
+    return mul(add(x, _mh(x)), np.array(0.5, x.dtype))
 
 
 # ---------------------------------------------------------------------------------------------
-# cholesky: A = L L^T, L lower triangular
+# cholesky: A = L L^H, L lower triangular
 # ---------------------------------------------------------------------------------------------
 
 cholesky_p = Primitive("cholesky", fusion=Fusion.LIBRARY)
@@ -348,36 +280,32 @@ _batched_at_front(cholesky_p)
 
 
 def _cholesky_jvp_rule(primals, tangents):
-    """A = L L^T gives L^-1 A' L^-T = X + X^T with X = L^-1 L' lower triangular, so
-    L' = L Phi(L^-1 A' L^-T), Phi taking the lower triangle with its diagonal halved.  A' is
-    the tangent of the matrix the primitive reads: its lower triangle, mirrored."""
+    """A = L L^H gives L^-1 A' L^-H = X + X^H with X = L^-1 L' lower triangular, so
+    L' = L Phi(L^-1 A' L^-H), Phi taking the strict lower triangle and half the (real)
+    diagonal.  A' is the tangent of the matrix the primitive reads: its lower triangle,
+    mirrored (Hermitian)."""
     (x,), (g,) = primals, tangents
     chol = bind(cholesky_p, x)
     g = _from_triangle(g, lower=True)
     inner = _solve(chol, _solve(chol, g, left_side=True, lower=True), left_side=False,
-                   lower=True, transpose_a=True)
-    n = x.shape[-1]
-    half_diagonal = _const(x, 1.0 - 0.5 * np.eye(n))
-    return chol, _mm(chol, mul(_tril(inner), half_diagonal))
+                   lower=True, transpose_a=True, conjugate_a=True)
+    phi = add(_tril(inner, -1), mul(_real_diagonal_matrix(inner), np.array(0.5, x.dtype)))
+    return chol, _mm(chol, phi)
 
 
 ad.jvp_rules[cholesky_p] = _cholesky_jvp_rule
 
 
 def cholesky(x, *, symmetrize_input: bool = True):
-    """The lower Cholesky factor ``L`` of each symmetric positive definite matrix in the last
-    two axes of ``x`` (``A = L @ L.T``).  Only the lower triangle is read (after averaging
-    ``x`` with its transpose when ``symmetrize_input``).  A matrix that is not positive
-    definite gives a factor of NaNs (JAX's convention), not an error."""
+    """The lower Cholesky factor ``L`` of each symmetric (complex: Hermitian) positive
+    definite matrix in the last two axes of ``x`` (``A = L @ L^H``).  Only the lower triangle
+    is read (after averaging ``x`` with its conjugate transpose when ``symmetrize_input``).
+    A matrix that is not positive definite gives a factor of NaNs (JAX's convention)."""
     (x,) = as_operands(x, op="cholesky")
     if symmetrize_input and x.ndim >= 2:
         _check_matrix("cholesky", x.aval, square=True)
-        x = _symmetrize(x)
+        x = _hermitian_part(x)
     return bind(cholesky_p, x)
-
-
-def _symmetrize(x):
-    return mul(add(x, _mt(x)), np.array(0.5, x.dtype))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,19 +315,27 @@ def _symmetrize(x):
 triangular_solve_p = Primitive("triangular_solve", fusion=Fusion.LIBRARY)
 
 
+def triangular_solve_op(params) -> int:
+    """The kernel's ``transpose_a`` code of a solve's params: 0 a, 1 a^T, 2 a^H."""
+    return 2 if params["conjugate_a"] else int(params["transpose_a"])
+
+
 @triangular_solve_p.def_abstract_eval
-def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, conjugate_a,
+                                    unit_diagonal):
     _check_matrix("triangular_solve", a, square=True)
     _check_matrix("triangular_solve", b)
     check_same_dtypes("triangular_solve", a, b)
+    if conjugate_a and not (transpose_a and dtypes.is_complex(a.dtype)):
+        raise dtype_error("triangular_solve", "binds conjugate_a=True only with transpose_a "
+                          "and a complex matrix (fnx.lax.linalg.triangular_solve conjugates "
+                          "a itself otherwise)", a, b)
     m = a.shape[-1]
     if a.shape[:-2] != b.shape[:-2] or b.shape[-2 if left_side else -1] != m:
         side = "b's rows (left_side=True)" if left_side else "b's columns (left_side=False)"
         raise shape_error("triangular_solve", f"a (..., {m}, {m}) must match {side} and b's "
                           "leading (batch) dimensions", a, b)
     return ShapedArray(b.shape, b.dtype, False)
-
-
 
 
 def _triangle_of(g, *, lower, unit_diagonal):
@@ -409,14 +345,15 @@ def _triangle_of(g, *, lower, unit_diagonal):
     return _triu(g, 1 if unit_diagonal else 0)
 
 
-def _triangular_solve_jvp_a(g, ans, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_jvp_a(g, ans, a, b, **params):
     """op(A) X = B gives op(A) X' = -op(A') X (left side); X op(A) = B gives X' op(A) =
-    -X op(A')."""
-    g = _triangle_of(g, lower=lower, unit_diagonal=unit_diagonal)
-    op_g = _mt(g) if transpose_a else g
-    rhs = _mm(op_g, ans) if left_side else _mm(ans, op_g)
-    return neg(_solve(a, rhs, left_side=left_side, lower=lower, transpose_a=transpose_a,
-                      unit_diagonal=unit_diagonal))
+    -X op(A'); op is linear (complex: the conjugation is R-linear), so op(A') is op of A's
+    tangent."""
+    g = _triangle_of(g, lower=params["lower"], unit_diagonal=params["unit_diagonal"])
+    op_g = _mt(g) if params["transpose_a"] else g
+    op_g = conj(op_g) if params["conjugate_a"] else op_g
+    rhs = _mm(op_g, ans) if params["left_side"] else _mm(ans, op_g)
+    return neg(_solve(a, rhs, **params))
 
 
 def _triangular_solve_jvp_b(g, ans, a, b, **params):
@@ -427,15 +364,14 @@ ad.defjvp2(triangular_solve_p, _triangular_solve_jvp_a, _triangular_solve_jvp_b)
 
 
 @_linear_transpose
-def _triangular_solve_transpose_rule(ct, a, b, *, left_side, lower, transpose_a,
-                                     unit_diagonal):
+def _triangular_solve_transpose_rule(ct, a, b, *, transpose_a, **params):
     """X = op(A)^-1 B (left side) transposes to op(A)^-T ct; X = B op(A)^-1 to ct op(A)^-T:
-    the same solve with ``transpose_a`` flipped."""
+    the same solve with ``transpose_a`` flipped (and the conjugation kept: (A^H)^-T is
+    conj(A)^-1), with no conjugation of the cotangent (JAX's convention)."""
     if ad.is_undefined(a):
         raise NotImplementedError("triangular_solve is linear in b only: it cannot be "
                                   "transposed with respect to the matrix a")
-    return [None, _solve(a, ct, left_side=left_side, lower=lower, transpose_a=not transpose_a,
-                         unit_diagonal=unit_diagonal)]
+    return [None, _solve(a, ct, transpose_a=not transpose_a, **params)]
 
 
 ad.deftranspose(triangular_solve_p, _triangular_solve_transpose_rule)
@@ -469,12 +405,13 @@ def triangular_solve(a, b, *, left_side: bool = False, lower: bool = False,
                      transpose_a: bool = False, conjugate_a: bool = False,
                      unit_diagonal: bool = False):
     """``X`` with ``op(a) @ X = b`` (``left_side``) or ``X @ op(a) = b``, where ``op(a)`` is
-    ``a`` or its transpose (``transpose_a``) and ``a`` is lower or upper triangular (only that
-    triangle is read; ``unit_diagonal`` takes its diagonal as ones).  JAX's signature;
-    ``conjugate_a`` changes nothing for real matrices.  A zero on the diagonal gives inf/NaN."""
+    ``a``, its transpose (``transpose_a``), its conjugate (``conjugate_a``) or its conjugate
+    transpose (both), and ``a`` is lower or upper triangular (only that triangle is read;
+    ``unit_diagonal`` takes its diagonal as ones).  JAX's signature; ``conjugate_a`` changes
+    nothing for real matrices.  A zero on the diagonal gives inf/NaN."""
     a, b = as_operands(a, b, op="triangular_solve")
-    return bind(triangular_solve_p, a, b, left_side=bool(left_side), lower=bool(lower),
-                transpose_a=bool(transpose_a), unit_diagonal=bool(unit_diagonal))
+    return _solve(a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                  conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,7 +466,8 @@ def _lu_jvp_rule(primals, tangents):
     """P A = L U with L (m, k) unit lower and U (k, n) upper.  Completed to squares L_ (m, m)
     and U_ (n, n) (identity blocks), F = L_^-1 P A' U_^-1 splits into L_^-1 L' (strictly
     lower) and U' U_^-1 (upper), so L' = L_ tril(F, -1) and U' = triu(F) U_, which share the
-    packed (m, n) layout of ``lu``.  Pivots and permutation are integers: zero tangents."""
+    packed (m, n) layout of ``lu``.  Holomorphic: the same formula for complex matrices.
+    Pivots and permutation are integers: zero tangents."""
     (x,), (g,) = primals, tangents
     lu_, pivots, permutation = outs = bind(lu_p, x)
     lower, upper = _unit_lower_square(lu_), _upper_square(lu_)
@@ -574,9 +512,11 @@ _batched_at_front(qr_p)
 
 
 def _qr_jvp_rule(primals, tangents, *, full_matrices):
-    """A = Q R (m >= n, Q with orthonormal columns): C = Q^T A' R^-1 = Q^T Q' + R' R^-1 with
-    Q^T Q' antisymmetric and R' R^-1 upper, so Q^T Q' = Omega = tril(C, -1) - tril(C, -1)^T,
-    R' = (C - Omega) R and Q' = A' R^-1 - Q (C - Omega)."""
+    """A = Q R (m >= n, Q with orthonormal columns): C = Q^H A' R^-1 = Q^H Q' + R' R^-1 with
+    Q^H Q' skew-Hermitian and R' R^-1 upper, so off the diagonal Q^H Q' = Omega =
+    tril(C, -1) - tril(C, -1)^H; its diagonal is imaginary, and R's real diagonal (LAPACK's
+    convention) fixes it to i Im(diag(C)) (JAX's choice).  R' = (C - Omega) R and
+    Q' = A' R^-1 - Q (C - Omega)."""
     (x,), (g,) = primals, tangents
     m, n = x.shape[-2:]
     if m < n or (full_matrices and m != n):
@@ -586,9 +526,11 @@ def _qr_jvp_rule(primals, tangents, *, full_matrices):
             f"full_matrices={full_matrices}")
     q, r = outs = bind(qr_p, x, full_matrices=full_matrices)
     g_rinv = _solve(r, g, left_side=False, lower=False)
-    c = _mm(_mt(q), g_rinv)
+    c = _mm(_mh(q), g_rinv)
     lower = _tril(c, -1)
-    omega = sub(lower, _mt(lower))
+    omega = sub(lower, _mh(lower))
+    if _is_complex(c):
+        omega = add(omega, sub(_diagonal_matrix(c), _real_diagonal_matrix(c)))
     return outs, [add(_mm(q, sub(omega, c)), g_rinv), _mm(sub(c, omega), r)]
 
 
@@ -596,16 +538,17 @@ ad.jvp_rules[qr_p] = _qr_jvp_rule
 
 
 def qr(x, *, full_matrices: bool = True):
-    """``(q, r)`` with ``x = q @ r``, ``q`` orthonormal columns, ``r`` upper triangular, by
-    Householder reflections (LAPACK's sign convention, as numpy).  ``full_matrices``: ``q`` is
-    (m, m) and ``r`` (m, n); else (m, k) and (k, n) with k = min(m, n)."""
+    """``(q, r)`` with ``x = q @ r``, ``q`` orthonormal (unitary) columns, ``r`` upper
+    triangular, by Householder reflections (LAPACK's sign convention, as numpy).
+    ``full_matrices``: ``q`` is (m, m) and ``r`` (m, n); else (m, k) and (k, n) with
+    k = min(m, n)."""
     (x,) = as_operands(x, op="qr")
     q, r = bind(qr_p, x, full_matrices=bool(full_matrices))
     return q, r
 
 
 # ---------------------------------------------------------------------------------------------
-# eigh: A = V diag(w) V^T for symmetric A
+# eigh: A = V diag(w) V^H for symmetric (Hermitian) A
 # ---------------------------------------------------------------------------------------------
 
 eigh_p = Primitive("eigh", multiple_results=True, fusion=Fusion.LIBRARY)
@@ -614,20 +557,25 @@ eigh_p = Primitive("eigh", multiple_results=True, fusion=Fusion.LIBRARY)
 @eigh_p.def_abstract_eval
 def _eigh_abstract_eval(x, *, lower):
     _check_matrix("eigh", x, square=True)
-    return [ShapedArray(x.shape, x.dtype, False), ShapedArray(x.shape[:-1], x.dtype, False)]
+    return [ShapedArray(x.shape, x.dtype, False),
+            ShapedArray(x.shape[:-1], dtypes.real_of(x.dtype), False)]
 
 
 _batched_at_front(eigh_p)
 
 
 def _eigh_jvp_rule(primals, tangents, *, lower):
-    """A = V diag(w) V^T: with S = V^T A' V, w' = diag(S) and V' = V (F o S), F[i, j] =
+    """A = V diag(w) V^H: with S = V^H A' V, w' = Re(diag(S)) and V' = V (F o S), F[i, j] =
     1 / (w[j] - w[i]) off the diagonal, 0 on it (inf / NaN for repeated eigenvalues, as in
-    JAX).  A' is the tangent of the symmetric matrix the primitive reads (one triangle)."""
+    JAX; complex: the diagonal's imaginary part, a phase change of each eigenvector, is
+    dropped as JAX does).  A' is the tangent of the Hermitian matrix the primitive reads
+    (one triangle)."""
     (x,), (g,) = primals, tangents
     v, w = outs = bind(eigh_p, x, lower=lower)
-    s = _mm(_mt(v), _mm(_from_triangle(g, lower), v))
-    return outs, [_mm(v, mul(_inverse_gaps(_column_minus_row(w)), s)), _diag(s)]
+    s = _mm(_mh(v), _mm(_from_triangle(g, lower), v))
+    f = _as(_inverse_gaps(_column_minus_row(w)), x.dtype)
+    dw = _diag(s)
+    return outs, [_mm(v, mul(f, s)), real(dw) if _is_complex(dw) else dw]
 
 
 ad.jvp_rules[eigh_p] = _eigh_jvp_rule
@@ -635,20 +583,20 @@ ad.jvp_rules[eigh_p] = _eigh_jvp_rule
 
 def eigh(x, *, lower: bool = True, symmetrize_input: bool = True, sort_eigenvalues: bool = True):
     """``(v, w)`` as ``jax.lax.linalg.eigh``: eigenvectors (columns of ``v``) and eigenvalues
-    ``w`` in ascending order of each symmetric matrix in the last two axes.  Only the
-    ``lower`` (or upper) triangle is read, after averaging ``x`` with its transpose when
-    ``symmetrize_input``.  Eigenvalues always come sorted (``sort_eigenvalues`` is accepted
-    for JAX's signature)."""
+    ``w`` (real, also for complex Hermitian input) in ascending order of each matrix in the
+    last two axes.  Only the ``lower`` (or upper) triangle is read, after averaging ``x``
+    with its conjugate transpose when ``symmetrize_input``.  Eigenvalues always come sorted
+    (``sort_eigenvalues`` is accepted for JAX's signature)."""
     (x,) = as_operands(x, op="eigh")
     if symmetrize_input and x.ndim >= 2:
         _check_matrix("eigh", x.aval, square=True)
-        x = _symmetrize(x)
+        x = _hermitian_part(x)
     v, w = bind(eigh_p, x, lower=bool(lower))
     return v, w
 
 
 # ---------------------------------------------------------------------------------------------
-# svd: A = U diag(s) V^T
+# svd: A = U diag(s) V^H
 # ---------------------------------------------------------------------------------------------
 
 svd_p = Primitive("svd", multiple_results=True, fusion=Fusion.LIBRARY)
@@ -659,7 +607,7 @@ def _svd_abstract_eval(x, *, full_matrices, compute_uv):
     _check_matrix("svd", x)
     *batch, m, n = x.shape
     k = min(m, n)
-    s = ShapedArray((*batch, k), x.dtype, False)
+    s = ShapedArray((*batch, k), dtypes.real_of(x.dtype), False)
     if not compute_uv:
         return [s]
     mu, nv = (m, n) if full_matrices else (k, k)
@@ -670,11 +618,19 @@ def _svd_abstract_eval(x, *, full_matrices, compute_uv):
 _batched_at_front(svd_p)
 
 
+def _reciprocal_or_zero(s):
+    """1 / s, and 0 where s is 0."""
+    zero = eq(s, _zeros(s))
+    return select(zero, _zeros(s), div(_full(s, 1), select(zero, _full(s, 1), s)))
+
+
 def _svd_jvp_rule(primals, tangents, *, full_matrices, compute_uv):
-    """A = U S V^T (reduced: k = min(m, n) columns).  P = U^T A' V = U^T U' S + S' + S V'^T V
-    with U^T U', V^T V' antisymmetric: s' = diag(P); off the diagonal U^T U' = F o (P S +
-    S P^T) and V^T V' = F o (S P + P^T S), F[i, j] = 1 / (s[j]^2 - s[i]^2); a tall A adds
-    (I - U U^T) A' V S^-1 to U', a wide one (I - V V^T) A'^T U S^-1 to V'."""
+    """A = U S V^H (reduced: k = min(m, n) columns).  P = U^H A' V = U^H U' S + S' + S V'^H V
+    with U^H U', V^H V' skew-Hermitian: s' = Re(diag(P)); off the diagonal U^H U' = F o (P S
+    + S P^H) and V^H V' = F o (S P + P^H S), F[i, j] = 1 / (s[j]^2 - s[i]^2); complex: the
+    imaginary diagonal of P (a joint phase of u_i and v_i) goes to U' as i Im(P_ii) / s_i
+    (JAX's choice); a tall A adds (I - U U^H) A' V S^-1 to U', a wide one
+    (I - V V^H) A'^H U S^-1 to V'."""
     (x,), (g,) = primals, tangents
     m, n = x.shape[-2:]
     if compute_uv and full_matrices and m != n:
@@ -683,34 +639,45 @@ def _svd_jvp_rule(primals, tangents, *, full_matrices, compute_uv):
             f"matrices only, as in JAX; got a matrix of shape {tuple(x.shape)} (use "
             "full_matrices=False)")
     s, u, vt = bind(svd_p, x, full_matrices=False, compute_uv=True)
-    v = _mt(vt)
-    p = _mm(_mt(u), _mm(g, v))
+    v = _mh(vt)
+    p = _mm(_mh(u), _mm(g, v))
     ds = _diag(p)
+    ds = real(ds) if _is_complex(ds) else ds
     if not compute_uv:
         return [s], [ds]
-    f = _inverse_gaps(mul(_column_minus_row(s), add(_along_cols(s, p.shape),
-                                                    _along_rows(s, p.shape))))
-    ps, sp = _scale_cols(p, s), _scale_rows(p, s)
-    du = _mm(u, mul(f, add(ps, _mt(ps))))
-    dv = _mm(v, mul(f, add(sp, _mt(sp))))
+    sc, s_inv = _as(s, x.dtype), _as(_reciprocal_or_zero(s), x.dtype)
+    f = _as(_inverse_gaps(mul(_column_minus_row(s), add(_along_cols(s, p.shape),
+                                                        _along_rows(s, p.shape)))), x.dtype)
+    ps, sp = _scale_cols(p, sc), _scale_rows(p, sc)
+    inner_u = mul(f, add(ps, _mh(ps)))
+    if _is_complex(p):
+        phase = sub(_diagonal_matrix(p), _real_diagonal_matrix(p))
+        inner_u = add(inner_u, _scale_cols(phase, s_inv))
+    du = _mm(u, inner_u)
+    dv = _mm(v, mul(f, add(sp, _mh(sp))))
     if m > n:
         gv = _mm(g, v)
-        du = add(du, _scale_cols(sub(gv, _mm(u, _mm(_mt(u), gv))), div(_full(s, 1), s)))
+        du = add(du, _scale_cols(sub(gv, _mm(u, _mm(_mh(u), gv))), s_inv))
     if n > m:
-        gtu = _mm(_mt(g), u)
-        dv = add(dv, _scale_cols(sub(gtu, _mm(v, _mm(vt, gtu))), div(_full(s, 1), s)))
-    return [s, u, vt], [ds, du, _mt(dv)]
+        ghu = _mm(_mh(g), u)
+        dv = add(dv, _scale_cols(sub(ghu, _mm(v, _mm(vt, ghu))), s_inv))
+    return [s, u, vt], [ds, du, _mh(dv)]
 
 
 ad.jvp_rules[svd_p] = _svd_jvp_rule
 
 
 def svd(x, *, full_matrices: bool = True, compute_uv: bool = True):
-    """``(u, s, vt)`` with ``x = u @ diag(s) @ vt`` and ``s`` descending (non-negative), or
-    just ``s`` without ``compute_uv`` -- ``jax.lax.linalg.svd``'s results."""
+    """``(u, s, vt)`` with ``x = u @ diag(s) @ vt`` and ``s`` descending (non-negative, real
+    also for complex ``x``; ``vt`` is V^H), or just ``s`` without ``compute_uv`` --
+    ``jax.lax.linalg.svd``'s results."""
     (x,) = as_operands(x, op="svd")
     outs = bind(svd_p, x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
     if not compute_uv:
         return outs[0]
     s, u, vt = outs
     return u, s, vt
+
+
+# the general eigendecomposition lives in its own module (it builds on the blocks above)
+from .linalg_eig import eig, eig_p  # noqa: E402,F401

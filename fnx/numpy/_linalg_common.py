@@ -1,6 +1,6 @@
-"""What fnx.numpy.linalg, its norms and fnx.scipy.linalg share: float operands, matrix shape
-checks, and the LU-factor solves (with their JVP rules) that solve / inv / det / slogdet and
-scipy's lu_solve are built on.
+"""What fnx.numpy.linalg, its norms and fnx.scipy.linalg share: float / complex operands,
+matrix shape checks, and the LU-factor solves (with their JVP rules) that solve / inv / det /
+slogdet and scipy's lu_solve are built on.
 
 Every function here is written on ``fnx.lax`` and ``fnx.numpy``, so it traces, batches and
 differentiates.  The derivative rules are ``custom_jvp``s that reuse the LU factors of the
@@ -27,14 +27,14 @@ from ._util import asarray_arg
 # ---------------------------------------------------------------------------------------------
 
 def float_dtype(*xs) -> np.dtype:
-    """The dtype a linear-algebra function computes in: the promotion of ``xs``, integers and
-    bools promoted to the default float (as jax.numpy does)."""
+    """The dtype a linear-algebra function computes in: the promotion of ``xs`` (float or
+    complex), integers and bools promoted to the default float (as jax.numpy does)."""
     dt = dtypes.result_type(*xs)
-    return np.dtype(dt) if np.dtype(dt).kind == "f" else np.dtype(dtypes.default_float)
+    return np.dtype(dt) if np.dtype(dt).kind in "fc" else np.dtype(dtypes.default_float)
 
 
 def as_float(name: str, *xs):
-    """``xs`` as (strong) arrays of one floating dtype."""
+    """``xs`` as (strong) arrays of one float or complex dtype."""
     xs = [asarray_arg(name, x) for x in xs]
     dt = float_dtype(*xs)
     out = []
@@ -66,6 +66,16 @@ def mT(x):
     """Transpose of the last two axes."""
     n = x.ndim
     return lax.transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def mH(x):
+    """Conjugate transpose of the last two axes (the transpose of a real matrix)."""
+    return lax.conj(mT(x)) if dtypes.is_complex(x.dtype) else mT(x)
+
+
+def real_dtype(x) -> np.dtype:
+    """The real dtype of ``x``'s precision (complex64 -> float32; a float is its own)."""
+    return dtypes.real_of(x.dtype)
 
 
 def diag_part(x):
@@ -115,17 +125,20 @@ def permute_rows(b, perm):
     return take_along_axis(b, index, axis=-2)
 
 
-def lu_solve_factors(lu, perm, b, trans: bool = False):
-    """``x`` with ``A x = b`` (``A^T x = b`` when ``trans``), ``A[perm] = L U`` packed in
-    ``lu``; ``lu`` (..., n, n) and ``b`` (..., n, k) with the same batch shape."""
+def lu_solve_factors(lu, perm, b, trans: int = 0):
+    """``x`` with ``A x = b`` (``trans`` 0), ``A^T x = b`` (1) or ``A^H x = b`` (2),
+    ``A[perm] = L U`` packed in ``lu``; ``lu`` (..., n, n) and ``b`` (..., n, k) with the same
+    batch shape."""
     if not trans:   # L U x = P b
         y = lax_linalg.triangular_solve(lu, permute_rows(b, perm), left_side=True, lower=True,
                                         unit_diagonal=True)
         return lax_linalg.triangular_solve(lu, y, left_side=True, lower=False)
-    # A^T = U^T L^T P: U^T y = b, L^T z = y, x = P^T z, i.e. x[perm] = z
-    y = lax_linalg.triangular_solve(lu, b, left_side=True, lower=False, transpose_a=True)
+    # A^T = U^T L^T P: U^T y = b, L^T z = y, x = P^T z, i.e. x[perm] = z (A^H: conjugated)
+    conjugate = trans == 2
+    y = lax_linalg.triangular_solve(lu, b, left_side=True, lower=False, transpose_a=True,
+                                    conjugate_a=conjugate)
     z = lax_linalg.triangular_solve(lu, y, left_side=True, lower=True, transpose_a=True,
-                                    unit_diagonal=True)
+                                    conjugate_a=conjugate, unit_diagonal=True)
     return permute_rows(z, argsort(perm, axis=-1))
 
 
@@ -172,9 +185,10 @@ def det_square(a):
 
 @det_square.defjvp
 def _det_square_jvp(primals, tangents):
-    """d det(A) = tr(adj(A) dA).  With A = P^T L U, adj(A) = s adj(U) L^-1 P (s = det P), and
-    for U = [[U1, c], [0, u]]: adj(U) = det(U1) Ũ^-1 D, where Ũ is U with u replaced by 1 and
-    D = diag(u, ..., u, 1) -- a polynomial in u, so the derivative stays finite and exact at a
+    """d det(A) = tr(adj(A) dA) (det is holomorphic: the same formula for complex A).  With
+    A = P^T L U, adj(A) = s adj(U) L^-1 P (s = det P), and for U = [[U1, c], [0, u]]:
+    adj(U) = det(U1) Ũ^-1 D, where Ũ is U with u replaced by 1 and D = diag(u, ..., u, 1) --
+    a polynomial in u, so the derivative stays finite and exact at a
     singular A whose zero pivot is the last one.  When U1 itself is singular (rank <= n - 2
     or an earlier zero pivot) the tangent is taken as 0, as JAX does."""
     (a,), (da,) = primals, tangents
@@ -205,15 +219,19 @@ def _det_square_jvp(primals, tangents):
 def slogdet_square(a):
     lu, pivots, _ = lax_linalg.lu(a)
     d = diag_part(lu)
-    sign = lax.mul(pivot_sign(pivots, a.dtype), _prod_last(_sign(d)))
+    sign = lax.mul(pivot_sign(pivots, a.dtype), _prod_last(_sign(d)))  # complex: det / |det|
     return sign, lax.reduce_sum(lax.log(lax.abs(d)), (d.ndim - 1,))
 
 
 @slogdet_square.defjvp
 def _slogdet_square_jvp(primals, tangents):
-    # d log|det A| = tr(A^-1 dA); the sign is piecewise constant
+    """d log det A = t = tr(A^-1 dA): d log|det A| = Re(t), and the sign det / |det| turns by
+    i Im(t) (a real sign is piecewise constant: zero tangent)."""
     (a,), (da,) = primals, tangents
     sign, logabs = slogdet_square(a)
     lu, _, perm = lax_linalg.lu(a)
     t = _trace_last2(lu_solve_factors(lu, perm, da))
-    return (sign, logabs), (lax.mul(sign, np.array(0, a.dtype)), t)
+    if not dtypes.is_complex(a.dtype):
+        return (sign, logabs), (lax.mul(sign, np.array(0, a.dtype)), t)
+    turn = lax.complex(lax.mul(lax.real(t), np.array(0, logabs.dtype)), lax.imag(t))
+    return (sign, logabs), (lax.mul(sign, turn), lax.real(t))

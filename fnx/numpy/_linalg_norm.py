@@ -1,6 +1,6 @@
 """Vector and matrix norms: ``norm`` (numpy.linalg.norm's every ord and axis), ``vector_norm``
 and ``matrix_norm`` (the array API's), all computing in floating point (integer inputs in the
-default float).
+default float); complex inputs norm their absolute values, so every norm is real.
 
 Vector orders: None / 2 (Euclidean), inf / -inf (max / min |x|), 0 (number of non-zeros), 1,
 any other p (``sum(|x|**p) ** (1/p)``).  Matrix orders: None / 'fro', 'nuc' (sum of singular
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import operator
 
-from .. import lax
+from .. import dtypes, lax
 from ..errors import InvalidArgumentError, ShapeError
 from ..lax import linalg as lax_linalg
 from ._linalg_common import as_float
@@ -29,10 +29,18 @@ def _is(ord, value) -> bool:
     return not isinstance(ord, str) and ord == value
 
 
+def _abs_squared(x):
+    """|x|^2, real: re^2 + im^2 for complex ``x`` (no square root, so smooth at 0)."""
+    if x.dtype.kind != "c":
+        return multiply(x, x)
+    re, im = lax.real(x), lax.imag(x)
+    return lax.add(lax.mul(re, re), lax.mul(im, im))
+
+
 def _vector(name, x, axes, ord, keepdims):
     """The ``ord`` vector norm of ``x`` over ``axes`` (a tuple)."""
     if ord is None or _is(ord, 2):
-        return sqrt(_sum(multiply(x, x), axis=axes, keepdims=keepdims))
+        return sqrt(_sum(_abs_squared(x), axis=axes, keepdims=keepdims))
     if isinstance(ord, str):
         raise InvalidArgumentError(f"{name}: invalid norm order {ord!r} for vectors")
     if _is(ord, math.inf):   # |x| >= 0: an empty norm is 0 (numpy's), a min has no identity
@@ -40,7 +48,8 @@ def _vector(name, x, axes, ord, keepdims):
     if _is(ord, -math.inf):
         return _min(_abs(x), axis=axes, keepdims=keepdims)
     if _is(ord, 0):
-        return _sum(not_equal(x, 0), axis=axes, keepdims=keepdims).astype(x.dtype)
+        return _sum(not_equal(x, 0), axis=axes, keepdims=keepdims).astype(
+            dtypes.real_of(x.dtype))
     if _is(ord, 1):
         return _sum(_abs(x), axis=axes, keepdims=keepdims)
     try:
@@ -71,7 +80,7 @@ def _matrix(name, x, row, col, ord, keepdims):
         raise InvalidArgumentError(f"{name}: duplicate axes given ({row}, {col})")
     axes = (row, col)
     if ord is None or ord == "fro":
-        return sqrt(_sum(multiply(x, x), axis=axes, keepdims=keepdims))
+        return sqrt(_sum(_abs_squared(x), axis=axes, keepdims=keepdims))
     if ord == "nuc":
         return _restore_axes(_sum(_singular_values(x, row, col), axis=-1), x, axes, keepdims)
     if _is(ord, 2) or _is(ord, -2):

@@ -260,9 +260,10 @@ def keep_dims(x, axes, ndim: int):
 
 
 def default_fill_value(dtype):
-    """jax.numpy's value for out-of-range reads in "fill" mode: NaN for floats, the most
-    negative value of signed ints, the largest of unsigned ints, True for bool."""
-    if dtype.kind == "f":
+    """jax.numpy's value for out-of-range reads in "fill" mode: NaN for floats (complex:
+    NaN + 0j), the most negative value of signed ints, the largest of unsigned ints, True for
+    bool."""
+    if dtype.kind in "fc":
         return np.nan
     if dtype.kind == "b":
         return True

@@ -3,7 +3,11 @@ decomposition primitives of ``fnx.lax.linalg``, like ``jax.numpy.linalg``.
 
 * Every function takes stacks of matrices in the last two axes (``lstsq`` and ``multi_dot``
   excepted, as in numpy) and works under ``grad``, ``vmap`` and ``jit``.
-* Integer and bool inputs compute in the default float (float32), as jax.numpy.
+* Integer and bool inputs compute in the default float (float32), as jax.numpy; complex64 /
+  complex128 inputs compute in their own dtype (Hermitian / unitary meanings, numpy's);
+  singular values, eigenvalues of ``eigh``, norms and ``slogdet``'s ``logabsdet`` are real.
+* ``eig`` / ``eigvals`` return complex results for real input too, always (JAX's rule; numpy
+  returns real arrays when every eigenvalue is real).
 * Numerical failure is data, never an exception (JAX's convention): a singular matrix gives
   inf / NaN from ``solve`` / ``inv``, 0 from ``det``, ``(0, -inf)`` from ``slogdet``; a matrix
   that is not positive definite a ``cholesky`` of NaNs.  Bad shapes, dtypes or orders raise fnx
@@ -30,18 +34,23 @@ from .. import lax
 from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..lax import linalg as lax_linalg
 from . import _linalg_ops, _selection
-from ._linalg_common import (as_float, check_matrix, det_square, eye_like, float_matrix, mT,
-                             slogdet_square, solve_square)
+from ._linalg_common import (as_float, check_matrix, det_square, eye_like, float_matrix, mH,
+                             real_dtype, slogdet_square, solve_square)
 from ._linalg_norm import matrix_norm, norm, vector_norm
 from ._linalg_ops import matmul, tensordot, vecdot
 from ._manipulation import matrix_transpose
 from ._util import asarray_arg, broadcast_shapes_named, broadcast_to_shape
 
-__all__ = ["EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "cross",
-           "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm",
-           "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm", "outer",
-           "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot", "tensorinv",
-           "tensorsolve", "trace", "vecdot", "vector_norm"]
+__all__ = ["EigResult", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond",
+           "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq",
+           "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot",
+           "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
+           "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm"]
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
 
 
 class EighResult(NamedTuple):
@@ -177,11 +186,11 @@ def matrix_power(a, n):
 # ---------------------------------------------------------------------------------------------
 
 def cholesky(a, /, *, upper=False, symmetrize_input=True):
-    """The lower Cholesky factor ``L`` (``a = L @ L.T``), or ``U = L.T`` when ``upper``.  NaNs
+    """The lower Cholesky factor ``L`` (``a = L @ L^H``), or ``U = L^H`` when ``upper``.  NaNs
     for a matrix that is not positive definite."""
     a = float_matrix("cholesky", a, square=True)
     low = lax_linalg.cholesky(a, symmetrize_input=symmetrize_input)
-    return mT(low) if upper else low
+    return mH(low) if upper else low
 
 
 _QR_MODES = ("reduced", "complete", "r")
@@ -206,11 +215,27 @@ def _uplo(name, UPLO) -> bool:
 
 
 def eigh(a, UPLO=None, symmetrize_input=True):
-    """``EighResult(eigenvalues, eigenvectors)`` of symmetric matrices, eigenvalues ascending
-    (eigenvectors are the columns)."""
+    """``EighResult(eigenvalues, eigenvectors)`` of symmetric (Hermitian) matrices, eigenvalues
+    real and ascending (eigenvectors are the columns)."""
     a = float_matrix("eigh", a, square=True)
     v, w = lax_linalg.eigh(a, lower=_uplo("eigh", UPLO), symmetrize_input=symmetrize_input)
     return EighResult(w, v)
+
+
+def eig(a):
+    """``EigResult(eigenvalues, eigenvectors)`` of general square matrices: complex always,
+    also for real input whose eigenvalues are all real (JAX's rule; numpy would return real
+    arrays then); eigenvectors are the columns, of unit norm with their largest component real
+    positive (LAPACK's normalization, as numpy's); eigenvalues are not sorted."""
+    a = float_matrix("eig", a, square=True)
+    w, v = lax_linalg.eig(a)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """The eigenvalues of general square matrices, complex always (see ``eig``)."""
+    a = float_matrix("eigvals", a, square=True)
+    return lax_linalg.eig(a, compute_right_eigenvectors=False)[0]
 
 
 def eigvalsh(a, UPLO="L"):
@@ -219,8 +244,8 @@ def eigvalsh(a, UPLO="L"):
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """``SVDResult(U, S, Vh)`` with ``a = U @ diag(S) @ Vh``, ``S`` descending, or just ``S``
-    without ``compute_uv``.  ``hermitian``: from ``eigh`` of the symmetric ``a``."""
+    """``SVDResult(U, S, Vh)`` with ``a = U @ diag(S) @ Vh``, ``S`` real and descending, or just
+    ``S`` without ``compute_uv``.  ``hermitian``: from ``eigh`` of the Hermitian ``a``."""
     a = float_matrix("svd", a, square=bool(hermitian))
     if hermitian:
         return _svd_hermitian(a, compute_uv)
@@ -231,8 +256,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
 
 def _svd_hermitian(a, compute_uv):
-    """For symmetric ``a = V diag(w) V^T``: ``S = |w|`` sorted descending, ``U = V sign(w)``,
-    ``Vh = V^T`` (columns in ``S``'s order)."""
+    """For Hermitian ``a = V diag(w) V^H``: ``S = |w|`` sorted descending, ``U = V sign(w)``,
+    ``Vh = V^H`` (columns in ``S``'s order)."""
     fnp = _fnp()
     w, v = eigh(a)
     order = fnp.argsort(fnp.abs(w), axis=-1, descending=True)
@@ -242,7 +267,7 @@ def _svd_hermitian(a, compute_uv):
         return s
     v = fnp.take_along_axis(v, order[..., None, :], axis=-1)
     signs = fnp.where(w < 0, -1.0, 1.0).astype(a.dtype)
-    return SVDResult(v * signs[..., None, :], s, mT(v))
+    return SVDResult(v * signs[..., None, :], s, mH(v))
 
 
 def svdvals(x, /):
@@ -263,7 +288,8 @@ def _rtol(name, rcond, rtol, a):
     if value is None:
         value = max(a.shape[-2:]) * _eps(a.dtype)
     (value,) = as_float(name, value)
-    return lax.convert_element_type(value, a.dtype) if value.dtype != a.dtype else value
+    dt = real_dtype(a)   # compared with singular values: real
+    return lax.convert_element_type(value, dt) if value.dtype != dt else value
 
 
 def pinv(a, rcond=None, hermitian=False, *, rtol=None):
@@ -302,17 +328,17 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
     b2 = lax.reshape(b, (m, 1)) if vector else b
     if m == 0 or n == 0:
         x = fnp.zeros((n, b2.shape[1]), a.dtype)
-        s = fnp.zeros((0,), a.dtype)
+        s = fnp.zeros((0,), real_dtype(a))
         rank = fnp.asarray(0, fnp.int32)
     else:
         p, s = pinv_with_svdvals(a, _rtol("lstsq", rcond, None, a), False)
         x = matmul(p, b2)
         rank = fnp.sum(s > (_rtol("lstsq", rcond, None, a) * s[0]), dtype=fnp.int32)
-    resid = fnp.zeros((0,), a.dtype)
+    resid = fnp.zeros((0,), real_dtype(a))
     if m > n:
-        resid = fnp.sum(fnp.square(b2 - matmul(a, x)), axis=0)
+        resid = fnp.sum(fnp.square(fnp.abs(b2 - matmul(a, x))), axis=0)
         if numpy_resid and int(rank) < n:
-            resid = fnp.zeros((0,), a.dtype)
+            resid = fnp.zeros((0,), real_dtype(a))
     if vector:
         x = lax.reshape(x, (n,))
     return x, resid, rank, s
@@ -331,8 +357,8 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     if tol is None:
         if rtol is None:
             rtol = max(A.shape[-2:]) * _eps(A.dtype)
-        tol = fnp.max(s, axis=-1, initial=0.0) * fnp.asarray(rtol, A.dtype)
-    tol = fnp.asarray(tol, A.dtype)
+        tol = fnp.max(s, axis=-1, initial=0.0) * fnp.asarray(rtol, s.dtype)
+    tol = fnp.asarray(tol, s.dtype)
     return fnp.sum(s > tol[..., None], axis=-1, dtype=fnp.int32)
 
 

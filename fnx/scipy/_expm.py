@@ -41,11 +41,11 @@ def _pade13(a):
 
 
 def _squarings(a, max_squarings: int):
-    """``s`` per matrix (float, 0..max_squarings), computed without a derivative."""
+    """``s`` per matrix (real float, 0..max_squarings), computed without a derivative."""
     norm1 = fnp.max(fnp.sum(fnp.abs(lax.stop_gradient(a)), axis=-2), axis=-1)
     s = fnp.ceil(fnp.log2(norm1 / _THETA13))
     s = fnp.where(fnp.isfinite(s), s, 0.0)   # |A| = 0 (log2 -> -inf) or non-finite entries
-    return fnp.clip(s, 0.0, float(max_squarings)).astype(a.dtype)
+    return fnp.clip(s, 0.0, float(max_squarings)).astype(norm1.dtype)
 
 
 def expm(A, *, upper_triangular=False, max_squarings=16):

@@ -11,6 +11,8 @@ axes, trace, and differentiate (solves through the LU-factor rules of fnx.numpy.
 * ``qr`` (mode 'full' / 'economic' / 'r' -> ``(r,)``), ``eigh`` (``eigvals_only``, ``lower``,
   ``subset_by_index``), ``svd``, ``det``, ``inv``, ``solve`` (``assume_a`` 'gen' / 'sym' /
   'pos');
+* complex64 / complex128 operands throughout (Hermitian meanings: ``cho_factor``'s upper
+  factor is ``L^H``, ``trans`` 2 / 'C' the conjugate transpose);
 * ``expm``: Pade approximant of degree 13 with scaling and squaring (Higham 2005);
 * ``block_diag``.
 
@@ -27,7 +29,8 @@ from ..errors import InvalidArgumentError, ShapeError
 from ..lax import linalg as lax_linalg
 from ..numpy import linalg as _nla
 from ..numpy._linalg_common import (as_float, broadcast_batch, check_matrix, float_matrix,
-                                    is_concrete, lu_solve_factors, mT, permutation_matrix)
+                                    is_concrete, lu_solve_factors, mH, mT,
+                                    permutation_matrix)
 from ._expm import expm
 
 __all__ = ["block_diag", "cho_factor", "cho_solve", "det", "eigh", "expm", "inv", "lu",
@@ -37,12 +40,11 @@ det = _nla.det
 inv = _nla.inv
 
 
-def _trans_flag(name, trans) -> bool:
-    """SciPy's ``trans``: 0 / 'N' solves a x = b, 1 / 'T' and 2 / 'C' solve a^T x = b."""
-    if trans in (0, "N", "n"):
-        return False
-    if trans in (1, 2, "T", "C", "t", "c"):
-        return True
+def _trans_flag(name, trans) -> int:
+    """SciPy's ``trans``: 0 / 'N' solves a x = b, 1 / 'T' a^T x = b, 2 / 'C' a^H x = b."""
+    for code, spellings in enumerate(((0, "N", "n"), (1, "T", "t"), (2, "C", "c"))):
+        if trans in spellings:
+            return code
     raise InvalidArgumentError(f"{name}: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
 
 
@@ -72,25 +74,27 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     a, b = as_float("solve_triangular", a, b)
     check_matrix("solve_triangular", a, square=True)
     a, b2, vector = _rhs("solve_triangular", a, b)
+    code = _trans_flag("solve_triangular", trans)
     x = lax_linalg.triangular_solve(a, b2, left_side=True, lower=bool(lower),
-                                    transpose_a=_trans_flag("solve_triangular", trans),
+                                    transpose_a=code > 0, conjugate_a=code == 2,
                                     unit_diagonal=bool(unit_diagonal))
     return _unrhs(x, vector)
 
 
 def _from_triangle(a, lower):
-    """The symmetric matrix whose ``lower`` (or upper) triangle is ``a``'s: what SciPy's
-    symmetric routines read (the other triangle is ignored, derivatives included)."""
+    """The symmetric (complex: Hermitian) matrix whose ``lower`` (or upper) triangle is
+    ``a``'s: what SciPy's symmetric routines read (the other triangle is ignored, derivatives
+    included)."""
     tri = fnp.tril(a) if lower else fnp.triu(a)
-    return tri + mT(fnp.tril(tri, -1) if lower else fnp.triu(tri, 1))
+    return tri + mH(fnp.tril(tri, -1) if lower else fnp.triu(tri, 1))
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
-    """``(c, lower)``: the Cholesky factor of ``a`` (lower ``L`` or upper ``L^T``; only that
+    """``(c, lower)``: the Cholesky factor of ``a`` (lower ``L`` or upper ``L^H``; only that
     triangle of ``a`` is read), NaNs when ``a`` is not positive definite."""
     a = float_matrix("cho_factor", a, square=True)
     low = lax_linalg.cholesky(_from_triangle(a, lower), symmetrize_input=False)
-    return (low if lower else mT(low)), bool(lower)
+    return (low if lower else mH(low)), bool(lower)
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -99,11 +103,11 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     c, b = as_float("cho_solve", c, b)
     check_matrix("cho_solve", c, square=True)
     c, b2, vector = _rhs("cho_solve", c, b)
-    # lower: L (L^T x) = b; upper: U^T (U x) = b
+    # lower: L (L^H x) = b; upper: U^H (U x) = b
     y = lax_linalg.triangular_solve(c, b2, left_side=True, lower=bool(lower),
-                                    transpose_a=not lower)
+                                    transpose_a=not lower, conjugate_a=not lower)
     x = lax_linalg.triangular_solve(c, y, left_side=True, lower=bool(lower),
-                                    transpose_a=bool(lower))
+                                    transpose_a=bool(lower), conjugate_a=bool(lower))
     return _unrhs(x, vector)
 
 
@@ -136,7 +140,8 @@ def _pivots_to_permutation(piv, m: int):
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
-    """``x`` with ``a x = b`` (``a^T x = b`` for ``trans`` 1 / 2) from ``lu_factor(a)``."""
+    """``x`` with ``a x = b`` (``a^T x = b`` for ``trans`` 1, ``a^H x = b`` for 2) from
+    ``lu_factor(a)``."""
     lu_, piv = lu_and_piv
     lu_, b = as_float("lu_solve", lu_, b)
     check_matrix("lu_solve", lu_, square=True)
