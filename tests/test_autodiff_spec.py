@@ -497,8 +497,11 @@ def test_grads_float32_order1(table, row, data):
     check_row(table, row, case, F32, seed, order=1)
 
 
+# eigh / svd: their vectors' phases are fixed by the kernel's convention, which the rows'
+# sign-invariant finishing maps do not remove; tests/test_linalg_complex.py checks their
+# complex derivatives through phase-invariant functions instead
 COMPLEX_ROWS = [pytest.param("lax", r, id=f"lax-{r.name}") for r in LAX_ROWS
-                if _accepts(r, C128)]
+                if _accepts(r, C128) and r.name not in ("eigh", "svd")]
 
 
 @pytest.mark.parametrize("table, row", COMPLEX_ROWS)

@@ -199,7 +199,7 @@ def assert_batched_equal(fn: RowFn, got, per_example, out_axes, B, template):
         assert g_val.shape == want.shape, f"{where}: shape {g_val.shape} != {want.shape}"
         assert bool(g.weak_type) == bool(t.weak_type), \
             f"{where}: weak_type {g.weak_type} != per-example {t.weak_type}"
-        if want.dtype.kind == "f":
+        if want.dtype.kind in "fc":  # (complex: |got - want| against |want|)
             rtol, atol = fn.tolerance(want.dtype)
             np.testing.assert_allclose(g_val, want, rtol=rtol, atol=atol, equal_nan=True,
                                        err_msg=where)
