@@ -27,3 +27,49 @@ def test_add_of_signed_zero_python_scalars():
             check_case(row, NumpyCase((scalar, _weak_f32(-0.0)), {}))
             check_case(row, NumpyCase((_weak_f32(-0.0), scalar), {}))
     assert np.signbit(float(fnp.multiply(fnp.asarray(np.float32(1.0)), -0.0)))
+
+
+# -- issue 19 (complex numbers): found by HYPOTHESIS_PROFILE=explore, seed 1907, and by the
+# vmap spec ----------------------------------------------------------------------------------
+
+def test_complex_mul_rounds_alike_in_vector_loops_and_their_remainders():
+    """gcc vectorized the plain formula into fmaddsub: element 0 of a long array and the same
+    product alone rounded differently (vmap vs per-example)."""
+    from fnx import lax
+    from fnx.core import Array
+    rng = np.random.default_rng(0)
+    for dt in (np.complex64, np.complex128):
+        a = (rng.standard_normal(64) + 1j * rng.standard_normal(64)).astype(dt)
+        b = (rng.standard_normal(64) + 1j * rng.standard_normal(64)).astype(dt)
+        whole = np.asarray(lax.mul(Array(a), Array(b)))
+        alone = np.array([np.asarray(lax.mul(Array(a[i:i + 1]), Array(b[i:i + 1])))[0]
+                          for i in range(64)])
+        np.testing.assert_array_equal(whole, alone)
+
+
+def test_complex64_abs_and_pow_are_accurate():
+    from fnx import lax
+    from fnx.core import Array
+    z = np.array([3 + 0.5j, 1e-20 + 3e-20j, 7e37 + 7e37j], np.complex64)
+    want = np.abs(z.astype(np.complex128)).astype(np.float32)
+    got = np.asarray(lax.abs(Array(z)))
+    np.testing.assert_allclose(got, want, rtol=1.2e-7)
+    a = np.array([0.5 + 2j, -3 + 0.25j], np.complex64)
+    b = np.array([3.7 - 8.2j, 11.5 + 6j], np.complex64)
+    want = (a.astype(np.complex128) ** b.astype(np.complex128)).astype(np.complex64)
+    got = np.asarray(lax.pow(Array(a), Array(b)))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_empty_complex_max_min_agree_between_backends_and_jit():
+    import fnx
+    from fnx import lax
+    from fnx.backends import get_impl
+    from fnx.core import Array
+    x = Array(np.zeros((0, 3), np.complex64))
+    for prim, fn in ((lax.reduce_max_p, lax.reduce_max), (lax.reduce_min_p, lax.reduce_min)):
+        cpu = np.asarray(fn(x, (0,)))
+        ref = np.asarray(get_impl("reference", prim)(x, axes=(0,)))
+        jitted = np.asarray(fnx.jit(lambda v, fn=fn: fn(v, (0,)))(x))
+        np.testing.assert_array_equal(cpu, ref)
+        np.testing.assert_array_equal(jitted, cpu)

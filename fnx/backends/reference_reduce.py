@@ -39,14 +39,24 @@ def reduce_prod(x, *, axes):
     return np.prod(x, axis=axes, dtype=_accumulator(x.dtype))
 
 
+def _empty_complex_extreme(x, axes, r, sign):
+    """An empty complex max / min is (sign inf + 0j), as the kernels give (the lexicographic
+    identity (+-inf, +-inf) only seeds non-empty reductions)."""
+    if x.dtype.kind != "c" or all(x.shape[a] for a in axes):
+        return r
+    return np.full(np.shape(r), complex(sign * np.inf, 0.0), r.dtype)
+
+
 @_register(lax.reduce_max_p)
 def reduce_max(x, *, axes):
-    return np.max(x, axis=axes, initial=_max_identity(x.dtype))  # NaN propagates
+    r = np.max(x, axis=axes, initial=_max_identity(x.dtype))  # NaN propagates
+    return _empty_complex_extreme(x, axes, r, -1)
 
 
 @_register(lax.reduce_min_p)
 def reduce_min(x, *, axes):
-    return np.min(x, axis=axes, initial=_min_identity(x.dtype))
+    r = np.min(x, axis=axes, initial=_min_identity(x.dtype))
+    return _empty_complex_extreme(x, axes, r, 1)
 
 
 @_register(lax.reduce_and_p)

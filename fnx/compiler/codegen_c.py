@@ -351,9 +351,13 @@ def _cast(v: str, src, dst_dtype) -> str:
     return f"fnx_s_convert_{SFX[src_dtype]}_{SFX[dst_dtype]}({v})"
 
 
-def reduce_init(op: str, dtype) -> str:
-    """The identity of the scalar op ``op`` (REDUCE_OP) in ``dtype``, as a C literal."""
+def reduce_init(op: str, dtype, empty: bool = False) -> str:
+    """The identity of the scalar op ``op`` (REDUCE_OP) in ``dtype``, as a C literal; with
+    ``empty``, the result of an empty reduction (complex max / min: (-+inf + 0j), as the
+    eager kernels, where (-+inf, -+inf) seeds a non-empty one)."""
     dtype = np.dtype(dtype)
+    if empty and dtype.kind == "c" and op in ("max", "min"):
+        return c_literal(complex(np.inf if op == "min" else -np.inf, 0.0), dtype)
     if op == "add" or op == "or":
         return c_literal(0, dtype)
     if op == "mul":
@@ -421,8 +425,9 @@ def write_reduce(w: StepWriter, step: Reduce):
     shape = tuple(x.aval.shape)
     kept_shape = tuple(d for k, d in enumerate(shape) if k not in axes)
     n_out = math.prod(kept_shape)
-    w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {reduce_init(op, dtype)};")
-    if math.prod(shape) == 0:
+    empty = math.prod(shape) == 0
+    w.emit(f"for (int64_t o = 0; o < {n_out}; o++) {out}[o] = {reduce_init(op, dtype, empty)};")
+    if empty:
         return
     # threads split the outermost axis when it is kept (their outputs are then disjoint)
     work = math.prod(shape) if 0 not in axes else 0
