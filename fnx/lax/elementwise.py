@@ -193,31 +193,6 @@ def _replace_zero(x):
     return select(eq(x, 0), _full_like(x, 1), x)
 
 
-def _trigamma(x):
-    """polygamma(1, x) = d digamma / dx, by reflection, recurrence and the asymptotic series.
-
-    x < 1/2 reflects: psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x).  For z >= 1/2 the recurrence
-    psi1(z) = psi1(z + 1) + 1/z^2 shifts z by 10 and the Bernoulli series (to 1/z^15) finishes:
-    about 1e-15 relative error.  Built from lax ops, so it is differentiable too."""
-    reflect = lt(x, 0.5)
-    z = select(reflect, sub(1.0, x), x)
-    acc = _full_like(z, 0.0)
-    for k in range(10):
-        acc = add(acc, integer_pow(add(z, float(k)), -2))
-    z = add(z, 10.0)
-    r = integer_pow(z, -1)
-    r2 = mul(r, r)
-    # 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1)
-    series = 7.0 / 6.0
-    for c in (-691.0 / 2730.0, 5.0 / 66.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0, 1.0 / 6.0):
-        series = add(mul(series, r2), c)
-    series = add(add(r, mul(0.5, r2)), mul(mul(series, r2), r))
-    pos = add(acc, series)
-    s = sin(mul(math.pi, x))
-    refl = sub(div(math.pi ** 2, mul(s, s)), pos)
-    return select(reflect, refl, pos)
-
-
 # -- unary JVP rules (d f = g * f'(x), with the primal output ``ans`` where it helps) ---------
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -273,7 +248,12 @@ ad.defjvp2(abs_p, _abs_jvp)
 ad.defjvp(erf_p, lambda g, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))))
 ad.defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(_SQRT_PI_OVER_TWO, exp(mul(ans, ans)))))
 ad.defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
-ad.defjvp(digamma_p, lambda g, x: mul(g, _trigamma(x)))
+def _digamma_jvp(g, x):
+    from ._polygamma import trigamma  # (built from this module's functions)
+    return mul(g, trigamma(x))
+
+
+ad.defjvp(digamma_p, _digamma_jvp)
 for _p in (sign_p, floor_p, ceil_p, is_finite_p, not_p):
     ad.defjvp_zero(_p)
 
