@@ -38,7 +38,7 @@ class _ScalarMeta(type):
         if isinstance(other, str):
             try:
                 return np.dtype(other) == cls.dtype
-            except TypeError:
+            except (TypeError, ValueError):  # not a dtype name ("f4,i4" style strings: ValueError)
                 return False
         return NotImplemented
 
