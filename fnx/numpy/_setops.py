@@ -183,29 +183,33 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
     result along ``axis``, as jax.numpy."""
     if out is not None:
         raise NotImplementedError("compress: out= is not supported (fnx arrays are immutable)")
-    c = asarray_arg("compress", condition)
+    return _compress("compress", condition, a, axis, size, fill_value)
+
+
+def _compress(name, condition, a, axis, size, fill_value):
+    c = asarray_arg(name, condition)
     if c.ndim != 1:
-        raise ValueError(f"compress: condition must be 1-d, got shape {tuple(c.shape)}")
-    a = asarray_arg("compress", a)
+        raise ValueError(f"{name}: condition must be 1-d, got shape {tuple(c.shape)}")
+    a = asarray_arg(name, a)
     if axis is None:
         a, ax = ravel(a), 0
     else:
-        ax = canonical_axis("compress", axis, a.ndim)
+        ax = canonical_axis(name, axis, a.ndim)
     n = a.shape[ax]
     c = to_dtype(c, dtypes.bool_)
     if c.shape[0] > n:
         host = _host_or_none(condition)
         if host is not None and np.asarray(host, bool)[n:].any():
             first = n + int(np.flatnonzero(np.asarray(host, bool)[n:])[0])
-            raise IndexError(f"compress: index {first} is out of bounds for axis {ax} with "
+            raise IndexError(f"{name}: index {first} is out of bounds for axis {ax} with "
                              f"size {n}")
         c = lax.slice_in_dim(c, 0, n, axis=0)
-    size = _size_arg("compress", size)
+    size = _size_arg(name, size)
     if size is None:
-        size = int(np.count_nonzero(_host("compress", condition)))
+        size = int(np.count_nonzero(np.ravel(_host(name, condition))[:n]))
     moved = _moveaxis0(a, ax)
     sub = lax.slice_in_dim(moved, 0, c.shape[0], axis=0)
-    fill = _const_rows(_fill_scalar("compress", fill_value), a.dtype,
+    fill = _const_rows(_fill_scalar(name, fill_value), a.dtype,
                        (size,) + tuple(moved.shape[1:]))
     res = _compact(c, sub, size, fill)
     return _moveaxis0(res, ax, inverse=True)
@@ -231,8 +235,8 @@ def _moveaxis0(x, ax, inverse=False):
 def extract(condition, arr, *, size=None, fill_value=0):
     """The elements of ``ravel(arr)`` where ``ravel(condition)`` is true (``size`` /
     ``fill_value`` as compress)."""
-    return compress(ravel(asarray_arg("extract", condition)),
-                    ravel(asarray_arg("extract", arr)), size=size, fill_value=fill_value)
+    return _compress("extract", ravel(asarray_arg("extract", condition)),
+                     ravel(asarray_arg("extract", arr)), None, size, fill_value)
 
 
 # -- unique -------------------------------------------------------------------------------------
