@@ -500,6 +500,12 @@ def test_nanargmax_all_nan_and_errors():
     _eq(fnp.nanargmin(np.array([np.nan, -np.inf])), 1)
     with pytest.raises(ValueError, match="nanargmax: attempt to get nanargmax of an empty"):
         fnp.nanargmax(np.zeros((0,)))
+    w = np.array([True, False, True])
+    y = np.array([[1.0, 5.0, 2.0], [np.nan, 1.0, 4.0]])
+    np.testing.assert_allclose(np.asarray(fnp.nanvar(y, axis=1, where=w)),
+                               np.nanvar(y, axis=1, where=w))
+    np.testing.assert_allclose(np.asarray(fnp.nanstd(y, where=w, ddof=1)),
+                               np.nanstd(y, where=w, ddof=1))
     v = fnx.vmap(lambda r: fnp.nanvar(r, ddof=1))(x)
     np.testing.assert_allclose(np.asarray(v), [np.nan, np.nan])
 

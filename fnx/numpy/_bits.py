@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Tracer
+from ..core import Array, Tracer
 from ._manipulation import ravel
 from ._util import asarray_arg, canonical_axis, full_scalar, to_dtype
 
@@ -57,7 +57,6 @@ def packbits(a, axis=None, bitorder="big"):
     lead = tuple(x.shape[:-1])
     x = lax.pad(x, full_scalar(0, _U8), ((0, 0, 0),) * len(lead) + ((0, nbytes * 8 - n, 0),))
     x = lax.reshape(x, lead + (nbytes, 8))
-    from ..core import Array
     w = lax.broadcast_in_dim(Array(_weights(bitorder)), x.shape, (x.ndim - 1,))
     packed = lax.reduce_sum(lax.mul(x, w), (x.ndim - 1,))
     return _from_last(packed, perm)
@@ -79,7 +78,6 @@ def unpackbits(a, axis=None, count=None, bitorder="big"):
     x, perm = _to_last(a, ax)
     lead, n = tuple(x.shape[:-1]), x.shape[-1]
     shape = lead + (n, 8)
-    from ..core import Array
     shifts = np.arange(7, -1, -1, dtype=np.uint8) if bitorder == "big" \
         else np.arange(8, dtype=np.uint8)
     xb = lax.broadcast_in_dim(x, shape, tuple(range(len(lead) + 1)))

@@ -10,7 +10,6 @@ differ from slice to slice, so the positions are data, not static indices.
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 
@@ -22,8 +21,8 @@ from ._manipulation import ravel
 from ._reductions import (_QUANTILE_METHODS, _check_q_range, _host_q, _interpolate, argmax,
                           argmin, cumprod, cumsum, max as _max, min as _min, sum as _sum)
 from ._selection import argsort, sort
-from ._ufuncs import isnan, where as _where
-from ._util import (asarray_arg, canonical_axes, canonical_axis, check_axis_types,
+from ._ufuncs import isnan
+from ._util import (asarray_arg, broadcast_to_shape, canonical_axes, canonical_axis, check_axis_types,
                     check_supported, full_scalar, keep_dims, to_dtype)
 
 _I32 = dtypes.int32
@@ -203,7 +202,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     axes = canonical_axes("nanvar", axis, a.ndim)
     ok = lax.bitwise_not(isnan(a))
     if where is not None:
-        ok = lax.bitwise_and(ok, _where(where, True, False))
+        w = to_dtype(asarray_arg("nanvar", where), dtypes.bool_)
+        ok = lax.bitwise_and(ok, broadcast_to_shape(w, a.shape))
     zero = full_scalar(0, dt, a.shape)
     x = lax.select(ok, a, zero)
     cnt = _sum(ok, axis=axes, dtype=rdt, keepdims=True)
@@ -290,4 +290,3 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 
 __all__ = ["partition", "argpartition", "nanquantile", "nanpercentile", "nanmedian", "nanvar",
            "nanstd", "nanargmax", "nanargmin", "nancumsum", "nancumprod"]
-_ = operator
