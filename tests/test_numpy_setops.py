@@ -300,6 +300,18 @@ def test_set_operations_under_vmap_and_errors():
     _eq(got, np.array([[1, 3, -1], [1, -1, -1]], np.int32))
     got = fnx.vmap(lambda r: fnp.union1d(r, b, size=5))(a)
     _eq(got, np.array([[1, 2, 3, 4, 1], [1, 2, 4, 1, 1]], np.int32))
+    got = fnx.vmap(lambda r: fnp.intersect1d(r, b, size=2, return_indices=True))(a)
+    for k, row in enumerate(a):
+        wv, wi1, wi2 = np.intersect1d(row, b, return_indices=True)
+        for g, w in zip(got, (wv, wi1, wi2)):
+            _eq(g[k], _pad(w, 2, w[0]))
+    got = fnx.vmap(lambda r: fnp.setxor1d(r, b, size=4))(a)
+    for k, row in enumerate(a):
+        w = np.setxor1d(row, b)
+        _eq(got[k], _pad(w, 4, w[0]))
+    got = fnx.vmap(lambda r: fnp.argwhere(r > 1, size=3, fill_value=-1))(a)
+    for k, row in enumerate(a):
+        _eq(got[k], _pad(np.argwhere(row > 1), 3, -1))
     for name in _SETOPS:
         with pytest.raises(ConcretizationTypeError, match=f"{name}: .*size="):
             fnx.jit(getattr(fnp, name))(a, b)
