@@ -17,8 +17,9 @@ Rules worth knowing (documented deviations from numpy, shared with jax.numpy):
 * ``take`` defaults to ``mode="clip"`` (jax.numpy's default is "fill"); ``float_power``
   computes in float64 (numpy's rule); ``isclose`` on integers compares in floating point
   (numpy's rule); ``signbit`` cannot see the sign of a NaN;
-* functions whose output shape depends on values (``nonzero``, ``unique``, boolean masks...)
-  need concrete inputs.
+* functions whose output shape depends on values (``nonzero``, ``unique``, the set
+  operations...) need concrete inputs, or a static ``size=`` (with ``fill_value=``) under
+  jit/vmap; boolean masks need concrete inputs.
 """
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ from ._linalg_ops import *  # noqa: F401,F403
 from ._manipulation import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._selection import *  # noqa: F401,F403
+from ._setops import *  # noqa: F401,F403
+from ._partition import *  # noqa: F401,F403
+from ._bits import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401

@@ -1,4 +1,4 @@
-"""take / take_along_axis, diagonals, sorting, searching and the concrete-only nonzero family.
+"""take / take_along_axis, diagonals, sorting and searching (the nonzero family: _setops).
 
 ``take`` and ``take_along_axis`` lower to one ``lax.gather`` in fnx's normalised form
 (operand ``B + (D,) + R``, indices ``B + I``).  Index modes (numpy's and jax.numpy's):
@@ -324,76 +324,10 @@ def searchsorted(a, v, side="left", sorter=None, *, method=None):
     return lax.reduce_sum(counts, (v.ndim,))
 
 
-# -- concrete-only functions (output shape depends on values) --------------------------------
+# -- data-dependent sizes: nonzero, unique... live in _setops (size= / fill_value=) ---------------
 
-def _concrete(name, x):
-    if isinstance(x, Tracer):
-        raise ConcretizationTypeError(
-            f"{name}: the size of the result depends on the values of a traced array "
-            f"{x.aval.str_short()}; fnx.numpy does not support the size= argument under "
-            "tracing yet, so call it outside jit/vmap/grad (on concrete arrays)")
-    if isinstance(x, Array):
-        return x._value
-    return np.asarray(asarray_arg(name, x)._value)
-
-
-def _pad_to(name, values: np.ndarray, size, fill_value):
-    if size is None:
-        return values
-    n = values.shape[0]
-    if n >= size:
-        return values[:size]
-    fill = 0 if fill_value is None else fill_value
-    pad = np.full((size - n,) + values.shape[1:], fill, dtype=values.dtype)
-    return np.concatenate([values, pad])
-
-
-def nonzero(a, *, size=None, fill_value=None):
-    """Indices of the nonzero elements, one int32 array per axis (concrete inputs only)."""
-    v = _concrete("nonzero", a)
-    if v.ndim == 0:
-        raise ValueError("nonzero: calling nonzero on 0-d arrays is not allowed; use "
-                         "atleast_1d(a).nonzero()")
-    out = np.nonzero(v)
-    return tuple(Array(_pad_to("nonzero", o.astype(np.int32), size, fill_value)) for o in out)
-
-
-def argwhere(a, *, size=None, fill_value=None):
-    """(N, ndim) indices of the nonzero elements (concrete inputs only)."""
-    v = _concrete("argwhere", a)
-    return Array(_pad_to("argwhere", np.argwhere(v).astype(np.int32), size, fill_value))
-
-
-def flatnonzero(a, *, size=None, fill_value=None):
-    v = _concrete("flatnonzero", a)
-    return Array(_pad_to("flatnonzero", np.flatnonzero(v).astype(np.int32), size, fill_value))
-
-
-def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
-           *, equal_nan=True, size=None, fill_value=None):
-    """Sorted unique elements (concrete inputs only)."""
-    v = _concrete("unique", ar)
-    res = np.unique(v, return_index=return_index, return_inverse=return_inverse,
-                    return_counts=return_counts, axis=axis, equal_nan=equal_nan)
-    if not isinstance(res, tuple):
-        return Array(_pad_to("unique", res, size, fill_value))
-    out = [Array(_pad_to("unique", res[0], size, fill_value))]
-    for r in res[1:]:
-        out.append(Array(np.asarray(r).astype(np.int32)))
-    return tuple(out)
-
-
-def extract(condition, arr):
-    """Elements of ``arr`` where ``condition`` is true (concrete only)."""
-    c = _concrete("extract", condition)
-    from ._indexing import getitem
-    return getitem(ravel(asarray_arg("extract", arr)), Array(np.flatnonzero(c).astype(np.int32)))
-
-
-def compress(condition, a, axis=None):
-    c = _concrete("compress", condition)
-    idx = Array(np.flatnonzero(c).astype(np.int32))
-    return take(a, idx, axis=axis)
+from ._setops import (argwhere, compress, extract, flatnonzero, nonzero,  # noqa: E402
+                      unique)
 
 
 __all__ = ["take", "take_along_axis", "diagonal", "diag", "diagflat", "trace", "sort",
