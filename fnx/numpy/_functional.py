@@ -26,6 +26,13 @@ from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, can
 from ..errors import AxisError
 
 
+def _fits(shape, target) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (numpy's rules, without growing ``target``)."""
+    shape, target = tuple(shape), tuple(target)
+    return len(shape) <= len(target) and all(
+        s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
+
+
 def _vmap(fun, in_axes=0, out_axes=0):
     from ..api import vmap
     return vmap(fun, in_axes=in_axes, out_axes=out_axes)
@@ -98,7 +105,7 @@ def insert(arr, obj, values, axis=None):
         numnew = v.shape[ax] if v.ndim == a.ndim else 1
         pos = np.full((numnew,), int(pos.reshape(())), np.int64)
     target = tuple(a.shape[:ax]) + (pos.size,) + tuple(a.shape[ax + 1:])
-    if v.ndim != a.ndim or broadcast_shapes_named("insert", v.shape, target) != target:
+    if v.ndim != a.ndim or not _fits(v.shape, target):
         raise ShapeError(f"insert: values of shape {tuple(v.shape)} cannot be broadcast to "
                          f"the inserted block's shape {target}")
     if pos.size == 0:
@@ -431,14 +438,14 @@ def piecewise(x, condlist, funclist, *args, **kw):
     def value(f):
         v = f(x, *args, **kw) if callable(f) else f
         v = to_dtype(asarray_arg("piecewise", v), x.dtype)
-        if broadcast_shapes_named("piecewise", tuple(v.shape), shape) != shape:
+        if not _fits(v.shape, shape):
             raise ShapeError(f"piecewise: a function's value of shape {tuple(v.shape)} does "
                              f"not broadcast to x's shape {shape}")
         return broadcast_to_shape(v, shape)
 
     out = value(funcs[n]) if len(funcs) == n + 1 else value(0)
     for c, f in zip(conds, funcs):
-        if broadcast_shapes_named("piecewise", tuple(c.shape), shape) != shape:
+        if not _fits(c.shape, shape):
             raise ShapeError(f"piecewise: a condition of shape {tuple(c.shape)} does not "
                              f"match x's shape {shape}")
         out = lax.select(broadcast_to_shape(c, shape), value(f), out)
