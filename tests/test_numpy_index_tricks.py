@@ -404,3 +404,141 @@ def test_rollaxis_errors():
         fnp.rollaxis(x, 0, 4)
     with pytest.raises(TypeError, match="rollaxis: start must be an integer"):
         fnp.rollaxis(x, 0, 1.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# unravel_index / ravel_multi_index
+# ---------------------------------------------------------------------------------------------
+
+dims_strategy = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5)
+
+
+@settings(max_examples=25)
+@given(dims_strategy, st.sampled_from([np.int8, np.int32, np.int64, np.uint8, np.uint32]),
+       st.data())
+def test_unravel_index_vs_numpy(dims, dtype, data):
+    size = int(np.prod(dims))
+    hi = min(size - 1, np.iinfo(dtype).max)
+    idx = np.array(data.draw(st.lists(st.integers(0, hi), max_size=6)), dtype=dtype)
+    got = fnp.unravel_index(fnp.asarray(idx), dims)
+    want = np.unravel_index(idx, dims)
+    out_dt = np.int32 if np.dtype(dtype).itemsize < 4 else dtype
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        check(g, w, out_dt)
+    # a scalar index gives 0-d coordinates; ravel_multi_index inverts unravel_index
+    check(fnp.unravel_index(size - 1, dims)[0], np.unravel_index(size - 1, dims)[0], np.int32)
+    check(fnp.ravel_multi_index(got, dims), idx, out_dt)
+
+
+def test_unravel_index_out_of_range():
+    with pytest.raises(ValueError, match="unravel_index: index 12 is out of bounds"):
+        fnp.unravel_index(fnp.array([0, 12]), (3, 4))
+    with pytest.raises(ValueError, match="unravel_index: index -1 is out of bounds"):
+        fnp.unravel_index(-1, (3, 4))
+    with pytest.raises(TypeError, match="unravel_index: only integer indices"):
+        fnp.unravel_index(fnp.array([1.0]), (3, 4))
+    # traced: jax.numpy's rule -- [-size, 0) wraps once, the rest clips
+    f = fnx.jit(lambda i: fnp.stack(fnp.unravel_index(i, (3, 4))))
+    got = f(fnp.array([-1, -12, -13, 12, 100, 5], "int32"))
+    want = np.stack(np.unravel_index(np.array([11, 0, 0, 11, 11, 5]), (3, 4)))
+    check(got, want, np.int32)
+
+
+def test_unravel_index_jit_vmap():
+    idx = fnp.array([0, 7, 23, 11], "int32")
+    jit_vs_eager(lambda i: fnp.stack(fnp.unravel_index(i, (2, 3, 4))), idx)
+    vmap_vs_loop(lambda i: fnp.stack(fnp.unravel_index(i, (2, 3, 4))),
+                 np.array([[0, 5], [23, 17]], np.int32))
+
+
+@settings(max_examples=25)
+@given(dims_strategy, st.sampled_from(["raise", "wrap", "clip"]),
+       st.sampled_from(["C", "F"]), st.sampled_from([np.int32, np.int64, np.uint8]),
+       st.data())
+def test_ravel_multi_index_vs_numpy(dims, mode, order, dtype, data):
+    n = data.draw(st.integers(0, 5))
+    coords = []
+    for d in dims:
+        lo, hi = (0, d - 1) if mode == "raise" else (-2 * d, 2 * d)
+        if np.dtype(dtype).kind == "u":
+            lo = 0
+        coords.append(np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n,
+                                                  max_size=n)), dtype=dtype))
+    got = fnp.ravel_multi_index(tuple(fnp.asarray(c) for c in coords), dims, mode=mode,
+                                order=order)
+    want = np.ravel_multi_index(tuple(coords), dims, mode=mode, order=order)
+    check(got, want, np.int32 if np.dtype(dtype).itemsize < 4 else dtype)
+
+
+def test_ravel_multi_index_modes_per_dim_and_errors():
+    coords = (np.array([3, -1, 1]), np.array([0, 5, -7]))
+    got = fnp.ravel_multi_index(tuple(fnp.asarray(c) for c in coords), (3, 4),
+                                mode=("clip", "wrap"))
+    check(got, np.ravel_multi_index(coords, (3, 4), mode=("clip", "wrap")))
+    with pytest.raises(ValueError, match="ravel_multi_index: invalid entry in coordinates"):
+        fnp.ravel_multi_index((fnp.array([3]), fnp.array([0])), (3, 4))
+    with pytest.raises(ValueError, match="ravel_multi_index: invalid mode 'fill'"):
+        fnp.ravel_multi_index((fnp.array([0]), fnp.array([0])), (3, 4), mode="fill")
+    with pytest.raises(ValueError, match="ravel_multi_index: order must be 'C' or 'F'"):
+        fnp.ravel_multi_index((fnp.array([0]), fnp.array([0])), (3, 4), order="K")
+    with pytest.raises(ValueError, match="ravel_multi_index: parameter multi_index must be"):
+        fnp.ravel_multi_index((fnp.array([0]),), (3, 4))
+    with pytest.raises(TypeError, match="ravel_multi_index: only integer indices"):
+        fnp.ravel_multi_index((fnp.array([0.0]), fnp.array([0])), (3, 4))
+    with pytest.raises(ValueError, match="ravel_multi_index: operands could not be broadcast"):
+        fnp.ravel_multi_index((fnp.array([0, 1]), fnp.array([0, 1, 2])), (3, 4))
+    # mode='raise' under jit: jax.numpy's ConcretizationTypeError
+    with pytest.raises(ConcretizationTypeError, match="ravel_multi_index: mode='raise'"):
+        fnx.jit(lambda i, j: fnp.ravel_multi_index((i, j), (3, 4)))(fnp.array([0]),
+                                                                    fnp.array([1]))
+
+
+def test_ravel_multi_index_jit_vmap():
+    i, j = fnp.array([0, 5, -1], "int32"), fnp.array([2, 3, 9], "int32")
+    for mode in ("wrap", "clip"):
+        jit_vs_eager(lambda i, j: fnp.ravel_multi_index((i, j), (3, 4), mode=mode), i, j)
+    vmap_vs_loop(lambda ij: fnp.ravel_multi_index((ij[0], ij[1]), (3, 4), mode="clip"),
+                 np.array([[[0, 5], [1, 2]], [[2, 2], [-1, 7]]], np.int32))
+
+
+# ---------------------------------------------------------------------------------------------
+# fill_diagonal
+# ---------------------------------------------------------------------------------------------
+
+@settings(max_examples=30)
+@given(st.sampled_from(DTYPES), st.one_of(
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=0, max_side=7),
+    st.builds(lambda n, k: (n,) * k, st.integers(0, 3), st.integers(3, 4))),
+    st.booleans(), st.integers(0, 4), st.data())
+def test_fill_diagonal_vs_numpy(dtype, shape, wrap, nval, data):
+    a = data.draw(arrays(dtype, shape))
+    val = data.draw(arrays(dtype, (nval,))) if nval else data.draw(arrays(dtype, ()))
+    want = a.copy()
+    np.fill_diagonal(want, val, wrap=wrap)
+    got = fnp.fill_diagonal(fnp.asarray(a), fnp.asarray(val), wrap=wrap, inplace=False)
+    check(got, want)
+
+
+def test_fill_diagonal_casts_and_errors():
+    a = np.zeros((3, 3), np.int32)
+    want = a.copy()
+    np.fill_diagonal(want, 2.7)
+    check(fnp.fill_diagonal(fnp.asarray(a), 2.7, inplace=False), want)
+    with pytest.raises(NotImplementedError, match="fill_diagonal: .*inplace=False"):
+        fnp.fill_diagonal(fnp.asarray(a), 1)
+    with pytest.raises(ValueError, match="fill_diagonal: array must be at least 2-d"):
+        fnp.fill_diagonal(fnp.ones(3), 1, inplace=False)
+    with pytest.raises(ValueError, match="fill_diagonal: all dimensions of input must be"):
+        fnp.fill_diagonal(fnp.ones((2, 2, 3)), 1, inplace=False)
+
+
+def test_fill_diagonal_grad_jit_vmap():
+    a = RNG.normal(size=(5, 3))
+    v = RNG.normal(size=(2,))
+    check_grads(lambda a, v: fnp.fill_diagonal(a, v, wrap=True, inplace=False), (a, v),
+                order=1)
+    jit_vs_eager(lambda a, v: fnp.fill_diagonal(a, v, inplace=False), fnp.asarray(a),
+                 fnp.asarray(v))
+    vmap_vs_loop(lambda m: fnp.fill_diagonal(m, m[0, 1] * 2.0, inplace=False),
+                 RNG.normal(size=(3, 4, 4)))
