@@ -542,3 +542,214 @@ def test_fill_diagonal_grad_jit_vmap():
                  fnp.asarray(v))
     vmap_vs_loop(lambda m: fnp.fill_diagonal(m, m[0, 1] * 2.0, inplace=False),
                  RNG.normal(size=(3, 4, 4)))
+
+
+# ---------------------------------------------------------------------------------------------
+# apply_along_axis / apply_over_axes
+# ---------------------------------------------------------------------------------------------
+
+ALONG = {   # name: (fnx function of a 1-d slice, numpy twin)
+    "sum": (lambda v: fnp.sum(v), lambda v: np.sum(v)),
+    "cumsum_rev": (lambda v: fnp.cumsum(v)[::-1] * 2, lambda v: np.cumsum(v)[::-1] * 2),
+    "outer": (lambda v: fnp.outer(v, v[:2]), lambda v: np.outer(v, v[:2])),
+    "extra": (lambda v, k=1.0: v * k + v[0], lambda v, k=1.0: v * k + v[0]),
+}
+
+
+@settings(max_examples=20)
+@given(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4),
+       st.sampled_from(sorted(ALONG)), st.data())
+def test_apply_along_axis_vs_numpy(shape, name, data):
+    a = data.draw(arrays(np.float64, shape))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    f, g = ALONG[name]
+    kwargs = {"k": 3.0} if name == "extra" else {}
+    got = fnp.apply_along_axis(f, axis, fnp.asarray(a), **kwargs)
+    check(got, np.apply_along_axis(g, axis, a, **kwargs))
+
+
+def test_apply_along_axis_grad_jit_vmap_errors():
+    a = RNG.normal(size=(3, 4, 2))
+    f = lambda a: fnp.apply_along_axis(lambda v: fnp.sin(v) * v[0], 1, a)  # noqa: E731
+    check_grads(f, (a,), order=1)
+    jit_vs_eager(f, fnp.asarray(a))
+    vmap_vs_loop(f, RNG.normal(size=(2, 3, 4, 2)))
+    with pytest.raises(ValueError, match="apply_along_axis: axis 3 is out of bounds"):
+        fnp.apply_along_axis(fnp.sum, 3, fnp.asarray(a))
+
+
+@pytest.mark.parametrize("axes", [0, [0, 2], (1,), [-1, 0]])
+def test_apply_over_axes_vs_numpy(axes):
+    a = RNG.normal(size=(2, 3, 4))
+    check(fnp.apply_over_axes(fnp.sum, fnp.asarray(a), axes), np.apply_over_axes(np.sum, a, axes))
+    keep = lambda x, axis: fnp.max(x, axis=axis, keepdims=True)  # noqa: E731
+    check(fnp.apply_over_axes(keep, fnp.asarray(a), axes), np.apply_over_axes(np.max, a, axes))
+
+
+def test_apply_over_axes_errors():
+    with pytest.raises(ValueError, match="apply_over_axes: function is not returning"):
+        fnp.apply_over_axes(lambda x, axis: fnp.sum(x), fnp.ones((2, 3, 4)), [0])
+    with pytest.raises(ValueError, match="apply_over_axes: axis 3 is out of bounds"):
+        fnp.apply_over_axes(fnp.sum, fnp.ones((2, 3, 4)), [3])
+
+
+# ---------------------------------------------------------------------------------------------
+# vectorize
+# ---------------------------------------------------------------------------------------------
+
+VECTORIZE = {   # name: (signature, fnx function, numpy function, core shapes of the inputs)
+    "dot": ("(n),(n)->()", lambda a, b: fnp.dot(a, b), np.dot, [(3,), (3,)]),
+    "matvec": ("(m,n),(n)->(m)", lambda a, b: fnp.matmul(a, b), np.matmul, [(2, 3), (3,)]),
+    "two_out": ("(n)->(),(n)", lambda a: (fnp.sum(a), fnp.cumsum(a)),
+                lambda a: (np.sum(a), np.cumsum(a)), [(4,)]),
+    "outer": ("(n),(m)->(n,m)", lambda a, b: fnp.outer(a, b), np.outer, [(2,), (3,)]),
+    "scalar": (None, lambda a, b: a * b + fnp.sin(a), lambda a, b: a * b + np.sin(a), [(), ()]),
+}
+
+
+@settings(max_examples=25)
+@given(st.sampled_from(sorted(VECTORIZE)),
+       st.lists(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3), min_size=2,
+                max_size=2),
+       st.data())
+def test_vectorize_vs_numpy(name, loops, data):
+    sig, f, g, cores = VECTORIZE[name]
+    # loop shapes that broadcast: drop to 1 wherever they disagree
+    loops = [list(s) for s in loops]
+    for k in range(1, min(len(loops[0]), len(loops[1])) + 1):
+        if loops[0][-k] != loops[1][-k]:
+            loops[1][-k] = 1
+    args = [data.draw(arrays(np.float64, tuple(loop) + core))
+            for loop, core in zip(loops, cores)]
+    got = fnp.vectorize(f, signature=sig)(*[fnp.asarray(x) for x in args])
+    want = np.vectorize(g, signature=sig)(*args)
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for gg, ww in zip(got, want):
+            check(gg, ww)
+    else:
+        check(got, want)
+
+
+def test_vectorize_excluded_kwargs_and_none():
+    def f(x, scale, *, offset=0.0, mode="add"):
+        return x * scale + offset if mode == "add" else x * scale - offset
+    vf = fnp.vectorize(f, excluded={1, "mode"})
+    x = RNG.normal(size=(2, 3))
+    off = RNG.normal(size=(3,))
+    got = vf(fnp.asarray(x), 2.0, offset=fnp.asarray(off), mode="sub")
+    want = np.vectorize(f, excluded={1, "mode"})(x, 2.0, offset=off, mode="sub")
+    check(got, want)
+    # None passes through untouched (jax.numpy's rule)
+    g = fnp.vectorize(lambda a, b: a if b is None else a + b)
+    check(g(fnp.asarray(x), None), x)
+    # jit of a vectorized function, and the excluded argument may be any Python object
+    h = fnp.vectorize(lambda a, table: a * table["k"], excluded={1})
+    jit_vs_eager(lambda a: h(a, {"k": 3.0}), fnp.asarray(x))
+
+
+def test_vectorize_grad_jit_vmap():
+    vdot = fnp.vectorize(lambda a, b: fnp.dot(a, b) ** 2, signature="(n),(n)->()")
+    a, b = RNG.normal(size=(2, 1, 3)), RNG.normal(size=(4, 3))
+    check_grads(vdot, (a, b), order=1)
+    jit_vs_eager(vdot, fnp.asarray(a), fnp.asarray(b))
+    vmap_vs_loop(lambda x: vdot(x, x[::-1]), RNG.normal(size=(3, 2, 4)))
+    vf = fnp.vectorize(lambda x, y: fnp.where(x > y, x - y, x * y))
+    check_grads(vf, (RNG.normal(size=(3, 1)), RNG.normal(size=(4,))), order=1)
+
+
+def test_vectorize_errors():
+    with pytest.raises(ValueError, match="vectorize: not a valid gufunc signature"):
+        fnp.vectorize(fnp.sum, signature="(n)->")
+    with pytest.raises(ValueError, match="vectorize: not a valid gufunc signature"):
+        fnp.vectorize(fnp.sum, signature="(n,)->()")
+    with pytest.raises(TypeError, match="vectorize: expected a callable"):
+        fnp.vectorize(3)
+    with pytest.raises(TypeError, match="vectorize: excluded entries"):
+        fnp.vectorize(fnp.sum, excluded={1.5})
+    vdot = fnp.vectorize(fnp.dot, signature="(n),(n)->()")
+    with pytest.raises(ValueError, match="vectorize: inconsistent size for core dimension 'n'"):
+        vdot(fnp.ones(3), fnp.ones(4))
+    with pytest.raises(TypeError, match="vectorize: wrong number of vectorized arguments"):
+        vdot(fnp.ones(3))
+    with pytest.raises(ValueError, match="vectorize: argument 1 of shape"):
+        vdot(fnp.ones(3), fnp.asarray(1.0))
+    with pytest.raises(ValueError, match="vectorize: output 0 has shape"):
+        fnp.vectorize(lambda a: a, signature="(n)->()")(fnp.ones((2, 3)))
+    with pytest.raises(ValueError, match="vectorize: the function must return a tuple of 2"):
+        fnp.vectorize(lambda a: a, signature="(n)->(n),()")(fnp.ones((2, 3)))
+    with pytest.raises(ValueError, match="vectorize: operands could not be broadcast"):
+        fnp.vectorize(lambda a, b: a + b)(fnp.ones(2), fnp.ones(3))
+
+
+# ---------------------------------------------------------------------------------------------
+# select / piecewise
+# ---------------------------------------------------------------------------------------------
+
+@settings(max_examples=25)
+@given(st.sampled_from(DTYPES), st.integers(1, 3), small_shapes, st.data())
+def test_select_vs_numpy(dtype, k, shape, data):
+    conds = [data.draw(arrays(np.bool_, shape)) for _ in range(k)]
+    choices = [data.draw(arrays(dtype, shape[data.draw(st.integers(0, len(shape))):]))
+               for _ in range(k)]
+    default = data.draw(st.one_of(st.just(0), arrays(dtype, ())))
+    got = fnp.select([fnp.asarray(c) for c in conds], [fnp.asarray(c) for c in choices],
+                     default if isinstance(default, int) else fnp.asarray(default))
+    want = np.select(conds, choices, default)
+    fdefault = default if isinstance(default, int) else fnp.asarray(default)
+    check(got, want, fnp.result_type(*[fnp.asarray(c) for c in choices], fdefault))
+
+
+def test_select_grad_jit_vmap_errors():
+    x = RNG.normal(size=(3, 4))
+    f = lambda x: fnp.select([x < -0.5, x > 0.5], [x ** 2, fnp.sin(x)], x * 3.0)  # noqa: E731
+    check_grads(f, (x,), order=1)
+    jit_vs_eager(f, fnp.asarray(x))
+    vmap_vs_loop(f, x)
+    with pytest.raises(ValueError, match="select: condlist and choicelist must have the same"):
+        fnp.select([x > 0], [x, x])
+    with pytest.raises(ValueError, match="select: condlist must not be empty"):
+        fnp.select([], [])
+    with pytest.raises(TypeError, match="select: condlist entry 0 must be a boolean array"):
+        fnp.select([fnp.asarray(x)], [fnp.asarray(x)])
+    with pytest.raises(ValueError, match="select: operands could not be broadcast"):
+        fnp.select([fnp.ones(3) > 0], [fnp.ones(4)])
+
+
+PIECES = {   # name: (condition builders, fnx funclist, numpy funclist)
+    "two": (lambda x: [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2],
+            [lambda v: -v, lambda v: v ** 2]),
+    "otherwise": (lambda x: [x < -1, x > 1], [lambda v: v * 2, 5.0, lambda v: fnp.cos(v)],
+                  [lambda v: v * 2, 5.0, lambda v: np.cos(v)]),
+    "overlap": (lambda x: [x < 1, x < 0], [1.0, -1.0], [1.0, -1.0]),
+    "single": (lambda x: x > 0, [lambda v: v + 1], [lambda v: v + 1]),
+}
+
+
+@settings(max_examples=20)
+@given(st.sampled_from(sorted(PIECES)), st.sampled_from([np.float32, np.float64, np.int32]),
+       hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4), st.data())
+def test_piecewise_vs_numpy(name, dtype, shape, data):
+    x = data.draw(arrays(dtype, shape))
+    conds, ffs, nfs = PIECES[name]
+    got = fnp.piecewise(fnp.asarray(x), conds(fnp.asarray(x)), ffs)
+    # numpy reads one 2-d condition array as a list of rows (and fails on an empty one):
+    # fnx reads it as one condition, which numpy spells [cond]
+    want = np.piecewise(x, [conds(x)] if name == "single" else conds(x), nfs)
+    check(got, want)
+
+
+def test_piecewise_args_grad_jit_vmap_errors():
+    x = RNG.normal(size=(5,))
+    f = lambda x: fnp.piecewise(x, [x < 0], [lambda v, a: a * v, lambda v, a: v ** 3], 2.0)  # noqa: E731,E501
+    check(f(fnp.asarray(x)), np.piecewise(x, [x < 0], [lambda v, a: a * v,
+                                                       lambda v, a: v ** 3], 2.0))
+    check_grads(f, (x,), order=1)
+    jit_vs_eager(f, fnp.asarray(x))
+    vmap_vs_loop(f, RNG.normal(size=(3, 5)))
+    with pytest.raises(ValueError, match="piecewise: with 2 condition"):
+        fnp.piecewise(fnp.asarray(x), [x < 0, x > 0], [1.0])
+    with pytest.raises(ValueError, match="piecewise: a condition of shape"):
+        fnp.piecewise(fnp.asarray(x), [fnp.ones(3) > 0], [1.0])
+    with pytest.raises(ValueError, match="piecewise: a function's value of shape"):
+        fnp.piecewise(fnp.asarray(x), [x < 0], [lambda v: fnp.ones(3)])

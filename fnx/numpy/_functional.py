@@ -408,10 +408,13 @@ def select(condlist, choicelist, default=0):
 
 def _as_condlist(condlist, x):
     """numpy's reading of piecewise's condlist: a scalar, or a sequence whose first entry is
-    not itself an array / list (for non-scalar ``x``), is ONE condition."""
+    not itself an array / list (for non-scalar ``x``), is ONE condition.  An array of at most
+    ``x``'s rank is one condition too (numpy reads a 2-d one as a list of its rows, which
+    fails or misleads; a stack of conditions has one more dim than ``x``)."""
     if isinstance(condlist, (ArrayBase, np.ndarray)):
-        single = condlist.ndim == 0 or (condlist.ndim == 1 and x.ndim != 0)
-        return [condlist] if single else [condlist[i] for i in range(condlist.shape[0])]
+        if condlist.ndim <= x.ndim:
+            return [condlist]
+        return [condlist[i] for i in range(condlist.shape[0])]
     if np.isscalar(condlist) or isinstance(condlist, bool):
         return [condlist]
     condlist = list(condlist)
