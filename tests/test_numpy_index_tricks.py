@@ -753,3 +753,28 @@ def test_piecewise_args_grad_jit_vmap_errors():
         fnp.piecewise(fnp.asarray(x), [fnp.ones(3) > 0], [1.0])
     with pytest.raises(ValueError, match="piecewise: a function's value of shape"):
         fnp.piecewise(fnp.asarray(x), [x < 0], [lambda v: fnp.ones(3)])
+
+
+# ---------------------------------------------------------------------------------------------
+# jit == eager and vmap == a loop for the remaining static-shape functions
+# ---------------------------------------------------------------------------------------------
+
+STATIC_SHAPE = {
+    "append": lambda x: fnp.append(x, x[:1] * 2.0, axis=0),
+    "append_flat": lambda x: fnp.append(x, 1.5),
+    "rollaxis": lambda x: fnp.rollaxis(x[None, :, None], 1, 3),
+    "r_": lambda x: fnp.r_[x, 0:3, x[::-1]],
+    "c_": lambda x: fnp.c_[x, x * 2.0, 0:1:complex(0, x.shape[0])],
+    "ix_": lambda x: fnp.outer(x, x)[fnp.ix_(fnp.array([2, 0]), fnp.array([1, 1, 3]))],
+    "mgrid": lambda x: fnp.mgrid[0:2, 0:x.shape[0]] * x,
+    "ogrid": lambda x: fnp.ogrid[0:2, 0:x.shape[0]][1] + x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_SHAPE))
+def test_static_shape_functions_jit_and_vmap(name):
+    f = STATIC_SHAPE[name]
+    xs = RNG.normal(size=(3, 4))
+    jit_vs_eager(f, fnp.asarray(xs[0]))
+    vmap_vs_loop(f, xs)
+    check_grads(f, (xs[0],), order=1)
