@@ -741,9 +741,9 @@ def test_piecewise_vs_numpy(name, dtype, shape, data):
 
 def test_piecewise_args_grad_jit_vmap_errors():
     x = RNG.normal(size=(5,))
-    f = lambda x: fnp.piecewise(x, [x < 0], [lambda v, a: a * v, lambda v, a: v ** 3], 2.0)  # noqa: E731,E501
-    check(f(fnp.asarray(x)), np.piecewise(x, [x < 0], [lambda v, a: a * v,
-                                                       lambda v, a: v ** 3], 2.0))
+    funcs = [lambda v, a: a * v, lambda v, a: v ** 3]
+    f = lambda x: fnp.piecewise(x, [x < 0], funcs, 2.0)  # noqa: E731
+    check(f(fnp.asarray(x)), np.piecewise(x, [x < 0], funcs, 2.0))
     check_grads(f, (x,), order=1)
     jit_vs_eager(f, fnp.asarray(x))
     vmap_vs_loop(f, RNG.normal(size=(3, 5)))

@@ -20,10 +20,9 @@ import numpy as np
 
 from .. import dtypes, lax
 from ..core import ArrayBase, Tracer, concrete_or_error
-from ..errors import ConcretizationTypeError, FnxIndexError, ShapeError
+from ..errors import AxisError, ConcretizationTypeError, FnxIndexError, ShapeError
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, canonical_axis,
                     promote_dtypes, to_dtype)
-from ..errors import AxisError
 
 
 def _fits(shape, target) -> bool:

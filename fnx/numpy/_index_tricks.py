@@ -19,7 +19,6 @@ Deviations from numpy, shared with jax.numpy:
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 
@@ -442,4 +441,3 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
 
 __all__ = ["r_", "c_", "s_", "index_exp", "mgrid", "ogrid", "ix_", "unravel_index",
            "ravel_multi_index", "fill_diagonal"]
-_unused = (operator,)
