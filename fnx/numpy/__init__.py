@@ -34,6 +34,8 @@ from . import _array_methods
 from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._equality import *  # noqa: F401,F403
+from ._functional import *  # noqa: F401,F403
+from ._index_tricks import *  # noqa: F401,F403
 from ._indexing import _IndexUpdateHelper, _IndexUpdateRef  # noqa: F401
 from ._linalg_ops import *  # noqa: F401,F403
 from ._manipulation import *  # noqa: F401,F403
