@@ -41,6 +41,9 @@ from ._selection import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401
+# last: its cumulative_* / take_along_axis replace the numpy-style ones above
+from ._array_api import *  # noqa: F401,F403,E402
+from ._array_api import __array_api_version__, __array_namespace_info__  # noqa: F401,E402
 
 # -- dtypes and constants -----------------------------------------------------------------------
 # callable scalar types that double as dtypes (fnp.float32(1.5), fnp.zeros(3, fnp.float32))
