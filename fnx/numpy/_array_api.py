@@ -83,6 +83,10 @@ class _NamespaceInfo:
         found = _scalar_types()
         if kind is None:
             return found
+        for k in kind if isinstance(kind, tuple) else (kind,):
+            if not isinstance(k, str):  # the standard: kind names only (isdtype takes dtypes)
+                raise ValueError(f"dtypes: kind must be a kind name or a tuple of them, got "
+                                 f"{type(k).__name__} {k!r}")
         return {n: t for n, t in found.items() if _is_kind("dtypes", t.dtype, kind)}
 
     def devices(self):
