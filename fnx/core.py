@@ -138,7 +138,7 @@ class Array(ArrayBase):
         ``__dlpack_device__()``, or ``(1, 0)`` (the host) for a GPU array, which copies it
         there (a BufferError with ``copy=False``).  ``stream`` must be None for host memory;
         for GPU memory it goes to CuPy.  Other devices: BufferError."""
-        value = self._value
+        value, owned = self._value, False
         here = tuple(int(v) for v in value.__dlpack_device__())
         if dl_device is not None:
             want = tuple(int(v) for v in dl_device)
@@ -150,7 +150,10 @@ class Array(ArrayBase):
                 if copy is False:
                     raise BufferError(f"__dlpack__: exporting an array on {self.device} to the "
                                       "host needs a copy, but copy=False")
-                value, here, copy = self.__array__(), (_KDL_CPU, 0), None
+                value = np.asarray(self.__array__())  # a host copy the consumer owns
+                if not value.flags.writeable:
+                    value = value.copy()
+                here, copy, owned = (_KDL_CPU, 0), None, True
         if here[0] != _KDL_CPU:  # GPU memory: CuPy handles streams and versions
             kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version),
                                         ("copy", copy)) if v is not None}
@@ -163,6 +166,8 @@ class Array(ArrayBase):
             return (np.array(value) if copy else value).__dlpack__()
         if copy:  # the consumer owns the copy: writable, flagged as copied by numpy
             return value.__dlpack__(max_version=tuple(max_version), copy=True)
+        if owned:
+            return value.__dlpack__(max_version=tuple(max_version))
         view = value.view()
         view.flags.writeable = False
         return view.__dlpack__(max_version=tuple(max_version))

@@ -645,6 +645,62 @@ def test_from_dlpack_errors():
         fnp.from_dlpack(strided, copy=False)
 
 
+class _GpuProducer:
+    """A DLPack producer of CUDA memory that can export to the host when asked (dl_device)."""
+
+    def __init__(self, host):
+        self.host, self.asked = host, []
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        self.asked.append(dl_device)
+        if dl_device != (1, 0):
+            raise BufferError("only host exports in this stand-in")
+        return self.host.__dlpack__(max_version=max_version, copy=copy)
+
+    def __dlpack_device__(self):
+        return (2, 0)
+
+
+class _GpuBuffer(np.ndarray):
+    """A host buffer that claims to be CUDA memory and records what __dlpack__ is asked."""
+
+    def __dlpack_device__(self):
+        return (2, 0)
+
+    def __dlpack__(self, **kw):
+        type(self).asked = kw
+        return "capsule"
+
+
+def test_from_dlpack_of_gpu_memory_to_the_host():
+    producer = _GpuProducer(np.arange(3.0))
+    got = fnp.from_dlpack(producer, device="cpu")
+    assert producer.asked == [(1, 0)] and got.device == "cpu"
+    np.testing.assert_array_equal(got, [0, 1, 2])
+    with pytest.raises(ValueError, match="from_dlpack: moving the data from cuda:0 to cpu:0 "
+                                         "needs a copy, but copy=False"):
+        fnp.from_dlpack(producer, device="cpu", copy=False)
+    if fnx.device.Device("cuda", 0) not in fnx.devices():
+        with pytest.raises(BufferError, match="from_dlpack: the data is on cuda:0, which fnx "
+                                              "cannot see"):
+            fnp.from_dlpack(producer)
+
+
+def test_dlpack_export_of_gpu_memory():
+    """The producer side for device memory: stream/version/copy go to the device library;
+    dl_device=(1, 0) exports a host copy."""
+    x = fnx.core.Array(np.arange(4.0).view(_GpuBuffer))
+    assert x.__dlpack_device__() == (2, 0)
+    assert x.__dlpack__(stream=7, max_version=(1, 0)) == "capsule"
+    assert _GpuBuffer.asked == {"stream": 7, "max_version": (1, 0)}
+    host = np.from_dlpack(x, device="cpu")
+    assert type(host) is np.ndarray and host.flags.writeable
+    np.testing.assert_array_equal(host, [0, 1, 2, 3])
+    with pytest.raises(BufferError, match="__dlpack__: exporting an array on .* to the host "
+                                          "needs a copy, but copy=False"):
+        x.__dlpack__(dl_device=(1, 0), copy=False)
+
+
 # -- unique_* -------------------------------------------------------------------------------------
 
 @settings(max_examples=15)

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import dtypes, lax, placement
 from ..core import Array, ArrayBase
-from ..device import CPU
+from ..device import CPU, Device
 from ..errors import DTypeError
 from ._creation import place, resolve_device
 from ._reductions import _sum_dtype
@@ -220,10 +220,11 @@ def from_dlpack(x, /, *, device=None, copy=None):
     """An fnx array of the data of ``x`` (anything with ``__dlpack__``: numpy, torch, cupy, fnx
     arrays), sharing its memory unless ``copy=True``.
 
-    ``device`` None keeps x's device; another device moves the data there (a copy: with
-    ``copy=False`` that is a ValueError, as the standard says).  Host and CUDA memory only
-    (other DLPack devices: BufferError).  A shared buffer must not be written by the producer
-    afterwards (fnx arrays are immutable)."""
+    ``device`` None keeps x's device; another device moves the data there, a copy (with
+    ``copy=False`` that is a ValueError, as the standard says): to the host the producer makes
+    it (``__dlpack__(dl_device=(1, 0))``), to a GPU ``fnx.device_put`` does.  Host and CUDA
+    memory only (other DLPack devices, or a GPU fnx cannot see: BufferError).  A shared buffer
+    must not be written by the producer afterwards (fnx arrays are immutable)."""
     if not hasattr(x, "__dlpack__") or not hasattr(x, "__dlpack_device__"):
         raise AttributeError(f"from_dlpack: {type(x).__name__} does not implement the DLPack "
                              "protocol (__dlpack__ and __dlpack_device__)")
@@ -232,31 +233,40 @@ def from_dlpack(x, /, *, device=None, copy=None):
     if kind not in (1, 2):
         raise BufferError(f"from_dlpack: unsupported DLPack device type {kind} (fnx holds "
                           "host (1) and CUDA (2) memory)")
-    source = CPU if kind == 1 else _cuda_device(index)
+    source = CPU if kind == 1 else Device("cuda", index)
     if target is not None and target != source:
         if copy is False:
             raise ValueError(f"from_dlpack: moving the data from {source} to {target} needs "
                              "a copy, but copy=False")
-        return placement.device_put(from_dlpack(x, copy=None), target)
+        if target == CPU:
+            try:  # the producer copies to the host (DLPack 1.0's dl_device)
+                host = _host_array(np.from_dlpack(x, device="cpu"), None)
+            except (BufferError, TypeError, NotImplementedError):
+                host = from_dlpack(x)  # an older producer: take its GPU buffer, then copy
+            return placement.device_put(host, target)
+        return placement.device_put(from_dlpack(x), target)
     if kind == 1:
-        value = np.from_dlpack(x, copy=copy)
-        _check_dtype(value.dtype)
-        if not value.flags.c_contiguous:  # the kernels read C order
-            if copy is False:
-                raise ValueError("from_dlpack: the producer's buffer is not C-contiguous, so "
-                                 "fnx would need a copy, but copy=False")
-            value = np.ascontiguousarray(value)
-        out = Array(value)
+        out = _host_array(np.from_dlpack(x, copy=copy), copy)
     else:
+        if source not in placement.devices():
+            raise BufferError(f"from_dlpack: the data is on {source}, which fnx cannot see "
+                              f"(devices: {', '.join(str(d) for d in placement.devices())}); "
+                              "pass device='cpu' to copy it to the host")
         out = placement.from_dlpack(x)
         if copy:
             out = type(out)(out._value.copy())
     return out if target is None else placement.device_put(out, target)
 
 
-def _cuda_device(index):
-    from ..device import Device
-    return Device("cuda", index)
+def _host_array(value, copy):
+    """An Array of the host buffer ``value`` (C order: the kernels' layout)."""
+    _check_dtype(value.dtype)
+    if not value.flags.c_contiguous:
+        if copy is False:
+            raise ValueError("from_dlpack: the producer's buffer is not C-contiguous, so fnx "
+                             "would need a copy, but copy=False")
+        value = np.ascontiguousarray(value)
+    return Array(value)
 
 
 def _check_dtype(dt):
