@@ -82,6 +82,11 @@ KINDS = ["bool", "signed integer", "unsigned integer", "integral", "real floatin
          "complex floating", "numeric"]
 
 
+def _n(k):
+    """``k`` examples under the default profile, four times as many under "explore"."""
+    return k * max(1, settings.default.max_examples // 25)
+
+
 def _target(name):
     mod, _, attr = name.rpartition(".")
     return (getattr(fnp, mod) if mod else fnp), attr
@@ -262,7 +267,7 @@ _NP_OPS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.
            "lshift": np.left_shift, "rshift": np.right_shift}
 
 
-@settings(max_examples=10)
+@settings(max_examples=_n(10))
 @given(a=hnp.arrays(np.int32, hnp.array_shapes(max_dims=2, max_side=3),
                     elements=st.integers(1, 5)),
        s=st.integers(1, 4))
@@ -283,7 +288,7 @@ def test_reflected_and_inplace_operators_match_numpy(a, s):
     np.testing.assert_allclose(x, a + 1.5)
 
 
-@settings(max_examples=15)
+@settings(max_examples=_n(15))
 @given(a=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=4, max_side=3),
                     elements=st.floats(-5, 5)))
 def test_pos_abs_neg_mT_matmul_match_numpy(a):
@@ -397,7 +402,7 @@ CAST_DTYPES = [np.bool_, np.int8, np.int32, np.int64, np.uint8, np.uint32, np.fl
                np.float64, np.complex64, np.complex128]
 
 
-@settings(max_examples=10)
+@settings(max_examples=_n(10))
 @given(a=hnp.arrays(np.int8, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
                     elements=st.integers(0, 100)),
        src=st.sampled_from(CAST_DTYPES), dst=st.sampled_from(CAST_DTYPES))
@@ -448,7 +453,7 @@ def test_astype_copy_device_and_errors():
 
 # -- unstack --------------------------------------------------------------------------------------
 
-@settings(max_examples=15)
+@settings(max_examples=_n(15))
 @given(a=hnp.arrays(st.sampled_from([np.float32, np.int32, np.bool_, np.complex64]),
                     hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3)),
        data=st.data())
@@ -493,7 +498,7 @@ def _scan_ref(name, a, axis, dtype, include_initial):
                include_initial=include_initial)
 
 
-@settings(max_examples=20)
+@settings(max_examples=_n(20))
 @given(a=hnp.arrays(np.int8, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
                     elements=st.integers(-3, 3)),
        dt=st.sampled_from(SCAN_DTYPES), name=st.sampled_from(["cumulative_sum",
@@ -551,7 +556,7 @@ def test_cumulative_dtype_rules():
 
 # -- take_along_axis / searchsorted keyword forms -------------------------------------------------
 
-@settings(max_examples=15)
+@settings(max_examples=_n(15))
 @given(a=hnp.arrays(np.float32, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
                     elements=st.floats(-10, 10, width=32)),
        data=st.data())
@@ -566,7 +571,7 @@ def test_take_along_axis_default_axis(a, data):
         fnx.jit(lambda t, i: fnp.take_along_axis(t, i))(fnp.asarray(a), fnp.asarray(idx)), want)
 
 
-@settings(max_examples=15)
+@settings(max_examples=_n(15))
 @given(a=hnp.arrays(np.float64, st.integers(0, 6), elements=st.floats(-5, 5)),
        v=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
                     elements=st.floats(-6, 6) | st.just(np.nan)),
@@ -583,7 +588,7 @@ def test_searchsorted_keyword_forms(a, v, side, use_sorter):
 
 # -- DLPack ---------------------------------------------------------------------------------------
 
-@settings(max_examples=15)
+@settings(max_examples=_n(15))
 @given(a=hnp.arrays(st.sampled_from(FNX_DTYPES),
                     hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3)))
 def test_dlpack_round_trips(a):
@@ -703,12 +708,13 @@ def test_dlpack_export_of_gpu_memory():
 
 # -- unique_* -------------------------------------------------------------------------------------
 
-@settings(max_examples=15)
+@settings(max_examples=_n(15))
 @given(a=hnp.arrays(np.int8, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
                     elements=st.integers(0, 3)),
        dt=st.sampled_from([np.float32, np.float64, np.int32, np.uint8, np.bool_]),
        nans=st.booleans())
 @example(a=np.array([[3, 1], [3, 0]]), dt=np.float64, nans=True)
+@example(a=np.array([0, 1], np.int8), dt=np.int32, nans=False)  # numpy's unique_values: [1 0]
 def test_unique_family_matches_numpy(a, dt, nans):
     a = a.astype(dt)
     if nans and a.dtype.kind == "f" and a.size:
@@ -719,7 +725,9 @@ def test_unique_family_matches_numpy(a, dt, nans):
         want = getattr(np, name)(a)
         got = getattr(fnp, name)(x)
         if name == "unique_values":
-            want, got = (want,), (got,)
+            # the standard leaves the order unspecified: numpy 2.4 hashes integers (unsorted),
+            # fnx sorts (as its other unique_* and numpy's unique do)
+            want, got = (np.sort(want),), (got,)
         else:
             assert got._fields == want._fields
         for g, w in zip(got, want):
