@@ -204,7 +204,7 @@ def test_info_dtypes_unknown_kind():
         info.dtypes(kind=("bool", np.uint8))
 
 
-# -- isdtype ----------------------------------------------------------------------------------------
+# -- isdtype --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", FNX_DTYPES)
 @pytest.mark.parametrize("kind", KINDS + [("bool", "complex floating"), np.float32,
@@ -228,7 +228,7 @@ def test_isdtype_errors():
         fnp.isdtype(fnp.float32, 3)
 
 
-# -- the array object -------------------------------------------------------------------------------
+# -- the array object -----------------------------------------------------------------------------
 
 ARRAY_DUNDERS = ["__abs__", "__add__", "__and__", "__array_namespace__", "__bool__",
                  "__complex__", "__dlpack__", "__dlpack_device__", "__eq__", "__float__",
@@ -333,7 +333,7 @@ def test_device_attribute_and_to_device():
         fnx.jit(lambda t: t.device)(x)
 
 
-# -- device= on creation functions ------------------------------------------------------------------
+# -- device= on creation functions ----------------------------------------------------------------
 
 CREATORS = {
     "arange": lambda **k: fnp.arange(1, 7, 2, **k),
