@@ -7,6 +7,12 @@ Same names, signatures and semantics as ``jax.numpy``: a JAX program ports by ch
 >>> x = fnp.arange(6.0).reshape(2, 3)
 >>> (x @ x.T).sum(), x.at[0, 1].set(10.0)[0]
 
+It is also an array API standard (2024.12) namespace, as numpy 2's and jax.numpy's are:
+``x.__array_namespace__()`` is ``fnx.numpy``, ``__array_namespace_info__()`` describes it, and
+the standard's names and calling conventions hold (``_array_api`` adds what numpy-style fnx.numpy
+lacked: ``isdtype``, ``astype``, ``unstack``, ``cumulative_*``, ``from_dlpack``, ``unique_*``;
+creation functions take ``device=``).
+
 Rules worth knowing (documented deviations from numpy, shared with jax.numpy):
 
 * promotion follows fnx's lattice (``fnx.dtypes``): Python scalars are weak, ``int32 + float32
