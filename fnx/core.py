@@ -28,6 +28,8 @@ from . import dtypes
 from ._jaxpr_printer import JaxprPrinter  # noqa: F401  (str(jaxpr); tests import it here)
 from .avals import ShapedArray  # noqa: F401  (the abstract value; core re-exports it)
 from .device import CPU
+
+_KDL_CPU = 1  # DLPack's device type of host memory
 from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
                      UnexpectedTracerError)
 
@@ -127,12 +129,54 @@ class Array(ArrayBase):
         return {CPU}
 
     # -- DLPack (zero-copy exchange with numpy / torch / cupy) ----------------------------------
-    def __dlpack__(self, **kwargs):
-        # The consumer shares the buffer: it must not write to it (fnx arrays are immutable).
-        return self._value.__dlpack__(**kwargs)
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule of this array (the array API's protocol; ``np.from_dlpack(x)``).
+
+        Zero-copy unless ``copy=True``; a consumer that speaks DLPack >= 1.0 (``max_version``)
+        gets the buffer flagged read-only (fnx arrays are immutable), an older one gets it
+        unflagged and must not write to it.  ``dl_device``: None or this array's own
+        ``__dlpack_device__()``, or ``(1, 0)`` (the host) for a GPU array, which copies it
+        there (a BufferError with ``copy=False``).  ``stream`` must be None for host memory;
+        for GPU memory it goes to CuPy.  Other devices: BufferError."""
+        value, owned = self._value, False
+        here = tuple(int(v) for v in value.__dlpack_device__())
+        if dl_device is not None:
+            want = tuple(int(v) for v in dl_device)
+            if want != here:
+                if want != (_KDL_CPU, 0):
+                    raise BufferError(f"__dlpack__: cannot export an array on {self.device} to "
+                                      f"the DLPack device {want} (fnx exports to its own "
+                                      f"device or to the host, {(_KDL_CPU, 0)})")
+                if copy is False:
+                    raise BufferError(f"__dlpack__: exporting an array on {self.device} to the "
+                                      "host needs a copy, but copy=False")
+                value = np.asarray(self.__array__())  # a host copy the consumer owns
+                if not value.flags.writeable:
+                    value = value.copy()
+                here, copy, owned = (_KDL_CPU, 0), None, True
+        if here[0] != _KDL_CPU:  # GPU memory: CuPy handles streams and versions
+            kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version),
+                                        ("copy", copy)) if v is not None}
+            return value.__dlpack__(**kwargs)
+        if stream is not None:
+            raise BufferError(f"__dlpack__: stream must be None for an array in host memory "
+                              f"(got stream={stream!r})")
+        if max_version is None or tuple(max_version)[0] < 1:
+            # DLPack 0.x: no read-only (nor is-copied) flag
+            return (np.array(value) if copy else value).__dlpack__()
+        if copy:  # the consumer owns the copy: writable, flagged as copied by numpy
+            return value.__dlpack__(max_version=tuple(max_version), copy=True)
+        if owned:
+            return value.__dlpack__(max_version=tuple(max_version))
+        view = value.view()
+        view.flags.writeable = False
+        return view.__dlpack__(max_version=tuple(max_version))
 
     def __dlpack_device__(self):
-        return self._value.__dlpack_device__()
+        """``(device type, device id)`` in DLPack's numbering: (1, 0) for the host, (2, id)
+        for CUDA device ``id``."""
+        kind, index = self._value.__dlpack_device__()
+        return int(kind), int(index)
 
     def block_until_ready(self):
         return self
@@ -474,6 +518,25 @@ class Tracer(ArrayBase):
         if not self.shape:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
+
+    @property
+    def device(self):
+        """The device of the concrete value behind this tracer (autodiff of eager code); a
+        staged value (jit, make_jaxpr, vmap) has none -- placement is a property of concrete
+        arrays -- so it is an AttributeError there, as in JAX (``hasattr`` works)."""
+        value = self.concrete_value()
+        if value is None:
+            raise AttributeError(
+                f"device: the traced array {self.aval.str_short()} has no device (placement is "
+                "a property of concrete arrays; under jit/vmap pass device=None)")
+        return value.device
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        return self._concrete("__dlpack__").__dlpack__(
+            stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self):
+        return self._concrete("__dlpack_device__").__dlpack_device__()
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"

@@ -983,11 +983,14 @@ def test_ranges_compute_float64_results_in_float64():
 def test_sums_of_unsigned_ints_accumulate_in_uint32():
     # the array API's rule (jax.numpy's at 32 bits): narrow ints widen keeping their signedness
     u8 = fnp.asarray(np.array([[200, 100], [3, 4]], np.uint8))
-    for fn in (fnp.sum, fnp.prod, fnp.nansum, fnp.nanprod, fnp.cumsum, fnp.cumprod,
-               fnp.cumulative_sum, fnp.cumulative_prod, fnp.trace):
+    for fn in (fnp.sum, fnp.prod, fnp.nansum, fnp.nanprod, fnp.cumsum, fnp.cumprod, fnp.trace):
         got = fn(u8)
         assert got.dtype == np.uint32, fn.__name__
         check(got, getattr(np, fn.__name__)(np.asarray(u8), dtype=np.uint32))
+    for fn in (fnp.cumulative_sum, fnp.cumulative_prod):  # the standard: axis required at 2-d
+        got = fn(u8, axis=1)
+        assert got.dtype == np.uint32, fn.__name__
+        check(got, getattr(np, fn.__name__)(np.asarray(u8), axis=1, dtype=np.uint32))
     assert u8.sum().dtype == np.uint32 and u8.cumsum().dtype == np.uint32
     assert fnp.sum(u8.astype(fnp.int8)).dtype == np.int32
     assert fnp.sum(u8.astype(fnp.bool_)).dtype == np.int32

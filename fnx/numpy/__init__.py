@@ -7,6 +7,12 @@ Same names, signatures and semantics as ``jax.numpy``: a JAX program ports by ch
 >>> x = fnp.arange(6.0).reshape(2, 3)
 >>> (x @ x.T).sum(), x.at[0, 1].set(10.0)[0]
 
+It is also an array API standard (2024.12) namespace, as numpy 2's and jax.numpy's are:
+``x.__array_namespace__()`` is ``fnx.numpy``, ``__array_namespace_info__()`` describes it, and
+the standard's names and calling conventions hold (``_array_api`` adds what numpy-style fnx.numpy
+lacked: ``isdtype``, ``astype``, ``unstack``, ``cumulative_*``, ``from_dlpack``, ``unique_*``;
+creation functions take ``device=``).
+
 Rules worth knowing (documented deviations from numpy, shared with jax.numpy):
 
 * promotion follows fnx's lattice (``fnx.dtypes``): Python scalars are weak, ``int32 + float32
@@ -47,6 +53,9 @@ from ._bits import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401
+# last: its cumulative_* / take_along_axis replace the numpy-style ones above
+from ._array_api import *  # noqa: F401,F403,E402
+from ._array_api import __array_api_version__, __array_namespace_info__  # noqa: F401,E402
 
 # -- dtypes and constants -----------------------------------------------------------------------
 # callable scalar types that double as dtypes (fnp.float32(1.5), fnp.zeros(3, fnp.float32))

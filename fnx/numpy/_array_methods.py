@@ -67,8 +67,38 @@ def _compare_op(fn, name):
 
 
 def _astype(self, dtype, copy=False, device=None):
-    """A copy cast to ``dtype`` (float -> bool is ``x != 0``; float -> int truncates)."""
-    return to_dtype(self, check_supported("astype", dtype))
+    """A copy cast to ``dtype`` (float -> bool is ``x != 0``; float -> int truncates), on
+    ``device`` (None: where ``self`` lives)."""
+    out = to_dtype(self, check_supported("astype", dtype))
+    return _creation.place("astype", out, device)
+
+
+# the array API versions fnx.numpy answers for (its own, 2024.12, and the earlier ones it
+# also conforms to, as numpy 2 does)
+API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
+
+
+def _array_namespace(self, /, *, api_version=None):
+    """The array API namespace of fnx arrays: ``fnx.numpy`` (``api_version``: None or one of
+    API_VERSIONS; any other is a ValueError)."""
+    if api_version is not None and api_version not in API_VERSIONS:
+        raise ValueError(f"__array_namespace__: unsupported array API version {api_version!r}; "
+                         f"fnx.numpy implements {', '.join(API_VERSIONS)}")
+    from .. import numpy as fnp
+    return fnp
+
+
+def _to_device(self, device, /, *, stream=None):
+    """This array on ``device`` (a device of ``fnx.devices()`` or a name such as "cpu"),
+    committed to it as by ``fnx.device_put``; a traced value stays as it is.  ``stream``:
+    only None (fnx copies on the device's default stream)."""
+    if stream is not None:
+        raise ValueError(f"to_device: stream must be None (fnx copies on the default stream), "
+                         f"got {stream!r}")
+    if device is None:
+        raise ValueError("to_device: device must be a device of fnx.devices() or a name such "
+                         "as 'cpu', got None")
+    return _creation.place("to_device", self, device)
 
 
 def _reshape(self, *shape, order="C"):
@@ -166,6 +196,23 @@ METHODS = {
     "__pos__": uf.positive,
     "__abs__": uf.absolute,
     "__invert__": uf.bitwise_not,
+    # in-place forms (x += y): fnx arrays are immutable, so they rebind x to a new array, as
+    # in jax.numpy (the result may have another dtype, e.g. int32 += float -> float32)
+    "__iadd__": _binop(uf.add, "__iadd__"),
+    "__isub__": _binop(uf.subtract, "__isub__"),
+    "__imul__": _binop(uf.multiply, "__imul__"),
+    "__itruediv__": _binop(uf.true_divide, "__itruediv__"),
+    "__ifloordiv__": _binop(uf.floor_divide, "__ifloordiv__"),
+    "__imod__": _binop(uf.remainder, "__imod__"),
+    "__ipow__": _binop(uf.power, "__ipow__"),
+    "__imatmul__": _binop(_linalg_ops.matmul, "__imatmul__"),
+    "__iand__": _binop(uf.bitwise_and, "__iand__"),
+    "__ior__": _binop(uf.bitwise_or, "__ior__"),
+    "__ixor__": _binop(uf.bitwise_xor, "__ixor__"),
+    "__ilshift__": _binop(uf.left_shift, "__ilshift__"),
+    "__irshift__": _binop(uf.right_shift, "__irshift__"),
+    "__array_namespace__": _array_namespace,
+    "to_device": _to_device,
     "__getitem__": _indexing.getitem,
     "T": property(lambda self: _manipulation.transpose(self)),
     "mT": property(_mT),

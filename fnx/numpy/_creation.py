@@ -11,9 +11,10 @@ import operator
 
 import numpy as np
 
-from .. import dtypes, lax
+from .. import dtypes, lax, placement
 from ..core import Array, ArrayBase, Tracer
-from ..errors import DTypeError
+from ..device import Device
+from ..errors import DeviceError, DTypeError
 from ._complex import reject_complex
 from ._util import (check_supported, full_scalar, host_to_array, is_python_scalar,
                     static_int, static_shape, to_dtype)
@@ -23,9 +24,49 @@ def _dtype_or(name, dtype, default):
     return check_supported(name, dtype) if dtype is not None else default
 
 
+# -- devices (the array API's ``device=`` keyword) ---------------------------------------------
+
+def resolve_device(name, device):
+    """``device`` as an fnx ``Device``: None stays None; a ``Device`` or a name ("cpu", "cuda",
+    "cuda:1", "gpu") must be one of ``fnx.devices()``; anything else is a DeviceError (a
+    ValueError) naming ``name``."""
+    if device is None:
+        return None
+    if isinstance(device, Device):
+        d = device
+    elif isinstance(device, str):
+        platform, _, index = device.partition(":")
+        try:
+            d = Device("cuda" if platform == "gpu" else platform, int(index or 0))
+        except ValueError:
+            raise DeviceError(f"{name}: cannot parse the device {device!r} (use 'cpu', 'cuda' "
+                              "or 'cuda:<id>', or a device of fnx.devices())") from None
+    else:
+        raise DeviceError(f"{name}: device must be None, a device of fnx.devices() or a name "
+                          f"such as 'cpu'; got {type(device).__name__} {device!r}")
+    available = placement.devices()
+    if d not in available:
+        raise DeviceError(f"{name}: no device {d} (available: "
+                          f"{', '.join(str(a) for a in available)})")
+    return d
+
+
+def place(name, out, device, like=None):
+    """``out`` on ``device`` (committed to it, as ``fnx.device_put``; a tracer stays as it is:
+    placement is a property of concrete values).  ``device=None`` leaves ``out`` uncommitted,
+    unless ``like`` (the ``x`` of a ``*_like`` function) is a GPU or committed array: the array
+    API infers the device from ``x`` then."""
+    d = resolve_device(name, device)
+    if d is None:
+        if isinstance(like, Array) and type(like) is not Array:
+            return placement.device_put(out, like.device)
+        return out
+    return placement.device_put(out, d)
+
+
 # -- array / asarray --------------------------------------------------------------------------
 
-def array(object, dtype=None, copy=True, order="K", ndmin=0):
+def array(object, dtype=None, copy=True, order="K", ndmin=0, *, device=None):
     """Create an Array from host data, an Array or a (nested) sequence that may hold Arrays.
 
     Python floats become float32 and ints int32 (fnx/JAX defaults); numpy arrays keep their
@@ -46,19 +87,52 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0):
             out = Array(out._value, False)
     if ndmin and out.ndim < ndmin:
         out = lax.reshape(out, (1,) * (ndmin - out.ndim) + tuple(out.shape))
-    return out
+    return place("array", out, device)
 
 
-def asarray(a, dtype=None, order=None, *, copy=None):
-    """Convert ``a`` to an Array (no copy when it already is one of the right dtype)."""
+def asarray(a, dtype=None, order=None, *, copy=None, device=None):
+    """Convert ``a`` to an Array (no copy when it already is one of the right dtype).
+
+    ``copy`` (the array API's): None copies host data (fnx arrays are immutable, the caller's
+    numpy array is not) and reuses fnx arrays; True always gives a new buffer; False never
+    copies -- a C-contiguous numpy array of the requested dtype is wrapped as it is (the caller
+    must not write to it afterwards), and a conversion that needs a copy is a ValueError.
+    ``device``: None, a device of ``fnx.devices()`` or a name such as "cpu"."""
+    if copy is False:
+        out = _asarray_no_copy(a, dtype, device)
+    elif isinstance(a, ArrayBase):
+        out = a if dtype is None else to_dtype(a, check_supported("asarray", dtype))
+        if copy and out is a and type(a) is Array:
+            out = Array(np.array(a._value), a.weak_type)
+    elif isinstance(a, (list, tuple)) and _has_traced_or_array(a):
+        out = _stack_nested("asarray", a, dtype)
+    else:
+        out = host_to_array("asarray", a, None if dtype is None
+                            else check_supported("asarray", dtype))
+    return place("asarray", out, device)
+
+
+def _asarray_no_copy(a, dtype, device):
+    """asarray(copy=False): ``a`` itself, or a wrapper of its buffer; ValueError if a copy (a
+    dtype conversion, a move to another device, a Python sequence or scalar) is needed."""
+    def refuse(why):
+        raise ValueError(f"asarray: copy=False, but {why} needs a copy")
+    target = None if dtype is None else check_supported("asarray", dtype)
     if isinstance(a, ArrayBase):
-        if dtype is None:
-            return a
-        return to_dtype(a, check_supported("asarray", dtype))
-    if isinstance(a, (list, tuple)) and _has_traced_or_array(a):
-        return _stack_nested("asarray", a, dtype)
-    return host_to_array("asarray", a, None if dtype is None
-                         else check_supported("asarray", dtype))
+        if target is not None and target != a.dtype:
+            refuse(f"converting {a.dtype} to {target}")
+        d = resolve_device("asarray", device)
+        if d is not None and isinstance(a, Array) and a.device != d:
+            refuse(f"moving the array from {a.device} to {d}")
+        return a
+    if not isinstance(a, np.ndarray):
+        refuse(f"converting a {type(a).__name__} to an array")
+    if target is not None and target != a.dtype:
+        refuse(f"converting {a.dtype} to {target}")
+    if not a.flags.c_contiguous:
+        refuse("a non-contiguous numpy array")
+    check_supported("asarray", a.dtype)
+    return Array(a)
 
 
 def _has_traced_or_array(seq) -> bool:
@@ -87,25 +161,31 @@ def _stack_nested(name, seq, dtype):
 
 # -- constants --------------------------------------------------------------------------------
 
-def zeros(shape, dtype=None):
+def zeros(shape, dtype=None, *, device=None):
     """An array of zeros (float32 by default).  ``fnp.zeros((2, 3))``"""
-    return full_scalar(0, _dtype_or("zeros", dtype, dtypes.default_float),
-                       static_shape("zeros", shape))
+    return place("zeros", full_scalar(0, _dtype_or("zeros", dtype, dtypes.default_float),
+                                      static_shape("zeros", shape)), device)
 
 
-def ones(shape, dtype=None):
+def ones(shape, dtype=None, *, device=None):
     """An array of ones (float32 by default)."""
-    return full_scalar(1, _dtype_or("ones", dtype, dtypes.default_float),
-                       static_shape("ones", shape))
+    return place("ones", full_scalar(1, _dtype_or("ones", dtype, dtypes.default_float),
+                                     static_shape("ones", shape)), device)
 
 
-def empty(shape, dtype=None):
+def empty(shape, dtype=None, *, device=None):
     """Like zeros (fnx never exposes uninitialised memory)."""
-    return zeros(shape, dtype)
+    resolve_device("empty", device)
+    return zeros(shape, dtype, device=device)
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, device=None):
     """An array of ``shape`` filled with ``fill_value`` (a scalar or a broadcastable array)."""
+    resolve_device("full", device)
+    return place("full", _full(shape, fill_value, dtype), device)
+
+
+def _full(shape, fill_value, dtype):
     shape = static_shape("full", shape)
     if isinstance(fill_value, ArrayBase) or not (is_python_scalar(fill_value)
                                                   or np.ndim(fill_value) == 0):
@@ -138,23 +218,29 @@ def _like(name, a, dtype, shape):
     return dt, sh
 
 
-def zeros_like(a, dtype=None, shape=None):
+def zeros_like(a, dtype=None, shape=None, *, device=None):
+    """Zeros of ``a``'s shape and dtype, on ``device`` (None: where ``a`` lives)."""
     dt, sh = _like("zeros_like", a, dtype, shape)
-    return full_scalar(0, dt, sh)
+    return place("zeros_like", full_scalar(0, dt, sh), device, a)
 
 
-def ones_like(a, dtype=None, shape=None):
+def ones_like(a, dtype=None, shape=None, *, device=None):
+    """Ones of ``a``'s shape and dtype, on ``device`` (None: where ``a`` lives)."""
     dt, sh = _like("ones_like", a, dtype, shape)
-    return full_scalar(1, dt, sh)
+    return place("ones_like", full_scalar(1, dt, sh), device, a)
 
 
-def empty_like(a, dtype=None, shape=None):
-    return zeros_like(a, dtype, shape)
+def empty_like(a, dtype=None, shape=None, *, device=None):
+    """Like zeros_like (fnx never exposes uninitialised memory)."""
+    dt, sh = _like("empty_like", a, dtype, shape)
+    return place("empty_like", full_scalar(0, dt, sh), device, a)
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
+def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
+    """``fill_value`` in ``a``'s shape and dtype, on ``device`` (None: where ``a`` lives)."""
     dt, sh = _like("full_like", a, dtype, shape)
-    return full(sh, fill_value, dt)
+    resolve_device("full_like", device)
+    return place("full_like", _full(sh, fill_value, dt), device, a)
 
 
 # -- ranges -----------------------------------------------------------------------------------
@@ -179,10 +265,15 @@ def _arange_length(start, stop, step) -> int:
     return max(0, math.ceil(q))
 
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start, stop=None, step=None, dtype=None, *, device=None):
     """Evenly spaced values in [start, stop) (static arguments).  Ints give int32, floats
     float32, complex numbers complex64, explicitly typed (numpy/fnx) values their promoted
     dtype.  ``fnp.arange(3) -> [0, 1, 2]``"""
+    resolve_device("arange", device)
+    return place("arange", _arange(start, stop, step, dtype), device)
+
+
+def _arange(start, stop, step, dtype):
     if dtype is None:
         dt = dtypes.result_type(*(v for v in (start, stop, step) if v is not None))
         dt = dtypes.default_int if dt == dtypes.bool_ else dt
@@ -223,8 +314,17 @@ def _float_result_dtype(name, dtype, *values):
     return dt if dtypes.is_inexact(dt) else dtypes.default_float
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
     """``num`` evenly spaced samples from start to stop (stop included when ``endpoint``)."""
+    resolve_device("linspace", device)
+    out = _linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    if retstep:
+        return place("linspace", out[0], device), out[1]
+    return place("linspace", out, device)
+
+
+def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
     from ._manipulation import moveaxis
     num = static_int("linspace", num, "num")
     if num < 0:
@@ -306,8 +406,13 @@ def _tri_mask(n, m, k):
     return lax.ge(lax.add(i, full_scalar(k, dtypes.int32, (n, m))), j)
 
 
-def eye(N, M=None, k=0, dtype=None):
+def eye(N, M=None, k=0, dtype=None, *, device=None):
     """A 2-d array with ones on the k-th diagonal."""
+    resolve_device("eye", device)
+    return place("eye", _eye(N, M, k, dtype), device)
+
+
+def _eye(N, M, k, dtype):
     n = static_int("eye", N, "N")
     m = n if M is None else static_int("eye", M, "M")
     k = static_int("eye", k, "k")

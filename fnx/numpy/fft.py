@@ -24,7 +24,7 @@ from ..core import ArrayBase
 from ..errors import DTypeError
 from ..lax._util import canonical_axis
 from ..lax.fft import FftType
-from ._creation import asarray
+from ._creation import asarray, place, resolve_device
 from ._manipulation import roll
 from ._ufuncs import true_divide
 from ._util import asarray_arg
@@ -223,18 +223,24 @@ def _length(name: str, n) -> int:
         raise ValueError(f"{name}: n should be an integer, got {n!r}") from None
 
 
-def fftfreq(n, d=1.0, *, dtype=None):
+def fftfreq(n, d=1.0, *, dtype=None, device=None):
     """The sample frequencies of an ``n``-point ``fft`` with sample spacing ``d``:
-    ``[0, 1, ..., (n - 1) // 2, -(n // 2), ..., -1] / (n d)``."""
+    ``[0, 1, ..., (n - 1) // 2, -(n // 2), ..., -1] / (n d)``, on ``device`` (the array
+    API's keyword: None, a device of ``fnx.devices()`` or a name such as "cpu")."""
+    resolve_device("fftfreq", device)
     n = _length("fftfreq", n)
     counts = np.concatenate([np.arange((n - 1) // 2 + 1), np.arange(-(n // 2), 0)])
-    return _frequencies("fftfreq", counts.astype(np.float64), n, d, dtype)
+    return place("fftfreq", _frequencies("fftfreq", counts.astype(np.float64), n, d, dtype),
+                 device)
 
 
-def rfftfreq(n, d=1.0, *, dtype=None):
-    """The sample frequencies of an ``n``-point ``rfft``: ``[0, 1, ..., n // 2] / (n d)``."""
+def rfftfreq(n, d=1.0, *, dtype=None, device=None):
+    """The sample frequencies of an ``n``-point ``rfft``: ``[0, 1, ..., n // 2] / (n d)``, on
+    ``device`` (as ``fftfreq``)."""
+    resolve_device("rfftfreq", device)
     n = _length("rfftfreq", n)
-    return _frequencies("rfftfreq", np.arange(n // 2 + 1, dtype=np.float64), n, d, dtype)
+    return place("rfftfreq", _frequencies("rfftfreq", np.arange(n // 2 + 1, dtype=np.float64),
+                                          n, d, dtype), device)
 
 
 def _shift(name: str, x, axes, sign: int):
