@@ -1,7 +1,7 @@
 """What makes ``fnx.numpy`` an array API standard (2024.12) namespace, as numpy 2 and jax.numpy
 are: the inspection object, ``isdtype``, the functional ``astype``, ``unstack``, the
 ``cumulative_*`` scans with ``include_initial``, ``take_along_axis`` with its default axis,
-``from_dlpack`` with ``device`` / ``copy`` and the ``unique_*`` family.
+``from_dlpack`` with ``device`` / ``copy`` (the ``unique_*`` family is ``_setops``'s).
 
 Everything else the standard names already exists in fnx.numpy with numpy's signature; the
 array object's side (``__array_namespace__``, ``to_device``, the in-place operators) lives in
@@ -12,11 +12,10 @@ Deviations from numpy 2 (shared with jax.numpy): the default integer is int32, s
 ``cumulative_sum`` of bool / int8 accumulates in int32 and of uint8 in uint32 (numpy: int64 /
 uint64); ``capabilities()`` reports 32 dimensions at most (the C kernels' limit; numpy: 64);
 the data-dependent functions (``unique_*``, ``nonzero``, boolean indexing) need concrete
-arrays (a ConcretizationTypeError under jit / vmap / grad).
+arrays or ``size=`` (without it: a ConcretizationTypeError under jit / vmap / grad).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
 
 import numpy as np
 
@@ -26,7 +25,6 @@ from ..device import CPU, Device
 from ..errors import DTypeError
 from ._creation import place, resolve_device
 from ._reductions import _sum_dtype
-from ._selection import _concrete
 from ._selection import take_along_axis as _take_along_axis
 from ._util import asarray_arg, canonical_axis, check_supported, full_scalar, to_dtype
 
@@ -275,63 +273,5 @@ def _check_dtype(dt):
                          + ", ".join(str(d) for d in dtypes.SUPPORTED))
 
 
-# -- unique_* (data-dependent shapes: concrete arrays only) ---------------------------------------
-
-class UniqueAllResult(NamedTuple):
-    values: Array
-    indices: Array
-    inverse_indices: Array
-    counts: Array
-
-
-class UniqueCountsResult(NamedTuple):
-    values: Array
-    counts: Array
-
-
-class UniqueInverseResult(NamedTuple):
-    values: Array
-    inverse_indices: Array
-
-
-def _unique(name, x, index, inverse, counts):
-    """np.unique of the flattened concrete ``x`` with the standard's rules: NaNs are distinct
-    (equal_nan=False), inverse indices have x's shape, index arrays are int32 (fnx's)."""
-    v = np.asarray(_concrete(name, x))
-    res = np.unique(v.reshape(-1), return_index=index, return_inverse=inverse,
-                    return_counts=counts, equal_nan=False)
-    if not isinstance(res, tuple):
-        return Array(res)
-    out = [Array(res[0])]
-    for i, r in enumerate(res[1:]):
-        r = np.asarray(r).astype(np.int32)
-        is_inverse = inverse and i == int(index)
-        out.append(Array(r.reshape(v.shape) if is_inverse else r))
-    return out
-
-
-def unique_all(x, /):
-    """Sorted unique values of ``x`` with the index of each one's first occurrence, the inverse
-    indices (x's shape) and the counts.  Concrete arrays only."""
-    return UniqueAllResult(*_unique("unique_all", x, True, True, True))
-
-
-def unique_counts(x, /):
-    """Sorted unique values of ``x`` and how often each occurs.  Concrete arrays only."""
-    return UniqueCountsResult(*_unique("unique_counts", x, False, False, True))
-
-
-def unique_inverse(x, /):
-    """Sorted unique values of ``x`` and the inverse indices (x's shape) that rebuild x from
-    them.  Concrete arrays only."""
-    return UniqueInverseResult(*_unique("unique_inverse", x, False, True, False))
-
-
-def unique_values(x, /):
-    """Sorted unique values of ``x`` (every NaN distinct).  Concrete arrays only."""
-    return _unique("unique_values", x, False, False, False)
-
-
 __all__ = ["__array_api_version__", "__array_namespace_info__", "isdtype", "astype", "unstack",
-           "cumulative_sum", "cumulative_prod", "take_along_axis", "from_dlpack", "unique_all",
-           "unique_counts", "unique_inverse", "unique_values"]
+           "cumulative_sum", "cumulative_prod", "take_along_axis", "from_dlpack"]
