@@ -347,7 +347,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     return hist, edges
 
 
-def histogram2d(x, y, bins=10, range=None, weights=None, density=None):
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     """``(hist, xedges, yedges)``: ``histogramdd`` of the points (``x[i]``, ``y[i]``); one
     array of ``bins`` (not of length 1 or 2) gives the edges of both dimensions."""
     x, y = asarray_arg("histogram2d", x), asarray_arg("histogram2d", y)

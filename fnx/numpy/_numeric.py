@@ -96,6 +96,9 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     return a
 
 
+_KIND_RANK = {bool: 0, int: 1, float: 2, complex: 3, "b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+
+
 def ediff1d(ary, to_end=None, to_begin=None):
     """Differences of the flattened ``ary``, with ``to_begin`` / ``to_end`` (cast to ``ary``'s
     dtype) around them."""
@@ -109,7 +112,11 @@ def ediff1d(ary, to_end=None, to_begin=None):
             parts.append(lax.sub(_along(a, 1, None, 0), _along(a, 0, -1, 0)))
         elif extra is not None:
             e = fnp.ravel(asarray_arg("ediff1d", extra))
-            if not np.can_cast(e.dtype, a.dtype, "same_kind"):
+            if isinstance(extra, (bool, int, float, complex)):   # weak: its kind only
+                ok = _KIND_RANK[type(extra)] <= _KIND_RANK[a.dtype.kind]
+            else:
+                ok = np.can_cast(e.dtype, a.dtype, "same_kind")
+            if not ok:
                 raise TypeError(f"ediff1d: dtype of `{what}` ({e.dtype}) must be compatible "
                                 f"with input `ary` ({a.dtype}) under the `same_kind` rule")
             parts.append(to_dtype(e, a.dtype))
@@ -492,7 +499,11 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     xc = x - avg[:, None]
     xw = xc if w is None else xc * w
     c = fnp.matmul(xc, fnp.conj(xw.T))
-    c = c * to_dtype(fnp.true_divide(1.0, to_dtype(asarray_arg("cov", fact), rd)), rd)
+    scale = to_dtype(fnp.true_divide(1.0, to_dtype(asarray_arg("cov", fact), rd)), rd)
+    if c.dtype.kind == "c":   # a real factor scales each part (numpy's real * complex, not a complex product)
+        c = lax.complex(fnp.real(c) * scale, fnp.imag(c) * scale)
+    else:
+        c = c * scale
     return fnp.squeeze(to_dtype(c, x.dtype))
 
 

@@ -167,7 +167,9 @@ def polysub(a1, a2):
 
 
 def polymul(a1, a2, *, trim_leading_zeros=False):
-    """Product of two polynomials: the full convolution of their coefficients."""
+    """Product of two polynomials: the full convolution of their coefficients.  numpy trims
+    the operands' leading zeros first (through poly1d), a shape that depends on values: here
+    only with ``trim_leading_zeros=True`` (concrete operands), as jax.numpy."""
     fnp = _fnp()
     a1, a2 = _coeffs("polymul", a1), _coeffs("polymul", a2)
     if trim_leading_zeros:
@@ -179,21 +181,22 @@ def polymul(a1, a2, *, trim_leading_zeros=False):
 
 
 def polyder(p, m=1):
-    """The ``m``-th derivative (integer coefficients stay integers, as numpy)."""
+    """The ``m``-th derivative.  The coefficients are multiplied by default-int (int32)
+    powers, so the dtype is ``p``'s promoted with int32 (numpy: with int64)."""
     fnp = _fnp()
     m = static_int("polyder", m, "m")
     if m < 0:
         raise ValueError(f"polyder: order of derivative must be positive (see polyint), got "
                          f"{m}")
     p = _coeffs("polyder", p)
-    if p.dtype == dtypes.bool_:
-        p = to_dtype(p, dtypes.int32)
+    if m == 0:
+        return p
+    p = to_dtype(p, dtypes.result_type(p, dtypes.int32))
     for _ in range(m):
         n = p.shape[0] - 1
         if n <= 0:
             return fnp.zeros((0,), p.dtype)
-        powers = to_dtype(fnp.arange(n, 0, -1), p.dtype)
-        p = p[:-1] * powers
+        p = p[:-1] * to_dtype(fnp.arange(n, 0, -1), p.dtype)
     return p
 
 
@@ -232,7 +235,7 @@ def _trim_leading(name, p):
             f"{p.aval.str_short()}; pass strip_zeros=False (the caller promises p[0] != 0)")
     v = np.asarray(p.concrete_value() if isinstance(p, Tracer) else p)
     nz = np.flatnonzero(v)
-    start = int(nz[0]) if nz.size else v.shape[0]
+    start = int(nz[0]) if nz.size else max(v.shape[0] - 1, 0)   # all zeros: keep one
     return p[start:]
 
 
