@@ -451,6 +451,11 @@ def test_histogram_matches_numpy(case):
 def test_histogram_string_bins_and_jit():
     a = RNG.normal(size=100)
     close(fnp.histogram_bin_edges(a, "auto"), np.histogram_bin_edges(a, "auto"))
+    b = a > 0.3
+    with pytest.warns(RuntimeWarning):
+        want = np.histogram(b, 3)                    # numpy counts booleans as uint8
+    for g, w in zip(fnp.histogram(b, 3), want):
+        close(g, w, "int32" if w.dtype.kind == "i" else "float32")
     h, e = fnx.jit(lambda x: fnp.histogram(x, 7))(a)
     wh, we = np.histogram(a, 7)
     close(h, wh, "int32")
@@ -629,6 +634,7 @@ ERROR_CASES = [
     ("histogram", lambda: fnp.histogram([1.0, 2.0], weights=[1.0]), ValueError, "same shape"),
     ("histogram", lambda: fnp.histogram([1.0, 2.0], "auto", weights=[1.0, 1.0]), TypeError,
      "weighted"),
+    ("histogram", lambda: fnp.histogram(np.array([1j])), TypeError, "complex"),
     ("histogramdd", lambda: fnp.histogramdd(np.ones((3, 2)), (2, 2, 2)), ValueError,
      "dimension of bins"),
     ("histogram2d", lambda: fnp.histogram2d([1.0], [1.0, 2.0]), ValueError, "one length"),

@@ -257,6 +257,8 @@ def histogram(a, bins=10, range=None, weights=None, density=None):
     a = fnp.ravel(a)
     if a.dtype.kind == "c":
         raise TypeError(f"histogram: complex data is not supported, got {a.dtype}")
+    if a.dtype == dtypes.bool_:
+        a = to_dtype(a, dtypes.uint8)     # numpy's conversion (it also warns)
     edges, n = _edges("histogram", a, bins, range)
     if edges.shape[0] < 2:
         raise ValueError(f"histogram: `bins` needs at least 2 edges, got {edges.shape[0]}")

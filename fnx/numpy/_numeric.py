@@ -19,8 +19,7 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import ArrayBase, Tracer
 from ..errors import ShapeError
-from ._util import (asarray_arg, canonical_axes, canonical_axis, promote_no_broadcast,
-                    static_int, to_dtype)
+from ._util import asarray_arg, canonical_axis, promote_no_broadcast, static_int, to_dtype
 
 __all__ = ["diff", "ediff1d", "gradient", "trapezoid", "interp", "convolve", "correlate",
            "cov", "corrcoef"]
@@ -385,10 +384,6 @@ def _compute_dtype(dt):
     return dtypes.int64 if dt == dtypes.uint32 else dtypes.int32
 
 
-def _conv_finish(out, dt):
-    return to_dtype(out, dt)
-
-
 def convolve(a, v, mode="full", *, precision=None, preferred_element_type=None):
     """Discrete linear convolution of two 1-d sequences, ``mode`` "full" / "same" / "valid"
     (numpy's lags: the longer operand sets "same"'s length).  The result keeps numpy's dtype
@@ -399,7 +394,7 @@ def convolve(a, v, mode="full", *, precision=None, preferred_element_type=None):
         a, v = v, a
     ct = _compute_dtype(dt)
     out = _raw_correlate(to_dtype(a, ct), lax.rev(to_dtype(v, ct), (0,)), mode)
-    return _conv_finish(out, dt)
+    return to_dtype(out, dt)   # back to a narrow int / bool (wraps as numpy's)
 
 
 def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None):
@@ -417,7 +412,7 @@ def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None
         out = lax.rev(_raw_correlate(v, a, mode), (0,))
     else:
         out = _raw_correlate(a, v, mode)
-    return _conv_finish(out, dt)
+    return to_dtype(out, dt)   # back to a narrow int / bool (wraps as numpy's)
 
 
 # -- covariance -------------------------------------------------------------------------------
@@ -500,7 +495,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     xw = xc if w is None else xc * w
     c = fnp.matmul(xc, fnp.conj(xw.T))
     scale = to_dtype(fnp.true_divide(1.0, to_dtype(asarray_arg("cov", fact), rd)), rd)
-    if c.dtype.kind == "c":   # a real factor scales each part (numpy's real * complex, not a complex product)
+    if c.dtype.kind == "c":   # a real factor scales each part (numpy), not a complex product
         c = lax.complex(fnp.real(c) * scale, fnp.imag(c) * scale)
     else:
         c = c * scale
@@ -522,5 +517,3 @@ def corrcoef(x, y=None, rowvar=True):
         return lax.complex(fnp.clip(fnp.real(c), -1, 1), fnp.clip(fnp.imag(c), -1, 1))
     return fnp.clip(c, -1, 1)
 
-
-_ = canonical_axes

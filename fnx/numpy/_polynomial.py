@@ -78,7 +78,6 @@ def vander(x, N=None, increasing=False):
 
 
 def _fit_inputs(x, y, deg, w):
-    fnp = _fnp()
     deg = static_int("polyfit", deg, "deg")
     if deg < 0:
         raise ValueError(f"polyfit: expected deg >= 0, got {deg}")
@@ -102,7 +101,6 @@ def _fit_inputs(x, y, deg, w):
         if w.shape[0] != y.shape[0]:
             raise TypeError(f"polyfit: expected w and y to have the same length, got "
                             f"{w.shape[0]} and {y.shape[0]}")
-    _ = fnp
     return deg, args[0], args[1], w
 
 
