@@ -50,6 +50,9 @@ from ._selection import *  # noqa: F401,F403
 from ._setops import *  # noqa: F401,F403
 from ._partition import *  # noqa: F401,F403
 from ._bits import *  # noqa: F401,F403
+from ._numeric import *  # noqa: F401,F403
+from ._polynomial import *  # noqa: F401,F403
+from ._histograms import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401
