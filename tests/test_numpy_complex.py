@@ -11,6 +11,7 @@ import pytest
 import fnx
 import fnx.numpy as fnp
 from fnx.errors import DTypeError
+from spec_lax import expm1_array_api  # the array API special values of complex expm1
 
 CDTYPES = [np.complex64, np.complex128]
 INF, NAN = np.inf, np.nan
@@ -72,8 +73,8 @@ EXACT_UNARY = ["negative", "positive", "conj", "conjugate", "real", "imag", "nan
 @pytest.mark.parametrize("name", UNARY + EXACT_UNARY[2:-1] + ["angle"])
 def test_unary_matches_numpy(name, dtype):
     z = grid(dtype)
-    check(getattr(fnp, name)(fnp.asarray(z)), numpy_of(getattr(np, name), z),
-          exact_zeros=name in EXACT_UNARY)
+    ref = expm1_array_api if name == "expm1" else getattr(np, name)
+    check(getattr(fnp, name)(fnp.asarray(z)), numpy_of(ref, z), exact_zeros=name in EXACT_UNARY)
 
 
 @pytest.mark.parametrize("dtype", CDTYPES)

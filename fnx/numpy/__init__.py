@@ -22,7 +22,8 @@ Rules worth knowing (documented deviations from numpy, shared with jax.numpy):
 * out-of-range indices: gathers clamp, scatters drop, negatives wrap once (see ``_indexing``);
 * ``take`` defaults to ``mode="clip"`` (jax.numpy's default is "fill"); ``float_power``
   computes in float64 (numpy's rule); ``isclose`` on integers compares in floating point
-  (numpy's rule); ``signbit`` cannot see the sign of a NaN;
+  (numpy's rule); ``floor_divide`` with exactly one infinite operand is the array API
+  standard's ``floor(x / y)`` (``inf // 2 -> inf``; numpy: NaN);
 * functions whose output shape depends on values (``nonzero``, ``unique``, the set
   operations...) need concrete inputs, or a static ``size=`` (with ``fill_value=``) under
   jit/vmap; boolean masks need concrete inputs.

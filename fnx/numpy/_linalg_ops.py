@@ -186,7 +186,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = asarray_arg("cross", a), asarray_arg("cross", b)
-    (a, b), _ = _prep("cross", a, b)
+    (a, b), dt = _prep("cross", a, b)  # narrow ints compute wide, then wrap back (numpy's)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"cross: operands must be at least 1-d, got shapes {tuple(a.shape)} "
                          f"and {tuple(b.shape)}")
@@ -204,10 +204,10 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     (a0, a1, a2), (b0, b1, b2) = components(a), components(b)
     z = subtract(multiply(a0, b1), multiply(a1, b0))
     if planar:
-        return z
+        return _finish(z, dt)
     x = subtract(multiply(a1, b2), multiply(a2, b1))
     y = subtract(multiply(a2, b0), multiply(a0, b2))
-    out = stack([x, y, z], axis=-1)
+    out = _finish(stack([x, y, z], axis=-1), dt)
     return moveaxis(out, -1, canonical_axis("cross", axisc, out.ndim))
 
 

@@ -138,9 +138,11 @@ def _int_floor_divide(x, y):
 
 
 def _signbit_float(x):
-    zero = _const(x, 0)
-    neg_zero = lax.bitwise_and(lax.eq(x, zero), lax.lt(lax.div(_const(x, 1), x), zero))
-    return lax.bitwise_or(lax.lt(x, zero), neg_zero)
+    """The IEEE sign bit: set for -0.0 and for NaNs with a negative sign, as numpy's (read off
+    the bits: a comparison cannot see either)."""
+    as_int = dtypes.int32 if x.dtype == dtypes.float32 else dtypes.int64
+    bits = lax.bitcast_convert_type(x, as_int)
+    return lax.lt(bits, full_scalar(0, as_int, x.shape))
 
 
 def _copysign_zero(sign_src):
@@ -169,14 +171,23 @@ def _float_divmod(x, y):
 
 
 def floor_divide(x, y, /):
-    """x // y with numpy's floor semantics (integer x // 0 gives 0)."""
+    """x // y rounded toward -inf (integer x // 0 gives 0).
+
+    Floats follow numpy except where exactly one operand is infinite: there the array API
+    standard's ``floor(x / y)`` holds (``inf // 2 -> inf``, ``1 // -inf -> -0.0``), where numpy
+    pairs ``//`` with ``%`` and gives NaN / -1.0."""
     x, y = promote("floor_divide", x, y)
     reject_complex("floor_divide", x)
     if x.dtype == dtypes.bool_:
         raise DTypeError("floor_divide: not supported for bool operands")
     if x.dtype.kind in "iu":
         return _int_floor_divide(x, y)
-    return _float_divmod(x, y)[0]
+    one_infinite = lax.ne(_isinf(x), _isinf(y))  # NaNs: neither infinite, numpy's NaN stays
+    return lax.select(one_infinite, lax.div(x, y), _float_divmod(x, y)[0])
+
+
+def _isinf(x):
+    return lax.eq(lax.abs(x), _const(x, float("inf")))
 
 
 def remainder(x, y, /):
@@ -702,7 +713,7 @@ def isneginf(x, /):
 
 
 def signbit(x, /):
-    """True where the sign bit is set (-0.0 included; the sign of a NaN is not detected)."""
+    """True where the sign bit is set (-0.0 and negative NaNs included)."""
     x = asarray_arg("signbit", x)
     reject_complex("signbit", x)
     if x.dtype.kind == "f":

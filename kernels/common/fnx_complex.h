@@ -222,7 +222,9 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
  * (numpy's complex 1 + z loses it); near 0 its real part log|1 + z| is log1p(x (2 + x) + y^2)
  * / 2, since log(1 + z) (numpy 2.4's formula) keeps only the digits of 1 + x that survive
  * rounding.
- * expm1: numpy's (expm1(x) cos y - 2 sin^2(y/2), e^x sin y). */
+ * expm1: numpy's (expm1(x) cos y - 2 sin^2(y/2), e^x sin y) for finite z; otherwise exp(z) - 1
+ * with exp's Annex G special values (the array API's: expm1(inf + 0j) = inf + 0j, expm1(-inf +
+ * i inf) = -1 + 0j, where numpy's formula gives NaNs). */
 #define FNX_S_DEF_C_UNARY(T, R, sfx, rsfx, SUF)                                           \
   FNX_DEV T fnx_s_sign_##sfx(T x) {                                                       \
     const R a = fnx_c_hypot_##sfx(x);                                                     \
@@ -247,6 +249,10 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
     return l;                                                                             \
   }                                                                                       \
   FNX_DEV T fnx_s_expm1_##sfx(T x) {                                                      \
+    if (!(isfinite(x.re) && isfinite(x.im))) { /* exp's Annex G cases, minus 1 */          \
+      const T e = fnx_cm_exp_##sfx(x);                                                    \
+      return fnx_##sfx(e.re - (R)1, e.im);                                                \
+    }                                                                                     \
     const R s = sin##SUF(x.im * (R)0.5);                                                  \
     return fnx_##sfx(expm1##SUF(x.re) * cos##SUF(x.im) - (R)2 * s * s,                    \
                      exp##SUF(x.re) * sin##SUF(x.im));                                    \
