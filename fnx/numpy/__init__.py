@@ -39,6 +39,7 @@ from ._manipulation import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._selection import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
+from ._ufunc_objects import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401
 
