@@ -120,6 +120,9 @@ def copy(a, order=None):
     return asarray(a)  # noqa: F405  (immutable: no copy needed)
 
 
+from ._ufunc_objects import unwrap_methods as _unwrap_methods  # noqa: E402
+
+_unwrap_methods(_array_methods.METHODS)  # -x, abs(x), ~x: the functions fnp.negative... wrap
 _array_methods.install()
 
 from . import linalg  # noqa: E402  (numpy.linalg; after everything it uses is defined)

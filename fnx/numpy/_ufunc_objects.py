@@ -31,6 +31,7 @@ from .. import dtypes, lax
 from ..core import ArrayBase
 from ..errors import DTypeError
 from ..interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
+from ..lax.scan_util import associative_scan
 from . import _complex
 from ._util import (asarray_arg, canonical_axes, canonical_axis, check_supported, full_scalar,
                     is_python_scalar, keep_dims, to_dtype)
@@ -150,7 +151,10 @@ class ufunc:
         _no_out(name, out)
         fast = self._fast.get("reduce")
         a = asarray_arg(name, a)
-        axes = canonical_axes(name, axis, a.ndim)
+        if a.ndim == 0 and not isinstance(axis, (tuple, list)) and axis in (0, -1):
+            axes = ()  # numpy's legacy: a 0-d array reduces over axis 0 (to itself)
+        else:
+            axes = canonical_axes(name, axis, a.ndim)
         if len(axes) > 1 and not self.reorderable:
             raise ValueError(f"{name}: reduction operation '{self.__name__}' is not "
                              "reorderable, so at most one axis may be specified "
@@ -230,7 +234,7 @@ class ufunc:
             return a
         step = self._step(a)
         if self.reorderable:
-            return lax.associative_scan(step, a, axis=ax)
+            return associative_scan(step, a, axis=ax)
         x = _move_to_front(a, ax)
 
         def body(carry, xi):
@@ -502,7 +506,7 @@ def _accumulate_lax(lax_fn):
 
 def _accumulate_bool(u, a, ax, dtype):
     a = to_dtype(a, dtypes.bool_)
-    return a if a.shape[ax] < 2 else lax.associative_scan(u._step(a), a, axis=ax)
+    return a if a.shape[ax] < 2 else associative_scan(u._step(a), a, axis=ax)
 
 
 def _at_indexed(method):
@@ -591,3 +595,11 @@ def install(namespace: dict) -> None:
         if obj is None:
             obj = made[id(func)] = _make(name, func)
         namespace[name] = obj
+
+
+def unwrap_methods(methods: dict) -> None:
+    """Array methods given as ufunc objects (``__neg__``: ``negative``) -> the functions they
+    wrap, in place: a ufunc, like numpy's, is no descriptor, so it would not bind ``self``."""
+    for key, fn in methods.items():
+        if isinstance(fn, ufunc):
+            methods[key] = fn._func
