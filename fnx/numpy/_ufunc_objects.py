@@ -95,13 +95,14 @@ class ufunc:
                              f"nout={self.nout})")
 
     def _result_dtype(self, dt):
-        """The dtype of ``func(x, x)`` for ``x`` of dtype ``dt``, found by tracing (no data);
+        """The dtype of ``func(x, x)`` (``func(x)`` if unary) for ``x`` of dtype ``dt``, found
+        by tracing (no data);
         the function's own error (naming it) where it rejects ``dt``."""
         got = self._result_dtypes.get(dt)
         if got is None:
             arg = ShapeDtypeStruct((), dt)
             try:
-                _, shape = make_jaxpr(self._func, return_shape=True)(arg, arg)
+                _, shape = make_jaxpr(self._func, return_shape=True)(*(arg,) * self.nin)
                 got = shape.dtype
             except Exception as e:  # cached too: the same dtype fails the same way
                 got = e
@@ -178,13 +179,12 @@ class ufunc:
 
     def _reduce_generic(self, a, axes, initial, where):
         ndim = a.ndim
-        if not axes:
-            r = a
-            if initial is not None:
-                r = self._step(a)(full_scalar(initial, a.dtype), a)
-                if where is not None:
-                    r = _select(where, r, a)
-            return r
+        if not axes:  # numpy: f(initial, a) elementwise (masked: initial), or ``a`` itself
+            if initial is None:
+                return a
+            start = full_scalar(initial, a.dtype, a.shape)
+            r = self._step(a)(start, a)
+            return r if where is None else _select(where, r, start)
         kept = [i for i in range(ndim) if i not in axes]
         rest = tuple(a.shape[i] for i in kept)
         n = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
@@ -282,6 +282,7 @@ class ufunc:
             raise ValueError(f"{name}: {self.__name__} takes {self.nin} operand(s): "
                              + ("b is required" if self.nin == 2 else "b must be None"))
         a = asarray_arg(name, a)
+        self._result_dtype(a.dtype)  # the function's own error where it rejects a's dtype
         fast = self._fast.get("at")
         if fast is not None and a.dtype != dtypes.bool_:
             return fast(self, a, indices, b)
@@ -291,7 +292,7 @@ class ufunc:
 
     def reduceat(self, a, indices, axis=0, dtype=None, out=None):
         """numpy's ``ufunc.reduceat``: ``reduce(a[indices[i]:indices[i+1]])`` along ``axis``
-        (``a[indices[i]]`` where ``indices[i] >= indices[i+1]``; the last one reduces to the
+        (``a[indices[i]]`` where ``indices[i] + 1 >= indices[i+1]``; the last one reduces to the
         end).  ``indices`` must be concrete (the slices' sizes depend on them)."""
         from ._selection import _concrete
         from ._manipulation import stack
@@ -311,18 +312,17 @@ class ufunc:
         parts = []
         for k, s in enumerate(idx.tolist()):
             e = idx[k + 1].item() if k + 1 < len(idx) else n
-            if s < e:
+            if e - s > 1:  # numpy copies a one-element slice (hypot: no |x| from identity 0)
                 parts.append(self.reduce(lax.slice_in_dim(a, s, e, 1, ax), ax, dtype))
             else:
                 one = lax.squeeze(lax.slice_in_dim(a, s, s + 1, 1, ax), (ax,))
                 parts.append(one)
+        # the dtype of reduce on a slice (a single-element part is cast to it)
+        one = ShapeDtypeStruct(tuple(a.shape[:ax]) + (1,) + tuple(a.shape[ax + 1:]), a.dtype)
+        _, like = make_jaxpr(lambda t: self.reduce(t, ax, dtype), return_shape=True)(one)
         if not parts:
-            shape = tuple(a.shape[:ax]) + (0,) + tuple(a.shape[ax + 1:])
-            dt = self.reduce(lax.slice_in_dim(a, 0, min(n, 1), 1, ax), ax, dtype).dtype \
-                if n else a.dtype
-            return full_scalar(0, dt, shape)
-        dt = dtypes.result_type(*[p.dtype for p in parts])
-        return stack([to_dtype(p, dt) for p in parts], axis=ax)
+            return full_scalar(0, like.dtype, a.shape[:ax] + (0,) + a.shape[ax + 1:])
+        return stack([to_dtype(p, like.dtype) for p in parts], axis=ax)
 
 
 # ---------------------------------------------------------------------------------------------
