@@ -487,10 +487,21 @@ def test_scalar_types_convert_like_numpy(name):
 
 
 def test_scalar_types_reject_out_of_range_python_ints():
-    with pytest.raises(OverflowError, match="int8"):
+    with pytest.raises(OverflowError, match="^int8: .*300"):
         fnp.int8(300)
-    with pytest.raises(OverflowError, match="uint8"):
+    with pytest.raises(OverflowError, match="^uint8: "):
         fnp.uint8(-1)
+    with pytest.raises(TypeError, match="^float32: strings"):
+        fnp.float32("1.5")
+
+
+def test_scalar_types_make_weak_values_strong():
+    weak = fnp.asarray(1.5)
+    assert weak.weak_type and not fnp.float32(weak).weak_type
+    assert not fnx.jit(lambda x: fnp.float32(x * 2.0))(1.0).weak_type
+    # a strong int8 meets a uint8 array: int32 on fnx's lattice (a weak 1 would stay uint8)
+    assert (fnp.int8(1) + fnp.ones(2, "uint8")).dtype == np.int32
+    assert (fnp.float64(1) * fnp.ones(2, "float32")).dtype == np.float64
 
 
 def test_scalar_types_under_vmap_and_grad():

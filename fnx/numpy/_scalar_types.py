@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, lax
 
 
 class _ScalarMeta(type):
@@ -23,8 +23,23 @@ class _ScalarMeta(type):
     dtype: np.dtype
 
     def __call__(cls, x):
+        """``asarray(x, dtype)``, never weak (jax.numpy's: ``fnp.float32(1.0) + 1e-3j``-style
+        promotion treats the result as a real float32), errors naming the type."""
         from ._creation import asarray
-        return asarray(x, dtype=cls.dtype)
+        try:
+            r = asarray(x, dtype=cls.dtype)
+        except (TypeError, ValueError, OverflowError) as e:
+            msg = str(e)
+            if not msg.startswith("asarray:"):
+                raise
+            try:
+                err = type(e)(cls.__name__ + msg[len("asarray"):])
+            except Exception:  # noqa: BLE001 - an error type with another signature
+                raise e from None
+            raise err from None
+        if r.weak_type:
+            r = lax.convert_element_type(r, cls.dtype, weak_type=False)
+        return r
 
     def __eq__(cls, other):
         if other is cls:
