@@ -243,6 +243,18 @@ def test_at_matches_numpy(name, data):
           np.dtype(dt))
 
 
+@pytest.mark.parametrize("name", ["add", "subtract", "maximum", "multiply"])
+def test_at_with_tuples_slices_and_broadcast_b(name):
+    a = np.arange(12.0).reshape(3, 4) - 5.0
+    for idx, b in [((slice(None), [0, 0, 3]), np.array([1.5, -2.0, 0.5])),
+                   (([2, 0, 2], [1, 1, 1]), 2.0), ((Ellipsis, 1), np.array([3.0])),
+                   ((np.array([[0, 1], [1, 1]]),), np.arange(4.0).reshape(2, 2, 1))]:
+        want = a.copy()
+        getattr(np, name).at(want, idx, b)
+        got = getattr(fnp, name).at(fnp.asarray(a), idx, fnp.asarray(b), inplace=False)
+        np.testing.assert_allclose(np.asarray(got), want, err_msg=f"{name}.at {idx}")
+
+
 @pytest.mark.parametrize("name", ["negative", "sin", "square", "logical_not", "absolute"])
 def test_unary_at_matches_numpy(name):
     x = np.array([0.5, -1.25, 2.0, 3.0], np.float32)
@@ -368,6 +380,10 @@ def test_errors_name_the_method():
         fnp.divmod.accumulate(x)
     with pytest.raises(NotImplementedError, match=r"add\.at.*inplace=False"):
         fnp.add.at(x, 0, 1.0)
+    with pytest.raises(IndexError, match=r"add\.at: index 5 is out of bounds"):
+        fnp.add.at(x, [5], 1.0, inplace=False)  # a.at[] would drop it silently
+    with pytest.raises(IndexError, match=r"subtract\.at"):
+        fnp.subtract.at(x, (0, [0, -4]), 1.0, inplace=False)
     with pytest.raises(ValueError, match=r"add\.at.*b is required"):
         fnp.add.at(x, 0, inplace=False)
     with pytest.raises(TypeError, match=r"less\.reduce"):

@@ -28,7 +28,7 @@ import builtins
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import ArrayBase
+from ..core import ArrayBase, Tracer
 from ..errors import DTypeError
 from ..interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from ..lax.scan_util import associative_scan
@@ -283,6 +283,7 @@ class ufunc:
                              + ("b is required" if self.nin == 2 else "b must be None"))
         a = asarray_arg(name, a)
         self._result_dtype(a.dtype)  # the function's own error where it rejects a's dtype
+        _check_concrete_indices(name, tuple(a.shape), indices)
         fast = self._fast.get("at")
         if fast is not None and a.dtype != dtypes.bool_:
             return fast(self, a, indices, b)
@@ -380,6 +381,24 @@ def _move_from_front(x, ax):
         return x
     perm = tuple(range(1, ax + 1)) + (0,) + tuple(range(ax + 1, x.ndim))
     return lax.transpose(x, perm)
+
+
+def _check_concrete_indices(name, shape, indices):
+    """numpy's IndexError for concrete out-of-range indices (``a.at[...]`` would drop or clamp
+    them silently); traced indices are left to the update's own rules."""
+    parts = indices if isinstance(indices, tuple) else (indices,)
+    host = []
+    for p in parts:
+        if isinstance(p, Tracer):
+            return
+        if isinstance(p, ArrayBase):
+            p = np.asarray(p._value)
+        host.append(p)
+    probe = np.broadcast_to(np.zeros((), np.int8), shape)  # no memory of a's size
+    try:
+        probe[tuple(host) if isinstance(indices, tuple) else host[0]]
+    except IndexError as e:
+        raise IndexError(f"{name}: {e}") from None
 
 
 def _at_scan(func, name, a, indices, b):
