@@ -350,6 +350,11 @@ def test_reduce_edge_cases():
     assert fnp.divide.reduce(fnp.asarray([8, 2])).dtype == np.float32  # int loops in float32
     np.testing.assert_allclose(np.asarray(fnp.maximum.reduce(f, axis=None, initial=7.0,
                                                              where=x > 0)), 7.0)
+    # numpy's legacy: a 0-d array reduces over axis 0 to itself; axis=() is f(initial, a)
+    assert fnp.subtract.reduce(fnp.asarray(np.int8(5)), axis=0).item() == 5
+    np.testing.assert_allclose(
+        np.asarray(fnp.subtract.reduce(f, axis=(), initial=10.0, where=x > 0)),
+        np.subtract.reduce(x, axis=(), initial=10.0, where=x > 0))
     assert fnp.equal.reduce(fnp.asarray([True, False, False])).item() == \
         np.equal.reduce(np.array([True, False, False]))
 

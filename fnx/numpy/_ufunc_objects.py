@@ -96,19 +96,12 @@ class ufunc:
 
     def _result_dtype(self, dt):
         """The dtype of ``func(x, x)`` (``func(x)`` if unary) for ``x`` of dtype ``dt``, found
-        by tracing (no data);
-        the function's own error (naming it) where it rejects ``dt``."""
+        by tracing (no data); the function's own error (naming it) where it rejects ``dt``."""
         got = self._result_dtypes.get(dt)
         if got is None:
             arg = ShapeDtypeStruct((), dt)
-            try:
-                _, shape = make_jaxpr(self._func, return_shape=True)(*(arg,) * self.nin)
-                got = shape.dtype
-            except Exception as e:  # cached too: the same dtype fails the same way
-                got = e
-            self._result_dtypes[dt] = got
-        if isinstance(got, Exception):
-            raise got
+            _, shape = make_jaxpr(self._func, return_shape=True)(*(arg,) * self.nin)
+            got = self._result_dtypes[dt] = shape.dtype
         return got
 
     def _loop_operand(self, method, a, dtype):
@@ -448,10 +441,6 @@ conj = conjugate
 # Fast paths: fnx.numpy's reductions / scans / scatters where one computes the method
 # ---------------------------------------------------------------------------------------------
 
-def _finish(r, axes, ndim, keepdims):
-    return keep_dims(r, axes, ndim) if keepdims else r
-
-
 def _reduce_sum(u, a, axes, dtype, keepdims, initial, where):
     from ._reductions import sum
     return sum(a, axes, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
@@ -485,7 +474,7 @@ def _reduce_logical(which):
 def _reduce_logical_xor(u, a, axes, dtype, keepdims, initial, where):
     a = to_dtype(a, dtypes.bool_)
     r = u._reduce_generic(a, axes, False if initial is None else bool(initial), where)
-    return _finish(r, axes, a.ndim, keepdims)
+    return keep_dims(r, axes, a.ndim) if keepdims else r
 
 
 def _all_ones(dt):
@@ -501,7 +490,7 @@ def _reduce_bitwise(prim_fn, ident_fn):
         r = prim_fn(a, axes) if axes else a
         if initial is not None:
             r = u._func(r, full_scalar(initial, a.dtype))
-        return _finish(r, axes, a.ndim, keepdims)
+        return keep_dims(r, axes, a.ndim) if keepdims else r
     return fast
 
 
