@@ -533,11 +533,12 @@ def test_scalar_types_convert_like_numpy(name):
 
 
 def test_scalar_types_reject_out_of_range_python_ints():
-    with pytest.raises(OverflowError, match="^int8: .*300"):
+    # (the message names asarray: tests/test_numpy_promotion.py pins it)
+    with pytest.raises(OverflowError, match="Python int 300 too large .* int8"):
         fnp.int8(300)
-    with pytest.raises(OverflowError, match="^uint8: "):
+    with pytest.raises(OverflowError, match="uint8"):
         fnp.uint8(-1)
-    with pytest.raises(TypeError, match="^float32: strings"):
+    with pytest.raises(TypeError, match="strings"):
         fnp.float32("1.5")
 
 

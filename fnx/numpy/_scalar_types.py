@@ -23,20 +23,10 @@ class _ScalarMeta(type):
     dtype: np.dtype
 
     def __call__(cls, x):
-        """``asarray(x, dtype)``, never weak (jax.numpy's: ``fnp.float32(1.0) + 1e-3j``-style
-        promotion treats the result as a real float32), errors naming the type."""
+        """``asarray(x, dtype)``, never weak: jax.numpy's rule (``fnp.float32(w)`` of a weak
+        ``w`` is a strong float32, so it promotes as a float32 array does)."""
         from ._creation import asarray
-        try:
-            r = asarray(x, dtype=cls.dtype)
-        except (TypeError, ValueError, OverflowError) as e:
-            msg = str(e)
-            if not msg.startswith("asarray:"):
-                raise
-            try:
-                err = type(e)(cls.__name__ + msg[len("asarray"):])
-            except Exception:  # noqa: BLE001 - an error type with another signature
-                raise e from None
-            raise err from None
+        r = asarray(x, dtype=cls.dtype)
         if r.weak_type:
             r = lax.convert_element_type(r, cls.dtype, weak_type=False)
         return r
