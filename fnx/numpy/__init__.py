@@ -55,6 +55,7 @@ from ._numeric import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
 from ._histograms import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
+from ._ufunc_objects import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
 from ._reductions import all, any, max, min, sum  # noqa: F401
 # last: its cumulative_* / take_along_axis replace the numpy-style ones above
@@ -138,6 +139,9 @@ def copy(a, order=None):
     return asarray(a)  # noqa: F405  (immutable: no copy needed)
 
 
+from ._ufunc_objects import unwrap_methods as _unwrap_methods  # noqa: E402
+
+_unwrap_methods(_array_methods.METHODS)  # -x, abs(x), ~x: the functions fnp.negative... wrap
 _array_methods.install()
 
 from . import linalg  # noqa: E402  (numpy.linalg; after everything it uses is defined)

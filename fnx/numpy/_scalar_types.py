@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, lax
 
 
 class _ScalarMeta(type):
@@ -23,8 +23,13 @@ class _ScalarMeta(type):
     dtype: np.dtype
 
     def __call__(cls, x):
+        """``asarray(x, dtype)``, never weak: jax.numpy's rule (``fnp.float32(w)`` of a weak
+        ``w`` is a strong float32, so it promotes as a float32 array does)."""
         from ._creation import asarray
-        return asarray(x, dtype=cls.dtype)
+        r = asarray(x, dtype=cls.dtype)
+        if r.weak_type:
+            r = lax.convert_element_type(r, cls.dtype, weak_type=False)
+        return r
 
     def __eq__(cls, other):
         if other is cls:

@@ -774,6 +774,12 @@ def sinc(x, /):
     return lax.select(zero, full_scalar(1, x.dtype, x.shape), lax.div(lax.sin(px), px))
 
 
+# numpy's ufunc objects (fnp.add.reduce, fnp.multiply.outer...): the functions above that are
+# ufuncs in numpy are replaced here by fnx.numpy.ufunc instances wrapping them
+from ._ufunc_objects import install as _install_ufuncs  # noqa: E402
+
+_install_ufuncs(globals())
+
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "annotations", "builtins", "math", "np", "dtypes", "lax", "Array", "DTypeError", "arg",
     "asarray_arg", "check_kind", "full_scalar", "promote", "promote_dtypes", "to_dtype",
