@@ -1132,3 +1132,15 @@ def test_cross_keeps_narrow_integer_dtypes(dtype):
     for fn in (fnp.cross, fnp.linalg.cross):
         got = fn(fnp.asarray(a), fnp.asarray(b))
         check(got, np.cross(a, b))
+
+
+def test_array_api_zero_signs():
+    # array-api-tests special cases: sign(-0.0) is +0.0 (lax.sign keeps the zero's sign);
+    # complex expm1(-0 + 0j) is +0 + 0j (numpy's formula gives -0)
+    for f in (fnp.sign, fnx.jit(fnp.sign)):
+        got = np.asarray(f(fnp.asarray(np.array([-0.0, 0.0], np.float32))))
+        assert not np.signbit(got).any(), got
+    z = np.array([complex(-0.0, 0.0), complex(0.0, 0.0)], np.complex128)
+    for f in (fnp.expm1, fnx.jit(fnp.expm1)):
+        got = np.asarray(f(fnp.asarray(z)))
+        assert not np.signbit(got.real).any() and not np.signbit(got.imag).any(), got

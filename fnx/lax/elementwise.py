@@ -63,10 +63,11 @@ exp_p = _define_unary("exp", INEXACT, numpy=np.exp)
 exp2_p = _define_unary("exp2", FLOATING, numpy=np.exp2)
 log_p = _define_unary("log", INEXACT, numpy=np.log)
 log1p_p = _define_unary("log1p", INEXACT, numpy=np.log1p)
-def _expm1_oracle(x):  # non-finite complex z: exp(z) - 1 (the array API's; numpy gives NaNs)
+def _expm1_oracle(x):  # complex: the array API's special values (see spec_lax.expm1_array_api)
     y = np.expm1(x)
     if x.dtype.kind == "c":
         y = np.where(np.isfinite(x), y, np.exp(x) - 1).astype(y.dtype)
+        y.real += 0  # expm1(-0 + 0j) = +0 + 0j
     return y
 
 

@@ -254,7 +254,8 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
       return fnx_##sfx(e.re - (R)1, e.im);                                                \
     }                                                                                     \
     const R s = sin##SUF(x.im * (R)0.5);                                                  \
-    return fnx_##sfx(expm1##SUF(x.re) * cos##SUF(x.im) - (R)2 * s * s,                    \
+    /* + 0: expm1(-0 + 0j) is +0 + 0j (the array API's; the formula gives -0) */          \
+    return fnx_##sfx(expm1##SUF(x.re) * cos##SUF(x.im) - (R)2 * s * s + (R)0,             \
                      exp##SUF(x.re) * sin##SUF(x.im));                                    \
   }
 FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_UNARY)
