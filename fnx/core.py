@@ -162,8 +162,13 @@ class Array(ArrayBase):
             raise BufferError(f"__dlpack__: stream must be None for an array in host memory "
                               f"(got stream={stream!r})")
         if max_version is None or tuple(max_version)[0] < 1:
-            # DLPack 0.x: no read-only (nor is-copied) flag
-            return (np.array(value) if copy else value).__dlpack__()
+            # DLPack 0.x: no read-only (nor is-copied) flag, and numpy refuses to export a
+            # read-only buffer unflagged: such a value (a broadcast view...) goes out as a copy
+            if copy is False and not value.flags.writeable:
+                raise BufferError("__dlpack__: this array's buffer is read-only and DLPack "
+                                  "< 1.0 cannot flag it; pass max_version=(1, 0) or allow a copy")
+            return (np.array(value) if copy or not value.flags.writeable
+                    else value).__dlpack__()
         if copy:  # the consumer owns the copy: writable, flagged as copied by numpy
             return value.__dlpack__(max_version=tuple(max_version), copy=True)
         if owned:

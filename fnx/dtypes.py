@@ -138,8 +138,27 @@ def kind_rank(dtype) -> int:
     return _KIND_RANK[np.dtype(dtype).kind]
 
 
-def finfo(dtype):
-    return np.finfo(canonicalize(dtype))
+class finfo:
+    """Machine limits of a floating dtype: numpy's ``finfo`` with the array API's types --
+    ``bits`` an int, ``eps`` / ``max`` / ``min`` / ``smallest_normal`` (and the other limits)
+    Python floats, ``dtype`` the real dtype (float32 for complex64).  Every other attribute of
+    ``np.finfo`` is there too."""
+
+    _FLOATS = ("eps", "epsneg", "max", "min", "tiny", "smallest_normal", "smallest_subnormal",
+               "resolution")
+
+    def __init__(self, dtype):
+        self._np = np.finfo(canonicalize(dtype, "finfo"))
+        self.bits = int(self._np.bits)
+        self.dtype = self._np.dtype
+        for name in self._FLOATS:
+            setattr(self, name, float(getattr(self._np, name)))
+
+    def __getattr__(self, name):  # precision, nmant, machep ... as numpy gives them
+        return getattr(self._np, name)
+
+    def __repr__(self):
+        return repr(self._np)
 
 
 def iinfo(dtype):

@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 import fnx
 import fnx.numpy as fnp
 from fnx.errors import ConcretizationTypeError, DeviceError, DTypeError
+from fnx.core import Array
 from fnx.test_util import check_grads
 
 # -- the standard's names and calling conventions -------------------------------------------------
@@ -742,3 +743,63 @@ def test_unique_family_under_jit():
     for name in ("unique_all", "unique_counts", "unique_inverse", "unique_values"):
         with pytest.raises(ConcretizationTypeError, match=name):
             fnx.jit(getattr(fnp, name))(fnp.ones(3))
+
+
+class _Capsule:
+    """A producer that hands numpy one given capsule (to test each export path)."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+
+def test_legacy_dlpack_of_a_read_only_buffer():
+    # array-api-tests test_dunder_dlpack: an array whose buffer numpy holds read-only raised
+    # BufferError for a consumer without max_version (DLPack 0.x has no read-only flag)
+    v = np.arange(6.0).reshape(2, 3)
+    v.flags.writeable = False
+    x = Array(v)
+    for kw in ({}, {"max_version": (0, 8)}, {"max_version": (1, 0)}, {"copy": True}):
+        got = np.from_dlpack(_Capsule(x.__dlpack__(**kw)))
+        np.testing.assert_array_equal(got, v)
+    with pytest.raises(BufferError, match="read-only"):
+        x.__dlpack__(copy=False)
+
+
+def test_boolean_mask_with_an_empty_axis_selects_nothing():
+    # array-api-tests test_getitem_masking: a size-0 mask axis matches any axis size (numpy's)
+    for xs, ks in (((0, 1), (0, 0)), ((2, 3), (2, 0)), ((2, 3), (0, 3)), ((4,), (0,))):
+        x = np.zeros(xs, np.float32)
+        k = np.zeros(ks, bool)
+        assert fnp.asarray(x)[fnp.asarray(k)].shape == x[k].shape
+    with pytest.raises(IndexError, match="boolean index did not match"):
+        fnp.zeros((2, 3))[fnp.zeros((2, 2), bool)]
+
+
+@pytest.mark.parametrize("dt", [fnp.float32, fnp.float64, fnp.complex64, fnp.complex128])
+def test_finfo_fields_are_python_numbers(dt):
+    # array-api-tests test_finfo: eps / max / min / smallest_normal must be Python floats
+    for arg in (dt, fnp.asarray(1, dtype=dt), fnp.asarray(1, dtype=dt).dtype):
+        got, want = fnp.finfo(arg), np.finfo(np.dtype(dt))
+        assert isinstance(got.bits, int) and got.bits == want.bits
+        for name in ("eps", "max", "min", "smallest_normal", "tiny", "resolution"):
+            value = getattr(got, name)
+            assert type(value) is float and value == float(getattr(want, name)), name
+        assert got.dtype == want.dtype and got.nmant == want.nmant
+
+
+def test_clip_has_the_standard_signature_and_numpy_keywords():
+    x = np.arange(-3.0, 4.0)
+    for got in (fnp.clip(fnp.asarray(x), -1, 2), fnp.clip(fnp.asarray(x), min=-1, max=2),
+                fnp.clip(fnp.asarray(x), a_min=-1, a_max=2), fnp.clip(a=fnp.asarray(x), min=-1,
+                                                                      a_max=2)):
+        np.testing.assert_array_equal(np.asarray(got), np.clip(x, -1, 2))
+    params = inspect.signature(fnp.clip).parameters
+    assert list(params)[1:3] == ["min", "max"]
+    with pytest.raises(TypeError, match="clip"):
+        fnp.clip(fnp.asarray(x), min=0, a_min=1)

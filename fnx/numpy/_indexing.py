@@ -146,7 +146,9 @@ def _parse(shape, idx):
         if e[0] == "none":
             out.append((e, None))
         else:
-            if e[0] == "adv" and len(e) == 3 and e[2] != shape[dim]:
+            # a boolean axis of size 0 selects nothing whatever the axis' size (numpy's and
+            # the array API's rule)
+            if e[0] == "adv" and len(e) == 3 and e[2] not in (shape[dim], 0):
                 raise FnxIndexError(f"boolean index did not match indexed array along axis "
                                     f"{dim}; size of axis is {shape[dim]} but size of the "
                                     f"boolean index is {e[2]}")

@@ -518,19 +518,24 @@ def fmin(x, y, /):
 _NO_VALUE = object()
 
 
-def clip(a=_NO_VALUE, a_min=None, a_max=None, *, min=None, max=None, arr=None):
-    """Limit values to [min, max] (either bound may be None).  ``a_min``/``a_max`` are the
-    older numpy spellings of ``min``/``max``."""
-    if a is _NO_VALUE:
-        a = arr
+def clip(x=_NO_VALUE, /, min=None, max=None, *, a=_NO_VALUE, a_min=None, a_max=None,
+         arr=_NO_VALUE):
+    """Limit values to [min, max] (either bound may be None).  The array API's signature
+    (``clip(x, /, min, max)``, as jax.numpy's); numpy's spellings ``a=``, ``a_min=``,
+    ``a_max=`` (and jax's ``arr=``) are accepted as keywords."""
+    given = [v for v in (x, a, arr) if v is not _NO_VALUE]
+    if len(given) != 1:
+        raise TypeError("clip: pass the array once (positionally, or as a= / arr=)")
+    if (min is not None and a_min is not None) or (max is not None and a_max is not None):
+        raise TypeError("clip: give each bound once (min= or a_min=, max= or a_max=)")
     lo = min if min is not None else a_min
     hi = max if max is not None else a_max
-    a = asarray_arg("clip", a)
+    x = asarray_arg("clip", given[0])
     if lo is not None:
-        a = maximum(lo, a)
+        x = maximum(lo, x)
     if hi is not None:
-        a = minimum(hi, a)
-    return a
+        x = minimum(hi, x)
+    return x
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
