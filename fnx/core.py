@@ -94,7 +94,10 @@ class Array(ArrayBase):
     them functionally with ``x.at[idx].set(v)``.  ``np.asarray(x)`` gives a read-only view.
     """
 
-    __slots__ = ("_value", "weak_type", "_ptr", "__weakref__")
+    # _py (set only on arrays made from a Python float / complex, read with getattr): the exact
+    # Python value behind a weak scalar, so converting it to float64 does not go through the
+    # float32 it is stored as (fnx.numpy._util.to_dtype)
+    __slots__ = ("_value", "weak_type", "_ptr", "_py", "__weakref__")
 
     def __init__(self, value: np.ndarray, weak_type: bool = False):
         # Trusting constructor: `value` is a numpy array of a supported dtype that nobody else
@@ -162,13 +165,11 @@ class Array(ArrayBase):
             raise BufferError(f"__dlpack__: stream must be None for an array in host memory "
                               f"(got stream={stream!r})")
         if max_version is None or tuple(max_version)[0] < 1:
-            # DLPack 0.x: no read-only (nor is-copied) flag, and numpy refuses to export a
-            # read-only buffer unflagged: such a value (a broadcast view...) goes out as a copy
-            if copy is False and not value.flags.writeable:
-                raise BufferError("__dlpack__: this array's buffer is read-only and DLPack "
-                                  "< 1.0 cannot flag it; pass max_version=(1, 0) or allow a copy")
-            return (np.array(value) if copy or not value.flags.writeable
-                    else value).__dlpack__()
+            # DLPack 0.x: no read-only (nor is-copied) flag; numpy refuses to export a read-only
+            # buffer (a broadcast view...) unflagged, so it goes out through a writable alias
+            if copy:
+                return np.array(value).__dlpack__()
+            return (value if value.flags.writeable else _unflagged_alias(value)).__dlpack__()
         if copy:  # the consumer owns the copy: writable, flagged as copied by numpy
             return value.__dlpack__(max_version=tuple(max_version), copy=True)
         if owned:
@@ -267,6 +268,22 @@ class Array(ArrayBase):
                         "(see Array.at) instead of x[idx] = value")
 
 
+class _Alias:
+    """Holds a numpy array interface (and the array it describes, alive)."""
+
+    def __init__(self, interface, owner):
+        self.__array_interface__ = interface
+        self.owner = owner
+
+
+def _unflagged_alias(value: np.ndarray) -> np.ndarray:
+    """A writable numpy view of ``value``'s read-only memory, for a DLPack 0.x export (which
+    cannot say "read-only"; as with JAX's exports, the consumer must not write to it)."""
+    interface = dict(value.__array_interface__)
+    interface["data"] = (interface["data"][0], False)  # (pointer, read-only?)
+    return np.asarray(_Alias(interface, value))
+
+
 def _rebuild_array(value, weak_type):
     return Array(value, weak_type)
 
@@ -278,7 +295,10 @@ def _python_scalar_array(x) -> Array:
         if not info.min <= x <= info.max:
             raise OverflowError(f"Python int {x} does not fit the default integer dtype {dtype}; "
                                 "pass dtype=fnx.numpy.int64 explicitly")
-    return Array(np.array(x, dtype=dtype), weak)
+    out = Array(np.array(x, dtype=dtype), weak)
+    if isinstance(x, (float, complex)):
+        out._py = x
+    return out
 
 
 def asarray_concrete(x, dtype=None) -> Array:

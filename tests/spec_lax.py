@@ -837,6 +837,17 @@ def expm1_array_api(z):
     return y
 
 
+def tanh_array_api(z):
+    """numpy's tanh, except complex tanh(+-inf + iy) for finite y: +-1 + i0 with the sign of y,
+    as the array API standard lists it (numpy and C99: the sign of sin(2y))."""
+    with np.errstate(all="ignore"):
+        y = np.tanh(z)
+        if np.asarray(z).dtype.kind == "c":
+            at_inf = np.isinf(z.real) & np.isfinite(z.imag)
+            y.imag = np.where(at_inf, np.copysign(0, z.imag), y.imag)
+    return y
+
+
 def _unary_row(name, fn, accepted, differentiable, tol=EXACT, kind="general", params=None):
     return LaxSpec(name, fn, unary_cases(kind, params), accepted, differentiable, tol,
                    errors=wrong_dtype_unary(accepted))

@@ -764,11 +764,15 @@ def test_legacy_dlpack_of_a_read_only_buffer():
     v = np.arange(6.0).reshape(2, 3)
     v.flags.writeable = False
     x = Array(v)
-    for kw in ({}, {"max_version": (0, 8)}, {"max_version": (1, 0)}, {"copy": True}):
+    for kw in ({}, {"max_version": (0, 8)}, {"max_version": (1, 0)}, {"copy": True},
+               {"copy": False}):
         got = np.from_dlpack(_Capsule(x.__dlpack__(**kw)))
         np.testing.assert_array_equal(got, v)
-    with pytest.raises(BufferError, match="read-only"):
-        x.__dlpack__(copy=False)
+        if not kw.get("copy"):  # zero-copy: the consumer sees fnx's own memory
+            assert np.shares_memory(got, v), kw
+    b = fnp.broadcast_to(fnp.arange(3.0), (2, 3))  # a read-only, strided view
+    np.testing.assert_array_equal(np.from_dlpack(_Capsule(b.__dlpack__())),
+                                  np.broadcast_to(np.arange(3.0), (2, 3)))
 
 
 def test_boolean_mask_with_an_empty_axis_selects_nothing():

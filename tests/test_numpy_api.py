@@ -1144,3 +1144,32 @@ def test_array_api_zero_signs():
     for f in (fnp.expm1, fnx.jit(fnp.expm1)):
         got = np.asarray(f(fnp.asarray(z)))
         assert not np.signbit(got.real).any() and not np.signbit(got.imag).any(), got
+
+
+def test_python_floats_meet_float64_arrays_exactly():
+    # found merging issue 20: a Python float became a weak float32 array (rounded) before it
+    # met a float64 array, in gradient's spacing, histogram's range, append, diff's prepend,
+    # fill_diagonal, select's default, piecewise, polyval, ufunc.at
+    v = 1.212738880945615
+    a = np.array([0.1, 0.5, 0.9, 2.0])
+    x = fnp.asarray(a)
+    m = np.zeros((2, 2))
+    np.fill_diagonal(m, v)
+    at = a.copy()
+    np.add.at(at, [0], v)
+    cases = [
+        (fnp.gradient(x, v), np.gradient(a, v)),
+        (fnp.histogram(x, 3, range=(0.0, v))[1], np.histogram(a, 3, range=(0.0, v))[1]),
+        (fnp.append(x, v), np.append(a, v)),
+        (fnp.diff(x, prepend=v), np.diff(a, prepend=v)),
+        (fnp.fill_diagonal(fnp.zeros((2, 2), fnp.float64), v, inplace=False), m),
+        (fnp.select([x > 0.4], [x], default=v), np.select([a > 0.4], [a], default=v)),
+        (fnp.piecewise(x, [x > 0.4], [v, lambda t: t]), np.piecewise(a, [a > 0.4], [v, lambda t: t])),
+        (fnp.polyval(x, v), np.polyval(a, v)),
+        (fnp.add.at(x, [0], v, inplace=False), at),
+        (fnp.insert(x, 1, v), np.insert(a, 1, v)),
+    ]
+    for i, (got, want) in enumerate(cases):
+        got = np.asarray(got)
+        assert got.dtype == np.float64, i
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0, err_msg=str(i))

@@ -22,7 +22,7 @@ from .. import dtypes, lax
 from ..core import ArrayBase, Tracer, concrete_or_error
 from ..errors import AxisError, ConcretizationTypeError, FnxIndexError, ShapeError
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, canonical_axis,
-                    promote_dtypes, to_dtype)
+                    promote_dtypes, promote_no_broadcast, to_dtype)
 
 
 def _fits(shape, target) -> bool:
@@ -43,8 +43,9 @@ def append(arr, values, axis=None):
     """``arr`` followed by ``values`` along ``axis`` (both flattened when axis is None);
     the result dtype is their promoted dtype."""
     from ._manipulation import concatenate, ravel
-    a = asarray_arg("append", arr)
-    v = asarray_arg("append", values)
+    # promoted before any reshape, so that a Python float converts exactly to a float64 arr
+    a, v = promote_no_broadcast("append", asarray_arg("append", arr),
+                                asarray_arg("append", values))
     if axis is None:
         return concatenate([ravel(a), ravel(v)], 0)
     ax = canonical_axis("append", axis, a.ndim)

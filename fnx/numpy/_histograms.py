@@ -26,7 +26,7 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import ArrayBase, Tracer
 from ..errors import ConcretizationTypeError
-from ._util import asarray_arg, promote_no_broadcast, static_int, to_dtype
+from ._util import arg, asarray_arg, promote_no_broadcast, static_int, to_dtype
 
 __all__ = ["bincount", "digitize", "histogram_bin_edges", "histogram", "histogram2d",
            "histogramdd"]
@@ -154,12 +154,14 @@ def _bin_count(name, bins):
 
 
 def _outer_edges(name, a, rng):
-    """``range`` (checked) or the data's min / max; equal ends are widened by 0.5 each way."""
+    """``(first, last, dtype)``: ``range`` (checked) or the data's min / max, in the dtype the
+    edges are computed in; equal ends are widened by 0.5 each way.  Python bounds convert
+    straight to that dtype (a weak float32 array of 1.2127388809 would round it first)."""
     fnp = _fnp()
     if rng is not None:
         if len(rng) != 2:
             raise ValueError(f"{name}: range must be a (min, max) pair, got {rng!r}")
-        first, last = (asarray_arg(name, r) for r in rng)
+        first, last = (arg(name, r) for r in rng)
         f, l_ = _known(first), _known(last)
         if f is not None and l_ is not None:
             if f > l_:
@@ -168,14 +170,18 @@ def _outer_edges(name, a, rng):
             if not (np.isfinite(f) and np.isfinite(l_)):
                 raise ValueError(f"{name}: supplied range of [{f}, {l_}] is not finite")
     elif a.size == 0:
-        first, last = asarray_arg(name, 0.0), asarray_arg(name, 1.0)
+        first, last = 0.0, 1.0
     else:
         first, last = fnp.min(a), fnp.max(a)
         f, l_ = _known(first), _known(last)
         if f is not None and not (np.isfinite(f) and np.isfinite(l_)):
             raise ValueError(f"{name}: autodetected range of [{f}, {l_}] is not finite")
+    dt = dtypes.result_type(a, first, last)
+    if not dtypes.is_inexact(dt):
+        dt = dtypes.default_float
+    first, last = to_dtype(first, dt), to_dtype(last, dt)
     same = first == last
-    return fnp.where(same, first - 0.5, first), fnp.where(same, last + 0.5, last)
+    return fnp.where(same, first - 0.5, first), fnp.where(same, last + 0.5, last), dt
 
 
 def _edges(name, a, bins, rng):
@@ -200,11 +206,8 @@ def _edges(name, a, bins, rng):
         if ev is not None and np.any(np.diff(ev) < 0):
             raise ValueError(f"{name}: `bins` must increase monotonically, when an array")
         return e, None
-    first, last = _outer_edges(name, a, rng)
-    dt = dtypes.result_type(a, first, last)
-    if not dtypes.is_inexact(dt):
-        dt = dtypes.default_float
-    return fnp.linspace(to_dtype(first, dt), to_dtype(last, dt), n + 1, dtype=dt), n
+    first, last, dt = _outer_edges(name, a, rng)
+    return fnp.linspace(first, last, n + 1, dtype=dt), n
 
 
 def histogram_bin_edges(a, bins=10, range=None, weights=None):

@@ -420,12 +420,12 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
             f"{name}: fnx arrays are immutable and cannot be filled in place; call "
             f"{name}(a, val, inplace=False) and use the array it returns")
     a = asarray_arg(name, a)
-    v = asarray_arg(name, val)
+    v = to_dtype(asarray_arg(name, val), a.dtype)  # before any reshape: a Python float stays exact
     pos = _diagonal_positions(name, tuple(a.shape), bool(wrap))
     if pos.size == 0 or v.size == 0:
         return a
     flat = lax.reshape(a, (a.size,))
-    vals = to_dtype(lax.reshape(v, (v.size,)), a.dtype)
+    vals = lax.reshape(v, (v.size,))
     reps = -(-pos.size // v.size)
     if reps > 1:
         vals = lax.reshape(lax.broadcast_in_dim(vals, (reps, v.size), (1,)), (reps * v.size,))

@@ -55,7 +55,8 @@ def _edge_operand(name, a, value, axis, what):
     """numpy's ``prepend`` / ``append``: a scalar becomes a size-1 slab along ``axis``,
     anything else is broadcast to ``a``'s shape except along ``axis``."""
     fnp = _fnp()
-    v = asarray_arg(name, value)
+    # promoted with ``a`` before the broadcast: a Python float converts exactly to float64
+    _, v = promote_no_broadcast(name, a, asarray_arg(name, value))
     if v.ndim == 0:
         shape = list(a.shape)
         shape[axis] = 1

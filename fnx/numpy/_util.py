@@ -123,6 +123,10 @@ def to_dtype(x, dtype, weak: bool = False, name: str = "asarray"):
     if isinstance(x, ArrayBase):
         if x.dtype == dtype:
             return x
+        py = getattr(x, "_py", None) if type(x) is Array else None
+        if py is not None and (dtype.kind == "c" or (dtype.kind == "f" and type(py) is float)):
+            # a weak Python float / complex: converted from its exact value
+            return Array(dtypes.scalar_array(name, py, dtype), weak)
         if dtype == dtypes.bool_ and x.dtype != dtypes.bool_:
             return lax.ne(x, lax.convert_element_type(0, x.dtype))
         return lax.convert_element_type(x, dtype, weak_type=weak)

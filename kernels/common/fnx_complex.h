@@ -70,14 +70,16 @@ FNX_DEV fnx_complex128 fnx_c128(double re, double im) {
   X(ASINH, asinh, 1, T, sfx) X(ACOSH, acosh, 1, T, sfx) X(ATANH, atanh, 1, T, sfx)
 
 /* the elementary functions each platform provides as fnx_cm_<fn>_<sfx>(T z) (C's names are
- * c<fn> / c<fn>f), each also the op fnx_s_<fn>_<sfx>; X(fn, T, R, sfx, SUF).  pow is
- * fnx_cm_pow_<sfx>(T a, T b). */
+ * c<fn> / c<fn>f), each also the op fnx_s_<fn>_<sfx> except tanh (whose op fixes one special
+ * value, below); X(fn, T, R, sfx, SUF).  pow is fnx_cm_pow_<sfx>(T a, T b). */
 #define FNX_COMPLEX_ELEMENTARY(X, T, R, sfx, SUF)                                           \
   X(exp, T, R, sfx, SUF) X(log, T, R, sfx, SUF) X(sqrt, T, R, sfx, SUF)                    \
   X(sin, T, R, sfx, SUF) X(cos, T, R, sfx, SUF) X(tan, T, R, sfx, SUF)                     \
   X(asin, T, R, sfx, SUF) X(acos, T, R, sfx, SUF) X(atan, T, R, sfx, SUF)                  \
-  X(sinh, T, R, sfx, SUF) X(cosh, T, R, sfx, SUF) X(tanh, T, R, sfx, SUF)                  \
+  X(sinh, T, R, sfx, SUF) X(cosh, T, R, sfx, SUF)                                          \
   X(asinh, T, R, sfx, SUF) X(acosh, T, R, sfx, SUF) X(atanh, T, R, sfx, SUF)
+#define FNX_COMPLEX_PLATFORM(X, T, R, sfx, SUF) \
+  FNX_COMPLEX_ELEMENTARY(X, T, R, sfx, SUF) X(tanh, T, R, sfx, SUF)
 
 /* ==================================== platform ============================================= */
 #ifdef FNX_SCALAR_CUDA
@@ -94,7 +96,7 @@ FNX_DEV fnx_complex128 fnx_c128(double re, double im) {
 #define FNX_CM_DECLARE_(fn, T, R, sfx, SUF)        \
   extern double _Complex c##fn(double _Complex);   \
   extern float _Complex c##fn##f(float _Complex);
-FNX_COMPLEX_ELEMENTARY(FNX_CM_DECLARE_, -, -, -, -)
+FNX_COMPLEX_PLATFORM(FNX_CM_DECLARE_, -, -, -, -)
 extern double _Complex cpow(double _Complex, double _Complex);
 
 /* The struct and R _Complex have the same layout (C11 6.2.5: an array of two R); a union
@@ -118,7 +120,7 @@ extern double _Complex cpow(double _Complex, double _Complex);
 #endif /* platform */
 
 #define FNX_CM_DEF_ALL_(T, R, sfx, rsfx, SUF)                     \
-  FNX_COMPLEX_ELEMENTARY(FNX_CM_DEF_UNARY_, T, R, sfx, SUF)       \
+  FNX_COMPLEX_PLATFORM(FNX_CM_DEF_UNARY_, T, R, sfx, SUF)         \
   FNX_CM_DEF_POW_(T, R, sfx, SUF)
 FNX_COMPLEX_PRECISIONS(FNX_CM_DEF_ALL_)
 
@@ -247,6 +249,11 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
     if (fabs##SUF(x.re) < (R)0.5 && fabs##SUF(x.im) < (R)0.5)                             \
       return fnx_##sfx((R)0.5 * log1p##SUF(x.re * ((R)2 + x.re) + x.im * x.im), l.im);    \
     return l;                                                                             \
+  }                                                                                       \
+  FNX_DEV T fnx_s_tanh_##sfx(T x) { /* tanh(+-inf + iy), y finite: +-1 + i0 with y's sign */ \
+    if (isinf(x.re) && isfinite(x.im))                                                    \
+      return fnx_##sfx(x.re > 0 ? (R)1 : (R)-1, copysign##SUF((R)0, x.im));               \
+    return fnx_cm_tanh_##sfx(x);                                                          \
   }                                                                                       \
   FNX_DEV T fnx_s_expm1_##sfx(T x) {                                                      \
     if (!(isfinite(x.re) && isfinite(x.im))) { /* exp's Annex G cases, minus 1 */          \
