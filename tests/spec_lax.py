@@ -841,8 +841,9 @@ def tanh_array_api(z):
     """numpy's tanh, except complex tanh(+-inf + iy) for finite y: +-1 + i0 with the sign of y,
     as the array API standard lists it (numpy and C99: the sign of sin(2y))."""
     with np.errstate(all="ignore"):
-        y = np.tanh(z)
-        if np.asarray(z).dtype.kind == "c":
+        z = np.asarray(z)
+        y = np.array(np.tanh(z))
+        if z.dtype.kind == "c":
             at_inf = np.isinf(z.real) & np.isfinite(z.imag)
             y.imag = np.where(at_inf, np.copysign(0, z.imag), y.imag)
     return y

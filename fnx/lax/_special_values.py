@@ -19,7 +19,7 @@ def expm1(x):
 def tanh(x):
     """np.tanh; complex tanh(+-inf + iy) for finite y is +-1 + i0 with the sign of y (C99 and
     numpy: the sign of sin(2y))."""
-    y = np.tanh(x)
+    y = np.array(np.tanh(x))  # an array even for 0-d x (its imag is written below)
     if x.dtype.kind == "c":
         at_inf = np.isinf(x.real) & np.isfinite(x.imag)
         y.imag = np.where(at_inf, np.copysign(0, x.imag), y.imag)

@@ -251,7 +251,7 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
     return l;                                                                             \
   }                                                                                       \
   FNX_DEV T fnx_s_tanh_##sfx(T x) { /* tanh(+-inf + iy), y finite: +-1 + i0 with y's sign */ \
-    if (isinf(x.re) && isfinite(x.im))                                                    \
+    if (fabs##SUF(x.re) == (R)FNX_INF && isfinite(x.im))                                  \
       return fnx_##sfx(x.re > 0 ? (R)1 : (R)-1, copysign##SUF((R)0, x.im));               \
     return fnx_cm_tanh_##sfx(x);                                                          \
   }                                                                                       \
