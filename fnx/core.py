@@ -28,10 +28,10 @@ from . import dtypes
 from ._jaxpr_printer import JaxprPrinter  # noqa: F401  (str(jaxpr); tests import it here)
 from .avals import ShapedArray  # noqa: F401  (the abstract value; core re-exports it)
 from .device import CPU
-
-_KDL_CPU = 1  # DLPack's device type of host memory
 from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
                      UnexpectedTracerError)
+
+_KDL_CPU = 1  # DLPack's device type of host memory
 
 # ---------------------------------------------------------------------------------------------
 # Abstract values

@@ -109,7 +109,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
     else:
         out = host_to_array("asarray", a, None if dtype is None
                             else check_supported("asarray", dtype))
-    return place("asarray", out, device)
+    return out if device is None else place("asarray", out, device)  # (the hot path: no call)
 
 
 def _asarray_no_copy(a, dtype, device):

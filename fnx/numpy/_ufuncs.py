@@ -280,15 +280,12 @@ def fabs(x, /):
 
 
 def sign(x, /):
-    """-1, 0 or 1 (NaN for NaN; z / |z| for complex).  ``sign(-0.0)`` is +0.0 (numpy's and the
-    array API's), where ``lax.sign`` keeps the operand's zero."""
+    """-1, 0 or 1 (NaN for NaN; z / |z| for complex); ``sign(-0.0)`` is +0.0 (numpy's and the
+    array API's)."""
     x = asarray_arg("sign", x)
     if x.dtype == dtypes.bool_:
         raise DTypeError("sign: not supported for bool")
-    s = lax.sign(x)
-    if x.dtype.kind == "f":
-        s = lax.add(s, _const(s, 0))  # -0.0 + 0.0 = +0.0; every other value unchanged
-    return s
+    return lax.sign(x)
 
 
 def _unary_float(name, fn, doc, complex_ok=True):

@@ -54,7 +54,8 @@
   X(RSQRT, rsqrt, 0, 1.0 / sqrt(x), 1.0f / sqrtf(x))                                    \
   X(CBRT, cbrt, 1, cbrt(x), cbrtf(x))                                                   \
   X(ABS, abs, 0, fabs(x), fabsf(x))                                                     \
-  X(SIGN, sign, 0, x > 0 ? 1.0 : (x < 0 ? -1.0 : x), x > 0 ? 1.0f : (x < 0 ? -1.0f : x)) \
+  X(SIGN, sign, 0, x > 0 ? 1.0 : (x < 0 ? -1.0 : x + 0.0),                              \
+    x > 0 ? 1.0f : (x < 0 ? -1.0f : x + 0.0f))   /* +-0 -> +0 (numpy's), NaN stays */      \
   X(FLOOR, floor, 0, floor(x), floorf(x))                                               \
   X(CEIL, ceil, 0, ceil(x), ceilf(x))                                                   \
   X(ROUND_AWAY, round_away, 0, round(x), roundf(x))                                     \
