@@ -18,7 +18,8 @@ from ..core import Tracer
 from . import _complex as cx
 from ._complex import reject_complex
 from ._manipulation import ravel
-from ._reductions import (_QUANTILE_METHODS, _check_q_range, _host_q, _interpolate, argmax,
+from ._reductions import (_QUANTILE_METHODS, _check_q_range, _host_q, _interpolate,
+                          _quantile_bracket, _quantile_weight, argmax,
                           argmin, cumprod, cumsum, max as _max, min as _min, sum as _sum)
 from ._selection import argsort, sort
 from ._ufuncs import isnan
@@ -115,15 +116,7 @@ def _sorted_nan_quantile(a_t, qv, n, method, dt, rest_shape):
                                     dtypes.float64)
     pos = lax.mul(lax.broadcast_in_dim(qv, out_shape, (nr,)),
                   lax.broadcast_in_dim(last, out_shape, tuple(range(nr))))
-    lo, hi = lax.floor(pos), lax.ceil(pos)
-    if method == "lower":
-        i_lo = i_hi = lo
-    elif method == "higher":
-        i_lo = i_hi = hi
-    elif method == "nearest":
-        i_lo = i_hi = lax.round(pos, lax.RoundingMethod.TO_NEAREST_EVEN)
-    else:
-        i_lo, i_hi = lo, hi
+    i_lo, i_hi, lo, hi = _quantile_bracket(pos, method)
 
     def read(i):
         idx = lax.clamp(full_scalar(0, _I32), lax.convert_element_type(i, _I32),
@@ -135,12 +128,7 @@ def _sorted_nan_quantile(a_t, qv, n, method, dt, rest_shape):
         r = v_lo
     else:
         v_hi = read(i_hi)
-        if method == "midpoint":
-            t = lax.select(lax.eq(lo, hi), full_scalar(0, dt, out_shape),
-                           full_scalar(0.5, dt, out_shape))
-        else:
-            t = lax.convert_element_type(lax.sub(pos, lo), dt)
-        r = _interpolate(v_lo, v_hi, t, dt)
+        r = _interpolate(v_lo, v_hi, _quantile_weight(pos, lo, hi, method, dt, out_shape), dt)
     empty = lax.broadcast_in_dim(lax.eq(valid, full_scalar(0, _I32, rest_shape)), out_shape,
                                  tuple(range(nr)))
     return lax.select(empty, full_scalar(np.nan, dt, out_shape), r)

@@ -270,10 +270,6 @@ def cumprod(a, axis=None, dtype=None, out=None):
     return _cumulative("cumprod", lax.cumprod, a, axis, dtype)
 
 
-cumulative_sum = cumsum
-cumulative_prod = cumprod
-
-
 # -- NaN-ignoring variants ------------------------------------------------------------------
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
@@ -473,18 +469,31 @@ def _quantile(name, a, q, axis, method, keepdims, empty_is_nan=False):
     return r
 
 
+def _quantile_bracket(pos, method):
+    """``(i_lo, i_hi, lo, hi)``: the (float) positions of the two sorted values ``method``
+    reads at the fractional position ``pos``, and floor / ceil of ``pos``."""
+    lo, hi = lax.floor(pos), lax.ceil(pos)
+    if method == "lower":
+        return lo, lo, lo, hi
+    if method == "higher":
+        return hi, hi, lo, hi
+    if method == "nearest":
+        near = lax.round(pos, lax.RoundingMethod.TO_NEAREST_EVEN)
+        return near, near, lo, hi
+    return lo, hi, lo, hi
+
+
+def _quantile_weight(pos, lo, hi, method, dt, shape):
+    """The weight of the upper value: 0.5 between two values for "midpoint" (0 on one), the
+    fraction of ``pos`` for "linear"."""
+    if method == "midpoint":
+        return lax.select(lax.eq(lo, hi), full_scalar(0, dt, shape), full_scalar(0.5, dt, shape))
+    return lax.convert_element_type(lax.sub(pos, lo), dt)
+
+
 def _sorted_quantile(s, q, n, method, dt, rest_shape):
     pos = lax.mul(q, full_scalar(n - 1, dtypes.float64))
-    lo = lax.floor(pos)
-    hi = lax.ceil(pos)
-    if method == "lower":
-        idx_lo = idx_hi = lo
-    elif method == "higher":
-        idx_lo = idx_hi = hi
-    elif method == "nearest":
-        idx_lo = idx_hi = lax.round(pos, lax.RoundingMethod.TO_NEAREST_EVEN)
-    else:
-        idx_lo, idx_hi = lo, hi
+    idx_lo, idx_hi, lo, hi = _quantile_bracket(pos, method)
     clamp = lambda i: lax.clamp(full_scalar(0, dtypes.int32),  # noqa: E731
                                 lax.convert_element_type(i, dtypes.int32),
                                 full_scalar(n - 1, dtypes.int32))
@@ -493,11 +502,7 @@ def _sorted_quantile(s, q, n, method, dt, rest_shape):
     if method in ("lower", "higher", "nearest"):
         r = v_lo
     else:
-        if method == "midpoint":
-            t = full_scalar(0.5, dt, q.shape)
-            t = lax.select(lax.eq(lo, hi), full_scalar(0, dt, q.shape), t)
-        else:
-            t = lax.convert_element_type(lax.sub(pos, lo), dt)
+        t = _quantile_weight(pos, lo, hi, method, dt, q.shape)
         t = lax.broadcast_in_dim(t, tuple(q.shape) + rest_shape, tuple(range(q.ndim)))
         r = _interpolate(v_lo, v_hi, t, dt)
     # NaN anywhere along the axis gives NaN (sort puts NaN last; numpy propagates it)
@@ -539,11 +544,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return _quantile("median", a, q, axis, "linear", keepdims, empty_is_nan=True)
 
 
-def nanmedian(*args, **kwargs):  # pragma: no cover - documented gap
-    raise NotImplementedError("nanmedian is not implemented in fnx.numpy yet")
-
-
 __all__ = ["sum", "prod", "max", "min", "amax", "amin", "all", "any", "mean", "var", "std",
-           "argmax", "argmin", "ptp", "cumsum", "cumprod", "cumulative_sum", "cumulative_prod",
+           "argmax", "argmin", "ptp", "cumsum", "cumprod",
            "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "count_nonzero", "logsumexp",
            "average", "quantile", "percentile", "median"]
