@@ -656,3 +656,14 @@ def test_gradient_python_spacing_keeps_float64_precision():
         a = np.array([0, 1], dt)
         got = np.asarray(fnp.gradient(fnp.asarray(a), 1.4102105412574013))
         np.testing.assert_array_equal(got, np.gradient(a, 1.4102105412574013))
+
+
+def test_digitize_and_histogram_unsigned_decreasing_bins():
+    # found by the fresh-clone run (a newer hypothesis drew it): np.diff of uint8 bins [1, 1, 0]
+    # wraps to [0, 255], so decreasing unsigned bins were taken as increasing
+    x = np.array([0, 1, 2], np.uint8)
+    for bins in (np.array([1, 1, 0], np.uint8), np.array([2, 0], np.uint32)):
+        for right in (False, True):
+            close(fnp.digitize(x, bins, right), np.digitize(x, bins, right), "int32")
+        with pytest.raises(ValueError, match="monotonically"):
+            fnp.histogram(x, bins)

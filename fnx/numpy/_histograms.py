@@ -121,8 +121,8 @@ def digitize(x, bins, right=False, *, method=None):
         return fnp.zeros(x.shape, dtypes.int32)
     bv = _known(b)
     if bv is not None:
-        d = np.diff(bv)
-        inc, dec = bool(np.all(d >= 0)), bool(np.all(d <= 0))
+        # compared, not subtracted: np.diff of unsigned bins wraps ([1, 1, 0] -> [0, 255])
+        inc, dec = bool(np.all(bv[1:] >= bv[:-1])), bool(np.all(bv[1:] <= bv[:-1]))
         if not (inc or dec):
             raise ValueError("digitize: bins must be monotonically increasing or decreasing")
         if inc:
@@ -203,7 +203,7 @@ def _edges(name, a, bins, rng):
             raise ValueError(f"{name}: `bins` must be 1d, when an array (got shape "
                              f"{tuple(e.shape)})")
         ev = _known(e)
-        if ev is not None and np.any(np.diff(ev) < 0):
+        if ev is not None and np.any(ev[1:] < ev[:-1]):  # (np.diff of unsigned ints wraps)
             raise ValueError(f"{name}: `bins` must increase monotonically, when an array")
         return e, None
     first, last, dt = _outer_edges(name, a, rng)
