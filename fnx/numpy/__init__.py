@@ -10,8 +10,10 @@ Same names, signatures and semantics as ``jax.numpy``: a JAX program ports by ch
 It is also an array API standard (2024.12) namespace, as numpy 2's and jax.numpy's are:
 ``x.__array_namespace__()`` is ``fnx.numpy``, ``__array_namespace_info__()`` describes it, and
 the standard's names and calling conventions hold (``_array_api`` adds what numpy-style fnx.numpy
-lacked: ``isdtype``, ``astype``, ``unstack``, ``cumulative_*``, ``from_dlpack``, ``unique_*``;
-creation functions take ``device=``).
+lacked: ``isdtype``, ``astype``, ``unstack``, ``cumulative_*``, ``from_dlpack``; ``_setops`` has
+the ``unique_*`` family; creation functions take ``device=``).  numpy's ufunc names are
+``fnx.numpy.ufunc`` objects with ``reduce`` / ``accumulate`` / ``outer`` / ``at``
+(``_ufunc_objects``).
 
 Rules worth knowing (documented deviations from numpy, shared with jax.numpy):
 
