@@ -11,7 +11,7 @@ GPU arrays), ``checkpoint`` (remat), ``custom_jvp`` / ``custom_vjp``; ``device_p
 to a GPU.  ``fnx.numpy``, ``fnx.lax``, ``fnx.random``, ``fnx.tree``, ``fnx.nn``, ``fnx.optim``,
 ``fnx.data`` and ``fnx.io`` are the libraries.  docs/architecture.md maps the modules.
 """
-from . import dtypes, errors, tree
+from . import dtypes, errors, tree, tree_util
 from .config import config
 from .core import Array, ShapedArray
 from .interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
@@ -49,9 +49,29 @@ def device_get(x):
     return tree.map(lambda leaf: leaf.to_numpy() if isinstance(leaf, Array) else leaf, x)
 
 
+def block_until_ready(x):
+    """``x`` (any pytree) once every array leaf's computation has finished (as
+    ``jax.block_until_ready``): CPU work is synchronous; GPU arrays wait for their stream."""
+    for leaf in tree.leaves(x):
+        wait = getattr(leaf, "block_until_ready", None)
+        if wait is not None:
+            wait()
+    return x
+
+
+def eval_shape(fun, *args, **kwargs):
+    """The shapes and dtypes ``fun(*args, **kwargs)`` would return, as a pytree of
+    ``ShapeDtypeStruct``, found by tracing (nothing is computed); ``args`` / ``kwargs`` may be
+    arrays, Python scalars, ``ShapeDtypeStruct``s or pytrees of them (as ``jax.eval_shape``)."""
+    def call(a, kw):
+        return fun(*a, **kw)
+    return make_jaxpr(call, return_shape=True)(args, kwargs)[1]
+
+
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
-           "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "data", "device_get",
+           "block_until_ready", "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "data",
+           "device_get", "eval_shape",
            "device_put", "devices", "dtypes", "errors", "from_dlpack", "grad", "hessian", "io",
            "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize", "make_jaxpr", "nn", "numpy",
-           "optim", "random", "remat", "stop_gradient", "tree",
+           "optim", "random", "remat", "stop_gradient", "tree", "tree_util",
            "value_and_grad", "vjp", "vmap"]

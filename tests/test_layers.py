@@ -22,8 +22,8 @@ PACKAGE_DIR = os.path.join(ROOT, "fnx")
 
 # (layer, module-name prefixes); the longest matching prefix decides a module's layer
 LAYERS = [
-    ("base", ["fnx.errors", "fnx.config", "fnx.dtypes", "fnx.device", "fnx.tree", "fnx.avals",
-              "fnx._jaxpr_printer", "fnx._cuda_source"]),
+    ("base", ["fnx.errors", "fnx.config", "fnx.dtypes", "fnx.device", "fnx.tree", "fnx.tree_util",
+              "fnx.avals", "fnx._jaxpr_printer", "fnx._cuda_source"]),
     ("core", ["fnx.core"]),
     ("interpreters", ["fnx.interpreters"]),
     ("lax", ["fnx.lax"]),

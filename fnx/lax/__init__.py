@@ -12,6 +12,8 @@ from .reduction import *  # noqa: F401,F403
 from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
 from .shape import *  # noqa: F401,F403
 from .shape import slice  # noqa: F401
+from ._in_dim import *  # noqa: F401,F403
+from .scan_util import associative_scan  # noqa: F401
 from ..interpreters import array_ops as _array_ops
 from . import elementwise as _elementwise, reduction as _reduction, shape as _shape
 

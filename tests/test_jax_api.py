@@ -1,0 +1,145 @@
+"""JAX's everyday API in fnx (issue 21, first part): ``fnx.tree_util``, ``fnx.block_until_ready``,
+``fnx.eval_shape`` and the ``fnx.lax`` one-axis slicing helpers, against numpy slicing and
+against running the function, under jit / vmap / grad."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import fnx
+import fnx.lax as lax
+import fnx.numpy as fnp
+from fnx.test_util import check_grads
+
+JAX_TREE_UTIL = """DictKey FlattenedIndexKey GetAttrKey Partial PyTreeDef SequenceKey all_leaves
+    keystr register_dataclass register_pytree_node register_pytree_node_class
+    register_pytree_with_keys register_pytree_with_keys_class register_static tree_all
+    tree_broadcast tree_flatten tree_flatten_with_path tree_leaves tree_leaves_with_path tree_map
+    tree_map_with_path tree_reduce tree_structure tree_transpose tree_unflatten treedef_children
+    treedef_is_leaf treedef_tuple""".split()
+
+
+@pytest.mark.parametrize("name", JAX_TREE_UTIL)
+def test_tree_util_has_jax_names(name):
+    assert getattr(fnx.tree_util, name) is getattr(fnx.tree, name)
+
+
+def test_tree_util_round_trip():
+    tree = {"w": fnp.ones((2, 3)), "layers": [(1.0, None), {"b": fnp.zeros(3)}]}
+    leaves, treedef = fnx.tree_util.tree_flatten(tree)
+    again = fnx.tree_util.tree_unflatten(treedef, [2 * x for x in leaves])
+    assert fnx.tree_util.tree_structure(again) == treedef
+    np.testing.assert_array_equal(np.asarray(again["w"]), 2 * np.ones((2, 3)))
+    assert again["layers"][0] == (2.0, None)
+
+
+def test_block_until_ready_returns_its_argument():
+    tree = {"x": fnp.ones(3), "n": 3, "s": "text", "y": [fnp.arange(2)]}
+    assert fnx.block_until_ready(tree) is tree
+    x = fnp.ones(2)
+    assert fnx.block_until_ready(x) is x and x.block_until_ready() is x
+
+
+def _loss(params, x, *, scale):
+    h = fnp.tanh(x @ params["w"] + params["b"])
+    return {"loss": scale * fnp.mean(h ** 2), "h": h}
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_eval_shape_matches_running_the_function(batch):
+    params = {"w": fnp.ones((4, 3)), "b": fnp.zeros(3, fnp.float64)}
+    x = fnp.ones((batch, 4))
+    got = fnx.eval_shape(_loss, params, x, scale=2.0)
+    want = _loss(params, x, scale=2.0)
+    for g, w in zip(fnx.tree.leaves(got), fnx.tree.leaves(want)):
+        assert isinstance(g, fnx.ShapeDtypeStruct)
+        assert g.shape == tuple(w.shape) and g.dtype == w.dtype
+    # abstract arguments: nothing to compute from
+    spec = fnx.eval_shape(_loss, fnx.tree.map(lambda a: fnx.ShapeDtypeStruct(a.shape, a.dtype),
+                                              params),
+                          fnx.ShapeDtypeStruct((batch, 4), fnp.float32), scale=1.0)
+    assert spec["h"].shape == (batch, 3) and spec["h"].dtype == np.float64
+
+
+def test_eval_shape_reports_the_functions_error():
+    with pytest.raises(ValueError):
+        fnx.eval_shape(lambda a, b: a @ b, fnp.ones((2, 3)), fnp.ones((2, 3)))
+
+
+# -- lax one-axis slicing helpers ---------------------------------------------------------------
+
+@st.composite
+def _array_axis_index(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    n = shape[axis]
+    return x, axis, draw(st.integers(-n, n - 1))
+
+
+@settings(max_examples=20)
+@given(_array_axis_index(), st.booleans())
+def test_index_in_dim_matches_numpy(case, keepdims):
+    x, axis, i = case
+    got = lax.index_in_dim(fnp.asarray(x), i, axis, keepdims)
+    want = np.take(x, [i], axis=axis) if keepdims else np.take(x, i, axis=axis)
+    np.testing.assert_array_equal(np.asarray(got), want)
+
+
+@settings(max_examples=20)
+@given(_array_axis_index(), st.integers(-3, 6), st.booleans())
+def test_dynamic_in_dim_helpers_match_numpy(case, start, keepdims):
+    x, axis, _ = case
+    n = x.shape[axis]
+    size = min(2, n)
+    s = int(np.clip(start, 0, n - size))  # the clamp of dynamic_slice (JAX's)
+    idx = [slice(None)] * x.ndim
+    idx[axis] = slice(s, s + size)
+    for f in (lambda a, t: lax.dynamic_slice_in_dim(a, t, size, axis),
+              fnx.jit(lambda a, t: lax.dynamic_slice_in_dim(a, t, size, axis))):
+        np.testing.assert_array_equal(np.asarray(f(fnp.asarray(x), start)), x[tuple(idx)])
+    upd = -np.ones(x[tuple(idx)].shape)
+    want = x.copy()
+    want[tuple(idx)] = upd
+    got = lax.dynamic_update_slice_in_dim(fnp.asarray(x), fnp.asarray(upd), start, axis)
+    np.testing.assert_array_equal(np.asarray(got), want)
+    k = int(np.clip(start, 0, n - 1))
+    got = lax.dynamic_index_in_dim(fnp.asarray(x), start, axis, keepdims)
+    want = np.take(x, [k], axis=axis) if keepdims else np.take(x, k, axis=axis)
+    np.testing.assert_array_equal(np.asarray(got), want)
+    row = -np.ones(np.take(x, k, axis=axis).shape)
+    want = x.copy()
+    want_idx = [slice(None)] * x.ndim
+    want_idx[axis] = k
+    want[tuple(want_idx)] = row
+    got = lax.dynamic_update_index_in_dim(fnp.asarray(x), fnp.asarray(row), start, axis)
+    np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_in_dim_helpers_grad_and_vmap():
+    x = fnp.asarray(np.random.default_rng(0).standard_normal((3, 5)))
+    check_grads(lambda a: lax.dynamic_slice_in_dim(a, 1, 3, 1), (x,), order=2)
+    check_grads(lambda a: lax.index_in_dim(a, 2, 0, False), (x,), order=1)
+    check_grads(lambda a, u: lax.dynamic_update_slice_in_dim(a, u, 2, 1),
+                (x, fnp.ones((3, 2), fnp.float64)), order=1)
+    starts = fnp.asarray(np.array([0, 2, 4], np.int32))
+    got = fnx.vmap(lambda row, s: lax.dynamic_slice_in_dim(row, s, 2))(x, starts)
+    want = np.stack([np.asarray(x)[i, min(s, 3):min(s, 3) + 2] for i, s in enumerate([0, 2, 4])])
+    np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_in_dim_helpers_reject_bad_axes_and_indices():
+    x = fnp.ones((2, 3))
+    with pytest.raises(ValueError, match="index_in_dim: axis 2"):
+        lax.index_in_dim(x, 0, 2)
+    with pytest.raises(IndexError, match="index_in_dim: index 3"):
+        lax.index_in_dim(x, 3, 1)
+    with pytest.raises(ValueError, match="dynamic_slice_in_dim: axis -3"):
+        lax.dynamic_slice_in_dim(x, 0, 1, -3)
+
+
+def test_associative_scan_is_exported():
+    x = np.arange(1.0, 6.0)
+    np.testing.assert_allclose(np.asarray(lax.associative_scan(lax.mul, fnp.asarray(x))),
+                               np.cumprod(x))
