@@ -143,3 +143,57 @@ def test_associative_scan_is_exported():
     x = np.arange(1.0, 6.0)
     np.testing.assert_allclose(np.asarray(lax.associative_scan(lax.mul, fnp.asarray(x))),
                                np.cumprod(x))
+
+
+# -- jax.nn's activations -----------------------------------------------------------------------
+
+def _np_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+SELU_A, SELU_S = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+ACTIVATIONS = {  # name -> numpy reference (float64)
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+    "celu": lambda x: np.maximum(x, 0) + np.minimum(0, np.expm1(np.minimum(x, 0))),
+    "selu": lambda x: SELU_S * np.where(x > 0, x, SELU_A * np.expm1(np.minimum(x, 0))),
+    "relu6": lambda x: np.clip(x, 0, 6),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "hard_sigmoid": lambda x: np.clip(x + 3, 0, 6) / 6,
+    "hard_silu": lambda x: x * np.clip(x + 3, 0, 6) / 6,
+    "log_sigmoid": lambda x: -np.logaddexp(0, -x),
+    "soft_sign": lambda x: x / (np.abs(x) + 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_matches_numpy_jit_vmap_and_grads(name):
+    f = getattr(fnx.nn, name)
+    # away from the kinks (0, +-1, +-3, 6), where finite differences straddle two pieces
+    x = np.array([-30.0, -7.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 4.5, 7.5, 30.0])
+    want = ACTIVATIONS[name](x)
+    np.testing.assert_allclose(np.asarray(f(fnp.asarray(x))), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(fnx.jit(f)(fnp.asarray(x))), want, rtol=1e-12,
+                               atol=1e-12)
+    batch = fnp.asarray(np.stack([x, -x]))
+    np.testing.assert_allclose(np.asarray(fnx.vmap(f)(batch)),
+                               np.stack([want, ACTIVATIONS[name](-x)]), rtol=1e-12, atol=1e-12)
+    check_grads(f, (fnp.asarray(x),), order=2)
+    g = fnx.grad(lambda v: fnp.sum(f(v)))(fnp.asarray(np.array([1e4, -1e4])))
+    assert np.isfinite(np.asarray(g)).all(), name  # no inf from the unused branch
+
+
+def test_glu_and_standardize():
+    x = np.random.default_rng(1).standard_normal((3, 6))
+    a, b = x[:, :3], x[:, 3:]
+    np.testing.assert_allclose(np.asarray(fnx.nn.glu(fnp.asarray(x))), a * _np_sigmoid(b),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="glu"):
+        fnx.nn.glu(fnp.ones((2, 3)))
+    want = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(np.asarray(fnx.nn.standardize(fnp.asarray(x))), want, rtol=1e-10)
+    check_grads(fnx.nn.standardize, (fnp.asarray(x),), order=1)
+    mask = np.array([[True] * 4 + [False] * 2] * 3)
+    m = x[:, :4]
+    want = (x - m.mean(-1, keepdims=True)) / np.sqrt(m.var(-1, keepdims=True) + 1e-5)
+    got = fnx.nn.standardize(fnp.asarray(x), where=fnp.asarray(mask))
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-10)

@@ -23,7 +23,9 @@ from .attention import MultiHeadAttention, TransformerBlock, dot_product_attenti
 from .functional import (binary_cross_entropy_with_logits, gelu, leaky_relu, log_softmax, logsumexp,
                          mse_loss, nll_loss, one_hot, relu, sigmoid, sigmoid_binary_cross_entropy,
                          silu, softmax, softmax_cross_entropy,
-                         softmax_cross_entropy_with_integer_labels, softplus, swish, tanh)
+                         softmax_cross_entropy_with_integer_labels, softplus, swish, tanh,
+                         elu, celu, selu, glu, relu6, hard_tanh, hard_sigmoid, hard_silu,
+                         hard_swish, log_sigmoid, soft_sign, standardize)
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Embedding,
                      Flatten, Identity, LayerNorm, Linear, MaxPool2d)
 from .module import (Lambda, Module, Residual, Sequential, count_params, init_state, is_stateful,
@@ -43,7 +45,9 @@ __all__ = [
     "relu", "leaky_relu", "gelu", "silu", "swish", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "logsumexp", "one_hot", "softmax_cross_entropy",
     "softmax_cross_entropy_with_integer_labels", "mse_loss", "binary_cross_entropy_with_logits",
-    "sigmoid_binary_cross_entropy", "nll_loss",
+    "sigmoid_binary_cross_entropy", "nll_loss", "elu", "celu", "selu", "glu", "relu6",
+    "hard_tanh", "hard_sigmoid", "hard_silu", "hard_swish", "log_sigmoid", "soft_sign",
+    "standardize",
     # submodules
     "functional", "init",
 ]

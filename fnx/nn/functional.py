@@ -16,6 +16,8 @@ from ..core import Tracer
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 
 __all__ = ["relu", "leaky_relu", "gelu", "silu", "swish", "softplus", "sigmoid", "tanh", "softmax",
+           "elu", "celu", "selu", "glu", "relu6", "hard_tanh", "hard_sigmoid", "hard_silu",
+           "hard_swish", "log_sigmoid", "soft_sign", "standardize",
            "log_softmax", "logsumexp", "one_hot", "softmax_cross_entropy",
            "softmax_cross_entropy_with_integer_labels", "mse_loss", "binary_cross_entropy_with_logits",
            "sigmoid_binary_cross_entropy", "nll_loss"]
@@ -100,6 +102,95 @@ def one_hot(labels, num_classes: int, dtype=fnp.float32):
     """``(labels[..., None] == arange(num_classes))`` as ``dtype``. ``one_hot(fnp.asarray([0, 2]), 3)``"""
     labels = fnp.asarray(labels)
     return (labels[..., None] == fnp.arange(num_classes)).astype(dtype)
+
+
+def _negative_part(x):
+    """``x`` where it is not positive, 0 elsewhere: the argument of the exponential of elu /
+    celu / selu, so that no large positive x reaches exp (whose inf would poison the
+    gradient through the unused branch of the where)."""
+    return fnp.where(x > 0, fnp.zeros_like(x), x)
+
+
+def elu(x, alpha=1.0):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (jax.nn.elu)."""
+    x = fnp.asarray(x)
+    return fnp.where(x > 0, x, alpha * fnp.expm1(_negative_part(x)))
+
+
+def celu(x, alpha=1.0):
+    """``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))`` (jax.nn.celu)."""
+    x = fnp.asarray(x)
+    return fnp.where(x > 0, x, alpha * fnp.expm1(_negative_part(x) / alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    """``scale * elu(x, alpha)`` with the self-normalizing constants (jax.nn.selu)."""
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of ``x`` along ``axis`` times the sigmoid of the
+    second (the axis must have even length)."""
+    x = fnp.asarray(x)
+    n = x.shape[axis]
+    if n % 2:
+        raise shape_error("glu", f"axis {axis} must have even length, got {n}", x)
+    a, b = fnp.split(x, 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``; the gradient is 0 at both kinks (as in JAX)."""
+    x = fnp.asarray(x)
+    return fnp.where(x > 0, fnp.where(x < 6, x, fnp.full_like(x, 6)), fnp.zeros_like(x))
+
+
+def hard_tanh(x):
+    """``x`` clipped to [-1, 1]."""
+    x = fnp.asarray(x)
+    return fnp.where(x > 1, fnp.ones_like(x), fnp.where(x < -1, -fnp.ones_like(x), x))
+
+
+def hard_sigmoid(x):
+    """``relu6(x + 3) / 6``."""
+    return relu6(fnp.asarray(x) + 3.0) / 6.0
+
+
+def hard_silu(x):
+    """``x * hard_sigmoid(x)`` (a.k.a. hard_swish)."""
+    x = fnp.asarray(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``."""
+    return -softplus(-fnp.asarray(x))
+
+
+def soft_sign(x):
+    """``x / (|x| + 1)``."""
+    x = fnp.asarray(x)
+    return x / (fnp.abs(x) + 1.0)
+
+
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None):
+    """``(x - mean) / sqrt(variance + epsilon)`` along ``axis``, the moments computed from ``x``
+    (over the ``where`` mask) unless given (jax.nn.standardize)."""
+    x = fnp.asarray(x)
+    if mean is None:
+        mean = fnp.mean(x, axis=axis, keepdims=True, where=where)
+    if variance is None:
+        # E[x^2] - E[x]^2 as jax.nn does, clamped: rounding can make it slightly negative
+        sq = fnp.mean(fnp.square(x), axis=axis, keepdims=True, where=where)
+        variance = fnp.maximum(sq - fnp.square(mean), 0.0)
+    return (x - mean) * lax.rsqrt(variance + epsilon)
 
 
 # ---------------------------------------------------------------------------------------------
