@@ -197,3 +197,78 @@ def test_glu_and_standardize():
     want = (x - m.mean(-1, keepdims=True)) / np.sqrt(m.var(-1, keepdims=True) + 1e-5)
     got = fnx.nn.standardize(fnp.asarray(x), where=fnp.asarray(mask))
     np.testing.assert_allclose(np.asarray(got), want, rtol=1e-10)
+
+
+# -- fnx.scipy.special ----------------------------------------------------------------------------
+
+import math  # noqa: E402
+
+import mpmath  # noqa: E402  (in the test extras)
+
+import fnx.scipy.special as special  # noqa: E402
+
+_X = np.array([-3.5, -1.2, -0.3, 0.0, 0.25, 0.9, 1.7, 4.0, 11.0])
+_P = np.array([1e-6, 0.01, 0.2, 0.5, 0.75, 0.999])
+
+
+def _ref(f, xs):
+    return np.array([float(f(float(v))) for v in xs])
+
+
+SPECIAL = {  # name -> (numpy reference, float64 inputs)
+    "erf": (lambda x: _ref(math.erf, x), _X),
+    "erfinv": (lambda x: _ref(mpmath.erfinv, x), 2 * _P - 1),
+    "gammaln": (lambda x: _ref(math.lgamma, x), np.abs(_X) + 0.1),
+    "digamma": (lambda x: _ref(mpmath.digamma, x), np.abs(_X) + 0.1),
+    "expit": (lambda x: 1 / (1 + np.exp(-x)), _X),
+    "logit": (lambda p: np.log(p / (1 - p)), _P),
+    "entr": (lambda x: -x * np.log(x), _P),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_matches_references(name):
+    ref, x = SPECIAL[name]
+    f = getattr(special, name)
+    np.testing.assert_allclose(np.asarray(f(fnp.asarray(x))), ref(x), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(np.asarray(fnx.jit(f)(fnp.asarray(x))), ref(x), rtol=1e-12,
+                               atol=1e-300)
+    got32 = f(fnp.asarray(x.astype(np.float32)))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(np.asarray(got32), ref(x.astype(np.float32).astype(np.float64)),
+                               rtol=2e-6, atol=1e-7)
+    # finite differences need room: keep away from the ends of (0, 1) / (-1, 1)
+    interior = x[2:-1] if name in ("erfinv", "logit", "entr") else x
+    check_grads(f, (fnp.asarray(interior),), order=1)
+
+
+def test_special_two_argument_functions():
+    x = np.array([0.0, 0.0, 1.5, 2.0, 3.0])
+    y = np.array([0.0, -1.0, 0.5, 2.5, 1e-3])
+    want = np.array([0.0, 0.0, 1.5 * np.log(0.5), 2.0 * np.log(2.5), 3.0 * np.log(1e-3)])
+    np.testing.assert_allclose(np.asarray(special.xlogy(fnp.asarray(x), fnp.asarray(y))), want,
+                               rtol=1e-14)
+    want = np.array([0.0, 0.0, 1.5 * np.log1p(0.5), 2.0 * np.log1p(2.5), 3.0 * np.log1p(1e-3)])
+    np.testing.assert_allclose(np.asarray(special.xlog1py(fnp.asarray(x), fnp.asarray(y))), want,
+                               rtol=1e-14)
+    g = fnx.grad(lambda v: special.xlogy(v, fnp.asarray(0.0)))(fnp.asarray(0.0))
+    assert np.isfinite(float(g))  # the 0 * log(0) branch does not leak a NaN gradient
+    a, b = np.array([0.5, 2.0, 7.5]), np.array([1.5, 3.0, 0.25])
+    want = [math.lgamma(u) + math.lgamma(v) - math.lgamma(u + v) for u, v in zip(a, b)]
+    np.testing.assert_allclose(np.asarray(special.betaln(fnp.asarray(a), fnp.asarray(b))), want,
+                               rtol=1e-13)
+    check_grads(special.betaln, (fnp.asarray(a), fnp.asarray(b)), order=1)
+
+
+def test_special_softmax_family_and_entr_edges():
+    x = np.random.default_rng(2).standard_normal((2, 3))
+    e = np.exp(x - x.max())
+    np.testing.assert_allclose(np.asarray(special.softmax(fnp.asarray(x))), e / e.sum(),
+                               rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(special.log_softmax(fnp.asarray(x), axis=1)),
+                               x - np.log(np.exp(x).sum(1, keepdims=True)), rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(special.logsumexp(fnp.asarray(x))),
+                               np.log(np.exp(x).sum()), rtol=1e-13)
+    got = np.asarray(special.entr(fnp.asarray([-1.0, 0.0, np.nan, np.inf])))
+    np.testing.assert_array_equal(got[:2], [-np.inf, 0.0])
+    assert np.isnan(got[2]) and got[3] == -np.inf

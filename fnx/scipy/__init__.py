@@ -1,6 +1,8 @@
 """fnx.scipy: SciPy's API on fnx arrays (``jax.scipy``'s counterpart).  ``fnx.scipy.linalg``:
 triangular / Cholesky / LU solves, decompositions with SciPy's conventions, ``expm``,
-``block_diag``."""
+``block_diag``.  ``fnx.scipy.special``: erf, erfinv, gammaln, digamma, logsumexp, xlogy, expit,
+logit, betaln, softmax, entr..."""
 from . import linalg  # noqa: F401
+from . import special  # noqa: F401
 
-__all__ = ["linalg"]
+__all__ = ["linalg", "special"]
