@@ -25,13 +25,13 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from . import dtypes
+from ._dlpack import dlpack_export
 from ._jaxpr_printer import JaxprPrinter  # noqa: F401  (str(jaxpr); tests import it here)
 from .avals import ShapedArray  # noqa: F401  (the abstract value; core re-exports it)
 from .device import CPU
 from .errors import (ConcretizationTypeError, DTypeError, FnxError, MissingKernelError,
                      UnexpectedTracerError)
 
-_KDL_CPU = 1  # DLPack's device type of host memory
 
 # ---------------------------------------------------------------------------------------------
 # Abstract values
@@ -141,42 +141,8 @@ class Array(ArrayBase):
         ``__dlpack_device__()``, or ``(1, 0)`` (the host) for a GPU array, which copies it
         there (a BufferError with ``copy=False``).  ``stream`` must be None for host memory;
         for GPU memory it goes to CuPy.  Other devices: BufferError."""
-        value, owned = self._value, False
-        here = tuple(int(v) for v in value.__dlpack_device__())
-        if dl_device is not None:
-            want = tuple(int(v) for v in dl_device)
-            if want != here:
-                if want != (_KDL_CPU, 0):
-                    raise BufferError(f"__dlpack__: cannot export an array on {self.device} to "
-                                      f"the DLPack device {want} (fnx exports to its own "
-                                      f"device or to the host, {(_KDL_CPU, 0)})")
-                if copy is False:
-                    raise BufferError(f"__dlpack__: exporting an array on {self.device} to the "
-                                      "host needs a copy, but copy=False")
-                value = np.asarray(self.__array__())  # a host copy the consumer owns
-                if not value.flags.writeable:
-                    value = value.copy()
-                here, copy, owned = (_KDL_CPU, 0), None, True
-        if here[0] != _KDL_CPU:  # GPU memory: CuPy handles streams and versions
-            kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version),
-                                        ("copy", copy)) if v is not None}
-            return value.__dlpack__(**kwargs)
-        if stream is not None:
-            raise BufferError(f"__dlpack__: stream must be None for an array in host memory "
-                              f"(got stream={stream!r})")
-        if max_version is None or tuple(max_version)[0] < 1:
-            # DLPack 0.x: no read-only (nor is-copied) flag; numpy refuses to export a read-only
-            # buffer (a broadcast view...) unflagged, so it goes out through a writable alias
-            if copy:
-                return np.array(value).__dlpack__()
-            return (value if value.flags.writeable else _unflagged_alias(value)).__dlpack__()
-        if copy:  # the consumer owns the copy: writable, flagged as copied by numpy
-            return value.__dlpack__(max_version=tuple(max_version), copy=True)
-        if owned:
-            return value.__dlpack__(max_version=tuple(max_version))
-        view = value.view()
-        view.flags.writeable = False
-        return view.__dlpack__(max_version=tuple(max_version))
+        return dlpack_export(self, stream=stream, max_version=max_version, dl_device=dl_device,
+                             copy=copy)
 
     def __dlpack_device__(self):
         """``(device type, device id)`` in DLPack's numbering: (1, 0) for the host, (2, id)
@@ -266,22 +232,6 @@ class Array(ArrayBase):
     def __setitem__(self, key, value):
         raise TypeError("fnx arrays are immutable; use x = x.at[idx].set(value) "
                         "(see Array.at) instead of x[idx] = value")
-
-
-class _Alias:
-    """Holds a numpy array interface (and the array it describes, alive)."""
-
-    def __init__(self, interface, owner):
-        self.__array_interface__ = interface
-        self.owner = owner
-
-
-def _unflagged_alias(value: np.ndarray) -> np.ndarray:
-    """A writable numpy view of ``value``'s read-only memory, for a DLPack 0.x export (which
-    cannot say "read-only"; as with JAX's exports, the consumer must not write to it)."""
-    interface = dict(value.__array_interface__)
-    interface["data"] = (interface["data"][0], False)  # (pointer, read-only?)
-    return np.asarray(_Alias(interface, value))
 
 
 def _rebuild_array(value, weak_type):

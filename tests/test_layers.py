@@ -24,7 +24,7 @@ PACKAGE_DIR = os.path.join(ROOT, "fnx")
 LAYERS = [
     ("base", ["fnx.errors", "fnx.config", "fnx.dtypes", "fnx.device", "fnx.tree", "fnx.tree_util",
               "fnx.avals", "fnx._jaxpr_printer", "fnx._cuda_source"]),
-    ("core", ["fnx.core"]),
+    ("core", ["fnx.core", "fnx._dlpack"]),
     ("interpreters", ["fnx.interpreters"]),
     ("lax", ["fnx.lax"]),
     ("compiler", ["fnx.compiler"]),

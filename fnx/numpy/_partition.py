@@ -46,28 +46,30 @@ def _kth_list(name, kth, n):
     return ks
 
 
+def _partition_operand(name, a, kth, axis):
+    """``(a, axis)`` checked for ``name``: ``axis=None`` flattens; ``kth`` must fit the axis."""
+    a = asarray_arg(name, a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    ax = canonical_axis(name, axis, a.ndim)
+    _kth_list(name, kth, a.shape[ax])
+    return a, ax
+
+
 def partition(a, kth, axis=-1):
     """A copy of ``a`` with the ``kth`` element of each slice along ``axis`` in its sorted
     place, every smaller element before it and every larger one after (NaN last).  fnx sorts
     the whole axis, which satisfies this for every kth at once; numpy (and jax.numpy) may
     order the two sides differently -- only the property and the multiset are promised.
     Differentiable (the JVP permutes the tangent as the values).  ``axis=None`` flattens."""
-    a = asarray_arg("partition", a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    ax = canonical_axis("partition", axis, a.ndim)
-    _kth_list("partition", kth, a.shape[ax])
+    a, ax = _partition_operand("partition", a, kth, axis)
     return sort(a, axis=ax)
 
 
 def argpartition(a, kth, axis=-1):
     """Indices that partition ``a`` along ``axis`` (see partition: here a stable argsort, so
     ties keep their order); int32."""
-    a = asarray_arg("argpartition", a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    ax = canonical_axis("argpartition", axis, a.ndim)
-    _kth_list("argpartition", kth, a.shape[ax])
+    a, ax = _partition_operand("argpartition", a, kth, axis)
     return argsort(a, axis=ax)
 
 

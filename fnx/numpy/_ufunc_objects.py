@@ -28,8 +28,8 @@ import builtins
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import ArrayBase, Tracer
-from ..errors import ConcretizationTypeError, DTypeError
+from ..core import ArrayBase, Tracer, concrete_or_error
+from ..errors import DTypeError
 from ..interpreters.partial_eval import ShapeDtypeStruct, make_jaxpr
 from ..lax.scan_util import associative_scan
 from . import _complex
@@ -294,7 +294,8 @@ class ufunc:
         _no_out(name, out)
         a = asarray_arg(name, a)
         ax = canonical_axis(name, axis, a.ndim)
-        idx = _concrete_indices(name, indices)
+        idx = np.asarray(concrete_or_error(
+            indices, f"{name}: indices set the sizes of the reduced slices, so they must be concrete"))
         if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise TypeError(f"{name}: indices must be a 1-d sequence of integers, got "
                             f"{idx.dtype} of shape {idx.shape}")
@@ -602,21 +603,6 @@ def install(namespace: dict) -> None:
         if obj is None:
             obj = made[id(func)] = _make(name, func)
         namespace[name] = obj
-
-
-def _concrete_indices(name, indices) -> np.ndarray:
-    """reduceat's ``indices`` as host data: they set the slices' sizes, so a traced value (jit /
-    vmap) cannot be used."""
-    if isinstance(indices, Tracer):
-        c = indices.concrete_value()
-        if c is None:
-            raise ConcretizationTypeError(
-                f"{name}: indices set the sizes of the reduced slices, so they must be concrete; "
-                f"got the traced value {indices.aval.str_short()} (under jit, close over them)")
-        indices = c
-    if isinstance(indices, ArrayBase):
-        return np.asarray(indices._value)
-    return np.asarray(indices)
 
 
 def unwrap_methods(methods: dict) -> None:
