@@ -25,6 +25,9 @@ from .interpreters.custom import custom_jvp, custom_vjp
 from .interpreters.remat import checkpoint, checkpoint_name, checkpoint_policies, remat
 from .staging import jit
 from .lax import stop_gradient
+from ._callbacks import pure_callback
+from ._scopes import ensure_compile_time_eval, named_call, named_scope
+from . import debug
 from . import optim
 from . import io
 

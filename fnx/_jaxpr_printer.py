@@ -64,7 +64,9 @@ class JaxprPrinter:
             params = "[" + " ".join(f"{k}={self.param(v, indent)}"
                                     for k, v in e.params.items()) + "]"
         ins = " ".join(self.name(x) for x in e.inputs)
-        return f"{' ' * indent}{outs} = {e.primitive.name}{params} {ins}".rstrip()
+        line = f"{' ' * indent}{outs} = {e.primitive.name}{params} {ins}".rstrip()
+        scope = getattr(e, "scope", "")
+        return f"{line}  # {scope}" if scope else line
 
     def jaxpr(self, jaxpr, indent: int = 0, num_consts: int = 0) -> str:
         consts = [self.binder(v) for v in jaxpr.in_binders[:num_consts]]

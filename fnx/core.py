@@ -341,11 +341,14 @@ class Primitive:
     multiple_results = False
 
     def __init__(self, name: str, *, multiple_results: bool = False, fusion: str | None = None,
-                 call_jaxpr_param: str | None = None):
+                 call_jaxpr_param: str | None = None, effectful: bool = False):
         self.name = name
         self.multiple_results = multiple_results
         self.fusion = fusion
         self.call_jaxpr_param = call_jaxpr_param
+        # An effectful primitive (fnx.debug.callback) is run for what it does, not for its
+        # results: the compiler never drops (dce), merges (cse) or pre-computes (fold) it.
+        self.effectful = effectful
         self._abstract_eval: Callable | None = None
         self._generic_impl: Callable | None = None
         self.impl = self._first_impl  # replaced by the backend's function on first use
@@ -546,6 +549,7 @@ class _ThreadTraceState(threading.local):
         self.stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
         self.dynamic: MainTrace | None = None
         self.eager = True   # no transformation active in this thread
+        self.scope = ""     # the fnx.named_scope names, "outer/inner", that new eqns record
 
 
 _trace_state = _ThreadTraceState()
@@ -601,6 +605,39 @@ def new_dynamic(main: MainTrace):
         state.dynamic = prev
         _update_eager_flag(state)
         _count_active(-1)
+
+
+@contextmanager
+def eval_context():
+    """Run operations on concrete values eagerly even while a jit / make_jaxpr trace is active
+    (``fnx.ensure_compile_time_eval``): the dynamic trace is set aside, so only operations on
+    tracers are staged."""
+    state = _trace_state
+    prev, state.dynamic = state.dynamic, None
+    _update_eager_flag(state)
+    try:
+        yield
+    finally:
+        state.dynamic = prev
+        _update_eager_flag(state)
+
+
+@contextmanager
+def scope_context(name: str, *, replace: bool = False):
+    """Equations staged inside the block record ``name`` appended to the enclosing scope
+    (``fnx.named_scope``); ``replace``: record ``name`` alone (a sub-jaxpr's names are relative
+    to the equation that holds it)."""
+    state = _trace_state
+    prev = state.scope
+    state.scope = name if (replace or not prev) else (f"{prev}/{name}" if name else prev)
+    try:
+        yield
+    finally:
+        state.scope = prev
+
+
+def current_scope() -> str:
+    return _trace_state.scope
 
 
 def _is_live(main: MainTrace, stack: list | None = None) -> bool:
@@ -727,6 +764,24 @@ class Eqn(NamedTuple):
     inputs: list  # Var | Literal
     params: dict
     out_binders: list  # Var
+    scope: str = ""   # the fnx.named_scope it was staged in (printed; replayed by eval_jaxpr)
+
+
+def jaxpr_has_effects(jaxpr) -> bool:
+    """Whether running ``jaxpr`` (or any jaxpr nested in its params) binds an effectful
+    primitive, so that passes must keep its equation even when no result is used."""
+    jaxpr = getattr(jaxpr, "jaxpr", jaxpr)  # ClosedJaxpr -> Jaxpr
+    return jaxpr.derive("has_effects", lambda: any(eqn_has_effects(e) for e in jaxpr.eqns))
+
+
+def eqn_has_effects(e: Eqn) -> bool:
+    if e.primitive.effectful:
+        return True
+    for value in e.params.values():
+        for v in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(v, (Jaxpr, ClosedJaxpr)) and jaxpr_has_effects(v):
+                return True
+    return False
 
 
 class Jaxpr:
@@ -805,7 +860,11 @@ def eval_jaxpr(jaxpr: Jaxpr, args: Sequence) -> list:
     for v, a in zip(jaxpr.in_binders, args):
         env[id(v)] = a
     for e in jaxpr.eqns:
-        outs = bind(e.primitive, *[read(x) for x in e.inputs], **e.params)
+        if e.scope:
+            with scope_context(e.scope):
+                outs = bind(e.primitive, *[read(x) for x in e.inputs], **e.params)
+        else:
+            outs = bind(e.primitive, *[read(x) for x in e.inputs], **e.params)
         if not e.primitive.multiple_results:
             outs = [outs]
         for v, o in zip(e.out_binders, outs):

@@ -30,7 +30,8 @@ LAYERS = [
     ("compiler", ["fnx.compiler"]),
     ("backends", ["fnx.backends", "fnx._fnx_kernels"]),
     ("front ends", ["fnx.numpy", "fnx.scipy", "fnx.random", "fnx.api", "fnx.staging",
-                    "fnx.placement", "fnx.test_util"]),
+                    "fnx.placement", "fnx.test_util", "fnx._callbacks", "fnx._scopes",
+                    "fnx.debug"]),
     ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io"]),
     ("package", ["fnx"]),      # fnx/__init__.py gathers everything
 ]

@@ -37,7 +37,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..core import Array, ClosedJaxpr, Eqn, Fusion, Jaxpr, Literal, Var
+from ..core import Array, ClosedJaxpr, Eqn, Fusion, Jaxpr, Literal, Var, eqn_has_effects
 from ..interpreters.custom import custom_lin_p
 from ..interpreters.remat import name_p, optimization_barrier_p
 from ..lax import elementwise as ew
@@ -207,12 +207,13 @@ def inline_jit(jaxpr: Jaxpr) -> Jaxpr:
 # ---------------------------------------------------------------------------------------------
 
 def dce(jaxpr: Jaxpr) -> Jaxpr:
-    """Dead-code elimination: drop equations none of whose results is used (every fnx
-    primitive is pure).  Unused in_binders stay."""
+    """Dead-code elimination: drop equations none of whose results is used, unless they have
+    effects (a debug callback, or a loop / call whose body holds one).  Unused in_binders
+    stay."""
     live = {id(x) for x in jaxpr.outs if isinstance(x, Var)}
     kept = []
     for e in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in e.out_binders):
+        if any(id(v) in live for v in e.out_binders) or eqn_has_effects(e):
             kept.append(_copy_eqn(e, {}))
             live.update(id(x) for x in e.inputs if isinstance(x, Var))
     kept.reverse()
@@ -232,6 +233,9 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
     eqns = []
     for e in jaxpr.eqns:
         e = _copy_eqn(e, env)
+        if eqn_has_effects(e):  # two identical prints both print
+            eqns.append(e)
+            continue
         key = (e.primitive.name, id(e.primitive), tuple(_atom_key(x) for x in e.inputs),
                _params_key(e.params))
         prev = seen.get(key)
@@ -288,7 +292,7 @@ def _scalar_literal(val: Array, aval) -> Literal:
 def _foldable(e: Eqn) -> bool:
     """Never evaluated at compile time: calls (their bodies are compiled, not run), any
     primitive with a body, and custom_lin (its implementation only raises)."""
-    if e.primitive.fusion == Fusion.CALL or e.primitive is custom_lin_p:
+    if e.primitive.fusion == Fusion.CALL or e.primitive is custom_lin_p or e.primitive.effectful:
         return False
     if any(isinstance(p, (Jaxpr, ClosedJaxpr)) for p in e.params.values()):
         return False

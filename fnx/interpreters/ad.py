@@ -31,7 +31,8 @@ from .. import dtypes
 from . import array_ops
 from .partial_eval import PartialVal, partial_eval_flat
 from ..core import (Array, Jaxpr, Literal, Primitive, ShapedArray, Trace, Tracer, Var, bind,
-                    eval_jaxpr, full_lower, full_raise, get_aval, new_main, raise_to_shaped)
+                    eval_jaxpr, full_lower, full_raise, get_aval, new_main, raise_to_shaped,
+                    scope_context)
 from ..errors import AutodiffError, FnxError  # noqa: F401 (AutodiffError re-exported)
 
 jvp_rules: dict[Primitive, Callable] = {}
@@ -357,7 +358,11 @@ def backward_pass(jaxpr: Jaxpr, args: list, cotangents: list) -> list:
                 f"transpose rule for '{eqn.primitive.name}' is not implemented (it is not "
                 "linear, or reverse-mode differentiation of it is not supported)")
         ct = cts_in if eqn.primitive.multiple_results else cts_in[0]
-        cts_out = rule(ct, *primals_in, **eqn.params)
+        if eqn.scope:
+            with scope_context(f"transpose({eqn.scope})"):
+                cts_out = rule(ct, *primals_in, **eqn.params)
+        else:
+            cts_out = rule(ct, *primals_in, **eqn.params)
         for x, c in zip(eqn.inputs, cts_out):
             write_cotangent(x, c)
 

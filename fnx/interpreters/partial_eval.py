@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import tree as tree_util
 from ..core import (Array, ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Trace, Tracer, Var,
-                    asarray_concrete, eval_jaxpr, full_lower, full_raise, get_aval, new_dynamic,
-                    new_main, raise_to_shaped)
+                    asarray_concrete, current_scope, eval_jaxpr, full_lower, full_raise, get_aval,
+                    new_dynamic, new_main, raise_to_shaped, scope_context)
 from ..errors import ConcretizationTypeError, UnexpectedTracerError
 
 
@@ -131,7 +131,7 @@ def _inline_literals(jaxpr: Jaxpr, consts: list):
     if not literals:
         return jaxpr, consts
     eqns = [Eqn(e.primitive, [literals.get(id(x), x) if isinstance(x, Var) else x
-                              for x in e.inputs], e.params, e.out_binders)
+                              for x in e.inputs], e.params, e.out_binders, e.scope)
             for e in jaxpr.eqns]
     outs = [literals.get(id(x), x) if isinstance(x, Var) else x for x in jaxpr.outs]
     return Jaxpr(keep_binders + other, eqns, outs), keep_vals
@@ -177,7 +177,7 @@ class JaxprTrace(Trace):
         out_tracers = [self.builder.new_tracer(self, a) for a in avals_out]
         inputs = [self.builder.getvar(t) for t in tracers]
         outvars = [self.builder.add_var(t) for t in out_tracers]
-        self.builder.eqns.append(Eqn(primitive, inputs, params, outvars))
+        self.builder.eqns.append(Eqn(primitive, inputs, params, outvars, current_scope()))
         return out_tracers if primitive.multiple_results else out_tracers[0]
 
 
@@ -201,7 +201,8 @@ def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray], arg_names=None,
     """Trace ``fun`` (flat list of arrays -> flat list of arrays) at ``in_avals``.  ``name``
     and ``arg_names`` only make error messages precise."""
     builder = JaxprBuilder(name, arg_names)
-    with new_main(JaxprTrace, builder) as main:
+    # scope names inside the jaxpr are relative to the equation that will hold it
+    with new_main(JaxprTrace, builder) as main, scope_context("", replace=True):
         with new_dynamic(main):
             trace = JaxprTrace(main)
             tracers_in = [trace.new_arg(aval) for aval in in_avals]
@@ -325,13 +326,14 @@ class _ConstRecipe:
 
 
 class _EqnRecipe:
-    __slots__ = ("prim", "tracers_in", "params", "tracers_out")
+    __slots__ = ("prim", "tracers_in", "params", "tracers_out", "scope")
 
     def __init__(self, prim, tracers_in, params, tracers_out):
         self.prim = prim
         self.tracers_in = tracers_in
         self.params = params
         self.tracers_out = tracers_out
+        self.scope = current_scope()
 
 
 class PartialEvalTracer(Tracer):
@@ -467,7 +469,7 @@ def tracers_to_jaxpr(tracers_in, tracers_out):
                 for o, v in zip(recipe.tracers_out, outs):
                     tracer_to_var[id(o)] = v
                 eqns.append(Eqn(recipe.prim, [tracer_to_var[id(x)] for x in recipe.tracers_in],
-                                recipe.params, outs))
+                                recipe.params, outs, recipe.scope))
         else:
             raise TypeError(f"internal error: unknown recipe {recipe!r}")
     in_binders = const_vars + [tracer_to_var[id(t)] for t in tracers_in]

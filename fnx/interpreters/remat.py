@@ -37,7 +37,8 @@ from typing import Callable
 
 from .. import tree as tree_util
 from ..core import (Array, Eqn, Fusion, Jaxpr, Literal, Primitive, Tracer, Var,
-                    asarray_concrete, eval_jaxpr, full_lower, get_aval, new_main, raise_to_shaped)
+                    asarray_concrete, eqn_has_effects, eval_jaxpr, full_lower, get_aval, new_main,
+                    raise_to_shaped)
 from ..errors import InvalidArgumentError
 from . import ad, batching, partial_eval
 from .partial_eval import (partial_eval_jaxpr, partial_eval_jaxpr_rules, stage_eqn,
@@ -293,7 +294,7 @@ def _dce(jaxpr: Jaxpr) -> Jaxpr:
     live = {id(x) for x in jaxpr.outs if isinstance(x, Var)}
     kept = []
     for e in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in e.out_binders):
+        if any(id(v) in live for v in e.out_binders) or eqn_has_effects(e):
             kept.append(e)
             live.update(id(x) for x in e.inputs if isinstance(x, Var))
     kept.reverse()
@@ -341,7 +342,11 @@ def _known_side_eqns(jaxpr: Jaxpr, unknowns, policy) -> list:
     keep = []
     for e in reversed(jaxpr.eqns):
         maybe_known = not all(id(v) in unknown for v in e.out_binders)
-        if any(id(v) in live for v in e.out_binders) or (maybe_known and _saveable(policy, e)):
+        # a debug callback on known values runs in the forward pass, as without remat
+        known_effect = eqn_has_effects(e) and (e.primitive in partial_eval_rules or not any(
+            isinstance(x, Var) and id(x) in unknown for x in e.inputs))
+        if any(id(v) in live for v in e.out_binders) or known_effect or \
+                (maybe_known and _saveable(policy, e)):
             keep.append(e)
             live.update(id(x) for x in e.inputs if isinstance(x, Var))
     keep.reverse()

@@ -463,7 +463,7 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
     xs_np = [x._value for x in xs]
     for i in range(length):
         t = length - 1 - i if reverse else i
-        outs = eval_jaxpr(jaxpr, consts + carry + [Array(x[t]) for x in xs_np])
+        outs = eval_jaxpr(jaxpr, consts + carry + [Array(x[t, ...]) for x in xs_np])
         carry = outs[:num_carry]
         for buf, y in zip(ys, outs[num_carry:]):
             buf[t] = y._value
