@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes, numpy as fnp, tree
+from . import dtypes, numpy as fnp, placement, tree
 from .core import Array, ArrayBase, Primitive, ShapedArray, bind
 from .errors import AutodiffError, FnxError
 from .interpreters import ad, batching
@@ -138,8 +138,18 @@ def _pure_callback_impl(*args, callback, result_avals, vmap_method):
     if len(results) != len(result_avals):
         raise FnxError(f"pure_callback: the callback {callback} returned {len(results)} "
                        f"arrays, result_shape_dtypes declares {len(result_avals)}")
-    return [_to_result("pure_callback", r, a, i)
+    outs = [_to_result("pure_callback", r, a, i)
             for i, (r, a) in enumerate(zip(results, result_avals))]
+    return _on_device_of(args, outs)
+
+
+def _on_device_of(args, outs):
+    """``outs`` moved to the device of the first device-array operand (the callback's results
+    belong where its operands were: a GPU program goes on on the GPU)."""
+    for a in args:
+        if type(a) is not Array and isinstance(a, Array):
+            return [placement.device_put(o, a.device) for o in outs]
+    return outs
 
 
 def _pure_callback_jvp(primals, tangents, *, callback, **params):

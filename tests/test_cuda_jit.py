@@ -168,3 +168,24 @@ def test_compiled_module_is_cached_on_disk_across_processes(tmp_path):
     first = run()
     assert first, "nothing was cached"
     assert run() == first
+
+
+@gpu
+@pytest.mark.parametrize("jit", [False, True])
+def test_host_callbacks_on_gpu_operands(jit):
+    # the callback gets host copies; pure_callback's results go back to the operands' device
+    dev = _cuda()
+    seen = []
+
+    def program(x):
+        y = fnx.pure_callback(lambda a: np.cumsum(a).astype(np.float32),
+                              fnx.ShapeDtypeStruct(x.shape, x.dtype), jnp.sin(x) * 2)
+        fnx.debug.callback(lambda v: seen.append(np.array(v)), y)
+        return jnp.exp(y) + 1
+    x = np.linspace(-1, 1, 7).astype(np.float32)
+    f = fnx.jit(program) if jit else program
+    (got,) = _to_host(f(fnx.device_put(jnp.asarray(x), dev)), dev)
+    want_y = np.cumsum(np.sin(x.astype(np.float64)) * 2)
+    np.testing.assert_allclose(np.asarray(got), np.exp(want_y) + 1, rtol=1e-4)
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], want_y, rtol=1e-5, atol=1e-6)

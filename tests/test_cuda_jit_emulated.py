@@ -134,3 +134,23 @@ def test_models_and_reductions(monkeypatch):
             tol = 1e-4 if a.dtype == np.float32 else 1e-10
             np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=tol, atol=tol,
                                        equal_nan=True, err_msg=p.name)
+
+
+def test_host_callbacks_between_kernels(monkeypatch):
+    # a pure_callback and a debug callback are fallback steps between generated kernels: their
+    # operands come back from the (emulated) device and their results go back to it
+    seen = []
+
+    def program(x):
+        y = fnx.pure_callback(lambda a: np.cumsum(a).astype(np.float32),
+                              fnx.ShapeDtypeStruct(x.shape, x.dtype), jnp.sin(x) * 2)
+        fnx.debug.callback(lambda v: seen.append(v.copy()), y)
+        return jnp.exp(y) + 1
+    x = np.linspace(-1, 1, 7).astype(np.float32)
+    (p,) = _build(monkeypatch, lambda: [_Program(program, (jnp.asarray(x),))])
+    seen.clear()
+    (got,) = p.run()
+    np.testing.assert_allclose(np.asarray(got), np.asarray(p.expected[0]), rtol=1e-5)
+    want_y = np.cumsum(np.sin(x.astype(np.float64)) * 2)
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], want_y, rtol=1e-5, atol=1e-6)
