@@ -20,14 +20,19 @@ from . import backends  # installs the backend registry into core (core.upper_la
 from . import numpy
 from . import random
 from .api import grad, hessian, jacfwd, jacrev, jvp, linearize, value_and_grad, vjp, vmap
+from .api import jacrev as jacobian  # jax.jacobian is jacrev
 from .placement import device_put, devices, from_dlpack
 from .interpreters.custom import custom_jvp, custom_vjp
 from .interpreters.remat import checkpoint, checkpoint_name, checkpoint_policies, remat
-from .staging import jit
+from .staging import clear_caches, disable_jit, jit
 from .lax import stop_gradient
 from ._callbacks import pure_callback
 from ._scopes import ensure_compile_time_eval, named_call, named_scope
 from . import debug
+from ._runtime import (default_backend, device_count, effects_barrier, host_count, host_id,
+                       host_ids, local_device_count, local_devices, print_environment_info,
+                       process_count, process_index, process_indices, typeof)
+from ._transform_extras import closure_convert, custom_gradient, linear_transpose
 from . import optim
 from . import io
 

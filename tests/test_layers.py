@@ -31,7 +31,7 @@ LAYERS = [
     ("backends", ["fnx.backends", "fnx._fnx_kernels"]),
     ("front ends", ["fnx.numpy", "fnx.scipy", "fnx.random", "fnx.api", "fnx.staging",
                     "fnx.placement", "fnx.test_util", "fnx._callbacks", "fnx._scopes",
-                    "fnx.debug"]),
+                    "fnx.debug", "fnx._runtime", "fnx._transform_extras"]),
     ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io"]),
     ("package", ["fnx"]),      # fnx/__init__.py gathers everything
 ]
