@@ -31,7 +31,7 @@ LAYERS = [
     ("backends", ["fnx.backends", "fnx._fnx_kernels"]),
     ("front ends", ["fnx.numpy", "fnx.scipy", "fnx.random", "fnx.api", "fnx.staging",
                     "fnx.placement", "fnx.test_util"]),
-    ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io"]),
+    ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io", "fnx.example_libraries"]),
     ("package", ["fnx"]),      # fnx/__init__.py gathers everything
 ]
 
