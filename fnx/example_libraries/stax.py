@@ -313,8 +313,7 @@ def _flatten():
     return init_fun, apply_fun
 
 
-Flatten = _flatten()
-"""Flattens every axis but the first (a layer, used without calling it)."""
+Flatten = _flatten()  # flattens every axis but the first; a layer, used without calling it
 
 
 def _identity():
