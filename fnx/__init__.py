@@ -36,12 +36,13 @@ from ._transform_extras import closure_convert, custom_gradient, linear_transpos
 from . import optim
 from . import io
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 
 def __getattr__(name):
-    """``fnx.nn`` and ``fnx.data`` load on first use (``import fnx`` stays light)."""
-    if name in ("nn", "data"):
+    """``fnx.nn``, ``fnx.data`` and ``fnx.example_libraries`` load on first use (``import fnx``
+    stays light)."""
+    if name in ("nn", "data", "example_libraries"):
         import importlib
         return importlib.import_module(f"fnx.{name}")
     raise AttributeError(f"module 'fnx' has no attribute {name!r}")
@@ -78,7 +79,7 @@ def eval_shape(fun, *args, **kwargs):
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
            "block_until_ready", "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "data",
-           "device_get", "eval_shape",
+           "device_get", "eval_shape", "example_libraries",
            "device_put", "devices", "dtypes", "errors", "from_dlpack", "grad", "hessian", "io",
            "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize", "make_jaxpr", "nn", "numpy",
            "optim", "random", "remat", "stop_gradient", "tree", "tree_util",

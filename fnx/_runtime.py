@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from ._version import __version__
 from .core import get_aval, raise_to_shaped
 from .placement import devices
 
@@ -68,7 +69,6 @@ def typeof(x):
 def print_environment_info(return_string: bool = False):
     """The versions that matter for a bug report (fnx, numpy, cffi, cupy, Python, the OS, the
     C compiler jit uses, GPUs)."""
-    from . import __version__
     from .compiler import toolchain
     lines = [f"fnx: {__version__}", f"numpy: {np.__version__}"]
     for name in ("cffi", "cupy"):

@@ -23,7 +23,7 @@ PACKAGE_DIR = os.path.join(ROOT, "fnx")
 # (layer, module-name prefixes); the longest matching prefix decides a module's layer
 LAYERS = [
     ("base", ["fnx.errors", "fnx.config", "fnx.dtypes", "fnx.device", "fnx.tree", "fnx.tree_util",
-              "fnx.avals", "fnx._jaxpr_printer", "fnx._cuda_source"]),
+              "fnx.avals", "fnx._jaxpr_printer", "fnx._cuda_source", "fnx._version"]),
     ("core", ["fnx.core", "fnx._dlpack"]),
     ("interpreters", ["fnx.interpreters"]),
     ("lax", ["fnx.lax"]),
@@ -32,7 +32,7 @@ LAYERS = [
     ("front ends", ["fnx.numpy", "fnx.scipy", "fnx.random", "fnx.api", "fnx.staging",
                     "fnx.placement", "fnx.test_util", "fnx._callbacks", "fnx._scopes",
                     "fnx.debug", "fnx._runtime", "fnx._transform_extras"]),
-    ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io"]),
+    ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io", "fnx.example_libraries"]),
     ("package", ["fnx"]),      # fnx/__init__.py gathers everything
 ]
 

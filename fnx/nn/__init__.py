@@ -1,4 +1,5 @@
-"""fnx.nn: neural-network layers as immutable pytrees (equinox style), activations, losses, initializers.
+"""fnx.nn: neural-network layers as immutable pytrees (equinox style), activations, losses, initializers
+(``nn.init``: PyTorch's conventions; ``nn.initializers``: jax.nn.initializers').
 
 Conventions (used by every layer):
 
@@ -18,14 +19,16 @@ Conventions (used by every layer):
 >>> loss = lambda m, x, y: nn.softmax_cross_entropy(m(x), y)
 >>> grads = fnx.grad(loss)(mlp, x, y)          # an nn.Sequential holding the gradients
 """
-from . import functional, init
+from . import functional, init, initializers
 from .attention import MultiHeadAttention, TransformerBlock, dot_product_attention
 from .functional import (binary_cross_entropy_with_logits, gelu, leaky_relu, log_softmax, logsumexp,
                          mse_loss, nll_loss, one_hot, relu, sigmoid, sigmoid_binary_cross_entropy,
                          silu, softmax, softmax_cross_entropy,
                          softmax_cross_entropy_with_integer_labels, softplus, swish, tanh,
                          elu, celu, selu, glu, relu6, hard_tanh, hard_sigmoid, hard_silu,
-                         hard_swish, log_sigmoid, soft_sign, standardize)
+                         hard_swish, log_sigmoid, soft_sign, standardize,
+                         sparse_plus, sparse_sigmoid, squareplus, mish, identity, logmeanexp,
+                         log1mexp)
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Embedding,
                      Flatten, Identity, LayerNorm, Linear, MaxPool2d)
 from .module import (Lambda, Module, Residual, Sequential, count_params, init_state, is_stateful,
@@ -47,7 +50,8 @@ __all__ = [
     "softmax_cross_entropy_with_integer_labels", "mse_loss", "binary_cross_entropy_with_logits",
     "sigmoid_binary_cross_entropy", "nll_loss", "elu", "celu", "selu", "glu", "relu6",
     "hard_tanh", "hard_sigmoid", "hard_silu", "hard_swish", "log_sigmoid", "soft_sign",
-    "standardize",
+    "standardize", "sparse_plus", "sparse_sigmoid", "squareplus", "mish", "identity",
+    "logmeanexp", "log1mexp",
     # submodules
-    "functional", "init",
+    "functional", "init", "initializers",
 ]

@@ -18,6 +18,8 @@ from ..errors import InvalidArgumentError, dtype_error, shape_error
 __all__ = ["relu", "leaky_relu", "gelu", "silu", "swish", "softplus", "sigmoid", "tanh", "softmax",
            "elu", "celu", "selu", "glu", "relu6", "hard_tanh", "hard_sigmoid", "hard_silu",
            "hard_swish", "log_sigmoid", "soft_sign", "standardize",
+           "sparse_plus", "sparse_sigmoid", "squareplus", "mish", "identity", "logmeanexp",
+           "log1mexp",
            "log_softmax", "logsumexp", "one_hot", "softmax_cross_entropy",
            "softmax_cross_entropy_with_integer_labels", "mse_loss", "binary_cross_entropy_with_logits",
            "sigmoid_binary_cross_entropy", "nll_loss"]
@@ -191,6 +193,55 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None):
         sq = fnp.mean(fnp.square(x), axis=axis, keepdims=True, where=where)
         variance = fnp.maximum(sq - fnp.square(mean), 0.0)
     return (x - mean) * lax.rsqrt(variance + epsilon)
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)^2 / 4`` on (-1, 1), ``x`` for ``x >= 1`` (jax.nn.sparse_plus)."""
+    x = fnp.asarray(x)
+    middle = 0.25 * fnp.square(x + 1.0)
+    return fnp.where(x <= -1.0, fnp.zeros_like(x), fnp.where(x < 1.0, middle, x))
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, ``(x + 1) / 2`` on (-1, 1), 1 for ``x >= 1``: the derivative of
+    sparse_plus (jax.nn.sparse_sigmoid)."""
+    x = fnp.asarray(x)
+    return fnp.where(x <= -1.0, fnp.zeros_like(x),
+                     fnp.where(x < 1.0, 0.5 * (x + 1.0), fnp.ones_like(x)))
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x^2 + b)) / 2``, a smooth algebraic relu (jax.nn.squareplus)."""
+    x = fnp.asarray(x)
+    return 0.5 * (x + fnp.sqrt(fnp.square(x) + b))
+
+
+def mish(x):
+    """``x * tanh(softplus(x))`` (jax.nn.mish)."""
+    x = fnp.asarray(x)
+    return x * fnp.tanh(softplus(x))
+
+
+def identity(x):
+    """``x`` itself (jax.nn.identity)."""
+    return fnp.asarray(x)
+
+
+def logmeanexp(x, axis=None, keepdims: bool = False):
+    """``log(mean(exp(x), axis))`` = logsumexp minus ``log`` of the count (jax.nn.logmeanexp;
+    ``axis=None``: over every element)."""
+    x = fnp.asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else axis
+    count = math.prod(x.shape[a] for a in ((axes,) if isinstance(axes, int) else axes))
+    return logsumexp(x, axis=axes, keepdims=keepdims) - math.log(count)
+
+
+def log1mexp(x):
+    """``log(1 - exp(-x))`` for ``x > 0``, accurate at both ends: ``log(-expm1(-x))`` below
+    ``log 2``, ``log1p(-exp(-x))`` above (Maechler's switch; jax.nn.log1mexp)."""
+    x = fnp.asarray(x)
+    small = x < math.log(2.0)
+    return fnp.where(small, fnp.log(-fnp.expm1(-x)), fnp.log1p(-fnp.exp(-x)))
 
 
 # ---------------------------------------------------------------------------------------------
