@@ -8,10 +8,13 @@ where a plain ``print`` would show a tracer once at trace time.  Both are
 from __future__ import annotations
 
 import builtins
+import logging
 
 from ._callbacks import debug_callback as callback
 
-__all__ = ["callback", "print"]
+__all__ = ["callback", "log", "print"]
+
+logger = logging.getLogger("fnx.debug")
 
 
 def print(fmt: str, *args, ordered: bool = False, **kwargs) -> None:  # noqa: A001
@@ -23,3 +26,14 @@ def print(fmt: str, *args, ordered: bool = False, **kwargs) -> None:  # noqa: A0
     def format_and_print(*host_args, **host_kwargs):
         builtins.print(fmt.format(*host_args, **host_kwargs))
     callback(format_and_print, *args, ordered=ordered, **kwargs)
+
+
+def log(fmt: str, *args, ordered: bool = False, **kwargs) -> None:
+    """Like ``print``, but through the ``logging`` module: an INFO record of the logger
+    ``"fnx.debug"`` (as ``jax.debug.log``), so handlers and levels decide where it goes."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"debug.log: the format must be a str, got {type(fmt).__name__}")
+
+    def format_and_log(*host_args, **host_kwargs):
+        logger.info(fmt.format(*host_args, **host_kwargs))
+    callback(format_and_log, *args, ordered=ordered, **kwargs)

@@ -123,6 +123,14 @@ def test_jit_keeps_identical_and_unused_callbacks(capsys):
     assert printed_lines(capsys) == ["v=[2. 4.]"] * 2 + ["const=[1 2 3]"] * 2
 
 
+def test_debug_log_goes_through_logging_under_jit(caplog):
+    import logging
+    with caplog.at_level(logging.INFO, logger="fnx.debug"):
+        fnx.jit(lambda x: fnx.debug.log("sum={s}", s=x.sum()))(fnp.asarray([1, 2, 3]))
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("fnx.debug", logging.INFO, "sum=6")]
+
+
 def test_debug_callback_gets_numpy_values_and_static_arguments():
     seen = []
 

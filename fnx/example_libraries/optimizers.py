@@ -32,6 +32,11 @@ __all__ = ["Optimizer", "OptimizerState", "Schedule", "optimizer", "sgd", "momen
 
 Step = int
 Schedule = Callable[[Step], float]
+# the type names of JAX's module, for annotations in ported code
+Array = Any
+Params = Any        # parameters: any pytree of arrays
+State = Any         # one parameter's optimizer state
+Updates = Params    # gradients have the parameters' structure
 
 # packed_state: one tuple of array leaves per parameter; tree_def: the parameters' structure;
 # subtree_defs: one per parameter, the structure of its state (e.g. (x, m, v) for adam)
@@ -40,6 +45,10 @@ register_pytree_node(
     OptimizerState,
     lambda state: ((state.packed_state,), (state.tree_def, state.subtree_defs)),
     lambda aux, children: OptimizerState(children[0], aux[0], aux[1]))
+
+InitFn = Callable[[Params], OptimizerState]
+UpdateFn = Callable[[Step, Updates, OptimizerState], OptimizerState]
+ParamsFn = Callable[[OptimizerState], Params]
 
 
 class Optimizer(NamedTuple):

@@ -25,6 +25,11 @@ from ..nn.functional import (elu, gelu, leaky_relu, log_softmax, relu, selu, sig
                               softplus, standardize)
 from ..nn.initializers import glorot_normal, normal, ones, zeros
 
+# JAX's stax keeps these older names of the same functions
+glorot = glorot_normal
+randn = normal
+logsoftmax = log_softmax
+
 __all__ = ["Dense", "GeneralConv", "Conv", "Conv1D", "GeneralConvTranspose", "ConvTranspose",
            "Conv1DTranspose", "BatchNorm", "elementwise", "Tanh", "Relu", "Exp", "LogSoftmax",
            "Softmax", "Softplus", "Sigmoid", "Elu", "LeakyRelu", "Selu", "Gelu", "MaxPool",
