@@ -20,7 +20,8 @@ Conventions (used by every layer):
 >>> grads = fnx.grad(loss)(mlp, x, y)          # an nn.Sequential holding the gradients
 """
 from . import functional, init, initializers
-from .attention import MultiHeadAttention, TransformerBlock, dot_product_attention
+from .attention import (MultiHeadAttention, TransformerBlock, dot_product_attention,
+                        scaled_dot_product_attention)
 from .functional import (binary_cross_entropy_with_logits, gelu, leaky_relu, log_softmax, logsumexp,
                          mse_loss, nll_loss, one_hot, relu, sigmoid, sigmoid_binary_cross_entropy,
                          silu, softmax, softmax_cross_entropy,
@@ -44,6 +45,7 @@ __all__ = [
     "LayerNorm", "Dropout", "Embedding", "Flatten", "Identity",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "MultiHeadAttention", "TransformerBlock", "dot_product_attention",
+    "scaled_dot_product_attention",
     # functional
     "relu", "leaky_relu", "gelu", "silu", "swish", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "logsumexp", "one_hot", "softmax_cross_entropy",

@@ -20,7 +20,8 @@ from .functional import gelu, softmax
 from .layers import Dropout, LayerNorm, Linear
 from .module import Module
 
-__all__ = ["MultiHeadAttention", "TransformerBlock", "dot_product_attention"]
+__all__ = ["MultiHeadAttention", "TransformerBlock", "dot_product_attention",
+           "scaled_dot_product_attention"]
 
 
 def _split_key(key, n):
@@ -50,12 +51,13 @@ def _broadcast_mask(mask, b, tq, tk):
     raise shape_error(op, "mask must have rank 2 (key padding), 3 or 4", mask)
 
 
-def dot_product_attention(q, k, v, mask=None, *, causal: bool = False, dropout=None, key=None,
-                          train: bool = False):
-    """``softmax(q k^T / sqrt(d) + mask) v`` on (batch, heads, seq, head_dim) arrays; ``mask`` as
-    for :class:`MultiHeadAttention` (True = may attend).
+def scaled_dot_product_attention(q, k, v, mask=None, *, causal: bool = False, dropout=None,
+                                 key=None, train: bool = False):
+    """``softmax(q k^T / sqrt(d) + mask) v`` on heads-first (batch, heads, seq, head_dim) arrays,
+    PyTorch's layout; ``mask`` as for :class:`MultiHeadAttention` (True = may attend).
+    (``dot_product_attention`` is jax.nn's, on (batch, seq, heads, head_dim) arrays.)
 
-    >>> out = dot_product_attention(q, k, v, causal=True)
+    >>> out = scaled_dot_product_attention(q, k, v, causal=True)
     """
     d = q.shape[-1]
     scores = fnp.matmul(q, fnp.swapaxes(k, -1, -2)) * (1.0 / math.sqrt(d))
@@ -73,6 +75,97 @@ def dot_product_attention(q, k, v, mask=None, *, causal: bool = False, dropout=N
     if dropout is not None:
         weights = dropout(weights, key=key, train=train)
     return fnp.matmul(weights, v)
+
+
+# -- jax.nn.dot_product_attention ------------------------------------------------------------
+
+def _with_batch(x, name):
+    """A (seq, heads, head_dim) or (batch, seq, heads, head_dim) operand as the 4-d form."""
+    x = fnp.asarray(x)
+    if x.ndim == 3:
+        return x[None]
+    if x.ndim != 4:
+        raise shape_error("dot_product_attention", f"{name} must have shape (batch, seq, heads, "
+                          "head_dim) or (seq, heads, head_dim)", x)
+    return x
+
+
+def _window_mask(t: int, s: int, local_window_size):
+    """Query i may see keys j with i - left <= j <= i + right."""
+    if isinstance(local_window_size, int):
+        left = right = local_window_size
+    else:
+        left, right = local_window_size
+    offset = fnp.arange(s)[None, :] - fnp.arange(t)[:, None]
+    return (offset >= -left) & (offset <= right)
+
+
+def _length_mask(lengths, size: int, name: str):
+    """(batch, size): position < the example's length."""
+    lengths = fnp.asarray(lengths)
+    if lengths.ndim != 1 or not fnp.issubdtype(lengths.dtype, fnp.integer):
+        raise shape_error("dot_product_attention", f"{name} must be a 1-d integer array of "
+                          "per-example lengths", lengths)
+    return fnp.arange(size)[None, :] < lengths[:, None]
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, *, scale=None,
+                          is_causal: bool = False, query_seq_lengths=None,
+                          key_value_seq_lengths=None, local_window_size=None,
+                          implementation=None):
+    """Scaled dot-product attention as ``jax.nn.dot_product_attention``: ``query`` (B, T, N, H),
+    ``key`` / ``value`` (B, S, K, H) with N a multiple of K (grouped-query attention), or all
+    without the batch axis.  ``bias`` is added to the logits and ``mask`` (True = may attend)
+    selects them, both broadcastable to (B, N, T, S); ``scale`` defaults to 1/sqrt(H);
+    ``is_causal``, the per-example ``query_seq_lengths`` / ``key_value_seq_lengths`` and
+    ``local_window_size`` (an int or a (left, right) pair) mask further.  Logits and softmax in
+    float32 at least.  Returns (B, T, N, H) (or (T, N, H)).  ``implementation``: None / "xla"
+    (fnx has one implementation; "cudnn" is refused as JAX refuses it without cuDNN)."""
+    op = "dot_product_attention"
+    if implementation not in (None, "xla"):
+        raise InvalidArgumentError(f"{op}: implementation {implementation!r} is not available "
+                                   "(fnx has one implementation: None / 'xla')")
+    unbatched = fnp.asarray(query).ndim == 3
+    q, k, v = (_with_batch(x, n) for x, n in ((query, "query"), (key, "key"), (value, "value")))
+    b, t, n, h = q.shape
+    s, kv_heads = k.shape[1], k.shape[2]
+    if k.shape != v.shape or k.shape[0] != b or k.shape[3] != h or n % kv_heads:
+        raise shape_error(op, "key and value must both be (B, S, K, H) with the query's B and H "
+                          "and its heads N a multiple of K", q, k, v)
+    for x in (q, k, v):
+        if not fnp.issubdtype(x.dtype, fnp.floating):
+            raise dtype_error(op, "query, key and value must be floating point", q, k, v)
+    group = n // kv_heads
+    # (B, T, N, H) -> (B, K, G, T, H): query heads grouped by the key/value head they share
+    qg = fnp.transpose(fnp.reshape(q, (b, t, kv_heads, group, h)), (0, 2, 3, 1, 4))
+    compute = fnp.promote_types(q.dtype, fnp.float32)
+    logits = fnp.einsum("bkgth,bskh->bkgts", qg.astype(compute), k.astype(compute))
+    logits = logits * (1.0 / math.sqrt(h) if scale is None else scale)
+    logits = fnp.reshape(logits, (b, n, t, s))
+    if bias is not None:
+        logits = logits + fnp.asarray(bias).astype(compute)
+    allowed = None if mask is None else fnp.broadcast_to(fnp.asarray(mask, bool), (b, n, t, s))
+    extra = []
+    if is_causal:
+        extra.append((fnp.arange(s)[None, :] <= fnp.arange(t)[:, None])[None, None])
+    if local_window_size is not None:
+        extra.append(_window_mask(t, s, local_window_size)[None, None])
+    if query_seq_lengths is not None:
+        extra.append(_length_mask(query_seq_lengths, t, "query_seq_lengths")[:, None, :, None])
+    if key_value_seq_lengths is not None:
+        extra.append(_length_mask(key_value_seq_lengths, s,
+                                  "key_value_seq_lengths")[:, None, None, :])
+    for m in extra:
+        allowed = m if allowed is None else allowed & m
+    if allowed is not None:
+        # a large negative value, not -inf: a row with every key masked averages uniformly
+        lowest = float(np.finfo(np.dtype(compute)).min) * 0.7
+        logits = fnp.where(allowed, logits, fnp.full_like(logits, lowest))
+    weights = softmax(logits, axis=-1)
+    weights = fnp.reshape(weights, (b, kv_heads, group, t, s))
+    out = fnp.einsum("bkgts,bskh->btkgh", weights, v.astype(compute))
+    out = fnp.reshape(out, (b, t, n, h)).astype(q.dtype)
+    return out[0] if unbatched else out
 
 
 class MultiHeadAttention(Module):
@@ -120,9 +213,9 @@ class MultiHeadAttention(Module):
         if k.shape[:2] != v.shape[:2] or k.shape[0] != q.shape[0]:
             raise shape_error("MultiHeadAttention", "query/key/value batch sizes and key/value "
                               "lengths must agree", q, k, v)
-        heads = dot_product_attention(self._heads(self.q_proj(q)), self._heads(self.k_proj(k)),
-                                      self._heads(self.v_proj(v)), mask, causal=causal,
-                                      dropout=self.dropout, key=key, train=train)
+        heads = scaled_dot_product_attention(
+            self._heads(self.q_proj(q)), self._heads(self.k_proj(k)), self._heads(self.v_proj(v)),
+            mask, causal=causal, dropout=self.dropout, key=key, train=train)
         b, _, t, _ = heads.shape
         return self.out_proj(fnp.reshape(fnp.transpose(heads, (0, 2, 1, 3)), (b, t, e)))
 

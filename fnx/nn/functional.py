@@ -76,34 +76,56 @@ def tanh(x):
     return fnp.tanh(x)
 
 
-def logsumexp(x, axis=-1, keepdims: bool = False):
-    """``log(sum(exp(x), axis))`` with max subtraction for stability. ``logsumexp(x, axis=-1)``"""
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
+              where=None):
+    """``log(sum(b * exp(a), axis))``, max-shifted for stability, as ``jax.nn.logsumexp``
+    (``axis=None``: over every element). ``logsumexp(x, axis=-1)``"""
+    return fnp.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign,
+                         where=where)
+
+
+def _masked_max(x, axis, where):
+    """The max over ``axis`` of the selected elements (0 where a row selects none), held
+    constant for the gradient: the shift that keeps exp from overflowing."""
+    m = fnp.max(x, axis=axis, keepdims=True, where=where, initial=-fnp.inf) \
+        if where is not None else fnp.max(x, axis=axis, keepdims=True)
+    return lax.stop_gradient(fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m)))
+
+
+def log_softmax(x, axis=-1, where=None, initial=None):
+    """``x - logsumexp(x)`` along ``axis`` (numerically stable), as ``jax.nn.log_softmax``:
+    ``where`` selects the elements taking part (the others give -inf). ``log_softmax(logits)``"""
+    del initial  # deprecated in JAX; the max over an empty selection is handled here
     x = fnp.asarray(x)
-    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
-    m = fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))  # all -inf rows: keep -inf, not NaN
-    out = fnp.log(fnp.sum(fnp.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else fnp.squeeze(out, axis=axis)
+    shifted = x - _masked_max(x, axis, where)
+    e = fnp.exp(shifted) if where is None else fnp.where(where, fnp.exp(shifted), 0)
+    out = shifted - fnp.log(fnp.sum(e, axis=axis, keepdims=True))
+    return out if where is None else fnp.where(where, out, -fnp.inf)
 
 
-def log_softmax(x, axis=-1):
-    """``x - logsumexp(x)`` along ``axis`` (numerically stable). ``log_softmax(logits)``"""
-    x = fnp.asarray(x)
-    shifted = x - lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
-    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
-
-
-def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis``, max-subtracted so large inputs do not overflow.
+def softmax(x, axis=-1, where=None, initial=None):
+    """``exp(x) / sum(exp(x))`` along ``axis``, max-subtracted so large inputs do not overflow,
+    as ``jax.nn.softmax``: ``where`` selects the elements taking part (the others give 0).
     ``softmax(fnp.asarray([1., 2., 3.]))``"""
+    del initial
     x = fnp.asarray(x)
-    e = fnp.exp(x - lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    e = fnp.exp(x - _masked_max(x, axis, where))
+    if where is not None:
+        e = fnp.where(where, e, 0)
     return e / fnp.sum(e, axis=axis, keepdims=True)
 
 
-def one_hot(labels, num_classes: int, dtype=fnp.float32):
-    """``(labels[..., None] == arange(num_classes))`` as ``dtype``. ``one_hot(fnp.asarray([0, 2]), 3)``"""
-    labels = fnp.asarray(labels)
-    return (labels[..., None] == fnp.arange(num_classes)).astype(dtype)
+def one_hot(x, num_classes: int, *, dtype=fnp.float32, axis=-1):
+    """``x == arange(num_classes)`` as ``dtype``, the class axis at ``axis`` (as
+    ``jax.nn.one_hot``; out-of-range labels give all zeros). ``one_hot(fnp.asarray([0, 2]), 3)``"""
+    x = fnp.asarray(x)
+    num_classes = int(num_classes)
+    out_ndim = x.ndim + 1
+    if not -out_ndim <= axis < out_ndim:
+        raise InvalidArgumentError(f"one_hot: axis {axis} is out of range for a result of rank "
+                                   f"{out_ndim}")
+    hot = (x[..., None] == fnp.arange(num_classes)).astype(dtype)
+    return fnp.moveaxis(hot, -1, axis)
 
 
 def _negative_part(x):
@@ -317,7 +339,7 @@ def softmax_cross_entropy(logits, labels, label_smoothing: float = 0.0, reductio
     else:
         _check_int_labels(op, logits, labels)
         valid = _valid_labels(op, labels, k)
-        targets = one_hot(labels, k, logp.dtype)
+        targets = one_hot(labels, k, dtype=logp.dtype)
     if label_smoothing:
         if not 0.0 <= label_smoothing <= 1.0:
             raise InvalidArgumentError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
