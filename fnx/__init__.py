@@ -40,9 +40,9 @@ from ._version import __version__  # noqa: F401
 
 
 def __getattr__(name):
-    """``fnx.nn``, ``fnx.data`` and ``fnx.example_libraries`` load on first use (``import fnx``
-    stays light)."""
-    if name in ("nn", "data", "example_libraries"):
+    """``fnx.nn``, ``fnx.data``, ``fnx.scipy`` and ``fnx.example_libraries`` load on first use
+    (``import fnx`` stays light)."""
+    if name in ("nn", "data", "scipy", "example_libraries"):
         import importlib
         return importlib.import_module(f"fnx.{name}")
     raise AttributeError(f"module 'fnx' has no attribute {name!r}")

@@ -330,6 +330,27 @@ def test_scopes_under_grad_jit_and_in_sub_jaxprs():
     np.testing.assert_allclose(fnx.grad(f)(fnp.ones(3)), np.sin(1.0) + np.cos(1.0), rtol=1e-6)
 
 
+def test_named_scopes_under_vmap_and_inside_scan_bodies():
+    def f(x):
+        with fnx.named_scope("per_example"):
+            return fnp.tanh(x) * 2
+    assert {s for _, s in eqn_scopes(fnx.make_jaxpr(fnx.vmap(f))(fnp.ones((3, 2))))} == {
+        "per_example"}
+
+    def body(c, x):
+        with fnx.named_scope("step"):
+            return c + fnp.sin(x), c
+
+    def g(xs):
+        with fnx.named_scope("loop"):
+            return lax.scan(body, 0.0, xs)
+    eqns = fnx.make_jaxpr(g)(fnp.ones(4)).jaxpr.eqns
+    assert {e.scope for e in eqns} == {"loop"}
+    (scan_eqn,) = [e for e in eqns if e.primitive.name == "scan"]
+    assert {e.scope for e in scan_eqn.params["jaxpr"].eqns} == {"step"}
+    np.testing.assert_allclose(fnx.jit(g)(fnp.ones(4))[0], 4 * np.sin(1.0), rtol=1e-6)
+
+
 def test_named_scope_rejects_bad_names():
     with pytest.raises(TypeError, match="named_scope"):
         with fnx.named_scope(""):
