@@ -13,6 +13,12 @@ from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
 from .shape import *  # noqa: F401,F403
 from .shape import slice  # noqa: F401
 from ._in_dim import *  # noqa: F401,F403
+from ._precision import *  # noqa: F401,F403
+from ._reduce_generic import *  # noqa: F401,F403
+from ._bits import *  # noqa: F401,F403
+from ._topk import *  # noqa: F401,F403
+from ._convenience import *  # noqa: F401,F403
+from ._conv_extras import *  # noqa: F401,F403
 from .scan_util import associative_scan  # noqa: F401
 from ..interpreters import array_ops as _array_ops
 from . import elementwise as _elementwise, reduction as _reduction, shape as _shape

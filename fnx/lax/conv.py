@@ -22,6 +22,7 @@ from .. import dtypes
 from ..core import Array, Fusion, Primitive, ShapedArray, Tracer, bind
 from ..errors import InvalidArgumentError, dtype_error, shape_error
 from ..interpreters import ad, batching
+from ._precision import contract_with
 from ._util import as_operand, as_operands, check_same_dtypes
 from .shape import _linear_transpose, broadcast_in_dim, expand_dims, pad, reshape, rev, transpose
 
@@ -281,7 +282,7 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     """
     return _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                                  dimension_numbers, feature_group_count, batch_group_count,
-                                 preferred_element_type, "conv_general_dilated")
+                                 precision, preferred_element_type, "conv_general_dilated")
 
 
 def _check_conv_operands(op, lhs, rhs, lspec, rspec, dimension_numbers, groups):
@@ -309,14 +310,17 @@ def _check_conv_operands(op, lhs, rhs, lspec, rspec, dimension_numbers, groups):
 
 def _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                           dimension_numbers, feature_group_count, batch_group_count,
-                          preferred_element_type, op):
+                          precision, preferred_element_type, op):
     lhs, rhs = as_operands(lhs, rhs)
     if batch_group_count != 1:
         raise NotImplementedError(f"{op}: batch_group_count != 1 is not supported")
-    if preferred_element_type is not None and \
-            dtypes.canonicalize(preferred_element_type) != lhs.dtype:
-        raise dtype_error(op, "preferred_element_type different from the operand dtype is "
-                          "not supported", lhs, rhs)
+    return contract_with(op, lambda a, b: _conv_in_dtype(
+        a, b, window_strides, padding, lhs_dilation, rhs_dilation, dimension_numbers,
+        feature_group_count, op), (lhs, rhs), precision, preferred_element_type)
+
+
+def _conv_in_dtype(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                   dimension_numbers, feature_group_count, op):
     nd = lhs.ndim - 2
     if nd not in (1, 2) or rhs.ndim != lhs.ndim:
         raise shape_error(op, "supports 1 or 2 spatial dimensions (lhs and rhs of rank 3 or 4)",
@@ -356,13 +360,14 @@ def _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_d
 def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
     """``conv_general_dilated`` in NCHW / OIHW layout without dilation (as jax.lax.conv)."""
     return _conv_general_dilated(lhs, rhs, window_strides, padding, None, None, None, 1, 1,
-                                 preferred_element_type, "conv")
+                                 precision, preferred_element_type, "conv")
 
 
 def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                               precision=None, preferred_element_type=None):
     return _conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-                                 None, 1, 1, preferred_element_type, "conv_with_general_padding")
+                                 None, 1, 1, precision, preferred_element_type,
+                                 "conv_with_general_padding")
 
 
 # =============================================================================================

@@ -20,6 +20,7 @@ from ..core import Fusion, Primitive, ShapedArray, bind
 from ..interpreters import ad, batching
 from ..errors import DerivativeNotImplementedError, dtype_error, shape_error
 from ._util import as_int_tuple, as_operands, check_same_dtypes
+from ._precision import contract_with
 from ._linalg_helpers import (_along_cols, _along_rows, _as, _column_minus_row, _const,
                               _diag, _diagonal_matrix, _eye_like, _full, _inverse_gaps,
                               _is_complex, _mh, _mt, _real_diagonal_matrix, _scale_cols,
@@ -179,30 +180,26 @@ def _dot_general_batching_rule(axis_size, args, dims, *, dimension_numbers,
 batching.batching_rules[dot_general_p] = _dot_general_batching_rule
 
 
-def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """General tensor contraction.  ``dimension_numbers = ((lhs_contract, rhs_contract),
-    (lhs_batch, rhs_batch))``; the output is batch dims, then lhs free dims, then rhs free dims."""
+    (lhs_batch, rhs_batch))``; the output is batch dims, then lhs free dims, then rhs free dims.
+    ``precision`` / ``preferred_element_type`` as JAX's (see ``fnx.lax._precision``)."""
     lhs, rhs = as_operands(lhs, rhs)
     dn = _dimension_numbers(dimension_numbers)
-    if preferred_element_type is not None:
-        preferred_element_type = dtypes.canonicalize(preferred_element_type)
-        if preferred_element_type == lhs.dtype:
-            preferred_element_type = None
-        elif preferred_element_type is not None:
-            raise dtype_error("dot_general", "preferred_element_type different from the operand "
-                              "dtype is not supported yet", lhs, rhs)
-    return bind(dot_general_p, lhs, rhs, dimension_numbers=dn,
-                preferred_element_type=preferred_element_type)
+    return contract_with("dot_general", lambda a, b: bind(
+        dot_general_p, a, b, dimension_numbers=dn, preferred_element_type=None),
+        (lhs, rhs), precision, preferred_element_type)
 
 
-def dot(lhs, rhs):
-    """Vector/matrix dot product (lax.dot): contracts the last axis of lhs with the first of rhs."""
+def dot(lhs, rhs, precision=None, preferred_element_type=None, *, dimension_numbers=None):
+    """Vector/matrix dot product (lax.dot): contracts the last axis of lhs with the first of
+    rhs; with ``dimension_numbers``, ``dot_general`` (JAX's newer signature)."""
     lhs, rhs = as_operands(lhs, rhs)
-    if lhs.ndim not in (1, 2) or rhs.ndim not in (1, 2):
-        raise shape_error("dot", "operands must be vectors or matrices", lhs, rhs)
-    return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())))
-
-
+    if dimension_numbers is None:
+        if lhs.ndim not in (1, 2) or rhs.ndim not in (1, 2):
+            raise shape_error("dot", "operands must be vectors or matrices", lhs, rhs)
+        dimension_numbers = (((lhs.ndim - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
 
 
 # =============================================================================================

@@ -19,6 +19,7 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Array, ArrayBase
 from ..errors import DTypeError, ShapeError
+from ..lax._precision import canonicalize_precision, check_preferred_element_type
 from ._complex import conjugate
 from ._util import (asarray_arg, broadcast_shapes_named, broadcast_to_shape, canonical_axis,
                     promote_dtypes, to_dtype)
@@ -27,12 +28,20 @@ from ._ufuncs import multiply
 _COMPUTE = {dtypes.int8: dtypes.int32, dtypes.uint8: dtypes.int32, dtypes.uint32: dtypes.int64}
 
 
-def _prep(name, *xs):
+def _prep(name, *xs, precision=None, preferred_element_type=None):
+    """The operands promoted together and converted to the dtype the contraction computes in,
+    and the result dtype.  ``preferred_element_type`` (checked against the promoted dtype as
+    lax does) is the result dtype and the products are formed in it; ``precision`` is only
+    checked (``fnx.lax._precision``: fnx always computes at full precision)."""
     xs = [asarray_arg(name, x) for x in xs]
     _, dt, weak = promote_dtypes(name, *xs)
     if dt == dtypes.bool_:
         raise DTypeError(f"{name}: bool operands are not supported (dot products need a numeric "
                          "dtype; cast with .astype(int) or .astype(float))")
+    canonicalize_precision(precision, name)
+    if preferred_element_type is not None:
+        dt = check_preferred_element_type(name, dt, preferred_element_type)
+        weak = False
     cdt = _COMPUTE.get(dt, dt)
     return [to_dtype(x, cdt, weak) for x in xs], dt
 
@@ -45,16 +54,17 @@ _MATMUL_2D = (((1,), (0,)), ((), ()))
 _FAST_DTYPES = frozenset((dtypes.float32, dtypes.float64))
 
 
-def matmul(a, b, /):
+def matmul(a, b, /, *, precision=None, preferred_element_type=None):
     """Matrix product with numpy's rules: batch dims broadcast, 1-d operands are promoted to
     matrices and the added dim removed.  ``a @ b``"""
-    if (type(a) is Array and type(b) is Array and a.ndim == 2 and b.ndim == 2
+    if (precision is None and preferred_element_type is None and type(a) is Array and type(b) is Array and a.ndim == 2 and b.ndim == 2
             and a.dtype == b.dtype and a.dtype in _FAST_DTYPES and not a.weak_type
             and not b.weak_type and a.shape[1] == b.shape[0]):
         # eager 2-d floats of one dtype: what the general path below binds, minus its checks
         return lax.dot_general_p.bind(a, b, dimension_numbers=_MATMUL_2D,
                                       preferred_element_type=None)
-    (a, b), dt = _prep("matmul", a, b)
+    (a, b), dt = _prep("matmul", a, b, precision=precision,
+                       preferred_element_type=preferred_element_type)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: input operand does not have enough dimensions (0-d)")
     a_vec, b_vec = a.ndim == 1, b.ndim == 1
@@ -95,8 +105,9 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
     a0 = asarray_arg("dot", a)
     b0 = asarray_arg("dot", b)
     if a0.ndim == 0 or b0.ndim == 0:
-        return multiply(a0, b0)
-    (a, b), dt = _prep("dot", a0, b0)
+        return _scalar_product("dot", a0, b0, precision, preferred_element_type)
+    (a, b), dt = _prep("dot", a0, b0, precision=precision,
+                       preferred_element_type=preferred_element_type)
     bc = 0 if b.ndim == 1 else b.ndim - 2
     if a.shape[-1] != b.shape[bc]:
         raise ShapeError(f"dot: shapes {tuple(a.shape)} and {tuple(b.shape)} not aligned: "
@@ -104,9 +115,19 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
     return _finish(lax.dot_general(a, b, (((a.ndim - 1,), (bc,)), ((), ()))), dt)
 
 
-def vdot(a, b, /):
+def _scalar_product(name, a, b, precision, preferred_element_type):
+    """A product with a 0-d operand: a multiply, in ``preferred_element_type`` when given."""
+    if precision is None and preferred_element_type is None:
+        return multiply(a, b)
+    (a, b), dt = _prep(name, a, b, precision=precision,
+                       preferred_element_type=preferred_element_type)
+    return _finish(multiply(a, b), dt)
+
+
+def vdot(a, b, /, *, precision=None, preferred_element_type=None):
     """Dot product of the flattened inputs, the first one conjugated."""
-    (a, b), dt = _prep("vdot", a, b)
+    (a, b), dt = _prep("vdot", a, b, precision=precision,
+                       preferred_element_type=preferred_element_type)
     a = lax.reshape(conjugate(a), (a.size,))
     b = lax.reshape(b, (b.size,))
     if a.shape != b.shape:
@@ -114,12 +135,13 @@ def vdot(a, b, /):
     return _finish(lax.dot_general(a, b, (((0,), (0,)), ((), ()))), dt)
 
 
-def inner(a, b, /):
+def inner(a, b, /, *, precision=None, preferred_element_type=None):
     """Sum product over the last axes of a and b."""
     a0, b0 = asarray_arg("inner", a), asarray_arg("inner", b)
     if a0.ndim == 0 or b0.ndim == 0:
-        return multiply(a0, b0)
-    (a, b), dt = _prep("inner", a0, b0)
+        return _scalar_product("inner", a0, b0, precision, preferred_element_type)
+    (a, b), dt = _prep("inner", a0, b0, precision=precision,
+                       preferred_element_type=preferred_element_type)
     if a.shape[-1] != b.shape[-1]:
         raise ShapeError(f"inner: shapes {tuple(a.shape)} and {tuple(b.shape)} differ in the "
                          "last dimension")
@@ -137,7 +159,8 @@ def outer(a, b, out=None):
 
 def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
     """Contract ``axes`` (an int N: a's last N with b's first N; or a pair of axis lists)."""
-    (a, b), dt = _prep("tensordot", a, b)
+    (a, b), dt = _prep("tensordot", a, b, precision=precision,
+                       preferred_element_type=preferred_element_type)
     if isinstance(axes, (int,)) or (isinstance(axes, ArrayBase) and axes.ndim == 0):
         n = operator.index(axes)
         if n < 0 or n > min(a.ndim, b.ndim):
@@ -338,7 +361,8 @@ def einsum(subscripts, *operands, out=None, optimize="greedy", precision=None,
         raise NotImplementedError("einsum: out= is not supported")
     if not isinstance(subscripts, str):
         subscripts, operands = _interleaved_to_subscripts(subscripts, operands)
-    ops, dt = _prep("einsum", *operands)
+    ops, dt = _prep("einsum", *operands, precision=precision,
+                    preferred_element_type=preferred_element_type)
     labels_per_op, out_labels = _parse_subscripts(subscripts, ops)
     if len(set(out_labels)) != len(out_labels):
         raise ValueError(f"einsum: output subscript {subscripts!r} repeats an index")
