@@ -163,7 +163,7 @@ FLOAT_UNARY = {
 }
 SPECIAL_UNARY = {
     "ERF_INV": (vec(erfinv_ref), -1.05, 1.05), "LGAMMA": (vec(lgamma_ref), -20, 40),
-    "DIGAMMA": (vec(digamma_ref), -20, 40),
+    "DIGAMMA": (vec(digamma_ref), -20, 40), "ERFC": (vec(math.erfc), -6, 26),
 }
 
 

@@ -41,7 +41,7 @@ ALL = BOOL + INTS + FLOATS
 FLOAT_UNARY = ["neg", "exp", "exp2", "log", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos",
                "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "logistic", "sqrt",
                "rsqrt", "cbrt", "abs", "sign", "floor", "ceil", "round_away", "round_even", "erf",
-               "erf_inv", "lgamma", "digamma", "is_finite"]
+               "erf_inv", "lgamma", "digamma", "erfc", "bessel_i0e", "bessel_i1e", "is_finite"]
 UNARY = ([(op, s) for op in FLOAT_UNARY for s in FLOATS]
          + [(op, s) for op in ("neg", "abs", "sign") for s in INTS]
          + [("not", s) for s in BOOL + INTS])

@@ -301,6 +301,54 @@ def digamma(x):
     return _elementwise_python(_digamma_scalar, x)
 
 
+@_register(lax.erfc_p)
+@_in_f64
+def erfc(x):
+    return _elementwise_python(math.erfc, x)
+
+
+# e^-|x| I_nu(x), nu = 0, 1, computed independently of the kernels' Chebyshev tables: the power
+# series I_nu(x) = sum (x/2)^(2k+nu) / (k! (k+nu)!) (positive terms, no cancellation) up to
+# |x| = 30, above it the asymptotic series e^x / sqrt(2 pi x) sum (-1)^k a_k(nu) / x^k, whose
+# terms still fall by 1e-20 at |x| = 30 before they start to grow (at k ~ 2|x|).
+_BESSEL_SERIES_TERMS, _BESSEL_ASYMPTOTIC_TERMS, _BESSEL_SWITCH = 90, 40, 30.0
+
+
+def _bessel_ie(nu: int, x: np.ndarray) -> np.ndarray:
+    a = np.abs(x)
+    small = np.where(a <= _BESSEL_SWITCH, a, 0.0)
+    half_sq = (small / 2) ** 2
+    term = (small / 2) ** nu / math.factorial(nu)
+    total = term.copy()
+    for k in range(1, _BESSEL_SERIES_TERMS):
+        term = term * half_sq / (k * (k + nu))
+        total = total + term
+    power_series = total * np.exp(-small)
+    large = np.where(a > _BESSEL_SWITCH, a, _BESSEL_SWITCH + 1.0)
+    mu = 4.0 * nu * nu
+    term = np.ones_like(large)
+    total = term.copy()
+    for k in range(1, _BESSEL_ASYMPTOTIC_TERMS):
+        term = -term * (mu - (2 * k - 1) ** 2) / (k * 8.0 * large)
+        total = total + term
+    asymptotic = total / np.sqrt(2 * math.pi * large)
+    out = np.where(a <= _BESSEL_SWITCH, power_series, asymptotic)
+    out = np.where(np.isnan(x), x, out)
+    return np.copysign(out, x) if nu % 2 else out
+
+
+@_register(lax.bessel_i0e_p)
+@_in_f64
+def bessel_i0e(x):
+    return _bessel_ie(0, x)
+
+
+@_register(lax.bessel_i1e_p)
+@_in_f64
+def bessel_i1e(x):
+    return _bessel_ie(1, x)
+
+
 @_register(lax.is_finite_p)
 def is_finite(x):
     return np.isfinite(x)

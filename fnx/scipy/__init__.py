@@ -1,7 +1,7 @@
 """fnx.scipy: SciPy's API on fnx arrays (``jax.scipy``'s counterpart).  ``fnx.scipy.linalg``:
 triangular / Cholesky / LU solves, decompositions with SciPy's conventions, ``expm``,
 ``block_diag``.  ``fnx.scipy.special``: erf, erfinv, gammaln, digamma, logsumexp, xlogy, expit,
-logit, betaln, softmax, entr..."""
+logit, betaln, softmax, entr, erfc, ndtr, log_ndtr, ndtri, i0e, gamma, beta, ..."""
 from . import linalg  # noqa: F401
 from . import special  # noqa: F401
 

@@ -63,7 +63,10 @@
   X(ERF, erf, 1, erf(x), fnx_m_erff(x))                                                 \
   X(ERF_INV, erf_inv, 1, fnx_m_erfinv(x), fnx_m_erfinv((double)x))                      \
   X(LGAMMA, lgamma, 1, fnx_m_lgamma(x), fnx_m_lgamma((double)x))                        \
-  X(DIGAMMA, digamma, 1, fnx_digamma(x), fnx_digamma((double)x))
+  X(DIGAMMA, digamma, 1, fnx_digamma(x), fnx_digamma((double)x))                        \
+  X(ERFC, erfc, 1, erfc(x), erfc((double)x))                                            \
+  X(BESSEL_I0E, bessel_i0e, 1, fnx_bessel_i0e(x), fnx_bessel_i0e((double)x))            \
+  X(BESSEL_I1E, bessel_i1e, 1, fnx_bessel_i1e(x), fnx_bessel_i1e((double)x))
 
 /* binary ops on floats only (enum fnx_binary_op places them after FNX_MAX, FNX_MIN).  The ops
  * of several dtype kinds (add, div, comparisons, shifts ...) have one definition per kind in
