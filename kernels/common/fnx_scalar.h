@@ -322,6 +322,9 @@ FNX_DEV_OUTLINE double fnx_digamma(double x) {
   return r + log(x) - 0.5 / x - s;
 }
 
+/* the binary special functions (igamma, zeta ...) of FNX_FLOAT_BINARY_OPS */
+#include "fnx_special.h"
+
 /* ==================================== unary ops ============================================ */
 
 /* floats: every line of FNX_FLOAT_UNARY_OPS (fnx_ops.h) */
