@@ -160,6 +160,11 @@ def _convert_to_float_cases(dtype):
     return case()
 
 
+def _moderate_zeta_order(case, outs):
+    """zeta(s, q) with a large static s is q^-s-steep: finite differences lose the digits."""
+    return bool(np.all(to_numpy(case.operands[0]) <= 16.0))
+
+
 def _std_positive(case, outs):
     return all(np.all(to_numpy(o) > 1e-3) for o in outs)
 
@@ -260,7 +265,7 @@ CONFIG = {
     ("lax", "igamma"): RowConfig(static=(0,)),
     ("lax", "igammac"): RowConfig(static=(0,)),
     ("lax", "igamma_grad_a"): RowConfig(static=(0,)),
-    ("lax", "zeta"): RowConfig(static=(0,)),
+    ("lax", "zeta"): RowConfig(static=(0,), accept=_moderate_zeta_order),
     ("numpy", "where"): RowConfig(static=(0,)),
     ("numpy", "take"): RowConfig(static=(1,)),
     ("numpy", "take_along_axis"): RowConfig(static=(1,)),
