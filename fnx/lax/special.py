@@ -17,10 +17,12 @@ import math
 from .. import dtypes
 from ..errors import DerivativeNotImplementedError, dtype_error
 from ..interpreters import ad
+from ..interpreters.custom import custom_jvp
 from ._util import FLOATING, as_operands
 from .elementwise import (_binary_fn, _define_binary, abs, add, convert_element_type, digamma,
                           _full_like, div, eq, exp, floor, ge, gt, le, lgamma, log,
                           log1p, lt, mul, ne, neg, select, sub)
+from .elementwise import bitwise_and as _and, bitwise_or as _or
 
 __all__ = ["igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "zeta", "polygamma",
            "betainc", "igamma_p", "igammac_p", "igamma_grad_a_p", "random_gamma_grad_p",
@@ -84,7 +86,7 @@ def polygamma(m, x):
     ``(-1)^(m+1) m! zeta(m + 1, x)``; NaN where m is not a non-negative integer.  ``m`` is an
     array of x's dtype (as in JAX) or a Python int.  Differentiable in x (d/dx = polygamma(m +
     1, x), which this composition gives through zeta's derivative in q), not in m."""
-    if isinstance(m, int) and not isinstance(m, bool) and m >= 0:
+    if isinstance(m, int) and not isinstance(m, bool) and 0 <= m <= 170:  # m! a float
         (x,) = as_operands(x, op="polygamma")
         _check_float("polygamma", x)
         if m == 0:
@@ -105,35 +107,28 @@ def polygamma(m, x):
     return select(valid, out, _full_like(out, math.nan))
 
 
-def _and(p, q):
-    from .elementwise import bitwise_and
-    return bitwise_and(p, q)
-
-
 def _no_derivative_through(v, fn: str, operand: str):
     """``v`` itself, whose derivative raises (the composition around it would otherwise
     differentiate its way to a meaningless number)."""
-    return _guard(fn, operand)(v)
-
-
-_GUARDS: dict = {}
+    return _GUARDS[(fn, operand)](v)
 
 
 def _guard(fn: str, operand: str):
-    key = (fn, operand)
-    if key not in _GUARDS:
-        from ..interpreters.custom import custom_jvp
+    """An identity ``custom_jvp`` whose JVP raises: only called when ``v``'s tangent is
+    nonzero, so differentiating the other operands is unaffected."""
+    def identity(v):
+        return v
+    identity.__name__ = f"{fn}_{operand}"
+    guarded = custom_jvp(identity)
 
-        def identity(v):
-            return v
-        identity.__name__ = f"{fn}_{operand}"
-        guarded = custom_jvp(identity)
+    @guarded.defjvp
+    def _raise(primals, tangents):
+        _no_derivative(fn, operand)(None)
+    return guarded
 
-        @guarded.defjvp
-        def _raise(primals, tangents):
-            _no_derivative(fn, operand)(None)
-        _GUARDS[key] = guarded
-    return _GUARDS[key]
+
+_GUARDS = {key: _guard(*key) for key in
+           (("polygamma", "m"), ("betainc", "a"), ("betainc", "b"))}
 
 
 # -- betainc ----------------------------------------------------------------------------------
@@ -153,7 +148,7 @@ _TINY = 1e-300
 def _betainc_cf(a, b, x):
     """The continued fraction of I_x(a, b) (modified Lentz), elementwise; converges quickly
     for x < (a + 1) / (a + b + 2)."""
-    from .control_flow import while_loop
+    from .control_flow import while_loop  # (imported by fnx.lax after this module)
     from .reduction import reduce_or
 
     def clamp_tiny(v):
@@ -190,11 +185,6 @@ def _betainc_cf(a, b, x):
     return h
 
 
-def _or(p, q):
-    from .elementwise import bitwise_or
-    return bitwise_or(p, q)
-
-
 def _betainc_value(a, b, x):
     """I_x(a, b) for a, b > 0 and 0 <= x <= 1, NaN outside (float64 in, float64 out)."""
     swap = gt(x, div(add(a, 1.0), add(add(a, b), 2.0)))
@@ -227,25 +217,19 @@ def _betainc_density(a, b, x):
                    _betaln(a, b)))
 
 
-def _make_betainc():
-    from ..interpreters.custom import custom_jvp
-
-    @custom_jvp
-    def betainc_x(a, b, x):
-        wide = dtypes.float64
-        out = _betainc_value(convert_element_type(a, wide), convert_element_type(b, wide),
-                             convert_element_type(x, wide))
-        return convert_element_type(out, x.dtype)
-
-    @betainc_x.defjvp
-    def _jvp(primals, tangents):
-        a, b, x = primals
-        # a and b reach here guarded (_no_derivative_through): their tangents are zero
-        return betainc_x(a, b, x), mul(tangents[2], _betainc_density(a, b, x))
-    return betainc_x
+@custom_jvp
+def _betainc_x(a, b, x):
+    """betainc with its derivative in x (a, b arrive guarded: their tangents are zero)."""
+    wide = dtypes.float64
+    out = _betainc_value(convert_element_type(a, wide), convert_element_type(b, wide),
+                         convert_element_type(x, wide))
+    return convert_element_type(out, x.dtype)
 
 
-_BETAINC = []
+@_betainc_x.defjvp
+def _betainc_x_jvp(primals, tangents):
+    a, b, x = primals
+    return _betainc_x(a, b, x), mul(tangents[2], _betainc_density(a, b, x))
 
 
 def betainc(a, b, x):
@@ -262,10 +246,8 @@ def betainc(a, b, x):
         raise shape_error("betainc", "needs equal shapes (or scalars)", a, b, x)
     shape = shapes.pop() if shapes else ()
     a, b, x = (_broadcast_to(v, shape) for v in (a, b, x))
-    if not _BETAINC:
-        _BETAINC.append(_make_betainc())
-    return _BETAINC[0](_no_derivative_through(a, "betainc", "a"),
-                       _no_derivative_through(b, "betainc", "b"), x)
+    return _betainc_x(_no_derivative_through(a, "betainc", "a"),
+                      _no_derivative_through(b, "betainc", "b"), x)
 
 
 def _broadcast_to(v, shape):
