@@ -972,6 +972,52 @@ BINARY_ROWS = [
     _binary_row("complex", lax.complex, FLOATING, True),
 ]
 
+# -- the incomplete gamma family and Hurwitz zeta (fnx/lax/special.py): operands drawn from a
+# range where the mpmath oracle is fast and the kernels converge (a <= 64), half the arrays with
+# the domain's edge values; iterative double-precision kernels: a few 1e-13 relative in float64
+
+
+def _range_elements(lo, hi, extra):
+    def elements(dtype, specials):
+        values = st.floats(lo, hi, width=np.dtype(dtype).itemsize * 8)
+        return st.one_of(values, st.sampled_from(extra)) if specials else values
+    return elements
+
+
+def _ranged_binary_cases(lhs, rhs):
+    def build(dtype):
+        @st.composite
+        def case(draw):
+            shape = draw(shapes())
+            x = draw(arrays(dtype, shape, elements=lhs(dtype, draw(st.booleans()))))
+            y = draw(arrays(dtype, shape, elements=rhs(dtype, draw(st.booleans()))))
+            return LaxCase((x, y), {})
+        return case()
+    return build
+
+
+_ITERATIVE = {dtypes.float32: (8 * float(np.finfo(np.float32).eps), 1e-35),
+              dtypes.float64: (1e-11, 1e-300)}
+_GAMMA_A = _range_elements(0.0625, 64.0, [0.0, -1.0, 0.5, 1.0, math.nan, math.inf])
+_GAMMA_X = _range_elements(0.0, 64.0, [0.0, -0.5, 1.0, 2.0, math.nan, math.inf])
+_ZETA_S = _range_elements(1.0, 64.0, [0.5, 1.0, 2.0, 3.0, math.nan, math.inf])
+_ZETA_Q = _range_elements(0.0, 64.0, [0.0, -0.5, -3.0, 1.0, math.nan, math.inf])
+_GAMMA_CASES = _ranged_binary_cases(_GAMMA_A, _GAMMA_X)
+
+
+def _special_binary_row(name, fn, differentiable, cases):
+    return LaxSpec(name, fn, cases, FLOATING, differentiable, _ITERATIVE,
+                   errors=binary_errors(FLOATING))
+
+
+BINARY_ROWS += [
+    _special_binary_row("igamma", lax.igamma, True, _GAMMA_CASES),
+    _special_binary_row("igammac", lax.igammac, True, _GAMMA_CASES),
+    _special_binary_row("igamma_grad_a", lax.igamma_grad_a, True, _GAMMA_CASES),
+    _special_binary_row("random_gamma_grad", lax.random_gamma_grad, False, _GAMMA_CASES),
+    _special_binary_row("zeta", lax.zeta, True, _ranged_binary_cases(_ZETA_S, _ZETA_Q)),
+]
+
 OTHER_ELEMENTWISE_ROWS = [
     LaxSpec("select_n", lax.select_n, select_n_cases, ALL, True,
             binds=lambda c: len(c.operands) > 2,

@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import lax
 from . import (reference_conv, reference_fft, reference_linalg, reference_random,
-               reference_reduce)
+               reference_reduce, reference_special)
 from .reference_common import _accumulator, registrar
 
 # {primitive name: impl(*Arrays, **params)}: this module's oracles, then (at the bottom) those of
@@ -777,3 +777,4 @@ IMPLS.update(reference_conv.IMPLS)
 IMPLS.update(reference_random.IMPLS)
 IMPLS.update(reference_linalg.IMPLS)
 IMPLS.update(reference_fft.IMPLS)
+IMPLS.update(reference_special.IMPLS)  # igamma, zeta ...: mpmath

@@ -8,6 +8,7 @@ from .linalg import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .fft import *  # noqa: F401,F403
 from .random_bits import *  # noqa: F401,F403
+from .special import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .reduction import CUMULATIVE_PRIMITIVES, REDUCE_PRIMITIVES
 from .shape import *  # noqa: F401,F403

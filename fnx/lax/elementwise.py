@@ -260,8 +260,8 @@ ad.defjvp(erf_p, lambda g, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))
 ad.defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(_SQRT_PI_OVER_TWO, exp(mul(ans, ans)))))
 ad.defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
 def _digamma_jvp(g, x):
-    from ._polygamma import trigamma  # (built from this module's functions)
-    return mul(g, trigamma(x))
+    from .special import polygamma  # trigamma = zeta(2, x): the zeta kernel, differentiable
+    return mul(g, polygamma(1, x))
 
 
 ad.defjvp(digamma_p, _digamma_jvp)

@@ -17,7 +17,9 @@ from ..interpreters.custom import custom_jvp
 from ..numpy._util import promote
 
 __all__ = ["erf", "erfinv", "gammaln", "digamma", "logsumexp", "xlogy", "xlog1py", "expit",
-           "logit", "betaln", "softmax", "log_softmax", "entr"]
+           "logit", "betaln", "softmax", "log_softmax", "entr",
+           # incomplete gamma / beta, zeta, polygamma (fnx.lax.special's kernels)
+           "gammainc", "gammaincc", "betainc", "zeta", "polygamma"]
 __all__ += ["erfc", "ndtr", "log_ndtr", "ndtri", "i0", "i0e", "i1", "i1e", "gamma", "gammasgn",
             "beta", "factorial", "multigammaln", "poch", "kl_div", "rel_entr"]
 
@@ -364,3 +366,49 @@ def entr(x):
     neg_inf = fnp.full_like(x, -float("inf"))
     out = fnp.where(positive, -safe * fnp.log(safe), fnp.where(x == 0, fnp.zeros_like(x), neg_inf))
     return fnp.where(fnp.isnan(x), x, out)
+
+
+# -- incomplete gamma / beta, zeta, polygamma: fnx.lax.special (native kernels for igamma and
+# zeta); operands promoted to one float dtype and broadcast ------------------------------------
+
+def gammainc(a, x):
+    """Regularized lower incomplete gamma ``P(a, x)``; NaN for a <= 0 or x < 0.
+    Differentiable in both (in a through ``lax.igamma_grad_a``)."""
+    a, x = _float("gammainc", a, x)
+    return lax.igamma(a, x)
+
+
+def gammaincc(a, x):
+    """Regularized upper incomplete gamma ``Q(a, x) = 1 - P(a, x)``, accurate where P ~ 1."""
+    a, x = _float("gammaincc", a, x)
+    return lax.igammac(a, x)
+
+
+def betainc(a, b, x):
+    """Regularized incomplete beta ``I_x(a, b)``; NaN for a <= 0, b <= 0 or x outside [0, 1].
+    Differentiable in x only (as JAX)."""
+    a, b, x = _float("betainc", a, b, x)
+    return lax.betainc(a, b, x)
+
+
+def zeta(x, q=None):
+    """Hurwitz zeta ``sum_k (q + k)^-x``; ``q=None`` is Riemann's zeta(x) = zeta(x, 1), for
+    x >= 1 (x < 1 gives NaN: the analytic continuation below 1 is not implemented).
+    Differentiable in q only (as JAX)."""
+    if q is None:
+        q = 1.0
+    x, q = _float("zeta", x, q)
+    return lax.zeta(x, q)
+
+
+def polygamma(n, x):
+    """``d^n / dx^n digamma(x)``: n a non-negative integer (Python int or integer-valued array;
+    NaN where it is not).  Differentiable in x."""
+    if isinstance(n, int) and not isinstance(n, bool):
+        if n < 0:
+            from ..errors import InvalidArgumentError
+            raise InvalidArgumentError(f"polygamma: n must be a non-negative integer, got {n}")
+        (x,) = _float("polygamma", x)
+        return lax.polygamma(n, x)
+    n, x = _float("polygamma", n, x)
+    return lax.polygamma(n, x)

@@ -73,6 +73,18 @@
  * fnx_scalar.h instead. */
 #define FNX_FLOAT_BINARY_OPS(X)                                                         \
   X(ATAN2, atan2, 1, atan2(a, b), atan2f(a, b))                                         \
-  X(NEXTAFTER, nextafter, 1, nextafter(a, b), nextafterf(a, b))
+  X(NEXTAFTER, nextafter, 1, nextafter(a, b), nextafterf(a, b))                          \
+  FNX_SPECIAL_BINARY_OPS(X)
+
+/* the incomplete gamma family and Hurwitz zeta (fnx/lax/special.py; scalar code in
+ * fnx_special.h): float32 computed in double and rounded */
+#define FNX_SPECIAL_BINARY_OPS(X)                                                       \
+  X(IGAMMA, igamma, 1, fnx_igamma(a, b), fnx_igamma((double)a, (double)b))              \
+  X(IGAMMAC, igammac, 1, fnx_igammac(a, b), fnx_igammac((double)a, (double)b))          \
+  X(IGAMMA_GRAD_A, igamma_grad_a, 1, fnx_igamma_grad_a(a, b),                           \
+    fnx_igamma_grad_a((double)a, (double)b))                                            \
+  X(RANDOM_GAMMA_GRAD, random_gamma_grad, 1, fnx_random_gamma_grad(a, b),               \
+    fnx_random_gamma_grad((double)a, (double)b))                                        \
+  X(ZETA, zeta, 1, fnx_zeta(a, b), fnx_zeta((double)a, (double)b))
 
 #endif

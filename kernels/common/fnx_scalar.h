@@ -432,6 +432,9 @@ FNX_DEV_OUTLINE double fnx_bessel_i1e(double x) {
   return copysign(r, x);
 }
 
+/* the binary special functions (igamma, zeta ...) of FNX_FLOAT_BINARY_OPS */
+#include "fnx_special.h"
+
 /* ==================================== unary ops ============================================ */
 
 /* floats: every line of FNX_FLOAT_UNARY_OPS (fnx_ops.h) */
