@@ -215,12 +215,14 @@ CASES = [
     ("cauchy.pdf", stats.cauchy.pdf, (X, LOC, SCALE),
      lambda x, l, s: 1 / (mp.pi * s * (1 + _z(x, l, s) ** 2))),
     ("cauchy.cdf", stats.cauchy.cdf, (X * 1e3, LOC, SCALE), _cauchy_cdf),
-    ("cauchy.logcdf", stats.cauchy.logcdf, (X * 1e3, LOC, SCALE), lambda *a: mp.log(_cauchy_cdf(*a))),
+    ("cauchy.logcdf", stats.cauchy.logcdf, (X * 1e3, LOC, SCALE),
+     lambda *a: mp.log(_cauchy_cdf(*a))),
     ("cauchy.sf", stats.cauchy.sf, (X * 1e3, LOC, SCALE), lambda *a: 1 - _cauchy_cdf(*a)),
     ("cauchy.logsf", stats.cauchy.logsf, (X * 1e3, LOC, SCALE),
      lambda *a: mp.log(1 - _cauchy_cdf(*a))),
     ("cauchy.ppf", stats.cauchy.ppf, (P, LOC, SCALE), _cauchy_ppf),
-    ("cauchy.isf", stats.cauchy.isf, (P, LOC, SCALE), lambda q, l, s: _cauchy_ppf(1 - mp.mpf(q), l, s)),
+    ("cauchy.isf", stats.cauchy.isf, (P, LOC, SCALE),
+     lambda q, l, s: _cauchy_ppf(1 - mp.mpf(q), l, s)),
     ("laplace.logpdf", stats.laplace.logpdf, (X, LOC, SCALE),
      lambda x, l, s: -abs(_z(x, l, s)) - mp.log(2 * s)),
     ("laplace.pdf", stats.laplace.pdf, (X, LOC, SCALE),
@@ -434,7 +436,6 @@ def test_multivariate_normal():
     got = stats.multivariate_normal.logpdf(*to_fnx((x, mean, covs)))
     assert got.shape == (2, 5)
     np.testing.assert_allclose(np.asarray(got), _mvn_reference(x, mean, covs), rtol=1e-12)
-    # only the lower triangle (after symmetrizing) matters: a symmetric cov is what counts
     # scalar covariance = cov * identity; scalar mean = one dimension
     got = stats.multivariate_normal.logpdf(*to_fnx((x, mean, 2.5)))
     np.testing.assert_allclose(np.asarray(got), _mvn_reference(x, mean, 2.5 * np.eye(3)),
