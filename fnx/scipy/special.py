@@ -101,6 +101,3 @@ def entr(x):
     neg_inf = fnp.full_like(x, -float("inf"))
     out = fnp.where(positive, -safe * fnp.log(safe), fnp.where(x == 0, fnp.zeros_like(x), neg_inf))
     return fnp.where(fnp.isnan(x), x, out)
-
-# placeholder until the real erfc / ndtr / log_ndtr / ndtri / gammainc / gammaincc / betainc land
-from ._special_placeholders import erfc, ndtr, log_ndtr, ndtri, gammainc, gammaincc, betainc  # noqa: E402,F401,E501
