@@ -549,3 +549,11 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
         order = fnp.argsort(lax.neg(g)).astype(dtypes.int32)
         ind = lax.reshape(lax.slice(order, (0,), (draws,)), shape)
     return ind if arr is None else fnp.take(arr, ind, axis=axis)
+
+
+# jax.random's further samplers live in random_distributions.py (imported last: it builds on
+# the functions above)
+from .random_distributions import *  # noqa: E402,F401,F403
+from .random_distributions import __all__ as _distributions_all  # noqa: E402
+
+__all__ += _distributions_all
