@@ -25,10 +25,10 @@ import operator
 
 import numpy as np
 
-from . import dtypes, lax
-from . import numpy as fnp
-from .core import Array, ArrayBase
-from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .. import dtypes, lax
+from .. import numpy as fnp
+from ..core import Array, ArrayBase
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
 
 __all__ = ["PRNGKey", "key", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal",
            "bernoulli", "categorical", "randint", "permutation", "choice", "gumbel"]
@@ -551,9 +551,10 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
     return ind if arr is None else fnp.take(arr, ind, axis=axis)
 
 
-# jax.random's further samplers live in random_distributions.py (imported last: it builds on
-# the functions above)
-from .random_distributions import *  # noqa: E402,F401,F403
-from .random_distributions import __all__ as _distributions_all  # noqa: E402
+
+# jax.random's further samplers live in _distributions.py (imported last: it builds on the
+# functions above)
+from ._distributions import *  # noqa: E402,F401,F403
+from ._distributions import __all__ as _distributions_all  # noqa: E402
 
 __all__ += _distributions_all

@@ -1,4 +1,5 @@
-"""jax.random's further samplers on fnx.random's threefry keys (re-exported by fnx.random).
+"""jax.random's further samplers on fnx.random's threefry keys (re-exported by fnx.random,
+whose __init__ holds the keys and the basic draws).
 
 Every sampler here is a pure function of its key, built from ``fnx.random``'s uniform / normal
 / bernoulli draws and lax primitives, so it works under ``jit`` and ``vmap`` (over keys or
@@ -21,19 +22,19 @@ from functools import partial
 
 import numpy as np
 
-from . import dtypes, lax
-from . import numpy as fnp
-from .core import Array, ArrayBase
-from .errors import DTypeError, InvalidArgumentError, ShapeError
-from .interpreters.custom import custom_jvp
-from .random import (_as_float, _check_key, _check_shape, _check_size, _full, _uniform,
+from .. import dtypes, lax
+from .. import numpy as fnp
+from ..core import Array, ArrayBase
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from ..interpreters.custom import custom_jvp
+from . import (_as_float, _check_key, _check_shape, _check_size, _full, _uniform,
                      bernoulli, normal, split, uniform)
 
 __all__ = ["exponential", "laplace", "logistic", "cauchy", "lognormal", "pareto", "rayleigh",
            "maxwell", "double_sided_maxwell", "weibull_min", "triangular", "wald", "rademacher",
            "generalized_normal", "t", "chisquare", "f", "gamma", "loggamma", "beta", "dirichlet",
            "poisson", "binomial", "geometric", "multinomial", "multivariate_normal",
-           "orthogonal", "ball", "clone", "key_data", "wrap_key_data", "key_impl"]
+           "orthogonal", "ball", "clone", "key_data", "wrap_key_data", "key_impl", "key_dtype"]
 
 _KEY_IMPL = "threefry2x32"
 
@@ -151,6 +152,14 @@ def key_impl(keys) -> str:
     """The name of the keys' PRNG implementation: always 'threefry2x32' in fnx."""
     _check_keys("key_impl", keys)
     return _KEY_IMPL
+
+
+def key_dtype(impl=None):
+    """The dtype of fnx's keys: uint32 (fnx keys are raw threefry key data, shape (..., 2))."""
+    if impl is not None and str(impl) != _KEY_IMPL:
+        raise InvalidArgumentError(f"random.key_dtype: fnx only has the {_KEY_IMPL!r} PRNG "
+                                   f"implementation, got impl={impl!r}")
+    return dtypes.uint32
 
 
 def clone(key):
@@ -700,16 +709,16 @@ _PTRS_FROM = 10.0
 
 def poisson(key, lam, shape=None, dtype=None, *, method="exact"):
     """Poisson(lam) samples (default dtype int32): Knuth's product of uniforms for lam < 10,
-    Hormann's transformed rejection (PTRS) from 10 on.  lam is taken in float32 (float64 if
-    it is float64)."""
+    Hormann's transformed rejection (PTRS) from 10 on, both computed in float64."""
     fn = "poisson"
     k = _check_key(fn, key)
     if method != "exact":
         raise InvalidArgumentError(f"random.poisson: method must be 'exact', got {method!r}")
     dtype = _int_dtype(fn, dtype)
     lam = _param(fn, "lam", lam)
-    lam = lax.convert_element_type(lam, dtypes.float64 if lam.dtype == dtypes.float64
-                                   else dtypes.float32)
+    # float64 inside: PTRS compares log-densities k log lam - lam - lgamma(k + 1), sums of
+    # terms ~lam log lam that cancel, which float32 leaves ~1 off (biased) for lam ~ 1e6
+    lam = lax.convert_element_type(lam, dtypes.float64)
     _require(fn, "lam", lam, lambda v: v >= 0, ">= 0")
     shape = _out_shape(fn, shape, lam)
     lam = fnp.broadcast_to(lam, shape)
@@ -796,7 +805,7 @@ def _btrs_binomial(k, n, q):
         lhs = log(lax.div(lax.mul(v, alpha), lax.add(lax.div(a, lax.mul(us, us)), b)))
         n_k1 = lax.add(lax.sub(n, kk), one)
         rhs = lax.add(base, lax.add(
-            lax.mul(lax.add(n, one), log(lax.div(lax.add(lax.sub(n, m), one), n_k1))),
+            lax.mul(lax.add(n, one), lax.log1p(lax.div(lax.sub(kk, m), n_k1))),
             lax.mul(lax.add(kk, c(0.5)), log(lax.div(lax.mul(r, n_k1), lax.add(kk, one))))))
         rhs = lax.sub(rhs, lax.add(_stirling_tail(kk), _stirling_tail(lax.sub(n, kk))))
         accept = lax.bitwise_or(box, lax.bitwise_and(lax.not_(outside), lax.le(lhs, rhs)))
@@ -822,6 +831,9 @@ def binomial(key, n, p, shape=None, dtype=None):
     _require(fn, "n", n, lambda v: v >= 0, ">= 0")
     _require(fn, "p", p, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
     shape = _out_shape(fn, shape, n, p)
+    # float64 inside: BTRS's log-density bound has terms ~n log(1 + small) that float32
+    # rounds ~0.1 off (biased samples) once n ~ 1e6
+    p, n = (lax.convert_element_type(v, dtypes.float64) for v in (p, n))
     n, p = fnp.broadcast_to(n, shape), fnp.broadcast_to(p, shape)
     c = partial(_full, dtype=p.dtype)
     low = lax.lt(p, c(0.5))
