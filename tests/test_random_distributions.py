@@ -454,6 +454,17 @@ def test_vmap_over_keys_equals_loop(sampler):
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
+def test_vmap_of_grad_over_keys_and_alphas_equals_loop():
+    # regression: with the key a nondiff argument of the custom_jvp, a batched key closed over
+    # by the rule leaked a batch tracer out of vmap(grad(...))
+    keys = R.split(_key(13), 3)
+    a = fnp.asarray([0.5, 1.0, 3.0])
+    for sample in (lambda k, al: R.gamma(k, al), lambda k, al: R.beta(k, al, 2.0)):
+        got = fnx.vmap(lambda k, al: fnx.grad(lambda b: sample(k, b))(al))(keys, a)
+        want = [float(_np(fnx.grad(lambda b: sample(keys[i], b))(a[i]))) for i in range(3)]
+        np.testing.assert_allclose(_np(got), want, rtol=1e-5)
+
+
 def test_deterministic_per_key():
     for fn in (lambda k: R.gamma(k, 2.0, (50,)), lambda k: R.poisson(k, 20.0, (50,)),
                lambda k: R.cauchy(k, (50,))):

@@ -447,7 +447,10 @@ def _gamma_log_sample(k, alpha):
     return _select(valid, log_g, fnp.full_like(log_g, np.nan))
 
 
-@partial(custom_jvp, nondiff_argnums=(0, 2))
+# the key is an ordinary (integer, so tangent-free) argument rather than a nondiff one: a
+# nondiff argument is closed over by the rule, and a batched key closed over under
+# vmap(grad(...)) leaked its batch tracer
+@partial(custom_jvp, nondiff_argnums=(2,))
 def _gamma_sample(k, alpha, log_space):
     """Gamma(alpha) samples (their logs if ``log_space``), differentiable in alpha."""
     log_g = _gamma_log_sample(k, alpha)
@@ -455,10 +458,10 @@ def _gamma_sample(k, alpha, log_space):
 
 
 @_gamma_sample.defjvp
-def _gamma_sample_jvp(k, log_space, primals, tangents):
+def _gamma_sample_jvp(log_space, primals, tangents):
     # implicit reparameterization: a sample x = F^-1(u; alpha) moves with alpha as
     # dx/dalpha = -(dF/dalpha) / pdf(x), the derivative _gamma_sample_grad computes
-    (alpha,), (t,) = primals, tangents
+    (k, alpha), (_, t) = primals, tangents
     out = _gamma_sample(k, alpha, log_space)
     x = lax.exp(out) if log_space else out
     dx = _gamma_sample_grad(lax.stop_gradient(alpha), lax.stop_gradient(x))
