@@ -475,47 +475,9 @@ def _gamma_sample_grad(alpha, sample):
     lax.random_gamma_grad (JAX's name for it)."""
     grad = getattr(lax, "random_gamma_grad", None)
     if grad is None:
-        return _series_gamma_sample_grad(alpha, sample)
+        raise NotImplementedError("random.gamma: differentiating samples needs "
+                                  "fnx.lax.random_gamma_grad, which this build lacks")
     return grad(alpha, sample)
-
-
-# PLACEHOLDER until fnx.lax.random_gamma_grad lands (then delete this block): the derivative
-# from P(a, x)'s power series P = x^a e^-x / Gamma(a + 1) * S, S = sum_n t_n,
-# t_n = x^n / ((a + 1) ... (a + n)).  Differentiating term by term, dt_n/da = -t_n H_n with
-# H_n = sum_{j<=n} 1 / (a + j), and dividing by the pdf x^(a-1) e^-x / Gamma(a) gives
-#   dx/da = -(x / a) [S (log x - digamma(a + 1)) - sum_n t_n H_n],
-# in float64, summed until the terms stop mattering.  It loses accuracy far in the upper tail
-# (a cancellation), which the real incomplete-gamma derivative avoids.
-_SERIES_MAX_TERMS = 100_000
-
-
-def _series_gamma_sample_grad(alpha, sample):
-    f64 = dtypes.float64
-    a = lax.convert_element_type(alpha, f64)
-    x = lax.max(lax.convert_element_type(sample, f64), _full(np.finfo(np.float64).tiny, f64))
-
-    def going(state):
-        n, term, total, _, _ = state
-        big = lax.gt(term, lax.mul(_full(1e-17, f64), total))
-        rising = lax.lt(n, x)  # terms grow until n passes x - a
-        return lax.bitwise_and(lax.lt(n, _full(float(_SERIES_MAX_TERMS), f64)),
-                               _any(lax.bitwise_or(big, rising)))
-
-    def add_term(state):
-        n, term, total, harmonic, weighted = state
-        n = lax.add(n, _full(1.0, f64))
-        term = lax.div(lax.mul(term, x), lax.add(a, n))
-        harmonic = lax.add(harmonic, lax.div(_full(1.0, f64), lax.add(a, n)))
-        return n, term, lax.add(total, term), harmonic, lax.add(weighted,
-                                                               lax.mul(term, harmonic))
-
-    ones, zeros = fnp.ones_like(a), fnp.zeros_like(a)
-    _, _, total, _, weighted = lax.while_loop(going, add_term,
-                                              (_full(0.0, f64), ones, ones, zeros, zeros))
-    d_log = lax.sub(lax.log(x), lax.digamma(lax.add(a, _full(1.0, f64))))
-    inner = lax.sub(lax.mul(total, d_log), weighted)
-    grad = lax.neg(lax.mul(lax.div(x, a), inner))
-    return lax.convert_element_type(grad, alpha.dtype)
 
 
 def _gamma_args(fn, key, a, shape, dtype, method):
