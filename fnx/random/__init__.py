@@ -25,10 +25,10 @@ import operator
 
 import numpy as np
 
-from . import dtypes, lax
-from . import numpy as fnp
-from .core import Array, ArrayBase
-from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .. import dtypes, lax
+from .. import numpy as fnp
+from ..core import Array, ArrayBase
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
 
 __all__ = ["PRNGKey", "key", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal",
            "bernoulli", "categorical", "randint", "permutation", "choice", "gumbel"]
@@ -549,3 +549,12 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
         order = fnp.argsort(lax.neg(g)).astype(dtypes.int32)
         ind = lax.reshape(lax.slice(order, (0,), (draws,)), shape)
     return ind if arr is None else fnp.take(arr, ind, axis=axis)
+
+
+
+# jax.random's further samplers live in _distributions.py (imported last: it builds on the
+# functions above)
+from ._distributions import *  # noqa: E402,F401,F403
+from ._distributions import __all__ as _distributions_all  # noqa: E402
+
+__all__ += _distributions_all
