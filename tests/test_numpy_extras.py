@@ -428,6 +428,18 @@ def test_top_k_matches_a_stable_sort(dtype, data):
     same(idx, wi)
 
 
+def test_top_k_nan_counts_as_largest_and_bools():
+    v, i = fnp.top_k(np.array([1.0, np.nan, 3.0]), 2)
+    same(v, np.array([np.nan, 3.0]))
+    same(i, np.array([1, 2], np.int32))
+    v, i = fnp.top_k(np.array([1.0, np.nan, 3.0]), 2, mode="smallest")
+    same(v, np.array([1.0, 3.0]))
+    same(i, np.array([0, 2], np.int32))
+    v, i = fnp.top_k(np.array([True, False, True]), 3, mode="smallest")
+    same(v, np.array([False, True, True]))
+    same(i, np.array([1, 0, 2], np.int32))
+
+
 def test_top_k_grad_jit_vmap():
     x = RNG.normal(size=(3, 6))
     check_grads(lambda v: fnp.top_k(v, 3)[0], (x[0],), order=2)
@@ -644,6 +656,16 @@ def test_frombuffer_fromstring_fromiter_match_numpy():
     same(fnp.fromiter((i * i for i in range(5)), np.int32), np.arange(5, dtype=np.int32) ** 2)
     same(fnp.fromiter(iter([1.5, 2.5, 3.5]), float, count=2), np.array([1.5, 2.5]))
     assert isinstance(fnp.fromiter(range(3), np.int32), fnp.ndarray)
+
+
+def test_fromfile_matches_numpy(tmp_path):
+    path = tmp_path / "raw.bin"
+    np.arange(5, dtype=np.int32).tofile(path)
+    same(fnp.fromfile(path, dtype=np.int32), np.fromfile(path, dtype=np.int32))
+    same(fnp.fromfile(path, dtype=np.int32, count=2, offset=4), np.array([1, 2], np.int32))
+    text = tmp_path / "text.txt"
+    text.write_text("1.5 2.5 -3")
+    same(fnp.fromfile(text, sep=" "), np.fromfile(text, sep=" "))
 
 
 def test_printing_follows_numpy():

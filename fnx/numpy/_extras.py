@@ -7,8 +7,9 @@ division, and the host-side functions (construction from Python data, printing, 
   trims, a shape that depends on values), ``einsum_path`` (numpy's optimizer run on the
   operands' shapes; jax's default ``optimize="auto"`` means numpy's ``"greedy"``);
 * ``fromfunction`` (numpy's semantics: ``function`` is called once with the full index grids,
-  so it sees arrays, not scalars), ``frombuffer``, ``fromstring``, ``fromiter`` (numpy parses
-  on the host; the result is an fnx array -- ``fromiter`` consumes its iterable at trace time);
+  so it sees arrays, not scalars), ``frombuffer``, ``fromstring``, ``fromiter``, ``fromfile``
+  (numpy parses on the host; the result is an fnx array -- under jit that happens at trace
+  time, so ``fromiter`` consumes its iterable then; jax.numpy refuses the last two as impure);
 * printing: ``array_repr``, ``array_str`` (numpy's text of the values), ``printoptions``,
   ``get_printoptions``, ``set_printoptions`` (numpy's own: fnx prints through numpy);
 * files: ``save`` / ``savez`` write host copies with numpy; ``load`` returns an fnx array for a
@@ -26,7 +27,7 @@ from ..errors import ConcretizationTypeError, DTypeError, ShapeError
 from ._util import asarray_arg, canonical_axis, promote_no_broadcast, static_shape
 
 __all__ = ["unwrap", "matvec", "vecmat", "polydiv", "einsum_path", "fromfunction",
-           "frombuffer", "fromstring", "fromiter", "array_repr", "array_str", "printoptions",
+           "frombuffer", "fromstring", "fromiter", "fromfile", "array_repr", "array_str", "printoptions",
            "get_printoptions", "set_printoptions", "save", "savez", "load"]
 
 
@@ -192,6 +193,13 @@ def fromstring(string, dtype=float, count=-1, *, sep):
     """A 1-d array parsed from the text ``string`` of numbers separated by ``sep``."""
     return _host_result("fromstring", np.fromstring(string, dtype=dtype, count=count,
                                                     sep=sep))
+
+
+def fromfile(file, dtype=float, count=-1, sep="", offset=0):
+    """A 1-d array read from a file (numpy's ``fromfile``, read on the host; jax.numpy
+    refuses it as impure, fnx reads it eagerly or at trace time)."""
+    return _host_result("fromfile", np.fromfile(file, dtype=dtype, count=count, sep=sep,
+                                                offset=offset))
 
 
 def fromiter(iter, dtype, count=-1):  # noqa: A002  (numpy's parameter name)
