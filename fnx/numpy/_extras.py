@@ -49,20 +49,16 @@ def unwrap(p, discont=None, axis=-1, period=2 * math.pi):
     axis = canonical_axis("unwrap", axis, p.ndim)
     if p.shape[axis] < 2:
         return p
-    if p.dtype.kind in "iu":
-        high = period // 2
-        ambiguous = period % 2 == 0        # only an even period has a +-half-period tie
-    else:
-        high = period / 2
-        ambiguous = True
+    integral = p.dtype.kind in "iu"
+    high = period // 2 if integral else period / 2
     if discont is None:
         discont = period / 2
     dd = fnp.diff(p, axis=axis)
     ddmod = fnp.mod(dd + high, period) - high
-    if ambiguous is True:
-        ddmod = fnp.where((ddmod == -high) & (dd > 0), high, ddmod)
-    else:
-        ddmod = fnp.where(ambiguous & (ddmod == -high) & (dd > 0), high, ddmod)
+    tie = (ddmod == -high) & (dd > 0)      # a jump of exactly half a period: taken as +half
+    if integral:
+        tie = tie & (period % 2 == 0)      # (an odd integer period has no such tie)
+    ddmod = fnp.where(tie, high, ddmod)
     correction = fnp.where(fnp.abs(dd) < discont, fnp.zeros_like(dd), ddmod - dd)
     first = lax.slice_in_dim(p, 0, 1, 1, axis)
     rest = lax.slice_in_dim(p, 1, p.shape[axis], 1, axis)
