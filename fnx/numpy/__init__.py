@@ -56,6 +56,11 @@ from ._bits import *  # noqa: F401,F403
 from ._numeric import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
 from ._histograms import *  # noqa: F401,F403
+# jax.numpy's remaining names: windows and i0, index helpers, float bits, host-side helpers
+from ._windows import *  # noqa: F401,F403
+from ._index_helpers import *  # noqa: F401,F403
+from ._float_bits import *  # noqa: F401,F403
+from ._extras import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from ._ufunc_objects import *  # noqa: F401,F403
 from ._ufuncs import (abs, divmod, pow, round, round_)  # noqa: F401
@@ -140,6 +145,19 @@ def iterable(y):
 def copy(a, order=None):
     return asarray(a)  # noqa: F405  (immutable: no copy needed)
 
+
+# jax.numpy's dtype aliases, mapped onto fnx's dtypes: ``uint`` is jax's uint64, which fnx
+# lacks (as jax without x64, it becomes uint32); ``bool`` is the array API's name of bool_
+double = float64
+single = float32
+csingle = complex64
+cdouble = complex128
+uint = uint32
+bool = bool_  # noqa: A001
+character = _np.character
+flexible = _np.flexible
+object_ = _np.object_
+ComplexWarning = _np.exceptions.ComplexWarning
 
 from ._ufunc_objects import unwrap_methods as _unwrap_methods  # noqa: E402
 
