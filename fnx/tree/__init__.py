@@ -27,6 +27,7 @@ the rest of the public API and re-exports theirs.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 from typing import Any, Callable, Iterable
 
@@ -37,13 +38,14 @@ from ._node_types import (register_dataclass, register_pytree_node,  # noqa: F40
                         register_pytree_node_class, register_pytree_with_keys,
                         register_pytree_with_keys_class, register_static)
 from ._node_types import _registry
-from ._treedef import (_LEAF, PyTree, PyTreeDef, _flatten, _is_node, flatten, leaves_of_rest,
+from ._treedef import (_LEAF, PyTree, PyTreeDef, _flatten, _is_node, _node_keyed_children,
+                       _node_registration, flatten, leaves_of_rest,
                        unflatten)
 
 __all__ = [
     # jax.tree names
     "flatten", "unflatten", "leaves", "structure", "map", "all", "reduce", "transpose", "broadcast",
-    "flatten_with_path", "leaves_with_path", "map_with_path",
+    "flatten_with_path", "leaves_with_path", "map_with_path", "reduce_associative", "static",
     # jax.tree_util names
     "PyTreeDef", "tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "tree_map",
     "tree_all", "tree_reduce", "tree_transpose", "tree_broadcast", "tree_flatten_with_path",
@@ -52,6 +54,7 @@ __all__ = [
     "register_pytree_node", "register_pytree_node_class", "register_pytree_with_keys",
     "register_pytree_with_keys_class", "register_dataclass", "register_static",
     "DictKey", "SequenceKey", "GetAttrKey", "FlattenedIndexKey", "KeyEntry", "KeyPath", "Partial",
+    "flatten_one_level", "flatten_one_level_with_keys", "is_tree_node", "tree_reduce_associative",
 ]
 
 _NO_INIT = object()  # sentinel: reduce() called without an initializer
@@ -124,6 +127,67 @@ def reduce(function: Callable, tree: PyTree, initializer: Any = _NO_INIT,
     return functools.reduce(function, leaves(tree, is_leaf), initializer)
 
 
+def reduce_associative(operation: Callable, tree: PyTree, *, identity: Any = _NO_INIT,
+                       is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Combine the leaves with the associative ``operation`` as a balanced tree of pairs (depth
+    log2(n), e.g. for large sums of arrays), as ``jax.tree.reduce_associative``; ``identity``
+    is returned for a tree without leaves.
+
+    >>> reduce_associative(lambda a, b: a + b, [1, 2, 3, 4, 5])
+    15
+    """
+    values = leaves(tree, is_leaf)
+    if not values:
+        if identity is _NO_INIT:
+            raise TypeError("tree.reduce_associative: the tree has no leaves and no identity "
+                            "was given")
+        return identity
+    while len(values) > 1:
+        paired = [operation(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
+        values = paired + values[len(values) - len(values) % 2:]
+    return values[0]
+
+
+def static(**kwargs):
+    """``dataclasses.field(**kwargs)`` marked static (``metadata={"static": True}``): the field
+    is aux data, not a child, when the dataclass is registered with ``register_dataclass``.  As
+    ``jax.tree.static``."""
+    metadata = {**(kwargs.pop("metadata", None) or {}), "static": True}
+    return dataclasses.field(metadata=metadata, **kwargs)
+
+
+def is_tree_node(x) -> bool:
+    """Whether ``x`` (a type, or a value's type) is a pytree node type: the built-in containers,
+    None, namedtuples and registered types (as ``jax.tree_util.is_tree_node``)."""
+    typ = x if isinstance(x, type) else type(x)
+    return typ in _registry or (issubclass(typ, tuple) and hasattr(typ, "_fields"))
+
+
+def flatten_one_level(tree: PyTree) -> tuple[list, Any]:
+    """``(children, aux_data)`` of the pytree node ``tree`` (one level down), as
+    ``jax.tree_util.flatten_one_level``; a leaf raises ValueError.
+
+    >>> flatten_one_level({'a': [1, 2], 'b': {'c': 3}})
+    ([[1, 2], {'c': 3}], ('a', 'b'))
+    """
+    keys, children, aux = _one_level("flatten_one_level", tree)
+    return children, aux
+
+
+def flatten_one_level_with_keys(tree: PyTree) -> tuple[list, Any]:
+    """``([(key, child), ...], aux_data)`` of the pytree node ``tree``."""
+    keys, children, aux = _one_level("flatten_one_level_with_keys", tree)
+    return list(zip(keys, children)), aux
+
+
+def _one_level(op: str, tree):
+    if tree is not None and not _is_node(tree):
+        raise ValueError(f"{op}: can't tree-flatten type {type(tree).__name__} (a leaf)")
+    if tree is None:
+        return [], [], None
+    return _node_keyed_children(_node_registration(tree), tree)
+
+
 def transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
               pytree_to_transpose: PyTree) -> PyTree:
     """Turn an outer tree of inner trees into an inner tree of outer trees.
@@ -189,6 +253,7 @@ tree_structure = structure
 tree_map = map
 tree_all = all
 tree_reduce = reduce
+tree_reduce_associative = reduce_associative
 tree_transpose = transpose
 tree_broadcast = broadcast
 tree_flatten_with_path = flatten_with_path
