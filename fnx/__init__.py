@@ -38,6 +38,11 @@ from . import io
 
 from ._version import __version__  # noqa: F401
 
+# jax's flag context managers: ``with fnx.debug_nans(True): ...``
+debug_nans = config.context("debug_nans")
+debug_infs = config.context("debug_infs")
+log_compiles = config.context("log_compiles")
+
 
 def __getattr__(name):
     """``fnx.nn``, ``fnx.data``, ``fnx.scipy`` and ``fnx.example_libraries`` load on first use

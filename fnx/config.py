@@ -5,6 +5,7 @@ Read a flag with ``fnx.config.<name>`` (or ``config.read(name)``); change it wit
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -36,6 +37,11 @@ class _Config:
         or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "fnx"),
         # Log every jit compilation with the reason for the cache miss.
         "log_compiles": _env_bool("FNX_LOG_COMPILES", False),
+        # Raise FloatingPointError naming the primitive whose result has a NaN (debug_nans) /
+        # an infinity (debug_infs): every eager primitive's outputs are checked, and a jitted
+        # function with such an output is re-run op by op to find the one that made it.
+        "debug_nans": _env_bool("FNX_DEBUG_NANS", False),
+        "debug_infs": _env_bool("FNX_DEBUG_INFS", False),
         # The backend that runs primitives on host arrays: "cpu" (the C kernels) or "reference"
         # (numpy, the tests' oracle).  GPU arrays always run on "cuda" (fnx.placement).
         "default_backend": os.environ.get("FNX_BACKEND", "cpu"),
@@ -64,6 +70,25 @@ class _Config:
         self._values[name] = value
         for listener in self._listeners.get(name, ()):
             listener(value)
+
+    def context(self, name):
+        """A context manager factory setting flag ``name`` for a block: ``fnx.debug_nans`` is
+        ``config.context("debug_nans")``, used as ``with fnx.debug_nans(True): ...`` (as
+        jax.debug_nans); the previous value comes back at the end."""
+        if name not in self._values:
+            raise AttributeError(f"fnx.config has no flag {name!r}; flags: {sorted(self._values)}")
+
+        @contextlib.contextmanager
+        def block(value=True):
+            previous = self._values[name]
+            self.update(name, value)
+            try:
+                yield
+            finally:
+                self.update(name, previous)
+        block.__name__ = name
+        block.__doc__ = f"Set fnx.config.{name} for the block (default True)."
+        return block
 
     def on_change(self, name, listener):
         """Call ``listener(value)`` whenever flag ``name`` changes (backends use it for threads)."""

@@ -45,11 +45,21 @@ class _CacheEntry:
         self.cacheable = True
 
 
-# Every Jitted alive, for clear_caches; and the disable_jit switch (one list read on the hot
-# path: a thread-local attribute would cost ~30 ns more per call).
+# Every Jitted alive, for clear_caches.  The hot path reads one list: _checked_calls[0] is True
+# while a disable_jit block is active or the debug_nans / debug_infs flags are on (a
+# thread-local attribute would cost ~30 ns more per call); those calls take _checked_call.
 _all_jitted: "weakref.WeakSet[Jitted]" = weakref.WeakSet()
 _jit_disabled = [0]                 # how many disable_jit blocks are active
 _jit_disabled_lock = threading.Lock()
+_checked_calls = [False]
+
+
+def _update_checked_calls(_value=None):
+    _checked_calls[0] = bool(_jit_disabled[0] or config.debug_nans or config.debug_infs)
+
+
+config.on_change("debug_nans", _update_checked_calls)
+config.on_change("debug_infs", _update_checked_calls)
 
 
 @contextmanager
@@ -60,11 +70,31 @@ def disable_jit(disable: bool = True):
     step = 1 if disable else 0
     with _jit_disabled_lock:
         _jit_disabled[0] += step
+        _update_checked_calls()
     try:
         yield
     finally:
         with _jit_disabled_lock:
             _jit_disabled[0] -= step
+            _update_checked_calls()
+
+
+def _checked_call(jitted: "Jitted", args, kwargs):
+    """A jitted call while disable_jit or a debug flag is active: the Python function op by op
+    (disable_jit), or the compiled call with its outputs checked; a NaN / inf output re-runs the
+    function op by op, where the checking kernels name the primitive that made it (as JAX)."""
+    if _jit_disabled[0]:
+        return jitted.fun(*args, **kwargs)
+    out = jitted._call(args, kwargs)
+    if not (_eager[0] or _trace_state.eager):
+        return out      # traced values: checked where they are computed
+    kind = backends.bad_float_kind(tree_util.leaves(out))
+    if kind is None:
+        return out
+    with disable_jit():
+        jitted.fun(*args, **kwargs)     # raises FloatingPointError at the primitive
+    raise FloatingPointError(f"invalid value ({kind}) in the output of jit({jitted.name}); "
+                             "running it op by op did not reproduce it")
 
 
 def clear_caches() -> None:
@@ -104,8 +134,11 @@ class Jitted:
     # -- calling --------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if _jit_disabled[0]:
-            return self.fun(*args, **kwargs)
+        if _checked_calls[0]:
+            return _checked_call(self, args, kwargs)
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         if not kwargs and (_eager[0] or _trace_state.eager):
             # the hot path: positional Array arguments, no transformation active
             key = _array_signature(args)
@@ -431,7 +464,14 @@ def executable_for(jaxpr: Jaxpr, donated: tuple, operands):
 
 @jit_p.def_impl
 def _jit_impl(*args, jaxpr, name, donated):
-    return executable_for(jaxpr, donated, args)(args)
+    outs = executable_for(jaxpr, donated, args)(args)
+    if _checked_calls[0] and backends.bad_float_kind(outs) is not None:
+        # a jitted call inside a transformation (grad(jit(f))): find the primitive by
+        # interpreting the same jaxpr op by op with the checking kernels
+        eval_jaxpr(jaxpr, list(args))
+        raise FloatingPointError(f"invalid value ({backends.bad_float_kind(outs)}) in the "
+                                 f"output of jit({name})")
+    return outs
 
 
 def _call(jaxpr: Jaxpr, consts: list, args: list, name: str) -> list:

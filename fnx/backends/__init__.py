@@ -22,6 +22,8 @@ from __future__ import annotations
 import importlib
 import warnings
 
+import numpy as np
+
 from ..compiler import compile_lock
 from ..config import config
 from ..core import ALL_PRIMITIVES, Jaxpr, Primitive, missing_kernel, upper_layers
@@ -79,6 +81,13 @@ def _with_fallback_warning(prim: Primitive, backend: str, fallback):
 
 
 def lookup_impl(prim: Primitive):
+    fn = _lookup_kernel(prim)
+    if config.debug_nans or config.debug_infs:
+        return _checking_floats(prim, fn)
+    return fn
+
+
+def _lookup_kernel(prim: Primitive):
     backend = config.default_backend
     fn = get_impl(backend, prim)
     if fn is not None:
@@ -89,6 +98,33 @@ def lookup_impl(prim: Primitive):
     if fallback is None:
         return _missing(prim, backend)
     return _with_fallback_warning(prim, backend, fallback)
+
+
+def bad_float_kind(outs) -> str | None:
+    """"nan" / "inf" when a floating output has one that the debug flags ask to catch."""
+    for o in outs:
+        value = getattr(o, "_value", None)
+        if value is None or value.dtype.kind not in "fc":
+            continue
+        host = value if isinstance(value, np.ndarray) else np.asarray(o)   # GPU: a copy
+        if config.debug_nans and np.isnan(host).any():
+            return "nan"
+        if config.debug_infs and np.isinf(host).any():
+            return "inf"
+    return None
+
+
+def _checking_floats(prim: Primitive, fn):
+    """``fn`` raising FloatingPointError when an output has a NaN / inf (debug_nans / infs):
+    installed only while a flag is on, so the normal path pays nothing."""
+    def impl(*args, **params):
+        outs = fn(*args, **params)
+        kind = bad_float_kind(outs if prim.multiple_results else [outs])
+        if kind is not None:
+            raise FloatingPointError(f"invalid value ({kind}) encountered in {prim.name} "
+                                     "(fnx.config debug_nans / debug_infs)")
+        return outs
+    return impl
 
 
 def _reset_all(_value=None):
@@ -135,3 +171,5 @@ def _compile(platform: str, jaxpr: Jaxpr, donated: tuple):
 upper_layers.install(lookup_impl=lookup_impl)
 config.on_change("default_backend", _reset_all)
 config.on_change("strict", _reset_all)
+config.on_change("debug_nans", _reset_all)
+config.on_change("debug_infs", _reset_all)
