@@ -17,7 +17,14 @@ from fnx.scipy import special as sp
 from fnx.test_util import check_grads
 
 mpmath = pytest.importorskip("mpmath")
-mpmath.mp.dps = 50
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _mpmath_precision():
+    """50 digits for this module's oracles (mpmath's precision is one global: set per module)."""
+    with mpmath.workdps(50):
+        yield
+
 mpf = mpmath.mpf
 
 F32, F64 = np.float32, np.float64
