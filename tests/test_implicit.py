@@ -3,6 +3,8 @@
 differences in float64."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fnx
 import fnx.numpy as fnp
@@ -239,12 +241,12 @@ def test_fixed_point_stopping_and_errors():
 
 # -- fixed_point(..., return_iterations=True): the solver's iteration count -------------------------
 
-def _iterations_oracle(p: float, x0: float, tol: float, max_iter: int) -> int:
-    """How many steps of x <- 0.5 x + p the stopping rule |step| <= tol (1 + |x|) takes (a
+def _iterations_oracle(p: float, x0: float, tol: float, max_iter: int, rate=0.5) -> int:
+    """How many steps of x <- rate x + p the stopping rule |step| <= tol (1 + |x|) takes (a
     plain Python loop, the oracle for the count)."""
     x = x0
     for k in range(1, max_iter + 1):
-        new = 0.5 * x + p
+        new = rate * x + p
         step, x = abs(new - x), new
         if step <= tol * (1 + abs(x)):
             return k
@@ -278,3 +280,13 @@ def test_fixed_point_iteration_count_under_grad_jit_and_vmap():
     ns = fnx.vmap(lambda p: loss(p)[1])(ps)
     assert [int(k) for k in np.asarray(ns)] == [
         _iterations_oracle(float(q), 0.0, 1e-13, 100) for q in (1.0, 1e-3)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(rate=st.floats(0.0, 0.95), p=st.floats(-10, 10), x0=st.floats(-10, 10),
+       tol=st.sampled_from([0.0, 1e-12, 1e-8, 1e-3, 0.1]), max_iter=st.integers(0, 60))
+def test_fixed_point_iteration_count_hypothesis(rate, p, x0, tol, max_iter):
+    x, n = lax.fixed_point(lambda q, x: q[0] * x + q[1], (fnp.asarray(rate, F64),
+                           fnp.asarray(p, F64)), fnp.asarray(x0, F64), tol=tol,
+                           max_iter=max_iter, return_iterations=True)
+    assert int(n) == _iterations_oracle(p, x0, tol, max_iter, rate)
