@@ -239,7 +239,7 @@ def test_fixed_point_stopping_and_errors():
         fnx.jvp(lambda p: lax.fixed_point(lambda p, x: p * x, p, 1.0), (0.5,), (1.0,))
 
 
-# -- fixed_point(..., return_iterations=True): the solver's iteration count -------------------------
+# -- fixed_point(..., return_iterations=True): the solver's iteration count ----------------------
 
 def _iterations_oracle(p: float, x0: float, tol: float, max_iter: int, rate=0.5) -> int:
     """How many steps of x <- rate x + p the stopping rule |step| <= tol (1 + |x|) takes (a

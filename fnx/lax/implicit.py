@@ -12,8 +12,9 @@
 
 * ``fixed_point(f, params, x0, *, max_iter=100, tol=1e-6, return_iterations=False)``:
   ``x* = f(params, x*)`` by plain iteration in a ``while_loop`` (with
-  ``return_iterations=True`` also the number of iterations it ran); reverse mode by a ``custom_vjp`` that solves the *adjoint*
-  fixed point ``u = x_bar + (d_x f)^T u`` (also a ``while_loop``) and returns
+  ``return_iterations=True`` also the number of iterations it ran); reverse mode by a
+  ``custom_vjp`` that solves the *adjoint* fixed point ``u = x_bar + (d_x f)^T u`` (also a
+  ``while_loop``) and returns
   ``(d_params f)^T u``.  This is the deep-equilibrium (DEQ) layer's backward pass: no
   iteration of the forward solver is stored or backpropagated through.
 """
