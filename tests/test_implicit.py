@@ -3,6 +3,8 @@
 differences in float64."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fnx
 import fnx.numpy as fnp
@@ -235,3 +237,56 @@ def test_fixed_point_stopping_and_errors():
         lax.fixed_point(lambda p, x: fnp.stack([x, x]), 1.0, fnp.asarray(1.0, F64))
     with pytest.raises(fnx.errors.FnxError):
         fnx.jvp(lambda p: lax.fixed_point(lambda p, x: p * x, p, 1.0), (0.5,), (1.0,))
+
+
+# -- fixed_point(..., return_iterations=True): the solver's iteration count ----------------------
+
+def _iterations_oracle(p: float, x0: float, tol: float, max_iter: int, rate=0.5) -> int:
+    """How many steps of x <- rate x + p the stopping rule |step| <= tol (1 + |x|) takes (a
+    plain Python loop, the oracle for the count)."""
+    x = x0
+    for k in range(1, max_iter + 1):
+        new = rate * x + p
+        step, x = abs(new - x), new
+        if step <= tol * (1 + abs(x)):
+            return k
+    return max_iter
+
+
+@pytest.mark.parametrize("tol,max_iter", [(1e-6, 100), (1e-12, 100), (1e-12, 7), (0.0, 0)])
+def test_fixed_point_reports_its_iteration_count(tol, max_iter):
+    f = lambda p, x: 0.5 * x + p  # noqa: E731
+    p = fnp.asarray(3.0, F64)
+    x, n = lax.fixed_point(f, p, fnp.asarray(0.0, F64), tol=tol, max_iter=max_iter,
+                           return_iterations=True)
+    assert n.dtype == np.int32 and n.shape == ()
+    assert int(n) == _iterations_oracle(3.0, 0.0, tol, max_iter)
+    _close(x, lax.fixed_point(f, p, fnp.asarray(0.0, F64), tol=tol, max_iter=max_iter))
+
+
+def test_fixed_point_iteration_count_under_grad_jit_and_vmap():
+    def loss(p):
+        x, n = lax.fixed_point(lambda p, x: 0.5 * x + p, p, fnp.zeros_like(p), tol=1e-13,
+                               return_iterations=True)
+        return (x ** 2).sum(), n
+    p = fnp.asarray([1.0, -2.0], F64)
+    (value, n), g = fnx.value_and_grad(loss, has_aux=True)(p)
+    _close(g, 8 * np.asarray(p))                       # x* = 2p, d sum(4 p^2) = 8 p
+    assert int(n) == _iterations_oracle(2.0, 0.0, 1e-13, 100)   # the largest |x| decides
+    (value_j, n_j), g_j = fnx.jit(fnx.value_and_grad(loss, has_aux=True))(p)
+    _close(g_j, g)
+    assert int(n_j) == int(n)
+    ps = fnp.asarray([[1.0], [1e-3]], F64)
+    ns = fnx.vmap(lambda p: loss(p)[1])(ps)
+    assert [int(k) for k in np.asarray(ns)] == [
+        _iterations_oracle(float(q), 0.0, 1e-13, 100) for q in (1.0, 1e-3)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(rate=st.floats(0.0, 0.95), p=st.floats(-10, 10), x0=st.floats(-10, 10),
+       tol=st.sampled_from([0.0, 1e-12, 1e-8, 1e-3, 0.1]), max_iter=st.integers(0, 60))
+def test_fixed_point_iteration_count_hypothesis(rate, p, x0, tol, max_iter):
+    x, n = lax.fixed_point(lambda q, x: q[0] * x + q[1], (fnp.asarray(rate, F64),
+                           fnp.asarray(p, F64)), fnp.asarray(x0, F64), tol=tol,
+                           max_iter=max_iter, return_iterations=True)
+    assert int(n) == _iterations_oracle(p, x0, tol, max_iter, rate)

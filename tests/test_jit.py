@@ -831,6 +831,27 @@ def test_peak_bytes_with_unfusable_steps_reuses_buffers():
     close(fnx.jit(f)(x), f(x))
 
 
+def test_peak_bytes_counts_a_loops_workspace():
+    """A while loop allocates its body's temporaries (here two n x n matrices) in its own
+    workspace while it runs: the planned peak includes it (it used to count only the inputs
+    and the carries)."""
+    n = 128
+
+    def f(b, c, s):
+        def body(carry):
+            i, s = carry
+            return i + 1, s + fnp.tanh((b * s) @ c).sum() * 1e-6
+        return lax.while_loop(lambda carry: carry[0] < 3, body, (0, s))[1]
+
+    b, c = fnp.ones((n, n), "float32"), fnp.ones((n, n), "float32")
+    s = fnp.asarray(0.5, "float32")
+    exe = fnx.jit(f).lower(b, c, s).compile()
+    matrix = n * n * 4
+    assert exe.peak_bytes >= 4 * matrix, (exe.peak_bytes, matrix)   # b, c + 2 body temps
+    assert exe.peak_bytes <= 5 * matrix, (exe.peak_bytes, matrix)
+    close(fnx.jit(f)(b, c, s), f(b, c, s))
+
+
 # ---------------------------------------------------------------------------------------------
 # The disk cache
 # ---------------------------------------------------------------------------------------------

@@ -130,6 +130,10 @@ class Executable:
                     self.events.append((step_no + first[id(v)], step_no + last[id(v)],
                                         memory.nbytes(v.aval)))
             item.offsets, item.arena = memory.plan_arena(temps, first, last)
+            for k, (step, writer) in enumerate(item.steps):   # a loop's own workspace
+                ws = getattr(writer, "workspace_bytes", 0)
+                if ws:
+                    self.events.append((step_no + k, step_no + k, ws))
             step_no += len(item.steps)
         self.peak_bytes = memory.peak_live_bytes(self.events)
         self._plan_donation(segments)

@@ -146,6 +146,15 @@ class LoopWriter:
         self._param_of: dict = {}
         self.body_lines: list[str] = []
         self.subprograms: list[SubProgram] = []
+        self.own_workspace = 0    # bytes of the "ws" buffer this loop allocates per call
+
+    @property
+    def workspace_bytes(self) -> int:
+        """Bytes this step allocates while it runs (its workspace, plus the largest workspace
+        of a loop nested in its body): for the executable's ``peak_bytes``."""
+        nested = [getattr(w, "workspace_bytes", 0) for sp in self.subprograms
+                  for w in sp.writers]
+        return self.own_workspace + max(nested, default=0)
 
     def buffer(self, v, written=False) -> str:
         p = self._param_of.get(id(v))
@@ -203,6 +212,7 @@ def write_scan(name: str, eqn) -> LoopWriter:
     n_offs, top = _carry_layout(carry_avals, top)
     L = w.body_lines
     _alloc(L, "ws", top)
+    w.own_workspace = top
     for k, (x, a) in enumerate(zip(init, carry_avals)):
         L.append(_copy_in(f"ws + {c_offs[k]}", w, x, a))
     inputs = {}
@@ -256,6 +266,7 @@ def write_while(name: str, eqn) -> LoopWriter:
     n_offs, top = _carry_layout(carry_avals, top)
     L = w.body_lines
     _alloc(L, "ws", top)
+    w.own_workspace = top
     for k, (x, a) in enumerate(zip(init, carry_avals)):
         L.append(_copy_in(f"ws + {c_offs[k]}", w, x, a))
     c_in = {id(v): _pointer(w, x) for v, x in zip(cond.jaxpr.in_binders[:ncc], cconsts)}
@@ -291,6 +302,7 @@ def write_cond(name: str, eqn) -> LoopWriter:
     arena = max(b.arena for b in branches)
     L = w.body_lines
     _alloc(L, "ws", arena)
+    w.own_workspace = arena
     idx = (c_literal(index.val._value, index.aval.dtype) if isinstance(index, Literal)
            else f"(int64_t)*{w.buffer(index)}")
     n = len(branches)

@@ -10,9 +10,11 @@
   Forward and reverse mode (reverse mode transposes the JVP, so ``tangent_solve`` must be
   linear in ``y``, e.g. ``y / g(1.0)`` or a linear solve with ``jacfwd(g)``).
 
-* ``fixed_point(f, params, x0, *, max_iter=100, tol=1e-6)``: ``x* = f(params, x*)`` by plain
-  iteration in a ``while_loop``; reverse mode by a ``custom_vjp`` that solves the *adjoint*
-  fixed point ``u = x_bar + (d_x f)^T u`` (also a ``while_loop``) and returns
+* ``fixed_point(f, params, x0, *, max_iter=100, tol=1e-6, return_iterations=False)``:
+  ``x* = f(params, x*)`` by plain iteration in a ``while_loop`` (with
+  ``return_iterations=True`` also the number of iterations it ran); reverse mode by a
+  ``custom_vjp`` that solves the *adjoint* fixed point ``u = x_bar + (d_x f)^T u`` (also a
+  ``while_loop``) and returns
   ``(d_params f)^T u``.  This is the deep-equilibrium (DEQ) layer's backward pass: no
   iteration of the forward solver is stored or backpropagated through.
 """
@@ -186,7 +188,8 @@ def _tangent_solve(static, f_consts, sol, rhs):
 # fixed_point
 # =============================================================================================
 
-def fixed_point(f, params, x0, *, max_iter: int = 100, tol: float = 1e-6):
+def fixed_point(f, params, x0, *, max_iter: int = 100, tol: float = 1e-6,
+                return_iterations: bool = False):
     """The fixed point ``x* = f(params, x*)``, found by iterating ``x <- f(params, x)`` from
     ``x0`` in a ``while_loop``; differentiable in ``params`` (reverse mode) by implicit
     differentiation.
@@ -197,6 +200,9 @@ def fixed_point(f, params, x0, *, max_iter: int = 100, tol: float = 1e-6):
     * ``params``, ``x0``: pytrees of arrays.
     * Stops after ``max_iter`` iterations, or once an iteration changes ``x`` by at most
       ``tol * (1 + max|x|)`` (largest absolute change over all leaves).
+    * ``return_iterations=True``: returns ``(x*, n)`` with ``n`` an int32 scalar, the number of
+      forward iterations run (``max_iter`` when the tolerance was never met) -- e.g. to watch
+      a DEQ's solver cost during training.  It has no derivative.
 
     The gradient w.r.t. ``params`` comes from a ``custom_vjp``: with ``u`` the fixed point of
     ``u = x_bar + (d_x f)^T u`` (solved by the same iteration, same ``max_iter`` / ``tol``), it is
@@ -233,7 +239,8 @@ def fixed_point(f, params, x0, *, max_iter: int = 100, tol: float = 1e-6):
                                    f"{_describe(out_avals)}; it must keep shapes and dtypes")
     static = _Static(jaxpr=jaxpr, max_iter=int(max_iter), tol=float(tol), x_tree=x_tree)
     out = _fixed_point(static, list(consts), p_leaves, x_leaves)
-    return tree_util.unflatten(x_tree, out)
+    x = tree_util.unflatten(x_tree, out[:-1])
+    return (x, out[-1]) if return_iterations else x
 
 
 def _apply(static, consts, params, x):
@@ -241,7 +248,8 @@ def _apply(static, consts, params, x):
 
 
 def _iterate(g, x0, max_iter: int, tol: float):
-    """``x <- g(x)`` until the step is at most ``tol * (1 + max|x|)`` (or ``max_iter`` steps)."""
+    """``x <- g(x)`` until the step is at most ``tol * (1 + max|x|)`` (or ``max_iter`` steps);
+    returns ``(x, number of iterations run)``."""
     from . import (abs as abs_, add, and_, convert_element_type, gt, lt, max as max_, mul,
                    not_, reduce_max, sub)
     from .control_flow import while_loop
@@ -268,29 +276,32 @@ def _iterate(g, x0, max_iter: int, tol: float):
         return add(i, Array(np.ones((), np.int32))), list(new), done
 
     if not x0:
-        return []
+        return [], Array(np.zeros((), np.int32))
     init = (Array(np.zeros((), np.int32)), list(x0), Array(np.zeros((), np.bool_)))
-    _, x, _ = while_loop(cond, body, init)
-    return x
+    n, x, _ = while_loop(cond, body, init)
+    return x, n
 
 
 def _fixed_point_impl(static, consts, params, x0):
-    return _iterate(lambda x: _apply(static, consts, params, x), list(x0), static.max_iter,
+    """The fixed point's leaves, then the iteration count (int32: it gets no cotangent)."""
+    x, n = _iterate(lambda x: _apply(static, consts, params, x), list(x0), static.max_iter,
                     static.tol)
+    return list(x) + [n]
 
 
 _fixed_point = custom_vjp(_fixed_point_impl, nondiff_argnums=(0,))
 
 
 def _fixed_point_fwd(static, consts, params, x0):
-    x = _fixed_point(static, consts, params, x0)
-    return x, (list(consts), list(params), list(x))
+    out = _fixed_point(static, consts, params, x0)
+    return out, (list(consts), list(params), list(out[:-1]))
 
 
 def _fixed_point_bwd(static, res, x_bar):
     from .elementwise import add
     consts, params, x = res
-    x_bar = [ad.instantiate_zeros(c) if isinstance(c, ad.Zero) else c for c in x_bar]
+    x_bar = [ad.instantiate_zeros(c) if isinstance(c, ad.Zero) else c
+             for c in x_bar[:-1]]          # the iteration count's cotangent is dropped
     f_of_x = ad.Linearized(lambda *xs: _apply(static, consts, params, list(xs)), list(x))
 
     # the adjoint fixed point u = x_bar + (d_x f)^T u, itself a (differentiable) fixed_point
