@@ -1,11 +1,13 @@
-"""The training loop the image-classification examples share (mlp_resnet.py, cnn.py).
+"""The training loop the image-classification examples share (mlp_resnet.py, cnn.py,
+resnet9.py).
 
 ``fit`` trains an ``fnx.nn`` model (BatchNorm state threaded explicitly) with an ``fnx.optim``
 optimizer under ``jit(value_and_grad)``: a progress bar per epoch (tqdm, when installed), the
 train loss / accuracy and test accuracy per epoch, a checkpoint each epoch (``out``/checkpoint.fnx,
 written atomically: model, BatchNorm state, optimizer state, PRNG key, epoch), the metrics in
 ``out``/history.json, a PNG of the curves at the end (``out``/curves.png, when matplotlib is
-installed), and ``resume=True`` to continue from the checkpoint.
+installed), and ``resume=True`` to continue from the checkpoint.  The last line printed is
+``final test_acc <accuracy> in <seconds> s``.
 """
 from __future__ import annotations
 
@@ -131,8 +133,11 @@ def save_curves(history, path) -> bool:
     return True
 
 
-def fit(model, train_set, test_set, opt, args, key) -> float:
-    """Train ``model`` for ``args.epochs``; returns the final test accuracy."""
+def fit(model, train_set, test_set, opt, args, key, train_transforms=None) -> float:
+    """Train ``model`` for ``args.epochs``; returns the final test accuracy.
+
+    ``train_transforms`` (e.g. ``data.RandomCrop``) augment the training batches; the loader
+    seeds them with ``(seed, epoch)``, so a resumed run sees the same augmentation."""
     t_start = time.perf_counter()
     state = nn.init_state(model)
     opt_state = opt.init(model)
@@ -154,7 +159,7 @@ def fit(model, train_set, test_set, opt, args, key) -> float:
         lambda tree: fnx.device_put(tree, device))
     model, state, opt_state = to_device((model, state, opt_state))
     train_loader = data.DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed,
-                                   drop_last=True)
+                                   drop_last=True, transforms=train_transforms)
     test_loader = data.DataLoader(test_set, 512)
     train_step, eval_step = make_steps(opt)
 
@@ -187,6 +192,7 @@ def fit(model, train_set, test_set, opt, args, key) -> float:
     curves = os.path.join(args.out, "curves.png")
     plotted = bool(history) and save_curves(history, curves)
     final = history[-1]["test_acc"] if history else float("nan")
-    print(f"final test accuracy {final:.4f} in {time.perf_counter() - t_start:.1f} s; "
-          f"checkpoint {ckpt_path}" + (f"; curves {curves}" if plotted else ""))
+    print(f"checkpoint {ckpt_path}" + (f"; curves {curves}" if plotted else ""))
+    # the last line, in the format every example ends with: final <metric> <value> in <s> s
+    print(f"final test_acc {final:.4f} in {time.perf_counter() - t_start:.1f} s", flush=True)
     return final
