@@ -501,3 +501,18 @@ def test_enums_exist():
     assert la.SvdAlgorithm.QR.value == "QR"
     assert la.EigImplementation.LAPACK.value == "lapack"
     assert {e.name for e in la.EighImplementation} >= {"QR", "JACOBI"}
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_ormqr_applies_the_householder_q(left, transpose):
+    a = rand(5, 5, cplx=True)
+    packed, taus = la.hessenberg(a)        # reflectors from row i + 1: shift them up a row
+    refl, tau = np.asarray(packed)[1:, :-1], np.asarray(taus)[:-1]
+    q = np.asarray(la.householder_product(refl, tau))
+    c = rand(4, 3, cplx=True) if left else rand(3, 4, cplx=True)
+    op = q.conj().T if transpose else q
+    got = la.ormqr(refl, tau, c, left=left, transpose=transpose)
+    close(got, op @ c if left else c @ op)
+    with pytest.raises(FnxError, match="ormqr"):
+        la.ormqr(refl, tau, rand(3, 3, cplx=True), left=True)

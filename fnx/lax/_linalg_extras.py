@@ -4,7 +4,7 @@
 
 * ``tridiagonal_solve`` (Thomas algorithm: one forward and one backward ``scan`` over the
   rows, no pivoting), ``lu_pivots_to_permutation``, ``householder_product`` (LAPACK's
-  orgqr), ``hessenberg`` (gehrd's packed form), ``tridiagonal`` (hetrd's, ``lower=True``),
+  orgqr), ``ormqr`` (Q or Q^H times a matrix, reflector by reflector), ``hessenberg`` (gehrd's packed form), ``tridiagonal`` (hetrd's, ``lower=True``),
   ``symmetric_product``, ``cholesky_update``;
 * ``schur``: the complex Schur form ``A = Q T Q^H`` by shifted QR iteration (Hessenberg
   reduction, then Wilkinson-shifted full QR steps on the leading unconverged block, each a
@@ -37,7 +37,8 @@ from .shape import (broadcast_in_dim, broadcasted_iota, concatenate, reshape,
 from ._linalg_helpers import _mask
 
 __all__ = ["EigImplementation", "EighImplementation", "SvdAlgorithm", "cholesky_update",
-           "hessenberg", "householder_product", "lu_pivots_to_permutation", "qdwh", "schur",
+           "hessenberg", "householder_product", "lu_pivots_to_permutation", "ormqr", "qdwh",
+           "schur",
            "symmetric_product", "tridiagonal", "tridiagonal_solve"]
 
 
@@ -203,6 +204,35 @@ def householder_product(a, taus):
         i = sub(np.array(k - 1, np.int32), t)
         return _reflect_left(q, _reflector_column(a, i, 0), _pick(taus, taus.ndim - 1, i))
     return fori_loop(0, k, apply, q) if k else q
+
+
+def ormqr(a, taus, c, *, left: bool = True, transpose: bool = False):
+    """``Q c`` / ``Q^H c`` (``left``, c (..., m, p)) or ``c Q`` / ``c Q^H`` (c (..., p, m))
+    with Q (m, m) = H_0 ... H_{k-1} from the reflectors in ``a`` (..., m, n) and ``taus``
+    (..., k), without forming Q (each reflector applied in turn), as
+    ``jax.lax.linalg.ormqr`` (``transpose``: the conjugate transpose for complex)."""
+    a, taus, c = as_operands(a, taus, c, op="ormqr")
+    _check_matrix("ormqr", a)
+    _check_matrix("ormqr", c)
+    m = a.shape[-2]
+    k = taus.shape[-1] if taus.ndim else -1
+    if taus.ndim != a.ndim - 1 or k > min(a.shape[-2:]) or \
+            (c.shape[-2] if left else c.shape[-1]) != m or \
+            len({a.dtype, taus.dtype, c.dtype}) != 1:
+        raise shape_error("ormqr", f"needs reflectors a (..., m, n), taus (..., k) with k <= "
+                          f"min(m, n) and c with {'rows' if left else 'columns'} m, one dtype",
+                          a, taus, c)
+    # Q c = H_0 (H_1 (... c)): the last reflector first; Q^H c = H_{k-1}^H (...) H_0^H c: the
+    # first first; c Q = ((c H_0) H_1) ...: the first first; c Q^H: the last first
+    last_first = left != transpose
+
+    def apply(t, x):
+        i = sub(np.array(k - 1, np.int32), t) if last_first else t
+        v = _reflector_column(a, i, 0)
+        tau = _pick(taus, taus.ndim - 1, i)
+        tau = _conj(tau) if transpose else tau
+        return _reflect_left(x, v, tau) if left else _reflect_right(x, v, tau)
+    return fori_loop(0, k, apply, c) if k > 0 else c
 
 
 def _householder(x, alpha):

@@ -202,7 +202,8 @@ def _size(name, n) -> int:
 
 
 def _exact(rows, dtype=None):
-    """A nested list of Python ints / Fractions as an fnx array of the default float dtype."""
+    """A nested list of Python ints as an fnx array of the default float dtype (rounded
+    once)."""
     return fnp.asarray(np.array(rows, dtype=np.float64).reshape(len(rows), -1)
                        .astype(dtype or dtypes.default_float))
 
@@ -246,8 +247,8 @@ def pascal(n: int, kind: str | None = None, exact: bool = True):
 
 
 def invpascal(n: int, kind: str | None = None, exact: bool = True):
-    """The exact inverse of ``pascal(n, kind)``: lower (-1)^(i-j) C(i, j), upper its
-    transpose, symmetric upper^-1 ... as U^-1 L^-1 with L^-1 lower (computed in integers)."""
+    """The exact inverse of ``pascal(n, kind)``: 'lower' (-1)^(i-j) C(i, j), 'upper' its
+    transpose, 'symmetric' (L L^T)^-1 = L^-T L^-1 (computed in integers)."""
     n = _size("invpascal", n)
     kind = _pascal_kind("invpascal", kind)
     low = [[(-1) ** (i - j) * math.comb(i, j) if j <= i else 0 for j in range(n)]
