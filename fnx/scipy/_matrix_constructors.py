@@ -237,7 +237,7 @@ def _pascal_kind(name, kind):
 
 def pascal(n: int, kind: str | None = None, exact: bool = True):
     """The Pascal matrix: 'symmetric' (default) C(i + j, i), 'lower' C(i, j), 'upper'
-    C(j, i)."""
+    C(j, i).  Always exact (``exact`` is accepted for SciPy's signature)."""
     n = _size("pascal", n)
     kind = _pascal_kind("pascal", kind)
     entry = {"symmetric": lambda i, j: math.comb(i + j, i), "lower": lambda i, j: math.comb(i, j),
