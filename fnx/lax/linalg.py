@@ -678,3 +678,8 @@ def svd(x, *, full_matrices: bool = True, compute_uv: bool = True):
 
 # the general eigendecomposition lives in its own module (it builds on the blocks above)
 from .linalg_eig import eig, eig_p  # noqa: E402,F401
+# jax.lax.linalg's remaining names, compositions of the primitives above
+from ._linalg_extras import (  # noqa: E402,F401
+    EigImplementation, EighImplementation, SvdAlgorithm, cholesky_update, hessenberg,
+    householder_product, lu_pivots_to_permutation, ormqr, qdwh, schur, symmetric_product,
+    tridiagonal, tridiagonal_solve)

@@ -14,7 +14,12 @@ axes, trace, and differentiate (solves through the LU-factor rules of fnx.numpy.
 * complex64 / complex128 operands throughout (Hermitian meanings: ``cho_factor``'s upper
   factor is ``L^H``, ``trans`` 2 / 'C' the conjugate transpose);
 * ``expm``: Pade approximant of degree 13 with scaling and squaring (Higham 2005);
-* ``block_diag``.
+* ``block_diag``;
+* the special-matrix constructors (``toeplitz``, ``hankel``, ``circulant``, ``companion``,
+  ``hilbert``, ``pascal``, ``dft`` ...: ``_matrix_constructors.py``) and the Schur-based
+  functions and further decompositions (``schur``, ``sqrtm``, ``funm``, ``solve_sylvester``,
+  ``polar``, ``cholesky``, ``hessenberg``, ``rsf2csf``, ``expm_frechet``,
+  ``eigh_tridiagonal``, ``qr_multiply``: ``_matrix_functions.py``).
 
 ``overwrite_*`` / ``check_finite`` / ``lapack_driver`` arguments are accepted for SciPy's
 signatures and ignored (fnx arrays are immutable; non-finite input gives non-finite output).
@@ -32,9 +37,17 @@ from ..numpy._linalg_common import (as_float, broadcast_batch, check_matrix, flo
                                     is_concrete, lu_solve_factors, mH, mT,
                                     permutation_matrix)
 from ._expm import expm
+from ._matrix_constructors import (circulant, companion, convolution_matrix, dft,  # noqa: F401
+                                   fiedler, fiedler_companion, hadamard, hankel, helmert,
+                                   hilbert, invhilbert, invpascal, leslie, pascal, toeplitz)
+from ._matrix_functions import (cholesky, eigh_tridiagonal, expm_frechet, funm,  # noqa: F401
+                                hessenberg, polar, qr_multiply, rsf2csf, schur,
+                                solve_sylvester, sqrtm)
+from . import _matrix_constructors, _matrix_functions
 
 __all__ = ["block_diag", "cho_factor", "cho_solve", "det", "eigh", "expm", "inv", "lu",
-           "lu_factor", "lu_solve", "qr", "solve", "solve_triangular", "svd"]
+           "lu_factor", "lu_solve", "qr", "solve", "solve_triangular", "svd"] \
+    + _matrix_constructors.__all__ + _matrix_functions.__all__
 
 det = _nla.det
 inv = _nla.inv
