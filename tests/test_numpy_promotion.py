@@ -207,3 +207,14 @@ def test_comparisons_with_out_of_range_python_ints_are_exact():
             np.testing.assert_array_equal(getattr(fnp, name)(value, x),
                                           getattr(np, name)(value, x_np))
     assert bool(fnx.jit(lambda v: (v < 2**70).all())(x))
+
+
+def test_a_python_scalar_promoted_to_a_non_default_dtype_is_strong():
+    # a weak float64 stands for nothing fnx has (weak values are the default dtypes): meeting
+    # another Python scalar it dropped back to float32 (1.0 / 2.0-as-float64 was float32)
+    from fnx.numpy._util import promote
+    x64 = fnp.ones(2, fnp.float64)
+    _, two = promote("t", x64, 2.0)
+    assert two.dtype == np.float64 and not two.weak_type
+    assert (1.0 / two).dtype == np.float64
+    assert fnp.asarray(2.0).weak_type

@@ -130,10 +130,16 @@ def to_dtype(x, dtype, weak: bool = False, name: str = "asarray"):
         if dtype == dtypes.bool_ and x.dtype != dtypes.bool_:
             return lax.ne(x, lax.convert_element_type(0, x.dtype))
         return lax.convert_element_type(x, dtype, weak_type=weak)
-    # Python scalar: weak when the result is weak or when it meets arrays
+    # Python scalar: weak when the result is weak or when it meets arrays -- but only at the
+    # default dtypes, the ones a weak value stands for: a weak float64 would drop back to
+    # float32 at its next meeting with a Python scalar (1.0 / promote(x_f64, 2.0)[1])
     if dtype.kind in "iu" and isinstance(x, float):
         x = int(x)
-    return Array(dtypes.scalar_array(name, x, dtype), True)
+    return Array(dtypes.scalar_array(name, x, dtype), weak or dtype in _WEAK_DTYPES)
+
+
+_WEAK_DTYPES = frozenset({dtypes.default_int, dtypes.default_float, dtypes.default_complex,
+                          dtypes.bool_})
 
 
 def promote_dtypes(name: str, *args):
