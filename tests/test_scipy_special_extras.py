@@ -229,3 +229,82 @@ def test_errors():
         special.loggamma(fnp.asarray([1 + 1j]))
     with pytest.raises(DTypeError, match="sici: expected real"):
         special.sici(fnp.asarray([1j]))
+
+
+HYP2F1_PARAMS = [(0.5, 1.5, 2.5), (2.0, 3.0, 4.5), (-3.0, 2.0, 1.5), (0.3, 0.7, 1.2),
+                 (1.5, -2.5, 3.3), (1.0, 2.0, 3.2)]
+HYP2F1_XS = [-3.0, -1.0, -0.6, -0.2, 0.0, 0.3, 0.5, 0.51, 0.8, 0.95, 0.99]
+
+
+def test_hyp2f1_against_mpmath():
+    rows = [(a, b, c, x) for a, b, c in HYP2F1_PARAMS for x in HYP2F1_XS]
+    cols = [f64([r[i] for r in rows]) for i in range(4)]
+    close(special.hyp2f1(*cols), [float(mp.hyp2f1(*r)) for r in rows], rtol=1e-12)
+    # integer c - a - b above x = 1/2: the plain series (documented: ~1e-9 at 0.99)
+    close(special.hyp2f1(1.0, 1.0, 2.0, f64(0.9)), float(mp.hyp2f1(1, 1, 2, 0.9)), rtol=1e-13)
+    edges = np.asarray(special.hyp2f1(f64([0.5, 1.0, 1.0, 1.0, 0.0]), f64([0.5, 1.0, 1.0, 2.0, 2.0]),
+                                      f64([2.5, 2.0, -1.0, 3.0, 0.0]), f64([1.0, 1.0, 0.5, 2.0, 0.5])))
+    close(edges[0], float(mp.hyp2f1(0.5, 0.5, 2.5, 1)), rtol=1e-13)
+    assert edges[1] == INF and edges[2] == INF and edges[3] == INF
+    check_grads(lambda v: special.hyp2f1(0.5, 1.5, 2.5, v), (f64([-0.5, 0.3, 0.7]),), order=1,
+                modes="rev")
+    close(fnx.jit(special.hyp2f1)(0.5, 1.5, 2.5, f64([0.3, 0.7])),
+          special.hyp2f1(0.5, 1.5, 2.5, f64([0.3, 0.7])), rtol=1e-15)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.floats(-3, 3), st.floats(-3, 3), st.floats(0.5, 5), st.floats(-0.9, 0.9))
+def test_hyp2f1_hypothesis(a, b, c, x):
+    want = float(mp.hyp2f1(a, b, c, x))
+    close(special.hyp2f1(f64(a), f64(b), f64(c), f64(x)), want, rtol=1e-10, atol=1e-13)
+
+
+WOFZ_ROWS = [0.5 + 0.5j, 3 + 0.1j, -2 + 1j, 10 + 10j, 1e3 + 1j, 0.1 - 0.2j, -3 - 0.5j, 5j,
+             1e-3 + 0j, 2.0 + 0j, 30 + 0j, 0.5 - 3j, 0j]
+
+
+def _wofz(z):
+    z = mp.mpc(z)
+    return complex(mp.exp(-z * z) * mp.erfc(-1j * z))
+
+
+def test_wofz_against_mpmath():
+    got = np.asarray(special.wofz(fnp.asarray(np.asarray(WOFZ_ROWS, dtype=np.complex128))))
+    want = np.asarray([_wofz(z) for z in WOFZ_ROWS])
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    # real input: a complex result, w(x) = exp(-x^2) + 2i dawsn(x) / sqrt(pi)
+    x = f64([0.5, 3.0])
+    close(np.imag(np.asarray(special.wofz(x))), 2 / math.sqrt(math.pi) * np.asarray(special.dawsn(x)),
+          rtol=1e-13)
+    assert special.wofz(fnp.asarray([1.0], "float32")).dtype == np.complex64
+    zs = fnp.asarray(np.asarray([0.5 + 0.5j, -1 - 1j]))
+    np.testing.assert_allclose(np.asarray(fnx.vmap(special.wofz)(zs)),
+                               [np.asarray(special.wofz(zs[i])) for i in range(2)], rtol=1e-15)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.floats(-20, 20), st.floats(-4, 20))
+def test_wofz_hypothesis(re, im):
+    got = complex(np.asarray(special.wofz(fnp.asarray(np.complex128(complex(re, im))))))
+    want = _wofz(complex(re, im))
+    assert abs(got - want) <= 1e-12 * abs(want)
+
+
+def test_sph_harm_y_against_mpmath():
+    n = fnp.asarray([0, 1, 1, 1, 2, 3, 5, 4, 2, 6])
+    m = fnp.asarray([0, 0, 1, -1, 2, -2, 3, 0, 3, -6])
+    theta = f64([0.3, 1.0, 2.0, 0.7, 1.2, 2.5, 0.4, 1.1, 0.5, 1.4])
+    phi = f64([0.1, 0.5, 1.0, 2.0, -1.0, 0.3, 3.0, 0.2, 0.2, 0.9])
+    got = np.asarray(special.sph_harm_y(n, m, theta, phi))
+    want = [complex(mp.spherharm(int(a), int(b), float(t), float(p)))
+            for a, b, t, p in zip(np.asarray(n), np.asarray(m), np.asarray(theta), np.asarray(phi))]
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    assert got[8] == 0                     # |m| > n
+    jitted = fnx.jit(lambda a, b, t, p: special.sph_harm_y(a, b, t, p, n_max=6))(n, m, theta, phi)
+    np.testing.assert_allclose(np.asarray(jitted), got, rtol=1e-14, atol=1e-16)
+    with pytest.raises(InvalidArgumentError, match="diff_n"):
+        special.sph_harm_y(n, m, theta, phi, diff_n=1)
+    with pytest.raises(DTypeError, match="sph_harm_y: n must be an integer"):
+        special.sph_harm_y(f64([1.0]), m[:1], theta[:1], phi[:1])
+    with pytest.raises(InvalidArgumentError, match="n_max must be given"):
+        fnx.jit(lambda a: special.sph_harm_y(a, m, theta, phi))(n)
