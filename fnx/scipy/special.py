@@ -412,3 +412,12 @@ def polygamma(n, x):
         return lax.polygamma(n, x)
     n, x = _float("polygamma", n, x)
     return lax.polygamma(n, x)
+
+
+# -- issue 21 follow-up: jax.scipy.special's remaining functions (fnx/scipy/_special_extras.py)
+from ._special_extras import (bernoulli, boxcox, boxcox1p, comb, dawsn, erfcx, exp1,  # noqa: E402
+                              expi, expn, fresnel, hyp1f1, hyp2f1, loggamma, owens_t, sici,
+                              spence, sph_harm_y, wofz)
+__all__ += ["bernoulli", "boxcox", "boxcox1p", "comb", "dawsn", "erfcx", "exp1", "expi", "expn",
+            "fresnel", "hyp1f1", "hyp2f1", "loggamma", "owens_t", "sici", "spence", "sph_harm_y",
+            "wofz"]

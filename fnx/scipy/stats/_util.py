@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from ... import lax
 from ... import numpy as fnp
 from ...numpy._util import promote
 
@@ -13,8 +14,17 @@ HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 def promote_args_inexact(name, *args):
     """``args`` as arrays of one inexact dtype and one broadcast shape (ShapeError naming
-    ``name`` when they do not broadcast)."""
-    return promote(name, *args, inexact=True)
+    ``name`` when they do not broadcast).
+
+    A Python scalar promoted against a strong float64 array comes back from ``promote`` as a
+    *weak* float64 array, and weak op Python scalar then falls to float32 (``1.0 / beta``
+    would lose half the digits); when the result type is strong, every operand is made strong,
+    as JAX's promote_args_inexact does."""
+    promoted = promote(name, *args, inexact=True)
+    if any(not getattr(a, "weak_type", False) for a in promoted):
+        promoted = [lax.convert_element_type(a, a.dtype, weak_type=False)
+                    if getattr(a, "weak_type", False) else a for a in promoted]
+    return promoted
 
 
 def nan_where(invalid, value):
