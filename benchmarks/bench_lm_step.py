@@ -5,7 +5,8 @@ and a causal Transformer LM with 2 pre-norm blocks, d_model 256, 4 heads, seq 64
 over the bundled corpus's vocabulary (2754 words), dropout 0.2, the example's optimizers
 (LSTM: SGD + global-norm clipping 0.25, carried state under stop_gradient; Transformer: Adam +
 clipping 1.0).  One step = forward, backward and the update.  Times are medians of ``--repeats``
-steps after two warm-up calls; tokens/s = seq * batch / median.
+steps after two warm-up calls; tokens/s = seq * batch / median; also the median CPU time
+(all threads) per step, which other processes on the machine disturb less than wall time.
 
     python benchmarks/bench_lm_step.py [--repeats 20] [--only lstm|transformer]
 """
@@ -55,13 +56,14 @@ def time_step(argv, repeats):
     step()
     first = time.perf_counter() - t0
     step()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     med = statistics.median(times)
-    return med, length * args.batch_size / med, first - med
+    return med, length * args.batch_size / med, first - med, statistics.median(cpu)
 
 
 def main(argv=None):
@@ -73,9 +75,10 @@ def main(argv=None):
     for name, argv_ in WORKLOADS.items():
         if args.only and name != args.only:
             continue
-        med, tps, compile_s = time_step(argv_, args.repeats)
+        med, tps, compile_s, cpu = time_step(argv_, args.repeats)
+        # CPU seconds (all threads) per step: less sensitive than wall time to other processes
         print(f"{name:12s} median {med * 1e3:8.1f} ms/step  {tps:9.0f} tokens/s  "
-              f"(first call +{compile_s:.1f} s)", flush=True)
+              f"cpu {cpu * 1e3:8.1f} ms/step  (first call +{compile_s:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -401,7 +401,9 @@ class Embedding(Module):
         if not np.issubdtype(np.dtype(ids.dtype), np.integer):
             raise dtype_error("Embedding", "ids must be integers", ids)
         if not isinstance(ids, Tracer) and ids.size:
-            lo, hi = int(fnp.min(ids)), int(fnp.max(ids))
+            # on the host: fnp.min of concrete ids closed over by a jitted function is traced
+            host = np.asarray(ids)
+            lo, hi = int(host.min()), int(host.max())
             if lo < 0 or hi >= self.num_embeddings:
                 raise InvalidArgumentError(f"Embedding: ids must be in [0, {self.num_embeddings}), "
                                            f"got values in [{lo}, {hi}]")
