@@ -174,19 +174,23 @@ def segment_starts(source, length, full_only):
     return list(range(0, last + 1, length))
 
 
-def evaluate(eval_step, model, source, length):
+def _identity(tree):
+    return tree
+
+
+def evaluate(eval_step, model, source, length, to_device=_identity):
     """Perplexity of ``model`` on a batchified stream (every token, the short tail included)."""
-    carry = model.initial_carry(source.shape[1])
+    carry = to_device(model.initial_carry(source.shape[1]))
     total, count = 0.0, 0
     for i in segment_starts(source, length, full_only=False):
         x, y = data.get_batch(source, i, length)
-        loss, carry = eval_step(model, carry, fnp.asarray(x), fnp.asarray(y))
+        loss, carry = eval_step(model, carry, *to_device((fnp.asarray(x), fnp.asarray(y))))
         total += float(loss)
         count += y.shape[0]
     return math.exp(total / count)
 
 
-def generate(model, dictionary, n_tokens, temperature, window, key):
+def generate(model, dictionary, n_tokens, temperature, window, key, to_device=_identity):
     """Sample ``n_tokens`` words autoregressively, starting after an ``<eos>``.
 
     The recurrent models step one token at a time with the carry; the Transformer reads a
@@ -202,7 +206,7 @@ def generate(model, dictionary, n_tokens, temperature, window, key):
         last = lax.dynamic_index_in_dim(logits[:, 0], pos, axis=0, keepdims=False)
         return fnx.random.categorical(key, last / temperature), carry
 
-    carry = model.initial_carry(1)
+    carry = to_device(model.initial_carry(1))
     context = [start]
     words = []
     for _ in range(n_tokens):
@@ -214,7 +218,8 @@ def generate(model, dictionary, n_tokens, temperature, window, key):
             ids = np.full((window, 1), start, np.int32)
             ids[:len(ctx), 0] = ctx
             pos = len(ctx) - 1
-        tok, carry = sample(model, carry, fnp.asarray(ids), fnp.asarray(pos, fnp.int32), k)
+        tok, carry = sample(model, carry, *to_device((fnp.asarray(ids),
+                                                      fnp.asarray(pos, fnp.int32), k)))
         context.append(int(tok))
         words.append(dictionary.idx2word[int(tok)])
     return words
@@ -381,7 +386,7 @@ def main(argv=None) -> float:
             if stop and s + 1 < len(starts):
                 print(f"stopped at epoch {epoch + 1}, segment {s + 1} (continue with --resume)")
                 return float("nan")
-        val_ppl = evaluate(eval_step, loop["model"], valid_src, length)
+        val_ppl = evaluate(eval_step, loop["model"], valid_src, length, to_device)
         record = {"epoch": epoch + 1, "train_ppl": math.exp(loop["loss_sum"] / loop["tokens"]),
                   "val_ppl": val_ppl}
         history.append(record)
@@ -397,7 +402,7 @@ def main(argv=None) -> float:
     if args.generate:
         gen_key = fnx.random.fold_in(fnx.random.PRNGKey(args.seed), 1)
         words = generate(loop["model"], corpus.dictionary, args.generate, args.temperature,
-                         args.seq_len, gen_key)
+                         args.seq_len, gen_key, to_device)
         # one sentence a line, each ending in its <eos> (so the words can be counted back)
         text = " ".join(words).replace(f"{data.text.EOS} ", f"{data.text.EOS}\n")
         print(f"generated {len(words)} tokens (temperature {args.temperature}):\n{text}")

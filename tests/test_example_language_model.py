@@ -28,16 +28,28 @@ def _final_line(text):
     return text.strip().splitlines()[-1].split()
 
 
+def _generated_words(out, n, temperature):
+    head, _, rest = out.partition(f"generated {n} tokens (temperature {temperature}):\n")
+    assert head and rest, out
+    lines = rest.split("\nfinal val_ppl")[0].splitlines()
+    return " ".join(line for line in lines if not line.startswith("(matplotlib")).split()
+
+
 @pytest.mark.parametrize("model", ["rnn", "lstm", "transformer"])
-def test_each_model_trains_at_a_tiny_size(model, tmp_path, capsys):
-    ppl = lm.main(TINY + ["--model", model, "--epochs", "1", "--out", str(tmp_path)])
-    vocab = len(fnx.data.load_text_corpus().dictionary)
-    assert math.isfinite(ppl) and 1.0 < ppl < 2 * vocab
+def test_each_model_trains_at_a_tiny_size_and_generates(model, tmp_path, capsys):
+    ppl = lm.main(TINY + ["--model", model, "--epochs", "1", "--out", str(tmp_path),
+                          "--generate", "17", "--temperature", "0.7"])
+    vocab = fnx.data.load_text_corpus().dictionary
+    assert math.isfinite(ppl) and 1.0 < ppl < 2 * len(vocab)
     assert [h["epoch"] for h in _history(tmp_path)] == [1]
     assert os.path.exists(tmp_path / "checkpoint.fnx")
-    words = _final_line(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    words = _final_line(out)
     assert words[:2] == ["final", "val_ppl"] and float(words[2]) == pytest.approx(ppl, abs=0.01)
     assert words[-1] == "s"
+    # --generate N prints N words of the vocabulary (one sentence a line, each ending in <eos>)
+    generated = _generated_words(out, 17, 0.7)
+    assert len(generated) == 17 and all(w in vocab for w in generated)
 
 
 def _checkpoint(out, argv):
@@ -81,20 +93,6 @@ def test_lstm_resume_continues_exactly(tmp_path):
     assert isinstance(ckpt["loss_sum"], float) and ckpt["loss_sum"] > 0
     lm.main(args + ["--out", str(mid), "--resume"])
     _assert_same_run(straight, mid, args)
-
-
-@pytest.mark.parametrize("model", ["lstm", "transformer"])
-def test_generate_prints_n_tokens(model, tmp_path, capsys):
-    lm.main(TINY + ["--model", model, "--epochs", "1", "--out", str(tmp_path), "--generate", "17",
-                    "--temperature", "0.7"])
-    out = capsys.readouterr().out
-    head, _, rest = out.partition("generated 17 tokens (temperature 0.7):\n")
-    assert head and rest
-    text = rest.split("\nfinal val_ppl")[0].splitlines()
-    text = [line for line in text if not line.startswith("(matplotlib")]
-    words = " ".join(text).split()
-    vocab = fnx.data.load_text_corpus().dictionary
-    assert len(words) == 17 and all(w in vocab for w in words)
 
 
 def test_bad_arguments_are_refused(tmp_path):
