@@ -117,8 +117,8 @@ def test_ptb_format_data_dir(tmp_path):
 
 # The bars below were measured with the default settings on the bundled corpus (see the report /
 # README): LSTM 6 epochs, Transformer 6 epochs; each bar leaves a margin over the measured value.
-LSTM_BAR = 135.0        # measured 118.3 (6 epochs, 342 s wall on a shared 2-core machine)
-TRANSFORMER_BAR = 145.0  # measured 126.6 (6 epochs, 197 s wall on a shared 2-core machine)
+LSTM_BAR = 135.0        # measured 117.0 (6 epochs, 291 s wall / 90 s CPU, shared 2 cores)
+TRANSFORMER_BAR = 145.0  # measured 126.6 (6 epochs, 197 s wall / 121 s CPU, shared 2 cores)
 
 
 @pytest.mark.slow
