@@ -110,9 +110,13 @@ def _segment_reduce(name: str, kind: str, data, segment_ids, num_segments, bucke
     data, segment_ids = _checked_operands(name, kind, data, segment_ids)
     num_segments = _static_num_segments(name, segment_ids, num_segments)
     mode = _mode_name(name, mode)
-    ids = segment_ids.astype(np.int32)
+    # settle the range in the ids' own dtype before narrowing them to the scatter's int32
+    # (a wide id that wrapped around could otherwise land inside the range)
     if mode == "clip":
-        ids = fnp.clip(ids, 0, max(num_segments - 1, 0))
+        ids = fnp.clip(segment_ids, 0, max(num_segments - 1, 0))
+    else:
+        ids = fnp.where((segment_ids >= 0) & (segment_ids < num_segments), segment_ids, -1)
+    ids = ids.astype(np.int32)
     dtype = data.dtype
     # the scatter-max / -min kernels are for numbers: bools go through uint8 (max = or, min = and)
     work = data.astype(np.uint8) if dtype == np.bool_ else data

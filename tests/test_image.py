@@ -236,5 +236,7 @@ def test_errors():
         image.scale_and_translate(x, (3, 4), (0, 1), [1.0], [0.0, 0.0], "linear")
     with pytest.raises(ShapeError, match="dimension 1 is not in spatial_dims"):
         image.scale_and_translate(x, (3, 5), (0,), [1.0], [0.0], "linear")
+    with pytest.raises(InvalidArgumentError, match="names a dimension twice"):
+        image.scale_and_translate(x, (3, 4), (1, -1), [1.0, 1.0], [0.0, 0.0], "linear")
     with pytest.raises(ShapeError, match="empty dimension"):
         image.resize(np.ones((0, 2)), (3, 2), "linear")

@@ -141,6 +141,12 @@ def test_errors():
         ops.segment_max(np.ones(3, np.complex64), np.array([0, 1, 1]))
 
 
+def test_wide_ids_are_not_wrapped_into_range():
+    ids = np.array([2**32 + 1, 1, -(2**32) + 1], dtype=np.int64)
+    got = ops.segment_sum(np.array([10.0, 1.0, 100.0]), ids, num_segments=3)
+    np.testing.assert_array_equal(np.asarray(got), [0.0, 1.0, 0.0])
+
+
 def test_num_segments_may_be_a_concrete_array():
     got = ops.segment_sum(np.ones(3), np.array([0, 1, 1]), num_segments=fnp.asarray(2))
     np.testing.assert_array_equal(np.asarray(got), [1.0, 2.0])

@@ -229,6 +229,9 @@ def scale_and_translate(image, shape, spatial_dims, scale, translation, method,
     if method == ResizeMethod.CUBIC_PYTORCH and antialias:
         method = ResizeMethod.CUBIC
     dims = [_axis(name, d, image.ndim) for d in spatial_dims]
+    if len(set(dims)) != len(dims):
+        raise InvalidArgumentError(f"{name}: spatial_dims {tuple(spatial_dims)} names a "
+                                   "dimension twice")
     scale, translation = _per_dim(name, "scale", scale, dims), _per_dim(name, "translation",
                                                                       translation, dims)
     for d in range(image.ndim):
