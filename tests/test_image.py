@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import fnx
-import fnx.numpy as fnp
 from fnx import image
 from fnx.errors import InvalidArgumentError, ShapeError
 from fnx.test_util import check_grads
@@ -72,7 +71,8 @@ def np_weights(method, m, n, scale, translation, antialias):
         widen = max(1 / scale, 1.0) if antialias else 1.0
         w = _np_kernel(method, np.abs(s[None, :] - np.arange(m)[:, None]) / widen)
     total = w.sum(axis=0, keepdims=True)
-    w = np.where(np.abs(total) > 1000 * np.finfo(np.float32).eps, w / np.where(total == 0, 1, total), 0)
+    nonempty = np.abs(total) > 1000 * np.finfo(np.float32).eps
+    w = np.where(nonempty, w / np.where(total == 0, 1, total), 0)
     if not (method == "cubic-pytorch" and not antialias):
         w = np.where(((s >= -0.5) & (s <= m - 0.5))[None, :], w, 0.0)
     return w
