@@ -45,9 +45,9 @@ log_compiles = config.context("log_compiles")
 
 
 def __getattr__(name):
-    """``fnx.nn``, ``fnx.data``, ``fnx.scipy`` and ``fnx.example_libraries`` load on first use
-    (``import fnx`` stays light)."""
-    if name in ("nn", "data", "scipy", "example_libraries"):
+    """``fnx.nn``, ``fnx.data``, ``fnx.scipy``, ``fnx.example_libraries``, ``fnx.image``,
+    ``fnx.ops`` and ``fnx.custom_batching`` load on first use (``import fnx`` stays light)."""
+    if name in ("nn", "data", "scipy", "example_libraries", "image", "ops", "custom_batching"):
         import importlib
         return importlib.import_module(f"fnx.{name}")
     raise AttributeError(f"module 'fnx' has no attribute {name!r}")
@@ -84,7 +84,7 @@ def eval_shape(fun, *args, **kwargs):
 
 __all__ = ["Array", "ShapedArray", "ShapeDtypeStruct", "asarray", "checkpoint", "checkpoint_name",
            "block_until_ready", "checkpoint_policies", "config", "custom_jvp", "custom_vjp", "data",
-           "device_get", "eval_shape", "example_libraries",
+           "custom_batching", "device_get", "eval_shape", "example_libraries", "image", "ops",
            "device_put", "devices", "dtypes", "errors", "from_dlpack", "grad", "hessian", "io",
            "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize", "make_jaxpr", "nn", "numpy",
            "optim", "random", "remat", "stop_gradient", "tree", "tree_util",

@@ -31,7 +31,8 @@ LAYERS = [
     ("backends", ["fnx.backends", "fnx._fnx_kernels"]),
     ("front ends", ["fnx.numpy", "fnx.scipy", "fnx.random", "fnx.api", "fnx.staging",
                     "fnx.placement", "fnx.test_util", "fnx._callbacks", "fnx._scopes",
-                    "fnx.debug", "fnx._runtime", "fnx._transform_extras"]),
+                    "fnx.debug", "fnx._runtime", "fnx._transform_extras", "fnx.ops",
+                    "fnx.image", "fnx.custom_batching"]),
     ("libraries", ["fnx.nn", "fnx.optim", "fnx.data", "fnx.io", "fnx.example_libraries"]),
     ("package", ["fnx"]),      # fnx/__init__.py gathers everything
 ]

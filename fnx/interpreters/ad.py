@@ -265,6 +265,12 @@ class Linearized:
 
         self.jaxpr, pvals_out, self.consts = partial_eval_flat(fun_jvp, pvals_in)
         m = len(pvals_out) // 2
+        if not all(pv.is_known for pv in pvals_out[:m]):
+            # a primitive whose JVP makes primal outputs depend on tangents (custom_vmap's)
+            raise AutodiffError("Linearization failed to produce known values for all output "
+                                "primals: reverse-mode differentiation (grad / vjp / "
+                                "linearize) of this function (a custom_vmap function?) is not "
+                                "supported; wrap it in custom_vjp")
         self.primals_out = [pv.const for pv in pvals_out[:m]]
         self.tangent_pvals_out = pvals_out[m:]
         self.tangent_pvals_in = tangent_pvals
