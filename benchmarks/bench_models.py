@@ -331,14 +331,18 @@ def time_steps(run, warmup: int, repeats: int) -> dict:
 
 def worker(args) -> dict:
     if args.worker == "fnx":
+        if args.profile:       # read when fnx.compiler.executable is imported: set it first
+            os.environ["FNX_JIT_PROFILE"] = "1"
         sys.path.insert(0, ROOT)                     # fnx from this checkout
         import fnx
+        from fnx.backends.cpu_ffi import lib      # the thread count fnx's kernels resolved
         run, arrays = fnx_training_step(args.model)
         np.savez(args.exchange, **arrays)
         res = time_steps(run, args.warmup, args.repeats)
-        from fnx.backends.cpu_ffi import lib      # the thread count fnx's kernels resolved
         res.update(version=_fnx_version(), threads=fnx.config.num_threads or
                    lib.fnx_get_num_threads())
+        if args.profile:
+            res["profile"] = fnx_profile(run, args.warmup + args.repeats + 2)
     else:
         import torch
         threads = args.threads or os.cpu_count()
@@ -348,6 +352,38 @@ def worker(args) -> dict:
                          args.repeats)
         res.update(version=torch.__version__, threads=torch.get_num_threads())
     return res
+
+
+def fnx_profile(run, steps: int, top: int = 12) -> str:
+    """The top steps of the compiled training step by time (FNX_JIT_PROFILE=1 timers in the
+    generated C, summed over ``steps`` calls, shown per call), each with the kernels it calls
+    (a step whose functions call none is a fused loop written by the compiler)."""
+    from fnx.compiler.executable import profile_report
+    st = run.state
+    exe = run.step.lower(st["m"], st["opt"], st["bn"], run.x, run.y).compile()
+    source = exe.as_c()
+    lines = [f"{'step':>6s} {'ms/call':>9s}  what"]
+    for row in profile_report(exe, top=top).splitlines():
+        name, ms = row.split()[0], float(row.split()[1])
+        lines.append(f"{name:>6s} {ms / steps:9.2f}  {_describe_step(source, name)}")
+    return "\n".join(lines)
+
+
+def _describe_step(source: str, name: str) -> str:
+    """The kernel calls (with their size arguments) of step ``name`` and of its loop body's
+    steps ``name_k*`` in the generated C; a nested body marks a scan / while loop."""
+    bodies = re.findall(r"^static int (" + name + r"(?:_k\d+)*)\((.*?)^}", source, re.M | re.S)
+    calls = []
+    for _, body in bodies:
+        for kernel, cargs in re.findall(r"&fnx_(\w+)\)\)fns\[\d+\]\)\(([^;]*)\)", body):
+            if kernel in ("buffer_alloc", "buffer_free"):
+                continue
+            sizes = [a.strip() for a in cargs.split(",") if a.strip().lstrip("-").isdigit()]
+            calls.append(f"{kernel}({'x'.join(sizes[:5])})")
+    loop = " loop body:" if any("_k" in n for n, _ in bodies) else ""
+    counted = {c: calls.count(c) for c in calls}
+    what = ", ".join(f"{c}{f' x{k}' if k > 1 else ''}" for c, k in counted.items())
+    return (loop + " " + (what or "fused elementwise / reduction loop")).strip()
 
 
 def _fnx_version() -> str:
@@ -362,6 +398,8 @@ def _fnx_version() -> str:
 def _spawn(python: str, library: str, model: str, exchange: str, args) -> dict:
     cmd = [python, os.path.abspath(__file__), "--worker", library, "--model", model,
            "--exchange", exchange, "--repeats", str(args.repeats), "--warmup", str(args.warmup)]
+    if args.profile:
+        cmd.append("--profile")
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -402,26 +440,47 @@ def _git_commit() -> str:
     return out.stdout.strip() or "?"
 
 
+def _best(runs: list) -> dict:
+    """The run with the fastest median (the losses of every run are the same steps)."""
+    return min(runs, key=lambda r: r["median_s"])
+
+
+def profile(args, models) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench_models_") as tmp:
+        for m in models:
+            fx = _spawn(sys.executable, "fnx", m, os.path.join(tmp, f"{m}.npz"), args)
+            print(f"## {m}: fnx {fx['median_s'] * 1e3:.1f} ms/step (profiled build, per-step "
+                  f"timers add a little)\n\n```\n{fx['profile']}\n```\n", flush=True)
+
+
 def parent(args) -> None:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in SPECS]
     if unknown:
         raise SystemExit(f"bench_models: unknown model(s) {unknown}; choose from {list(SPECS)}")
+    if args.profile:
+        return profile(args, models)
     torch_python = _torch_available(args.torch_python)
     load_before = os.getloadavg()
-    rows, results = [], {}
+    runs = {m: {"fnx": [], "torch": []} for m in models}
     with tempfile.TemporaryDirectory(prefix="bench_models_") as tmp:
-        for m in models:
-            exchange = os.path.join(tmp, f"{m}.npz")
-            fx = _spawn(sys.executable, "fnx", m, exchange, args)
-            tc = _spawn(torch_python, "torch", m, exchange, args) if torch_python else None
-            results[m] = (fx, tc)
-            print(f"{m}: fnx losses {fx['losses'][0]:.6f} {fx['losses'][1]:.6f}, "
-                  f"{fx['median_s'] * 1e3:.2f} ms/step", flush=True)
-            if tc:
-                print(f"{m}: torch losses {tc['losses'][0]:.6f} {tc['losses'][1]:.6f}, "
-                      f"{tc['median_s'] * 1e3:.2f} ms/step", flush=True)
+        for r in range(args.rounds):
+            for m in models:
+                exchange = os.path.join(tmp, f"{m}.npz")
+                libs = [("fnx", sys.executable)] + ([("torch", torch_python)] if torch_python
+                                                    else [])
+                for lib, python in (libs if r % 2 == 0 else libs[::-1]):
+                    if lib == "torch" and not os.path.exists(exchange):
+                        continue            # round 1 runs fnx first: it writes the weights
+                    res = _spawn(python, lib, m, exchange, args)
+                    runs[m][lib].append(res)
+                    print(f"round {r + 1} {m} {lib}: losses {res['losses'][0]:.6f} "
+                          f"{res['losses'][1]:.6f}, median {res['median_s'] * 1e3:.2f} ms/step, "
+                          f"load {os.getloadavg()[0]:.2f}", flush=True)
     load_after = os.getloadavg()
+    results = {m: (_best(v["fnx"]), _best(v["torch"]) if v["torch"] else None)
+               for m, v in runs.items()}
+    rows = []
     for m in models:
         fx, tc = results[m]
         spec = SPECS[m]
@@ -451,11 +510,13 @@ def parent(args) -> None:
         "",
         "Step = forward + backward + SGD(lr 0.01, momentum 0.9) update, the same initial "
         "weights and batch in both libraries, each library in its own process (never at the "
-        f"same time); medians of {args.repeats} steps after {args.warmup + 2} warm-up steps. "
+        f"same time); per run the median of {args.repeats} steps after {args.warmup + 2} "
+        f"warm-up steps, the fastest of {args.rounds} runs (the libraries alternating). "
         "`torch / fnx` > 1 means fnx is faster. Losses: step 1 (the shared weights) / step 2 "
-        "(after one update).",
+        "(after one update). fnx's first step includes tracing and the C compiler (or its disk "
+        "cache).",
         "",
-        "| model | unit | fnx ms/step | fnx rate | fnx first step (compile) s | torch ms/step "
+        "| model | unit | fnx ms/step | fnx rate | fnx first step s | torch ms/step "
         "| torch rate | torch / fnx | fnx losses | torch losses |",
         "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
@@ -486,6 +547,11 @@ def main(argv=None):
                    help="PyTorch's thread count (default: the core count); fnx keeps its default")
     p.add_argument("--torch-python", default=None,
                    help="a Python with torch installed (default: this one, if it has torch)")
+    p.add_argument("--rounds", type=int, default=2,
+                   help="run each (model, library) worker this many times, alternating the "
+                        "libraries, and keep the fastest median (a shared machine's noise)")
+    p.add_argument("--profile", action="store_true",
+                   help="only fnx: time the compiled step's parts (FNX_JIT_PROFILE=1)")
     p.add_argument("--out", default=None)
     p.add_argument("--worker", choices=("fnx", "torch"), help=argparse.SUPPRESS)
     p.add_argument("--model", choices=tuple(SPECS), help=argparse.SUPPRESS)
