@@ -446,11 +446,22 @@ def _best(runs: list) -> dict:
 
 
 def profile(args, models) -> None:
+    """``--profile``: the fnx step of each model, its compiled parts by time (markdown)."""
+    parts = [f"# Where fnx's training step spends its time\n\n{datetime.date.today().isoformat()}"
+             f"; {_machine()}; load average (1 min) {os.getloadavg()[0]:.2f} at the start; "
+             f"fnx commit {_git_commit()}. The top-level steps of the compiled program "
+             f"(FNX_JIT_PROFILE=1 timers), ms per training step; a scan is one step "
+             f"(its loop body's kernels listed).\n\nCommand: `python benchmarks/bench_models.py "
+             f"{' '.join(args.argv)}`\n"]
     with tempfile.TemporaryDirectory(prefix="bench_models_") as tmp:
         for m in models:
             fx = _spawn(sys.executable, "fnx", m, os.path.join(tmp, f"{m}.npz"), args)
-            print(f"## {m}: fnx {fx['median_s'] * 1e3:.1f} ms/step (profiled build, per-step "
-                  f"timers add a little)\n\n```\n{fx['profile']}\n```\n", flush=True)
+            parts.append(f"## {m}: fnx {fx['median_s'] * 1e3:.1f} ms/step (median; the "
+                         f"timers add a little)\n\n```\n{fx['profile']}\n```\n")
+            print(parts[-1], flush=True)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(parts))
 
 
 def parent(args) -> None:
@@ -485,11 +496,12 @@ def parent(args) -> None:
         fx, tc = results[m]
         spec = SPECS[m]
         rate = lambda r: spec["items"] / r["median_s"]
-        row = (f"| {m} | {spec['unit']} | {fx['median_s'] * 1e3:.1f} | {rate(fx):,.0f} | "
-               f"{fx['first_s']:.1f} | ")
+        row = (f"| {m} | {spec['unit']} | {fx['median_s'] * 1e3:.1f} ({fx['min_s'] * 1e3:.1f}) "
+               f"| {rate(fx):,.0f} | {fx['first_s']:.1f} | ")
         if tc:
-            row += (f"{tc['median_s'] * 1e3:.1f} | {rate(tc):,.0f} | "
-                    f"**{tc['median_s'] / fx['median_s']:.2f}x** | ")
+            row += (f"{tc['median_s'] * 1e3:.1f} ({tc['min_s'] * 1e3:.1f}) | {rate(tc):,.0f} | "
+                    f"**{tc['median_s'] / fx['median_s']:.2f}x** "
+                    f"({tc['min_s'] / fx['min_s']:.2f}x) | ")
         else:
             row += "- | - | - | "
         row += " / ".join(f"{v:.5f}" for v in fx["losses"]) + " | "
@@ -512,12 +524,14 @@ def parent(args) -> None:
         "weights and batch in both libraries, each library in its own process (never at the "
         f"same time); per run the median of {args.repeats} steps after {args.warmup + 2} "
         f"warm-up steps, the fastest of {args.rounds} runs (the libraries alternating). "
+        "Rates from the medians; the minimum step of the chosen run in parentheses (less "
+        "sensitive to other processes on the cores). "
         "`torch / fnx` > 1 means fnx is faster. Losses: step 1 (the shared weights) / step 2 "
         "(after one update). fnx's first step includes tracing and the C compiler (or its disk "
         "cache).",
         "",
-        "| model | unit | fnx ms/step | fnx rate | fnx first step s | torch ms/step "
-        "| torch rate | torch / fnx | fnx losses | torch losses |",
+        "| model | unit | fnx ms/step (min) | fnx rate | fnx first step s | torch ms/step (min) "
+        "| torch rate | torch / fnx (of mins) | fnx losses | torch losses |",
         "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
