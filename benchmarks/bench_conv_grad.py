@@ -57,7 +57,7 @@ def conv_input_grad(cin, cout, k, s):
     def make():
         g = fnx.jit(fnx.grad(lambda x, w: (lax.conv_general_dilated(
             x, w, (s, s), ((k // 2, k // 2),) * 2, dimension_numbers=DN) ** 2).sum()))
-        return lambda: g(x, w).block_until_ready()
+        return lambda: fnx.block_until_ready(g(x, w))
     return make
 
 
@@ -91,10 +91,9 @@ def resnet9_step():
         @fnx.jit
         def step(params, head, x, y):
             gp, gh = fnx.grad(loss, argnums=(0, 1))(params, head, x, y)
-            new = fnx.tree_util.map(lambda p, g: p - 0.01 * g, params, gp)
+            new = fnx.tree_util.tree_map(lambda p, g: p - 0.01 * g, params, gp)
             return new, head - 0.01 * gh
-        return lambda: fnx.tree_util.map(lambda a: a.block_until_ready(),
-                                         step(params, head, x, y))
+        return lambda: fnx.block_until_ready(step(params, head, x, y))
     return make
 
 

@@ -71,7 +71,7 @@ PADDINGS = ["SAME", "VALID", ((1, 2), (0, 3)), ((2, 0), (3, 1)), ((0, 0), (4, 4)
             ((-1, 1), (1, -1)), ((5, 0), (0, 5))]
 
 
-@settings(deadline=None, max_examples=40)
+@settings(deadline=None, max_examples=max(40, settings.default.max_examples))
 @given(st.integers(1, 2), st.integers(1, 9), st.integers(1, 9), st.integers(1, 3),
        st.integers(1, 3), st.integers(1, 5), st.integers(1, 7), st.integers(1, 4),
        st.integers(1, 4), st.sampled_from(PADDINGS), st.sampled_from([1, 2]),
