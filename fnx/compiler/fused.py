@@ -202,11 +202,52 @@ def _reshape(w, eqn, idx):
         # only unit dims inserted/removed: map the non-unit dims one to one
         it = iter(i for i, d in zip(idx, out_shape) if d != 1)
         return (yield x, tuple("0" if d == 1 else next(it) for d in src))
-    lin = w.tmp("int64_t", _linear(out_shape, idx))
+    groups = _reshape_groups(src, out_shape)
+    if groups is None:
+        groups = [(0, len(src), 0, len(out_shape))]
     sub = []
-    for s, d in zip(strides(src), src):
-        sub.append("0" if d == 1 else f"(({lin}) / {s}) % {d}")
+    for s0, s1, o0, o1 in groups:
+        sub.extend(_split_index(w, src[s0:s1], out_shape[o0:o1], idx[o0:o1]))
     return (yield x, tuple(sub))
+
+
+def _reshape_groups(src, out):
+    """The smallest runs of adjacent dimensions that a reshape merges or splits as a whole:
+    [(src_lo, src_hi, out_lo, out_hi)] with equal products, or None for a reshape with a
+    zero-size dimension.  Each run's index maps on its own, so a reshape that only splits one
+    dimension costs one division by a constant instead of a division/modulo per dimension of
+    the whole linear offset (a phase interleave of 2M elements ran 8x slower that way)."""
+    if 0 in src or 0 in out:
+        return None
+    groups, i, j = [], 0, 0
+    while i < len(src) or j < len(out):
+        i0, j0 = i, j
+        ps = src[i] if i < len(src) else 1
+        po = out[j] if j < len(out) else 1
+        i, j = min(i + 1, len(src)), min(j + 1, len(out))
+        while ps != po:
+            if ps < po:
+                ps, i = ps * src[i], i + 1
+            else:
+                po, j = po * out[j], j + 1
+        groups.append((i0, i, j0, j))
+    return groups
+
+
+def _split_index(w, src, out, idx):
+    """Source indices of one reshape group: the group's linear offset cut into ``src``'s
+    dimensions (no modulo on the first, no division on the last)."""
+    if len(src) == 1 and len(out) == 1:
+        return [idx[0]]
+    lin = w.tmp("int64_t", _linear(out, idx))
+    sub = []
+    for k, (s, d) in enumerate(zip(strides(src), src)):
+        if d == 1:
+            sub.append("0")
+            continue
+        e = lin if s == 1 else f"({lin}) / {s}"
+        sub.append(e if all(x == 1 for x in src[:k]) else f"({e}) % {d}")
+    return sub
 
 
 @_fused(lax_shape.squeeze_p)

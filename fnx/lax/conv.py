@@ -25,6 +25,7 @@ from ..interpreters import ad, batching
 from ._precision import contract_with
 from ._util import as_operand, as_operands, check_same_dtypes
 from .shape import _linear_transpose, broadcast_in_dim, expand_dims, pad, reshape, rev, transpose
+from .shape import slice as slice_op
 
 __all__ = ["conv_general_dilated", "conv", "conv_with_general_padding", "padtype_to_pads",
            "reduce_window", "max_pool", "avg_pool", "conv_p", "reduce_window_max_p",
@@ -134,8 +135,27 @@ def _zeros(shape, dtype, weak_type=False):
     return broadcast_in_dim(Array(np.zeros((), dtype), weak_type=weak_type), tuple(shape), ())
 
 
+# The input gradient of a strided convolution runs as one stride-1 "polyphase" convolution
+# (below) instead of a convolution over the zero-dilated cotangent; False selects the dilated
+# path everywhere (the benchmark and the tests compare the two).
+POLYPHASE_LHS_GRAD = True
+
+
 def _conv_lhs_cotangent(ct, rhs, lhs_shape, *, window_strides, padding, lhs_dilation,
                         rhs_dilation, feature_group_count):
+    if (POLYPHASE_LHS_GRAD and max(window_strides) > 1 and lhs_dilation == (1, 1)
+            and rhs_dilation == (1, 1)):
+        return _conv_lhs_cotangent_polyphase(ct, rhs, lhs_shape, window_strides=window_strides,
+                                             padding=padding,
+                                             feature_group_count=feature_group_count)
+    return _conv_lhs_cotangent_dilated(ct, rhs, lhs_shape, window_strides=window_strides,
+                                       padding=padding, lhs_dilation=lhs_dilation,
+                                       rhs_dilation=rhs_dilation,
+                                       feature_group_count=feature_group_count)
+
+
+def _conv_lhs_cotangent_dilated(ct, rhs, lhs_shape, *, window_strides, padding, lhs_dilation,
+                                rhs_dilation, feature_group_count):
     """Input gradient: a convolution of the cotangent (dilated by the strides) with the
     spatially flipped kernel whose in/out features are swapped per group, stride = the
     forward lhs_dilation; the padding puts every input position under the window taps that
@@ -156,6 +176,59 @@ def _conv_lhs_cotangent(ct, rhs, lhs_shape, *, window_strides, padding, lhs_dila
     return bind(conv_p, ct, w, window_strides=lhs_dilation, padding=tuple(pads),
                 lhs_dilation=window_strides, rhs_dilation=rhs_dilation,
                 feature_group_count=g)
+
+
+def _polyphase_geometry(k, s, pad_lo, out_size, in_size):
+    """One spatial dimension of the polyphase input gradient.
+
+    The forward reads x[s*o + t - pad_lo] with tap t, so input pixel i = s*a + p (phase p)
+    receives ct[o] * w[t] for every o = a + u with s*u = p + pad_lo - t.  Over all phases and
+    taps, u runs through [u_lo, u_hi]: a stride-1 window of U = u_hi - u_lo + 1 cotangent
+    rows starting at row a + u_lo computes every phase's pixel a at once, each phase with its
+    own U taps (w[p + pad_lo - s*u], zero where that tap does not exist).  Returns (U, the
+    low padding of the flipped kernel that lines its taps up, the conv's (lo, hi) padding of
+    the cotangent, the number of pixels per phase)."""
+    u_lo = -((k - 1 - pad_lo) // s)           # ceil((pad_lo - k + 1) / s)
+    u_hi = (s - 1 + pad_lo) // s
+    taps = u_hi - u_lo + 1
+    # flipped-kernel index of the tap for (window row j, phase p) is s*j + c0 - p, 0 <= c0 < s;
+    # padding the flipped kernel low by s-1-c0 makes it s*j + (s-1-p): a (taps, s) reshape.
+    c0 = k - 1 - pad_lo + s * u_lo
+    per_phase = -(-in_size // s)
+    lo = -u_lo
+    return taps, s - 1 - c0, (lo, per_phase + taps - 1 - out_size - lo), per_phase
+
+
+def _conv_lhs_cotangent_polyphase(ct, rhs, lhs_shape, *, window_strides, padding,
+                                  feature_group_count):
+    """Input gradient of a strided convolution without multiplying by the zeros of the dilated
+    cotangent: ONE stride-1 convolution of the cotangent whose output features are
+    (group, phase_h, phase_w, input feature), with per-phase sub-kernels of the flipped filter
+    (about k/s taps per dimension instead of k), then a reshape/transpose interleaves the
+    phases back into pixels.  Exactly the same sums as the dilated path (minus zero terms)."""
+    kh, kw, cg, o = rhs.shape
+    g = feature_group_count
+    og = o // g
+    n = ct.shape[0]
+    geo = [_polyphase_geometry(k, s, pad[0], ct.shape[1 + i], lhs_shape[1 + i])
+           for i, (k, s, pad) in enumerate(zip((kh, kw), window_strides, padding))]
+    (uh, lh, pads_h, ah), (uw, lw, pads_w, aw) = geo
+    sh, sw = window_strides
+    w = rev(rhs, (0, 1))
+    zero = Array(np.zeros((), rhs.dtype), weak_type=rhs.weak_type)
+    w = pad(w, zero, ((lh, uh * sh - kh - lh, 0), (lw, uw * sw - kw - lw, 0), (0, 0, 0),
+                      (0, 0, 0)))
+    w = rev(reshape(w, (uh, sh, uw, sw, cg, g, og)), (1, 3))   # [j, s-1-p] -> [j, p]
+    # kernel (U_h, U_w, Og, G * s_h * s_w * Cg): output features group-major, as conv_p groups
+    w = reshape(transpose(w, (0, 2, 6, 5, 1, 3, 4)), (uh, uw, og, g * sh * sw * cg))
+    out = bind(conv_p, ct, w, window_strides=(1, 1), padding=(pads_h, pads_w),
+               lhs_dilation=(1, 1), rhs_dilation=(1, 1), feature_group_count=g)
+    out = reshape(out, (n, ah, aw, g, sh, sw, cg))
+    out = reshape(transpose(out, (0, 1, 4, 2, 5, 3, 6)), (n, ah * sh, aw * sw, g * cg))
+    h, wd = lhs_shape[1], lhs_shape[2]
+    if (ah * sh, aw * sw) != (h, wd):
+        out = slice_op(out, (0, 0, 0, 0), (n, h, wd, g * cg))
+    return out
 
 
 def _conv_rhs_cotangent(ct, lhs, rhs_shape, *, window_strides, padding, lhs_dilation,
