@@ -34,6 +34,23 @@ def _merge_args(nondiff_argnums, nondiff, diff):
     return [next(nd) if i in nondiff_argnums else next(d) for i in range(total)]
 
 
+def _traced_nondiff(nondiff):
+    """``(nondiff_of, extra)``: the Tracer leaves of the nondiff arguments (``extra``, passed as
+    operands) and ``nondiff_of(values)`` rebuilding the nondiff arguments with ``values`` in
+    their place (the other leaves are static and stay as given)."""
+    leaves, treedef = tree_util.flatten(nondiff)
+    traced = [i for i, x in enumerate(leaves) if isinstance(x, Tracer)]
+
+    def nondiff_of(values):
+        if not traced:
+            return nondiff
+        rebuilt = list(leaves)
+        for i, x in zip(traced, values):
+            rebuilt[i] = x
+        return tree_util.unflatten(treedef, rebuilt)
+    return nondiff_of, [leaves[i] for i in traced]
+
+
 def _as_leaf_operand(x):
     return x if isinstance(x, (Array, Tracer)) else asarray_concrete(x)
 
@@ -114,19 +131,26 @@ class custom_jvp:
         nondiff, diff = _split_args(args, self.nondiff_argnums)
         flat, in_tree = tree_util.flatten(diff)
         flat = [_as_leaf_operand(x) for x in flat]
+        n_diff = len(flat)
+        # Traced nondiff arguments (a key batched by vmap, a value of an enclosing jit) travel
+        # as extra operands, not closures: a transformation must see them to batch / stage
+        # them (closed over, a batched key leaked its BatchTracer through a while_loop).  The
+        # rule still gets them as nondiff arguments, without tangents.
+        nondiff_of, extra = _traced_nondiff(nondiff)
+        flat = flat + extra
         out_tree = []
 
         def flat_fun(*xs):
-            out = self.fun(*_merge_args(self.nondiff_argnums, nondiff,
-                                        tree_util.unflatten(in_tree, list(xs))))
+            out = self.fun(*_merge_args(self.nondiff_argnums, nondiff_of(xs[n_diff:]),
+                                        tree_util.unflatten(in_tree, list(xs[:n_diff]))))
             leaves, tdef = tree_util.flatten(out)
             out_tree.append(tdef)
             return leaves
 
         def flat_jvp(primals, tangents):
-            p = tree_util.unflatten(in_tree, list(primals))
-            t = tree_util.unflatten(in_tree, list(tangents))
-            ans, tan = self._call_rule(nondiff, tuple(p), tuple(t))
+            p = tree_util.unflatten(in_tree, list(primals[:n_diff]))
+            t = tree_util.unflatten(in_tree, list(tangents[:n_diff]))
+            ans, tan = self._call_rule(nondiff_of(primals[n_diff:]), tuple(p), tuple(t))
             ans_leaves, tdef = tree_util.flatten(ans)
             out_tree.append(tdef)
             return ans_leaves, self._checked_tangents(ans, tdef, tan)
@@ -203,25 +227,33 @@ class custom_vjp:
         nondiff, diff = _split_args(args, self.nondiff_argnums)
         flat, in_tree = tree_util.flatten(diff)
         flat = [_as_leaf_operand(x) for x in flat]
+        n_diff = len(flat)
+        # traced nondiff arguments travel as extra operands (see custom_jvp.__call__) and reach
+        # bwd through the residuals; their cotangents are zero
+        nondiff_of, extra = _traced_nondiff(nondiff)
+        flat = flat + extra
         trees = {}
 
         def flat_fun(*xs):
-            out = self.fun(*_merge_args(self.nondiff_argnums, nondiff,
-                                        tree_util.unflatten(in_tree, list(xs))))
+            out = self.fun(*_merge_args(self.nondiff_argnums, nondiff_of(xs[n_diff:]),
+                                        tree_util.unflatten(in_tree, list(xs[:n_diff]))))
             leaves, trees["out"] = tree_util.flatten(out)
             return leaves
 
         def flat_fwd(*xs):
-            out, res = self.fwd(*_merge_args(self.nondiff_argnums, nondiff,
-                                             tree_util.unflatten(in_tree, list(xs))))
+            out, res = self.fwd(*_merge_args(self.nondiff_argnums, nondiff_of(xs[n_diff:]),
+                                             tree_util.unflatten(in_tree, list(xs[:n_diff]))))
             out_leaves, trees["out"] = tree_util.flatten(out)
             res_leaves, trees["res"] = tree_util.flatten(res)
-            return out_leaves, [_as_leaf_operand(r) for r in res_leaves]
+            trees["n_res"] = len(res_leaves)
+            return out_leaves, [_as_leaf_operand(r) for r in res_leaves] + list(xs[n_diff:])
 
         def flat_bwd(res_leaves, cts):
-            res = tree_util.unflatten(trees["res"], list(res_leaves))
+            n_res = trees["n_res"]
+            res = tree_util.unflatten(trees["res"], list(res_leaves[:n_res]))
             ct_out = tree_util.unflatten(trees["out"], list(cts))
-            return self._checked_cotangents(self.bwd(*nondiff, res, ct_out), diff)
+            cts_in = self.bwd(*nondiff_of(res_leaves[n_res:]), res, ct_out)
+            return self._checked_cotangents(cts_in, diff) + [None] * len(extra)
 
         outs = bind_custom("process_custom_vjp_call", flat, flat_fun, flat_fwd, flat_bwd)
         return tree_util.unflatten(trees["out"], outs)
