@@ -109,7 +109,10 @@ def _write_history(out_dir, history):
     os.replace(path + ".tmp", path)
 
 
-def save_curves(history, path) -> bool:
+def save_panels(history, path, panels) -> bool:
+    """Plot the per-epoch ``history`` into ``path`` (written atomically), one panel per entry of
+    ``panels``: ``(title, ylabel, [(history key, label), ...])`` or with a fourth item, the
+    y scale.  False (and a hint) when matplotlib is not installed."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -118,19 +121,28 @@ def save_curves(history, path) -> bool:
         print("(matplotlib is not installed, so no plot: pip install -e '.[examples]')")
         return False
     epochs = [h["epoch"] for h in history]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
-    a.plot(epochs, [h["train_loss"] for h in history], marker="o")
-    a.set(xlabel="epoch", ylabel="train loss", title="loss")
-    b.plot(epochs, [h["train_acc"] for h in history], marker="o", label="train")
-    b.plot(epochs, [h["test_acc"] for h in history], marker="o", label="test")
-    b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    b.legend()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), squeeze=False)
+    for ax, (title, ylabel, lines, *scale) in zip(axes[0], panels):
+        for key, label in lines:
+            ax.plot(epochs, [h[key] for h in history], marker="o", label=label)
+        ax.set(xlabel="epoch", ylabel=ylabel, title=title, yscale=scale[0] if scale else "linear")
+        if len(lines) > 1:
+            ax.legend()
     fig.tight_layout()
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=100)
     os.replace(tmp, path)
     plt.close(fig)
     return True
+
+
+LOSS_AND_ACCURACY = [("loss", "train loss", [("train_loss", "train")]),
+                     ("accuracy", "accuracy", [("train_acc", "train"), ("test_acc", "test")])]
+
+
+def save_curves(history, path) -> bool:
+    """The image classifiers' curves: train loss, train / test accuracy."""
+    return save_panels(history, path, LOSS_AND_ACCURACY)
 
 
 def fit(model, train_set, test_set, opt, args, key, train_transforms=None) -> float:

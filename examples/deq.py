@@ -50,7 +50,8 @@ import fnx  # noqa: E402
 import fnx.nn as nn  # noqa: E402
 import fnx.numpy as fnp  # noqa: E402
 import fnx.optim as optim  # noqa: E402
-from common import _progress, _read_history, _write_history  # noqa: E402
+from common import (LOSS_AND_ACCURACY, _progress, _read_history,  # noqa: E402
+                    _write_history, save_panels)
 from fnx import data  # noqa: E402
 from fnx.errors import InvalidArgumentError  # noqa: E402
 
@@ -184,31 +185,10 @@ def evaluate(eval_step, model, loader, to_device):
 
 
 def save_curves(history, path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib is not installed, so no plot: pip install -e '.[examples]')")
-        return False
-    epochs = [h["epoch"] for h in history]
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(13, 3.5))
-    a.plot(epochs, [h["train_loss"] for h in history], marker="o")
-    a.set(xlabel="epoch", ylabel="train loss", title="loss")
-    b.plot(epochs, [h["train_acc"] for h in history], marker="o", label="train")
-    b.plot(epochs, [h["test_acc"] for h in history], marker="o", label="test")
-    b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    b.legend()
-    c.plot(epochs, [h["fwd_iters_mean"] for h in history], marker="o", label="mean")
-    c.plot(epochs, [h["fwd_iters_max"] for h in history], marker="o", label="max")
-    c.set(xlabel="epoch", ylabel="iterations", title="forward solver iterations")
-    c.legend()
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
-    plt.close(fig)
-    return True
+    """Loss, accuracy and the forward solver's iteration counts per epoch."""
+    return save_panels(history, path, LOSS_AND_ACCURACY + [
+        ("forward solver iterations", "iterations",
+         [("fwd_iters_mean", "mean"), ("fwd_iters_max", "max")])])
 
 
 def parse_args(argv):

@@ -35,7 +35,7 @@ import fnx  # noqa: E402
 import fnx.nn as nn  # noqa: E402
 import fnx.numpy as fnp  # noqa: E402
 import fnx.optim as optim  # noqa: E402
-from common import _progress, _read_history, _write_history  # noqa: E402
+from common import _progress, _read_history, _write_history, save_panels  # noqa: E402
 from fnx import data  # noqa: E402
 from png_grid import image_grid, write_png  # noqa: E402
 
@@ -209,28 +209,10 @@ def save_samples(G, z_fixed, path, scale):
 
 
 def save_gan_curves(history, path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    epochs = [h["epoch"] for h in history]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
-    a.plot(epochs, [h["d_loss"] for h in history], marker="o", label="D")
-    a.plot(epochs, [h["g_loss"] for h in history], marker="o", label="G")
-    a.set(xlabel="epoch", ylabel="loss", title="losses")
-    a.legend()
-    b.plot(epochs, [h["d_real"] for h in history], marker="o", label="D(real)")
-    b.plot(epochs, [h["d_fake"] for h in history], marker="o", label="D(fake)")
-    b.set(xlabel="epoch", ylabel="mean D output", title="discriminator")
-    b.legend()
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
-    plt.close(fig)
-    return True
+    """The D / G losses and the discriminator's mean outputs per epoch."""
+    return save_panels(history, path, [
+        ("losses", "loss", [("d_loss", "D"), ("g_loss", "G")]),
+        ("discriminator", "mean D output", [("d_real", "D(real)"), ("d_fake", "D(fake)")])])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import fnx.nn as nn  # noqa: E402
 import fnx.numpy as fnp  # noqa: E402
 import fnx.optim as optim  # noqa: E402
 from fnx import data, lax  # noqa: E402
-from common import _progress, _read_history, _write_history  # noqa: E402
+from common import _progress, _read_history, _write_history, save_panels  # noqa: E402
 
 EVAL_BATCH = 10     # validation columns (as PyTorch's word_language_model example)
 ARRAY_FIELDS = ("model", "opt_state", "key", "carry")    # of the training-loop state
@@ -230,25 +230,10 @@ def generate(model, dictionary, n_tokens, temperature, window, key, to_device=_i
 # -------------------------------------------------------------------------------------------
 
 def save_curves(history, path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib is not installed, so no plot: pip install -e '.[examples]')")
-        return False
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h["train_ppl"] for h in history], marker="o", label="train")
-    ax.plot(epochs, [h["val_ppl"] for h in history], marker="o", label="validation")
-    ax.set(xlabel="epoch", ylabel="perplexity", yscale="log", title="language model")
-    ax.legend()
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
-    plt.close(fig)
-    return True
+    """Train and validation perplexity per epoch (log scale)."""
+    return save_panels(history, path, [
+        ("language model", "perplexity", [("train_ppl", "train"), ("val_ppl", "validation")],
+         "log")])
 
 
 def load_corpus(args):
