@@ -556,5 +556,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
 # functions above)
 from ._distributions import *  # noqa: E402,F401,F403
 from ._distributions import __all__ as _distributions_all  # noqa: E402
+from ._discrete import *  # noqa: E402,F401,F403
+from ._discrete import __all__ as _discrete_all  # noqa: E402
 
-__all__ += _distributions_all
+__all__ += _distributions_all + _discrete_all
