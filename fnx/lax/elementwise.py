@@ -89,10 +89,6 @@ erf_p = _define_unary("erf", FLOATING)
 erf_inv_p = _define_unary("erf_inv", FLOATING)
 lgamma_p = _define_unary("lgamma", FLOATING)
 digamma_p = _define_unary("digamma", FLOATING)
-# (erfc, bessel_i0e, bessel_i1e: float32 computed in double and rounded, like the three above)
-erfc_p = _define_unary("erfc", FLOATING)
-bessel_i0e_p = _define_unary("bessel_i0e", FLOATING)
-bessel_i1e_p = _define_unary("bessel_i1e", FLOATING)
 is_finite_p = _define_unary("is_finite", INEXACT, out_dtype=dtypes.bool_)
 not_p = _define_unary("not", BOOL_OR_INT)
 real_p = _define_unary("real", COMPLEX, out_dtype=dtypes.real_of, numpy=np.real)
@@ -139,12 +135,6 @@ erf_inv = _unary_fn(erf_inv_p, "Elementwise inverse error function.")
 lgamma = _unary_fn(lgamma_p, "Elementwise log|Gamma(x)|.")
 digamma = _unary_fn(digamma_p, "Elementwise digamma (d/dx lgamma); poles as scipy: -inf at +0, "
                                 "+inf at -0, NaN at negative integers.")
-erfc = _unary_fn(erfc_p, "Elementwise complementary error function 1 - erf(x), accurate where "
-                         "erf(x) is near 1.")
-bessel_i0e = _unary_fn(bessel_i0e_p, "Elementwise exponentially scaled modified Bessel function "
-                                     "of the first kind, order 0: exp(-|x|) I0(x).")
-bessel_i1e = _unary_fn(bessel_i1e_p, "Elementwise exponentially scaled modified Bessel function "
-                                     "of the first kind, order 1: exp(-|x|) I1(x).")
 is_finite = _unary_fn(is_finite_p, "Elementwise test for finite values (not inf, not NaN; "
                                     "complex: both parts).")
 bitwise_not = _unary_fn(not_p, "Elementwise logical not (bool) or bitwise not (ints).")
@@ -259,25 +249,6 @@ ad.defjvp2(abs_p, _abs_jvp)
 ad.defjvp(erf_p, lambda g, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))))
 ad.defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(_SQRT_PI_OVER_TWO, exp(mul(ans, ans)))))
 ad.defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
-def _digamma_jvp(g, x):
-    from .special import polygamma  # trigamma = zeta(2, x): the zeta kernel, differentiable
-    return mul(g, polygamma(1, x))
-
-
-ad.defjvp(digamma_p, _digamma_jvp)
-ad.defjvp(erfc_p, lambda g, x: mul(g, mul(-_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))))
-# d/dx e^-|x| I0(x) = e^-|x| (I1(x) - sign(x) I0(x))  (I0' = I1)
-ad.defjvp2(bessel_i0e_p, lambda g, ans, x: mul(g, sub(bessel_i1e(x), mul(sign(x), ans))))
-def _bessel_i1e_jvp(g, ans, x):
-    # I1' = I0 - I1 / x, so d/dx i1e = i0e - i1e (sign(x) + 1 / x); at x = 0 the limit 1/2
-    # (a select with a safe x, so no 0 * inf = NaN flows into higher derivatives)
-    at_zero = eq(x, 0)
-    safe_x = select(at_zero, _full_like(x, 1), x)
-    slope = sub(bessel_i0e(x), mul(ans, add(sign(x), div(1.0, safe_x))))
-    return mul(g, select(at_zero, _full_like(x, 0.5), slope))
-
-
-ad.defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
 for _p in (sign_p, floor_p, ceil_p, is_finite_p, not_p):
     ad.defjvp_zero(_p)
 

@@ -19,14 +19,46 @@ from ..errors import DerivativeNotImplementedError, dtype_error
 from ..interpreters import ad
 from ..interpreters.custom import custom_jvp
 from ._util import FLOATING, as_operands
-from .elementwise import (_binary_fn, _define_binary, abs, add, convert_element_type, digamma,
-                          _full_like, div, eq, exp, floor, ge, gt, le, lgamma, log,
-                          log1p, lt, mul, ne, neg, select, sub)
+from .elementwise import (_TWO_OVER_SQRT_PI, _binary_fn, _define_binary, _define_unary,
+                          _full_like, _unary_fn, abs, add, convert_element_type, digamma,
+                          digamma_p, div, eq, exp, floor, ge, gt, le, lgamma, log, log1p, lt,
+                          mul, ne, neg, select, sign, sub)
 from .elementwise import bitwise_and as _and, bitwise_or as _or
 
 __all__ = ["igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "zeta", "polygamma",
            "betainc", "igamma_p", "igammac_p", "igamma_grad_a_p", "random_gamma_grad_p",
-           "zeta_p"]
+           "zeta_p", "erfc", "bessel_i0e", "bessel_i1e", "erfc_p", "bessel_i0e_p",
+           "bessel_i1e_p"]
+
+
+# -- unary kernels: erfc and the scaled Bessel functions ---------------------------------------
+# (float32 computed in double and rounded, like erf_inv / lgamma / digamma)
+
+erfc_p = _define_unary("erfc", FLOATING)
+bessel_i0e_p = _define_unary("bessel_i0e", FLOATING)
+bessel_i1e_p = _define_unary("bessel_i1e", FLOATING)
+erfc = _unary_fn(erfc_p, "Elementwise complementary error function 1 - erf(x), accurate where "
+                         "erf(x) is near 1.")
+bessel_i0e = _unary_fn(bessel_i0e_p, "Elementwise exponentially scaled modified Bessel function "
+                                     "of the first kind, order 0: exp(-|x|) I0(x).")
+bessel_i1e = _unary_fn(bessel_i1e_p, "Elementwise exponentially scaled modified Bessel function "
+                                     "of the first kind, order 1: exp(-|x|) I1(x).")
+
+ad.defjvp(erfc_p, lambda g, x: mul(g, mul(-_TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))))
+# d/dx e^-|x| I0(x) = e^-|x| (I1(x) - sign(x) I0(x))  (I0' = I1)
+ad.defjvp2(bessel_i0e_p, lambda g, ans, x: mul(g, sub(bessel_i1e(x), mul(sign(x), ans))))
+
+
+def _bessel_i1e_jvp(g, ans, x):
+    # I1' = I0 - I1 / x, so d/dx i1e = i0e - i1e (sign(x) + 1 / x); at x = 0 the limit 1/2
+    # (a select with a safe x, so no 0 * inf = NaN flows into higher derivatives)
+    at_zero = eq(x, 0)
+    safe_x = select(at_zero, _full_like(x, 1), x)
+    slope = sub(bessel_i0e(x), mul(ans, add(sign(x), div(1.0, safe_x))))
+    return mul(g, select(at_zero, _full_like(x, 0.5), slope))
+
+
+ad.defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
 
 igamma_p = _define_binary("igamma", FLOATING)
 igammac_p = _define_binary("igammac", FLOATING)
@@ -105,6 +137,11 @@ def polygamma(m, x):
     higher = mul(mul(sign, exp(lgamma(add(positive, 1.0)))), zeta(add(positive, 1.0), x))
     out = select(eq(m, 0.0), digamma(x), higher)
     return select(valid, out, _full_like(out, math.nan))
+
+
+# digamma (an elementwise kernel) is differentiated here, where its derivative lives:
+# trigamma = polygamma(1, x) = zeta(2, x), the zeta kernel (itself differentiable in x)
+ad.defjvp(digamma_p, lambda g, x: mul(g, polygamma(1, x)))
 
 
 def _no_derivative_through(v, fn: str, operand: str):
