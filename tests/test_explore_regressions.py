@@ -73,3 +73,20 @@ def test_empty_complex_max_min_agree_between_backends_and_jit():
         jitted = np.asarray(fnx.jit(lambda v, fn=fn: fn(v, (0,)))(x))
         np.testing.assert_array_equal(cpu, ref)
         np.testing.assert_array_equal(jitted, cpu)
+
+
+def test_complex_expm1_on_the_real_axis_past_exp_overflow():
+    # test_lax_backends drew expm1(89 + 0j) in complex64: e^89 overflows float32, and the
+    # imaginary part e^x sin(0) was inf * 0 = NaN; a real z keeps its imaginary zero (numpy's
+    # and the reference backend's inf + 0j)
+    import fnx
+    from fnx import lax
+    for dtype in (np.complex64, np.complex128):
+        x = 89.0 if dtype == np.complex64 else 710.0
+        z = np.array([complex(x, 0.0), complex(x, -0.0), complex(-x, 0.0), 2.0 + 0j], dtype)
+        want = np.array([complex(np.inf, 0.0), complex(np.inf, -0.0), -1 + 0j,
+                         np.expm1(2.0) + 0j], dtype)
+        for got in (lax.expm1(Array(z)), fnx.jit(lax.expm1)(Array(z))):
+            got = np.asarray(got)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))

@@ -262,8 +262,9 @@ FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_ELEMENTARY_)
     }                                                                                     \
     const R s = sin##SUF(x.im * (R)0.5);                                                  \
     /* + 0: expm1(-0 + 0j) is +0 + 0j (the array API's; the formula gives -0) */          \
+    /* a real z keeps its imaginary zero: e^x overflows before expm1's real part does */     \
     return fnx_##sfx(expm1##SUF(x.re) * cos##SUF(x.im) - (R)2 * s * s + (R)0,             \
-                     exp##SUF(x.re) * sin##SUF(x.im));                                    \
+                     x.im == (R)0 ? x.im : exp##SUF(x.re) * sin##SUF(x.im));              \
   }
 FNX_COMPLEX_PRECISIONS(FNX_S_DEF_C_UNARY)
 
