@@ -828,12 +828,14 @@ def reduce_errors(accepted):
 def expm1_array_api(z):
     """numpy's expm1, except for complex z where the array API standard lists other special
     values: exp(z) - 1 with exp's C99 values for a non-finite z (numpy's formula gives NaNs),
-    and a +0 real part for +-0 + 0j (numpy: -0 for -0 + 0j)."""
+    a +0 real part for +-0 + 0j (numpy: -0 for -0 + 0j), and a real z's imaginary zero kept."""
     with np.errstate(all="ignore"):
         y = np.expm1(z)
         if np.asarray(z).dtype.kind == "c":
             y = np.where(np.isfinite(z), y, np.exp(z) - 1).astype(y.dtype)
             y.real += 0
+            # a real z keeps its imaginary zero (numpy: e^x sin 0 = NaN once e^x overflows)
+            y.imag = np.where(np.asarray(z).imag == 0, np.asarray(z).imag, y.imag)
     return y
 
 

@@ -8,11 +8,14 @@ import numpy as np
 
 def expm1(x):
     """np.expm1; complex: exp(z) - 1 (exp's C99 special values) where z is not finite, where
-    numpy's formula gives NaNs (expm1(inf + 0j) = inf + 0j), and +0 + 0j at -0 + 0j."""
+    numpy's formula gives NaNs (expm1(inf + 0j) = inf + 0j), +0 + 0j at -0 + 0j, and a real z
+    keeps its imaginary zero (numpy's e^x sin 0 is NaN once e^x overflows: expm1(89 + 0j) in
+    complex64)."""
     y = np.expm1(x)
     if x.dtype.kind == "c":
-        y = np.where(np.isfinite(x), y, np.exp(x) - 1).astype(y.dtype)
+        y = np.array(np.where(np.isfinite(x), y, np.exp(x) - 1).astype(y.dtype))
         y.real += 0
+        y.imag = np.where(x.imag == 0, x.imag, y.imag)
     return y
 
 
