@@ -1,8 +1,10 @@
 """The matmul kernel (kernels/cpu/linalg.c, ``fnx_matmul``) against numpy, called directly.
 
-float32 and float64 run the AVX-512 register-tile paths (kernels/cpu/gemm_avx512.h: packed /
-in-place A and B, masked edge tiles, dynamically shared work items; 8 x 32 floats, 8 x 24
-doubles, 16-row tiles one vector wide for narrow n, dot products along k for n <= 4); int32 /
+float32 and float64 run the register-tile paths (kernels/cpu/gemm_tiles.h: packed / in-place A
+and B, masked edge tiles, dynamically shared work items), instantiated for the build machine's
+ISA: AVX-512 (gemm_isa_avx512.h: 8 x 32 floats, 8 x 24 doubles, 16-row one-vector tiles for
+narrow n, dot products along k for n <= 4) or AVX2 (gemm_isa_avx2.h: 6 x 16 floats, 6 x 8
+doubles, 12-row one-vector tiles for narrow n, dot products for n <= 2); int32 /
 int64 (and m == 1) run the generic blocked path.  Shapes are drawn around the tile sizes, degenerate (1, K = 0) and large
 enough to go parallel.  fnx_matmul_epilogue (bias + relu fused into the tile store) must equal
 the plain product followed by the same add and max, bit for bit.
@@ -18,9 +20,10 @@ from fnx._fnx_kernels import ffi, lib
 
 DTYPES = {np.float32: lib.FNX_FLOAT32, np.float64: lib.FNX_FLOAT64,
           np.int32: lib.FNX_INT32, np.int64: lib.FNX_INT64}
-# sizes around the register tile (8 rows x 32 columns) and the KC slice (256)
-DIMS = st.sampled_from([1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63,
-                        64, 65, 100, 129, 193, 255, 257, 300])
+# sizes around the register tiles (AVX-512: 8 rows x 32 columns; AVX2: 6 x 16, 12 x 8) and the
+# KC slice (256)
+DIMS = st.sampled_from([1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33,
+                        47, 48, 49, 63, 64, 65, 100, 129, 193, 255, 257, 300])
 
 
 # the `threads` fixture only resets the team size at the end; every example sets its own
@@ -58,6 +61,16 @@ def _check(a, b, c):
     bound = 2 * eps * (k + 2) * scale + np.finfo(a.dtype).tiny
     bad = np.abs(c.astype(np.float64) - ref) > bound
     assert not bad.any(), f"{bad.sum()} elements off, first at {np.argwhere(bad)[0]}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,k,n", [(200, 9000, 70), (37, 20000, 19), (1100, 4100, 40)])
+def test_long_k_products_block_rows_by_the_k_slice(dtype, m, k, n):
+    """Long K: the row blocks are bounded by one K slice (and the per-thread packed A by
+    G_ABUF_MAX elements), not by rows x K -- every branch of that sizing, checked against
+    float64 numpy, with the products split into parallel work items."""
+    a, b = _operands(np.random.default_rng(m + k + n), dtype, 1, m, k, n)
+    _check(a, b, _matmul(a, b))
 
 
 @pytest.fixture

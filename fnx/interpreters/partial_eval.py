@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import tree as tree_util
 from ..core import (Array, ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Trace, Tracer, Var,
-                    asarray_concrete, current_scope, eval_jaxpr, full_lower, full_raise, get_aval,
-                    new_dynamic, new_main, raise_to_shaped, scope_context)
+                    asarray_concrete, current_scope, eqn_has_effects, eval_jaxpr, full_lower,
+                    full_raise, get_aval, new_dynamic, new_main, raise_to_shaped, scope_context)
 from ..errors import ConcretizationTypeError, UnexpectedTracerError
 
 
@@ -45,6 +45,20 @@ class JaxprTracer(Tracer):
     def _leak_origin(self) -> str:
         name = self._trace.main.global_data.name
         return f" It was created while tracing {name}." if name else ""
+
+
+
+def dce_jaxpr(jaxpr: Jaxpr) -> Jaxpr:
+    """Drop top-level equations none of whose results is used and that have no effects
+    (in_binders are kept; nested jaxprs are left as they are)."""
+    live = {id(x) for x in jaxpr.outs if isinstance(x, Var)}
+    kept = []
+    for e in reversed(jaxpr.eqns):
+        if any(id(v) in live for v in e.out_binders) or eqn_has_effects(e):
+            kept.append(e)
+            live.update(id(x) for x in e.inputs if isinstance(x, Var))
+    kept.reverse()
+    return Jaxpr(list(jaxpr.in_binders), kept, list(jaxpr.outs))
 
 
 def _join_names(names):

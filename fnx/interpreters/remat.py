@@ -41,7 +41,7 @@ from ..core import (Array, Eqn, Fusion, Jaxpr, Literal, Primitive, Tracer, Var,
                     raise_to_shaped)
 from ..errors import InvalidArgumentError
 from . import ad, batching, partial_eval
-from .partial_eval import (partial_eval_jaxpr, partial_eval_jaxpr_rules, stage_eqn,
+from .partial_eval import (dce_jaxpr, partial_eval_jaxpr, partial_eval_jaxpr_rules, stage_eqn,
                            trace_open)
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "checkpoint_name",
@@ -289,18 +289,6 @@ def _remat_batching(axis_size, args, dims, *, jaxpr, prevent_cse, policy):
 
 # -- partial evaluation: keep the known outputs, stage a recomputation ----------------------------
 
-def _dce(jaxpr: Jaxpr) -> Jaxpr:
-    """Drop top-level equations none of whose results is used (in_binders are kept)."""
-    live = {id(x) for x in jaxpr.outs if isinstance(x, Var)}
-    kept = []
-    for e in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in e.out_binders) or eqn_has_effects(e):
-            kept.append(e)
-            live.update(id(x) for x in e.inputs if isinstance(x, Var))
-    kept.reverse()
-    return Jaxpr(list(jaxpr.in_binders), kept, list(jaxpr.outs))
-
-
 def _used_vars(jaxpr: Jaxpr) -> set:
     used = {id(x) for e in jaxpr.eqns for x in e.inputs if isinstance(x, Var)}
     used.update(id(x) for x in jaxpr.outs if isinstance(x, Var))
@@ -318,7 +306,7 @@ def _recompute_jaxpr(jaxpr: Jaxpr, saved: list, out_unknowns) -> tuple[Jaxpr, li
     saved_ids = {id(v) for v in saved}
     eqns = [e for e in jaxpr.eqns if not all(id(v) in saved_ids for v in e.out_binders)]
     outs = [x for x, u in zip(jaxpr.outs, out_unknowns) if u]
-    body = _dce(Jaxpr(list(jaxpr.in_binders), eqns, outs))
+    body = dce_jaxpr(Jaxpr(list(jaxpr.in_binders), eqns, outs))
     used = _used_vars(body)
     saved_used = [v for v in saved if id(v) in used]
     inputs_used = [id(v) in used for v in jaxpr.in_binders]
@@ -417,7 +405,7 @@ def _remat_split_eqn(eqn: Eqn, flags, unknown_ids: set):
                                              lambda: partial_eval_jaxpr(inner, list(flags)))
     known_outs = [v for v, u in zip(eqn.out_binders, out_unknowns) if not u]
     if not any(out_unknowns):
-        k_jaxpr = _dce(Jaxpr(k.in_binders, k.eqns, k.outs[:len(k.outs) - n_res]))
+        k_jaxpr = dce_jaxpr(Jaxpr(k.in_binders, k.eqns, k.outs[:len(k.outs) - n_res]))
         return [_known_eqn(eqn, flags, k_jaxpr, known_outs)], []
     # results of top-level known equations that the policy lets us save
     inner_eqns = {id(e) for e in inner.eqns}
@@ -425,7 +413,7 @@ def _remat_split_eqn(eqn: Eqn, flags, unknown_ids: set):
              for v in e.out_binders]
     body, saved_used, inputs_used = _recompute_jaxpr(inner, saved, out_unknowns)
     n_known = len(k.outs) - n_res
-    k_jaxpr = _dce(Jaxpr(k.in_binders, k.eqns, k.outs[:n_known] + saved_used))
+    k_jaxpr = dce_jaxpr(Jaxpr(k.in_binders, k.eqns, k.outs[:n_known] + saved_used))
     res_vars = [Var(v.aval) for v in saved_used]
     k_eqn = _known_eqn(eqn, flags, k_jaxpr, known_outs + res_vars)
     u_ins = res_vars + [x for x, used in zip(eqn.inputs, inputs_used) if used]

@@ -27,7 +27,8 @@ from ..core import (Array, Fusion, Jaxpr, Primitive, Var, bind, eval_jaxpr, get_
 from ..errors import AutodiffError, InvalidArgumentError, ShapeError
 from ..interpreters import ad, batching, partial_eval
 from ..interpreters.partial_eval import partial_eval_jaxpr, split_by_tracing, trace_open
-from ..interpreters.partial_eval import stage_eqn
+from ..interpreters.partial_eval import dce_jaxpr, stage_eqn
+from ._scan_sums import finish_iteration_sum, plan_iteration_sums
 from ._control_util import (WEAK_CARRY_NOTE, _avals, _batch_jaxpr, _batched_outputs,
                             _broadcast_lanes, _cast_like, _check_same_types, _jvp_jaxpr,
                             _leaf_names, _one_arg, _operand, _promote_weak_carry, _stage_whole,
@@ -672,29 +673,55 @@ def _scan_transpose_rule(cts, *args, jaxpr, length, reverse, num_consts, num_car
     lin_c_avals = [_strong(c.aval) for c, lin in zip(consts, lin_c) if lin]
     n_rc, n_rx, n_lc = len(res_c), len(res_x), len(lin_c_avals)
 
+    # cotangents of linear consts that are per-iteration products (weight gradients): summed
+    # once after the loop over stacked operands instead of accumulated step by step
+    n_bc = len(body_t_consts)
+    ys_pos = {id(v): j for j, v in enumerate(body_t.outs[n_lc + num_carry:])}
+    rx_pos = {id(v): j for j, v in enumerate(body_t.in_binders[n_bc + n_rc:n_bc + n_rc + n_rx])}
+    plans = plan_iteration_sums(body_t, n_bc + n_rc, n_lc, length, set(ys_pos) | set(rx_pos))
+    extra = list({id(v): v for p in plans if p for v in p.operands
+                  if id(v) not in ys_pos and id(v) not in rx_pos}.values())
+    kept = [j for j, p in enumerate(plans) if p is None]
+    body_run = dce_jaxpr(Jaxpr(body_t.in_binders, body_t.eqns, body_t.outs + extra))
+    n_ct_x = len(body_t.outs) - n_lc - num_carry
+
     def backward_step(*a):
         rc = list(a[:n_rc])
         ct_car = list(a[n_rc:n_rc + num_carry])
-        acc = list(a[n_rc + num_carry:n_rc + num_carry + n_lc])
-        rx = list(a[n_rc + num_carry + n_lc:n_rc + num_carry + n_lc + n_rx])
-        ct_y = list(a[n_rc + num_carry + n_lc + n_rx:])
-        outs = eval_jaxpr(body_t, list(body_t_consts) + rc + rx + ct_car + ct_y)
-        ct_lc, ct_carry_in, ct_lx = outs[:n_lc], outs[n_lc:n_lc + num_carry], \
-            outs[n_lc + num_carry:]
+        acc = list(a[n_rc + num_carry:n_rc + num_carry + len(kept)])
+        rest = a[n_rc + num_carry + len(kept):]
+        rx, ct_y = list(rest[:n_rx]), list(rest[n_rx:])
+        outs = eval_jaxpr(body_run, list(body_t_consts) + rc + rx + ct_car + ct_y)
+        ct_lc, ct_carry_in = outs[:n_lc], outs[n_lc:n_lc + num_carry]
+        ct_lx_extra = outs[n_lc + num_carry:]
         from .elementwise import add
-        return ct_carry_in + [add(a_, c_) for a_, c_ in zip(acc, ct_lc)] + ct_lx
+        return ct_carry_in + [add(a_, ct_lc[j]) for a_, j in zip(acc, kept)] + ct_lx_extra
 
-    step_avals = (_avals(res_c) + [_strong(a) for a in out_avals[:num_carry]] + lin_c_avals
+    step_avals = (_avals(res_c) + [_strong(a) for a in out_avals[:num_carry]]
+                  + [lin_c_avals[j] for j in kept]
                   + [a.update(shape=tuple(a.shape[1:])) for a in _avals(res_x)]
                   + [a for a in out_avals[num_carry:]])
     step, step_consts = trace_open(backward_step, step_avals)
-    acc0 = [ad.zeros_like_aval(a) for a in lin_c_avals]
+    acc0 = [ad.zeros_like_aval(lin_c_avals[j]) for j in kept]
     outs = scan_p.bind(*step_consts, *res_c, *ct_carry, *acc0, *res_x, *ct_ys, jaxpr=step,
                        length=length, reverse=not reverse,
-                       num_consts=len(step_consts) + n_rc, num_carry=num_carry + n_lc,
+                       num_consts=len(step_consts) + n_rc, num_carry=num_carry + len(kept),
                        unroll=unroll)
-    ct_init, ct_consts, ct_xs = (outs[:num_carry], outs[num_carry:num_carry + n_lc],
-                                 outs[num_carry + n_lc:])
+    n_k = len(kept)
+    ct_init, ct_kept = outs[:num_carry], outs[num_carry:num_carry + n_k]
+    ct_xs = outs[num_carry + n_k:num_carry + n_k + n_ct_x]
+    stacked = {id(v): outs[num_carry + n_k + n_ct_x + j] for j, v in enumerate(extra)}
+
+    def stacked_of(v):
+        if id(v) in stacked:
+            return stacked[id(v)]
+        if id(v) in ys_pos:
+            return ct_xs[ys_pos[id(v)]]
+        return res_x[rx_pos[id(v)]]
+    kept_it = iter(ct_kept)
+    ct_consts = [next(kept_it) if p is None else
+                 finish_iteration_sum(p, [stacked_of(v) for v in p.operands], lin_c_avals[j])
+                 for j, p in enumerate(plans)]
     c_it, x_it = iter(ct_consts), iter(ct_xs)
     return ([next(c_it) if lin else None for lin in lin_c]
             + [None if known else ct for ct, known in zip(ct_init, carry_defined)]

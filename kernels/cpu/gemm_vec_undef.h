@@ -1,5 +1,5 @@
-/* Forget one element type's vector-op macros (VSET1 ... VREDUCE) before linalg.c defines the
- * next type's and instantiates gemm_avx512.h with them again.  No include guard: it is meant
+/* Forget one element type's vector-op macros (VSET1 ... VLANES) before linalg.c defines the
+ * next type's and instantiates gemm_tiles.h with them again.  No include guard: it is meant
  * to be included once per element type. */
 #undef VSET1
 #undef VFMA
@@ -15,3 +15,4 @@
 #undef VNANMASK
 #undef VBLEND
 #undef VREDUCE
+#undef VLANES

@@ -5,8 +5,8 @@
  * per MC-row block); an MR x NR register-tile micro-kernel, written so that gcc unrolls and
  * vectorizes the NR loop, does the flops.  Floats use fma (one rounding per multiply-add, like
  * BLAS) and accumulate in their own precision; ints use unsigned arithmetic so overflow wraps
- * like numpy without C UB.  float32 on AVX-512 machines takes the hand-written path at the end
- * of this file instead (float64 / ints keep this one). */
+ * like numpy without C UB.  float32 / float64 on AVX-512 or AVX2 machines take the register-tile
+ * path further down instead (ints keep this one). */
 #include <omp.h>
 #include "fnx_cplx.h"
 
@@ -15,32 +15,6 @@ typedef struct {
   const void *bias;
   int act;
 } fnx_epilogue;
-
-/* float64 register tile (GEMM_DMR rows x GEMM_DNV vectors of 8 doubles) and its cache blocks,
- * and the rows of the narrow-n tiles.  Measured on the 2-core AVX-512 Xeon, dgemm 1024^3 /
- * 512^3 on one thread (CPU time, best of 10-20): 8 x 16 61 / 63 GFLOP/s, 12 x 16 55 / 58,
- * 8 x 24 62 / 63, 16 x 8 ~45; then the A prefetch (+8%) and a 4x unrolled k loop gave 8 x 24
- * 66 / 72 (numpy / OpenBLAS 69-71 / 62-65).  KC 128..256 and row blocks of 256..1024 rows
- * were within the noise; 192 keeps a 24-wide B panel (36 KiB) in the 48 KiB L1.
- * -D overrides these for such experiments. */
-#ifndef GEMM_DMR
-#define GEMM_DMR 8
-#endif
-#ifndef GEMM_DNV
-#define GEMM_DNV 3
-#endif
-#ifndef GEMM_DKC
-#define GEMM_DKC 192
-#endif
-#ifndef GEMM_DABLK
-#define GEMM_DABLK 262144
-#endif
-#ifndef GEMM_DMC
-#define GEMM_DMC 256
-#endif
-#ifndef GEMM_SNMR
-#define GEMM_SNMR 16
-#endif
 
 #define MC 96
 #define SMALL_M 32
@@ -230,113 +204,21 @@ DEF_MATMUL(f64, double, double, 8, 16, FMA_F64)
 DEF_MATMUL(i32, int32_t, uint32_t, 8, 32, FMA_I32)
 DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 
-/* ---- float32 / float64 on AVX-512: hand-written register tiles -----------------------------
+/* ---- float32 / float64 with SIMD register tiles (AVX-512 or AVX2 + FMA) --------------------
  * The MLP/LSTM shapes fnx trains on (m = 16..784, k = 16..784, n = 10..784) are too small for
  * the generic path above: its team-shared packed B costs barriers per KC slice (each one a
  * futex sleep / wake-up of tens of us under OMP_WAIT_POLICY=PASSIVE), and its plain-C tile
- * loses to edge handling.  gemm_avx512.h is the BLIS-style driver and micro-kernel, written
- * once and instantiated here per dtype and register tile:
- *  - float32 8 x 32 (16 zmm accumulators: 2 vectors of B and 8 broadcasts of A per k step);
- *  - float32 16 x 16 for narrow n (<= 16, e.g. the 10 classes of an MLP's last layer): one
- *    vector of B per k step, so a 10-wide C wastes 6 of 16 lanes instead of 22 of 32;
- *  - float64 8 x 24 (24 accumulators, 3 vectors of B and 8 broadcasts per k step), and
- *    16 x 8 for n <= 8;
- *  - both dtypes, n <= 4 (and n == 1): dot products along k (gemm_dots, 2-3x the tiles or
- *    the generic gemv there). */
+ * loses to edge handling (and reaches ~40% of the FMA peak on large products).  gemm_tiles.h is
+ * the BLIS-style driver and micro-kernel, written once over a vector width; gemm_isa_avx512.h
+ * and gemm_isa_avx2.h instantiate it per dtype and register tile (their tile sizes and why) and
+ * define FNX_GEMM_TILES.  Machines with neither keep the generic path for everything. */
 #if defined(__AVX512F__)
-#include <immintrin.h>
-#include <sched.h>
+#include "gemm_isa_avx512.h"
+#elif defined(__AVX2__) && defined(__FMA__)
+#include "gemm_isa_avx2.h"
+#endif
 
-#define G_DIRECT_B_MAX_M 16 /* rows of A up to which B is read in place */
-#define G_PACK_A_MIN_PANELS 3 /* pack A when it is reused by at least this many B panels */
-#define S_NARROW_N 16 /* float32 n up to which the one-vector-wide tile is used */
-#define D_NARROW_N 8
-#define DOTS_N 4 /* n up to which C is computed as dot products along k */
-
-#define VSET1 _mm512_set1_ps
-#define VFMA _mm512_fmadd_ps
-#define VLOAD _mm512_load_ps
-#define VLOADU _mm512_loadu_ps
-#define VMLOADU _mm512_maskz_loadu_ps
-#define VSTORE _mm512_store_ps
-#define VSTOREU _mm512_storeu_ps
-#define VMSTOREU _mm512_mask_storeu_ps
-#define VADD _mm512_add_ps
-#define VMAX _mm512_max_ps
-#define VZERO _mm512_setzero_ps
-#define VNANMASK(x) _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q)
-#define VBLEND _mm512_mask_blend_ps
-#define VREDUCE _mm512_reduce_add_ps
-/* float32, 8 x 32 */
-#define GT float
-#define GSFX s
-#define GV __m512
-#define GK __mmask16
-#define GL 16
-#define GMR 8
-#define GNV 2
-#define GKC 256
-#define GMC 256
-#define GABLK 262144 /* 1 MiB of packed A per row block */
-#define GPAR_MIN ((int64_t)6 << 20) /* measured: 4M MACs ran slower on 2 threads, 6M faster */
-#include "gemm_avx512.h"
-/* float32, 16 x 16 (narrow n) */
-#define GT float
-#define GSFX sn
-#define GV __m512
-#define GK __mmask16
-#define GL 16
-#define GMR GEMM_SNMR
-#define GNV 1
-#define GKC 512
-#define GMC 256
-#define GABLK 262144
-#define GPAR_MIN ((int64_t)6 << 20)
-#include "gemm_avx512.h"
-#include "gemm_vec_undef.h"
-
-#define VSET1 _mm512_set1_pd
-#define VFMA _mm512_fmadd_pd
-#define VLOAD _mm512_load_pd
-#define VLOADU _mm512_loadu_pd
-#define VMLOADU _mm512_maskz_loadu_pd
-#define VSTORE _mm512_store_pd
-#define VSTOREU _mm512_storeu_pd
-#define VMSTOREU _mm512_mask_storeu_pd
-#define VADD _mm512_add_pd
-#define VMAX _mm512_max_pd
-#define VZERO _mm512_setzero_pd
-#define VNANMASK(x) _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q)
-#define VBLEND _mm512_mask_blend_pd
-#define VREDUCE _mm512_reduce_add_pd
-/* float64, GEMM_DMR x 8 * GEMM_DNV */
-#define GT double
-#define GSFX d
-#define GV __m512d
-#define GK __mmask8
-#define GL 8
-#define GMR GEMM_DMR
-#define GNV GEMM_DNV
-#define GKC GEMM_DKC
-#define GMC GEMM_DMC
-#define GABLK GEMM_DABLK
-#define GPAR_MIN ((int64_t)3 << 20) /* a double MAC costs two float ones */
-#include "gemm_avx512.h"
-/* float64, GEMM_SNMR x 8 (narrow n) */
-#define GT double
-#define GSFX dn
-#define GV __m512d
-#define GK __mmask8
-#define GL 8
-#define GMR GEMM_SNMR
-#define GNV 1
-#define GKC 512
-#define GMC 256
-#define GABLK 131072
-#define GPAR_MIN ((int64_t)3 << 20)
-#include "gemm_avx512.h"
-#include "gemm_vec_undef.h"
-
+#if defined(FNX_GEMM_TILES)
 /* The fast paths take m >= 2 and k >= 1 (m == 1 is one pass over B: the generic kernels) and
  * return FNX_ERR_UNSUPPORTED otherwise.  n <= 4 runs as dot products along k. */
 static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
@@ -503,11 +385,11 @@ int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t 
 
 /* C (+)= A @ B on row-strided float32 / float64 matrices (lda, ldb, ldc >= the row lengths),
  * for the blocked decompositions of lapack.c: their trailing updates run in place on
- * sub-matrices of the factor.  AVX-512: the tile kernels above; else plain loops. */
+ * sub-matrices of the factor.  AVX-512 / AVX2: the tile kernels above; else plain loops. */
 int fnx_gemm_strided(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int64_t lda,
                      const char *b, int64_t ldb, char *c, int64_t ldc, int accumulate, int nt) {
   if (m <= 0 || n <= 0) return FNX_OK;
-#if defined(__AVX512F__)
+#if defined(FNX_GEMM_TILES)
   if (k > 0 && dtype == FNX_FLOAT32)
     return gemm_ld_s(m, n, k, (const float *)a, lda, (const float *)b, ldb, (float *)c, ldc,
                      accumulate, nt, NULL);

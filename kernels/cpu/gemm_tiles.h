@@ -1,12 +1,15 @@
-/* fnx CPU kernels: the AVX-512 GEMM, a dtype-generic template (not a header of its own).
+/* fnx CPU kernels: the register-tile GEMM, a template over the element type and the vector ISA
+ * (not a header of its own).
  *
- * linalg.c includes this file once per (dtype, register tile) after defining:
+ * gemm_isa_avx512.h / gemm_isa_avx2.h include this file once per (dtype, register tile) after
+ * defining:
  *   GT, GSFX          element type and the name suffix of the generated functions
  *   GV, GK, GL        vector type, its lane mask type, lanes per vector
  *   GMR, GNV          register tile: GMR rows x GNV vectors (GNR = GNV * GL columns)
  *   GKC, GMC, GABLK   K slice (B panel in L1), max rows per block, elements of A per block (L2)
  *   GPAR_MIN          multiply-adds below which one thread is faster
  *   VSET1 VFMA VLOAD VLOADU VMLOADU VSTOREU VMSTOREU VSTORE VADD VMAX VZERO VNANMASK VBLEND
+ *   VREDUCE VLANES   (VMLOADU(mask, p), VMSTOREU(p, mask, x), VBLEND(mask, x, y): y where set)
  * and #undefs them afterwards (GEMM_TEMPLATE_END).
  *
  * C is cut into work items (a row block of A times a group of GNR-wide column panels) that the
@@ -24,9 +27,8 @@
 #define G(name) GCAT(name, GSFX)
 #define GNR (GNV * GL)
 
-static inline GK G(lanes)(int cnt) {
-  return cnt >= GL ? (GK)~(GK)0 : cnt <= 0 ? (GK)0 : (GK)((1u << cnt) - 1u);
-}
+/* the lane mask of the first `cnt` lanes (all for cnt >= GL, none for cnt <= 0) */
+static inline GK G(lanes)(int cnt) { return VLANES(cnt); }
 
 /* C(r, :) (+)= sum over kc steps of A(r, p) B(p, :), (mr, nr) <= (GMR, GNR) of it written.
  * A is packed (a[p * GMR + r]) or read in place (a[r * lda + p]); B is packed (b[p * GNR + j],
@@ -111,12 +113,15 @@ static void G(pack_b)(const GT *b, int64_t ldb, int64_t kc, int nr, GT *bp) {
 static void G(pack_a)(const GT *a, int64_t lda, int64_t mc, int64_t kc, GT *ap) {
   for (int64_t ir = 0; ir < mc; ir += GMR, ap += GMR * kc) {
     const int64_t mr = fnx_min64(GMR, mc - ir);
-    for (int64_t r = 0; r < GMR; r++) {
-      const GT *ar = a + (ir + r) * lda;
-      if (r < mr)
-        for (int64_t p = 0; p < kc; p++) ap[p * GMR + r] = ar[p];
-      else
-        for (int64_t p = 0; p < kc; p++) ap[p * GMR + r] = (GT)0;
+    const GT *ar = a + ir * lda;
+    if (mr == GMR) {
+      /* k outer, rows inner: GMR sequential read streams and one sequential write stream
+       * (rows outer wrote with a stride of GMR elements: 2-3x slower for long K) */
+      for (int64_t p = 0; p < kc; p++)
+        _Pragma("GCC unroll 16") for (int r = 0; r < GMR; r++) ap[p * GMR + r] = ar[r * lda + p];
+    } else {
+      for (int64_t p = 0; p < kc; p++)
+        for (int r = 0; r < GMR; r++) ap[p * GMR + r] = r < mr ? ar[r * lda + p] : (GT)0;
     }
   }
 }
@@ -219,8 +224,14 @@ static int G(gemm_ld)(int64_t m, int64_t n, int64_t k, const GT *a, int64_t lda,
   jb.lda = lda, jb.ldb = ldb, jb.ldc = ldc, jb.acc = acc;
   const int64_t npanels = fnx_cdiv(n, GNR);
   jb.pack_a = npanels >= G_PACK_A_MIN_PANELS;
-  /* row blocks: <= GMC rows, and the packed block (rows x K) within GABLK elements */
-  int64_t rb = fnx_min64(GMC, fnx_max64(GMR, (GABLK / k) / GMR * GMR));
+  /* row blocks: <= GMC rows; one K slice of the packed block (rows x KC, what the tiles stream
+   * from L2 while a B panel sits in L1) within GABLK elements; the whole packed block (rows x
+   * K, kept per thread) within G_ABUF_MAX elements.  Bounding rows x K by the cache instead
+   * left a handful of rows per block for long K (k = 10000: 6-26 rows), so every packed B
+   * panel served one or two tiles and packing B cost as much as the multiply. */
+  const int64_t kslice = fnx_cdiv(k, fnx_cdiv(k, GKC));
+  int64_t rb = fnx_min64(GMC, fnx_min64(GABLK / kslice, G_ABUF_MAX / k));
+  rb = fnx_max64(GMR, rb / GMR * GMR);
   jb.nrb = fnx_cdiv(m, rb);
   jb.rb = rb = fnx_cdiv(fnx_cdiv(m, jb.nrb), GMR) * GMR; /* balanced */
   /* column groups: enough items for the team to balance (>= 4 per thread) */
