@@ -249,3 +249,60 @@ def test_matmul_epilogue_degenerate_and_nonfinite(dtype, shape):
     z = np.full((1, m, n), -0.0, dtype)   # K = 0: act(-0.0 + -0.0) through the relu
     got = _matmul_epilogue(a, b, np.full(n, -0.0, dtype), 1)
     np.testing.assert_array_equal(np.signbit(got), np.zeros_like(z, bool))
+
+
+_EX_DTYPES = {**DTYPES, np.complex64: lib.FNX_COMPLEX64, np.complex128: lib.FNX_COMPLEX128}
+
+
+def _matmul_ex(a, ta, b, tb, bias, act):
+    """fnx_matmul_ex with a given as (batch, k, m) when ta, b as (batch, n, k) when tb"""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    batch = a.shape[0]
+    m = a.shape[2] if ta else a.shape[1]
+    k = a.shape[1] if ta else a.shape[2]
+    n = b.shape[1] if tb else b.shape[2]
+    c = np.full((batch, m, n), 12345, a.dtype)
+    err = lib.fnx_matmul_ex(_EX_DTYPES[a.dtype.type], batch, m, n, k, ffi.from_buffer(a), ta,
+                            ffi.from_buffer(b), tb,
+                            ffi.NULL if bias is None else ffi.from_buffer(bias), act,
+                            ffi.from_buffer(c))
+    assert err == 0
+    return c
+
+
+@given(dtype=st.sampled_from(list(_EX_DTYPES)), batch=st.sampled_from([1, 2]), m=DIMS, k=DIMS,
+       n=DIMS, ta=st.booleans(), tb=st.booleans(), with_bias=st.booleans(),
+       nt=st.sampled_from([1, 2]), seed=st.integers(0, 2**31 - 1))
+@_FIXTURE_OK
+def test_matmul_with_transposed_operands(threads, dtype, batch, m, k, n, ta, tb, with_bias, nt,
+                                         seed):
+    """fnx_matmul_ex reading A as (k, m) rows / B as (n, k) rows equals the product of the
+    transposed copies, bias and relu included (complex: no relu; the 1m path)"""
+    threads(nt)
+    rng = np.random.default_rng(seed)
+    cplx = np.issubdtype(dtype, np.complexfloating)
+    real = np.float32 if dtype == np.complex64 else np.float64
+    a, b = _operands(rng, real if cplx else dtype, batch, m, k, n)
+    if cplx:
+        a2, b2 = _operands(rng, real, batch, m, k, n)
+        a, b = (a + 1j * a2).astype(dtype), (b + 1j * b2).astype(dtype)
+    act = 0 if cplx else int(rng.integers(0, 2))
+    bias = None
+    if with_bias and not cplx:
+        bias = _operands(rng, dtype, 1, 1, 1, n)[1].reshape(n)
+    got = _matmul_ex(np.swapaxes(a, 1, 2) if ta else a, int(ta),
+                     np.swapaxes(b, 1, 2) if tb else b, int(tb), bias, act)
+    if cplx:
+        np.testing.assert_allclose(got, np.matmul(a.astype(np.complex128), b), rtol=1e-4,
+                                   atol=1e-4 * k)
+        return
+    if not np.issubdtype(dtype, np.integer) and bias is None and act == 0:
+        _check(a, b, got)
+        return
+    want = _matmul_ex(a, 0, b, 0, bias, act)
+    if n > 4 or np.issubdtype(dtype, np.integer):
+        # the same tiles and summation order as the untransposed call: equal bit for bit
+        np.testing.assert_array_equal(got, want)
+    else:   # n <= 4 untransposed runs as dot products along k: another summation order
+        eps = np.finfo(dtype).eps
+        np.testing.assert_allclose(got, want, rtol=4 * eps * k, atol=4 * eps * k)

@@ -27,6 +27,7 @@ from ..lax.reduction import (reduce_and_p, reduce_max_p, reduce_min_p, reduce_or
 from ..lax.shape import broadcast_in_dim_p, expand_dims_p, reshape_p, squeeze_p
 from .cexpr import C_TYPE, SFX, Flat, c_literal, offset_expr, tmp_type
 from .fused import fused_writer
+from . import tiles
 from .rows import RowGroup
 from .steps import Loop, Reduce
 
@@ -51,7 +52,8 @@ KERNEL_TABLE = ("fnx_buffer_alloc", "fnx_buffer_free", "fnx_matmul", "fnx_reduce
                 "fnx_cumulative", "fnx_scatter", "fnx_parallel_for", "fnx_conv2d",
                 "fnx_reduce_window", "fnx_select_window", "fnx_threefry2x32", "fnx_matmul_epilogue",
                 "fnx_argsort", "fnx_gather", "fnx_cholesky", "fnx_triangular_solve", "fnx_lu",
-                "fnx_qr", "fnx_eigh", "fnx_svd", "fnx_fft_c2c", "fnx_fft_r2c", "fnx_fft_c2r")
+                "fnx_qr", "fnx_eigh", "fnx_svd", "fnx_fft_c2c", "fnx_fft_r2c", "fnx_fft_c2r",
+                "fnx_matmul_ex")
 
 
 def kernel(name: str) -> str:
@@ -323,7 +325,22 @@ def write_loop(w: StepWriter, step: Loop):
         w.emit(f"{out}[i] = {_cast(v, src, dst_dtype)};")
         w.close_loops(1)
         return
+    state = (len(w.lines), dict(w.memo), w.parallel, w.split, w.indent)
     idx = w.open_loops(shape, total)
+    _write_loop_body(w, step, idx, out, shape)
+    w.close_loops(len(shape))
+    # a loop that transposes: emitted again as a nest of cache-sized tiles (compiler/tiles.py)
+    kt = tiles.contiguous_source_index(w.lines[state[0]:], out, shape)
+    if kt is None:
+        return
+    del w.lines[state[0]:]
+    w.memo, w.parallel, w.split, w.indent = state[1:]
+    idx, nloops = tiles.open_tiled_loops(w, shape, kt, total, PAR_MIN)
+    _write_loop_body(w, step, idx, out, shape)
+    w.close_loops(nloops)
+
+
+def _write_loop_body(w: StepWriter, step: Loop, idx, out: str, shape):
     if step.perm is None:
         src_idx = idx
     else:
@@ -332,8 +349,7 @@ def write_loop(w: StepWriter, step: Loop):
             src_idx[p] = idx[k]
         src_idx = tuple(src_idx)
     v = _root(w, step, src_idx)
-    w.emit(f"{out}[{offset_expr(shape, idx)}] = {_cast(v, src, dst_dtype)};")
-    w.close_loops(len(shape))
+    w.emit(f"{out}[{offset_expr(shape, idx)}] = {_cast(v, step.src, step.out.aval.dtype)};")
 
 
 def _root(w: StepWriter, step: Loop, idx) -> str:

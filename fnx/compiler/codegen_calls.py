@@ -105,7 +105,8 @@ def _write_scatter_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
 
 def _write_matmul_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     """fnx_matmul on the packed (batch, m, k) / (batch, k, n) operands, or
-    fnx_matmul_epilogue with the bias (n values) and activation fused in."""
+    fnx_matmul_epilogue with the bias (n values) and activation fused in, or fnx_matmul_ex
+    when the schedule packed an operand transposed (``step.trans``)."""
     eqn = step.eqn
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     lhs, rhs = eqn.inputs[:2]
@@ -119,6 +120,13 @@ def _write_matmul_call(w: StepWriter, step: Call, out: str, ptrs) -> None:
     if batch * m * n == 0:
         return
     code = DTYPE_CODE[out_var.aval.dtype]
+    if any(step.trans) and k > 0:
+        bias = f"(const char *){ptrs[2]}" if eqn.primitive is dot_general_epilogue_p else "NULL"
+        act = eqn.params["act"] if eqn.primitive is dot_general_epilogue_p else 0
+        w.emit(f"if ({kernel('fnx_matmul_ex')}({code}, {batch}, {m}, {n}, {k}, "
+               f"(const char *){ptrs[0]}, {int(step.trans[0])}, (const char *){ptrs[1]}, "
+               f"{int(step.trans[1])}, {bias}, {act}, (char *){out})) return -1;")
+        return
     if eqn.primitive is dot_general_epilogue_p:   # k == 0 too: c = act(bias)
         w.emit(f"if ({kernel('fnx_matmul_epilogue')}({code}, {batch}, {m}, {n}, {k}, "
                f"(const char *){ptrs[0]}, (const char *){ptrs[1]}, (const char *){ptrs[2]}, "

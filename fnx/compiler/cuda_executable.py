@@ -8,7 +8,8 @@ The same compiler as the CPU's up to the schedule: ``optimize`` (passes.py), ``s
 * ``_HostCall``: a library step (dot_general, conv, scatter, sort-free library kernels...) run
   by the CUDA backend's hand-written kernels (``fnx.backends.cuda`` impls) on the operands the
   schedule packed for it -- the packed layout is expressed by adjusting the parameters (a
-  matmul operand packed as batch, free, contracting axes gets those dimension numbers);
+  matmul operand packed as batch, free, contracting axes -- or transposed, ``Call.trans`` --
+  gets those dimension numbers);
 * ``_Fallback``: a primitive without a native lowering (a PyStep, e.g. sort) and every nested
   scan / while_loop / cond: run through ``bind`` on the device, i.e. interpreted one CUDA
   kernel per primitive of its body (the CPU compiles loop bodies natively; the GPU does not
@@ -64,13 +65,16 @@ def _reads(item) -> list:
 
 def _matmul_params(params: dict, step: Call) -> dict:
     """dot_general on operands packed as lhs (batch, free, contracting) and rhs (batch,
-    contracting, free)."""
+    contracting, free), or transposed -- lhs (batch, contracting, free), rhs (batch, free,
+    contracting) -- where ``step.trans`` says so."""
     (lc, _), (lb, _) = params["dimension_numbers"]
     nb, nc = len(lb), len(lc)
-    nd = step.operands[0].aval.ndim
+    nd_l, nd_r = step.operands[0].aval.ndim, step.operands[1].aval.ndim
+    ta, tb = step.trans
     batch = tuple(range(nb))
-    params["dimension_numbers"] = ((tuple(range(nd - nc, nd)), tuple(range(nb, nb + nc))),
-                                   (batch, batch))
+    lhs_c = tuple(range(nb, nb + nc)) if ta else tuple(range(nd_l - nc, nd_l))
+    rhs_c = tuple(range(nd_r - nc, nd_r)) if tb else tuple(range(nb, nb + nc))
+    params["dimension_numbers"] = ((lhs_c, rhs_c), (batch, batch))
     return params
 
 

@@ -204,14 +204,36 @@ def _library_call(eqn, sched: Schedule) -> Call:
 
 
 def _matmul_call(eqn, sched: Schedule) -> Call:
-    """(batch, m, k) / (batch, k, n) operands; an epilogue's bias: its N values, contiguous."""
+    """(batch, m, k) / (batch, k, n) operands -- or (batch, k, m) / (batch, n, k), which the
+    GEMM reads while packing, where that is the layout of a buffer the operand already has
+    (x @ W^T, the backward pass's dY^T @ X: no transpose pass); an epilogue's bias: its N
+    values, contiguous."""
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     lhs, rhs = eqn.inputs[:2]
     lfree = [i for i in range(lhs.aval.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
-    a = _pack(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc))
-    b = _pack(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree))
-    return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]])
+    a_std, a_t = tuple(lb) + tuple(lfree) + tuple(lc), tuple(lb) + tuple(lc) + tuple(lfree)
+    b_std, b_t = tuple(rb) + tuple(rc) + tuple(rfree), tuple(rb) + tuple(rfree) + tuple(rc)
+    ta = _transposed_is_free(sched, lhs, a_std, a_t)
+    tb = _transposed_is_free(sched, rhs, b_std, b_t)
+    a = _pack(sched, lhs, a_t if ta else a_std)
+    b = _pack(sched, rhs, b_t if tb else b_std)
+    return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]], trans=(ta, tb))
+
+
+def _transposed_is_free(sched: Schedule, x, std, trans) -> bool:
+    """Whether x has a buffer in the transposed operand layout but not in the standard one."""
+    if not (isinstance(x, Var) and id(x) in sched.materialized):
+        return False
+    if x.aval.dtype not in _TRANSPOSABLE_MATMUL_DTYPES:
+        return False
+    identity = tuple(range(x.aval.ndim))
+    return tuple(trans) == identity and tuple(std) != identity
+
+
+# the dtypes whose GEMM reads transposed operands in its packing (the others would transpose
+# into scratch inside the kernel: no gain, so the pack stays in the generated code)
+_TRANSPOSABLE_MATMUL_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 
 
 def _argreduce_call(eqn, sched: Schedule) -> Call:

@@ -34,6 +34,8 @@ class Call:
     eqn: object
     operands: list            # packed operand buffers (Vars), in the kernel's order
     outputs: list | None = None   # the buffers written, when not the eqn's own out_binders
+    # matmul: operands packed transposed, (batch, k, m) / (batch, n, k) (schedule._matmul_call)
+    trans: tuple = (False, False)
 
 
 @dataclass

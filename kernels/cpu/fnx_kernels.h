@@ -142,6 +142,11 @@ int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
  * act: an fnx_act.  Same layout as fnx_matmul; the bias is added to the finished sum. */
 int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
                         const char *a, const char *b, const char *bias, int act, char *c);
+/* c[b] = act(op(a[b]) @ op(b[b]) + bias), as fnx_matmul_epilogue, with either operand given
+ * transposed (contiguous): trans_a != 0: a is (batch, k, m); trans_b != 0: b is (batch, n, k).
+ * The GEMM reads a transposed operand while packing it, with no transpose pass. */
+int fnx_matmul_ex(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
+                  int trans_a, const char *b, int trans_b, const char *bias, int act, char *c);
 
 /* ---- decompositions (lapack.c) -----------------------------------------------------------
  * Each over `batch` contiguous row-major matrices (the last two axes), float32 / float64 /

@@ -109,6 +109,16 @@ static void G(pack_b)(const GT *b, int64_t ldb, int64_t kc, int nr, GT *bp) {
       VSTORE(bp + v * GL, nr == GNR ? VLOADU(b + v * GL) : VMLOADU(bm[v], b + v * GL));
 }
 
+/* the same panel from B^T stored as rows: B(p, j) = bt[j * ldbt + p] (each row read along k) */
+static void G(pack_bt)(const GT *bt, int64_t ldbt, int64_t kc, int nr, GT *bp) {
+  for (int j = 0; j < GNR; j++, bt += ldbt) {
+    if (j < nr)
+      for (int64_t p = 0; p < kc; p++) bp[p * GNR + j] = bt[p];
+    else
+      for (int64_t p = 0; p < kc; p++) bp[p * GNR + j] = (GT)0;
+  }
+}
+
 /* A rows [0, mc) x cols [0, kc) -> GMR-row panels ap[panel][p][r], zero padded */
 static void G(pack_a)(const GT *a, int64_t lda, int64_t mc, int64_t kc, GT *ap) {
   for (int64_t ir = 0; ir < mc; ir += GMR, ap += GMR * kc) {
@@ -126,6 +136,21 @@ static void G(pack_a)(const GT *a, int64_t lda, int64_t mc, int64_t kc, GT *ap) 
   }
 }
 
+/* the same panels from A^T stored as rows: A(r, p) = at[p * ldat + r] (GMR consecutive
+ * elements of each row of A^T per panel and k step) */
+static void G(pack_at)(const GT *at, int64_t ldat, int64_t mc, int64_t kc, GT *ap) {
+  for (int64_t ir = 0; ir < mc; ir += GMR, ap += GMR * kc) {
+    const int mr = (int)fnx_min64(GMR, mc - ir);
+    for (int64_t p = 0; p < kc; p++) {
+      const GT *src = at + p * ldat + ir;
+      if (mr == GMR)
+        _Pragma("GCC unroll 16") for (int r = 0; r < GMR; r++) ap[p * GMR + r] = src[r];
+      else
+        for (int r = 0; r < GMR; r++) ap[p * GMR + r] = r < mr ? src[r] : (GT)0;
+    }
+  }
+}
+
 /* per-thread scratch, kept between calls (OpenMP threads persist): no malloc/page faults on
  * the hot path.  abuf holds one packed row block of A over the whole K. */
 static __thread GT *G(abuf), *G(bbuf);
@@ -137,6 +162,7 @@ typedef struct {
   const GT *a, *b;
   GT *c;
   int pack_a, acc; /* acc: C += A @ B instead of C = A @ B (fnx_gemm_strided) */
+  int ta, tb;      /* A / B given transposed: (k, m) / (n, k) rows of stride lda / ldb */
   const fnx_epilogue *ep;
 } G(job);
 
@@ -154,7 +180,7 @@ static void G(item)(const G(job) *jb, int64_t ic, int64_t mc, int64_t jc, int64_
     if (!jb->pack_a && mfull < mc) G(pack_a)(ablk + mfull * lda + pc, lda, mc - mfull, kc, tail);
     for (int64_t jr = jc; jr < jc + nc; jr += GNR) {
       const int nr = (int)fnx_min64(GNR, jc + nc - jr);
-      const GT *bsrc = jb->b + pc * ldb + jr;
+      const GT *bsrc = jb->tb ? jb->b + jr * ldb + pc : jb->b + pc * ldb + jr;
       GT *cblk = jb->c + ic * ldc + jr;
       const GT *pa = jb->pack_a ? ap + pc * GMR : tail;
       const int64_t pstride = jb->pack_a ? k * GMR : kc * GMR;
@@ -166,7 +192,7 @@ static void G(item)(const G(job) *jb, int64_t ic, int64_t mc, int64_t jc, int64_
         ep = &epl;
       }
       int64_t ir = 0;
-      if (mc <= G_DIRECT_B_MAX_M) {
+      if (mc <= G_DIRECT_B_MAX_M && !jb->tb) {
         for (; ir < mfull; ir += GMR)
           (nr == GNR ? G(tile_rd) : G(tile_rm))(kc, ablk + ir * lda + pc, lda, bsrc, ldb,
                                                 cblk + ir * ldc, ldc, GMR, nr, add, ep);
@@ -176,7 +202,8 @@ static void G(item)(const G(job) *jb, int64_t ic, int64_t mc, int64_t jc, int64_
                                                 (int)fnx_min64(GMR, mc - ir), nr, add, ep);
         continue;
       }
-      G(pack_b)(bsrc, ldb, kc, nr, bp);
+      if (jb->tb) G(pack_bt)(bsrc, ldb, kc, nr, bp);
+      else G(pack_b)(bsrc, ldb, kc, nr, bp);
       for (; ir < mfull; ir += GMR)
         G(tile_rp)(kc, ablk + ir * lda + pc, lda, bp, 0, cblk + ir * ldc, ldc, GMR, nr, add, ep);
       for (; ir < mc; ir += GMR)
@@ -206,7 +233,8 @@ static int G(worker)(const G(job) *jb, int64_t *next, int nt) {
     const int64_t ic = rbi * jb->rb, mc = fnx_min64(jb->rb, jb->m - ic);
     const int64_t jc = gi * jb->gw, nc = fnx_min64(jb->gw, jb->n - jc);
     if (jb->pack_a && rbi != packed_rb) {
-      G(pack_a)(jb->a + ic * jb->lda, jb->lda, mc, jb->k, G(abuf));
+      if (jb->ta) G(pack_at)(jb->a + ic, jb->lda, mc, jb->k, G(abuf));
+      else G(pack_a)(jb->a + ic * jb->lda, jb->lda, mc, jb->k, G(abuf));
       packed_rb = rbi;
     }
     G(item)(jb, ic, mc, jc, nc, G(abuf), G(bbuf), G(bbuf) + GKC * GNR);
@@ -214,16 +242,20 @@ static int G(worker)(const G(job) *jb, int64_t *next, int nt) {
   return FNX_OK;
 }
 
-/* C (+)= ep(A @ B) with row strides lda / ldb / ldc, m, n, k >= 1, on a team of up to nt
- * threads (acc: accumulate into C, for the blocked decompositions' trailing updates) */
-static int G(gemm_ld)(int64_t m, int64_t n, int64_t k, const GT *a, int64_t lda, const GT *b,
-                      int64_t ldb, GT *c, int64_t ldc, int acc, int nt, const fnx_epilogue *ep) {
+/* C (+)= ep(op(A) @ op(B)) with row strides lda / ldb / ldc, m, n, k >= 1, on a team of up to
+ * nt threads (acc: accumulate into C, for the blocked decompositions' trailing updates).
+ * ta / tb: A is given as A^T, (k, m) rows, / B as B^T, (n, k) rows; they are read by the packing
+ * routines only (a transposed A is always packed, a transposed B never read in place), so a
+ * product with a transposed operand costs no transpose pass over it. */
+static int G(gemm_ld)(int64_t m, int64_t n, int64_t k, const GT *a, int64_t lda, int ta,
+                      const GT *b, int64_t ldb, int tb, GT *c, int64_t ldc, int acc, int nt,
+                      const fnx_epilogue *ep) {
   if (m * n * k < GPAR_MIN) nt = 1;
   G(job) jb;
   jb.m = m, jb.n = n, jb.k = k, jb.a = a, jb.b = b, jb.c = c, jb.ep = ep;
-  jb.lda = lda, jb.ldb = ldb, jb.ldc = ldc, jb.acc = acc;
+  jb.lda = lda, jb.ldb = ldb, jb.ldc = ldc, jb.acc = acc, jb.ta = ta, jb.tb = tb;
   const int64_t npanels = fnx_cdiv(n, GNR);
-  jb.pack_a = npanels >= G_PACK_A_MIN_PANELS;
+  jb.pack_a = ta || npanels >= G_PACK_A_MIN_PANELS;
   /* row blocks: <= GMC rows; one K slice of the packed block (rows x KC, what the tiles stream
    * from L2 while a B panel sits in L1) within GABLK elements; the whole packed block (rows x
    * K, kept per thread) within G_ABUF_MAX elements.  Bounding rows x K by the cache instead
@@ -263,10 +295,10 @@ static int G(gemm_ld)(int64_t m, int64_t n, int64_t k, const GT *a, int64_t lda,
   return err;
 }
 
-/* C = ep(A @ B), all contiguous */
-static int G(gemm)(int64_t m, int64_t n, int64_t k, const GT *a, const GT *b, GT *c, int nt,
-                   const fnx_epilogue *ep) {
-  return G(gemm_ld)(m, n, k, a, k, b, n, c, n, 0, nt, ep);
+/* C = ep(op(A) @ op(B)), all contiguous (A (m, k) or, with ta, (k, m); B (k, n) or (n, k)) */
+static int G(gemm)(int64_t m, int64_t n, int64_t k, const GT *a, int ta, const GT *b, int tb,
+                   GT *c, int nt, const fnx_epilogue *ep) {
+  return G(gemm_ld)(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, 0, nt, ep);
 }
 
 /* ---- very narrow n (<= 4): n dot products per row, vectorized along k ----------------------

@@ -220,29 +220,55 @@ DEF_MATMUL(i64, int64_t, uint64_t, 4, 16, FMA_I64)
 
 #if defined(FNX_GEMM_TILES)
 /* The fast paths take m >= 2 and k >= 1 (m == 1 is one pass over B: the generic kernels) and
- * return FNX_ERR_UNSUPPORTED otherwise.  n <= 4 runs as dot products along k. */
-static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
-                   char *c, int nt, const fnx_epilogue *ep) {
+ * return FNX_ERR_UNSUPPORTED otherwise.  n <= DOTS_N runs as dot products along k (A read in
+ * place: not for a transposed operand, which goes to the narrow tile instead). */
+static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int ta,
+                   const char *b, int tb, char *c, int nt, const fnx_epilogue *ep) {
   if (m <= 1 || n <= 0 || k <= 0) return FNX_ERR_UNSUPPORTED;
+  const int dots = n <= DOTS_N && !ta && !tb;
   if (dtype == FNX_FLOAT32) {
     const float *fa = (const float *)a, *fb = (const float *)b;
-    if (n <= DOTS_N) return gemm_dots_s(m, n, k, fa, fb, (float *)c, nt, ep);
-    return (n <= S_NARROW_N ? gemm_sn : gemm_s)(m, n, k, fa, fb, (float *)c, nt, ep);
+    if (dots) return gemm_dots_s(m, n, k, fa, fb, (float *)c, nt, ep);
+    return (n <= S_NARROW_N ? gemm_sn : gemm_s)(m, n, k, fa, ta, fb, tb, (float *)c, nt, ep);
   }
   if (dtype == FNX_FLOAT64) {
     const double *da = (const double *)a, *db = (const double *)b;
-    if (n <= DOTS_N) return gemm_dots_d(m, n, k, da, db, (double *)c, nt, ep);
-    return (n <= D_NARROW_N ? gemm_dn : gemm_d)(m, n, k, da, db, (double *)c, nt, ep);
+    if (dots) return gemm_dots_d(m, n, k, da, db, (double *)c, nt, ep);
+    return (n <= D_NARROW_N ? gemm_dn : gemm_d)(m, n, k, da, ta, db, tb, (double *)c, nt, ep);
   }
   return FNX_ERR_UNSUPPORTED;
 }
 #else
-static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
-                   char *c, int nt, const fnx_epilogue *ep) {
-  (void)dtype, (void)m, (void)n, (void)k, (void)a, (void)b, (void)c, (void)nt, (void)ep;
+static int mm_fast(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int ta,
+                   const char *b, int tb, char *c, int nt, const fnx_epilogue *ep) {
+  (void)dtype, (void)m, (void)n, (void)k, (void)a, (void)ta, (void)b, (void)tb, (void)c;
+  (void)nt, (void)ep;
   return FNX_ERR_UNSUPPORTED;
 }
 #endif
+
+/* dst (cols, rows) = src (rows, cols)^T for elements of isz bytes, in 16 x 16 tiles */
+static void transpose_copy(int64_t isz, int64_t rows, int64_t cols, const char *src, char *dst) {
+  enum { T = 16 };
+  for (int64_t i0 = 0; i0 < rows; i0 += T)
+    for (int64_t j0 = 0; j0 < cols; j0 += T) {
+      const int64_t i1 = fnx_min64(rows, i0 + T), j1 = fnx_min64(cols, j0 + T);
+      for (int64_t j = j0; j < j1; j++)
+        for (int64_t i = i0; i < i1; i++)
+          memcpy(dst + (j * rows + i) * isz, src + (i * cols + j) * isz, (size_t)isz);
+    }
+}
+
+/* `batch` (rows, cols) matrices transposed into a buffer from fnx_buffer_alloc (NULL: out of
+ * memory), for the kernels that read their operands in the standard layout only */
+static char *transposed_copy(int64_t isz, int64_t batch, int64_t rows, int64_t cols,
+                             const char *src) {
+  char *dst = fnx_buffer_alloc(fnx_max64(1, batch * rows * cols) * isz);
+  if (!dst) return NULL;
+  for (int64_t t = 0; t < batch; t++)
+    transpose_copy(isz, rows, cols, src + t * rows * cols * isz, dst + t * rows * cols * isz);
+  return dst;
+}
 
 /* the rows that the generic kernels wrote: c = act(c + bias) */
 #define DEF_EPILOGUE(sfx, T, U, K)                                                             \
@@ -259,11 +285,32 @@ DEF_EPILOGUE(f64, double, double, F)
 DEF_EPILOGUE(i32, int32_t, uint32_t, I)
 DEF_EPILOGUE(i64, int64_t, uint64_t, I)
 
-/* one product: the AVX-512 path where it applies, else the generic kernel + epilogue pass */
-static int matmul_one(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
-                      char *c, int nt, const fnx_epilogue *ep) {
-  int err = mm_fast(dtype, m, n, k, a, b, c, nt, ep);
+static int matmul_one(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int ta,
+                      const char *b, int tb, char *c, int nt, const fnx_epilogue *ep);
+
+/* a product with a transposed operand that the register tiles do not take (ints, m == 1, no
+ * SIMD GEMM on this machine): the operand transposed into a scratch buffer first */
+static int matmul_one_transposing(int dtype, int64_t m, int64_t n, int64_t k, const char *a,
+                                  int ta, const char *b, int tb, char *c, int nt,
+                                  const fnx_epilogue *ep) {
+  const int64_t isz = fnx_itemsize(dtype);
+  char *at = ta ? transposed_copy(isz, 1, k, m, a) : NULL;
+  char *bt = tb ? transposed_copy(isz, 1, n, k, b) : NULL;
+  int err = FNX_ERR_ALLOC;
+  if ((!ta || at) && (!tb || bt))
+    err = matmul_one(dtype, m, n, k, ta ? at : a, 0, tb ? bt : b, 0, c, nt, ep);
+  if (at) fnx_buffer_free(at);
+  if (bt) fnx_buffer_free(bt);
+  return err;
+}
+
+/* one product: the register-tile path where it applies, else the generic kernel + epilogue
+ * pass.  ta / tb: A given as (k, m), B as (n, k) (transposed, contiguous). */
+static int matmul_one(int dtype, int64_t m, int64_t n, int64_t k, const char *a, int ta,
+                      const char *b, int tb, char *c, int nt, const fnx_epilogue *ep) {
+  int err = mm_fast(dtype, m, n, k, a, ta, b, tb, c, nt, ep);
   if (err != FNX_ERR_UNSUPPORTED) return err;
+  if ((ta || tb) && k > 0) return matmul_one_transposing(dtype, m, n, k, a, ta, b, tb, c, nt, ep);
   switch (dtype) {
     case FNX_FLOAT32: err = mmc_f32(m, n, k, a, b, c, nt); break;
     case FNX_FLOAT64: err = mmc_f64(m, n, k, a, b, c, nt); break;
@@ -282,7 +329,8 @@ static int matmul_one(int dtype, int64_t m, int64_t n, int64_t k, const char *a,
 }
 
 static int matmul_batched(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
-                          const char *a, const char *b, char *c, const fnx_epilogue *ep) {
+                          const char *a, int ta, const char *b, int tb, char *c,
+                          const fnx_epilogue *ep) {
   const int64_t isz = fnx_itemsize(dtype);
   if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64 && dtype != FNX_INT32 && dtype != FNX_INT64)
     return FNX_ERR_UNSUPPORTED;
@@ -294,14 +342,14 @@ static int matmul_batched(int dtype, int64_t batch, int64_t m, int64_t n, int64_
     int err = FNX_OK;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t t = 0; t < batch; t++) {
-      int e = matmul_one(dtype, m, n, k, a + t * m * k * isz, b + t * k * n * isz,
+      int e = matmul_one(dtype, m, n, k, a + t * m * k * isz, ta, b + t * k * n * isz, tb,
                          c + t * m * n * isz, 1, ep);
       if (e) err = e;
     }
     return err;
   }
   for (int64_t t = 0; t < batch; t++) {
-    int e = matmul_one(dtype, m, n, k, a + t * m * k * isz, b + t * k * n * isz,
+    int e = matmul_one(dtype, m, n, k, a + t * m * k * isz, ta, b + t * k * n * isz, tb,
                        c + t * m * n * isz, fnx_team(work, FNX_PAR_MIN_MATMUL), ep);
     if (e) return e;
   }
@@ -340,7 +388,7 @@ static int matmul_complex(int dtype, int64_t batch, int64_t m, int64_t n, int64_
   if (ep && ep->act != FNX_ACT_NONE) return FNX_ERR_UNSUPPORTED;
   const int rdt = fnx_complex_part_dtype(dtype);
   if (batch <= 0 || m <= 0 || n <= 0 || k <= 0) /* k == 0: zeros (+ bias) */
-    return matmul_batched(rdt, batch, m, 2 * n, 0, a, b, c, ep);
+    return matmul_batched(rdt, batch, m, 2 * n, 0, a, 0, b, 0, c, ep);
   const int64_t rows = batch * k, rsz = fnx_itemsize(rdt);
   /* from the buffer cache: repeated products of one shape then skip the page faults of a
    * fresh allocation */
@@ -349,15 +397,26 @@ static int matmul_complex(int dtype, int64_t batch, int64_t m, int64_t n, int64_
   const int nt = fnx_team(rows * n, FNX_PAR_MIN);
   if (rdt == FNX_FLOAT32) expand_b_c64(rows, n, (const float *)b, (float *)b2, nt);
   else expand_b_c128(rows, n, (const double *)b, (double *)b2, nt);
-  const int err = matmul_batched(rdt, batch, m, 2 * n, 2 * k, a, b2, c, ep);
+  const int err = matmul_batched(rdt, batch, m, 2 * n, 2 * k, a, 0, b2, 0, c, ep);
   fnx_buffer_free(b2);
   return err;
 }
 
+/* op(a) @ op(b) for any dtype; complex operands given transposed are transposed into scratch
+ * first (the 1m expansion wants b's rows) */
 static int matmul_any(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
-                      const char *b, char *c, const fnx_epilogue *ep) {
-  if (fnx_is_complex(dtype)) return matmul_complex(dtype, batch, m, n, k, a, b, c, ep);
-  return matmul_batched(dtype, batch, m, n, k, a, b, c, ep);
+                      int ta, const char *b, int tb, char *c, const fnx_epilogue *ep) {
+  if (!fnx_is_complex(dtype)) return matmul_batched(dtype, batch, m, n, k, a, ta, b, tb, c, ep);
+  if (!ta && !tb) return matmul_complex(dtype, batch, m, n, k, a, b, c, ep);
+  const int64_t isz = fnx_itemsize(dtype);
+  char *at = ta ? transposed_copy(isz, batch, k, m, a) : NULL;
+  char *bt = tb ? transposed_copy(isz, batch, n, k, b) : NULL;
+  int err = FNX_ERR_ALLOC;
+  if ((!ta || at) && (!tb || bt))
+    err = matmul_complex(dtype, batch, m, n, k, ta ? at : a, tb ? bt : b, c, ep);
+  if (at) fnx_buffer_free(at);
+  if (bt) fnx_buffer_free(bt);
+  return err;
 }
 
 int fnx_matmul_threads(int dtype, int64_t m, int64_t n, int64_t k, const char *a, const char *b,
@@ -365,22 +424,29 @@ int fnx_matmul_threads(int dtype, int64_t m, int64_t n, int64_t k, const char *a
   if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64 && dtype != FNX_INT32 && dtype != FNX_INT64)
     return FNX_ERR_UNSUPPORTED;
   if (m <= 0 || n <= 0) return FNX_OK;
-  return matmul_one(dtype, m, n, k, a, b, c, nt, NULL);
+  return matmul_one(dtype, m, n, k, a, 0, b, 0, c, nt, NULL);
 }
 
 int fnx_matmul(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
                const char *b, char *c) {
-  return matmul_any(dtype, batch, m, n, k, a, b, c, NULL);
+  return matmul_any(dtype, batch, m, n, k, a, 0, b, 0, c, NULL);
+}
+
+int fnx_matmul_ex(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const char *a,
+                  int trans_a, const char *b, int trans_b, const char *bias, int act, char *c) {
+  if (act != FNX_ACT_NONE && act != FNX_ACT_RELU) return FNX_ERR_UNSUPPORTED;
+  trans_a = trans_a != 0, trans_b = trans_b != 0;
+  if (!bias && act == FNX_ACT_NONE)
+    return matmul_any(dtype, batch, m, n, k, a, trans_a, b, trans_b, c, NULL);
+  fnx_epilogue ep;
+  ep.bias = bias;
+  ep.act = act;
+  return matmul_any(dtype, batch, m, n, k, a, trans_a, b, trans_b, c, &ep);
 }
 
 int fnx_matmul_epilogue(int dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
                         const char *a, const char *b, const char *bias, int act, char *c) {
-  if (act != FNX_ACT_NONE && act != FNX_ACT_RELU) return FNX_ERR_UNSUPPORTED;
-  if (!bias && act == FNX_ACT_NONE) return matmul_any(dtype, batch, m, n, k, a, b, c, NULL);
-  fnx_epilogue ep;
-  ep.bias = bias;
-  ep.act = act;
-  return matmul_any(dtype, batch, m, n, k, a, b, c, &ep);
+  return fnx_matmul_ex(dtype, batch, m, n, k, a, 0, b, 0, bias, act, c);
 }
 
 /* C (+)= A @ B on row-strided float32 / float64 matrices (lda, ldb, ldc >= the row lengths),
@@ -391,11 +457,11 @@ int fnx_gemm_strided(int dtype, int64_t m, int64_t n, int64_t k, const char *a, 
   if (m <= 0 || n <= 0) return FNX_OK;
 #if defined(FNX_GEMM_TILES)
   if (k > 0 && dtype == FNX_FLOAT32)
-    return gemm_ld_s(m, n, k, (const float *)a, lda, (const float *)b, ldb, (float *)c, ldc,
-                     accumulate, nt, NULL);
+    return gemm_ld_s(m, n, k, (const float *)a, lda, 0, (const float *)b, ldb, 0, (float *)c,
+                     ldc, accumulate, nt, NULL);
   if (k > 0 && dtype == FNX_FLOAT64)
-    return gemm_ld_d(m, n, k, (const double *)a, lda, (const double *)b, ldb, (double *)c, ldc,
-                     accumulate, nt, NULL);
+    return gemm_ld_d(m, n, k, (const double *)a, lda, 0, (const double *)b, ldb, 0, (double *)c,
+                     ldc, accumulate, nt, NULL);
 #endif
 #define GEMM_STRIDED_LOOPS(T)                                                                  \
   for (int64_t i = 0; i < m; i++) {                                                            \
