@@ -362,10 +362,17 @@ def fnx_profile(run, steps: int, top: int = 12) -> str:
     st = run.state
     exe = run.step.lower(st["m"], st["opt"], st["bn"], run.x, run.y).compile()
     source = exe.as_c()
+    # identical steps share one C function (the compiler deduplicates them): describe a step by
+    # the function its timer wraps, not by its own name
+    called = {int(slot): fn for fn, slot in
+              re.findall(r"rc = (k\d+)\([^;]*;\s*fnx_prof\[(\d+)\]", source)}
+    slots = {name: i for i, name in enumerate(exe._profile_names)}
     lines = [f"{'step':>6s} {'ms/call':>9s}  what"]
     for row in profile_report(exe, top=top).splitlines():
         name, ms = row.split()[0], float(row.split()[1])
-        lines.append(f"{name:>6s} {ms / steps:9.2f}  {_describe_step(source, name)}")
+        fn = called.get(slots.get(name, -1), name)
+        what = _describe_step(source, fn) + (f" (= {fn})" if fn != name else "")
+        lines.append(f"{name:>6s} {ms / steps:9.2f}  {what}")
     return "\n".join(lines)
 
 

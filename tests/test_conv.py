@@ -360,3 +360,27 @@ def test_conv_group_mismatch_and_1d_name_the_users_shapes():
     with pytest.raises(ValueError, match=r"lhs shape \(1, 3, 8\), rhs shape \(4, 2, 3\), "
                                          r"dimension_numbers=\('NCW', 'OIW', 'NCW'\)"):
         lax.conv_general_dilated(x[..., 0], w[..., 0], (1,), "SAME")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("shape, kshape, strides, pads, lhs_dil, rhs_dil, groups", [
+    ((4, 1, 1, 8), (3, 3, 8, 5), (1, 1), [(1, 1), (1, 1)], (1, 1), (1, 1), 1),   # 1x1 map
+    ((4, 2, 2, 6), (3, 3, 6, 4), (2, 2), [(1, 1), (1, 1)], (1, 1), (1, 1), 1),   # 2x2, stride 2
+    ((3, 1, 1, 7), (1, 1, 7, 5), (1, 1), [(1, 1), (1, 1)], (1, 1), (1, 1), 1),   # wgrad: 3x3 out
+    ((2, 2, 2, 4), (1, 1, 4, 3), (1, 1), [(1, 1), (1, 1)], (1, 1), (2, 2), 1),   # rhs dilation
+    ((2, 1, 3, 4), (1, 1, 4, 3), (1, 1), [(3, 3), (0, 2)], (1, 1), (1, 1), 1),   # mostly padding
+    ((2, 2, 2, 4), (3, 3, 2, 6), (1, 1), [(2, 2), (2, 2)], (2, 2), (1, 1), 2),   # lhs dil, groups
+    ((1, 1, 1, 3), (3, 3, 3, 2), (1, 1), [(2, 2), (2, 2)], (1, 1), (2, 2), 1),   # taps skip input
+])
+def test_taps_and_outputs_that_meet_only_padding_are_trimmed_exactly(
+        dtype, shape, kshape, strides, pads, lhs_dil, rhs_dil, groups):
+    """the conv kernel cuts filter taps that read only padding and outputs that see only
+    padding (kernels/cpu/conv.c): results equal the direct definition, zeros included"""
+    rng = np.random.default_rng(7)
+    x = rng.integers(-3, 4, shape).astype(dtype)
+    w = rng.integers(-3, 4, kshape).astype(dtype)
+    want = naive_conv(x.astype(np.float64), w.astype(np.float64), strides, pads, lhs_dil,
+                      rhs_dil, groups)
+    got = lax.conv_general_dilated(Array(x), Array(w), strides, pads, lhs_dil, rhs_dil,
+                                   ("NHWC", "HWIO", "NHWC"), groups)
+    np.testing.assert_array_equal(np.asarray(got), want.astype(dtype))

@@ -31,7 +31,7 @@ from ..lax.control_flow import cond_p, scan_p
 from ..lax.indexing import SCATTER_PRIMITIVES
 from ..lax.linalg import dot_general_p
 from ..lax.reduction import argmax_p, argmin_p, sort_p
-from ..lax.shape import broadcast_in_dim_p
+from ..lax.shape import broadcast_in_dim_p, transpose_p
 from .epilogue import dot_general_epilogue_p
 from .passes import lower_for_codegen, optimize, param_jaxprs
 from .rows import fuse_rows
@@ -212,23 +212,40 @@ def _matmul_call(eqn, sched: Schedule) -> Call:
     lhs, rhs = eqn.inputs[:2]
     lfree = [i for i in range(lhs.aval.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
-    a_std, a_t = tuple(lb) + tuple(lfree) + tuple(lc), tuple(lb) + tuple(lc) + tuple(lfree)
-    b_std, b_t = tuple(rb) + tuple(rc) + tuple(rfree), tuple(rb) + tuple(rfree) + tuple(rc)
-    ta = _transposed_is_free(sched, lhs, a_std, a_t)
-    tb = _transposed_is_free(sched, rhs, b_std, b_t)
-    a = _pack(sched, lhs, a_t if ta else a_std)
-    b = _pack(sched, rhs, b_t if tb else b_std)
+    a, ta = _matmul_operand(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc),
+                            tuple(lb) + tuple(lc) + tuple(lfree))
+    b, tb = _matmul_operand(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree),
+                            tuple(rb) + tuple(rfree) + tuple(rc))
     return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]], trans=(ta, tb))
 
 
-def _transposed_is_free(sched: Schedule, x, std, trans) -> bool:
-    """Whether x has a buffer in the transposed operand layout but not in the standard one."""
-    if not (isinstance(x, Var) and id(x) in sched.materialized):
-        return False
-    if x.aval.dtype not in _TRANSPOSABLE_MATMUL_DTYPES:
-        return False
-    identity = tuple(range(x.aval.ndim))
-    return tuple(trans) == identity and tuple(std) != identity
+def _matmul_operand(sched: Schedule, x, std, trans):
+    """(buffer, transposed?) for a matmul operand wanted in layout ``std`` (a permutation of
+    x's axes) or, read transposed by the kernel, ``trans``: a buffer x (or the array an
+    unmaterialized transpose of x reads) already has in the ``trans`` layout, else a pack into
+    the ``std`` one."""
+    if x.aval.dtype in _TRANSPOSABLE_MATMUL_DTYPES and isinstance(x, Var):
+        base, axes = _through_transposes(sched, x)
+        if id(base) in sched.materialized:
+            identity = tuple(range(x.aval.ndim))
+            in_base = lambda layout: tuple(axes[i] for i in layout)    # noqa: E731
+            if in_base(std) != identity and in_base(trans) == identity:
+                return base, True
+    return _pack(sched, x, std), False
+
+
+def _through_transposes(sched: Schedule, x):
+    """(base, axes): x is ``base`` transposed, x's axis i being base's axis axes[i], through a
+    chain of transposes that have no buffers of their own (x itself when there are none)."""
+    axes = tuple(range(x.aval.ndim))
+    while id(x) not in sched.materialized:
+        eqn = sched.producers.get(id(x))
+        if eqn is None or eqn.primitive is not transpose_p or not isinstance(eqn.inputs[0], Var):
+            break
+        perm = eqn.params["permutation"]
+        axes = tuple(perm[a] for a in axes)
+        x = eqn.inputs[0]
+    return x, axes
 
 
 # the dtypes whose GEMM reads transposed operands in its packing (the others would transpose

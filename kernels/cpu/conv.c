@@ -175,12 +175,108 @@ static int conv_filter_rows_split(int dtype, const conv_geom *g, int64_t rows, i
   return status;
 }
 
+/* ---- trimming what only meets padding ----------------------------------------------------
+ * Late layers of small-image networks run 3x3 convolutions on 1x1 or 2x2 maps (and their
+ * weight gradients produce 3x3 outputs from 1x1 inputs): most filter taps then read only
+ * padding for every output, and most outputs of a weight gradient see only padding.  im2col
+ * would gather those zeros and the GEMM multiply them (8/9 of the work on a 1x1 map).  Along
+ * each spatial axis, the taps that read no input at any output and the outputs that read no
+ * input at any remaining tap are cut from the edges; the rest is one smaller convolution. */
+
+/* does tap i (of the dilated filter) read an input element at output position q? */
+static int reads_input(int64_t q, int64_t i, int64_t stride, int64_t pad, int64_t ld,
+                       int64_t rd, int64_t len) {
+  const int64_t pos = q * stride + i * rd - pad;
+  return pos >= 0 && pos % ld == 0 && pos / ld < len;
+}
+
+/* the useful taps [*t0, *t1) and outputs [*q0, *q1) along one axis (empty: t1 == t0) */
+static void useful_ranges(int64_t len, int64_t taps, int64_t outs, int64_t stride, int64_t pad,
+                          int64_t ld, int64_t rd, int64_t *t0, int64_t *t1, int64_t *q0,
+                          int64_t *q1) {
+  *t0 = taps, *t1 = 0;
+  for (int64_t i = 0; i < taps; i++)
+    for (int64_t q = 0; q < outs; q++)
+      if (reads_input(q, i, stride, pad, ld, rd, len)) {
+        if (i < *t0) *t0 = i;
+        *t1 = i + 1;
+        break;
+      }
+  *q0 = outs, *q1 = 0;
+  for (int64_t q = 0; q < outs; q++)
+    for (int64_t i = *t0; i < *t1; i++)
+      if (reads_input(q, i, stride, pad, ld, rd, len)) {
+        if (q < *q0) *q0 = q;
+        *q1 = q + 1;
+        break;
+      }
+  if (*t1 <= *t0 || *q1 <= *q0) *t0 = *t1 = *q0 = *q1 = 0;
+}
+
+static int conv2d_full(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh,
+                       int64_t kw, int64_t o, int64_t groups, int64_t oh, int64_t ow,
+                       const int64_t *strides, const int64_t *pad_lo,
+                       const int64_t *lhs_dilation, const int64_t *rhs_dilation, const char *x,
+                       const char *f, char *y);
+
 int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
                int64_t o, int64_t groups, int64_t oh, int64_t ow, const int64_t *strides,
                const int64_t *pad_lo, const int64_t *lhs_dilation, const int64_t *rhs_dilation,
                const char *x, const char *f, char *y) {
   if (dtype != FNX_FLOAT32 && dtype != FNX_FLOAT64 && dtype != FNX_INT32 && dtype != FNX_INT64)
     return FNX_ERR_UNSUPPORTED;
+  if (n * oh * ow * o == 0 || h * w == 0 || kh * kw * c == 0)
+    return conv2d_full(dtype, n, h, w, c, kh, kw, o, groups, oh, ow, strides, pad_lo,
+                       lhs_dilation, rhs_dilation, x, f, y);
+  int64_t ti0, ti1, tj0, tj1, qy0, qy1, qx0, qx1;
+  useful_ranges(h, kh, oh, strides[0], pad_lo[0], lhs_dilation[0], rhs_dilation[0], &ti0, &ti1,
+                &qy0, &qy1);
+  useful_ranges(w, kw, ow, strides[1], pad_lo[1], lhs_dilation[1], rhs_dilation[1], &tj0, &tj1,
+                &qx0, &qx1);
+  const int64_t kh2 = ti1 - ti0, kw2 = tj1 - tj0, oh2 = qy1 - qy0, ow2 = qx1 - qx0;
+  if (kh2 == kh && kw2 == kw && oh2 == oh && ow2 == ow)
+    return conv2d_full(dtype, n, h, w, c, kh, kw, o, groups, oh, ow, strides, pad_lo,
+                       lhs_dilation, rhs_dilation, x, f, y);
+  const int64_t isz = fnx_itemsize(dtype), io = (c / groups) * o;
+  const int64_t ysize = n * oh * ow * o * isz;
+  if (kh2 == 0 || kw2 == 0 || oh2 == 0 || ow2 == 0) { /* every output sees only padding */
+    memset(y, 0, (size_t)ysize);
+    return FNX_OK;
+  }
+  /* the kept taps of the HWIO filter, and a buffer for the kept outputs when some are cut */
+  char *f2 = fnx_buffer_alloc(kh2 * kw2 * io * isz);
+  const int cut_out = oh2 != oh || ow2 != ow;
+  char *y2 = cut_out ? fnx_buffer_alloc(n * oh2 * ow2 * o * isz) : y;
+  int status = FNX_ERR_ALLOC;
+  if (f2 && y2) {
+    for (int64_t i = 0; i < kh2; i++)
+      memcpy(f2 + i * kw2 * io * isz, f + ((ti0 + i) * kw + tj0) * io * isz,
+             (size_t)(kw2 * io * isz));
+    /* output q2 = q - q0 with tap i2 = i - t0 reads q * s + i * rd - pad: the same position
+     * with the padding reduced by q0 * s + t0 * rd (possibly below zero: a crop) */
+    const int64_t pad2[2] = {pad_lo[0] - qy0 * strides[0] - ti0 * rhs_dilation[0],
+                             pad_lo[1] - qx0 * strides[1] - tj0 * rhs_dilation[1]};
+    status = conv2d_full(dtype, n, h, w, c, kh2, kw2, o, groups, oh2, ow2, strides, pad2,
+                         lhs_dilation, rhs_dilation, x, f2, y2);
+  }
+  if (status == FNX_OK && cut_out) {
+    memset(y, 0, (size_t)ysize);
+    const int64_t run = ow2 * o * isz;
+    for (int64_t b = 0; b < n; b++)
+      for (int64_t q = 0; q < oh2; q++)
+        memcpy(y + ((b * oh + qy0 + q) * ow + qx0) * o * isz,
+               y2 + ((b * oh2 + q) * ow2) * o * isz, (size_t)run);
+  }
+  if (f2) fnx_buffer_free(f2);
+  if (cut_out && y2) fnx_buffer_free(y2);
+  return status;
+}
+
+static int conv2d_full(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh,
+                       int64_t kw, int64_t o, int64_t groups, int64_t oh, int64_t ow,
+                       const int64_t *strides, const int64_t *pad_lo,
+                       const int64_t *lhs_dilation, const int64_t *rhs_dilation, const char *x,
+                       const char *f, char *y) {
   const int isz = fnx_itemsize(dtype);
   const int64_t cg = c / groups, og = o / groups, k = kh * kw * cg, p = oh * ow;
   if (n * p * o == 0) return FNX_OK;
