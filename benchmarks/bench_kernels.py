@@ -37,6 +37,12 @@ GEMMS = [  # (label, m, k, n, dtype)
     ("narrow f64 128x512x10", 128, 512, 10, "float64"),
     ("narrow 1024x256x16", 1024, 256, 16, "float32"),
     ("narrow 128x512x3", 128, 512, 3, "float32"),
+    # a language model's vocabulary head (35 x 32 tokens, d 256, 10000 words): logits, and the
+    # input and weight gradients
+    ("LM head 1120x256x10000", 1120, 256, 10000, "float32"),
+    ("LM dX 1120x10000x256", 1120, 10000, 256, "float32"),
+    ("LM dW 10000x1120x256", 10000, 1120, 256, "float32"),
+    ("LSTM LM step 32x256x1024", 32, 256, 1024, "float32"),
     # the kernel alone: fnx_matmul / np.matmul(out=) / torch.matmul(out=) into a ready buffer
     ("kernel 128x512x10", 128, 512, 10, "float32", "direct"),
     ("kernel 16x64x512", 16, 64, 512, "float32", "direct"),

@@ -121,8 +121,8 @@ static inline float fnx_vexpm1f(float x) {
   const float q = fnx_expm1_core_f32(xc, &n);
   const float t = fnx_pow2i_f32(n - 1);
   float y = 2.0f * fmaf(t, q, t - 0.5f);
-  y = n == 0 ? q : y;
-  return x == 0.0f ? x : y;
+  y = fnx_self32(n == 0, q, y);
+  return fnx_self32(x == 0.0f, x, y);
 }
 
 /* log of a positive finite float (subnormals included).  x = 2^k m with m in [sqrt(1/2),
@@ -175,11 +175,11 @@ static inline float fnx_vlogf(float x) {
 static inline float fnx_vlog1pf(float x) {
   const float u = 1.0f + x;
   const float c1 = 1.0f - (u - x), c2 = x - (u - 1.0f);
-  const float c = ((x > 1.0f) | (x < -1.0f)) ? c1 : c2;
+  const float c = fnx_self32((x > 1.0f) | (x < -1.0f), c1, c2);
   const float y = fnx_log_core_f32(u) + c / u;
   const float spec = x == -1.0f ? -INFINITY : (x < -1.0f ? NAN : x);
   const float r = fnx_self32((x > -1.0f) & (x < INFINITY), y, spec);
-  return x == 0.0f ? x : r;
+  return fnx_self32(x == 0.0f, x, r);
 }
 
 /* tanh(x), on a = |x| with the sign put back at the end (so -0 stays -0):
@@ -207,7 +207,7 @@ static inline float fnx_vtanhf(float x) {
   const float q = fnx_expm1_core_f32(a2, &n);
   const float E = (1.0f + q) * fnx_pow2i_f32(n);
   const float big = 1.0f - 2.0f / (E + 1.0f);
-  return copysignf(a < 0.625f ? small : big, x);
+  return copysignf(fnx_self32(a < 0.625f, small, big), x);
 }
 
 /* logistic(x) = 1 / (1 + exp(-x)).  With e = exp(-|x|) in (0, 1]: x >= 0 -> 1 / (1 + e),
@@ -266,7 +266,10 @@ static inline double fnx_vlog(double x) {
   const int64_t k = (int64_t)t >> 52;
   const double m = fnx_asf64(ix - ((uint64_t)k << 52));
   const double f = m - 1.0;
-  const double kd = (double)(k - (int64_t)(msk & 52u));
+  /* int64 -> double through the bits of 2^52 + 2048 + k (|k| < 1100): AVX2 has no vector
+   * int64 -> double conversion, which kept this loop scalar there */
+  const double kd = fnx_asf64(0x4330000000000000ull + (uint64_t)(k - (int64_t)(msk & 52u) + 2048))
+                    - 4503599627372544.0;
   const double s = f / (2.0 + f);
   const double z = s * s;
   double l = 0.14771015809291566;
@@ -303,7 +306,7 @@ static inline double fnx_vtanh(double x) {
   p = fma(p, y, -0.3333333333333283);
   const double small = fma(a * y, p, a);
   const double big = 1.0 - 2.0 / (fnx_vexp(2.0 * a) + 1.0);
-  return copysign(a < 0.625 ? small : big, x);
+  return copysign(fnx_self64(a < 0.625, small, big), x);
 }
 
 /* logistic in float64, same formulation as float32 */
@@ -333,7 +336,7 @@ static inline float fnx_verff(float x) {
   ps = fma(ps, ts, -0.1405360972811153);
   ps = fma(ps, ts, 0.9654687386052678);
   const double small = a * ps;
-  const double ab = a > 4.0 ? 4.0 : a;
+  const double ab = fnx_self64(a > 4.0, 4.0, a);
   const double tb = (ab - 2.5) * (1.0 / 1.5);
   double pb = 1.4285723781261473e-05;
   pb = fma(pb, tb, -3.692796305914966e-05);
@@ -349,7 +352,7 @@ static inline float fnx_verff(float x) {
   pb = fma(pb, tb, -0.11152100470336812);
   pb = fma(pb, tb, 0.21080636450391982);
   const double big = 1.0 - fnx_vexp(-ab * ab) * pb;
-  return copysignf((float)(a < 1.0 ? small : big), x);
+  return copysignf((float)fnx_self64(a < 1.0, small, big), x);
 }
 
 #endif
