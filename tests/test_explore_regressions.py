@@ -90,3 +90,25 @@ def test_complex_expm1_on_the_real_axis_past_exp_overflow():
             got = np.asarray(got)
             np.testing.assert_array_equal(got, want)
             np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))
+
+
+def test_complex_integer_pow_of_a_huge_imaginary_number_keeps_its_zero():
+    # test_lax_backends (explore) drew integer_pow(1.34e154j, 2) in complex128: the kernel's
+    # unrolled x * x is -inf + 0j (numpy's answer too); the reference backend multiplied by an
+    # initial 1 and got -inf + nan j.  The backends and jit agree (bit for bit) for y = 1..3,
+    # and with numpy on the drawn value
+    import fnx
+    from fnx import lax
+    from fnx.backends import get_impl
+    for dtype, big in ((np.complex128, 1.3407807929942597e154), (np.complex64, 1.9e19)):
+        z = np.array([complex(0.0, big), complex(big, 0.0), 1 + 2j], dtype)
+        for y in (1, 2, 3):
+            got = [np.asarray(g) for g in (
+                lax.integer_pow(Array(z), y),
+                get_impl("reference", lax.integer_pow_p)(Array(z), y=y),
+                fnx.jit(lambda v, y=y: lax.integer_pow(v, y))(Array(z)))]
+            for g in got[1:]:
+                np.testing.assert_array_equal(g.view(g.real.dtype), got[0].view(g.real.dtype))
+        with np.errstate(all="ignore"):
+            want = z[:1] * z[:1]
+        np.testing.assert_array_equal(np.asarray(lax.integer_pow(Array(z[:1]), 2)), want)

@@ -372,7 +372,15 @@ def round_(x, *, rounding_method):
 
 def _float_int_power(x, e: int):
     """``x ** e`` by repeated squaring in x's dtype, as the C kernel (fnx_s_integer_pow):
-    the same multiplications in the same order give the same bits."""
+    the same multiplications in the same order give the same bits.  Exponents 1, 2, 3 are
+    unrolled (x, x*x, x*(x*x)) as numpy and the kernel do: a complex ``1 * x`` would turn an
+    infinite part into NaN ((0 + 1e154j)**2 is -inf + 0j, not -inf + nanj)."""
+    if e == 1:
+        return x.copy()
+    if e == 2:
+        return x * x
+    if e == 3:
+        return x * (x * x)
     result, b, m = np.ones_like(x), x, abs(e)
     while m:
         if m & 1:
