@@ -259,6 +259,16 @@ class StepWriter:
             idx.append(var)
         return tuple(idx)
 
+    def open_outer_loop(self, var: str, n: int, work: int):
+        """``for var in [0, n)``, split over threads (the range function's [lo, hi)) when the
+        work it covers is at least PAR_MIN and there is more than one iteration."""
+        if work >= PAR_MIN and n > 1:
+            self.begin_parallel(n, work)
+            self.emit(f"for (int64_t {var} = lo; {var} < hi; {var}++) {{")
+        else:
+            self.emit(f"for (int64_t {var} = 0; {var} < {n}; {var}++) {{")
+        self.indent += 1
+
     def close_loops(self, n: int):
         for _ in range(n):
             self.indent -= 1
@@ -335,7 +345,7 @@ def write_loop(w: StepWriter, step: Loop):
         return
     del w.lines[state[0]:]
     w.memo, w.parallel, w.split, w.indent = state[1:]
-    idx, nloops = tiles.open_tiled_loops(w, shape, kt, total, PAR_MIN)
+    idx, nloops = tiles.open_tiled_loops(w, shape, kt, total)
     _write_loop_body(w, step, idx, out, shape)
     w.close_loops(nloops)
 
@@ -487,12 +497,7 @@ def write_row_group(w, group: RowGroup) -> None:
     for step in group.steps:                 # declare outputs first: they are written
         if id(step.out) not in group.scratch:
             w.buffer(step.out, written=True)
-    if work >= PAR_MIN and nrows > 1:
-        w.begin_parallel(nrows, work)
-        w.emit("for (int64_t row = lo; row < hi; row++) {")
-    else:
-        w.emit(f"for (int64_t row = 0; row < {nrows}; row++) {{")
-    w.indent += 1
+    w.open_outer_loop("row", nrows, work)
     idx = decode_row(w, rows)
     for step in group.steps:
         if id(step.out) in group.scratch:

@@ -224,12 +224,14 @@ def _matmul_operand(sched: Schedule, x, std, trans):
     x's axes) or, read transposed by the kernel, ``trans``: a buffer x (or the array an
     unmaterialized transpose of x reads) already has in the ``trans`` layout, else a pack into
     the ``std`` one."""
-    if x.aval.dtype in _TRANSPOSABLE_MATMUL_DTYPES and isinstance(x, Var):
+    if isinstance(x, Var):
         base, axes = _through_transposes(sched, x)
         if id(base) in sched.materialized:
             identity = tuple(range(x.aval.ndim))
             in_base = lambda layout: tuple(axes[i] for i in layout)    # noqa: E731
-            if in_base(std) != identity and in_base(trans) == identity:
+            if in_base(std) == identity:
+                return base, False       # (a transpose undone by the standard layout)
+            if in_base(trans) == identity and x.aval.dtype in _TRANSPOSABLE_MATMUL_DTYPES:
                 return base, True
     return _pack(sched, x, std), False
 

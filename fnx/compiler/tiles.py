@@ -97,19 +97,13 @@ def contiguous_source_index(lines: list, out_name: str, shape) -> int | None:
     return k if shape[k] >= MIN_TILED_DIM else None
 
 
-def open_tiled_loops(w, shape, kt: int, work: int, par_min: int) -> tuple:
+def open_tiled_loops(w, shape, kt: int, work: int) -> tuple:
     """Open the blocked nest over ``shape`` with index ``kt`` and the innermost one in
     TILE x TILE tiles; returns (the index names, the number of loops to close)."""
     n, last = len(shape), len(shape) - 1
     outer = [d for d in range(n) if d not in (kt, last)]
     nblocks = -(-shape[kt] // TILE)
-    count = math.prod(shape[d] for d in outer) * nblocks
-    if work >= par_min and count > 1:
-        w.begin_parallel(count, work)
-        w.emit("for (int64_t tile_p = lo; tile_p < hi; tile_p++) {")
-    else:
-        w.emit(f"for (int64_t tile_p = 0; tile_p < {count}; tile_p++) {{")
-    w.indent += 1
+    w.open_outer_loop("tile_p", math.prod(shape[d] for d in outer) * nblocks, work)
     w.emit(f"const int64_t tile_j = (tile_p % {nblocks}) * {TILE}, "
            f"tile_o = tile_p / {nblocks};")
     stride = 1
