@@ -384,3 +384,39 @@ def test_taps_and_outputs_that_meet_only_padding_are_trimmed_exactly(
     got = lax.conv_general_dilated(Array(x), Array(w), strides, pads, lhs_dil, rhs_dil,
                                    ("NHWC", "HWIO", "NHWC"), groups)
     np.testing.assert_array_equal(np.asarray(got), want.astype(dtype))
+
+
+def _padded_conv(x, w, pads):
+    """stride-1 NHWC / HWIO convolution of the explicitly zero-padded input: padding elements
+    are multiplied like any other (0 * NaN = NaN), the definition jax and the reference
+    backend use"""
+    xp = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
+    kh, kw = w.shape[:2]
+    oh, ow = xp.shape[1] - kh + 1, xp.shape[2] - kw + 1
+    out = np.zeros((x.shape[0], oh, ow, w.shape[3]))
+    with np.errstate(invalid="ignore"):
+        for a in range(kh):
+            for b in range(kw):
+                out += xp[:, a:a + oh, b:b + ow, :] @ w[a, b]
+    return out
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_trimming_keeps_nan_and_inf_filters_exact(bad):
+    """explore found it: a NaN in a tap that reads only padding must still give NaN (0 * NaN),
+    so a filter with NaN / inf is never trimmed"""
+    x = np.zeros((1, 2, 2, 1))                              # NHWC: a 2x2 map
+    w = np.array([0.0, bad]).reshape(2, 1, 1, 1)           # HWIO: a 2x1 filter
+    pads = [(0, 0), (0, 1)]
+    with np.errstate(invalid="ignore"):
+        got = lax.conv_general_dilated(Array(x), Array(w), (1, 1), pads, (1, 1), (1, 1),
+                                       ("NHWC", "HWIO", "NHWC"))
+    np.testing.assert_array_equal(np.asarray(got), _padded_conv(x, w, pads))
+    big = np.zeros((2, 1, 1, 3))
+    wb = np.ones((3, 3, 3, 2))
+    wb[0, 0, 0, 0] = bad                                    # a corner tap: only padding
+    pads = [(1, 1), (1, 1)]
+    with np.errstate(invalid="ignore"):
+        got = lax.conv_general_dilated(Array(big), Array(wb), (1, 1), pads, (1, 1), (1, 1),
+                                       ("NHWC", "HWIO", "NHWC"))
+    np.testing.assert_array_equal(np.asarray(got), _padded_conv(big, wb, pads))

@@ -181,7 +181,8 @@ static int conv_filter_rows_split(int dtype, const conv_geom *g, int64_t rows, i
  * padding for every output, and most outputs of a weight gradient see only padding.  im2col
  * would gather those zeros and the GEMM multiply them (8/9 of the work on a 1x1 map).  Along
  * each spatial axis, the taps that read no input at any output and the outputs that read no
- * input at any remaining tap are cut from the edges; the rest is one smaller convolution. */
+ * input at any remaining tap are cut from the edges; the rest is one smaller convolution.
+ * Only for filters without NaN / inf, whose products with the padding zeros are all zero. */
 
 /* does tap i (of the dilated filter) read an input element at output position q? */
 static int reads_input(int64_t q, int64_t i, int64_t stride, int64_t pad, int64_t ld,
@@ -219,6 +220,19 @@ static int conv2d_full(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, in
                        const int64_t *lhs_dilation, const int64_t *rhs_dilation, const char *x,
                        const char *f, char *y);
 
+/* no NaN / inf among the n elements of a float array (integers: always) */
+static int all_finite(int dtype, const char *a, int64_t n) {
+  int ok = 1;
+  if (dtype == FNX_FLOAT32) {
+    const float *v = (const float *)a;
+    for (int64_t i = 0; i < n; i++) ok &= (v[i] - v[i]) == 0.0f;
+  } else if (dtype == FNX_FLOAT64) {
+    const double *v = (const double *)a;
+    for (int64_t i = 0; i < n; i++) ok &= (v[i] - v[i]) == 0.0;
+  }
+  return ok;
+}
+
 int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
                int64_t o, int64_t groups, int64_t oh, int64_t ow, const int64_t *strides,
                const int64_t *pad_lo, const int64_t *lhs_dilation, const int64_t *rhs_dilation,
@@ -234,7 +248,10 @@ int fnx_conv2d(int dtype, int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh
   useful_ranges(w, kw, ow, strides[1], pad_lo[1], lhs_dilation[1], rhs_dilation[1], &tj0, &tj1,
                 &qx0, &qx1);
   const int64_t kh2 = ti1 - ti0, kw2 = tj1 - tj0, oh2 = qy1 - qy0, ow2 = qx1 - qx0;
-  if (kh2 == kh && kw2 == kw && oh2 == oh && ow2 == ow)
+  /* a trimmed tap or output would have multiplied padding zeros by the filter: exact only
+   * for finite filters (0 * inf and 0 * NaN are NaN, as the direct definition gives) */
+  if ((kh2 == kh && kw2 == kw && oh2 == oh && ow2 == ow) ||
+      !all_finite(dtype, f, kh * kw * (c / groups) * o))
     return conv2d_full(dtype, n, h, w, c, kh, kw, o, groups, oh, ow, strides, pad_lo,
                        lhs_dilation, rhs_dilation, x, f, y);
   const int64_t isz = fnx_itemsize(dtype), io = (c / groups) * o;
