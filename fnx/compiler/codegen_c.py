@@ -24,7 +24,8 @@ from .. import dtypes
 from ..core import Fusion, Literal, Var
 from ..lax.reduction import (reduce_and_p, reduce_max_p, reduce_min_p, reduce_or_p,
                              reduce_prod_p, reduce_sum_p)
-from ..lax.shape import broadcast_in_dim_p, expand_dims_p, reshape_p, squeeze_p
+from ..lax.shape import (broadcast_in_dim_p, concatenate_p, expand_dims_p, reshape_p,
+                         squeeze_p)
 from .cexpr import C_TYPE, SFX, Flat, c_literal, offset_expr, tmp_type
 from .fused import fused_writer
 from . import tiles
@@ -335,6 +336,8 @@ def write_loop(w: StepWriter, step: Loop):
         w.emit(f"{out}[i] = {_cast(v, src, dst_dtype)};")
         w.close_loops(1)
         return
+    if not par and _write_concatenate_pieces(w, step, out, shape):
+        return
     state = (len(w.lines), dict(w.memo), w.parallel, w.split, w.indent)
     idx = w.open_loops(shape, total)
     _write_loop_body(w, step, idx, out, shape)
@@ -348,6 +351,31 @@ def write_loop(w: StepWriter, step: Loop):
     idx, nloops = tiles.open_tiled_loops(w, shape, kt, total)
     _write_loop_body(w, step, idx, out, shape)
     w.close_loops(nloops)
+
+
+def _write_concatenate_pieces(w: StepWriter, step: Loop, out: str, shape) -> bool:
+    """A loop that computes a concatenate: one loop nest per piece, each writing its own
+    slab, instead of one loop over the whole output that evaluates every piece at every
+    element and selects one (the fused writer's form, right for a concatenate read inside a
+    larger expression).  Serial loops only: a step has one parallel region."""
+    eqn = w.sched.producers.get(id(step.out))
+    if step.src is not step.out or step.perm is not None or eqn is None \
+            or eqn.primitive is not concatenate_p:
+        return False
+    axis, at = eqn.params["dimension"], 0
+    memo = dict(w.memo)
+    for x in eqn.inputs:
+        piece = tuple(x.aval.shape)
+        if math.prod(piece):
+            w.memo = dict(memo)        # temporaries of one nest are out of scope in the next
+            idx = w.open_loops(piece)
+            v = w.value(x, idx)
+            dst = tuple(f"({i}) + {at}" if k == axis and at else i for k, i in enumerate(idx))
+            w.emit(f"{out}[{offset_expr(shape, dst)}] = {_cast(v, x, step.out.aval.dtype)};")
+            w.close_loops(len(piece))
+        at += piece[axis]
+    w.memo = memo
+    return True
 
 
 def _write_loop_body(w: StepWriter, step: Loop, idx, out: str, shape):

@@ -44,6 +44,7 @@ from ..lax import elementwise as ew
 from ..lax import shape as lax_shape
 from ..lax.linalg import dot_general_p
 from .epilogue import fuse_matmul_epilogues
+from .pad_sums import pads_to_concatenate
 
 __all__ = ["inline_jit", "dce", "cse", "fold_constants", "simplify", "optimize", "count_eqns",
            "strip_optimization_barriers", "lower_for_codegen", "split_wide_concatenates"]
@@ -626,7 +627,8 @@ def transpose_dot_outputs(jaxpr: Jaxpr) -> Jaxpr:
 # ---------------------------------------------------------------------------------------------
 
 def optimize(jaxpr: Jaxpr, consts=None, max_rounds: int = 4) -> Jaxpr:
-    """``inline_jit -> simplify -> transpose_dot_outputs -> fold_constants -> cse -> dce``,
+    """``inline_jit -> simplify -> pads_to_concatenate -> transpose_dot_outputs ->
+    fold_constants -> cse -> dce``,
     repeated until the program
     stops changing (at most ``max_rounds`` times).  ``consts`` designates constant in_binders
     and their values, as in ``fold_constants``.
@@ -638,6 +640,7 @@ def optimize(jaxpr: Jaxpr, consts=None, max_rounds: int = 4) -> Jaxpr:
         before = _fingerprint(jaxpr)
         jaxpr = inline_jit(jaxpr)
         jaxpr = simplify(jaxpr)
+        jaxpr = pads_to_concatenate(jaxpr)
         jaxpr = transpose_dot_outputs(jaxpr)
         jaxpr = fold_constants(jaxpr, consts)
         jaxpr = cse(jaxpr)
