@@ -214,12 +214,20 @@ def _matmul_call(eqn, sched: Schedule) -> Call:
     rfree = [i for i in range(rhs.aval.ndim) if i not in rc and i not in rb]
     a, ta = _matmul_operand(sched, lhs, tuple(lb) + tuple(lfree) + tuple(lc),
                             tuple(lb) + tuple(lc) + tuple(lfree))
+    # with few rows the GEMM reads a standard B in place, while a transposed B is packed on
+    # every call: there the pack (hoisted out of a loop when B is loop-invariant) is cheaper
+    m = math.prod(lhs.aval.shape[i] for i in lfree)
     b, tb = _matmul_operand(sched, rhs, tuple(rb) + tuple(rc) + tuple(rfree),
-                            tuple(rb) + tuple(rfree) + tuple(rc))
+                            tuple(rb) + tuple(rfree) + tuple(rc),
+                            allow_trans=m > DIRECT_B_MAX_ROWS)
     return Call(eqn, [a, b] + [_pack(sched, x, None) for x in eqn.inputs[2:]], trans=(ta, tb))
 
 
-def _matmul_operand(sched: Schedule, x, std, trans):
+# kernels/cpu/gemm_tiles.h's G_DIRECT_B_MAX_M: up to this many rows B is read in place
+DIRECT_B_MAX_ROWS = 16
+
+
+def _matmul_operand(sched: Schedule, x, std, trans, allow_trans: bool = True):
     """(buffer, transposed?) for a matmul operand wanted in layout ``std`` (a permutation of
     x's axes) or, read transposed by the kernel, ``trans``: a buffer x (or the array an
     unmaterialized transpose of x reads) already has in the ``trans`` layout, else a pack into
@@ -231,7 +239,8 @@ def _matmul_operand(sched: Schedule, x, std, trans):
             in_base = lambda layout: tuple(axes[i] for i in layout)    # noqa: E731
             if in_base(std) == identity:
                 return base, False       # (a transpose undone by the standard layout)
-            if in_base(trans) == identity and x.aval.dtype in _TRANSPOSABLE_MATMUL_DTYPES:
+            if (allow_trans and in_base(trans) == identity
+                    and x.aval.dtype in _TRANSPOSABLE_MATMUL_DTYPES):
                 return base, True
     return _pack(sched, x, std), False
 
