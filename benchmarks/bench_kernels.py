@@ -82,6 +82,8 @@ def _worker(lib, nt):
         conv, mm, sync = (lambda x: x), np.matmul, (lambda y: y)
         ops = {"exp": np.exp, "tanh": np.tanh}
     elif lib == "jax":
+        if nt == 1:   # jax 0.10 ignores the XLA_FLAGS below: size its pool by the affinity
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         import jax
         import jax.numpy as jnp
         jax.config.update("jax_enable_x64", True)
