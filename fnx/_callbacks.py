@@ -21,7 +21,8 @@ from . import dtypes, numpy as fnp, placement, tree
 from .core import Array, ArrayBase, Primitive, ShapedArray, bind
 from .errors import AutodiffError, FnxError
 from .interpreters import ad, batching
-from .lax import control_flow, shape as lax_shape
+from .lax import shape as lax_shape
+from .lax._loop_helpers import map as lax_map
 from .lax._in_dim import index_in_dim
 
 
@@ -200,7 +201,7 @@ def _pure_callback_batch(axis_size, args, dims, *, callback, result_avals, vmap_
                                        for ex in per_example], 0)
                 for j in range(len(result_avals))]
     else:   # "sequential": one call per example inside a loop (lax.map)
-        outs = control_flow.map(one_example, slices)
+        outs = lax_map(one_example, slices)
     return list(outs), [0] * len(result_avals)
 
 

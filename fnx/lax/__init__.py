@@ -28,6 +28,7 @@ from . import elementwise as _elementwise, reduction as _reduction, shape as _sh
 _array_ops.install(add=add, broadcast_in_dim=_shape.broadcast_in_dim,
                    transpose=_shape.transpose, reduce_sum=_reduction.reduce_sum,
                    convert_element_type=_elementwise.convert_element_type)
-from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,A004
+from .control_flow import cond, scan, switch, while_loop  # noqa: F401
+from ._loop_helpers import fori_loop, map  # noqa: F401,A004
 from .implicit import custom_root, fixed_point  # noqa: F401
 from ..interpreters.remat import optimization_barrier  # noqa: F401

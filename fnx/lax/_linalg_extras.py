@@ -27,7 +27,8 @@ from ..core import Array
 from ..errors import dtype_error, shape_error
 from ._linalg_helpers import _as, _conj, _eye_like, _full, _mh, _mt, _tril, _triu, _zeros
 from ._util import as_operands
-from .control_flow import fori_loop, scan, while_loop
+from ._loop_helpers import fori_loop
+from .control_flow import scan, while_loop
 from .elementwise import (abs as _abs, add, and_, cbrt, convert_element_type, div, eq, ge, gt,
                           imag, le, lt, mul, neg, not_, real, rem, select, sqrt, sub)
 from .linalg import _check_matrix, _mm, qr
