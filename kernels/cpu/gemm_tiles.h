@@ -21,7 +21,9 @@
  * stores, so nothing past the operands is read or written, and the zero padding only ever
  * meets discarded lanes (an inf in A never multiplies a padding 0 into a visible NaN).
  * On the last K slice the tile can apply the fused epilogue c = act(c + bias) before it is
- * stored (fnx_matmul_epilogue). */
+ * stored (fnx_matmul_epilogue).  An operand given transposed (fnx_matmul_ex) is read only by
+ * the packing routines (pack_at / pack_bt): a transposed A is always packed, a transposed B
+ * never read in place. */
 #define GCAT2(a, b) a##_##b
 #define GCAT(a, b) GCAT2(a, b)
 #define G(name) GCAT(name, GSFX)
