@@ -278,6 +278,14 @@ def jaxlike_step(api, step):
     return run
 
 
+def jaxlike_sgd(lib, a, forward):
+    """(jitted SGD step, params, x, y) of ``forward`` for fnx or JAX, on the device arrays."""
+    api = jaxlike(lib)
+    d = to_device(api, a)
+    params = {k: v for k, v in d.items() if k not in ("x", "y")}
+    return jaxlike_step(api, sgd_step(api, forward)), params, d["x"], d["y"]
+
+
 def torch_step(model, opt):
     import torch.nn.functional as F
 
@@ -388,11 +396,7 @@ def run_conv(lib, a, repeats, threads):
         x = torch.from_numpy(np.ascontiguousarray(a["x"].transpose(0, 3, 1, 2)))   # NCHW
         step = torch_step(model, torch.optim.SGD(model.parameters(), lr=LR))
         return train_rows("conv", step, None, x, torch.from_numpy(a["y"]).long(), repeats)
-    api = jaxlike(lib)
-    d = to_device(api, a)
-    params = {k: v for k, v in d.items() if k not in ("x", "y")}
-    return train_rows("conv", jaxlike_step(api, sgd_step(api, conv_forward)), params,
-                      d["x"], d["y"], repeats)
+    return train_rows("conv", *jaxlike_sgd(lib, a, conv_forward), repeats)
 
 
 def run_mlp(lib, a, repeats, threads):
@@ -402,21 +406,14 @@ def run_mlp(lib, a, repeats, threads):
         x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"]).long()
         step = torch_step(model, torch.optim.SGD(model.parameters(), lr=LR))
         return train_rows("mlp", step, None, x, y, repeats)
-    api = jaxlike(lib)
-    d = to_device(api, a)
-    params = {k: v for k, v in d.items() if k not in ("x", "y")}
-    return train_rows("mlp", jaxlike_step(api, sgd_step(api, mlp_forward)), params,
-                      d["x"], d["y"], repeats)
+    return train_rows("mlp", *jaxlike_sgd(lib, a, mlp_forward), repeats)
 
 
 def run_compile_mlp(lib, a, repeats, threads):
-    api = jaxlike(lib)
-    d = to_device(api, a)
-    params = {k: v for k, v in d.items() if k not in ("x", "y")}
-    step = jaxlike_step(api, sgd_step(api, mlp_forward))
-    seconds = compile_seconds(lambda: step(params, d["x"], d["y"]), repeats)
+    step, params, x, y = jaxlike_sgd(lib, a, mlp_forward)
+    seconds = compile_seconds(lambda: step(params, x, y), repeats)
     return ([("compile_mlp cold jit", "s", seconds)],
-            [("compile_mlp loss, step 1", step(params, d["x"], d["y"])[1])])
+            [("compile_mlp loss, step 1", step(params, x, y)[1])])
 
 
 def chain(np_, sigmoid, x):
